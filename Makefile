@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make up` and `make test`. Everything else is for developers.
+# Every target creates and reuses a virtual environment in .venv (ignored by git).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up test check format lint typecheck layers unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## up: install, then start Vamp on this machine with the demo
+up: $(STAMP)
+	$(BIN)/vamp up --demo
+
+## check: formatting, lint, types and the layer contract
+check: $(STAMP)
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## test: the checks, then every test
+test: check
+	$(BIN)/pytest
+
+## unit: the tests of the pure core only (fast)
+unit: $(STAMP)
+	$(BIN)/pytest tests/core
+
+## format: rewrite files in the house format and fix what ruff can
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+## bench: the benchmarks of bench/
+bench: $(STAMP)
+	$(BIN)/python bench/core.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

@@ -1,0 +1,104 @@
+"""The project's own exceptions: every error a user can meet, each carrying what they need to fix it.
+
+Any layer may import this module; it imports nothing from the project. Adapters translate library
+exceptions into these (``raise DriverError(...) from exc``), and the API maps each type to one HTTP
+status in one table.
+
+The tree::
+
+    VampError
+    ├── DslError              a document (YAML/JSON) is wrong; carries every Issue found, not just the first
+    ├── ExpressionSyntaxError a selector or condition expression cannot be parsed; points at the character
+    │   ├── SelectorSyntaxError
+    │   └── ConditionSyntaxError
+    ├── DeploymentError       a merge or slice would leave a deployment invalid (e.g. weights)
+    └── RoutingError          gateways cannot be compiled into a routing plan
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class VampError(Exception):
+    """Root of every error this project raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in a document.
+
+    ``document`` counts from 0 within the text that was read; ``path`` is the dotted path of the value
+    (``clusters.sava.services[0].scale.cpu``), empty for the document itself; ``line`` and ``column``
+    count from 1 and point at the value in the source text, or are 0 when the value has no place there
+    (it was built by a shorthand, or the model was not read from text).
+    """
+
+    message: str
+    path: str = ""
+    document: int = 0
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.message}"
+
+    def located(self, source: str = "<input>") -> str:
+        """The issue as ``SOURCE:LINE:COL: path: message`` (``SOURCE[doc N]`` when there is no line)."""
+        if self.line:
+            return f"{source}:{self.line}:{self.column}: {self}"
+        return f"{source}[document {self.document}]: {self}"
+
+
+class DslError(VampError):
+    """A document does not describe a valid artifact. ``issues`` lists every problem found."""
+
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        super().__init__("; ".join(str(issue) for issue in self.issues) or "Invalid document.")
+
+    @classmethod
+    def single(cls, message: str, path: str = "") -> DslError:
+        return cls([Issue(message, path)])
+
+
+class ExpressionSyntaxError(VampError):
+    """An expression could not be parsed; ``position`` is the 0-based offset of the offending character."""
+
+    language = "expression"
+
+    def __init__(self, text: str, position: int, message: str) -> None:
+        self.text = text
+        self.position = max(0, min(position, len(text)))
+        self.reason = message
+        super().__init__(f"Invalid {self.language} {text!r}: {message} at position {self.position + 1}.")
+
+    def caret(self) -> str:
+        """Two lines: the expression, and a caret under the offending character."""
+        return f"{self.text}\n{' ' * self.position}^"
+
+    def explain(self) -> str:
+        """The message, then the expression with a caret under the offending character."""
+        return f"{self}\n{self.caret()}"
+
+
+class SelectorSyntaxError(ExpressionSyntaxError):
+    language = "selector"
+
+
+class ConditionSyntaxError(ExpressionSyntaxError):
+    language = "condition"
+
+
+class DeploymentError(VampError):
+    """A merge or slice of a deployment cannot be done as asked; the message says why and what to do."""
+
+
+class RoutingError(VampError):
+    """Gateways cannot be compiled into a routing plan; ``problems`` names each gateway and route at fault."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
