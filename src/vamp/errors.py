@@ -11,8 +11,15 @@ The tree::
     ├── ExpressionSyntaxError a selector or condition expression cannot be parsed; points at the character
     │   ├── SelectorSyntaxError
     │   └── ConditionSyntaxError
+    │       └── RewriteSyntaxError   a path rewrite ``NEW_PATH if CONDITION`` cannot be parsed
     ├── DeploymentError       a merge or slice would leave a deployment invalid (e.g. weights)
-    └── RoutingError          gateways cannot be compiled into a routing plan
+    ├── RoutingError          gateways cannot be compiled into a routing plan
+    ├── NotFoundError         an artifact, event or resource does not exist
+    ├── ConflictError         someone else changed the artifact first (compare-and-set lost); read and retry
+    ├── StoreError            the store cannot be reached or refused an operation
+    ├── DriverError           the runtime (local processes, Kubernetes) refused or failed an operation
+    ├── PublishError          a routing plan could not be delivered to, or activated by, the data plane
+    └── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
 """
 
 from __future__ import annotations
@@ -92,6 +99,10 @@ class ConditionSyntaxError(ExpressionSyntaxError):
     language = "condition"
 
 
+class RewriteSyntaxError(ConditionSyntaxError):
+    language = "path rewrite"
+
+
 class DeploymentError(VampError):
     """A merge or slice of a deployment cannot be done as asked; the message says why and what to do."""
 
@@ -102,3 +113,27 @@ class RoutingError(VampError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(self.problems))
+
+
+class NotFoundError(VampError):
+    """Something asked for does not exist; the message names what and where."""
+
+
+class ConflictError(VampError):
+    """A compare-and-set write lost: the artifact changed since it was read. Read it again and retry."""
+
+
+class StoreError(VampError):
+    """The store cannot be reached or refused an operation; the message says which and why."""
+
+
+class DriverError(VampError):
+    """The runtime refused or failed an operation on a service; the message names the service."""
+
+
+class PublishError(VampError):
+    """A routing plan could not be delivered to, or activated by, the data plane."""
+
+
+class DataPlaneError(VampError):
+    """The data plane process cannot be started or kept running, or its admin endpoint does not answer."""

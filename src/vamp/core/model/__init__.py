@@ -128,6 +128,7 @@ __all__ = [
     "ServiceStatus",
     "Sla",
     "SlaReference",
+    "Sticky",
     "Template",
     "Threshold",
     "TimeSchedule",

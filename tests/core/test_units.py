@@ -1,0 +1,122 @@
+"""Units of the DSL: every spelling Vamp accepts, the canonical form, and what is refused."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vamp.core.units import Cpu, Duration, Memory, Percentage, UnitError
+
+
+@pytest.mark.parametrize(
+    ("given_value", "hundredths", "printed"),
+    [
+        ("50%", 5000, "50%"),
+        ("50", 5000, "50%"),
+        (50, 5000, "50%"),
+        ("0.5%", 50, "0.5%"),
+        (" 12.25 % ", 1225, "12.25%"),
+        ("100%", 10000, "100%"),
+        ("0%", 0, "0%"),
+        (0.01, 1, "0.01%"),
+        (Decimal("33.30"), 3330, "33.3%"),
+    ],
+)
+def test_percentages_read_every_spelling(given_value, hundredths, printed):
+    percentage = Percentage.parse(given_value)
+    assert percentage.hundredths == hundredths
+    assert str(percentage) == printed
+
+
+@pytest.mark.parametrize(
+    ("given_value", "message"),
+    [
+        ("101%", "between 0% and 100%"),
+        ("-1%", "between 0% and 100%"),
+        ("0.125%", "at most two decimals"),
+        ("half", "Expected a percentage such as '50%'"),
+        (True, "Expected a percentage"),
+        (None, "Expected a percentage"),
+    ],
+)
+def test_percentages_refuse_what_is_not_one(given_value, message):
+    with pytest.raises(UnitError, match=message):
+        Percentage.parse(given_value)
+
+
+@given(st.integers(min_value=0, max_value=10_000))
+def test_a_percentage_reads_back_from_its_text(hundredths):
+    assert Percentage.parse(str(Percentage(hundredths))) == Percentage(hundredths)
+
+
+@pytest.mark.parametrize(
+    ("given_value", "printed"),
+    [
+        ("512MB", "512.00MB"),
+        ("512 mb", "512.00MB"),
+        (".5GB", "500.00MB"),
+        ("2gb", "2000.00MB"),
+        ("1024KB", "1.02MB"),
+        ("1Gi", "1024.00MB"),
+        ("100Mi", "102.40MB"),
+        ("64.00MB", "64.00MB"),
+    ],
+)
+def test_memory_reads_every_unit(given_value, printed):
+    assert str(Memory.parse(given_value)) == printed
+
+
+@pytest.mark.parametrize("given_value", [512, "512", "12 parsecs", "-1MB"])
+def test_memory_needs_a_unit(given_value):
+    with pytest.raises(UnitError, match="Expected memory such as '512MB'"):
+        Memory.parse(given_value)
+
+
+@pytest.mark.parametrize(
+    ("given_value", "printed"),
+    [(0.2, "0.20"), (2, "2.00"), ("500m", "0.50"), ("1.5", "1.50"), ("0.25", "0.25")],
+)
+def test_cpu_reads_cores_and_millicores(given_value, printed):
+    assert str(Cpu.parse(given_value)) == printed
+
+
+@pytest.mark.parametrize("given_value", ["two", "-1", True, "5 cores"])
+def test_cpu_refuses_what_is_not_a_number_of_cores(given_value):
+    with pytest.raises(UnitError, match="Expected CPU cores"):
+        Cpu.parse(given_value)
+
+
+@pytest.mark.parametrize(
+    ("given_value", "seconds"),
+    [
+        (10, 10),
+        ("10", 10),
+        ("10s", 10),
+        ("10sec", 10),
+        ("10 seconds", 10),
+        ("5m", 300),
+        ("5min", 300),
+        ("5minutes", 300),
+        ("1h", 3600),
+        ("1hrs", 3600),
+        ("2hours", 7200),
+    ],
+)
+def test_time_reads_every_unit(given_value, seconds):
+    assert Duration.parse(given_value).seconds == seconds
+    assert str(Duration.parse(given_value)) == f"{seconds}s"
+
+
+@pytest.mark.parametrize("given_value", ["10S", "ten", "1.5h", "10 days", True])
+def test_time_refuses_other_spellings(given_value):
+    with pytest.raises(UnitError, match="Expected a time such as 10"):
+        Duration.parse(given_value)
+
+
+def test_units_validate_inside_models():
+    from vamp.core import model
+
+    route = model.Route(weight="90%", condition_strength=50)  # type: ignore[arg-type]
+    assert route.weight == Percentage(9000)
+    assert route.model_dump()["condition_strength"] == "50%"
