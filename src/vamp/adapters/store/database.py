@@ -1,0 +1,163 @@
+"""The SQL store's database: from the address a user gives to an engine, and transactions on it.
+
+Owns: reading a store address (a file path, ``sqlite:///PATH``, ``postgresql://…`` or ``postgres://…``)
+into a SQLAlchemy URL for aiosqlite or psycopg (3, async); connection settings (SQLite: WAL, a busy
+timeout, foreign keys; PostgreSQL: a connect timeout and a liveness check on checkout); write
+transactions that take SQLite's write lock up front (``BEGIN IMMEDIATE``), so concurrent writers wait
+their turn instead of failing; and turning every library error (SQLAlchemy, the drivers, the file
+system) into ``errors.StoreError`` naming the store. Queries live in sql.py, the schema in tables.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from vamp import errors
+
+SQLITE = "sqlite+aiosqlite"
+POSTGRESQL = "postgresql+psycopg"
+USAGE = "Give a file path (vamp.db), sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE."
+
+LIBRARY_ERRORS = (sa_exc.SQLAlchemyError, OSError)
+"""What the libraries under a store raise; the drivers' own errors arrive wrapped in SQLAlchemy's."""
+
+_WRITE = "vamp_write"
+_SQLITE_SETTINGS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "foreign_keys=ON")
+_PASSWORD = re.compile(r"(//[^:/@]*):[^@/]*@")
+_PSYCOPG_PREAMBLE = re.compile(r"^connection failed: (?:connection to server at .*? failed: )?(?:FATAL: +)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """An engine and the name that error messages give its store (``SQLite at /path``)."""
+
+    engine: AsyncEngine
+    name: str
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self, doing: str, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, committed when the block ends and rolled back if it raises.
+
+        ``doing`` says what the transaction is for, as in "PostgreSQL at … failed to {doing}: …".
+        A ``write`` transaction holds SQLite's write lock from its start.
+        """
+        try:
+            connection = await self.engine.connect()
+        except LIBRARY_ERRORS as exc:
+            verb = "open" if self.dialect == "sqlite" else "reach"
+            raise errors.StoreError(f"Cannot {verb} {self.name} ({reason(exc)}). Check --store.") from exc
+        try:
+            try:
+                if write:
+                    await connection.execution_options(**{_WRITE: True})
+                async with connection.begin():
+                    yield connection
+            finally:
+                await connection.close()
+        except LIBRARY_ERRORS as exc:
+            raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def connect(address: str) -> Database:
+    """The database at a store address; its engine connects on the first transaction.
+
+    Raises ``errors.StoreError`` when the address is not one of the forms in ``USAGE``, or names a
+    SQLite file that cannot be opened (its folder is made when missing).
+    """
+    url = _url(address)
+    if url.drivername == SQLITE:
+        return await _sqlite(url)
+    engine = create_async_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return Database(engine, f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}")
+
+
+def reason(exc: BaseException) -> str:
+    """The library's own words for what went wrong: the first line, without psycopg's preamble."""
+    cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None else exc
+    if isinstance(cause, FileExistsError):
+        text = f"{cause.filename} is not a directory"
+    elif isinstance(cause, OSError) and cause.strerror:
+        text = cause.strerror
+    else:
+        text = next(iter(str(cause).strip().splitlines()), type(cause).__name__)
+    text = _PSYCOPG_PREAMBLE.sub("", text)
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _url(address: str) -> sa.URL:
+    if not address.strip():
+        raise errors.StoreError(f"No store given. {USAGE}")
+    if "://" not in address:
+        return sa.URL.create(SQLITE, database=str(Path(address).expanduser()))
+    shown = _PASSWORD.sub(r"\1:***@", address)
+    try:
+        url = sa.make_url(address)
+    except (sa_exc.ArgumentError, ValueError) as exc:
+        raise errors.StoreError(f"Cannot read the store address {shown!r}. {USAGE}") from exc
+    if url.drivername in ("sqlite", SQLITE):
+        if url.database in (None, "", ":memory:"):
+            raise errors.StoreError(
+                f"The store address {shown!r} names no file; SQLite needs one (sqlite:///PATH). "
+                "For a store that lives in memory only, use --ephemeral."
+            )
+        return url.set(drivername=SQLITE, database=str(Path(url.database).expanduser()))
+    if url.drivername in ("postgresql", "postgres", POSTGRESQL):
+        return url.set(drivername=POSTGRESQL)
+    raise errors.StoreError(f"Unsupported store address {shown!r}. {USAGE}")
+
+
+async def _sqlite(url: sa.URL) -> Database:
+    assert url.database is not None, "_url gives SQLite a file"
+    path = Path(url.database)
+    name = f"SQLite at {path}"
+    try:
+        await asyncio.to_thread(_check_sqlite_file, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise errors.StoreError(f"Cannot open {name} ({reason(exc)}). Check --store.") from exc
+    engine = create_async_engine(url)
+    sa.event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    sa.event.listen(engine.sync_engine, "begin", _begin_sqlite)
+    return Database(engine, name)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Make the file's folder, and fail here, clearly, if SQLite cannot open the file.
+
+    Failing here rather than in the engine also spares aiosqlite a failed connect, after which its
+    worker thread can outlive the event loop.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sqlite3.connect(path).close()
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by _begin_sqlite, not by the driver, so that writers can lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for setting in _SQLITE_SETTINGS:
+        cursor.execute(f"PRAGMA {setting}")
+    cursor.close()
+
+
+def _begin_sqlite(connection: sa.Connection) -> None:
+    write = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

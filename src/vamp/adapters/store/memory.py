@@ -1,0 +1,147 @@
+"""``MemoryStore``: the artifact store in memory, for service tests and ``--ephemeral`` runs.
+
+Implements ``vamp.ports.store.ArtifactStore`` with the same behaviour as ``sql.SqlStore`` (both pass one
+test suite; the rules they share are rules.py's). Values are kept as JSON text and parsed on every
+read, so what a caller gets back is a fresh copy, shaped exactly as the SQL store would give it. Each
+operation runs without awaiting anything, so on one event loop it is atomic, as a transaction is.
+Nothing survives ``close`` or the end of the process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from vamp.adapters.store import rules
+from vamp.core import model
+from vamp.ports import store
+
+
+@dataclass(frozen=True, slots=True)
+class _Artifact:
+    revision: int
+    text: str
+    created: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    number: int
+    event: model.Event
+    value: str
+
+
+class MemoryStore:
+    """The store in this process's memory."""
+
+    def __init__(self, *, clock: rules.Clock = rules.utc_now) -> None:
+        self._clock = clock
+        self._artifacts: dict[tuple[str, str, str], _Artifact] = {}
+        self._events: dict[str, list[_Event]] = {}
+        self._numbers = itertools.count(1)
+
+    async def close(self) -> None:
+        self._artifacts.clear()
+        self._events.clear()
+
+    async def get(self, namespace: str, kind: str, name: str) -> store.StoredArtifact | None:
+        found = self._artifacts.get((namespace, kind, name))
+        return None if found is None else _stored((namespace, kind, name), found)
+
+    async def list(
+        self, namespace: str, kind: str, *, offset: int = 0, limit: int | None = None
+    ) -> store.Page[store.StoredArtifact]:
+        rules.check_window(offset, limit)
+        keys = sorted(key for key in self._artifacts if key[:2] == (namespace, kind))
+        page = keys[offset:] if limit is None else keys[offset : offset + limit]
+        return store.Page(items=[_stored(key, self._artifacts[key]) for key in page], total=len(keys))
+
+    async def put(
+        self,
+        namespace: str,
+        kind: str,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        revision: int | None,
+        source: str | None = None,
+    ) -> store.StoredArtifact:
+        text = rules.artifact_text(kind, name, data)
+        key = (namespace, kind, name)
+        found = self._artifacts.get(key)
+        now_at = None if found is None else found.revision
+        if revision is not None and revision != (now_at or 0):
+            raise rules.conflict(namespace, kind, name, revision, now_at)
+        now = rules.as_utc(self._clock())
+        created = now if found is None else found.created
+        stored = self._artifacts[key] = _Artifact((now_at or 0) + 1, text, created, now)
+        action: rules.Action = "create" if found is None else "update"
+        value = text if source is None else source
+        self._append(namespace, rules.archive_event(kind, name, action, value, now))
+        return _stored(key, stored)
+
+    async def delete(
+        self, namespace: str, kind: str, name: str, *, revision: int | None = None
+    ) -> store.StoredArtifact | None:
+        key = (namespace, kind, name)
+        found = self._artifacts.get(key)
+        if found is None:
+            return None
+        if revision is not None and revision != found.revision:
+            raise rules.conflict(namespace, kind, name, revision, found.revision)
+        del self._artifacts[key]
+        now = rules.as_utc(self._clock())
+        self._append(namespace, rules.archive_event(kind, name, "delete", found.text, now))
+        return _stored(key, found)
+
+    async def publish(self, namespace: str, event: model.Event) -> model.Event:
+        return self._append(namespace, rules.published(event, self._clock))
+
+    async def events(
+        self, namespace: str, query: store.EventQuery, *, offset: int = 0, limit: int | None = None
+    ) -> store.Page[model.Event]:
+        rules.check_window(offset, limit)
+        found = _matching(self._events.get(namespace, ()), query)
+        found.sort(key=lambda kept: (kept.event.timestamp, kept.number), reverse=True)
+        page = found[offset:] if limit is None else found[offset : offset + limit]
+        return store.Page(items=[_event(kept) for kept in page], total=len(found))
+
+    async def aggregate(
+        self, namespace: str, query: store.EventQuery, aggregate: store.Aggregate, field: str | None
+    ) -> float | None:
+        aggregation = rules.Aggregation(aggregate, field)
+        for kept in _matching(self._events.get(namespace, ()), query):
+            aggregation.add(json.loads(kept.value))
+        return aggregation.result()
+
+    def _append(self, namespace: str, event: model.Event) -> model.Event:
+        number = next(self._numbers)
+        kept = _Event(number, event.model_copy(update={"id": str(number)}), rules.json_text(event.value))
+        self._events.setdefault(namespace, []).append(kept)
+        return _event(kept)
+
+
+def _stored(key: tuple[str, str, str], artifact: _Artifact) -> store.StoredArtifact:
+    namespace, kind, name = key
+    return store.StoredArtifact(
+        namespace=namespace,
+        kind=kind,
+        name=name,
+        revision=artifact.revision,
+        data=json.loads(artifact.text),
+        created=artifact.created,
+        updated=artifact.updated,
+    )
+
+
+def _matching(kept: Iterable[_Event], query: store.EventQuery) -> list[_Event]:
+    return [one for one in kept if rules.matches(query, one.event)]
+
+
+def _event(kept: _Event) -> model.Event:
+    return kept.event.model_copy(update={"value": json.loads(kept.value)})

@@ -1,0 +1,257 @@
+"""``SqlStore``: the artifact store on SQLite (embedded) or PostgreSQL (production), through SQLAlchemy Core.
+
+Implements ``vamp.ports.store.ArtifactStore``. Owns the queries: compare-and-set writes done in one
+statement each (``UPDATE … WHERE revision = N``, ``INSERT … ON CONFLICT``), so two writers never lose
+each other's change, with the archive event appended in the same transaction; event publishing and
+queries; aggregates, folded in Python over a stream of the matching values (the engines' JSON functions
+differ too much to share one SQL form). Connections, transactions and error translation are
+database.py's, the schema is tables.py's and its upgrades migrations.py's; the rules shared with the
+memory store are rules.py's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from vamp.adapters.store import database, migrations, rules
+from vamp.adapters.store.tables import artifacts, event_tags, events
+from vamp.core import model
+from vamp.ports import store
+
+_STREAM_BATCH = 500
+"""Rows fetched at a time when aggregating, so memory stays flat however many events match."""
+
+
+class SqlStore:
+    """The store in a SQL database: ``await SqlStore.open(address)``, and ``close`` it at the end."""
+
+    def __init__(self, db: database.Database, clock: rules.Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    @classmethod
+    async def open(cls, address: str, *, clock: rules.Clock = rules.utc_now) -> SqlStore:
+        """Open the store at ``address``, creating or upgrading its schema.
+
+        Args:
+            address: a file path or ``sqlite:///PATH`` (SQLite, made with its folder if missing), or
+                ``postgresql://USER:PASSWORD@HOST:PORT/DATABASE`` (``postgres://`` too).
+            clock: where the store reads the time.
+
+        Raises:
+            errors.StoreError: the address is wrong, the database cannot be reached or its schema is
+                newer than this code.
+        """
+        db = await database.connect(address)
+        try:
+            await migrations.migrate(db, clock)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, clock)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def get(self, namespace: str, kind: str, name: str) -> store.StoredArtifact | None:
+        async with self._db.transaction(f"read {_where(namespace, kind, name)}") as connection:
+            result = await connection.execute(sa.select(artifacts).where(*_key(namespace, kind, name)))
+            row = result.one_or_none()
+        return None if row is None else _stored(row)
+
+    async def list(
+        self, namespace: str, kind: str, *, offset: int = 0, limit: int | None = None
+    ) -> store.Page[store.StoredArtifact]:
+        rules.check_window(offset, limit)
+        of_kind = (artifacts.c.namespace == namespace, artifacts.c.kind == kind)
+        async with self._db.transaction(f"list {kind} in namespace {namespace!r}") as connection:
+            total = await connection.scalar(sa.select(sa.func.count()).select_from(artifacts).where(*of_kind))
+            page = sa.select(artifacts).where(*of_kind).order_by(artifacts.c.name)
+            rows = (await connection.execute(page.offset(offset).limit(limit))).all()
+        return store.Page(items=[_stored(row) for row in rows], total=int(total or 0))
+
+    async def put(
+        self,
+        namespace: str,
+        kind: str,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        revision: int | None,
+        source: str | None = None,
+    ) -> store.StoredArtifact:
+        text = rules.artifact_text(kind, name, data)
+        plain = json.loads(text)
+        now = rules.as_utc(self._clock())
+        key = {"namespace": namespace, "kind": kind, "name": name}
+        async with self._db.transaction(f"save {_where(namespace, kind, name)}", write=True) as connection:
+            statement: sa.Insert | sa.Update
+            if revision is None:
+                statement = self._insert(key, plain, now).on_conflict_do_update(
+                    index_elements=list(key),
+                    set_={"revision": artifacts.c.revision + 1, "data": plain, "updated": now},
+                )
+            elif revision == 0:
+                statement = self._insert(key, plain, now).on_conflict_do_nothing(index_elements=list(key))
+            else:
+                statement = (
+                    sa.update(artifacts)
+                    .where(*_key(namespace, kind, name), artifacts.c.revision == revision)
+                    .values(revision=revision + 1, data=plain, updated=now)
+                )
+            row = (await connection.execute(statement.returning(*artifacts.c))).one_or_none()
+            if row is None:
+                assert revision is not None, "an upsert always writes"
+                now_at = await _revision(connection, namespace, kind, name)
+                raise rules.conflict(namespace, kind, name, revision, now_at)
+            stored = _stored(row)
+            action: rules.Action = "create" if stored.revision == 1 else "update"
+            value = text if source is None else source
+            await _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
+        return stored
+
+    async def delete(
+        self, namespace: str, kind: str, name: str, *, revision: int | None = None
+    ) -> store.StoredArtifact | None:
+        now = rules.as_utc(self._clock())
+        condition = _key(namespace, kind, name)
+        if revision is not None:
+            condition = (*condition, artifacts.c.revision == revision)
+        async with self._db.transaction(f"delete {_where(namespace, kind, name)}", write=True) as connection:
+            result = await connection.execute(sa.delete(artifacts).where(*condition).returning(*artifacts.c))
+            row = result.one_or_none()
+            if row is None:
+                if revision is not None and (now_at := await _revision(connection, namespace, kind, name)):
+                    raise rules.conflict(namespace, kind, name, revision, now_at)
+                return None
+            stored = _stored(row)
+            value = rules.json_text(stored.data)
+            await _append(connection, namespace, rules.archive_event(kind, name, "delete", value, now))
+        return stored
+
+    async def publish(self, namespace: str, event: model.Event) -> model.Event:
+        event = rules.published(event, self._clock)
+        doing = f"publish an event in namespace {namespace!r}"
+        async with self._db.transaction(doing, write=True) as connection:
+            event_id = await _append(connection, namespace, event)
+        return event.model_copy(update={"id": event_id})
+
+    async def events(
+        self, namespace: str, query: store.EventQuery, *, offset: int = 0, limit: int | None = None
+    ) -> store.Page[model.Event]:
+        rules.check_window(offset, limit)
+        matching = _matching(namespace, query)
+        newest_first = (events.c.timestamp.desc(), events.c.id.desc())
+        page = sa.select(events).where(*matching).order_by(*newest_first).offset(offset).limit(limit)
+        page_rows = page.subquery()
+        # One statement for the page and its tags, so both come from the same snapshot.
+        with_tags = (
+            sa.select(page_rows, event_tags.c.tag)
+            .join(event_tags, event_tags.c.event_id == page_rows.c.id)
+            .order_by(page_rows.c.timestamp.desc(), page_rows.c.id.desc(), event_tags.c.position)
+        )
+        async with self._db.transaction(f"query events in namespace {namespace!r}") as connection:
+            total = await connection.scalar(sa.select(sa.func.count()).select_from(events).where(*matching))
+            rows = (await connection.execute(with_tags)).all()
+        items = [_event(list(group)) for _, group in itertools.groupby(rows, key=lambda row: row.id)]
+        return store.Page(items=items, total=int(total or 0))
+
+    async def aggregate(
+        self, namespace: str, query: store.EventQuery, aggregate: store.Aggregate, field: str | None
+    ) -> float | None:
+        aggregation = rules.Aggregation(aggregate, field)
+        values = sa.select(events.c.value).where(*_matching(namespace, query))
+        async with self._db.transaction(f"aggregate events in namespace {namespace!r}") as connection:
+            result = await connection.stream(values.execution_options(yield_per=_STREAM_BATCH))
+            async for value in result.scalars():
+                aggregation.add(value)
+        return aggregation.result()
+
+    def _insert(self, key: dict[str, str], data: Any, now: datetime) -> sqlite.Insert | postgresql.Insert:
+        """A new artifact at revision 1, in the dialect's own INSERT (for its ``ON CONFLICT``)."""
+        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        return insert(artifacts).values(revision=1, data=data, created=now, updated=now, **key)
+
+
+def _where(namespace: str, kind: str, name: str) -> str:
+    return f"{kind}/{name} in namespace {namespace!r}"
+
+
+def _key(namespace: str, kind: str, name: str) -> tuple[sa.ColumnElement[bool], ...]:
+    return (artifacts.c.namespace == namespace, artifacts.c.kind == kind, artifacts.c.name == name)
+
+
+async def _revision(connection: AsyncConnection, namespace: str, kind: str, name: str) -> int | None:
+    query = sa.select(artifacts.c.revision).where(*_key(namespace, kind, name))
+    revision = await connection.scalar(query)
+    return None if revision is None else int(revision)
+
+
+def _stored(row: sa.Row[Any]) -> store.StoredArtifact:
+    return store.StoredArtifact(
+        namespace=row.namespace,
+        kind=row.kind,
+        name=row.name,
+        revision=row.revision,
+        data=row.data,
+        created=row.created,
+        updated=row.updated,
+    )
+
+
+async def _append(connection: AsyncConnection, namespace: str, event: model.Event) -> str:
+    """Insert an event (already checked by ``rules.published`` or made by ``rules.archive_event``)."""
+    row = {
+        "namespace": namespace,
+        "type": event.type,
+        "value": event.value,
+        "timestamp": event.timestamp,
+        "version": event.version,
+        "digest": event.digest,
+    }
+    event_id = await connection.scalar(sa.insert(events).values(row).returning(events.c.id))
+    tags = [{"event_id": event_id, "tag": tag, "position": at} for at, tag in enumerate(event.tags)]
+    await connection.execute(sa.insert(event_tags), tags)
+    return str(event_id)
+
+
+def _matching(namespace: str, query: store.EventQuery) -> list[sa.ColumnElement[bool]]:
+    conditions = [events.c.namespace == namespace]
+    if query.type is not None:
+        conditions.append(events.c.type == query.type)
+    if query.after is not None:
+        after = rules.as_utc(query.after)
+        conditions.append(
+            events.c.timestamp >= after if query.after_inclusive else events.c.timestamp > after
+        )
+    if query.before is not None:
+        before = rules.as_utc(query.before)
+        conditions.append(
+            events.c.timestamp <= before if query.before_inclusive else events.c.timestamp < before
+        )
+    for tag in dict.fromkeys(query.tags):
+        tagged = (event_tags.c.event_id == events.c.id) & (event_tags.c.tag == tag)
+        conditions.append(sa.exists().where(tagged))
+    return conditions
+
+
+def _event(rows: Sequence[sa.Row[Any]]) -> model.Event:
+    """One event from its rows in the page, one row per tag."""
+    first = rows[0]
+    return model.Event(
+        id=str(first.id),
+        tags=tuple(row.tag for row in rows),
+        type=first.type,
+        value=first.value,
+        timestamp=first.timestamp,
+        version=first.version,
+        digest=first.digest,
+    )

@@ -1,0 +1,86 @@
+"""The SQL store's tables (SQLAlchemy Core): one schema for SQLite and PostgreSQL.
+
+Owns the table definitions only, as they stand at the newest schema version. Creating and changing
+them in a database is migrations.py's job; reading and writing them is sql.py's. Times go in and come
+out timezone-aware in UTC (``UtcDateTime``: SQLite keeps them as text, which sorts in time order
+because every one is in UTC). JSON columns keep their text as given on both engines (``json``, not
+``jsonb``, on PostgreSQL) so artifact data comes back with its keys in the order they were written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from vamp.adapters.store import rules
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware time, stored and read back in UTC on every engine."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else rules.as_utc(value)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else rules.as_utc(value)
+
+
+EventId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""64 bits on PostgreSQL; SQLite counts rows by its ``INTEGER PRIMARY KEY`` (64 bits there too)."""
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String, nullable=False),
+    sa.Column("applied", UtcDateTime, nullable=False),
+)
+"""One row for every migration applied; the highest version is the schema's."""
+
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    sa.Column("namespace", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.Column("updated", UtcDateTime, nullable=False),
+)
+"""Every stored artifact, unique by (namespace, kind, name); ``revision`` counts its writes from 1."""
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", EventId, primary_key=True, autoincrement=True),
+    sa.Column("namespace", sa.String, nullable=False),
+    sa.Column("type", sa.String, nullable=False),
+    sa.Column("value", sa.JSON, nullable=True),
+    sa.Column("timestamp", UtcDateTime, nullable=False),
+    sa.Column("version", sa.String, nullable=False),
+    sa.Column("digest", sa.String, nullable=True),
+    sa.Index("events_by_time", "namespace", "timestamp", "id"),
+    sa.Index("events_by_type", "namespace", "type", "timestamp"),
+)
+"""Events of every namespace, archive events among them; read newest first."""
+
+event_tags = sa.Table(
+    "event_tags",
+    metadata,
+    sa.Column("event_id", EventId, sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Index("event_tags_by_tag", "tag", "event_id"),
+)
+"""The (expanded) tags of each event, one row each, so "all of these tags" is one lookup per tag.
+
+``position`` keeps the order the tags were published in.
+"""

@@ -1,0 +1,119 @@
+"""The store port: artifacts with compare-and-set revisions, and events (Vamp's archive and pulse).
+
+Artifacts are stored as their canonical plain data (``vamp.core.dsl.to_data``) under
+(namespace, kind, name), each with a revision that every write increments. Writes are compare-and-set:
+a writer names the revision it read (0 for "must not exist yet"), and a write against any other revision
+raises ``errors.ConflictError`` instead of losing someone's change. Every create, update and delete also
+appends an archive event in the same transaction (vamp.md §1.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
+
+from vamp.core import model
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArtifact:
+    namespace: str
+    kind: str
+    name: str
+    revision: int
+    data: Mapping[str, Any]
+    created: datetime
+    updated: datetime
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+
+
+class Aggregate(StrEnum):
+    MIN = "min"
+    MAX = "max"
+    AVERAGE = "average"
+    SUM = "sum"
+    COUNT = "count"
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Events with every one of ``tags``, of ``type``, in a time range; newest first."""
+
+    tags: tuple[str, ...] = ()
+    type: str | None = None
+    after: datetime | None = None
+    after_inclusive: bool = False
+    before: datetime | None = None
+    before_inclusive: bool = False
+
+
+class ArtifactStore(Protocol):
+    async def get(self, namespace: str, kind: str, name: str) -> StoredArtifact | None:
+        """The artifact, or ``None`` when there is none."""
+        ...
+
+    async def list(
+        self, namespace: str, kind: str, *, offset: int = 0, limit: int | None = None
+    ) -> Page[StoredArtifact]:
+        """Artifacts of one kind in name order, and how many there are in all."""
+        ...
+
+    async def put(
+        self,
+        namespace: str,
+        kind: str,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        revision: int | None,
+        source: str | None = None,
+    ) -> StoredArtifact:
+        """Create or replace an artifact.
+
+        ``revision`` is the revision the writer read: 0 means "must not exist", ``None`` means "whatever is
+        there" (an upsert). ``source`` is the text the user sent, kept as the archive event's value.
+        Raises ``errors.ConflictError`` when the stored revision differs.
+        """
+        ...
+
+    async def delete(
+        self, namespace: str, kind: str, name: str, *, revision: int | None = None
+    ) -> StoredArtifact | None:
+        """Delete an artifact and return what was stored; ``None`` when there was nothing (not an error)."""
+        ...
+
+    async def publish(self, namespace: str, event: model.Event) -> model.Event:
+        """Store an event and return it as stored: tags expanded, timestamp in UTC (now when missing).
+
+        The id is the store's to give (ids are output only; one sent is replaced). Raises
+        ``errors.DslError`` for an event without tags, with an invalid type or a value that is not JSON.
+        """
+        ...
+
+    async def events(
+        self, namespace: str, query: EventQuery, *, offset: int = 0, limit: int | None = None
+    ) -> Page[model.Event]:
+        """Matching events, newest first (then last published first), and how many match in all."""
+        ...
+
+    async def aggregate(
+        self, namespace: str, query: EventQuery, aggregate: Aggregate, field: str | None
+    ) -> float | None:
+        """``aggregate`` over ``value[field]`` (or the value itself) of the matching events.
+
+        Only numbers count; over none, count and sum are 0 and the others ``None``.
+        """
+        ...
+
+    async def close(self) -> None: ...
