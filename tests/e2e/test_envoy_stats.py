@@ -1,0 +1,52 @@
+"""Reading per-cluster traffic from a real Envoy: exact counts by status class, latency, rates."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e import resources as r
+from tests.e2e.backends import Backends, Connection, free_port
+from tests.e2e.conftest import Envoy
+from tests.e2e.polling import eventually
+from vamp.adapters.envoy import files, stats
+
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
+
+
+async def test_counts_by_status_class_latency_and_rates_between_two_readings(
+    envoy: Envoy, backends: Backends
+):
+    port = free_port()
+    xds = envoy.files
+    backends.status["b"] = 503
+    await envoy.publish(
+        files.Snapshot(
+            "v1",
+            listeners=(r.listener(xds, "gateway", port, "gateway"),),
+            clusters=(r.cluster(xds, "a"), r.cluster(xds, "b")),
+            routes=(r.route_config("gateway", r.prefix({"cluster": "b"}, "/b"), r.prefix({"cluster": "a"})),),
+            endpoints=(r.endpoints("a", backends.ports["a"]), r.endpoints("b", backends.ports["b"])),
+        )
+    )
+    before = await stats.read(envoy.admin)
+    connection = Connection(port)
+    for path in ["/a"] * 30 + ["/b"] * 20:
+        await connection.request(path)
+    await connection.close()
+
+    async def histograms_merged() -> bool:
+        now = await stats.read(envoy.admin)
+        return now["a"].latency.count == 30 and now["b"].latency.count == 20
+
+    await eventually(histograms_merged, what="the latency histograms hold every request")
+    after = await stats.read(envoy.admin)
+    traffic = stats.rates(before, after, 2.0)
+
+    assert before["a"] == stats.ClusterStats(0, {}, before["a"].latency)
+    assert (traffic["a"].requests, traffic["a"].per_second, traffic["a"].classes) == (30, 15.0, {"2xx": 30})
+    assert (traffic["b"].requests, traffic["b"].server_errors, traffic["b"].classes) == (20, 20, {"5xx": 20})
+    assert traffic["a"].latency.count == 30
+    p50, p99 = traffic["a"].p50, traffic["a"].p99
+    assert p50 is not None
+    assert p99 is not None
+    assert p50 <= p99 <= 25
