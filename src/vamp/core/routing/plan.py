@@ -1,0 +1,208 @@
+"""The routing plan: what every gateway does, independent of the data plane that does it.
+
+A ``RoutingPlan`` is listeners → virtual hosts → ordered routes → weighted target clusters → endpoints,
+plus the problems met while compiling it. ``compile.py`` builds plans; the gateway agent renders them to
+Envoy (and, later, HAProxy) configuration. Nothing here may know about a particular data plane.
+
+Every node is a frozen, slotted dataclass: plans compare and hash by value, and a compiled plan is
+deterministic (its parts sorted, except routes, whose order is meaningful). ``RoutingPlan.version`` is a
+content hash, so equal plans have equal versions and any change gives a new one; ``to_data`` and
+``from_data`` carry a plan as plain JSON-able data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Self
+
+from vamp import errors
+from vamp.core import condition, model
+from vamp.core.routing import plain_data
+
+FULL = 10_000
+"""100 %, in hundredths of a percent: weights and fractions are integers on this scale."""
+
+
+class Balance(StrEnum):
+    """How a cluster spreads requests over its endpoints."""
+
+    ROUND_ROBIN = "round_robin"
+    LEAST_REQUEST = "least_request"
+    RANDOM = "random"
+    RING_HASH = "ring_hash"
+
+    @classmethod
+    def of(cls, text: str | None, protocol: model.Protocol) -> Balance:
+        """The balance a route's ``balance`` string (Vamp's HAProxy algorithm names) asks for.
+
+        ``None`` and ``default`` mean the protocol's default: round robin for HTTP, least request for TCP.
+
+        Raises:
+            errors.RoutingError: for an algorithm we cannot offer; the message lists the valid ones.
+        """
+        key = "default" if text is None else text.strip().lower()
+        if key == "default":
+            return cls.LEAST_REQUEST if protocol is model.Protocol.TCP else cls.ROUND_ROBIN
+        if _HEADER_HASH.fullmatch(key):
+            return cls.RING_HASH
+        balance = _BALANCES.get(key)
+        if balance is None:
+            raise errors.RoutingError(
+                [f"Unsupported balance {text!r}. Use one of: {', '.join(_BALANCE_SPELLINGS)} or hdr(<name>)."]
+            )
+        return balance
+
+
+_BALANCES: dict[str, Balance] = {
+    "roundrobin": Balance.ROUND_ROBIN,
+    "static-rr": Balance.ROUND_ROBIN,
+    "leastconn": Balance.LEAST_REQUEST,
+    "random": Balance.RANDOM,
+    "source": Balance.RING_HASH,
+    "uri": Balance.RING_HASH,
+    **{balance.value: balance for balance in Balance},
+}
+_BALANCE_SPELLINGS = ("default", *_BALANCES)
+_HEADER_HASH = re.compile(r"hdr\([^()\s]+\)")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Endpoint:
+    """One address a cluster sends requests to.
+
+    ``instance`` names what answers there: the instance name, the gateway name for a chained gateway,
+    or ``host:port`` for an external target.
+    """
+
+    host: str
+    port: int
+    instance: str
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCluster:
+    """The endpoints of one route of one gateway; ``name`` is ``<gateway>//<route path>``.
+
+    ``gateway`` names the gateway this route chains to (its endpoint is that gateway's local port);
+    ``external`` marks a ``[host:port]`` target outside the platform.
+    """
+
+    name: str
+    endpoints: tuple[Endpoint, ...]
+    balance: Balance
+    protocol: model.Protocol
+    gateway: str | None = None
+    external: bool = False
+    rewrites: tuple[condition.PathRewrite, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedCluster:
+    """A cluster and its share of a route's requests, in hundredths of a percent."""
+
+    cluster: str
+    weight: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRoute:
+    """One step of a virtual host's ordered route table.
+
+    The first route whose ``match`` holds (``None``: every request) and whose ``fraction`` (hundredths of
+    the matching requests) draws the request wins; it then goes to ``clusters`` by weight. The weights of
+    a route total ``FULL`` or, when a gateway sends nothing anywhere, 0.
+    """
+
+    name: str
+    match: condition.Match | None
+    fraction: int
+    clusters: tuple[WeightedCluster, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualHost:
+    """The routes of one gateway for the host names in ``domains`` (``*``: any host)."""
+
+    name: str
+    gateway: str
+    domains: tuple[str, ...]
+    routes: tuple[PlanRoute, ...]
+    sticky: model.Sticky | None
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A port the data plane listens on, and the virtual hosts it serves there."""
+
+    name: str
+    port: int
+    protocol: model.Protocol
+    virtual_hosts: tuple[VirtualHost, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPlan:
+    """Everything the data plane serves, with a content-hash ``version`` and what could not be served.
+
+    Build plans with ``RoutingPlan.of`` (or ``from_data``), which compute the version.
+    """
+
+    version: str
+    listeners: tuple[Listener, ...]
+    clusters: tuple[TargetCluster, ...]
+    problems: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, listeners: tuple[Listener, ...], clusters: tuple[TargetCluster, ...], problems: tuple[str, ...]
+    ) -> Self:
+        """A plan of these parts, versioned by the hash of their content."""
+        content = _Content(listeners, clusters, problems)
+        return cls(_version(plain_data.encode(content)), listeners, clusters, problems)
+
+    def to_data(self) -> dict[str, Any]:
+        """The plan as plain JSON-able data; ``RoutingPlan.from_data`` reads it back."""
+        data: dict[str, Any] = plain_data.encode(self)
+        return data
+
+    @classmethod
+    def from_data(cls, data: object) -> Self:
+        """Read a plan that ``to_data`` wrote.
+
+        Raises:
+            errors.RoutingError: the data is not a plan, or its version does not match its content.
+        """
+        if not isinstance(data, dict):
+            raise errors.RoutingError([f"A routing plan must be a mapping, not {type(data).__name__}."])
+        content = {key: value for key, value in data.items() if key != "version"}
+        try:
+            parts = plain_data.decode(_Content, content)
+        except plain_data.PlainDataError as exc:
+            raise errors.RoutingError([f"Invalid routing plan: {exc}."]) from exc
+        plan = cls.of(parts.listeners, parts.clusters, parts.problems)
+        if data.get("version") != plan.version:
+            raise errors.RoutingError(
+                [
+                    f"Invalid routing plan: version {data.get('version')!r} does not match its content "
+                    f"(expected {plan.version!r})."
+                ]
+            )
+        return plan
+
+
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """A plan without its version: what the version hashes."""
+
+    listeners: tuple[Listener, ...]
+    clusters: tuple[TargetCluster, ...]
+    problems: tuple[str, ...]
+
+
+def _version(content: object) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
