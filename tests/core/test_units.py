@@ -117,6 +117,6 @@ def test_time_refuses_other_spellings(given_value):
 def test_units_validate_inside_models():
     from vamp.core import model
 
-    route = model.Route(weight="90%", condition_strength=50)  # type: ignore[arg-type]
+    route = model.Route.model_validate({"weight": "90%", "condition_strength": 50})
     assert route.weight == Percentage(9000)
     assert route.model_dump()["condition_strength"] == "50%"

@@ -46,7 +46,7 @@ class _Unit:
         raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._key == self._key  # type: ignore[attr-defined]
+        return isinstance(other, _Unit) and type(other) is type(self) and other._key == self._key
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._key))
@@ -61,8 +61,10 @@ class _Unit:
         return f"{type(self).__name__}({str(self)!r})"
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        def validate(value: object) -> Self:
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def validate(value: object) -> _Unit:
             if isinstance(value, cls):
                 return value
             try:
@@ -142,7 +144,7 @@ _MEMORY_FACTORS: dict[str, Decimal] = {
 
 
 class Memory(_Unit):
-    """Memory in megabytes with two decimals (``512MB``, ``.5GB``, ``1024KB``, ``128Mi``); prints ``64.00MB``."""
+    """Memory in megabytes, two decimals (``512MB``, ``.5GB``, ``1024KB``, ``128Mi``); prints ``64.00MB``."""
 
     __slots__ = ("centimegabytes",)
     _key_name = "centimegabytes"

@@ -27,7 +27,7 @@ from vamp.core.model.deployment import (
     ServiceStatus,
 )
 from vamp.core.model.event import Event, expand_tags
-from vamp.core.model.gateway import Condition, Gateway, GatewayPort, Rewrite, Route, Sticky
+from vamp.core.model.gateway import Condition, Gateway, GatewayPort, GatewayTls, Rewrite, Route, Sticky
 from vamp.core.model.observed import ObservedInstance, ObservedPort
 from vamp.core.model.scale import DEFAULT_SCALE, Scale
 from vamp.core.model.sla import (
@@ -105,6 +105,7 @@ __all__ = [
     "EventSchedule",
     "Gateway",
     "GatewayPort",
+    "GatewayTls",
     "GenericEscalation",
     "GroupEscalation",
     "HealthCheck",

@@ -27,7 +27,7 @@ class Model(BaseModel):
 
 
 class Ref(Model):
-    """A reference by name to a stored artifact, written ``name``, ``{reference: name}`` or ``{ref: name}``."""
+    """A reference by name to a stored artifact: ``name``, ``{reference: name}`` or ``{ref: name}``."""
 
     name: str
 
@@ -54,8 +54,7 @@ def name_problem(name: str, *, strict: bool = False, allow_slash: bool = False) 
         if _STRICT_NAME.match(name):
             return None
         return (
-            "Illegal strict name - white space characters, '/', '[', ']' and '.' are not allowed: "
-            f"{name!r}."
+            f"Illegal strict name - white space characters, '/', '[', ']' and '.' are not allowed: {name!r}."
         )
     if _NAME.match(name):
         return None
@@ -70,7 +69,7 @@ class Protocol(StrEnum):
 
 
 class Port(Model):
-    """A named port of a breed: ``webport: 8080/http``. ``number`` is ``None`` when the port is assigned later."""
+    """A named port of a breed: ``webport: 8080/http``; ``number`` is ``None`` when assigned later."""
 
     name: str
     number: int | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from vamp.core.model.base import Dialects, Metadata, Model, Port, Ref
+from vamp.core.model.base import Metadata, Model, Port, Ref
 from vamp.core.units import Duration
 
 DEFAULT_DEPLOYABLE_TYPE = "container/docker"
@@ -67,7 +67,7 @@ class HealthCheck(Model):
 
 
 class Breed(Model):
-    """One deployable service version. ``version`` is the part of the name after ``:`` (``sava:1.0`` → ``1.0``)."""
+    """One deployable service version; ``version`` is the part of the name after ``:`` (``sava:1.0``: ``1.0``)."""
 
     kind: Literal["breeds"] = "breeds"
     name: str

@@ -10,12 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from vamp.core.model.base import Dialects, Metadata, Model
+from vamp.core.model.base import Dialects, Metadata, Model, Ref
 from vamp.core.model.breed import Argument, Breed, HealthCheck
 from vamp.core.model.gateway import Gateway
 from vamp.core.model.scale import Scale
 from vamp.core.model.sla import Sla, SlaReference
-from vamp.core.model.base import Ref
 
 
 class Intention(StrEnum):

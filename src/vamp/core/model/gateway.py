@@ -65,6 +65,13 @@ class GatewayPort(Model):
         return f"{'' if self.number is None else self.number}/{self.protocol}"
 
 
+class GatewayTls(Model):
+    """TLS termination: PEM files (paths on the gateway agent's host) of the certificate chain and its key."""
+
+    certificate: str
+    private_key: str
+
+
 class Gateway(Model):
     """A gateway. Named ``name``, ``deployment/port`` or ``deployment/cluster/port`` (internal)."""
 
@@ -75,6 +82,7 @@ class Gateway(Model):
     virtual_hosts: tuple[str, ...] = ()
     selector: str | None = None
     routes: dict[str, Route | Ref] = {}
+    tls: GatewayTls | None = None
     metadata: Metadata = {}
 
     @property

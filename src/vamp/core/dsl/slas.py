@@ -1,0 +1,157 @@
+"""Reading SLAs and escalations (vamp.md §1.13, §1.14), stored or inline in a cluster.
+
+SLA types: ``response_time_sliding_window`` (threshold and window), ``escalation_only``, and any other
+type, kept with its other fields as ``parameters``. A cluster's SLA may also be a reference, with
+escalations of its own (``{reference: s, escalations: [...]}``). Escalations: ``scale_instances``,
+``scale_cpu``, ``scale_memory``; ``to_one``/``to_all`` written ``{type: to_all, escalations: [...]}``,
+``{to_all: [...]}`` or ``{to_all: {escalations: [...]}}``; any other type kept with its parameters.
+A list of several escalations means all of them (Vamp wraps such a list in ``to_all``; it is kept as
+written here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vamp.core import model, units
+from vamp.core.dsl import artifact
+from vamp.core.dsl.cursor import Cursor, Fields
+from vamp.core.model import sla as sla_model
+
+_COMMON = frozenset({"kind", "name", "metadata", "lookup_name", "type", "escalations"})
+
+
+def cluster_sla(cursor: Cursor) -> model.Sla | model.SlaReference | model.Ref | None:
+    """A cluster's SLA: a name, ``{reference: name}`` (with escalations or without) or inline."""
+    value = cursor.value
+    if isinstance(value, dict) and artifact.is_reference(value) and "escalations" in value:
+        fields = cursor.fields("SLA reference")
+        if fields is None:
+            return None
+        found = artifact.reference_key(fields)
+        if found is None:
+            cursor.error("A reference needs a name: {reference: name}.")
+        escalations = fields.get("escalations")
+        return fields.build(
+            model.SlaReference,
+            name=None if found is None else found.name(),
+            escalations=() if escalations is None else _escalations(escalations),
+        )
+    return artifact.weak(cursor, "sla", lambda inline: sla(inline, named=False))
+
+
+def sla(cursor: Cursor, *, named: bool) -> model.Sla | None:
+    fields = cursor.fields("SLA")
+    if fields is None:
+        return None
+    metadata = artifact.common(fields, "slas")
+    sla_name = artifact.name(fields) if named else None
+    found_type = fields.require("type")
+    kind = None if found_type is None else found_type.string()
+    found_escalations = fields.get("escalations")
+    values: dict[str, Any] = {}
+    if kind == sla_model.RESPONSE_TIME_SLIDING_WINDOW:
+        values["threshold"] = _threshold(fields.require("threshold"))
+        values["window"] = _window(fields.require("window"))
+    elif kind != sla_model.ESCALATION_ONLY:
+        values["parameters"] = _parameters(fields)
+    return fields.build(
+        model.Sla,
+        name=sla_name,
+        type=kind,
+        escalations=() if found_escalations is None else _escalations(found_escalations),
+        metadata=metadata,
+        **values,
+    )
+
+
+def _parameters(fields: Fields) -> dict[str, Any]:
+    """The fields of an SLA or escalation of a type Vamp does not run, kept as given."""
+    parameters = {key: value for key, value in fields.values.items() if key not in _COMMON}
+    fields.ignore(*parameters)
+    return parameters
+
+
+def _threshold(cursor: Cursor | None) -> model.Threshold | None:
+    fields = None if cursor is None else cursor.fields("threshold")
+    if fields is None:
+        return None
+    upper, lower = fields.require("upper"), fields.require("lower")
+    return fields.build(
+        model.Threshold,
+        upper=None if upper is None else upper.integer(minimum=0),
+        lower=None if lower is None else lower.integer(minimum=0),
+    )
+
+
+def _window(cursor: Cursor | None) -> model.Window | None:
+    fields = None if cursor is None else cursor.fields("window")
+    if fields is None:
+        return None
+    interval, cooldown = fields.require("interval"), fields.require("cooldown")
+    return fields.build(
+        model.Window,
+        interval=None if interval is None else interval.unit(units.Duration.parse),
+        cooldown=None if cooldown is None else cooldown.unit(units.Duration.parse),
+    )
+
+
+def _escalations(cursor: Cursor) -> tuple[model.Escalation | model.Ref, ...]:
+    """A list of escalations, or one."""
+    items = list(cursor.elements()) if isinstance(cursor.value, list) else [cursor.moved(0)]
+    found: list[model.Escalation | model.Ref | None] = [
+        artifact.weak(item, "escalation", _anonymous) for item in items
+    ]
+    return tuple(item for item in found if item is not None)
+
+
+def _anonymous(cursor: Cursor) -> model.Escalation | None:
+    return escalation(cursor, named=False)
+
+
+def escalation(cursor: Cursor, *, named: bool) -> model.Escalation | None:
+    fields = cursor.fields("escalation")
+    if fields is None:
+        return None
+    metadata = artifact.common(fields, "escalations")
+    escalation_name = artifact.name(fields) if named else None
+    group = next((key for key in sla_model.GROUP_ESCALATION_TYPES if fields.has(key)), None)
+    found_group = fields.first("escalations", group) if group is not None and not fields.has("type") else None
+    if found_group is not None:
+        return fields.build(
+            model.GroupEscalation,
+            name=escalation_name,
+            type=group,
+            escalations=_group(found_group),
+            metadata=metadata,
+        )
+    found_type = fields.require("type")
+    kind = None if found_type is None else found_type.string()
+    common = {"name": escalation_name, "metadata": metadata}
+    if kind in sla_model.SCALE_ESCALATION_TYPES:
+        target = fields.get("target")
+        bounds = {key: fields.require(key) for key in ("minimum", "maximum", "scale_by")}
+        return fields.build(
+            model.ScaleEscalation,
+            type=kind,
+            target=None if target is None else target.name(),
+            **{key: None if found is None else found.number() for key, found in bounds.items()},
+            **common,
+        )
+    if kind in sla_model.GROUP_ESCALATION_TYPES:
+        found = fields.require("escalations")
+        escalations = None if found is None else _escalations(found)
+        return fields.build(model.GroupEscalation, type=kind, escalations=escalations, **common)
+    return fields.build(model.GenericEscalation, type=kind, parameters=_parameters(fields), **common)
+
+
+def _group(cursor: Cursor) -> tuple[model.Escalation | model.Ref, ...] | None:
+    """``to_all: [...]`` or ``to_all: {escalations: [...]}``."""
+    if not isinstance(cursor.value, dict):
+        return _escalations(cursor)
+    fields = cursor.fields("escalation group")
+    if fields is None:
+        return None
+    found = fields.require("escalations")
+    fields.finish()
+    return None if found is None else _escalations(cursor.inner("escalations", found.value))

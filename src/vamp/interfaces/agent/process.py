@@ -1,0 +1,208 @@
+"""The gateway agent process: builds its parts from ``Settings`` and runs them until told to stop.
+
+``serve`` checks everything a user can get wrong before anything starts (the plan source, the work
+directory, the ports), so those errors end the process at once as one ``VampError``; afterwards a bad
+plan is only reported. Then it starts Envoy on the last good files, serves the last good plan, and runs
+three things side by side: the agent's loop, the traffic meter, and the HTTP endpoint on
+127.0.0.1:``listen``. SIGTERM or SIGINT stops the endpoint and the loops, then Envoy by its PID.
+
+Work directory (one agent each; a lock file keeps a second one out)::
+
+    agent.lock  held while the agent runs, holds its PID
+    plan.json   the last good plan          } ``adapters.envoy.dataplane``
+    xds/, envoy/                             }
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+
+from vamp import errors
+from vamp.adapters.envoy import dataplane, render
+from vamp.adapters.plans import files as plan_files
+from vamp.adapters.plans import server as plan_server
+from vamp.interfaces.agent import endpoint
+from vamp.ports import gateway_agent
+from vamp.services import agent as agent_service
+
+log = logging.getLogger("vamp.agent")
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything ``vamp agent`` is told. Exactly one of ``plan`` and ``server`` is given."""
+
+    workdir: Path
+    plan: Path | None = None
+    server: str | None = None
+    listen: int = 9090
+    admin_port: int = 0
+    concurrency: int = 2
+    metrics_interval: float = 2.0
+
+
+class SystemClock:
+    """The real clock (``ports.gateway_agent.Clock``)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return asyncio.get_running_loop().time()
+
+
+async def serve(settings: Settings) -> None:
+    """Run the agent until SIGTERM or SIGINT, then stop Envoy and return.
+
+    Raises:
+        errors.VampError: something given cannot work (a plan file that cannot be read, a port in use,
+            a work directory another agent uses, Envoy failing to start); the message says what.
+    """
+    with _stopped_by_signals() as stop:
+        source = _source(settings)
+        source.check()
+        with _locked(settings.workdir), _bound(settings.listen, "--listen") as listening:
+            if settings.admin_port:
+                with _bound(settings.admin_port, "--admin-port"):
+                    pass  # only to say which port is taken, before Envoy fails on it
+            data_plane = dataplane.EnvoyDataPlane(
+                settings.workdir,
+                render.render,
+                node_id=f"{socket.gethostname()}-{os.getpid()}",
+                base_id=os.getpid(),
+                admin_port=settings.admin_port,
+                concurrency=settings.concurrency,
+            )
+            async with data_plane:
+                await _run(settings, source, data_plane, listening, stop)
+
+
+async def _run(
+    settings: Settings,
+    source: gateway_agent.PlanSource,
+    data_plane: dataplane.EnvoyDataPlane,
+    listening: socket.socket,
+    stop: asyncio.Event,
+) -> None:
+    clock = SystemClock()
+    agent = agent_service.Agent(source, data_plane, clock)
+    meter = agent_service.TrafficMeter(data_plane, clock, interval=settings.metrics_interval)
+    app = endpoint.create_app(endpoint.Parts(agent, meter, data_plane))
+    http = _Endpoint(
+        uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")
+    )
+    await agent.resume()
+    health = data_plane.health()
+    log.info(
+        "vamp agent (pid %d): status and metrics on http://%s:%d, Envoy (pid %s) admin on %s, "
+        "work directory %s.",
+        os.getpid(),
+        HOST,
+        settings.listen,
+        health.pid,
+        health.admin_url,
+        settings.workdir,
+    )
+    async with asyncio.TaskGroup() as tasks:
+        loops = [
+            tasks.create_task(agent.run(), name="agent"),
+            tasks.create_task(meter.run(), name="traffic meter"),
+        ]
+        serving = tasks.create_task(http.serve(sockets=[listening]), name="http endpoint")
+        await stop.wait()
+        log.info("vamp agent: stopping.")
+        http.should_exit = True
+        await serving
+        for task in loops:
+            task.cancel()
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[asyncio.Event]:
+    """An event SIGTERM and SIGINT set, from the very start: a signal while Envoy starts stops it too."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+class _Endpoint(uvicorn.Server):
+    """Uvicorn without its own signal handlers: the agent process handles SIGTERM and SIGINT itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _source(settings: Settings) -> plan_files.PlanFiles | plan_server.PlanServer:
+    if (settings.plan is None) == (settings.server is None):
+        raise errors.PlanSourceError(
+            "Give the agent exactly one source of routing plans: --plan FILE|DIR or --server URL."
+        )
+    if settings.plan is not None:
+        return plan_files.PlanFiles(settings.plan)
+    assert settings.server is not None
+    return plan_server.PlanServer(settings.server)
+
+
+@contextlib.contextmanager
+def _locked(workdir: Path) -> Iterator[None]:
+    """Hold ``agent.lock`` in ``workdir``: two agents on one work directory would fight over Envoy's files."""
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        lock = (workdir / "agent.lock").open("a+")
+    except OSError as exc:
+        raise errors.VampError(
+            f"Cannot use the work directory {workdir} (--workdir): {exc.strerror}."
+        ) from exc
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            lock.seek(0)
+            holder = lock.read().strip() or "?"
+            raise errors.VampError(
+                f"Another agent (pid {holder}) uses the work directory {workdir}: give each agent its "
+                "own --workdir."
+            ) from exc
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
+
+
+@contextlib.contextmanager
+def _bound(port: int, option: str) -> Iterator[socket.socket]:
+    """A socket listening on 127.0.0.1:``port``, closed on exit."""
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((HOST, port))
+        listening.listen(128)
+    except OSError as exc:
+        listening.close()
+        raise errors.VampError(
+            f"Cannot listen on {HOST}:{port} ({option}): {exc.strerror}. Choose a free port."
+        ) from exc
+    with listening:
+        yield listening

@@ -1,0 +1,104 @@
+"""``vamp agent``: run a gateway agent, which serves routing plans on its own Envoy.
+
+Parses the options, sets up logging and hands over to ``vamp.interfaces.agent.process``. A mistake in
+the options or the environment ends the agent at once with one clear line and exit code 1; a bad plan
+arriving later is only logged and reported on ``/status``, and the agent keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from vamp import errors
+from vamp.interfaces.cli import output
+
+HELP = "\n\n".join(
+    (
+        "Run a gateway agent: serve routing plans on Envoy, supervise it, expose status and metrics.",
+        "Give exactly one source of plans: --plan FILE|DIR or --server URL. Gateway ports, including the "
+        "shared virtual-host port, come from the plan.",
+        "The agent keeps Envoy serving the last good plan: an invalid plan is logged and shown on /status, "
+        "never delivered; a killed Envoy is restarted on it; a restarted agent serves it at once.",
+        "Endpoints on 127.0.0.1:PORT (--listen): /health, /status, /metrics.json and /metrics (Prometheus). "
+        "SIGTERM or SIGINT stops the agent and its Envoy (exit code 0).",
+    )
+)
+"""The help text, one line per paragraph (Typer keeps line breaks inside a paragraph)."""
+
+
+def agent(
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            metavar="FILE|DIR",
+            help="Serve the routing plan in this JSON or YAML file, read again whenever it changes; "
+            "for a directory, the newest plan file in it.",
+        ),
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            metavar="URL",
+            help="Serve the routing plans the Vamp server at URL publishes (long-polls URL/api/v1/vga/plan).",
+        ),
+    ] = None,
+    workdir: Annotated[
+        Path,
+        typer.Option(
+            "--workdir",
+            help="Where the agent keeps Envoy's files, its log and the last good plan; one agent each.",
+        ),
+    ] = Path(".vamp/agent"),
+    listen: Annotated[
+        int,
+        typer.Option(
+            "--listen", min=1, max=65535, metavar="PORT", help="Port of the status and metrics endpoint."
+        ),
+    ] = 9090,
+    admin_port: Annotated[
+        int,
+        typer.Option(
+            "--admin-port",
+            min=0,
+            max=65535,
+            metavar="PORT",
+            help="Port of Envoy's admin endpoint on 127.0.0.1; 0 picks a free one (shown on /status).",
+        ),
+    ] = 0,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", min=1, metavar="N", help="Envoy's worker threads.  [default: one per CPU]"
+        ),
+    ] = None,
+) -> None:
+    """Run a gateway agent (``HELP`` says what it does)."""
+    # Imported here, not at the top: the other commands need neither Envoy nor a web server.
+    from vamp.interfaces.agent import process
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per admin request is noise
+    settings = process.Settings(
+        workdir=workdir,
+        plan=plan,
+        server=server,
+        listen=listen,
+        admin_port=admin_port,
+        concurrency=concurrency or os.cpu_count() or 1,
+    )
+    try:
+        asyncio.run(process.serve(settings))
+    except errors.VampError as exc:
+        first, _, details = str(exc).partition("\n")
+        if details.strip():
+            output.stderr.print(escape(details.rstrip()), style="dim")
+        output.fail(first)

@@ -1,0 +1,35 @@
+"""How the CLI prints: Rich tables for people, YAML or JSON for scripts, errors on standard error."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any, NoReturn
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    YAML = "yaml"
+    JSON = "json"
+
+
+def data(value: Any, output: Format) -> None:
+    """Print plain data as YAML or JSON."""
+    if output is Format.JSON:
+        typer.echo(json.dumps(value, indent=2))
+    else:
+        typer.echo(yaml.safe_dump(value, sort_keys=False, allow_unicode=True).rstrip())
+
+
+def fail(message: str) -> NoReturn:
+    """Print one clear line on standard error and exit with code 1."""
+    stderr.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(1)
