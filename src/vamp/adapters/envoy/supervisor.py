@@ -157,6 +157,8 @@ class Supervisor:
                 str(config_path),
                 "--base-id",
                 str(self._base_id),
+                # No hot restart: it would leave shared memory behind in /dev/shm for every Envoy started.
+                "--disable-hot-restart",
                 "--concurrency",
                 str(self._concurrency),
                 "--log-level",
