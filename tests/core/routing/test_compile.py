@@ -258,6 +258,24 @@ def test_balance_and_rewrites_reach_the_cluster_and_stored_routes_resolve():
     )
 
 
+@pytest.mark.parametrize(
+    ("balance", "hash_on"),
+    [
+        ("source", "source"),
+        ("uri", "path"),
+        ("hdr(X-User)", "header:x-user"),
+        (" HDR(cookie) ", "header:cookie"),
+        ("ring_hash", None),
+        ("roundrobin", None),
+        (None, None),
+    ],
+)
+def test_a_hashing_balance_says_what_it_hashes_on(balance, hash_on):
+    compiled = compile_plan([gateway("g", 9000, {"[a.example:80]": {"balance": balance}})], [])
+
+    assert clusters_of(compiled)["g//[a.example:80]"].hash_on == hash_on
+
+
 def test_the_same_input_gives_the_same_plan_and_any_change_a_new_version():
     plan_1 = compile_plan(SAVA, INSTANCES)
     plan_2 = compile_plan(list(reversed(SAVA)), list(reversed(INSTANCES)))

@@ -79,3 +79,16 @@ def test_tcp_gateways_get_their_own_listener_and_least_request_balance():
     assert [(cluster.protocol, cluster.balance) for cluster in compiled.clusters] == [
         (TCP, plan.Balance.LEAST_REQUEST)
     ]
+
+
+def test_a_gateway_with_tls_terminates_it_on_its_own_port_only():
+    tls = {"certificate": "/etc/vamp/shop.pem", "private_key": "/etc/vamp/shop.key"}
+    compiled = compile_plan(
+        [gateway("shop", 9000, ["[a:1]"], tls=tls), gateway("plain", 9001, ["[a:1]"])], []
+    )
+
+    assert {listener.name: listener.tls for listener in compiled.listeners} == {
+        "shop": plan.Tls("/etc/vamp/shop.pem", "/etc/vamp/shop.key"),
+        "plain": None,
+        SHARED_LISTENER: None,
+    }

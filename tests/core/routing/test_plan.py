@@ -68,7 +68,11 @@ def sample(weight_a: int = 9000, problems: tuple[str, ...] = ()) -> plan.Routing
     return plan.RoutingPlan.of(
         (
             plan.Listener(
-                "shop", 9050, HTTP, (plan.VirtualHost("shop", "shop", ("*",), routes, model.Sticky.ROUTE),)
+                "shop",
+                9050,
+                HTTP,
+                (plan.VirtualHost("shop", "shop", ("*",), routes, model.Sticky.ROUTE),),
+                plan.Tls("/etc/vamp/shop.pem", "/etc/vamp/shop.key"),
             ),
             plan.Listener(
                 "[virtual hosts]",
@@ -91,6 +95,7 @@ def sample(weight_a: int = 9000, problems: tuple[str, ...] = ()) -> plan.Routing
                 plan.Balance.RING_HASH,
                 HTTP,
                 external=True,
+                hash_on="header:x-user",
             ),
             plan.TargetCluster(
                 "shop//c",
@@ -166,7 +171,7 @@ def corrupt(change):
         (
             corrupt(lambda data: data["clusters"][0].update(weight=3)),
             "Invalid routing plan: $.clusters[0]: unexpected keys ['weight']; expected ['balance', "
-            "'endpoints', 'external', 'gateway', 'name', 'protocol', 'rewrites'].",
+            "'endpoints', 'external', 'gateway', 'hash_on', 'name', 'protocol', 'rewrites'].",
         ),
         (
             corrupt(lambda data: data.update(problems="none")),

@@ -60,6 +60,14 @@ def bootstrap(
         # Histograms are merged from the workers at each flush; the admin endpoint shows the last
         # merge. One second (instead of 5) keeps latency readings at most that old.
         "stats_flush_interval": "1s",
+        # Envoy refuses a route file with a regex whose RE2 program is larger than 100 by default, which
+        # a cookie or query condition with a value of about 70 characters already exceeds.
+        "layered_runtime": {
+            "layers": [
+                {"name": "static", "static_layer": {"re2.max_program_size.error_level": 1000}},
+                {"name": "admin", "admin_layer": {}},
+            ]
+        },
     }
 
 

@@ -95,6 +95,7 @@ async def publish(
     Raises:
         errors.PublishError: Envoy refused a stage (as its log says) or did not accept it within
             ``timeout`` seconds; the files are back as they were.
+        errors.DataPlaneError: Envoy's admin endpoint stopped answering; the files are back as they were.
     """
     for resource in (*snapshot.listeners, *snapshot.clusters, *snapshot.routes):
         layout.check_name(str(resource.get("name", "")))
@@ -108,7 +109,8 @@ async def publish(
             changed, expected = stage.write(files, snapshot.version)
             if changed:
                 await _await_versions(admin, expected, timeout, logged)
-    except errors.PublishError:
+    # An Envoy that stops answering may have died of this very snapshot: its successor must not read it.
+    except (errors.PublishError, errors.DataPlaneError):
         _restore(files, backup)
         raise
     return expected
@@ -289,7 +291,13 @@ def _document(kind: ResourceType, version: str, resources: Iterable[JsonObject])
 
 
 def _canonical(kind: ResourceType, resources: Iterable[JsonObject]) -> str:
-    return json.dumps(_document(kind, "", resources)["resources"], sort_keys=True)
+    return _unordered(_document(kind, "", resources)["resources"])
+
+
+def _unordered(resources: Iterable[JsonObject]) -> str:
+    """Resources compared as a set: Envoy keeps the old version of a file whose resources were only
+    reordered, so such a file must not be rewritten."""
+    return json.dumps(sorted(json.dumps(resource, sort_keys=True) for resource in resources))
 
 
 def _read(path: Path) -> JsonObject | None:
@@ -307,7 +315,7 @@ def _resources(path: Path) -> tuple[JsonObject, ...]:
 
 def _resources_on_disk(path: Path) -> str | None:
     document = _read(path)
-    return None if document is None else json.dumps(document.get("resources", []), sort_keys=True)
+    return None if document is None else _unordered(document.get("resources", []))
 
 
 def _versions_on_disk(files: layout.Layout) -> Versions:

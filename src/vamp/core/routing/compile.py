@@ -7,9 +7,9 @@ always give the same plan, with the same version. The steps:
    left out;
 2. each gateway compiled on its own (``gateway_routes.py``): one bad gateway is listed in ``problems``
    and left out, and never stops the others;
-3. listeners: one per gateway with a port, serving any host; plus one shared HTTP listener on
-   ``shared_port`` with a virtual host per HTTP gateway for its host names (``hosts.py``). A host name
-   two gateways claim goes to the first by name.
+3. listeners: one per gateway with a port, serving any host (terminating TLS when the gateway has
+   ``tls``); plus one shared HTTP listener on ``shared_port`` with a virtual host per HTTP gateway for
+   its host names (``hosts.py``). A host name two gateways claim goes to the first by name.
 
 The gateways of deployments come through ``deployment_gateways.gateways_of``; ports are assigned
 beforehand (``ports.py``) and gateways without one are served only by host name.
@@ -125,8 +125,9 @@ def _listeners(
         gateway = item.gateway
         if gateway.port.number:
             any_host = plan.VirtualHost(item.name, item.name, ("*",), item.routes, gateway.sticky)
+            tls = plan.Tls(gateway.tls.certificate, gateway.tls.private_key) if gateway.tls else None
             listeners.append(
-                plan.Listener(item.name, gateway.port.number, gateway.port.protocol, (any_host,))
+                plan.Listener(item.name, gateway.port.number, gateway.port.protocol, (any_host,), tls)
             )
         if shared_port is None or gateway.port.protocol is not model.Protocol.HTTP:
             continue

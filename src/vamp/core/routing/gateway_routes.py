@@ -156,6 +156,7 @@ class GatewayCompiler:
             gateway=resolved.gateway,
             external=resolved.external,
             rewrites=rewrites,
+            hash_on=plan.hash_on(route.balance) if balance is plan.Balance.RING_HASH else None,
         )
         strength = weights.default_strength(route.condition_strength, match is not None)
         return _CompiledRoute(cluster, match, strength.hundredths)

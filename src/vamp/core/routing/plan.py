@@ -67,7 +67,22 @@ _BALANCES: dict[str, Balance] = {
     **{balance.value: balance for balance in Balance},
 }
 _BALANCE_SPELLINGS = ("default", *_BALANCES)
-_HEADER_HASH = re.compile(r"hdr\([^()\s]+\)")
+_HEADER_HASH = re.compile(r"hdr\(([^()\s]+)\)")
+
+
+def hash_on(balance: str | None) -> str | None:
+    """What a ``RING_HASH`` balance hashes requests on, from a route's ``balance`` string.
+
+    ``source`` → ``"source"`` (the client address), ``uri`` → ``"path"``, ``hdr(Name)`` →
+    ``"header:name"`` (header names in lower case); ``None`` for every other balance.
+    """
+    key = (balance or "").strip().lower()
+    if key == "source":
+        return "source"
+    if key == "uri":
+        return "path"
+    header = _HEADER_HASH.fullmatch(key)
+    return f"header:{header.group(1)}" if header else None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -88,7 +103,8 @@ class TargetCluster:
     """The endpoints of one route of one gateway; ``name`` is ``<gateway>//<route path>``.
 
     ``gateway`` names the gateway this route chains to (its endpoint is that gateway's local port);
-    ``external`` marks a ``[host:port]`` target outside the platform.
+    ``external`` marks a ``[host:port]`` target outside the platform; ``hash_on`` says what a
+    ``RING_HASH`` balance hashes on (see ``hash_on``).
     """
 
     name: str
@@ -98,6 +114,7 @@ class TargetCluster:
     gateway: str | None = None
     external: bool = False
     rewrites: tuple[condition.PathRewrite, ...] = ()
+    hash_on: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +152,22 @@ class VirtualHost:
 
 
 @dataclass(frozen=True, slots=True)
+class Tls:
+    """TLS termination: the PEM files of a certificate chain and its private key, on the data plane's host."""
+
+    certificate: str
+    private_key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Listener:
-    """A port the data plane listens on, and the virtual hosts it serves there."""
+    """A port the data plane listens on, the virtual hosts it serves there, and the TLS it terminates."""
 
     name: str
     port: int
     protocol: model.Protocol
     virtual_hosts: tuple[VirtualHost, ...]
+    tls: Tls | None = None
 
 
 @dataclass(frozen=True, slots=True)
