@@ -1,0 +1,276 @@
+"""Gateway synchronisation: from stored gateways, deployments and running instances to a routing plan.
+
+One pass over one namespace is observe → decide → act → record:
+
+* observe: the stored free-standing gateways, the deployments, the stored routes, conditions and
+  rewrites that routes refer to, and every instance the driver sees (in every namespace);
+* decide: ``vamp.core.reconcile.gateways.synchronise`` (ports for gateways without one, selector routes
+  for what selectors find now), then ``vamp.core.routing.compile.compile_plan``;
+* act: store what changed, compare-and-set, so assigned ports stay and new selector routes show up at
+  0 % through the API; a user's write meanwhile (``ConflictError``) starts the pass over;
+* record: the plan goes to the namespace's ``PlanHolder``, whose long poll wakes the gateway agents at
+  once; with it the problems met (a gateway left out and why) for the API. Then the events: a gateway
+  entering or leaving the plan (``gateways:<g>``, ``deployed``/``undeployed``), and every route added,
+  removed or re-weighted, its condition or strength changed, or its targets changed
+  (``gateways:<g>``, ``routes:<path>``, ``route:<change>``), compared with the namespace's previous pass.
+
+Passes run on a work queue keyed by namespace: the artifact service calls ``enqueue`` after writing a
+gateway or deployment; every change the driver reports (an instance became ready) and a periodic resync
+enqueue every known namespace. The first pass after a start only sets the baseline for events: the store
+and the driver hold everything else, so a restart converges to the same plan. A stored artifact that
+cannot be read is left out and reported, so one bad document never takes the others' traffic down.
+Through ports only: no adapter is imported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from vamp import errors
+from vamp.core import dsl, model
+from vamp.core.reconcile import events as reconcile_events
+from vamp.core.reconcile import gateways as decisions
+from vamp.core.reconcile import messages
+from vamp.core.routing import compile, ports
+from vamp.core.routing import plan as routing_plan
+from vamp.ports import runtime as runtime_port
+from vamp.ports import store
+from vamp.services import events, workqueue
+
+log = logging.getLogger("vamp.gateways")
+
+CONFLICT_RETRIES = 5
+A = TypeVar("A", bound=model.Gateway | model.Deployment | model.Route | model.Condition | model.Rewrite)
+
+
+class PlanHolder:
+    """The newest routing plan of one namespace, and what could not go into it."""
+
+    def __init__(self) -> None:
+        self._plan: routing_plan.RoutingPlan | None = None
+        self._problems: tuple[str, ...] = ()
+        self._changed = asyncio.Event()
+
+    def current(self) -> routing_plan.RoutingPlan | None:
+        """The newest plan; ``None`` until the first one is compiled."""
+        return self._plan
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Why gateways or routes of the namespace are not (fully) served, one sentence each."""
+        return self._problems
+
+    def publish(self, plan: routing_plan.RoutingPlan, problems: Sequence[str]) -> None:
+        """Hold ``plan``; whoever waits for a change wakes if its version is new."""
+        self._problems = tuple(problems)
+        if self._plan is not None and self._plan.version == plan.version:
+            return
+        self._plan = plan
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def wait_for_change(self, version: str | None, timeout: float) -> routing_plan.RoutingPlan | None:
+        """The newest plan once its version is not ``version``; after ``timeout`` seconds, whatever it is.
+
+        ``version`` ``None`` asks for any plan. Returns ``None`` only when no plan was compiled yet.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self._plan is None or self._plan.version == version:
+                    await self._changed.wait()
+        return self._plan
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """Artifacts of one kind as models, the revision each was read at, and those that could not be read."""
+
+    models: dict[str, model.Artifact]
+    revisions: dict[str, int]
+    problems: tuple[str, ...]
+
+    def of(self, kind: type[A]) -> dict[str, A]:
+        return {name: found for name, found in self.models.items() if isinstance(found, kind)}
+
+
+class GatewaySynchroniser:
+    """Compiles and holds the routing plan of every namespace it knows, one work-queue key per namespace.
+
+    Args:
+        namespaces: the namespaces to synchronise from the start; others are learnt from ``enqueue`` and
+            ``plans``.
+        shared_port: the port of the shared virtual-host listener (``None``: none); no gateway gets it.
+        global_selector: ANDed with every selector (``vamp.operation.gateway.selector``).
+        automatic_hosts: whether gateways get their automatic host names (``9050.sava.vamp``).
+        port_range: the ports gateways without one are given.
+        resync: seconds between passes over every namespace when nothing else wakes the synchroniser.
+    """
+
+    def __init__(
+        self,
+        artifacts: store.ArtifactStore,
+        driver: runtime_port.RuntimeDriver,
+        publisher: events.Events,
+        *,
+        namespaces: Iterable[str] = ("default",),
+        shared_port: int | None = 80,
+        global_selector: str = "true",
+        automatic_hosts: bool = True,
+        port_range: tuple[int, int] = (ports.FIRST_PORT, ports.LAST_PORT),
+        resync: float = 5.0,
+        workers: int = 2,
+        backoff: workqueue.Backoff | None = None,
+    ) -> None:
+        self._store = artifacts
+        self._driver = driver
+        self._events = publisher
+        self._shared_port = shared_port
+        self._global_selector = global_selector
+        self._automatic_hosts = automatic_hosts
+        self._port_range = port_range
+        self._resync = resync
+        self._workers = workers
+        self._queue: workqueue.WorkQueue[str] = workqueue.WorkQueue("gateways", backoff=backoff)
+        self._holders = {namespace: PlanHolder() for namespace in namespaces}
+        self._seen: dict[str, dict[str, model.Gateway]] = {}
+        """The gateways of each namespace's last pass, to tell what changed since (events only)."""
+
+    def plans(self, namespace: str) -> PlanHolder:
+        """The plan holder of ``namespace``; asking for a namespace not known yet synchronises it."""
+        holder = self._holders.get(namespace)
+        if holder is None:
+            holder = self._holders[namespace] = PlanHolder()
+            self._queue.add(namespace)
+        return holder
+
+    def enqueue(self, namespace: str) -> None:
+        """Synchronise ``namespace`` soon: a gateway or deployment changed, so any backoff is over."""
+        self.plans(namespace)
+        self._queue.add(namespace, reset_backoff=True)
+
+    async def run(self) -> None:
+        """Synchronise until cancelled: every namespace at once, then on driver changes and periodically."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(
+                self._queue.run(self.synchronise, workers=self._workers), name="gateways: queue"
+            )
+            group.create_task(
+                workqueue.wake_up(self._wake, self._driver.changes, period=self._resync, name="gateways"),
+                name="gateways: resync",
+            )
+
+    async def synchronise(self, namespace: str) -> None:
+        """One pass over the gateways of ``namespace``: observe, decide, act, record.
+
+        Raises:
+            errors.ConflictError: the gateways kept changing under this pass.
+            errors.DriverError: the driver cannot list its instances.
+        """
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                await self._pass(namespace)
+            except errors.ConflictError as exc:
+                log.debug("gateways of %s changed while synchronised, again: %s", namespace, exc)
+                continue
+            return
+        raise errors.ConflictError(
+            f"The gateways of namespace '{namespace}' kept changing while they were synchronised "
+            f"({CONFLICT_RETRIES} times in a row); they are synchronised again later."
+        )
+
+    async def _wake(self) -> None:
+        for namespace in sorted(self._holders):
+            self._queue.add(namespace)
+
+    async def _pass(self, namespace: str) -> None:
+        gateways = await self._read(namespace, "gateways")
+        deployments = await self._read(namespace, "deployments")
+        stored = [await self._read(namespace, kind) for kind in ("routes", "conditions", "rewrites")]
+        instances = await self._driver.instances()
+        first, last = self._port_range
+        sync = decisions.synchronise(
+            gateways.of(model.Gateway).values(),
+            deployments.of(model.Deployment).values(),
+            instances,
+            namespace=namespace,
+            global_selector=self._global_selector,
+            taken=() if self._shared_port is None else (self._shared_port,),
+            first_port=first,
+            last_port=last,
+        )
+        for gateway in sync.changed_gateways:
+            await self._put(namespace, "gateways", gateway, gateways.revisions)
+        for deployment in sync.changed_deployments:
+            await self._put(namespace, "deployments", deployment, deployments.revisions)
+        routes, conditions, rewrites = stored
+        plan = compile.compile_plan(
+            sync.gateways,
+            decisions.addressable(instances, namespace),
+            routes=routes.of(model.Route),
+            conditions=conditions.of(model.Condition),
+            rewrites=rewrites.of(model.Rewrite),
+            shared_port=self._shared_port,
+            namespace=namespace,
+            global_selector=self._global_selector,
+            automatic_hosts=self._automatic_hosts,
+        )
+        unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
+        await self._record(namespace, sync.gateways, plan, (*unreadable, *sync.problems, *plan.problems))
+
+    async def _record(
+        self,
+        namespace: str,
+        gateways: Sequence[model.Gateway],
+        plan: routing_plan.RoutingPlan,
+        problems: Sequence[str],
+    ) -> None:
+        holder = self.plans(namespace)
+        before = holder.current()
+        seen = {gateway.name or "": gateway for gateway in gateways}
+        previous, self._seen[namespace] = self._seen.get(namespace), seen
+        holder.publish(plan, problems)
+        if before is None or previous is None:
+            return
+        for event in _changes(before, plan, previous, seen):
+            await self._events.publish(namespace, event)
+
+    async def _read(self, namespace: str, kind: str) -> _Read:
+        page = await self._store.list(namespace, kind)
+        models: dict[str, model.Artifact] = {}
+        problems: list[str] = []
+        for artifact in page.items:
+            try:
+                models[artifact.name] = dsl.read_data(dict(artifact.data), kind=kind)[0]
+            except errors.DslError as exc:
+                problems.append(
+                    messages.UNREADABLE.format(kind=kind.removesuffix("s"), name=artifact.name, reason=exc)
+                )
+        return _Read(models, {artifact.name: artifact.revision for artifact in page.items}, tuple(problems))
+
+    async def _put(
+        self,
+        namespace: str,
+        kind: str,
+        artifact: model.Gateway | model.Deployment,
+        revisions: Mapping[str, int],
+    ) -> None:
+        name = artifact.name or ""
+        await self._store.put(namespace, kind, name, dsl.to_data(artifact), revision=revisions[name])
+
+
+def _changes(
+    before: routing_plan.RoutingPlan,
+    after: routing_plan.RoutingPlan,
+    previous: Mapping[str, model.Gateway],
+    current: Mapping[str, model.Gateway],
+) -> Iterator[model.Event]:
+    yield from reconcile_events.gateway_changes(before, after)
+    for name, gateway in current.items():
+        if name in previous:
+            yield from reconcile_events.route_changes(previous[name], gateway)
+    yield from reconcile_events.target_changes(before, after)
