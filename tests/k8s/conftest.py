@@ -7,7 +7,8 @@
   otherwise count a first build against whichever test happened to start the cluster.
 * The tests are skipped when, and only when, Go is not installed.
 * ``k8s_cluster`` (session) is one control plane for the whole run; ``k8s_api`` is an admin HTTP client;
-  ``k8s_namespace`` is a fresh Namespace per test, so tests never see each other's objects.
+  ``k8s_namespace`` is a fresh Namespace per test, so tests never see each other's objects; ``kube`` is
+  Vamp's own async client as the admin (async tests run on asyncio: ``anyio_backend``).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.k8s import controlplane
+from vamp.adapters.kubernetes import client, config
 
 _HERE = Path(__file__).parent
 _BUILD_SCRIPT = _HERE.parent.parent / "scripts" / "k8s-env.sh"
@@ -125,3 +127,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 def _tmpfs() -> str | None:
     """/dev/shm when it is writable (etcd's files then live in memory), else the default temp folder."""
     return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests here run on asyncio, as the server does."""
+    return "asyncio"
+
+
+@pytest.fixture
+async def kube(k8s_cluster: controlplane.Cluster) -> AsyncIterator[client.KubernetesClient]:
+    """Vamp's own Kubernetes client (``vamp.adapters.kubernetes.client``) as the cluster admin."""
+    async with client.KubernetesClient(config.from_kubeconfig(k8s_cluster.admin.kubeconfig)) as admin:
+        yield admin

@@ -46,6 +46,8 @@ class Cluster:
         self._home.mkdir()
         self._ports = dict(zip(_PORT_NAMES, _free_ports(len(_PORT_NAMES)), strict=True))
         self.server = f"https://{_LOCALHOST}:{self._ports['kube-apiserver']}"
+        self.etcd = f"http://{_LOCALHOST}:{self._ports['etcd']}"
+        """etcd's client URL, for tests that act on storage directly (compaction, to force 410 Gone)."""
         self.ca = pki.create_ca(self._pki, "vamp-test-ca")
         self._serving = pki.issue(
             self.ca, self._pki, "serving", common_name="vamp-test-serving", hosts=("localhost", _LOCALHOST)
@@ -180,6 +182,9 @@ class Cluster:
             "--allow-privileged=true",
             # Watches end after 60-120 s instead of 30-60 min, so clients' reconnect paths run in tests.
             "--min-request-timeout=60",
+            # ConfigMaps are watched straight from etcd, not the watch cache: after a test compacts etcd,
+            # resuming a ConfigMap watch from an older resourceVersion really answers 410 Gone.
+            "--watch-cache-sizes=configmaps#0",
         ]
 
     def _controller_manager_argv(self) -> list[str]:

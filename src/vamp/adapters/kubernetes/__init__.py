@@ -1,0 +1,13 @@
+"""The Kubernetes adapter: Vamp's runtime driver, gateway Services and leader election on a real cluster.
+
+* ``config``: where the API server is and who we are (in-cluster service account, or a kubeconfig);
+* ``client``: a thin asyncio client (lightkube) whose every failure is an ``errors.DriverError``;
+* ``names`` and ``manifests``: pure translations of Vamp's specs and gateways into Kubernetes objects;
+* ``informer`` and ``observed``: lean, live copies of Pods, Services and Deployments, by list-then-watch;
+* ``namespaces``: environments as Namespaces, created when first used;
+* ``driver``: ``KubernetesDriver``, the ``ports.runtime.RuntimeDriver``;
+* ``services``: ``GatewayServices``, the ``ports.exposure.GatewayExposure``;
+* ``lease``: ``LeaderElection``, the ``ports.leadership.Leadership``.
+
+The manifests that install Vamp itself are in ``deploy/kubernetes``.
+"""

@@ -1,0 +1,119 @@
+"""Gateways as Kubernetes Services (``ports.exposure.GatewayExposure``), vamp.md §5.
+
+``GatewayServices.sync`` makes a namespace hold exactly one Service per gateway (NodePort by default,
+LoadBalancer by option) selecting the gateway agents' pods (``io.vamp: vamp-gateway-agent``) on the
+gateway's port, plus the shared ``vamp-gateway-agent`` LoadBalancer Service on the virtual-host port and
+the agents' metrics Service; gateway Services of gateways that are gone are deleted (found by label).
+It returns each gateway's address: the load balancer's when it has one, else the cluster IP and node
+port, for the caller to write into the gateway's ``service {host, port}``.
+
+A Service selects pods of its own namespace only, so the agents serving a namespace's gateways run in
+that namespace. What was applied is remembered, so a pass that changes nothing sends only one list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from lightkube.resources.core_v1 import Service
+
+from vamp.adapters.kubernetes import client as kube
+from vamp.adapters.kubernetes import manifests, names
+from vamp.adapters.kubernetes import namespaces as kube_namespaces
+from vamp.ports import exposure
+
+ServiceType = Literal["NodePort", "LoadBalancer"]
+
+
+class GatewayServices:
+    """One Service per gateway, selecting the gateway agents' pods.
+
+    Args:
+        client: the API client; not closed here.
+        service_type: the type of each gateway's Service.
+        agent_port: the agents' shared virtual-host port, served by the ``vamp-gateway-agent`` Service.
+        metrics_port: the agents' status and metrics port (``vamp agent --listen``).
+    """
+
+    def __init__(
+        self,
+        client: kube.KubernetesClient,
+        *,
+        service_type: ServiceType = "NodePort",
+        agent_port: int = 80,
+        metrics_port: int = 9090,
+    ) -> None:
+        self._client = client
+        self._namespaces = kube_namespaces.Namespaces(client)
+        self._service_type = service_type
+        self._agent_port = agent_port
+        self._metrics_port = metrics_port
+        self._applied: dict[tuple[str, str], manifests.Manifest] = {}
+
+    async def sync(
+        self, namespace: str, gateways: Sequence[exposure.ExposedGateway]
+    ) -> dict[str, exposure.ServiceAddress]:
+        """Expose exactly ``gateways`` in ``namespace``; their addresses by gateway name.
+
+        Raises:
+            errors.DriverError: the API server refused to list, apply or delete a Service.
+        """
+        listing = await self._client.list(Service, namespace=namespace, labels=manifests.managed_by_vamp())
+        existing = {_name(found): found for found in listing.items}
+        wanted = {
+            names.gateway_service_name(gateway.name): manifests.gateway_service(
+                namespace, gateway, self._service_type
+            )
+            for gateway in gateways
+        }
+        if gateways:
+            for manifest in (
+                manifests.agent_service(namespace, self._agent_port),
+                manifests.agent_metrics_service(namespace, self._metrics_port),
+            ):
+                wanted[manifest["metadata"]["name"]] = manifest
+        current = {
+            name: await self._ensure(existing.get(name), manifest) for name, manifest in wanted.items()
+        }
+        for name, found in existing.items():
+            if name not in wanted and _labels(found).get(manifests.LABEL_ROLE) == manifests.ROLE_GATEWAY:
+                await self._client.delete(Service, name, namespace=namespace)
+                self._applied.pop((namespace, name), None)
+        addresses = {
+            gateway.name: _address(current[names.gateway_service_name(gateway.name)]) for gateway in gateways
+        }
+        return {name: address for name, address in addresses.items() if address is not None}
+
+    async def _ensure(self, existing: Service | None, manifest: manifests.Manifest) -> Service:
+        """The Service as ``manifest`` says: ``existing`` if Vamp applied just that, else applied now."""
+        key = (manifest["metadata"]["namespace"], manifest["metadata"]["name"])
+        if existing is not None and self._applied.get(key) == manifest:
+            return existing
+        applied = await self._namespaces.apply(Service, manifest)
+        self._applied[key] = manifest
+        return applied
+
+
+def _name(service: Service) -> str:
+    return (service.metadata.name or "") if service.metadata else ""
+
+
+def _labels(service: Service) -> dict[str, str]:
+    return (service.metadata.labels or {}) if service.metadata else {}
+
+
+def _address(service: Service) -> exposure.ServiceAddress | None:
+    """The load balancer's address when it has one, else the cluster IP and node port; ``None`` if neither."""
+    spec = service.spec
+    if spec is None or not spec.ports:
+        return None
+    port = spec.ports[0]
+    ingress = service.status.loadBalancer.ingress if service.status and service.status.loadBalancer else None
+    if ingress:
+        host = ingress[0].ip or ingress[0].hostname
+        if host:
+            return exposure.ServiceAddress(host, port.port)
+    if not spec.clusterIP:
+        return None
+    return exposure.ServiceAddress(spec.clusterIP, port.nodePort or port.port)

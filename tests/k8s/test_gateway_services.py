@@ -1,0 +1,122 @@
+"""Gateways as Services against a real API server: one per gateway selecting the agents' pods on the
+gateway's port, the shared vamp-gateway-agent LoadBalancer Service, addresses returned, changes applied,
+Services of removed gateways deleted, and Services Vamp did not make left alone.
+"""
+
+import ipaddress
+from typing import Any
+
+import pytest
+from lightkube.resources.core_v1 import Service
+
+from vamp.adapters.kubernetes import names
+from vamp.adapters.kubernetes import services as gateway_services
+from vamp.core import model
+from vamp.ports import exposure
+
+pytestmark = pytest.mark.anyio
+CLUSTER_IPS = ipaddress.ip_network("127.2.0.0/24")
+NODE_PORTS = range(30000, 32768)
+FOO = exposure.ExposedGateway("foo-ingress", 40001, model.Protocol.HTTP, "lookup-foo")
+SAVA = exposure.ExposedGateway("sava/sava/webport", 40002, model.Protocol.TCP, "lookup-sava")
+
+
+async def found(kube, namespace: str) -> dict[str, dict[str, Any]]:
+    return {
+        item.metadata.name: item.to_dict() for item in (await kube.list(Service, namespace=namespace)).items
+    }
+
+
+async def test_each_gateway_gets_a_node_port_service_selecting_the_agents(kube, k8s_namespace):
+    exposing = gateway_services.GatewayServices(kube)
+
+    addresses = await exposing.sync(k8s_namespace, [FOO, SAVA])
+
+    services = await found(kube, k8s_namespace)
+    sava = names.gateway_service_name(SAVA.name)
+    assert sorted(services) == sorted(
+        ["foo-ingress", sava, "vamp-gateway-agent", "vamp-gateway-agent-metrics"]
+    )
+    foo = services["foo-ingress"]
+    assert foo["spec"]["type"] == "NodePort"
+    assert foo["spec"]["selector"] == {"io.vamp": "vamp-gateway-agent"}
+    assert [(p["port"], p["targetPort"], p["protocol"]) for p in foo["spec"]["ports"]] == [
+        (40001, 40001, "TCP")
+    ]
+    assert foo["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "vamp",
+        "io.vamp": "gateway",
+        "io.vamp/gateway": "foo-ingress",
+        "io.vamp/lookup-name": "lookup-foo",
+    }
+    assert services[sava]["metadata"]["annotations"] == {"io.vamp/gateway-name": "sava/sava/webport"}
+    agent = services["vamp-gateway-agent"]["spec"]
+    assert (agent["type"], agent["selector"], [p["port"] for p in agent["ports"]]) == (
+        "LoadBalancer",
+        {"io.vamp": "vamp-gateway-agent"},
+        [80],
+    )
+    assert [p["port"] for p in services["vamp-gateway-agent-metrics"]["spec"]["ports"]] == [9090]
+    assert set(addresses) == {"foo-ingress", "sava/sava/webport"}
+    for gateway, address in addresses.items():
+        service = services[names.gateway_service_name(gateway)]
+        assert address == exposure.ServiceAddress(
+            service["spec"]["clusterIP"], service["spec"]["ports"][0]["nodePort"]
+        )
+        assert ipaddress.ip_address(address.host) in CLUSTER_IPS
+        assert address.port in NODE_PORTS
+
+
+async def test_a_changed_gateway_is_updated_and_a_removed_one_deleted(kube, k8s_namespace):
+    exposing = gateway_services.GatewayServices(kube)
+    await exposing.sync(k8s_namespace, [FOO, SAVA])
+    await kube.apply(Service, _foreign(k8s_namespace))
+
+    moved = exposure.ExposedGateway("foo-ingress", 40011, model.Protocol.HTTP, "lookup-foo")
+    addresses = await exposing.sync(k8s_namespace, [moved])
+
+    services = await found(kube, k8s_namespace)
+    assert sorted(services) == ["foo-ingress", "not-vamp", "vamp-gateway-agent", "vamp-gateway-agent-metrics"]
+    assert [p["port"] for p in services["foo-ingress"]["spec"]["ports"]] == [40011]
+    assert list(addresses) == ["foo-ingress"]
+
+
+async def test_a_gateway_service_deleted_by_someone_comes_back(kube, k8s_namespace):
+    exposing = gateway_services.GatewayServices(kube)
+    await exposing.sync(k8s_namespace, [FOO])
+    await kube.delete(Service, "foo-ingress", namespace=k8s_namespace)
+
+    await exposing.sync(k8s_namespace, [FOO])
+
+    assert "foo-ingress" in await found(kube, k8s_namespace)
+
+
+async def test_load_balancer_services_by_option(kube, k8s_namespace):
+    exposing = gateway_services.GatewayServices(kube, service_type="LoadBalancer")
+
+    addresses = await exposing.sync(k8s_namespace, [FOO])
+
+    service = (await found(kube, k8s_namespace))["foo-ingress"]
+    assert service["spec"]["type"] == "LoadBalancer"
+    # The test cluster has no load balancer controller: the address is the cluster IP and node port.
+    assert addresses["foo-ingress"] == exposure.ServiceAddress(
+        service["spec"]["clusterIP"], service["spec"]["ports"][0]["nodePort"]
+    )
+
+
+async def test_no_gateways_leave_nothing_exposed(kube, k8s_namespace):
+    exposing = gateway_services.GatewayServices(kube)
+    await exposing.sync(k8s_namespace, [FOO])
+
+    assert await exposing.sync(k8s_namespace, []) == {}
+
+    assert "foo-ingress" not in await found(kube, k8s_namespace)
+
+
+def _foreign(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "not-vamp", "namespace": namespace, "labels": {"io.vamp": "gateway"}},
+        "spec": {"ports": [{"port": 80}], "selector": {"app": "other"}},
+    }

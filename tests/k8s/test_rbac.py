@@ -1,0 +1,208 @@
+"""The manifests of deploy/kubernetes against a real API server: they apply as they are (server-side
+apply, and ``kubectl apply -k --dry-run=server`` where kubectl is installed), and the ClusterRole is exactly
+enough: under a user bound to it, and nothing else, the driver deploys, observes, scales and undeploys,
+exposes gateways and elects a leader, while anything outside the role is forbidden.
+"""
+
+import asyncio
+import contextlib
+import dataclasses
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from lightkube.codecs import resource_registry
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.core_v1 import Namespace, Pod, Secret, Service
+from lightkube.resources.rbac_authorization_v1 import ClusterRole, ClusterRoleBinding
+
+from tests.k8s import eventually
+from vamp import errors
+from vamp.adapters.kubernetes import client as kube_client
+from vamp.adapters.kubernetes import config, lease, manifests
+from vamp.adapters.kubernetes import driver as kube_driver
+from vamp.adapters.kubernetes import services as gateway_services
+from vamp.core import model, runtime
+from vamp.core.units import Cpu, Memory
+from vamp.ports import exposure
+
+pytestmark = pytest.mark.anyio
+DEPLOY = Path(__file__).parents[2] / "deploy" / "kubernetes"
+
+
+def documents(*files: str) -> list[dict[str, Any]]:
+    """The objects of ``files`` (all of kustomization.yaml's resources if none), in order."""
+    kustomization = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())
+    chosen = files or kustomization["resources"]
+    return [doc for name in chosen for doc in yaml.safe_load_all((DEPLOY / name).read_text()) if doc]
+
+
+async def apply_all(kube, objects: list[dict[str, Any]]) -> None:
+    for obj in objects:
+        await kube.apply(resource_registry.load(obj["apiVersion"], obj["kind"]), obj)
+
+
+@contextlib.asynccontextmanager
+async def installed(kube) -> AsyncIterator[None]:
+    """Vamp's manifests applied; removed again afterwards, so other tests see a clean cluster."""
+    objects = documents()
+    await apply_all(kube, objects)
+    try:
+        yield
+    finally:
+        await kube.delete(Namespace, "vamp-system")
+        await kube.delete(ClusterRoleBinding, "vamp")
+        await kube.delete(ClusterRole, "vamp")
+
+
+async def test_the_manifests_apply_as_they_are(kube):
+    async with installed(kube):
+        server = await kube.get(Deployment, "vamp", namespace="vamp-system")
+        agent = await kube.get(Deployment, "vamp-gateway-agent", namespace="vamp-system")
+        shared = await kube.get(Service, "vamp-gateway-agent", namespace="vamp-system")
+
+    assert server.spec.replicas == 2
+    container = server.spec.template.spec.containers[0]
+    assert container.args == ["server", "--driver", "kubernetes", "--store", "$(VAMP_STORE)"]
+    assert container.readinessProbe.httpGet.path == "/api/v1/info"
+    assert server.spec.template.spec.serviceAccountName == "vamp"
+    assert agent.spec.template.metadata.labels["io.vamp"] == "vamp-gateway-agent"
+    assert agent.spec.template.spec.containers[0].args[:3] == ["agent", "--server", "http://vamp:8080"]
+    assert shared.spec.type == "LoadBalancer"
+    assert shared.spec.selector == {"io.vamp": "vamp-gateway-agent"}
+    assert [port.port for port in shared.spec.ports] == [80]
+
+
+def test_the_cluster_role_names_every_verb_and_resource():
+    (role,) = [doc for doc in documents("rbac.yaml") if doc["kind"] == "ClusterRole"]
+
+    for rule in role["rules"]:
+        assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"], rule
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_kubectl_accepts_the_kustomization(k8s_cluster):
+    checked = subprocess.run(
+        [
+            "kubectl",
+            "apply",
+            "-k",
+            str(DEPLOY),
+            "--dry-run=server",
+            "--kubeconfig",
+            str(k8s_cluster.admin.kubeconfig),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert checked.returncode == 0, checked.stderr
+    for applied in (
+        "namespace/vamp-system",
+        "clusterrole.rbac.authorization.k8s.io/vamp",
+        "deployment.apps/vamp",
+    ):
+        assert re.search(
+            rf"^{re.escape(applied)} (created|configured|unchanged) \(server dry run\)$", checked.stdout, re.M
+        )
+
+
+async def test_the_cluster_role_is_enough_for_the_driver_and_no_more(k8s_cluster, kube, k8s_namespace):
+    await apply_all(kube, documents("rbac.yaml"))
+    user = k8s_cluster.add_user(f"vamp-{uuid.uuid4().hex[:8]}")
+    await kube.apply(ClusterRoleBinding, _binding(user.name))
+    namespace = f"rbac{uuid.uuid4().hex[:8]}-prod"
+    try:
+        async with kube_client.KubernetesClient(config.from_kubeconfig(user.kubeconfig)) as client:
+            await _authorized(client)
+            await _drive(client, namespace)
+            await _expose(client, namespace)
+            await _elect(client, k8s_namespace)
+            with pytest.raises(errors.DriverError) as listing_secrets:
+                await client.list(Secret)
+            with pytest.raises(errors.DriverError) as deleting_namespace:
+                await client.delete(Namespace, namespace)
+    finally:
+        await kube.delete(ClusterRoleBinding, user.name)
+        await kube.delete(Namespace, namespace)
+
+    assert str(listing_secrets.value) == (
+        "Kubernetes forbids Vamp to list secrets in all Namespaces: secrets is forbidden: "
+        f'User "{user.name}" cannot list resource "secrets" in API group "" at the cluster scope. '
+        "Grant it in Vamp's ClusterRole (deploy/kubernetes/rbac.yaml)."
+    )
+    assert 'cannot delete resource "namespaces" in API group ""' in str(deleting_namespace.value)
+
+
+async def _authorized(client) -> None:
+    """Wait until the API server's authorizer has seen the new binding."""
+
+    async def pods() -> bool:
+        try:
+            await client.list(Pod, namespace="default")
+        except errors.DriverError:
+            return False
+        return True
+
+    await eventually.until("the binding to take effect", pods, bool)
+
+
+async def _drive(client, namespace: str) -> None:
+    spec = runtime.ServiceSpec(
+        key=runtime.ServiceKey(namespace, "sava", "sava", "sava:1.0.0"),
+        deployable=model.Deployable(definition="magneticio/sava:1.0.0"),
+        ports=(model.Port(name="webport", number=8080),),
+        environment={},
+        scale=model.Scale(cpu=Cpu(10), memory=Memory(6400), instances=1),
+    )
+    async with kube_driver.KubernetesDriver(client) as driver:
+
+        async def ready() -> int:
+            states = await driver.services(namespace)
+            return states[0].ready if states else 0
+
+        for instances in (1, 2):
+            await driver.deploy(_scaled(spec, instances))
+            await eventually.until(f"{instances} ready", ready, instances.__eq__, changes=driver.changes)
+        assert any(i.namespace == namespace for i in await driver.instances())
+        await driver.undeploy(spec.key)
+
+
+async def _expose(client, namespace: str) -> None:
+    exposing = gateway_services.GatewayServices(client)
+    gateway = exposure.ExposedGateway("foo-ingress", 40001, model.Protocol.HTTP, "foo")
+    assert "foo-ingress" in await exposing.sync(namespace, [gateway])
+    assert await exposing.sync(namespace, []) == {}
+
+
+async def _elect(client, namespace: str) -> None:
+    election = lease.LeaderElection(
+        client, namespace, identity="rbac", lease_duration=3, renew_deadline=2, retry_period=0.25
+    )
+    running = asyncio.create_task(election.run())
+    await asyncio.wait_for(election.wait_until_leader(), 10)
+    election.stop()
+    await running
+    assert not election.is_leader
+
+
+def _scaled(spec: runtime.ServiceSpec, instances: int) -> runtime.ServiceSpec:
+    return dataclasses.replace(spec, scale=spec.scale.model_copy(update={"instances": instances}))
+
+
+def _binding(user: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": user, "labels": manifests.managed_by_vamp()},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "vamp"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}],
+    }
