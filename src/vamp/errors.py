@@ -19,7 +19,9 @@ The tree::
     ├── StoreError            the store cannot be reached or refused an operation
     ├── DriverError           the runtime (local processes, Kubernetes) refused or failed an operation
     ├── PublishError          a routing plan could not be delivered to, or activated by, the data plane
-    └── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
+    ├── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
+    ├── PlanSourceError       the gateway agent cannot read routing plans from its source (a file, the server)
+    └── RequestError          an API request cannot be understood: its media type, a parameter, the namespace
 """
 
 from __future__ import annotations
@@ -137,3 +139,12 @@ class PublishError(VampError):
 
 class DataPlaneError(VampError):
     """The data plane process cannot be started or kept running, or its admin endpoint does not answer."""
+
+
+class PlanSourceError(VampError):
+    """The gateway agent cannot read routing plans from its source; the message names it and says why."""
+
+
+class RequestError(VampError):
+    """An API request cannot be understood (media type, query parameter, namespace); the message says what
+    would be accepted."""

@@ -2,15 +2,15 @@
 
 ``serve`` checks everything a user can get wrong before anything starts (the plan source, the work
 directory, the ports), so those errors end the process at once as one ``VampError``; afterwards a bad
-plan is only reported. Then it starts Envoy on the last good files, serves the last good plan, and runs
-three things side by side: the agent's loop, the traffic meter, and the HTTP endpoint on
-127.0.0.1:``listen``. SIGTERM or SIGINT stops the endpoint and the loops, then Envoy by its PID.
+plan is only reported. Then it starts Envoy on the last good plan, and runs three things side by side:
+the agent's loop, the traffic meter, and the HTTP endpoint on 127.0.0.1:``listen``. SIGTERM or SIGINT
+stops the endpoint and the loops, then Envoy by its PID.
 
 Work directory (one agent each; a lock file keeps a second one out)::
 
     agent.lock  held while the agent runs, holds its PID
     plan.json   the last good plan          } ``adapters.envoy.dataplane``
-    xds/, envoy/                             }
+    ads.sock, envoy/                         }
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from pathlib import Path
 import uvicorn
 
 from vamp import errors
-from vamp.adapters.envoy import dataplane, render
+from vamp.adapters.envoy import dataplane, layout, render
 from vamp.adapters.plans import files as plan_files
 from vamp.adapters.plans import server as plan_server
+from vamp.core.routing import plan as routing_plan
 from vamp.interfaces.agent import endpoint
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
@@ -50,6 +51,8 @@ class Settings:
     plan: Path | None = None
     server: str | None = None
     listen: int = 9090
+    bind: str = "127.0.0.1"
+    """The address gateway ports listen on."""
     admin_port: int = 0
     concurrency: int = 2
     metrics_interval: float = 2.0
@@ -79,9 +82,14 @@ async def serve(settings: Settings) -> None:
             if settings.admin_port:
                 with _bound(settings.admin_port, "--admin-port"):
                     pass  # only to say which port is taken, before Envoy fails on it
+            options = render.RenderOptions(listen_host=settings.bind)
+
+            def rendered(plan: routing_plan.RoutingPlan, files: layout.Layout) -> render.Rendering:
+                return render.render(plan, files, options=options)
+
             data_plane = dataplane.EnvoyDataPlane(
                 settings.workdir,
-                render.render,
+                rendered,
                 node_id=f"{socket.gethostname()}-{os.getpid()}",
                 base_id=os.getpid(),
                 admin_port=settings.admin_port,
@@ -166,7 +174,7 @@ def _source(settings: Settings) -> plan_files.PlanFiles | plan_server.PlanServer
 
 @contextlib.contextmanager
 def _locked(workdir: Path) -> Iterator[None]:
-    """Hold ``agent.lock`` in ``workdir``: two agents on one work directory would fight over Envoy's files."""
+    """Hold ``agent.lock`` in ``workdir``: two agents there would fight over one socket and one plan."""
     try:
         workdir.mkdir(parents=True, exist_ok=True)
         lock = (workdir / "agent.lock").open("a+")

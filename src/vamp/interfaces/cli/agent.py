@@ -55,7 +55,7 @@ def agent(
         Path,
         typer.Option(
             "--workdir",
-            help="Where the agent keeps Envoy's files, its log and the last good plan; one agent each.",
+            help="Where the agent keeps the last good plan, Envoy's bootstrap and log; one agent each.",
         ),
     ] = Path(".vamp/agent"),
     listen: Annotated[
@@ -64,6 +64,14 @@ def agent(
             "--listen", min=1, max=65535, metavar="PORT", help="Port of the status and metrics endpoint."
         ),
     ] = 9090,
+    bind: Annotated[
+        str,
+        typer.Option(
+            "--bind",
+            metavar="HOST",
+            help="Address the gateway ports listen on; 0.0.0.0 to serve other machines.",
+        ),
+    ] = "127.0.0.1",
     admin_port: Annotated[
         int,
         typer.Option(
@@ -92,6 +100,7 @@ def agent(
         plan=plan,
         server=server,
         listen=listen,
+        bind=bind,
         admin_port=admin_port,
         concurrency=concurrency or os.cpu_count() or 1,
     )

@@ -1,0 +1,140 @@
+"""The long-poll client against a tiny plan server on 127.0.0.1 that behaves as issue 4's server will."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.adapters.plans.servers import PlanServer, Serving, bound
+from vamp import errors
+from vamp.adapters.plans import server as plan_server
+from vamp.ports import gateway_agent
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def serving() -> AsyncIterator[Serving]:
+    running = Serving(PlanServer(), bound())
+    await running.start()
+    yield running
+    await running.stop()
+
+
+def source(port: int, *, wait: int = 1) -> plan_server.PlanServer:
+    return plan_server.PlanServer(f"http://127.0.0.1:{port}/", wait=wait, backoff=(0.01, 0.04))
+
+
+async def test_a_new_plan_arrives_at_once_and_then_the_source_waits_for_the_next(serving: Serving):
+    serving.server.publish({"version": "v1"})
+    reads = source(serving.port).watch("v0")
+    url = f"http://127.0.0.1:{serving.port}/api/v1/vga/plan"
+
+    assert await anext(reads) == gateway_agent.Offered({"version": "v1"}, url)
+    waiting = asyncio.ensure_future(anext(reads))
+    while len(serving.server.asked) < 2:  # until the server holds the second request
+        await asyncio.sleep(0.005)
+    serving.server.publish({"version": "v2"})
+
+    assert await waiting == gateway_agent.Offered({"version": "v2"}, url)
+    assert serving.server.asked == [("v0", "1"), ("v1", "1")]
+
+
+async def test_the_source_starts_from_the_version_the_agent_serves_and_polls_again_after_304(
+    serving: Serving,
+):
+    serving.server.publish({"version": "v1"})
+    reads = source(serving.port, wait=0).watch("v1")
+    reading = asyncio.ensure_future(anext(reads))
+
+    while len(serving.server.asked) < 3:
+        await asyncio.sleep(0.005)
+    serving.server.publish({"version": "v2"})
+
+    assert (await reading) == gateway_agent.Offered({"version": "v2"}, f"{source(serving.port).endpoint}")
+    assert serving.server.asked[:3] == [("v1", "0")] * 3
+
+
+async def test_an_error_status_is_reported_and_asked_again_after_a_backoff(serving: Serving):
+    serving.server.failure = 500
+    reads = source(serving.port).watch("")
+
+    endpoint = f"http://127.0.0.1:{serving.port}/api/v1/vga/plan"
+
+    assert await anext(reads) == gateway_agent.Unavailable(
+        f"The Vamp server answered 500 to GET {endpoint}: database is locked"
+    )
+    serving.server.failure = None
+    serving.server.publish({"version": "v1"})
+    assert isinstance(await anext(reads), gateway_agent.Offered)
+
+
+async def test_a_server_that_cannot_be_reached_is_reported_until_it_answers():
+    listening = bound()
+    port = listening.getsockname()[1]  # bound, not listening: connections are refused
+    reads = source(port).watch("")
+
+    first, second = await anext(reads), await anext(reads)
+    assert (
+        first
+        == second
+        == gateway_agent.Unavailable(
+            f"The Vamp server at http://127.0.0.1:{port} cannot be reached: All connection attempts failed; "
+            "the agent keeps serving its current plan."
+        )
+    )
+
+    running = Serving(PlanServer(), listening)
+    running.server.publish({"version": "v1"})
+    await running.start()
+    try:
+        while isinstance(received := await anext(reads), gateway_agent.Unavailable):
+            pass
+        assert received == gateway_agent.Offered(
+            {"version": "v1"}, f"http://127.0.0.1:{port}/api/v1/vga/plan"
+        )
+    finally:
+        await running.stop()
+
+
+async def test_an_answer_that_is_not_json_is_reported(serving: Serving):
+    serving.server.not_json = True
+
+    received = await anext(source(serving.port).watch(""))
+
+    endpoint = f"http://127.0.0.1:{serving.port}/api/v1/vga/plan"
+    assert received == gateway_agent.Unavailable(
+        f"The Vamp server sent a plan that is not JSON from GET {endpoint}: "
+        "Expecting value: line 1 column 1 (char 0)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "localhost:8080",
+            "The server URL 'localhost:8080' is not valid: use http://HOST[:PORT] or https://HOST[:PORT].",
+        ),
+        (
+            "ftp://server",
+            "The server URL 'ftp://server' is not valid: use http://HOST[:PORT] or https://HOST[:PORT].",
+        ),
+    ],
+)
+def test_check_refuses_what_is_not_an_http_url(url: str, message: str):
+    with pytest.raises(errors.PlanSourceError) as raised:
+        plan_server.PlanServer(url).check()
+
+    assert str(raised.value) == message
+
+
+def test_check_accepts_an_http_url():
+    plan_server.PlanServer("https://vamp.example:8080/").check()

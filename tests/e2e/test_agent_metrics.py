@@ -1,0 +1,97 @@
+"""The agent's metrics against the traffic a test sent through the real agent and Envoy.
+
+Three backends behind one gateway: ``slow`` answers after 30 ms, ``fast`` at once, ``broken`` with 503.
+The test counts what each answered; the agent's counts must match exactly, per route and per gateway,
+and its percentiles must fall in the histogram bucket the known latency lies in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.agents import running_agent, shop_plan, write_plan
+from tests.e2e.backends import Backends, Connection, free_port
+from tests.e2e.polling import eventually
+
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
+
+REQUESTS = 150
+CODES_NONE = {"1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0}
+
+
+@pytest.fixture
+def backends() -> Iterator[Backends]:
+    with Backends("slow", "fast", "broken") as started:
+        started.delay["slow"] = 0.030
+        started.status["broken"] = 503
+        yield started
+
+
+def route_of(gateway: dict[str, Any], backends: Backends, name: str) -> dict[str, Any]:
+    """The route of ``gateway`` whose target is backend ``name``."""
+    port = f":{backends.ports[name]}"
+    (route,) = (route for route in gateway["routes"] if port in route["route"])
+    return dict(route)
+
+
+async def test_counts_are_exact_and_percentiles_fall_in_the_right_bucket(tmp_path: Path, backends: Backends):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    weights = {backends.ports["slow"]: "40%", backends.ports["fast"]: "40%", backends.ports["broken"]: "20%"}
+    plan = shop_plan(port, weights)
+    write_plan(plan_file, json.dumps(plan.to_data()))
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+        await agent.serving(plan.version)
+        sent = {"slow": 0, "fast": 0, "broken": 0}
+        connection = Connection(port)
+        for _ in range(REQUESTS):
+            response = await connection.request("/")
+            sent[response.headers["x-backend"]] += 1
+        await connection.close()
+
+        async def measured() -> bool:
+            (gateway,) = (await agent.metrics())["gateways"]
+            return bool(gateway["latency"]["count"] == REQUESTS)
+
+        await eventually(measured, timeout=5.0, what="Envoy's histograms have every request")
+        (gateway,) = (await agent.metrics())["gateways"]
+        prometheus = await agent.prometheus()
+
+    print(f"sent {sent}")
+    assert min(sent.values()) > 0
+    assert gateway["gateway"] == "shop"
+    assert gateway["requests"] == REQUESTS
+    assert gateway["codes"] == {**CODES_NONE, "2xx": sent["slow"] + sent["fast"], "5xx": sent["broken"]}
+    slow, fast, broken = (route_of(gateway, backends, name) for name in ("slow", "fast", "broken"))
+    assert (slow["requests"], fast["requests"], broken["requests"]) == (
+        sent["slow"],
+        sent["fast"],
+        sent["broken"],
+    )
+    assert slow["codes"] == {**CODES_NONE, "2xx": sent["slow"]}
+    assert broken["codes"] == {**CODES_NONE, "5xx": sent["broken"]}
+
+    # 30 ms lies in the bucket (25, 50]; an immediate answer in [0, 5].
+    assert 25 < slow["latency"]["p50"] <= slow["latency"]["p95"] <= slow["latency"]["p99"] <= 50
+    assert fast["latency"]["p99"] <= 5
+    assert slow["latency"]["mean"] >= 30
+    # The gateway's histogram is the bucket-wise sum of its routes'.
+    assert [bucket["count"] for bucket in gateway["latency"]["buckets"]] == [
+        sum(counts)
+        for counts in zip(
+            *([bucket["count"] for bucket in route["latency"]["buckets"]] for route in (slow, fast, broken)),
+            strict=True,
+        )
+    ]
+    slow_labels = f'gateway="shop",route="{slow["route"]}"'
+    assert f'vamp_gateway_requests_total{{{slow_labels},code_class="2xx"}} {sent["slow"]}' in prometheus
+    assert f"vamp_gateway_request_duration_milliseconds_count{{{slow_labels}}} {sent['slow']}" in prometheus
+    assert f'vamp_gateway_request_duration_milliseconds_bucket{{{slow_labels},le="25"}} 0' in prometheus
+    assert (
+        f'vamp_gateway_request_duration_milliseconds_bucket{{{slow_labels},le="50"}} {sent["slow"]}'
+        in prometheus
+    )

@@ -1,0 +1,346 @@
+"""``vamp agent`` end to end: the real process, the real Envoy, real backends and a keep-alive load.
+
+Each test writes plan files the way a tool would (a hidden file renamed into place), and checks what a
+user sees: the responses, and what the agent says on ``/status``. The changes-under-load test prints
+the time from writing a plan file to the first response routed by it (run with ``-s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import signal
+import socket
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.adapters.plans.servers import PlanServer, Serving, bound
+from tests.e2e.agents import COMMAND, alive, running_agent, shop_plan, start_agent, write_plan
+from tests.e2e.backends import Backends, Connection, Load, free_port, load
+from tests.e2e.polling import eventually
+from vamp.core.routing import plan as routing_plan
+
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
+
+RATE = 300
+CONNECTIONS = 4
+
+
+@pytest.fixture
+def backends() -> Iterator[Backends]:
+    with Backends("a", "b") as started:
+        yield started
+
+
+def all_to(backends: Backends, port: int, target: str) -> str:
+    """The plan (as JSON) that sends every request on ``port`` to backend ``target``."""
+    weights = {backends.ports[name]: "100%" if name == target else "0%" for name in ("a", "b")}
+    return json.dumps(shop_plan(port, weights).to_data())
+
+
+def version_of(plan: str) -> str:
+    return str(json.loads(plan)["version"])
+
+
+async def answered(seen: Load, since: float, backend: str) -> bool:
+    return any(t > since and name == backend for t, name in reversed(seen.timeline[-50:]))
+
+
+async def test_a_hundred_plan_changes_under_load_fail_no_request(tmp_path: Path, backends: Backends):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    first = all_to(backends, port, "a")
+    write_plan(plan_file, first)
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+        await agent.serving(version_of(first))
+        seen, stopping = Load(), False
+        running = asyncio.create_task(
+            load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
+        )
+        await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
+        to_first_response = []
+        began = time.monotonic()
+        for change in range(1, 101):
+            target = "b" if change % 2 else "a"
+            plan = all_to(backends, port, target)
+            written = time.monotonic()
+            write_plan(plan_file, plan)
+            await eventually(lambda: answered(seen, written, target), timeout=2.0)  # noqa: B023
+            first_routed = next(t for t, name in seen.timeline if t > written and name == target)
+            to_first_response.append(first_routed - written)
+            await agent.serving(version_of(plan))
+        seconds = time.monotonic() - began
+        stopping = True
+        await running
+        status = await agent.status()
+
+    cuts = statistics.quantiles(to_first_response, n=100, method="inclusive")
+    print(
+        f"100 plan changes in {seconds:.1f} s at {seen.total / seconds:.0f} req/s: "
+        f"{len(seen.failures)} failed, {seen.connections - CONNECTIONS} reconnects; "
+        f"plan file written → first response routed by it p50 {cuts[49] * 1000:.1f} ms, "
+        f"p99 {cuts[98] * 1000:.1f} ms"
+    )
+    assert seen.failures == []
+    assert seen.connections == CONNECTIONS
+    assert seen.total / seconds >= 200
+    assert (status["plans_applied"], status["plans_rejected"], status["last_error"]) == (101, 0, None)
+
+
+async def test_a_killed_envoy_serves_the_last_plan_again_within_two_seconds(
+    tmp_path: Path, backends: Backends
+):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    plan = all_to(backends, port, "b")
+    write_plan(plan_file, plan)
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+        await agent.serving(version_of(plan))
+        killed = (await agent.status())["envoy"]["pid"]
+
+        started = time.monotonic()
+        os.kill(killed, signal.SIGKILL)
+        await eventually(lambda: served_by(port, "b"), what="Envoy serves again after SIGKILL")
+        downtime = time.monotonic() - started
+
+        async def restarted() -> bool:
+            return bool((await agent.status())["envoy"]["restarts"] == 1)
+
+        await eventually(restarted, what="the agent reports the restart")
+        envoy = (await agent.status())["envoy"]
+
+    print(f"SIGKILL to serving the last plan again: {downtime * 1000:.0f} ms")
+    assert downtime < 2.0
+    assert envoy["pid"] not in (None, killed)
+    assert envoy["exits"] == [f"Envoy (pid {killed}) killed by SIGKILL"]
+
+
+async def served_by(port: int, backend: str) -> bool:
+    connection = Connection(port)
+    try:
+        return (await connection.request("/")).backend == backend
+    except (OSError, asyncio.IncompleteReadError):
+        return False
+    finally:
+        await connection.close()
+
+
+def taken_port_plan(backends: Backends, taken: int) -> str:
+    """A valid plan whose gateway port something else listens on: Envoy could not listen there."""
+    return json.dumps(shop_plan(taken, {backends.ports["b"]: "100%"}).to_data())
+
+
+def unrenderable_plan(backends: Backends, taken: int) -> str:
+    """A plan with a port no listener can have: valid data, but it cannot be rendered for Envoy."""
+    compiled = shop_plan(free_port(), {backends.ports["b"]: "100%"})
+    listener = dataclasses.replace(compiled.listeners[0], port=70000)
+    return json.dumps(routing_plan.RoutingPlan.of((listener,), compiled.clusters, ()).to_data())
+
+
+def tampered_plan(backends: Backends, taken: int) -> str:
+    """A plan changed after it was compiled: its version no longer matches its content."""
+    data = shop_plan(free_port(), {backends.ports["b"]: "100%"}).to_data()
+    data["clusters"][0]["endpoints"][0]["port"] += 1
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "rejected", "reason"),
+    [
+        ("not JSON", lambda backends, taken: '{"version": ', 0, "is not valid JSON: Expecting value"),
+        (
+            "not a plan",
+            lambda backends, taken: '{"version": "v9", "listeners": []}',
+            1,
+            "; the last good configuration stays. Invalid routing plan: $: missing keys",
+        ),
+        ("tampered", tampered_plan, 1, "does not match its content"),
+        (
+            "unrenderable",
+            unrenderable_plan,
+            1,
+            "cannot be rendered for Envoy: listener 'shop' has port 70000; a port is a number from 1 to "
+            "65535",
+        ),
+        ("port in use", taken_port_plan, 1, "where Envoy cannot listen: Address already in use."),
+    ],
+    ids=["not-json", "not-a-plan", "tampered", "unrenderable", "port-in-use"],
+)
+async def test_an_invalid_plan_leaves_traffic_untouched_and_the_status_says_why(
+    tmp_path: Path, backends: Backends, kind, content, rejected, reason
+):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    good = all_to(backends, port, "a")
+    write_plan(plan_file, good)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+            await agent.serving(version_of(good))
+            seen, stopping = Load(), False
+            running = asyncio.create_task(
+                load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
+            )
+            await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
+
+            write_plan(plan_file, content(backends, taken.getsockname()[1]))
+
+            async def reported() -> bool:
+                return (await agent.status())["last_error"] is not None
+
+            await eventually(reported, timeout=10.0, what=f"the agent reports the {kind} plan")
+            answers_after = seen.total
+            await eventually(lambda: _true(seen.total > answers_after + 100), what="more answers")
+            stopping = True
+            await running
+            status = await agent.status()
+
+    assert seen.failures == []
+    assert set(seen.responses) == {"a"}
+    assert status["version"] == version_of(good)
+    assert status["plans_rejected"] == rejected
+    assert reason in status["last_error"]
+    assert str(plan_file) in status["last_error"]
+
+
+async def test_sigterm_stops_the_agent_and_its_envoy_with_exit_code_0(tmp_path: Path, backends: Backends):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    write_plan(plan_file, all_to(backends, port, "a"))
+    agent = await start_agent(tmp_path / "agent", "--plan", str(plan_file))
+    envoy = (await agent.status())["envoy"]["pid"]
+    await agent.client.aclose()
+
+    returncode = await agent.stop(signal.SIGTERM)
+
+    assert returncode == 0
+    assert not alive(envoy)
+    assert "vamp agent: stopping." in agent.output_text()
+
+
+async def test_a_restarted_agent_serves_its_last_plan_before_the_server_answers(
+    tmp_path: Path, backends: Backends
+):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    plan = all_to(backends, port, "b")
+    write_plan(plan_file, plan)
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+        await agent.serving(version_of(plan))
+
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    async with running_agent(tmp_path / "agent", "--server", nowhere) as agent:
+        status = await agent.status()
+        assert await served_by(port, "b")
+
+        async def reported() -> bool:
+            return (await agent.status())["last_error"] is not None
+
+        await eventually(reported, what="the agent reports the server it cannot reach")
+        last_error = (await agent.status())["last_error"]
+
+    assert (status["version"], status["origin"]) == (
+        version_of(plan),
+        "the plan this agent kept from its last run",
+    )
+    assert last_error == (
+        f"The Vamp server at {nowhere} cannot be reached: All connection attempts failed; "
+        "the agent keeps serving its current plan."
+    )
+
+
+async def test_a_second_agent_on_the_same_work_directory_is_refused(tmp_path: Path, backends: Backends):
+    plan_file = tmp_path / "plan.json"
+    write_plan(plan_file, all_to(backends, free_port(), "a"))
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as first:
+        second = await _run_to_exit(tmp_path / "agent", "--plan", str(plan_file))
+
+    assert second == (
+        1,
+        f"error: Another agent (pid {first.pid}) uses the work directory {tmp_path / 'agent'}: give each "
+        "agent its own --workdir.\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("--plan", "{tmp}/missing.json"),
+            "The plan file {tmp}/missing.json does not exist: give a JSON or YAML routing plan, "
+            "or a directory of them.",
+        ),
+        ((), "Give the agent exactly one source of routing plans: --plan FILE|DIR or --server URL."),
+        (
+            ("--server", "vamp:8080"),
+            "The server URL 'vamp:8080' is not valid: use http://HOST[:PORT] or https://HOST[:PORT].",
+        ),
+        (
+            ("--plan", "{tmp}", "--listen", "{taken}"),
+            "Cannot listen on 127.0.0.1:{taken} (--listen): Address already in use. Choose a free port.",
+        ),
+        (
+            ("--plan", "{tmp}", "--admin-port", "{taken}"),
+            "Cannot listen on 127.0.0.1:{taken} (--admin-port): Address already in use. Choose a free port.",
+        ),
+    ],
+    ids=["missing-plan-file", "no-source", "bad-server-url", "listen-port-taken", "admin-port-taken"],
+)
+async def test_a_mistake_at_start_ends_the_agent_with_one_line_and_exit_code_1(
+    tmp_path: Path, arguments: tuple[str, ...], message: str
+):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        fill = {"tmp": str(tmp_path), "taken": str(taken.getsockname()[1])}
+
+        result = await _run_to_exit(tmp_path / "agent", *(argument.format(**fill) for argument in arguments))
+
+    assert result == (1, f"error: {message.format(**fill)}\n")
+
+
+async def _run_to_exit(workdir: Path, *arguments: str) -> tuple[int, str]:
+    """Run ``vamp agent ARGUMENTS`` until it exits by itself; its exit code and standard error."""
+    listen = () if "--listen" in arguments else ("--listen", str(free_port()))
+    process = await asyncio.create_subprocess_exec(
+        *COMMAND,
+        *arguments,
+        "--workdir",
+        str(workdir),
+        *listen,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_plans_from_the_server_reach_traffic_as_soon_as_it_publishes_them(
+    tmp_path: Path, backends: Backends
+):
+    port = free_port()
+    plans = Serving(PlanServer(), bound())
+    first, second = json.loads(all_to(backends, port, "a")), json.loads(all_to(backends, port, "b"))
+    plans.server.publish(first)
+    await plans.start()
+    try:
+        async with running_agent(tmp_path / "agent", "--server", f"http://127.0.0.1:{plans.port}") as agent:
+            await agent.serving(first["version"])
+            assert await served_by(port, "a")
+
+            plans.server.publish(second)
+            await agent.serving(second["version"])
+            assert await served_by(port, "b")
+            status = await agent.status()
+    finally:
+        await plans.stop()
+
+    assert status["origin"] == f"http://127.0.0.1:{plans.port}/api/v1/vga/plan"
+    assert plans.server.asked[:2] == [("", "30"), (first["version"], "30")]

@@ -1,0 +1,218 @@
+"""The agent's HTTP endpoint in-process (httpx's ASGI transport), over the real agent loop and traffic
+meter with an in-memory data plane: what ``/health``, ``/status``, ``/metrics.json`` and ``/metrics`` say."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.services.agent_fakes import V1, FakeClock, FakeDataPlane, QueueSource, offered
+from vamp import errors
+from vamp.interfaces.agent import endpoint
+from vamp.ports import gateway_agent
+from vamp.services import agent as agent_service
+
+pytestmark = pytest.mark.anyio
+
+INF = float("inf")
+LATENCY = gateway_agent.Latency((0.5, 1.0, 5.0, INF), (1, 3, 4, 4), 7.5, 0.75, 4.2, 4.84)
+EMPTY = gateway_agent.Latency((), (), 0.0, None, None, None)
+CODES = {"1xx": 0, "2xx": 3, "3xx": 0, "4xx": 0, "5xx": 1}
+TRAFFIC = (
+    gateway_agent.Traffic("sava", None, 4, CODES, LATENCY),
+    gateway_agent.Traffic("sava", 'sava/v"1', 4, CODES, LATENCY),
+    gateway_agent.Traffic("sava", "sava/v2", 0, dict.fromkeys(CODES, 0), EMPTY),
+)
+
+
+class DataPlane(FakeDataPlane):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pid: int | None = 4242
+        self.traffic_error: errors.DataPlaneError | None = None
+
+    def health(self) -> gateway_agent.Health:
+        return gateway_agent.Health(
+            pid=self.pid,
+            restarts=1,
+            exits=("Envoy (pid 4241) killed by SIGKILL",),
+            admin_url="http://127.0.0.1:9901",
+        )
+
+    async def traffic(self) -> tuple[gateway_agent.Traffic, ...]:
+        if self.traffic_error is not None:
+            raise self.traffic_error
+        return TRAFFIC
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def parts() -> endpoint.Parts:
+    data_plane, clock = DataPlane(), FakeClock()
+    agent = agent_service.Agent(QueueSource(), data_plane, clock)
+    agent.offer(offered(V1))
+    await agent.reconcile()
+    agent.offer(gateway_agent.Offered([], "plans/bad.json"))
+    meter = agent_service.TrafficMeter(data_plane, clock)
+    await meter.sample()
+    clock.seconds += 2
+    await meter.sample()
+    return endpoint.Parts(agent, meter, data_plane)
+
+
+@pytest.fixture
+async def client(parts: endpoint.Parts) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=endpoint.create_app(parts))
+    async with httpx.AsyncClient(transport=transport, base_url="http://agent") as client:
+        yield client
+
+
+async def test_status_reports_the_active_plan_the_last_error_and_envoy(client: httpx.AsyncClient):
+    response = await client.get("/status")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "version": V1.version,
+        "since": "2026-01-02T03:04:05+00:00",
+        "origin": "plans/p.json",
+        "problems": [],
+        "pending": None,
+        "last_error": "Refused the routing plan from plans/bad.json; the last good configuration stays. "
+        "A routing plan must be a mapping, not list.",
+        "last_error_at": "2026-01-02T03:04:05+00:00",
+        "plans_applied": 1,
+        "plans_rejected": 1,
+        "envoy": {
+            "pid": 4242,
+            "restarts": 1,
+            "exits": ["Envoy (pid 4241) killed by SIGKILL"],
+            "admin": "http://127.0.0.1:9901",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("pid", "status", "body"),
+    [
+        (4242, 200, {"status": "ok", "envoy_pid": 4242, "version": V1.version}),
+        (None, 503, {"status": "envoy down", "envoy_pid": None, "version": V1.version}),
+    ],
+)
+async def test_health_follows_envoy(client: httpx.AsyncClient, parts: endpoint.Parts, pid, status, body):
+    assert isinstance(parts.data_plane, DataPlane)
+    parts.data_plane.pid = pid
+
+    response = await client.get("/health")
+
+    assert (response.status_code, response.json()) == (status, body)
+
+
+async def test_metrics_json_gives_each_gateway_with_its_routes(client: httpx.AsyncClient):
+    response = await client.get("/metrics.json")
+
+    numbers = {
+        "requests": 4,
+        "rate": 0.0,
+        "codes": CODES,
+        "latency": {
+            "p50": 0.75,
+            "p95": 4.2,
+            "p99": 4.84,
+            "mean": 1.875,
+            "count": 4,
+            "sum": 7.5,
+            "buckets": [
+                {"le": 0.5, "count": 1},
+                {"le": 1.0, "count": 3},
+                {"le": 5.0, "count": 4},
+                {"le": "+Inf", "count": 4},
+            ],
+        },
+    }
+    empty = {
+        "requests": 0,
+        "rate": 0.0,
+        "codes": dict.fromkeys(CODES, 0),
+        "latency": {
+            "p50": None,
+            "p95": None,
+            "p99": None,
+            "mean": None,
+            "count": 0,
+            "sum": 0.0,
+            "buckets": [],
+        },
+    }
+    assert response.json() == {
+        "at": "2026-01-02T03:04:07+00:00",
+        "interval": 2.0,
+        "gateways": [
+            {
+                "gateway": "sava",
+                **numbers,
+                "routes": [{"route": 'sava/v"1', **numbers}, {"route": "sava/v2", **empty}],
+            }
+        ],
+    }
+
+
+async def test_metrics_are_prometheus_text_per_route_with_buckets_sum_and_count(client: httpx.AsyncClient):
+    response = await client.get("/metrics")
+
+    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    route = 'gateway="sava",route="sava/v\\"1"'
+    assert response.text == "\n".join(
+        [
+            "# HELP vamp_gateway_requests_total Responses per gateway, route and status class since Envoy "
+            "started.",
+            "# TYPE vamp_gateway_requests_total counter",
+            *(f'vamp_gateway_requests_total{{{route},code_class="{c}"}} {n}' for c, n in CODES.items()),
+            *(
+                f'vamp_gateway_requests_total{{gateway="sava",route="sava/v2",code_class="{c}"}} 0'
+                for c in CODES
+            ),
+            "# HELP vamp_gateway_request_duration_milliseconds Time until the upstream's response, "
+            "per gateway and route.",
+            "# TYPE vamp_gateway_request_duration_milliseconds histogram",
+            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="0.5"}} 1',
+            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="1"}} 3',
+            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="5"}} 4',
+            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="+Inf"}} 4',
+            f"vamp_gateway_request_duration_milliseconds_sum{{{route}}} 7.5",
+            f"vamp_gateway_request_duration_milliseconds_count{{{route}}} 4",
+            "# HELP vamp_agent_plan_info The routing plan the agent serves (1 for its version).",
+            "# TYPE vamp_agent_plan_info gauge",
+            f'vamp_agent_plan_info{{version="{V1.version}"}} 1',
+            "# HELP vamp_agent_plans_applied_total Routing plans made active.",
+            "# TYPE vamp_agent_plans_applied_total counter",
+            "vamp_agent_plans_applied_total 1",
+            "# HELP vamp_agent_plans_rejected_total Routing plans refused as invalid.",
+            "# TYPE vamp_agent_plans_rejected_total counter",
+            "vamp_agent_plans_rejected_total 1",
+            "# HELP vamp_agent_envoy_restarts_total Times Envoy died and was started again.",
+            "# TYPE vamp_agent_envoy_restarts_total counter",
+            "vamp_agent_envoy_restarts_total 1",
+            "# HELP vamp_agent_envoy_up Whether Envoy is running.",
+            "# TYPE vamp_agent_envoy_up gauge",
+            "vamp_agent_envoy_up 1",
+            "",
+        ]
+    )
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/metrics.json"])
+async def test_metrics_say_when_envoy_cannot_be_read(client: httpx.AsyncClient, parts: endpoint.Parts, path):
+    assert isinstance(parts.data_plane, DataPlane)
+    parts.data_plane.traffic_error = errors.DataPlaneError("Envoy's admin endpoint did not answer")
+
+    response = await client.get(path)
+
+    assert response.status_code == 503
+    text = response.json()["message"] if path.endswith(".json") else response.text
+    assert text.strip("# \n") == "Envoy's admin endpoint did not answer"
