@@ -67,7 +67,7 @@ class HealthCheck(Model):
 
 
 class Breed(Model):
-    """One deployable service version; ``version`` is the part of the name after ``:`` (``sava:1.0``: ``1.0``)."""
+    """One deployable service version; ``version`` is the name after ``:`` (``sava:1.0`` has ``1.0``)."""
 
     kind: Literal["breeds"] = "breeds"
     name: str

@@ -30,7 +30,7 @@ class EventSchedule(Model):
 
 
 class TimeSchedule(Model):
-    """Run every ``period`` (ISO-8601, ``PT1M``) from ``start`` (``None``: now), ``repeat`` times (or forever)."""
+    """Run every ``period`` (ISO-8601, ``PT1M``) from ``start`` (default now), ``repeat`` times or forever."""
 
     type: Literal["time"] = "time"
     period: str
