@@ -1,0 +1,152 @@
+"""The API application: ``create_app(parts, settings)`` builds the services over the parts and serves them.
+
+The parts are the outside world as ports (store, runtime driver, metrics) and the loops the API talks
+to (the event publisher, the gateway synchroniser's plan holders, the notifier that nudges the
+reconciler); the wiring module builds them from the command line and hands them in. Every route is
+served under ``/api/v1`` (the default namespace) and ``/{namespace}/api/v1``; only the first is in the
+OpenAPI document, which says so. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``;
+CORS allows every origin, as Vamp's API did; large answers are compressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vamp.interfaces.api import context, error_responses, namespaces, routes
+from vamp.ports import metrics, runtime, store
+from vamp.services import (
+    artifacts,
+    bulk,
+    changes,
+    deployments,
+    event_log,
+    events,
+    gateway_artifacts,
+    gateways,
+    info,
+    measurements,
+    routing_preview,
+)
+
+DESCRIPTION = """\
+Vamp's REST API: artifacts (breeds, blueprints, scales, SLAs, escalations, conditions, routes, rewrites,
+templates, workflows), gateways, deployments, events, metrics and health.
+
+Bodies are JSON (`application/json`) or YAML (`application/x-yaml`); answers are JSON, or YAML when
+`Accept: application/x-yaml`. Every path is also served under `/{namespace}/api/v1/...`, where a
+namespace is `<organisation>-<environment>`; plain `/api/v1/...` is the server's default namespace.
+Lists are paged with `?page=` and `?per_page=` (at most 30), with `X-Total-Count` and `Link` headers.
+Every write takes `?validate_only=true`: everything is checked, nothing is stored.
+"""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What the API runs on."""
+
+    store: store.ArtifactStore
+    driver: runtime.RuntimeDriver
+    metrics: metrics.MetricsReader
+    publisher: events.Events
+    plans: Callable[[str], gateways.PlanHolder]
+    """The routing plan holder of a namespace (``GatewaySynchroniser.plans``)."""
+    notifier: changes.Notifier
+    about: info.About
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    namespace: str = "default"
+    """The namespace of plain ``/api/v1/...`` (``--namespace``)."""
+    gateway_host: str = "127.0.0.1"
+    """The host gateways are reached on: deployments' ``hosts``, gateways' ``service.host``."""
+    heartbeat: float = 15.0
+    """Seconds between keep-alive comments on the event stream."""
+    longest_wait: float = 60.0
+    """The longest a routing-plan long poll may wait, in seconds."""
+
+
+def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
+    """The API application over ``parts``."""
+    app = FastAPI(
+        title="Vamp",
+        description=DESCRIPTION,
+        version=parts.about.version,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.default_namespace = settings.namespace
+    app.state.services = _services(parts, settings)
+    api = routes.api_router()
+    app.include_router(api)
+    app.include_router(api, prefix=namespaces.PREFIX, include_in_schema=False)
+    error_responses.install(app)
+    app.add_middleware(NoStore)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["Link", "X-Total-Count"],
+        max_age=1800,
+    )
+    return app
+
+
+def _services(parts: Parts, settings: Settings) -> context.Services:
+    stored = artifacts.ArtifactService(parts.store, parts.notifier)
+    gateway_service = gateway_artifacts.GatewayService(parts.store, stored, parts.notifier)
+    deployment_service = deployments.DeploymentService(
+        parts.store, stored, parts.notifier, clock=parts.clock, gateway_host=settings.gateway_host
+    )
+    return context.Services(
+        artifacts=stored,
+        gateways=gateway_service,
+        deployments=deployment_service,
+        bulk=bulk.Bulk(stored, gateway_service, deployment_service),
+        event_log=event_log.EventLog(parts.store, parts.publisher),
+        publisher=parts.publisher,
+        measurements=measurements.Measurements(parts.metrics, deployment_service),
+        info=info.InfoService(parts.about, parts.store, parts.driver, parts.plans),
+        preview=routing_preview.RoutingPreview(parts.driver),
+        plans=parts.plans,
+        gateway_host=settings.gateway_host,
+        heartbeat=settings.heartbeat,
+        longest_wait=settings.longest_wait,
+    )
+
+
+class NoStore:
+    """ASGI middleware: answers are never cached (``Cache-Control: no-store``, ``Pragma: no-cache``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"cache-control", b"no-store"),
+                    (b"pragma", b"no-cache"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

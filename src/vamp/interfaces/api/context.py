@@ -1,0 +1,55 @@
+"""What the API's route handlers are given: the services, and the settings that shape answers.
+
+Built once by ``app.create_app`` and kept on the application's state; a handler asks for it with the
+``Wired`` parameter type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from vamp.services import (
+    artifacts,
+    bulk,
+    deployments,
+    event_log,
+    events,
+    gateway_artifacts,
+    info,
+    measurements,
+    routing_preview,
+)
+from vamp.services import gateways as gateway_sync
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    artifacts: artifacts.ArtifactService
+    gateways: gateway_artifacts.GatewayService
+    deployments: deployments.DeploymentService
+    bulk: bulk.Bulk
+    event_log: event_log.EventLog
+    publisher: events.Events
+    measurements: measurements.Measurements
+    info: info.InfoService
+    preview: routing_preview.RoutingPreview
+    plans: Callable[[str], gateway_sync.PlanHolder]
+    gateway_host: str
+    """Where gateways are reached, shown as each gateway's ``service.host``."""
+    heartbeat: float
+    """Seconds between the SSE stream's keep-alive comments."""
+    longest_wait: float
+    """The longest a routing-plan long poll may wait, in seconds."""
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+Wired = Annotated[Services, Depends(services)]
+"""A route parameter: the services and settings."""

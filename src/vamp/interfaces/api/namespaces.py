@@ -1,0 +1,45 @@
+"""Namespaces in paths (vamp.md §4, DESIGN.md §4 "Tenancy"): ``/{namespace}/api/v1/...`` or the default.
+
+A namespace is ``<organisation>-<environment>``: letters and digits each, joined by exactly one dash
+(on Kubernetes it is the Namespace of that name). Plain ``/api/v1/...`` is the server's default
+namespace (``--namespace``, ``default`` unless set), which may also be named in the path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from vamp import errors
+
+PATTERN = re.compile(r"^[A-Za-z0-9]+-[A-Za-z0-9]+$")
+PARAMETER = "namespace"
+PREFIX = "/{" + PARAMETER + "}"
+
+
+def problem(name: str) -> str | None:
+    """Why ``name`` is not a namespace, or ``None`` when it is one."""
+    if PATTERN.match(name):
+        return None
+    return (
+        f"Invalid namespace {name!r}: a namespace is '<organisation>-<environment>', letters and digits "
+        "each, joined by exactly one dash (e.g. 'acme-production')."
+    )
+
+
+def current(request: Request) -> str:
+    """The namespace a request is for: the one its path names, or the server's default."""
+    default: str = request.app.state.default_namespace
+    named = request.path_params.get(PARAMETER)
+    if named is None or named == default:
+        return default
+    found = problem(named)
+    if found is not None:
+        raise errors.RequestError(found)
+    return str(named)
+
+
+Namespace = Annotated[str, Depends(current)]
+"""A route parameter: the namespace the request is for."""

@@ -1,0 +1,57 @@
+"""Pages of list endpoints (vamp.md §2.1): ``?page=`` (from 1) and ``?per_page=`` (default 30, at most 30).
+
+Every list answer carries ``X-Total-Count`` and a GitHub-style ``Link`` header with the first, previous,
+next and last pages (previous and next only where there are such pages); the body is a plain array.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+PER_PAGE = 30
+"""The default and largest page size."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The page asked for; ``per_page`` already capped."""
+
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def window(
+    page: Annotated[int, Query(ge=1, description="The page, from 1.")] = 1,
+    per_page: Annotated[
+        int, Query(ge=1, description=f"Items per page: {PER_PAGE} by default, and at most {PER_PAGE}.")
+    ] = PER_PAGE,
+) -> Window:
+    return Window(page, min(per_page, PER_PAGE))
+
+
+Paged = Annotated[Window, Depends(window)]
+"""A route parameter: the page a list request asks for."""
+
+
+def headers(request: Request, asked: Window, total: int) -> dict[str, str]:
+    """``X-Total-Count`` and ``Link`` for the page ``asked`` of ``total`` items."""
+    last = max(1, math.ceil(total / asked.per_page))
+    pages = {"first": 1}
+    if asked.page > 1:
+        pages["prev"] = min(asked.page - 1, last)
+    if asked.page < last:
+        pages["next"] = asked.page + 1
+    pages["last"] = last
+    links = ", ".join(
+        f'<{request.url.include_query_params(page=page, per_page=asked.per_page)}>; rel="{relation}"'
+        for relation, page in pages.items()
+    )
+    return {"X-Total-Count": str(total), "Link": links}

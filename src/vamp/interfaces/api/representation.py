@@ -1,0 +1,82 @@
+"""Artifacts as the API shows them: canonical data (``dsl.to_data``) plus Vamp's output-only fields.
+
+A gateway also shows its ``lookup_name`` (a stable hash of its name, vamp.md §1.1), whether it is
+``internal``, whether the current routing plan serves it (``deployed``), where it is reached
+(``service``: the gateway host and its port), and per inline route a ``lookup_name`` and the
+``targets`` the plan sends its traffic to. The DSL accepts and ignores all of these, so what GET
+shows can be sent back with PUT. A deployment shows its ``lookup_name`` too; ``only_references``
+shows its services' breeds by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from vamp.core import dsl, model
+from vamp.core.routing import plan as routing_plan
+
+
+def lookup_name(kind: str, name: str) -> str:
+    """Vamp's lookup name: a SHA-1 of the kind and name, stable across releases."""
+    return hashlib.sha1(f"{kind}@{name}".encode(), usedforsecurity=False).hexdigest()
+
+
+def artifact(found: model.Artifact) -> dict[str, Any]:
+    return dsl.to_data(found)
+
+
+def deployment(found: model.Deployment, *, only_references: bool = False) -> dict[str, Any]:
+    data = dsl.to_data(found)
+    data["lookup_name"] = lookup_name(found.kind, found.name)
+    if only_references:
+        for cluster in data["clusters"].values():
+            for service in cluster["services"]:
+                service["breed"] = {"reference": service["breed"]["name"]}
+    return data
+
+
+class GatewayViews:
+    """Shows gateways against one routing plan (``None``: none compiled yet) and the gateway host."""
+
+    def __init__(self, plan: routing_plan.RoutingPlan | None, host: str) -> None:
+        self._host = host
+        self._served: set[str] = set()
+        self._clusters: dict[str, routing_plan.TargetCluster] = {}
+        if plan is not None:
+            self._served = {
+                virtual_host.gateway for listener in plan.listeners for virtual_host in listener.virtual_hosts
+            }
+            self._clusters = {cluster.name: cluster for cluster in plan.clusters}
+
+    def gateway(self, gateway: model.Gateway) -> dict[str, Any]:
+        name = gateway.name or ""
+        data = dsl.to_data(gateway)
+        data["lookup_name"] = lookup_name(gateway.kind, name)
+        data["internal"] = gateway.internal
+        data["deployed"] = name in self._served
+        number = gateway.port.number
+        data["service"] = None if number is None else {"host": self._host, "port": number}
+        for path, route in data.get("routes", {}).items():
+            if "reference" in route:
+                continue
+            route["lookup_name"] = lookup_name("routes", f"{name}//{path}")
+            cluster = self._clusters.get(f"{name}//{path}")
+            route["targets"] = [] if cluster is None else [_target(cluster, end) for end in cluster.endpoints]
+        return data
+
+
+def _target(cluster: routing_plan.TargetCluster, endpoint: routing_plan.Endpoint) -> dict[str, Any]:
+    if cluster.external:
+        return {"url": f"{endpoint.host}:{endpoint.port}"}
+    return {"name": endpoint.instance, "host": endpoint.host, "port": endpoint.port}
+
+
+def cluster_sla(sla: model.Sla | model.SlaReference | model.Ref) -> dict[str, Any]:
+    if isinstance(sla, model.Sla):
+        return dsl.to_data(sla)
+    return {"reference": sla.name}
+
+
+def event(found: model.Event) -> dict[str, Any]:
+    return dsl.event_to_data(found)

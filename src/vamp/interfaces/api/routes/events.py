@@ -1,0 +1,95 @@
+"""``/api/v1/events``: publish, query and stream events (vamp.md §1.16, §2.2).
+
+A query is ``?tag=a&tag=b&type=t``, or a JSON or YAML body with tags, type, a timestamp range and an
+aggregator; answers are pages, newest first, or ``{"value": x}`` for an aggregator. The stream is
+Server-Sent Events: ``event: <type>`` and ``data: <event JSON>`` per event of the namespace that
+matches ``?tag=``/``?type=``, and a comment line as a heartbeat when nothing happens for a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from vamp.interfaces.api import negotiation, pagination, representation
+from vamp.interfaces.api.context import Services, Wired
+from vamp.interfaces.api.namespaces import Namespace
+from vamp.interfaces.api.routes import bodies
+from vamp.services import event_log
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+Tags = Annotated[
+    list[str] | None, Query(alias="tag", description="Only events with every one of these tags.")
+]
+Type = Annotated[str | None, Query(description="Only events of this type.")]
+
+
+async def _query(request: Request, tags: list[str] | None, type: str | None) -> event_log.Query:
+    text = await negotiation.body_text(request)
+    if text.strip():
+        return event_log.read_query(text)
+    return event_log.query_of(tuple(tags or ()), type)
+
+
+@router.get(
+    "",
+    summary="Query events",
+    dependencies=[Depends(negotiation.check_accept)],
+    openapi_extra=bodies.DOCUMENT,
+)
+async def query_events(
+    request: Request,
+    namespace: Namespace,
+    services: Wired,
+    paged: pagination.Paged,
+    tags: Tags = None,
+    type: Type = None,
+) -> Response:
+    query = await _query(request, tags, type)
+    if query.aggregator is not None:
+        value = await services.event_log.aggregate(namespace, query.events, query.aggregator)
+        return negotiation.render(request, {"value": value})
+    page = await services.event_log.page(namespace, query.events, offset=paged.offset, limit=paged.per_page)
+    found = [representation.event(event) for event in page.items]
+    return negotiation.render(request, found, 200, pagination.headers(request, paged, page.total))
+
+
+@router.post(
+    "",
+    summary="Publish an event",
+    dependencies=[Depends(negotiation.check_accept)],
+    openapi_extra=bodies.DOCUMENT,
+)
+async def publish_event(request: Request, namespace: Namespace, services: Wired) -> Response:
+    event = await services.event_log.publish(namespace, await negotiation.body_text(request))
+    return negotiation.render(request, representation.event(event), 201)
+
+
+@router.get("/stream", summary="Stream events (Server-Sent Events)", response_class=StreamingResponse)
+async def stream_events(
+    request: Request, namespace: Namespace, services: Wired, tags: Tags = None, type: Type = None
+) -> StreamingResponse:
+    query = await _query(request, tags, type)
+    stream = _stream(services, namespace, query.events.tags, query.events.type)
+    return StreamingResponse(stream, media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
+
+
+async def _stream(
+    services: Services, namespace: str, tags: tuple[str, ...], type: str | None
+) -> AsyncIterator[str]:
+    with services.publisher.subscribe(namespace, tags=tags, type=type) as subscription:
+        yield ": listening\n\n"
+        while True:
+            try:
+                event = await asyncio.wait_for(subscription.get(), services.heartbeat)
+            except TimeoutError:
+                yield ": heartbeat\n\n"
+                continue
+            data = json.dumps(representation.event(event), ensure_ascii=False)
+            yield f"event: {event.type}\ndata: {data}\n\n"

@@ -1,0 +1,94 @@
+"""``/api/v1/info``, ``/api/v1/scheduler/routing`` and ``/api/v1/vga/plan``: the server itself.
+
+* ``info`` (also ``information``) tells the version, the server's id, since when it runs, and how its
+  parts are (``?on=`` picks sections); it answers 500 when a part fails, so it serves as a liveness
+  probe;
+* ``scheduler/routing?selector=`` previews the routes a gateway selector would find now;
+* ``vga/plan?version=&wait=`` is the gateway agents' long poll: the namespace's routing plan at once when
+  its version is not ``version``, else as soon as it changes, or 304 after ``wait`` seconds (at most 60).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import JSONResponse, Response
+
+from vamp import errors
+from vamp.interfaces.api import negotiation, pagination
+from vamp.interfaces.api.context import Wired
+from vamp.interfaces.api.namespaces import Namespace
+from vamp.services import info
+
+router = APIRouter(tags=["system"])
+
+Sections = Annotated[
+    list[str] | None,
+    Query(description=f"The sections to report on: {', '.join(info.SECTIONS)}; all by default."),
+]
+
+
+async def _info(request: Request, namespace: str, services: Wired, on: list[str] | None) -> Response:
+    unknown = [section for section in on or () if section not in info.SECTIONS]
+    if unknown:
+        raise errors.RequestError(
+            f"Unknown info section {unknown[0]!r}; the sections are: {', '.join(info.SECTIONS)}."
+        )
+    report = await services.info.report(namespace, on or info.SECTIONS)
+    return negotiation.render(request, report.data, 200 if report.healthy else 500)
+
+
+@router.get("/info", summary="About this server", dependencies=[Depends(negotiation.check_accept)])
+async def read_info(request: Request, namespace: Namespace, services: Wired, on: Sections = None) -> Response:
+    return await _info(request, namespace, services, on)
+
+
+@router.get("/information", include_in_schema=False, dependencies=[Depends(negotiation.check_accept)])
+async def read_information(
+    request: Request, namespace: Namespace, services: Wired, on: Sections = None
+) -> Response:
+    return await _info(request, namespace, services, on)
+
+
+@router.get(
+    "/scheduler/routing",
+    summary="Preview the routes a gateway selector finds",
+    dependencies=[Depends(negotiation.check_accept)],
+)
+async def preview_routing(
+    request: Request,
+    namespace: Namespace,
+    services: Wired,
+    paged: pagination.Paged,
+    selector: Annotated[
+        str, Query(description="A gateway selector, e.g. label(app)(foo) && label(version)((.*))")
+    ],
+) -> Response:
+    routes = await services.preview.routes(namespace, selector)
+    shown = [
+        {
+            "route": found.route,
+            "groups": list(found.groups),
+            "targets": [
+                {"name": target.instance, "host": target.host, "port": target.port}
+                for target in found.targets
+            ],
+        }
+        for found in routes[paged.offset : paged.offset + paged.per_page]
+    ]
+    return negotiation.render(request, shown, 200, pagination.headers(request, paged, len(routes)))
+
+
+@router.get("/vga/plan", summary="The routing plan, for gateway agents (long poll)")
+async def routing_plan(
+    namespace: Namespace,
+    services: Wired,
+    version: Annotated[str, Query(description="The version the agent has; '' for none.")] = "",
+    wait: Annotated[float, Query(ge=0, description="Seconds to wait for a new version (at most 60).")] = 0,
+) -> Response:
+    holder = services.plans(namespace)
+    plan = await holder.wait_for_change(version, min(wait, services.longest_wait))
+    if plan is None or plan.version == version:
+        return Response(status_code=304)
+    return JSONResponse(plan.to_data())

@@ -1,0 +1,172 @@
+"""``/api/v1/metrics/...`` and ``/api/v1/health/...``: what the gateway agents measured (vamp.md §2.2).
+
+* ``/metrics/gateways/{gateway}[/routes/{route}][/{metric}]``: everything measured, or one metric
+  (``rate``, ``responseTime``, ``requests``, ``codes``, ``p50``, ``p95``, ``p99``, ``health``);
+* ``/metrics/deployments/{d}/clusters/{c}[/services/{s}]/ports/{p}/{metric}``: the same for the
+  internal gateway ``d/c/p`` (and its route to ``s``);
+* ``/health/gateways/{gateway}[/routes/{route}]`` and ``/health/deployments/{d}[/clusters/{c}
+  [/services/{s}]]``: the share of responses that were not 5xx, from 0 to 1.
+
+Gateway and route names may hold slashes (encoded or not). ``?window=`` is the window in seconds
+(default 120). Nothing measured in the window is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from vamp import errors
+from vamp.interfaces.api import negotiation
+from vamp.interfaces.api.context import Wired
+from vamp.interfaces.api.namespaces import Namespace
+from vamp.services import measurements
+
+router = APIRouter(tags=["metrics"], dependencies=[Depends(negotiation.check_accept)])
+
+Window = Annotated[float, Query(gt=0, description="The window, in seconds.")]
+
+
+def _split(path: str) -> tuple[str, str | None, str | None]:
+    """``gateway[/routes/route][/metric]`` → gateway, route, metric."""
+    head, slash, last = path.rpartition("/")
+    metric = last if slash and last in measurements.METRICS else None
+    rest = head if metric is not None else path
+    gateway, separator, route = rest.partition("/routes/")
+    return gateway, (route if separator else None), metric
+
+
+@router.get("/metrics/gateways/{path:path}", summary="Metrics of a gateway or route")
+async def gateway_metrics(
+    request: Request,
+    path: str,
+    namespace: Namespace,
+    services: Wired,
+    window: Window = measurements.DEFAULT_WINDOW,
+) -> Response:
+    gateway, route, metric = _split(path)
+    if metric is None:
+        summary = await services.measurements.summary(namespace, gateway, route, window=window)
+        return negotiation.render(request, {**asdict(summary), "codes": dict(summary.codes)})
+    value = await services.measurements.metric(namespace, gateway, route, metric, window=window)
+    return negotiation.render(request, value)
+
+
+@router.get(
+    "/metrics/deployments/{deployment}/clusters/{cluster}/ports/{port}/{metric}",
+    summary="Metrics of a cluster port",
+)
+async def cluster_metrics(
+    request: Request,
+    deployment: str,
+    cluster: str,
+    port: str,
+    metric: str,
+    namespace: Namespace,
+    services: Wired,
+    window: Window = measurements.DEFAULT_WINDOW,
+) -> Response:
+    value = await services.measurements.metric(
+        namespace, f"{deployment}/{cluster}/{port}", None, _metric(metric), window=window
+    )
+    return negotiation.render(request, value)
+
+
+@router.get(
+    "/metrics/deployments/{deployment}/clusters/{cluster}/services/{service}/ports/{port}/{metric}",
+    summary="Metrics of a service on a cluster port",
+)
+async def service_metrics(
+    request: Request,
+    deployment: str,
+    cluster: str,
+    service: str,
+    port: str,
+    metric: str,
+    namespace: Namespace,
+    services: Wired,
+    window: Window = measurements.DEFAULT_WINDOW,
+) -> Response:
+    value = await services.measurements.metric(
+        namespace, f"{deployment}/{cluster}/{port}", service, _metric(metric), window=window
+    )
+    return negotiation.render(request, value)
+
+
+def _metric(name: str) -> str:
+    if name not in measurements.METRICS:
+        raise errors.NotFoundError(
+            f"There is no metric '{name}'; the metrics are: {', '.join(measurements.METRICS)}."
+        )
+    return name
+
+
+@router.get("/health/gateways/{path:path}", summary="Health of a gateway or route")
+async def gateway_health(
+    request: Request,
+    path: str,
+    namespace: Namespace,
+    services: Wired,
+    window: Window = measurements.DEFAULT_WINDOW,
+) -> Response:
+    gateway, separator, route = path.partition("/routes/")
+    summary = await services.measurements.summary(
+        namespace, gateway, route if separator else None, window=window
+    )
+    return negotiation.render(request, summary.health)
+
+
+@router.get("/health/deployments/{deployment}", summary="Health of a deployment")
+async def deployment_health(
+    request: Request,
+    deployment: str,
+    namespace: Namespace,
+    services: Wired,
+    window: Window = measurements.DEFAULT_WINDOW,
+) -> Response:
+    health = await services.measurements.deployment_health(namespace, deployment, window=window)
+    return negotiation.render(request, health)
+
+
+@router.get("/health/deployments/{deployment}/clusters/{cluster}", summary="Health of a cluster")
+async def cluster_health(
+    request: Request,
+    deployment: str,
+    cluster: str,
+    namespace: Namespace,
+    services: Wired,
+    window: Window = measurements.DEFAULT_WINDOW,
+) -> Response:
+    health = await services.measurements.deployment_health(namespace, deployment, cluster, window=window)
+    return negotiation.render(request, health)
+
+
+@router.get(
+    "/health/deployments/{deployment}/clusters/{cluster}/services/{service}", summary="Health of a service"
+)
+async def service_health(
+    request: Request,
+    deployment: str,
+    cluster: str,
+    service: str,
+    namespace: Namespace,
+    services: Wired,
+    window: Window = measurements.DEFAULT_WINDOW,
+) -> Response:
+    health = await services.measurements.deployment_health(
+        namespace, deployment, cluster, service, window=window
+    )
+    return negotiation.render(request, health)
+
+
+@router.get(
+    "/health/deployments/{deployment}/clusters/{cluster}/services/{service}/instances/{instance}",
+    summary="Health of an instance (never measured)",
+)
+async def instance_health(deployment: str, cluster: str, service: str, instance: str) -> Response:
+    raise errors.NotFoundError(
+        measurements.NO_INSTANCE_HEALTH.format(deployment=deployment, cluster=cluster, service=service)
+    )

@@ -1,0 +1,79 @@
+"""Changing a stored deployment by compare-and-set, trying again when someone else changed it first.
+
+Deployments are written by several hands: the API (merge, slice, scale, gateway weights) and the
+reconciler (statuses, instances, ports). Each change is a step from the deployment as read to the
+deployment to store; the write names the revision read, and when it loses (``errors.ConflictError``)
+the step runs again on what is stored now, so no one's change is lost. After each write the
+``Notifier`` hears that the deployment, and with it the namespace's gateways, changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from vamp import errors
+from vamp.core import dsl, model
+from vamp.ports import store
+from vamp.services import artifacts, changes
+
+KIND = "deployments"
+ATTEMPTS = 5
+"""How many times a step runs before a conflict is given up on (and reported as one)."""
+
+Step = Callable[[model.Deployment | None], Awaitable[model.Deployment | None]]
+"""From the stored deployment (``None``: there is none) to the one to store (``None``: leave it)."""
+
+
+def deployment_of(stored: store.StoredArtifact) -> model.Deployment:
+    found = artifacts.model_of(stored)
+    if not isinstance(found, model.Deployment):
+        raise errors.StoreError(
+            f"{KIND}/{stored.name} holds a {found.kind} artifact; delete it and deploy again."
+        )
+    return found
+
+
+async def load(store: store.ArtifactStore, namespace: str, name: str) -> model.Deployment | None:
+    """The stored deployment, or ``None`` when there is none."""
+    stored = await store.get(namespace, KIND, name)
+    return None if stored is None else deployment_of(stored)
+
+
+async def change(
+    store: store.ArtifactStore,
+    notifier: changes.Notifier,
+    namespace: str,
+    name: str,
+    step: Step,
+    *,
+    validate_only: bool = False,
+) -> model.Deployment | None:
+    """Run ``step`` on deployment ``name`` and store its result; return the deployment as it now is.
+
+    A step that returns ``None``, or the deployment unchanged, stores nothing. With ``validate_only``
+    the step runs once and its result is returned without being stored.
+
+    Raises:
+        errors.ConflictError: the deployment changed under every one of ``ATTEMPTS`` tries.
+        Whatever ``step`` raises.
+    """
+    attempt = 1
+    while True:
+        stored = await store.get(namespace, KIND, name)
+        current = None if stored is None else deployment_of(stored)
+        changed = await step(current)
+        if changed is None or changed == current:
+            return current
+        if validate_only:
+            return changed
+        revision = 0 if stored is None else stored.revision
+        try:
+            await store.put(namespace, KIND, name, dsl.to_data(changed), revision=revision)
+        except errors.ConflictError:
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
+            continue
+        notifier.deployment_changed(namespace, name)
+        notifier.gateways_changed(namespace)
+        return changed

@@ -1,0 +1,22 @@
+"""Fixtures of the API tests: ``api`` is the app over a fresh in-memory store (see harness.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.interfaces.api import harness
+from vamp.adapters.store import memory
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[harness.Harness]:
+    found = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
+    async with found.client:
+        yield found

@@ -1,0 +1,166 @@
+"""The API in-process for tests: the real app and services over a store, with fakes for the rest.
+
+``Harness`` holds an ``httpx.AsyncClient`` talking to the app through the ASGI transport, the store,
+and the fakes a test steers: the runtime driver's instances, the metrics the agents reported, the
+routing plan holders (the gateway synchroniser's), and a notifier that records what it heard. Time
+stands still unless a test moves it. ``SAVA_1_0``/``SAVA_1_1`` are vamp.md's canary blueprints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from vamp.core import model, runtime
+from vamp.interfaces.api import app as api_app
+from vamp.ports import metrics, store
+from vamp.services import events, gateways, info
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+JSON = {"content-type": "application/json"}
+YAML = {"content-type": "application/x-yaml"}
+
+SAVA_1_0 = """\
+name: sava:1.0
+gateways:
+  9050/http: sava/webport
+clusters:
+  sava:
+    services:
+      breed:
+        name: sava:1.0.0
+        deployable: magneticio/sava:1.0.0
+        ports:
+          webport: 8080/http
+      scale:
+        cpu: 0.2
+        memory: 64MB
+        instances: 1
+"""
+SAVA_1_1 = SAVA_1_0.replace("1.0", "1.1").replace("gateways:\n  9050/http: sava/webport\n", "")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 1.0) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class RecordingNotifier:
+    heard: list[tuple[str, ...]] = field(default_factory=list)
+
+    def deployment_changed(self, namespace: str, name: str) -> None:
+        self.heard.append(("deployment", namespace, name))
+
+    def gateways_changed(self, namespace: str) -> None:
+        self.heard.append(("gateways", namespace))
+
+
+@dataclass
+class FakeDriver:
+    name: str = "local"
+    observed: list[model.ObservedInstance] = field(default_factory=list)
+    failure: str | None = None
+
+    async def services(self, namespace: str) -> Sequence[runtime.ServiceState]:
+        return ()
+
+    async def deploy(self, spec: runtime.ServiceSpec) -> None:
+        return None
+
+    async def undeploy(self, key: runtime.ServiceKey) -> None:
+        return None
+
+    async def instances(self) -> Sequence[model.ObservedInstance]:
+        if self.failure is not None:
+            from vamp import errors
+
+            raise errors.DriverError(self.failure)
+        return self.observed
+
+    async def changes(self) -> AsyncIterator[None]:
+        return
+        yield
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class FakeMetrics:
+    summaries: dict[tuple[str, str, str | None], metrics.TrafficSummary] = field(default_factory=dict)
+    windows: list[float] = field(default_factory=list)
+
+    def report(self, namespace: str, gateway: str, route: str | None = None, **values: object) -> None:
+        fields: dict[str, object] = {
+            "requests": 100,
+            "rate": 1.5,
+            "codes": {"1xx": 0, "2xx": 98, "3xx": 0, "4xx": 0, "5xx": 2},
+            "mean": 12.5,
+            "p50": 10.0,
+            "p95": 40.0,
+            "p99": 90.0,
+            "health": 0.98,
+        }
+        fields.update(values)
+        self.summaries[namespace, gateway, route] = metrics.TrafficSummary(gateway, route, **fields)  # type: ignore[arg-type]
+
+    async def summary(
+        self, namespace: str, gateway: str, route: str | None, *, window: float
+    ) -> metrics.TrafficSummary | None:
+        self.windows.append(window)
+        return self.summaries.get((namespace, gateway, route))
+
+
+@dataclass
+class Harness:
+    client: httpx.AsyncClient
+    app: FastAPI
+    store: store.ArtifactStore
+    clock: Clock
+    notifier: RecordingNotifier
+    driver: FakeDriver
+    metrics: FakeMetrics
+    publisher: events.Events
+    holders: dict[str, gateways.PlanHolder]
+
+    def plans(self, namespace: str) -> gateways.PlanHolder:
+        return self.holders.setdefault(namespace, gateways.PlanHolder())
+
+
+def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None = None) -> Harness:
+    """The app over ``artifact_store``; the caller closes ``client``."""
+    clock = Clock()
+    holders: dict[str, gateways.PlanHolder] = {}
+    notifier = RecordingNotifier()
+    driver = FakeDriver()
+    reader = FakeMetrics()
+    publisher = events.Events(artifact_store)
+
+    def plans(namespace: str) -> gateways.PlanHolder:
+        return holders.setdefault(namespace, gateways.PlanHolder())
+
+    about = info.About(version="0.1.0", uuid="7c6f2c5e", running_since=NOW, persistence="memory")
+    parts = api_app.Parts(
+        store=artifact_store,
+        driver=driver,
+        metrics=reader,
+        publisher=publisher,
+        plans=plans,
+        notifier=notifier,
+        about=about,
+        clock=clock,
+    )
+    app = api_app.create_app(parts, settings or api_app.Settings())
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vamp")
+    return Harness(client, app, artifact_store, clock, notifier, driver, reader, publisher, holders)
