@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test check format lint typecheck layers unit bench clean
+.PHONY: up test check postgres format lint typecheck layers unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,19 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## test: the checks, then every test
-test: check
+## test: the checks, then every test (Debian's PostgreSQL is installed first when missing)
+test: check postgres
 	$(BIN)/pytest
+
+## postgres: Debian's PostgreSQL, which the store and server tests start; installed when missing (as root)
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+		else \
+			echo "PostgreSQL is missing: install it with 'sudo apt-get install -y postgresql'." >&2; exit 1; \
+		fi; \
+	fi
 
 ## unit: the tests of the pure core only (fast)
 unit: $(STAMP)
@@ -40,9 +50,10 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-## bench: the benchmarks of bench/
+## bench: the benchmarks of bench/ (api.py starts `vamp up --demo`: port 9050 must be free)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

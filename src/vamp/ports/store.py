@@ -93,6 +93,10 @@ class ArtifactStore(Protocol):
         """Delete an artifact and return what was stored; ``None`` when there was nothing (not an error)."""
         ...
 
+    async def namespaces(self) -> Sequence[str]:
+        """Every namespace that holds at least one artifact, in name order."""
+        ...
+
     async def publish(self, namespace: str, event: model.Event) -> model.Event:
         """Store an event and return it as stored: tags expanded, timestamp in UTC (now when missing).
 

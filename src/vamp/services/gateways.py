@@ -40,7 +40,7 @@ from vamp.core.routing import compile, ports
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import events, workqueue
+from vamp.services import changes, events, workqueue
 
 log = logging.getLogger("vamp.gateways")
 
@@ -109,6 +109,8 @@ class GatewaySynchroniser:
         automatic_hosts: whether gateways get their automatic host names (``9050.sava.vamp``).
         port_range: the ports gateways without one are given.
         resync: seconds between passes over every namespace when nothing else wakes the synchroniser.
+        notifier: hears of every deployment a pass changed (a port assigned to one of its gateways), so
+            the reconciler looks again at once: environment variables may name gateway ports.
     """
 
     def __init__(
@@ -125,6 +127,7 @@ class GatewaySynchroniser:
         resync: float = 5.0,
         workers: int = 2,
         backoff: workqueue.Backoff | None = None,
+        notifier: changes.Notifier | None = None,
     ) -> None:
         self._store = artifacts
         self._driver = driver
@@ -136,6 +139,7 @@ class GatewaySynchroniser:
         self._resync = resync
         self._workers = workers
         self._queue: workqueue.WorkQueue[str] = workqueue.WorkQueue("gateways", backoff=backoff)
+        self._notifier = notifier
         self._holders = {namespace: PlanHolder() for namespace in namespaces}
         self._seen: dict[str, dict[str, model.Gateway]] = {}
         """The gateways of each namespace's last pass, to tell what changed since (events only)."""
@@ -207,6 +211,8 @@ class GatewaySynchroniser:
             await self._put(namespace, "gateways", gateway, gateways.revisions)
         for deployment in sync.changed_deployments:
             await self._put(namespace, "deployments", deployment, deployments.revisions)
+            if self._notifier is not None:
+                self._notifier.deployment_changed(namespace, deployment.name or "")
         routes, conditions, rewrites = stored
         plan = compile.compile_plan(
             sync.gateways,

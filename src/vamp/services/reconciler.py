@@ -35,7 +35,7 @@ from vamp.core import dsl, model, runtime
 from vamp.core.reconcile import deployment as decisions
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import events, workqueue
+from vamp.services import changes, events, workqueue
 
 log = logging.getLogger("vamp.reconciler")
 
@@ -60,6 +60,8 @@ class Reconciler:
         timeout: how long a service may stay in one phase before it fails; zero never fails it.
         resync: seconds between resyncs of everything when nothing else wakes the reconciler.
         workers: deployments reconciled at the same time.
+        notifier: hears of every deployment a pass changed (its gateways may have changed with it: a
+            service pruned, instances moved), so the gateway synchroniser looks again at once.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class Reconciler:
         resync: float = 5.0,
         workers: int = 4,
         backoff: workqueue.Backoff | None = None,
+        notifier: changes.Notifier | None = None,
     ) -> None:
         self._store = artifacts
         self._driver = driver
@@ -84,6 +87,7 @@ class Reconciler:
         self._resync = resync
         self._workers = workers
         self._queue: workqueue.WorkQueue[Key] = workqueue.WorkQueue("reconciler", backoff=backoff)
+        self._notifier = notifier
 
     def enqueue(self, namespace: str, deployment: str) -> None:
         """Reconcile ``deployment`` soon: it was just changed, so any backoff it was in is over."""
@@ -193,6 +197,8 @@ class Reconciler:
         else:
             data = dsl.to_data(decision.deployment)
             await self._store.put(stored.namespace, KIND, stored.name, data, revision=stored.revision)
+        if self._notifier is not None:
+            self._notifier.gateways_changed(stored.namespace)
         return True
 
 

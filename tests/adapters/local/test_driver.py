@@ -299,8 +299,33 @@ async def test_what_the_local_driver_cannot_run_is_refused_with_what_would_work(
         await driver.deploy(wanted)
 
     assert str(raised.value) == message
-    assert await driver.services("default") == []
+    assert await driver.services("default") == [
+        runtime.ServiceState(wanted.key, wanted.digest, failure=message)
+    ]
     assert recorded(home) == []
+    await driver.undeploy(wanted.key)
+    assert await driver.services("default") == []
+
+
+async def test_an_image_in_place_of_a_running_command_is_a_failure_and_the_command_keeps_serving(
+    driver: local_driver.LocalDriver, home: Path
+):
+    await driver.deploy(spec())
+    before = await until(settled(driver, spec()), what="a ready instance")
+    image = spec("magneticio/sava:1.1.0", deployable_type="docker")
+
+    with pytest.raises(errors.DriverError) as raised:
+        await driver.deploy(image)
+
+    state = await state_of(driver)
+    assert state is not None
+    assert (state.digest, state.failure, state.instances) == (
+        image.digest,
+        str(raised.value),
+        before.instances,
+    )
+    await driver.deploy(spec())
+    assert await state_of(driver) == before
 
 
 async def test_an_http_health_check_makes_an_instance_ready(driver: local_driver.LocalDriver):

@@ -276,3 +276,13 @@ async def test_data_that_is_not_plain_json_is_refused(store: ArtifactStore) -> N
     assert str(refused.value).startswith("Cannot store breeds/sava: its data is not plain JSON (set ")
     assert str(refused.value).endswith("only maps, lists, strings, numbers, booleans and null can be stored.")
     assert await store.get(NS, "breeds", "sava") is None
+
+
+async def test_the_namespaces_are_those_holding_artifacts_in_name_order(store: ArtifactStore) -> None:
+    assert await store.namespaces() == []
+    await store.put("acme-prod", "breeds", "sava", SAVA, revision=0)
+    await store.put(NS, "breeds", "sava", SAVA, revision=0)
+    await store.put("acme-prod", "gateways", "foo", {"name": "foo"}, revision=0)
+    await store.delete(NS, "breeds", "sava")
+
+    assert list(await store.namespaces()) == ["acme-prod"]

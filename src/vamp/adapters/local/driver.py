@@ -9,12 +9,16 @@ service was undeployed, cleans the records of the dead, and starts what is missi
 crashed leaves no orphans and causes no port clashes when it starts again.
 
 ``close`` stops every process and removes every record: after a clean exit nothing runs and nothing is
-adopted. Every failure reaches the caller as ``errors.DriverError``, naming the service.
+adopted. Every failure reaches the caller as ``errors.DriverError``, naming the service. A spec the driver
+can never run (an image, an empty command) is also reported by ``services`` as the service's failure,
+with that spec's digest, so the reconciler fails the service at once instead of retrying until its
+timeout; any instances of an earlier spec keep running.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
@@ -69,6 +73,8 @@ class LocalDriver:
         self._drain_seconds = drain_seconds
         self._max_restart_delay = max_restart_delay
         self._services: dict[runtime.ServiceKey, local_service.Service] = {}
+        self._refused: dict[runtime.ServiceKey, runtime.ServiceState] = {}
+        """Services whose latest spec cannot run here, reported with that spec's digest and why."""
         self._supervision: local_instance.Supervision | None = None
         self._opening = asyncio.Lock()
         self._closed = False
@@ -77,7 +83,15 @@ class LocalDriver:
 
     async def services(self, namespace: str) -> Sequence[runtime.ServiceState]:
         await self._open()
-        return [service.state() for service in self._sorted() if service.key.namespace == namespace]
+        states = {service.key: service.state() for service in self._sorted()}
+        for key, refused in self._refused.items():
+            running = states.get(key)
+            states[key] = (
+                refused
+                if running is None
+                else dataclasses.replace(running, digest=refused.digest, failure=refused.failure)
+            )
+        return [states[key] for key in sorted(states, key=str) if key.namespace == namespace]
 
     async def deploy(self, spec: runtime.ServiceSpec) -> None:
         """Run ``spec``: start it, change its scale, or replace its instances when its digest changed.
@@ -89,7 +103,13 @@ class LocalDriver:
             errors.DriverError: the deployable is not a command, or processes could not be started.
         """
         supervision = await self._open()
-        _check(spec)
+        try:
+            _check(spec)
+        except errors.DriverError as exc:
+            self._refused[spec.key] = runtime.ServiceState(spec.key, spec.digest, failure=str(exc))
+            self._notify()
+            raise
+        self._refused.pop(spec.key, None)
         service = self._services.get(spec.key)
         if service is not None and service.spec.digest == spec.digest:
             return
@@ -102,6 +122,7 @@ class LocalDriver:
         """Stop every process of the service by its PID and forget it; nothing to do when it is gone."""
         await self._open()
         self._records.remove_service(key)
+        self._refused.pop(key, None)
         service = self._services.pop(key, None)
         if service is None:
             return

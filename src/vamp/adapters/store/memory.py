@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,6 +98,9 @@ class MemoryStore:
         now = rules.as_utc(self._clock())
         self._append(namespace, rules.archive_event(kind, name, "delete", found.text, now))
         return _stored(key, found)
+
+    async def namespaces(self) -> Sequence[str]:
+        return sorted({namespace for namespace, _, _ in self._artifacts})
 
     async def publish(self, namespace: str, event: model.Event) -> model.Event:
         return self._append(namespace, rules.published(event, self._clock))

@@ -137,6 +137,11 @@ class SqlStore:
             await _append(connection, namespace, rules.archive_event(kind, name, "delete", value, now))
         return stored
 
+    async def namespaces(self) -> Sequence[str]:
+        query = sa.select(artifacts.c.namespace).distinct().order_by(artifacts.c.namespace)
+        async with self._db.transaction("list the namespaces") as connection:
+            return list((await connection.scalars(query)).all())
+
     async def publish(self, namespace: str, event: model.Event) -> model.Event:
         event = rules.published(event, self._clock)
         doing = f"publish an event in namespace {namespace!r}"

@@ -16,7 +16,7 @@ from vamp.errors import DslError
 from vamp.interfaces.cli import output
 
 
-def _read_source(name: str) -> str:
+def read_source(name: str) -> str:
     if name == "-":
         return sys.stdin.read()
     path = Path(name)
@@ -82,7 +82,7 @@ def validate(
     ),
 ) -> None:
     """Check Vamp documents: print each problem as FILE:LINE:COL: path: message, or one line per artifact."""
-    texts = {name: _read_source(name) for name in files}
+    texts = {name: read_source(name) for name in files}
     templates = _templates(texts)
 
     def lookup(kind: str, name: str) -> Mapping[str, Any] | None:

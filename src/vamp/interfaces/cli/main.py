@@ -1,8 +1,9 @@
-"""The ``vamp`` command: the root Typer application and its global options.
+"""The ``vamp`` command: the root Typer application, which only puts the commands together.
 
-Each group of commands lives in its own module and is added here. Commands parse their input, call the
-core (or, later, the REST API over HTTP), and format the result; they hold no business rules. Every
-error a user can cause ends as one clear line (or a located list) and exit code 1, never a traceback.
+Each group of commands lives in its own module: ``server`` and ``up`` run Vamp, ``agent`` a gateway agent;
+``artifacts``, ``deployments``, ``gateways``, ``events`` and ``metrics`` talk to a server over its REST API
+(``client``); ``documents`` and ``selectors`` work offline. Every error a user can cause ends as one
+clear line (or a located list) and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,7 +11,20 @@ from __future__ import annotations
 import typer
 
 from vamp import __version__
-from vamp.interfaces.cli import agent, documents, selectors
+from vamp.interfaces.cli import (
+    agent,
+    artifacts,
+    client,
+    deployments,
+    documents,
+    events,
+    gateways,
+    metrics,
+    output,
+    selectors,
+    server,
+    up,
+)
 
 app = typer.Typer(
     name="vamp",
@@ -19,9 +33,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("up")(up.up)
+app.command("server")(server.server)
+app.command("agent", help=agent.HELP)(agent.agent)
+app.command("list")(artifacts.list_)
+app.command("describe")(artifacts.describe)
+app.command("create")(artifacts.create)
+app.command("delete")(artifacts.delete)
+app.command("deploy")(deployments.deploy)
+app.command("merge")(deployments.merge)
+app.command("undeploy")(deployments.undeploy)
+app.command("update-gateway")(gateways.update_gateway)
+app.command("emit")(events.emit)
+app.command("events")(events.events)
+app.add_typer(metrics.app, name="metrics")
 app.command("validate")(documents.validate)
 app.add_typer(selectors.app, name="selector")
-app.command("agent", help=agent.HELP)(agent.agent)
 
 
 def _version(value: bool) -> None:
@@ -39,10 +66,17 @@ def root(
     """Vamp: release microservices with canary, blue/green and A/B releases."""
 
 
-@app.command()
-def up() -> None:
-    """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy."""
-    typer.echo("vamp up: not yet — the control plane arrives with issue 4. `vamp validate` works today.")
+@app.command("version")
+def version(server: client.Server = client.DEFAULT_SERVER) -> None:
+    """Print the version of this command and of the server it talks to."""
+    output.stdout.print(f"vamp {__version__}")
+    try:
+        with client.Client(server, timeout=5.0) as api:
+            found = api.get("info", on="persistence")
+    except client.ApiError as exc:
+        output.stderr.print(f"server: {exc}", markup=False)
+        return
+    output.stdout.print(f"server {found.get('version')} at {server} ({found['persistence']['type']} store)")
 
 
 def main() -> None:

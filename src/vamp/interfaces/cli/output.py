@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from typing import Any, NoReturn
 
@@ -11,8 +12,11 @@ import yaml
 from rich.console import Console
 from rich.markup import escape
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+WIDTH = 160
+"""Columns to use when the output is not a terminal (a pipe, a file): tables are not squeezed to 80."""
+
+stdout = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else WIDTH)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else WIDTH)
 
 
 class Format(StrEnum):

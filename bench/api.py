@@ -1,0 +1,184 @@
+"""Benchmark of the control plane's API and of a weight change reaching the data plane.
+
+Starts ``vamp up --demo`` (server, agent, Envoy and the sava demo's two backends) in a temporary home on
+free ports, and prints, in one run on this machine:
+
+* p50/p99 latency and throughput at 20 concurrent clients of ``GET /api/v1/gateways/sava%2Fsava%2Fwebport``
+  and of a weight update (``PUT`` of that gateway), side by side with ``GET /api/v1/info?on=gateway_driver``
+  (no store access: the floor any request pays) and their ratios to it;
+* the time from a weight update sent to the API to the first request routed by the new weights, p50/p99
+  over 60 updates (target p99 < 250 ms): the weights flip between 100/0 and 0/100, so one answer of the
+  other version through gateway port 9050 is proof.
+
+Everything it starts is stopped by PID at the end (``vamp up`` stops the rest). Port 9050 must be free.
+Run: ``make bench`` or ``.venv/bin/python bench/api.py``. Benchmarks are never tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CLIENTS = 20
+REQUESTS_PER_CLIENT = 25
+UPDATES = 60
+GATEWAY = "sava%2Fsava%2Fwebport"
+ROUTES = ("sava/sava/sava:1.0.0/webport", "sava/sava/sava:1.1.0/webport")
+DEMO_PORT = 9050
+UP_SECONDS = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(home: Path, port: int) -> subprocess.Popen[bytes]:
+    """``vamp up --demo``; returns once it says it is up."""
+    log = home.parent / "up.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            (sys.executable, "-m", "vamp", "up", "--demo", "--home", str(home), "--port", str(port),
+             "--shared-port", str(free_port())),
+            stdin=subprocess.DEVNULL, stdout=output, stderr=output,
+        )  # fmt: skip
+    deadline = time.monotonic() + UP_SECONDS
+    while "Vamp is up" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise SystemExit(f"vamp up did not come up:\n{log.read_text(errors='replace')}")
+        time.sleep(0.1)
+    return process
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def concurrently(
+    send: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]], url: str
+) -> dict[str, Any]:
+    """``CLIENTS`` clients each sending ``REQUESTS_PER_CLIENT`` requests one after another."""
+    latencies: list[float] = []
+    failures: dict[int, int] = {}
+
+    async def client(number: int) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as http:
+            for request in range(REQUESTS_PER_CLIENT):
+                began = time.perf_counter()
+                response = await send(http, number * REQUESTS_PER_CLIENT + request)
+                latencies.append((time.perf_counter() - began) * 1000)
+                if response.is_error:
+                    failures[response.status_code] = failures.get(response.status_code, 0) + 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client(number) for number in range(CLIENTS)))
+    seconds = time.perf_counter() - began
+    return {
+        "p50": percentile(latencies, 0.50),
+        "p99": percentile(latencies, 0.99),
+        "per_second": len(latencies) / seconds,
+        "failures": failures,
+    }
+
+
+def weights_body(gateway: dict[str, Any], first: int) -> str:
+    """The gateway with ``first`` % on 1.0 and the rest on 1.1."""
+    routes = gateway["routes"]
+    routes[ROUTES[0]]["weight"] = f"{first}%"
+    routes[ROUTES[1]]["weight"] = f"{100 - first}%"
+    return json.dumps(gateway)
+
+
+async def propagation(url: str) -> list[float]:
+    """Milliseconds from each weight update sent to the first request the new weights routed."""
+    times: list[float] = []
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as api,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{DEMO_PORT}", timeout=5.0, trust_env=False) as gateway,
+    ):
+        shape = (await api.get(f"/api/v1/gateways/{GATEWAY}")).json()
+        for update in range(UPDATES):
+            first, expected = (0, "1.1") if update % 2 == 0 else (100, "1.0")
+            body = weights_body(shape, first)
+            began = time.perf_counter()
+            response = await api.put(
+                f"/api/v1/gateways/{GATEWAY}", content=body, headers={"content-type": "application/json"}
+            )
+            response.raise_for_status()
+            while (await gateway.get("/json")).json()["version"] != expected:
+                if time.perf_counter() - began > 10:
+                    raise SystemExit(f"update {update}: version {expected} never answered")
+            times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+async def measure(url: str) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as api:
+        shape = (await api.get(f"/api/v1/gateways/{GATEWAY}")).json()
+
+    async def info(http: httpx.AsyncClient, _: int) -> httpx.Response:
+        return await http.get("/api/v1/info", params={"on": "gateway_driver"})
+
+    async def read(http: httpx.AsyncClient, _: int) -> httpx.Response:
+        return await http.get(f"/api/v1/gateways/{GATEWAY}")
+
+    async def update(http: httpx.AsyncClient, number: int) -> httpx.Response:
+        body = weights_body(dict(shape), 90 if number % 2 else 80)
+        return await http.put(
+            f"/api/v1/gateways/{GATEWAY}", content=body, headers={"content-type": "application/json"}
+        )
+
+    floor = await concurrently(info, url)
+    reads = await concurrently(read, url)
+    updates = await concurrently(update, url)
+    flips = await propagation(url)
+
+    requests = CLIENTS * REQUESTS_PER_CLIENT
+    print(f"{CLIENTS} concurrent clients, {requests} requests each measure; latency in ms")
+    print(f"{'measure':52} {'p50':>8} {'p99':>8} {'req/s':>8} {'p99/floor':>10}  failures")
+    for name, found in (
+        ("GET /api/v1/info?on=gateway_driver (floor)", floor),
+        ("GET /api/v1/gateways/sava%2Fsava%2Fwebport", reads),
+        ("PUT /api/v1/gateways/sava%2Fsava%2Fwebport (weights)", updates),
+    ):
+        ratio = found["p99"] / floor["p99"]
+        print(
+            f"{name:52} {found['p50']:8.1f} {found['p99']:8.1f} {found['per_second']:8.0f} {ratio:10.2f}  "
+            f"{found['failures'] or '-'}"
+        )
+    print(
+        f"{'weight update -> first request routed by it':52} {percentile(flips, 0.5):8.1f} "
+        f"{percentile(flips, 0.99):8.1f} {'':8} {'':10}  target p99 < 250 ms, {UPDATES} updates, "
+        f"mean {statistics.fmean(flips):.1f}"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="vamp-bench-") as folder:
+        home, port = Path(folder) / "home", free_port()
+        process = start(home, port)
+        try:
+            asyncio.run(measure(f"http://127.0.0.1:{port}"))
+        finally:
+            os.kill(process.pid, signal.SIGTERM)
+            process.wait(60)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""``AgentMetrics``: polls every gateway agent's ``/metrics.json``; a ``ports.metrics.MetricsReader``.
+
+Every ``interval`` seconds (2 by default) each agent is asked at once for its report; its counters go
+into one bounded series per (agent, gateway, route) (``series``). A summary over a window adds up what
+every agent served of the gateway or route in it, so several agents behind one gateway count once each.
+A gateway or route that first shows up in an agent's report after an earlier poll of that agent counted
+from zero since that poll (the agent counts it from when its plan brought it), so its series starts with
+a zero sample then: the requests of its first seconds are not lost. An agent that cannot be reached, or
+sends a report that cannot be read, is logged (once per change of its problem) and asked again at the
+next poll; the others go on. Series that received nothing for longer than the horizon are dropped.
+
+The agents serve the routing plan of one namespace (the server's default, whose plan ``vamp agent
+--server`` long-polls), so their traffic is that namespace's: summaries for any other are ``None``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from vamp import errors
+from vamp.adapters.agents import reports, series
+from vamp.adapters.envoy import stats
+from vamp.ports import metrics
+
+log = logging.getLogger("vamp.metrics")
+
+PATH = "/metrics.json"
+
+
+class AgentMetrics:
+    """The traffic the agents at ``agents`` (base URLs, ``http://127.0.0.1:9090``) measured.
+
+    Args:
+        namespace: the namespace whose routing plan the agents serve.
+        interval: seconds between two polls.
+        horizon: the longest window, in seconds, a summary can cover.
+        clock: monotonic seconds.
+        transport: an ``httpx`` transport to use instead of the network (tests).
+    """
+
+    def __init__(
+        self,
+        agents: Sequence[str],
+        *,
+        namespace: str,
+        interval: float = 2.0,
+        horizon: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.agents = tuple(agent.rstrip("/") for agent in agents)
+        self._namespace = namespace
+        self._interval = interval
+        self._horizon = horizon
+        self._clock = clock
+        self._capacity = math.ceil(horizon / interval) + 2
+        self._series: dict[tuple[str, reports.Key], series.Series] = {}
+        self._problems: dict[str, str] = {}
+        self._polled: dict[str, float] = {}
+        """When each agent last answered with a report."""
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), transport=transport, trust_env=False)
+
+    async def run(self) -> None:
+        """Poll every ``interval`` seconds until cancelled."""
+        try:
+            while True:
+                await self.poll()
+                await asyncio.sleep(self._interval)
+        finally:
+            await self._client.aclose()
+
+    async def poll(self) -> None:
+        """Ask every agent for its report now, and keep what each answered."""
+        answers = await asyncio.gather(*(self._ask(agent) for agent in self.agents))
+        now = self._clock()
+        for agent, counters in zip(self.agents, answers, strict=True):
+            if counters is None:
+                continue
+            previous = self._polled.get(agent)
+            for key, counts in counters.items():
+                found = self._series.get((agent, key))
+                if found is None:
+                    found = self._series[agent, key] = series.Series(self._capacity)
+                    if previous is not None:
+                        found.add(previous, stats.ClusterStats())
+                found.add(now, counts)
+            self._polled[agent] = now
+        stale = [name for name, kept in self._series.items() if (kept.newest or now) < now - self._horizon]
+        for name in stale:
+            del self._series[name]
+
+    async def summary(
+        self, namespace: str, gateway: str, route: str | None, *, window: float
+    ) -> metrics.TrafficSummary | None:
+        if namespace != self._namespace:
+            return None
+        start = self._clock() - min(window, self._horizon)
+        served = [
+            found
+            for (_, key), kept in self._series.items()
+            if key == (gateway, route) and (found := kept.since(start)) is not None
+        ]
+        return series.summary(gateway, route, served) if served else None
+
+    async def _ask(self, agent: str) -> dict[reports.Key, stats.ClusterStats] | None:
+        try:
+            response = await self._client.get(agent + PATH)
+            response.raise_for_status()
+            counters = reports.read(response.json(), agent)
+        except (httpx.HTTPError, ValueError, errors.DataPlaneError) as exc:
+            self._problem(agent, _describe(agent, exc))
+            return None
+        self._problem(agent, None)
+        return counters
+
+    def _problem(self, agent: str, problem: str | None) -> None:
+        """Log an agent's problem when it changes, so a long outage is one line, not one per poll."""
+        if self._problems.get(agent) == problem:
+            return
+        if problem is None:
+            self._problems.pop(agent, None)
+            log.info("The gateway agent at %s reports its metrics again.", agent)
+        else:
+            self._problems[agent] = problem
+            log.warning("%s", problem)
+
+
+def _describe(agent: str, exc: Exception) -> str:
+    if isinstance(exc, errors.DataPlaneError):
+        return str(exc)
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"The gateway agent at {agent} answered {exc.response.status_code} to GET {PATH}."
+    reason = str(exc) or type(exc).__name__
+    return f"Cannot read the metrics of the gateway agent at {agent}: {reason}."

@@ -1,0 +1,163 @@
+"""``vamp server``: the control plane — REST API, reconciler, gateway synchroniser and metrics collector.
+
+Parses the options into ``vamp.settings.Settings`` and hands over to the composition root
+(``vamp.interfaces.wiring``). SIGTERM and SIGINT stop it cleanly (the local driver stops the processes it
+runs). A mistake in the options or the environment ends it at once with one clear line, exit code 1.
+``run`` is shared with ``vamp up``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vamp import errors, settings
+from vamp.interfaces.api import namespaces
+from vamp.interfaces.cli import output
+
+Home = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        metavar="DIR",
+        help="Where Vamp keeps its store, logs and process records (default: $VAMP_HOME, else ./.vamp).",
+    ),
+]
+Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="The API's port.")]
+
+
+GatewayPorts = Annotated[
+    str,
+    typer.Option(
+        "--gateway-ports",
+        metavar="FIRST-LAST",
+        help="The ports given to gateways without one (two Vamps on one machine need two ranges).",
+    ),
+]
+DEFAULT_GATEWAY_PORTS = "-".join(str(port) for port in settings.GATEWAY_PORTS)
+
+
+def server(
+    home: Home = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            metavar="URL",
+            help="sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE (default: HOME/vamp.db).",
+        ),
+    ] = None,
+    port: Port = 8080,
+    bind: Annotated[
+        str, typer.Option("--bind", metavar="HOST", help="The API's address; 0.0.0.0 serves other machines.")
+    ] = "127.0.0.1",
+    namespace: Annotated[
+        str, typer.Option("--namespace", metavar="NAME", help="The namespace of plain /api/v1/... paths.")
+    ] = "default",
+    driver: Annotated[
+        settings.Driver, typer.Option("--driver", help="Where deployment services run.")
+    ] = settings.Driver.LOCAL,
+    kubeconfig: Annotated[
+        Path | None,
+        typer.Option("--kubeconfig", metavar="PATH", help="With --driver kubernetes: the cluster to use."),
+    ] = None,
+    agents: Annotated[
+        list[str],
+        typer.Option(
+            "--agent",
+            metavar="URL",
+            help="A gateway agent whose metrics to collect (http://HOST:9090); repeatable.",
+        ),
+    ] = [],  # noqa: B006 (Typer reads the default, never changes it)
+    shared_port: Annotated[
+        int,
+        typer.Option(
+            "--shared-port",
+            min=0,
+            max=65535,
+            metavar="PORT",
+            help="The agents' virtual-host port; 0 for none.",
+        ),
+    ] = 80,
+    gateway_host: Annotated[
+        str, typer.Option("--gateway-host", metavar="HOST", help="Where users reach the gateways.")
+    ] = "127.0.0.1",
+    gateway_ports: GatewayPorts = DEFAULT_GATEWAY_PORTS,
+) -> None:
+    """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector."""
+    if namespace != "default" and (problem := namespaces.problem(namespace)) is not None:
+        output.fail(problem)
+    folder = settings.home(home)
+    config = settings.Settings(
+        home=folder.absolute(),
+        store=settings.store_address(folder, store),
+        port=port,
+        bind=bind,
+        namespace=namespace,
+        driver=driver,
+        kubeconfig=kubeconfig,
+        agents=tuple(agents),
+        shared_port=shared_port or None,
+        gateway_host=gateway_host,
+        gateway_ports=gateway_ports_of(gateway_ports),
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
+    # Imported here: the commands that only talk to a server need none of the server's parts.
+    from vamp.interfaces import wiring
+
+    run(lambda stop: wiring.serve(config, stop))
+
+
+def gateway_ports_of(text: str) -> tuple[int, int]:
+    """The ``--gateway-ports`` range; a wrong one ends the command with one line."""
+    try:
+        return settings.port_range(text)
+    except ValueError as exc:
+        output.fail(f"--gateway-ports: {exc}")
+
+
+def quiet_libraries() -> None:
+    """One line per HTTP request made or served is noise in the server's log."""
+    for name in ("httpx", "httpx2", "uvicorn.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``main(stop)`` until it returns; SIGTERM and SIGINT set ``stop``. A ``VampError`` is one line."""
+
+    async def until_stopped() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await main(stop)
+
+    try:
+        asyncio.run(until_stopped())
+    except (errors.VampError, ExceptionGroup) as exc:
+        problem = first_error(exc)
+        if problem is None:
+            raise
+        lines = str(problem).strip().splitlines() or [type(problem).__name__]
+        if len(lines) > 1:
+            output.stderr.print("\n".join(lines[1:]), style="dim", markup=False)
+        output.fail(lines[0])
+
+
+def first_error(exc: BaseException) -> errors.VampError | None:
+    """The ``VampError`` that ended a run, found inside task groups' exception groups too."""
+    if isinstance(exc, errors.VampError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = first_error(inner)
+            if found is not None:
+                return found
+    return None

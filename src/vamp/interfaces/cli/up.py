@@ -1,0 +1,258 @@
+"""``vamp up``: all of Vamp on this machine in one command, optionally with the sava demo deployed.
+
+Runs the server in this process (SQLite and the local process driver under the home folder) and one
+gateway agent as a child process (``vamp agent --server``), which runs its own Envoy. Logs go to
+``HOME/logs/server.log`` and ``HOME/logs/agent.log``; the screen shows a spinner while the parts start,
+then the addresses (and, with ``--demo``, curl lines to try). Port 80, Vamp's shared virtual-host port,
+needs root, so ``vamp up`` uses 8081 unless told otherwise.
+
+Ctrl-C or SIGTERM stops the agent by its PID (it stops its Envoy), then the server, whose local driver
+stops every service process. Should this process be killed outright, the agent gets SIGTERM from the
+kernel (``PR_SET_PDEATHSIG``), and the next ``vamp up`` on the same home adopts the service processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from vamp import errors, settings
+from vamp.interfaces.cli import client, demo, output, server
+
+SHARED_PORT = 8081
+AGENT_START_SECONDS = 60.0
+AGENT_STOP_SECONDS = 15.0
+_PR_SET_PDEATHSIG = 1
+
+log = logging.getLogger("vamp.up")
+
+
+def up(
+    home: server.Home = None,
+    port: server.Port = 8080,
+    with_demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Deploy the sava demo: versions 1.0 and 1.1 behind port 9050 at 90/10."),
+    ] = False,
+    shared_port: Annotated[
+        int,
+        typer.Option(
+            "--shared-port",
+            min=1,
+            max=65535,
+            metavar="PORT",
+            help="The virtual-host port every gateway is also served on by Host header (80 needs root).",
+        ),
+    ] = SHARED_PORT,
+    gateway_ports: server.GatewayPorts = server.DEFAULT_GATEWAY_PORTS,
+) -> None:
+    """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy.
+
+    Gateways are served on their own ports and, by Host header, on the shared virtual-host port: 8081
+    here, since Vamp's usual port 80 needs root. Ctrl-C stops everything it started.
+    """
+    folder = settings.home(home).absolute()
+    logs = folder / "logs"
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        output.fail(f"Cannot use {folder} as Vamp's home (--home): {exc.strerror}.")
+    logging.basicConfig(
+        filename=logs / "server.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    server.quiet_libraries()
+    agent_port = _free_port()
+    config = settings.Settings(
+        home=folder,
+        store=settings.store_address(folder, None),
+        port=port,
+        agents=(f"http://127.0.0.1:{agent_port}",),
+        shared_port=shared_port,
+        gateway_ports=server.gateway_ports_of(gateway_ports),
+    )
+    server.run(lambda stop: _up(config, agent_port, with_demo, stop))
+
+
+async def _up(config: settings.Settings, agent_port: int, with_demo: bool, stop: asyncio.Event) -> None:
+    from vamp.interfaces import wiring
+
+    started = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        serving = group.create_task(wiring.serve(config, stop, ready=started.set), name="server")
+        with output.stderr.status(f"Starting the Vamp server on {config.url}…"):
+            await _first(started.wait(), serving)
+        if serving.done():
+            return
+        try:
+            await _with_agent(config, agent_port, with_demo, stop)
+        finally:
+            stop.set()
+            await asyncio.wait([serving])  # a clean shutdown, before the task group would cancel it
+
+
+async def _with_agent(
+    config: settings.Settings, agent_port: int, with_demo: bool, stop: asyncio.Event
+) -> None:
+    workdir = config.home / "agent"
+    await _previous_agent_gone(workdir)
+    agent = await _start_agent(config, agent_port, workdir)
+    try:
+        with output.stderr.status("Starting the gateway agent and Envoy…"):
+            await _first(_agent_healthy(agent_port), agent.wait())
+        if agent.returncode is not None:
+            raise errors.VampError(_agent_ended(agent.returncode, config.home))
+        if with_demo:
+            with client.Client(config.url) as api:
+                await asyncio.to_thread(demo.deploy, api)
+        _print_addresses(config, agent_port, with_demo)
+        await _first(stop.wait(), agent.wait())
+        if agent.returncode is not None and not stop.is_set():
+            raise errors.VampError(_agent_ended(agent.returncode, config.home))
+    finally:
+        await _stop(agent)
+
+
+async def _first(*awaitables: Awaitable[Any]) -> None:
+    """Wait until the first of ``awaitables`` (coroutines or tasks) is done; cancel the other coroutines."""
+    tasks = [asyncio.ensure_future(item) for item in awaitables]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task, given in zip(tasks, awaitables, strict=True):
+            if task is not given:
+                task.cancel()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when ``vamp up`` dies, however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+async def _start_agent(
+    config: settings.Settings, agent_port: int, workdir: Path
+) -> asyncio.subprocess.Process:
+    log_file = config.home / "logs" / "agent.log"
+    with log_file.open("ab") as stream:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "vamp",
+            "agent",
+            "--server",
+            config.url,
+            "--workdir",
+            str(workdir),
+            "--listen",
+            str(agent_port),
+            "--concurrency",
+            "2",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=stream,
+            stderr=stream,
+            preexec_fn=_die_with_parent,
+        )
+
+
+async def _agent_healthy(port: int) -> None:
+    """Return once the agent's Envoy runs (``/health`` answers 200); give up after a minute."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2.0, trust_env=False) as http:
+        async with asyncio.timeout(AGENT_START_SECONDS):
+            while True:
+                with contextlib.suppress(httpx.TransportError):
+                    if (await http.get("/health")).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+
+
+async def _stop(agent: asyncio.subprocess.Process) -> None:
+    """Stop the agent by its PID: SIGTERM (it stops its Envoy), SIGKILL if it does not end in time."""
+    if agent.returncode is not None:
+        return
+    agent.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(agent.wait(), AGENT_STOP_SECONDS)
+    except TimeoutError:
+        agent.kill()
+        await agent.wait()
+
+
+async def _previous_agent_gone(workdir: Path) -> None:
+    """Wait for the agent of an earlier ``vamp up`` on this home to end (its parent's death ends it)."""
+    pid = _lock_holder(workdir / "agent.lock")
+    if pid is None:
+        return
+    for _ in range(int(AGENT_STOP_SECONDS * 10)):
+        if not _is_agent(pid):
+            return
+        await asyncio.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _lock_holder(lock: Path) -> int | None:
+    try:
+        text = lock.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _is_agent(pid: int) -> bool:
+    """Whether ``pid`` is a running ``vamp agent`` (and not some process that reuses its number)."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"vamp" in arguments and b"agent" in arguments
+
+
+def _agent_ended(returncode: int, home: Path) -> str:
+    return f"The gateway agent ended (exit code {returncode}); see {home / 'logs' / 'agent.log'}."
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _print_addresses(config: settings.Settings, agent_port: int, with_demo: bool) -> None:
+    shared = config.shared_port
+    lines = [
+        "[bold green]Vamp is up.[/]",
+        f"  API       {config.url}/api/v1   (OpenAPI docs: {config.url}/api/docs)",
+        f"  Gateways  on {config.gateway_host}: each on its own port, and by Host header on port {shared}"
+        + (" (80 needs root: --shared-port)" if shared != 80 else ""),
+        f"  Agent     http://127.0.0.1:{agent_port}/status and /metrics.json",
+        f"  Home      {config.home}   (logs in {config.home / 'logs'})",
+    ]
+    if with_demo:
+        lines += [
+            "",
+            f"The sava demo runs: versions 1.0 and 1.1 behind gateway port {demo.PORT}, 90 % / 10 %. Try:",
+            f"  curl http://127.0.0.1:{demo.PORT}/json",
+            f"  curl -H 'Host: {demo.PORT}.sava.vamp' http://127.0.0.1:{shared}/json",
+            "  vamp list deployments",
+            f"  vamp update-gateway {demo.INTERNAL_GATEWAY} --weights sava:1.0.0@50%,sava:1.1.0@50%",
+            f"  vamp update-gateway {demo.INTERNAL_GATEWAY} --route sava:1.1.0 "
+            "--condition 'user-agent == Firefox' --strength 100%",
+            f"  curl -A Firefox http://127.0.0.1:{demo.PORT}/json",
+            f"  vamp metrics gateway sava/{demo.PORT} --watch",
+        ]
+    lines += ["", "Press Ctrl-C to stop Vamp and everything it started."]
+    for line in lines:
+        output.stdout.print(line)

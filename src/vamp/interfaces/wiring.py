@@ -1,0 +1,338 @@
+"""The composition root: from ``Settings`` to a running server — the one place that picks the adapters.
+
+``serve`` builds, in order: the store (SQLite or PostgreSQL, schema migrated), the runtime (the local
+process driver with ``AlwaysLeader``, or the Kubernetes driver with a Lease election and a Service per
+gateway), the event
+publisher, the reconciler and the gateway synchroniser (nudging each other through ``Nudges``), the
+metrics collector over the gateway agents, and the API over all of them. Then it runs, in one asyncio
+TaskGroup: the API's HTTP server, the election, the collector, and — only while this server leads — the
+reconciler, the gateway synchroniser and the exposure of each new routing plan's gateways (Kubernetes).
+Every namespace that holds artifacts is resynchronised at start.
+
+When ``stop`` is set it shuts down in reverse: the HTTP server stops taking requests (open streams get a
+moment to end), the loops are cancelled, the leadership is handed back, the driver is closed (the local
+driver stops every process it runs) and the store last. Nothing here holds a business rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import uvicorn
+
+from vamp import __version__, errors, settings
+from vamp.adapters.agents import collector
+from vamp.adapters.local import driver as local_driver
+from vamp.adapters.store import sql
+from vamp.core.routing import compile
+from vamp.interfaces.api import app as api_app
+from vamp.interfaces.api import representation
+from vamp.ports import exposure, leadership, runtime
+from vamp.services import events, gateways, info, reconciler
+from vamp.services import leadership as single_leader
+
+log = logging.getLogger("vamp.server")
+
+EXPOSURE_RECHECK = 10.0
+"""Seconds after which a routing plan that could not be exposed is tried again."""
+LEADERSHIP_CHECK = 1.0
+"""Seconds between two looks at whether this server still leads."""
+GRACEFUL_SECONDS = 2
+"""How long open requests (event streams, long polls) may go on once the server is stopping."""
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Where services run, who leads, how gateways are reached from outside (if at all), how to let go."""
+
+    driver: runtime.RuntimeDriver
+    leadership: leadership.Leadership
+    close: Callable[[], Awaitable[None]]
+    gateway_exposure: exposure.GatewayExposure | None = None
+
+
+class Nudges:
+    """The ``services.changes.Notifier`` of the server: who hears that something changed.
+
+    A deployment changed (by a user, or by the gateway synchroniser assigning a port): the reconciler
+    looks at it again, and the synchroniser at its namespace's gateways. A gateway changed (by a user,
+    or by the reconciler changing a deployment): the synchroniser looks again.
+    """
+
+    def __init__(self) -> None:
+        self._reconciler: reconciler.Reconciler | None = None
+        self._gateways: gateways.GatewaySynchroniser | None = None
+
+    def connect(self, deployments: reconciler.Reconciler, synchroniser: gateways.GatewaySynchroniser) -> None:
+        self._reconciler, self._gateways = deployments, synchroniser
+
+    def deployment_changed(self, namespace: str, name: str) -> None:
+        if self._reconciler is not None:
+            self._reconciler.enqueue(namespace, name)
+        self.gateways_changed(namespace)
+
+    def gateways_changed(self, namespace: str) -> None:
+        if self._gateways is not None:
+            self._gateways.enqueue(namespace)
+
+
+async def serve(
+    config: settings.Settings, stop: asyncio.Event, *, ready: Callable[[], None] | None = None
+) -> None:
+    """Run the server until ``stop`` is set, then shut it down cleanly.
+
+    Args:
+        ready: called once the API takes requests.
+
+    Raises:
+        errors.VampError: the port is taken, the store cannot be opened, the runtime cannot be reached;
+            the message says what to change.
+    """
+    with _listening(config.bind, config.port) as listening:
+        artifact_store = await sql.SqlStore.open(config.store)
+        try:
+            async with _runtime(config) as found:
+                await _run(config, artifact_store, found, listening, stop, ready)
+        finally:
+            await artifact_store.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Assembled:
+    """The server's loops and its API, built over the store and the runtime."""
+
+    deployments: reconciler.Reconciler
+    synchroniser: gateways.GatewaySynchroniser
+    metrics: collector.AgentMetrics
+    http: uvicorn.Server
+
+
+def _assemble(
+    config: settings.Settings, artifact_store: sql.SqlStore, found: Runtime, namespaces: Sequence[str]
+) -> _Assembled:
+    publisher = events.Events(artifact_store)
+    nudges = Nudges()
+    deployments = reconciler.Reconciler(
+        artifact_store, found.driver, publisher, namespaces=namespaces, notifier=nudges
+    )
+    synchroniser = gateways.GatewaySynchroniser(
+        artifact_store,
+        found.driver,
+        publisher,
+        namespaces=namespaces,
+        shared_port=config.shared_port,
+        port_range=config.gateway_ports,
+        notifier=nudges,
+    )
+    nudges.connect(deployments, synchroniser)
+    metrics = collector.AgentMetrics(config.agents, namespace=config.namespace)
+    about = info.About(
+        version=__version__,
+        uuid=str(uuid.uuid4()),
+        running_since=datetime.now(UTC),
+        persistence=config.persistence,
+    )
+    parts = api_app.Parts(
+        store=artifact_store,
+        driver=found.driver,
+        metrics=metrics,
+        publisher=publisher,
+        plans=synchroniser.plans,
+        notifier=nudges,
+        about=about,
+    )
+    app = api_app.create_app(
+        parts, api_app.Settings(namespace=config.namespace, gateway_host=config.gateway_host)
+    )
+    http = _HttpServer(
+        uvicorn.Config(
+            app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=GRACEFUL_SECONDS
+        )
+    )
+    return _Assembled(deployments, synchroniser, metrics, http)
+
+
+async def _run(
+    config: settings.Settings,
+    artifact_store: sql.SqlStore,
+    found: Runtime,
+    listening: socket.socket,
+    stop: asyncio.Event,
+    ready: Callable[[], None] | None,
+) -> None:
+    namespaces = sorted({config.namespace, *await artifact_store.namespaces()})
+    parts = _assemble(config, artifact_store, found, namespaces)
+    leading = _leader_loops(found, parts.deployments, parts.synchroniser, namespaces)
+    async with asyncio.TaskGroup() as group:
+        serving = group.create_task(parts.http.serve(sockets=[listening]), name="api")
+        group.create_task(found.leadership.run(), name="leadership")
+        loops = [
+            group.create_task(parts.metrics.run(), name="metrics collector"),
+            group.create_task(_lead(found.leadership, leading), name="leading"),
+        ]
+        while not parts.http.started and not serving.done():
+            await asyncio.sleep(0.01)
+        if serving.done():
+            stop.set()  # the HTTP server ended before it started: shut down, with its error if any
+        else:
+            log.info(
+                "vamp server %s: API on %s, store %s, %s driver, namespaces %s.",
+                __version__,
+                config.url,
+                config.persistence,
+                found.driver.name,
+                ", ".join(namespaces),
+            )
+            if ready is not None:
+                ready()
+        await stop.wait()
+        log.info("vamp server: stopping.")
+        parts.http.should_exit = True
+        await serving
+        for task in loops:
+            task.cancel()
+        found.leadership.stop()  # the election hands the leadership over; the task group waits for it
+
+
+def _leader_loops(
+    found: Runtime,
+    deployments: reconciler.Reconciler,
+    synchroniser: gateways.GatewaySynchroniser,
+    namespaces: Sequence[str],
+) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+    """What only the leader runs: the loops that act on the runtime."""
+    loops: list[Callable[[], Coroutine[Any, Any, None]]] = [deployments.run, synchroniser.run]
+    if found.gateway_exposure is not None:
+        exposed = found.gateway_exposure
+        loops += [_exposing(exposed, synchroniser.plans(namespace), namespace) for namespace in namespaces]
+    return loops
+
+
+def _exposing(
+    exposed: exposure.GatewayExposure, holder: gateways.PlanHolder, namespace: str
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """A loop that exposes the gateways of each new routing plan of ``namespace`` (and no others)."""
+
+    async def expose() -> None:
+        done: str | None = None
+        while True:
+            plan = await holder.wait_for_change(done, EXPOSURE_RECHECK)
+            if plan is None or plan.version == done:
+                continue
+            listed = [
+                exposure.ExposedGateway(
+                    listener.name,
+                    listener.port,
+                    listener.protocol,
+                    representation.lookup_name("gateways", listener.name),
+                )
+                for listener in plan.listeners
+                if listener.name != compile.SHARED_LISTENER
+            ]
+            try:
+                await exposed.sync(namespace, listed)
+            except errors.DriverError as exc:
+                log.warning("Cannot expose the gateways of namespace %s: %s", namespace, exc)
+                continue
+            done = plan.version
+
+    return expose
+
+
+async def _lead(
+    leader: leadership.Leadership, loops: Sequence[Callable[[], Coroutine[Any, Any, None]]]
+) -> None:
+    """Run ``loops`` while this server leads; stop them when it stops leading, and wait to lead again."""
+    while True:
+        await leader.wait_until_leader()
+        log.info("This server leads: reconciling.")
+        async with asyncio.TaskGroup() as group:
+            running = [
+                group.create_task(loop(), name=getattr(loop, "__qualname__", "loop")) for loop in loops
+            ]
+            while leader.is_leader:
+                await asyncio.sleep(LEADERSHIP_CHECK)
+            log.warning("This server no longer leads: it stops reconciling.")
+            for task in running:
+                task.cancel()
+
+
+@contextlib.asynccontextmanager
+async def _runtime(config: settings.Settings) -> AsyncIterator[Runtime]:
+    """The driver and the leadership the settings ask for, closed on exit."""
+    if config.driver is settings.Driver.KUBERNETES:
+        found = await _kubernetes(config)
+    else:
+        driver = local_driver.LocalDriver(config.home)
+        found = Runtime(driver, single_leader.AlwaysLeader(), driver.close)
+    try:
+        yield found
+    finally:
+        await found.close()
+
+
+async def _kubernetes(config: settings.Settings) -> Runtime:
+    """The Kubernetes driver, and a Lease election in the server's own namespace."""
+    # Imported here: lightkube is only needed when Vamp runs on Kubernetes.
+    from vamp.adapters.kubernetes import client, driver, lease, services
+    from vamp.adapters.kubernetes import config as kube_config
+
+    kube = client.KubernetesClient(kube_config.load(config.kubeconfig))
+    kube_driver = driver.KubernetesDriver(kube)
+
+    async def close() -> None:
+        try:
+            await kube_driver.close()
+        finally:
+            await kube.close()
+
+    election = lease.LeaderElection(kube, kube.namespace, identity=config.identity)
+    exposed = services.GatewayServices(kube, agent_port=config.shared_port or 80)
+    return Runtime(kube_driver, election, close, exposed)
+
+
+class _QuietShutdown(logging.Filter):
+    """Drops uvicorn's errors about the requests it cancels when the server stops: event streams and
+    long polls never end by themselves, so their cancellation is the normal way for them to end."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
+        return "timeout graceful shutdown exceeded" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietShutdown())
+
+
+class _HttpServer(uvicorn.Server):
+    """Uvicorn without its own signal handlers: the command that runs the server handles signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    """A socket listening on ``host:port``, taken before anything else starts, closed on exit."""
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(1024)
+    except OSError as exc:
+        listening.close()
+        raise errors.VampError(
+            f"Cannot serve the API on {host}:{port}: {exc.strerror}. Stop what uses the port, or give "
+            "another with --port."
+        ) from exc
+    with listening:
+        yield listening

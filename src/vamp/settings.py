@@ -1,0 +1,97 @@
+"""What ``vamp server`` and ``vamp up`` are told: the server's settings and their defaults.
+
+Built once from the command line (and ``$VAMP_HOME``) by the CLI and handed to the composition root
+(``vamp.interfaces.wiring``), which builds every part from them. Only ``vamp.interfaces`` imports this
+module (an import-linter contract keeps it so): the services and adapters are given plain arguments.
+Reads the environment only when asked to (``home``); checks nothing that needs I/O.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+HOME_VARIABLE = "VAMP_HOME"
+DEFAULT_HOME = Path(".vamp")
+STORE_FILE = "vamp.db"
+GATEWAY_PORTS = (40000, 45000)
+"""Vamp's range for gateways without a port (``vamp.operation.gateway.port-range``)."""
+
+
+class Driver(StrEnum):
+    """Where deployment services run."""
+
+    LOCAL = "local"
+    KUBERNETES = "kubernetes"
+
+
+def _identity() -> str:
+    """Who this server is among several (the leader election's candidate name): its Pod, else host and PID."""
+    return os.environ.get("POD_NAME") or f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server is told.
+
+    ``store`` is a store address (``sqlite:///PATH`` or ``postgresql://…``); ``agents`` are the base URLs
+    of the gateway agents whose metrics the server collects; ``shared_port`` is the agents' shared
+    virtual-host port (``None``: none); ``gateway_host`` is where users reach gateways;
+    ``gateway_ports`` the first and last port given to gateways without one.
+    """
+
+    home: Path
+    store: str
+    port: int = 8080
+    bind: str = "127.0.0.1"
+    namespace: str = "default"
+    driver: Driver = Driver.LOCAL
+    kubeconfig: Path | None = None
+    agents: tuple[str, ...] = ()
+    shared_port: int | None = 80
+    gateway_host: str = "127.0.0.1"
+    gateway_ports: tuple[int, int] = GATEWAY_PORTS
+    identity: str = field(default_factory=_identity)
+
+    @property
+    def url(self) -> str:
+        """Where the API is reached from this machine."""
+        host = "127.0.0.1" if self.bind in ("0.0.0.0", "") else self.bind
+        return f"http://{host}:{self.port}"
+
+    @property
+    def persistence(self) -> str:
+        """The store's kind, as ``/api/v1/info`` names it: ``sqlite`` or ``postgresql``."""
+        return "postgresql" if self.store.startswith(("postgresql", "postgres:")) else "sqlite"
+
+
+def home(given: Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """The home folder: the one given, else ``$VAMP_HOME``, else ``./.vamp``."""
+    if given is not None:
+        return given
+    return Path(environ[HOME_VARIABLE]) if environ.get(HOME_VARIABLE) else DEFAULT_HOME
+
+
+def port_range(text: str) -> tuple[int, int]:
+    """``FIRST-LAST`` as two ports.
+
+    Raises:
+        ValueError: with a message naming the text and the form expected.
+    """
+    first, dash, last = text.partition("-")
+    try:
+        found = (int(first), int(last)) if dash else None
+    except ValueError:
+        found = None
+    if found is None or not 1 <= found[0] <= found[1] <= 65535:
+        raise ValueError(f"{text!r} is not a port range: write FIRST-LAST, e.g. 40000-45000.")
+    return found
+
+
+def store_address(home: Path, given: str | None) -> str:
+    """The store: the address given, else the SQLite file ``vamp.db`` in the home folder."""
+    return given if given else f"sqlite:///{(home / STORE_FILE).absolute()}"
