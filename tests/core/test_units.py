@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vamp.core.units import Cpu, Duration, Memory, Percentage, UnitError
+from vamp.core.units import Cpu, Duration, Memory, Percentage, UnitError, percent_text
 
 
 @pytest.mark.parametrize(
@@ -48,6 +48,14 @@ def test_percentages_refuse_what_is_not_one(given_value, message):
 @given(st.integers(min_value=0, max_value=10_000))
 def test_a_percentage_reads_back_from_its_text(hundredths):
     assert Percentage.parse(str(Percentage(hundredths))) == Percentage(hundredths)
+
+
+@pytest.mark.parametrize(
+    ("hundredths", "printed"),
+    [(0, "0%"), (5, "0.05%"), (50, "0.5%"), (1225, "12.25%"), (10_000, "100%"), (15_050, "150.5%")],
+)
+def test_totals_of_weights_print_like_percentages_also_past_100(hundredths: int, printed: str) -> None:
+    assert percent_text(hundredths) == printed
 
 
 @pytest.mark.parametrize(

@@ -122,10 +122,16 @@ class Percentage(_Unit):
         return self.hundredths / self.FULL
 
     def __str__(self) -> str:
-        whole, rest = divmod(self.hundredths, 100)
-        if rest == 0:
-            return f"{whole}%"
-        return f"{whole}.{rest:02d}".rstrip("0") + "%"
+        return percent_text(self.hundredths)
+
+
+def percent_text(hundredths: int) -> str:
+    """Hundredths of a percent as a user writes them: ``50%``, ``0.5%``, ``12.25%``; totals of weights,
+    which may pass 100 %, too (``150%``)."""
+    whole, rest = divmod(hundredths, 100)
+    if rest == 0:
+        return f"{whole}%"
+    return f"{whole}.{rest:02d}".rstrip("0") + "%"
 
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]+)\s*$")

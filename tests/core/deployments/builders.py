@@ -35,17 +35,19 @@ def sava_blueprint(
     scale: model.Scale | None = SMALL,
     cluster_gateways: dict[str, model.Gateway] | None = None,
     breed: model.Breed | None = None,
+    arguments: tuple[model.Argument, ...] = (),
     external: bool = True,
 ) -> model.Blueprint:
     """The ``sava:1.0`` blueprint (``version`` 1.0.0), or ``sava:1.1`` (1.1.0) to merge as a canary.
 
-    ``external=False`` leaves out the external gateway 9050.
+    ``arguments`` are the service's own; ``external=False`` leaves out the external gateway 9050.
     """
+    service = model.Service(breed=breed or sava_breed(version), scale=scale, arguments=arguments)
     return model.Blueprint(
         name=f"sava:{version.rsplit('.', 1)[0]}",
         clusters={
             "sava": model.Cluster(
-                services=(model.Service(breed=breed or sava_breed(version), scale=scale),),
+                services=(service,),
                 gateways=cluster_gateways or {},
             )
         },

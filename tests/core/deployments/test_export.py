@@ -148,15 +148,9 @@ def test_variables_that_only_repeat_the_breed_default_are_dropped(
 
 
 def test_arguments_the_breed_brings_are_left_to_the_breed() -> None:
-    breed = sava_breed(arguments=(model.Argument(key="privileged", value="true"),))
-    blueprint = sava_blueprint(breed=breed)
-    service = (
-        blueprint.clusters["sava"]
-        .services[0]
-        .model_copy(update={"arguments": (model.Argument(key="add-host", value="db:10.0.0.1"),)})
-    )
-    blueprint = blueprint.model_copy(
-        update={"clusters": {"sava": blueprint.clusters["sava"].model_copy(update={"services": (service,)})}}
+    blueprint = sava_blueprint(
+        breed=sava_breed(arguments=(model.Argument(key="privileged", value="true"),)),
+        arguments=(model.Argument(key="add-host", value="db:10.0.0.1"),),
     )
 
     exported = deployments.as_blueprint(deployments.merge(None, blueprint, name="sava", now=NOW, host=HOST))

@@ -69,15 +69,9 @@ def test_a_service_without_a_scale_gets_the_default_scale() -> None:
 
 
 def test_breed_and_service_arguments_are_both_kept_breed_first() -> None:
-    breed = sava_breed(arguments=(model.Argument(key="privileged", value="true"),))
-    blueprint = sava_blueprint(breed=breed)
-    service = (
-        blueprint.clusters["sava"]
-        .services[0]
-        .model_copy(update={"arguments": (model.Argument(key="add-host", value="db:10.0.0.1"),)})
-    )
-    blueprint = blueprint.model_copy(
-        update={"clusters": {"sava": blueprint.clusters["sava"].model_copy(update={"services": (service,)})}}
+    blueprint = sava_blueprint(
+        breed=sava_breed(arguments=(model.Argument(key="privileged", value="true"),)),
+        arguments=(model.Argument(key="add-host", value="db:10.0.0.1"),),
     )
 
     arguments = deploy(blueprint).clusters["sava"].services[0].arguments

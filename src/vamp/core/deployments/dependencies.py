@@ -2,26 +2,19 @@
 
 A breed names its dependencies alias → breed (vamp.md §1.3); the breed name may hold ``*`` wildcards
 (``mysql:1.*``). A dependency is satisfied by a deploying service of the same deployment whose breed name
-matches; the depending service records alias → that service's cluster (``DeploymentService.dependencies``,
-§1.6), and references to the alias inside values go to that cluster (§1.8). Pure: no I/O.
+``matches`` (the validation rules' test, re-exported here for the reconciler); the depending service
+records alias → that service's cluster (``DeploymentService.dependencies``, §1.6), and references to the
+alias inside values go to that cluster (§1.8). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
 
 from vamp import errors
 from vamp.core import model
 from vamp.core.deployments import messages
-
-
-def matches(pattern: str, breed_name: str) -> bool:
-    """Whether a dependency's breed name, where ``*`` stands for any text, names ``breed_name``."""
-    if "*" not in pattern:
-        return pattern == breed_name
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, breed_name) is not None
+from vamp.core.validation.services import matches as matches
 
 
 def with_dependencies(deployment: model.Deployment, clusters: Collection[str]) -> model.Deployment:

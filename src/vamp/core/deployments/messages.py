@@ -64,9 +64,3 @@ CIRCULAR_REFERENCE = "Circular reference in variable '{variable}' of breed '{bre
 def listing(names: Iterable[str]) -> str:
     """Names for a message: ``a, b, c``, or ``none`` when there are none."""
     return ", ".join(names) or "none"
-
-
-def percent(hundredths: int) -> str:
-    """Hundredths of a percent as a user writes them: ``100%``, ``12.5%``."""
-    whole, rest = divmod(hundredths, 100)
-    return f"{whole}.{rest:02d}".rstrip("0") + "%" if rest else f"{whole}%"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from vamp import errors
 from vamp.core import model
 from vamp.core.deployments import messages
-from vamp.core.deployments.dependencies import matches
+from vamp.core.validation.services import matches
 
 Lookup = Callable[[str, str], model.Artifact | None]
 """``lookup(kind, name)``: the stored artifact of that kind (plural, ``"breeds"``) and name, or ``None``."""

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from vamp import errors
-from vamp.core import model
+from vamp.core import model, units
 from vamp.core.deployments import dependencies, messages
 from vamp.core.routing import weights
 
@@ -120,7 +120,7 @@ def _check_remaining_weight(
         if total != weights.FULL:
             raise errors.DeploymentError(
                 messages.INVALID_SLICE_WEIGHT.format(
-                    deployment=deployment, cluster=name, weight=messages.percent(total), port=port
+                    deployment=deployment, cluster=name, weight=units.percent_text(total), port=port
                 )
             )
 

@@ -57,9 +57,9 @@ def common(fields: Fields, kind: str) -> dict[str, Any]:
     return metadata(fields)
 
 
-def name(fields: Fields, *, allow_slash: bool = False) -> str | None:
-    found = fields.require("name")
-    return None if found is None else found.name(allow_slash=allow_slash)
+def name(fields: Fields) -> str | None:
+    """The artifact's ``name``, which must be given."""
+    return fields.read_required("name", Cursor.name)
 
 
 def reference_key(fields: Fields) -> Cursor | None:

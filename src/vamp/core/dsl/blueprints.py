@@ -13,9 +13,11 @@ merging: its runtime fields (status, instances, assigned ports, hosts…) are th
 
 from __future__ import annotations
 
+from typing import Any
+
 from vamp.core import model
 from vamp.core.dsl import artifact, breeds, gateways, slas, traits
-from vamp.core.dsl.cursor import Cursor, Fields
+from vamp.core.dsl.cursor import Cursor, Fields, each
 from vamp.core.validation import messages
 
 _CLUSTER_ONLY = ("sla", "gateways")
@@ -30,19 +32,16 @@ def blueprint(cursor: Cursor, *, exported: bool = False) -> model.Blueprint | No
     if exported:
         fields.ignore("ports", "hosts")
     name = artifact.name(fields)
-    clusters = fields.get("clusters")
-    found_gateways = fields.get("gateways")
-    variables = fields.first("environment_variables", "env")
     place = gateways.Place.DEPLOYED_EXTERNAL if exported else gateways.Place.EXTERNAL
-    external = {} if found_gateways is None else gateways.keyed(found_gateways, place)
+    external = fields.read("gateways", lambda found: gateways.keyed(found, place), {})
     if exported and name is not None:
         external = {key: _in_blueprint(gateway, name) for key, gateway in external.items()}
     return fields.build(
         model.Blueprint,
         name=name,
-        clusters={} if clusters is None else _clusters(clusters, exported),
+        clusters=fields.read("clusters", lambda found: _clusters(found, exported), {}),
         gateways=external,
-        environment_variables={} if variables is None else traits.variables(variables),
+        environment_variables=fields.read("environment_variables", traits.variables, {}, alias="env"),
         dialects=traits.dialects(fields),
         metadata=metadata,
     )
@@ -59,12 +58,7 @@ def _in_blueprint(gateway: model.Gateway, deployment: str) -> model.Gateway:
 
 
 def _clusters(cursor: Cursor, exported: bool) -> dict[str, model.Cluster]:
-    found: dict[str, model.Cluster] = {}
-    for name, item in cursor.items("a map of cluster names to clusters"):
-        read = cluster(item, exported=exported)
-        if read is not None:
-            found[name] = read
-    return found
+    return cursor.map_of(lambda item: cluster(item, exported=exported), "a map of cluster names to clusters")
 
 
 def cluster(cursor: Cursor, *, exported: bool = False) -> model.Cluster | None:
@@ -86,13 +80,10 @@ def cluster(cursor: Cursor, *, exported: bool = False) -> model.Cluster | None:
         items = [cursor.moved("services", 0, value=service_values)]
     services = _services(items, exported)
     services_read = not fields.failed
-    found_gateways = fields.get("gateways")
-    found_sla = fields.get("sla")
-    values = {}
+    settings: dict[str, Any] = {}
     if fields.has("services"):
-        health_checks = fields.get("health_checks")
-        values = {
-            "health_checks": None if health_checks is None else traits.health_checks(health_checks),
+        settings = {
+            "health_checks": fields.read("health_checks", traits.health_checks),
             "network": traits.network(fields),
             "dialects": traits.dialects(fields),
             "metadata": artifact.metadata(fields),
@@ -100,11 +91,11 @@ def cluster(cursor: Cursor, *, exported: bool = False) -> model.Cluster | None:
     return fields.build(
         model.Cluster,
         services=services,
-        gateways={}
-        if found_gateways is None
-        else _cluster_gateways(found_gateways, services, services_read, exported),
-        sla=None if found_sla is None else slas.cluster_sla(found_sla),
-        **values,
+        gateways=fields.read(
+            "gateways", lambda found: _cluster_gateways(found, services, services_read, exported), {}
+        ),
+        sla=fields.read("sla", slas.cluster_sla),
+        **settings,
     )
 
 
@@ -116,8 +107,7 @@ def _service_items(cursor: Cursor) -> list[Cursor]:
 
 
 def _services(items: list[Cursor], exported: bool) -> tuple[model.Service, ...]:
-    services = [service(item, exported=exported) for item in items]
-    return tuple(found for found in services if found is not None)
+    return each(items, lambda item: service(item, exported=exported))
 
 
 def service(cursor: Cursor, *, exported: bool = False) -> model.Service | None:
@@ -132,20 +122,11 @@ def service(cursor: Cursor, *, exported: bool = False) -> model.Service | None:
         return fields.build(model.Service, breed=breeds.breed(cursor.moved("breed")))
     if exported:
         fields.ignore("status", "instances", "dependencies", "health")
-    breed = _breed(fields)
-    scale = fields.get("scale")
-    variables = fields.first("environment_variables", "env")
-    arguments = fields.get("arguments")
-    health_checks = fields.get("health_checks")
     return fields.build(
         model.Service,
-        breed=breed,
-        scale=None if scale is None else traits.scale(scale),
-        environment_variables={} if variables is None else traits.variables(variables),
-        arguments=() if arguments is None else traits.arguments(arguments),
-        health_checks=None if health_checks is None else traits.health_checks(health_checks),
-        network=traits.network(fields),
-        dialects=traits.dialects(fields),
+        breed=_breed(fields),
+        scale=fields.read("scale", traits.scale),
+        **traits.service_settings(fields),
     )
 
 

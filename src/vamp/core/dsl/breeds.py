@@ -20,27 +20,21 @@ def breed(cursor: Cursor) -> model.Breed | None:
         return None
     metadata = artifact.common(fields, "breeds")
     breed_name = artifact.name(fields)
-    found = fields.require("deployable")
-    deployable = None if found is None else _deployable(found)
+    deployable = fields.read_required("deployable", _deployable)
     label = f"{breed_name} -> {deployable.definition}" if breed_name and deployable else str(breed_name)
-    ports = fields.get("ports")
-    variables = fields.first("environment_variables", "env")
-    constants = fields.get("constants")
-    arguments = fields.get("arguments")
-    dependencies = fields.get("dependencies")
-    health_checks = fields.get("health_checks")
-    labels = fields.get("labels")
     return fields.build(
         model.Breed,
         name=breed_name,
         deployable=deployable,
-        ports=() if ports is None else traits.ports(ports),
-        environment_variables=() if variables is None else traits.environment_variables(variables),
-        constants=() if constants is None else traits.constants(constants, label),
-        arguments=() if arguments is None else traits.arguments(arguments),
-        dependencies={} if dependencies is None else _dependencies(dependencies),
-        health_checks=None if health_checks is None else traits.health_checks(health_checks),
-        labels={} if labels is None else traits.labels(labels),
+        ports=fields.read("ports", traits.ports, ()),
+        environment_variables=fields.read(
+            "environment_variables", traits.environment_variables, (), alias="env"
+        ),
+        constants=fields.read("constants", lambda found: traits.constants(found, label), ()),
+        arguments=fields.read("arguments", traits.arguments, ()),
+        dependencies=fields.read("dependencies", _dependencies, {}),
+        health_checks=fields.read("health_checks", traits.health_checks),
+        labels=fields.read("labels", traits.labels, {}),
         metadata=metadata,
     )
 
@@ -63,10 +57,8 @@ def _deployable(cursor: Cursor) -> model.Deployable | None:
         fields = cursor.fields("deployable")
         if fields is None:
             return None
-        found_type = fields.get("type")
-        found_definition = fields.require("definition")
-        kind = model.DEFAULT_DEPLOYABLE_TYPE if found_type is None else found_type.string()
-        definition = None if found_definition is None else found_definition.string()
+        kind = fields.read("type", Cursor.string, model.DEFAULT_DEPLOYABLE_TYPE)
+        definition = fields.read_required("definition", Cursor.string)
         fields.finish()
     if definition is not None and not definition.strip():
         cursor.error("Undefined deployable - give an image name, a command or a script, not an empty string.")

@@ -5,7 +5,9 @@ A ``Cursor`` holds one value, its path in the artifact as Vamp's canonical form 
 differs when it came from a shorthand (``clusters: {sava: sava:1.0.0}``) or an alias key (``env``).
 ``Fields`` reads one map: it remembers the keys a reader asked for, reports every other key as
 unexpected (suggesting the closest valid one), and builds the model only when nothing inside it
-went wrong, so a reader can read on after a problem and report all of them. Every problem becomes an
+went wrong, so a reader can read on after a problem and report all of them. A ``Reader`` reads one
+value; ``Fields.read`` applies one to a key's value (or gives a default), ``list_of``, ``map_of`` and
+``each`` to many values, leaving out those it could not read. Every problem becomes an
 ``errors.Issue`` with the document index, the rendered path, and the line and column of the value
 (or of the nearest ancestor that is in the text). Nothing here raises on bad input.
 """
@@ -13,9 +15,9 @@ went wrong, so a reader can read on after a problem and report all of them. Ever
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import pydantic
 
@@ -28,6 +30,11 @@ ISO_EXAMPLE = "2024-01-31T12:00:00Z"
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 U = TypeVar("U")
+R = TypeVar("R")
+D = TypeVar("D")
+
+Reader = Callable[["Cursor"], U | None]
+"""Reads one value into ``U``; ``None`` when it reported why it could not."""
 
 
 class Context:
@@ -159,6 +166,19 @@ class Cursor:
         for index, value in enumerate(self.value):
             yield self.child(index, value)
 
+    def list_of(self, read: Reader[U], what: str = "a list") -> tuple[U, ...]:
+        """What ``read`` makes of each item of this list (see ``each``)."""
+        return each(self.elements(what), read)
+
+    def map_of(self, read: Reader[U], what: str = "a map") -> dict[str, U]:
+        """What ``read`` makes of each value of this map, by key; values it could not read are left out."""
+        found: dict[str, U] = {}
+        for key, item in self.items(what):
+            value = read(item)
+            if value is not None:
+                found[key] = value
+        return found
+
     def string(self, hint: str = "") -> str | None:
         if isinstance(self.value, str):
             return self.value
@@ -260,6 +280,31 @@ class Fields:
             return None
         return self.cursor.child(key, self.values[key])
 
+    @overload
+    def read(self, key: str, read: Callable[[Cursor], R], *, alias: str | None = None) -> R | None: ...
+
+    @overload
+    def read(
+        self, key: str, read: Callable[[Cursor], R], default: D, *, alias: str | None = None
+    ) -> R | D: ...
+
+    def read(
+        self, key: str, read: Callable[[Cursor], R], default: D | None = None, *, alias: str | None = None
+    ) -> R | D | None:
+        """What ``read`` makes of the value of ``key`` (or of ``alias``, see ``first``); ``default`` when
+        it is not given, or given as null."""
+        if alias is not None:
+            found = self.first(key, alias)
+            return default if found is None else read(found)
+        self.asked.add(key)
+        value = self.values.get(key)
+        return default if value is None else read(self.cursor.child(key, value))
+
+    def read_required(self, key: str, read: Reader[U]) -> U | None:
+        """What ``read`` makes of the value of ``key``, which must be given (see ``require``)."""
+        found = self.require(key)
+        return None if found is None else read(found)
+
     def require(self, key: str) -> Cursor | None:
         found = self.get(key)
         if found is None and key in self.values:
@@ -292,10 +337,10 @@ class Fields:
         self.ignored.update(keys)
 
     def finish(self) -> None:
-        valid = sorted(self.asked)
-        for key in self.values:
-            if key in self.asked or key in self.ignored:
-                continue
+        """Report every key no reader asked for (and that is not ignored) as unexpected."""
+        unexpected = [key for key in self.values if key not in self.asked and key not in self.ignored]
+        valid = sorted(self.asked) if unexpected else []
+        for key in unexpected:
             path = (*self.cursor.path, key)
             mark = self.cursor.context.document.key_mark((*self.cursor.source, key))
             message = f"Unexpected key {key!r} in {self.what}; valid keys are: {', '.join(valid)}."
@@ -312,6 +357,12 @@ class Fields:
         if self.failed:
             return None
         return build(self.cursor, cls, **values)
+
+
+def each(items: Iterable[Cursor], read: Reader[U]) -> tuple[U, ...]:
+    """What ``read`` makes of each item, leaving out the items it could not read (it reported why)."""
+    found = [read(item) for item in items]
+    return tuple(value for value in found if value is not None)
 
 
 def build(cursor: Cursor, cls: type[M], **values: Any) -> M | None:

@@ -8,13 +8,12 @@ deployment's assigned ``ports``, ``environment_variables`` and ``hosts``. Times 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import Enum
 from typing import TypeVar
 
 from vamp.core import model
 from vamp.core.dsl import artifact, breeds, gateways, slas, traits
-from vamp.core.dsl.cursor import Cursor
+from vamp.core.dsl.cursor import Cursor, Reader
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
@@ -25,61 +24,45 @@ def deployment(cursor: Cursor) -> model.Deployment | None:
     if fields is None:
         return None
     metadata = artifact.common(fields, "deployments")
-    name = artifact.name(fields)
-    clusters = fields.get("clusters")
-    found_gateways = fields.get("gateways")
-    ports = fields.get("ports")
-    variables = fields.first("environment_variables", "env")
-    hosts = fields.get("hosts")
     return fields.build(
         model.Deployment,
-        name=name,
-        clusters={} if clusters is None else _clusters(clusters),
-        gateways={}
-        if found_gateways is None
-        else gateways.keyed(found_gateways, gateways.Place.DEPLOYED_EXTERNAL),
-        ports={} if ports is None else _numbers(ports),
-        environment_variables={} if variables is None else traits.variables(variables),
-        hosts={} if hosts is None else _strings(hosts),
+        name=artifact.name(fields),
+        clusters=fields.read("clusters", _clusters, {}),
+        gateways=fields.read(
+            "gateways", lambda found: gateways.keyed(found, gateways.Place.DEPLOYED_EXTERNAL), {}
+        ),
+        ports=fields.read("ports", _numbers, {}),
+        environment_variables=fields.read("environment_variables", traits.variables, {}, alias="env"),
+        hosts=fields.read("hosts", _strings, {}),
         dialects=traits.dialects(fields),
         metadata=metadata,
     )
 
 
 def _clusters(cursor: Cursor) -> dict[str, model.DeploymentCluster]:
-    found: dict[str, model.DeploymentCluster] = {}
-    for name, item in cursor.items("a map of cluster names to clusters"):
-        read = _cluster(item)
-        if read is not None:
-            found[name] = read
-    return found
+    return cursor.map_of(_cluster, "a map of cluster names to clusters")
 
 
 def _cluster(cursor: Cursor) -> model.DeploymentCluster | None:
     fields = cursor.fields("deployment cluster")
     if fields is None:
         return None
-    services = fields.get("services")
-    found_gateways = fields.get("gateways")
-    health_checks = fields.get("health_checks")
-    sla = fields.get("sla")
     return fields.build(
         model.DeploymentCluster,
-        services=() if services is None else _services(services),
-        gateways={}
-        if found_gateways is None
-        else gateways.keyed(found_gateways, gateways.Place.DEPLOYED_INTERNAL),
-        health_checks=None if health_checks is None else traits.health_checks(health_checks),
+        services=fields.read("services", _services, ()),
+        gateways=fields.read(
+            "gateways", lambda found: gateways.keyed(found, gateways.Place.DEPLOYED_INTERNAL), {}
+        ),
+        health_checks=fields.read("health_checks", traits.health_checks),
         network=traits.network(fields),
-        sla=None if sla is None else slas.cluster_sla(sla),
+        sla=fields.read("sla", slas.cluster_sla),
         dialects=traits.dialects(fields),
         metadata=artifact.metadata(fields),
     )
 
 
 def _services(cursor: Cursor) -> tuple[model.DeploymentService, ...]:
-    found = [_service(item) for item in cursor.elements("a list of deployment services")]
-    return tuple(service for service in found if service is not None)
+    return cursor.list_of(_service, "a list of deployment services")
 
 
 def _service(cursor: Cursor) -> model.DeploymentService | None:
@@ -87,35 +70,29 @@ def _service(cursor: Cursor) -> model.DeploymentService | None:
     if fields is None:
         return None
     fields.ignore("health")
-    status = fields.require("status")
-    breed = fields.require("breed")
-    scale = fields.require("scale")
-    variables = fields.first("environment_variables", "env")
-    instances = fields.get("instances")
-    arguments = fields.get("arguments")
-    health_checks = fields.get("health_checks")
-    dependencies = fields.get("dependencies")
     return fields.build(
         model.DeploymentService,
-        status=None if status is None else _status(status),
-        breed=None if breed is None else _full(breed, "breed", breeds.breed),
-        scale=None if scale is None else _full(scale, "scale", _scale),
-        environment_variables={} if variables is None else traits.variables(variables),
-        instances=() if instances is None else _instances(instances),
-        arguments=() if arguments is None else traits.arguments(arguments),
-        health_checks=None if health_checks is None else traits.health_checks(health_checks),
-        network=traits.network(fields),
-        dependencies={} if dependencies is None else _strings(dependencies),
-        dialects=traits.dialects(fields),
+        status=fields.read_required("status", _status),
+        breed=fields.read_required("breed", _full("breed", breeds.breed)),
+        scale=fields.read_required("scale", _full("scale", _scale)),
+        instances=fields.read("instances", _instances, ()),
+        dependencies=fields.read("dependencies", _strings, {}),
+        **traits.service_settings(fields),
     )
 
 
-def _full(cursor: Cursor, what: str, read: Callable[[Cursor], T | None]) -> T | None:
-    """A deployment holds full artifacts; a reference there is refused."""
-    if isinstance(cursor.value, str) or artifact.is_reference(cursor.value):
-        cursor.error(f"A deployment service needs its full {what}, not a reference; give the {what} inline.")
-        return None
-    return read(cursor)
+def _full(what: str, read: Reader[T]) -> Reader[T]:
+    """A reader of ``what`` that refuses a reference: a deployment holds full artifacts."""
+
+    def full(cursor: Cursor) -> T | None:
+        if isinstance(cursor.value, str) or artifact.is_reference(cursor.value):
+            cursor.error(
+                f"A deployment service needs its full {what}, not a reference; give the {what} inline."
+            )
+            return None
+        return read(cursor)
+
+    return full
 
 
 def _scale(cursor: Cursor) -> model.Scale | None:
@@ -127,14 +104,11 @@ def _status(cursor: Cursor) -> model.ServiceStatus | None:
     fields = cursor.fields("service status")
     if fields is None:
         return None
-    intention = fields.require("intention")
-    since = fields.require("since")
-    phase = fields.require("phase")
     return fields.build(
         model.ServiceStatus,
-        intention=None if intention is None else _choice(intention, model.Intention, "intention"),
-        since=None if since is None else since.timestamp(),
-        phase=None if phase is None else _phase(phase),
+        intention=fields.read_required("intention", _choice(model.Intention, "intention")),
+        since=fields.read_required("since", Cursor.timestamp),
+        phase=fields.read_required("phase", _phase),
     )
 
 
@@ -142,69 +116,62 @@ def _phase(cursor: Cursor) -> model.Phase | None:
     fields = cursor.fields("service phase")
     if fields is None:
         return None
-    name = fields.require("name")
-    since = fields.require("since")
-    notification = fields.get("notification")
     return fields.build(
         model.Phase,
-        name=None if name is None else _choice(name, model.PhaseName, "phase"),
-        since=None if since is None else since.timestamp(),
-        notification=None if notification is None else notification.string(),
+        name=fields.read_required("name", _choice(model.PhaseName, "phase")),
+        since=fields.read_required("since", Cursor.timestamp),
+        notification=fields.read("notification", Cursor.string),
     )
 
 
-def _choice(cursor: Cursor, choices: type[E], what: str) -> E | None:
-    text = cursor.string()
-    if text is None:
+def _choice(choices: type[E], what: str) -> Reader[E]:
+    """A reader of one of the values of ``choices``, which are ``what`` in messages."""
+
+    def choice(cursor: Cursor) -> E | None:
+        text = cursor.string()
+        if text is None:
+            return None
+        for member in choices:
+            if member.value == text:
+                return member
+        valid = ", ".join(member.value for member in choices)
+        cursor.error(f"Undefined {what}: {text}; valid values are: {valid}.")
         return None
-    for choice in choices:
-        if choice.value == text:
-            return choice
-    valid = ", ".join(choice.value for choice in choices)
-    cursor.error(f"Undefined {what}: {text}; valid values are: {valid}.")
-    return None
+
+    return choice
 
 
 def _instances(cursor: Cursor) -> tuple[model.Instance, ...]:
-    found = [_instance(item) for item in cursor.elements("a list of instances")]
-    return tuple(instance for instance in found if instance is not None)
+    return cursor.list_of(_instance, "a list of instances")
 
 
 def _instance(cursor: Cursor) -> model.Instance | None:
     fields = cursor.fields("instance")
     if fields is None:
         return None
-    name = fields.require("name")
-    host = fields.require("host")
-    ports = fields.get("ports")
-    deployed = fields.get("deployed")
     return fields.build(
         model.Instance,
-        name=None if name is None else name.string(),
-        host=None if host is None else host.string(),
-        ports={} if ports is None else _numbers(ports),
-        deployed=True if deployed is None else deployed.boolean(),
+        name=fields.read_required("name", Cursor.string),
+        host=fields.read_required("host", Cursor.string),
+        ports=fields.read("ports", _numbers, {}),
+        deployed=fields.read("deployed", Cursor.boolean, True),
     )
 
 
 def _numbers(cursor: Cursor) -> dict[str, int]:
     """Port numbers by name; Vamp writes them as numbers or as strings of digits."""
-    found: dict[str, int] = {}
-    for key, item in cursor.items("a map of names to port numbers"):
-        value = item.value
-        if isinstance(value, str) and value.strip().isdigit():
-            found[key] = int(value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            found[key] = value
-        else:
-            item.expected("a port number")
-    return found
+    return cursor.map_of(_number, "a map of names to port numbers")
+
+
+def _number(cursor: Cursor) -> int | None:
+    value = cursor.value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    cursor.expected("a port number")
+    return None
 
 
 def _strings(cursor: Cursor) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for key, item in cursor.items("a map of names to strings"):
-        text = item.string()
-        if text is not None:
-            found[key] = text
-    return found
+    return cursor.map_of(Cursor.string, "a map of names to strings")

@@ -37,23 +37,17 @@ def event(cursor: Cursor) -> model.Event | None:
     fields = cursor.fields("event")
     if fields is None:
         return None
-    found_id = fields.get("id")
     tags = fields.get("tags")
-    kind = fields.get("type")
-    value = fields.get("value")
-    timestamp = fields.get("timestamp")
-    version = fields.get("version")
-    digest = fields.get("digest")
-    given = {} if version is None else {"version": version.text()}
+    version = fields.read("version", Cursor.text)
     return fields.build(
         model.Event,
-        id=None if found_id is None else found_id.text(),
+        id=fields.read("id", Cursor.text),
         tags=_tags(cursor, tags),
-        type=event_model.DEFAULT_EVENT_TYPE if kind is None else _type(kind),
-        value=None if value is None else value.value,
-        timestamp=None if timestamp is None else _timestamp(timestamp),
-        digest=None if digest is None else digest.string(),
-        **given,
+        type=fields.read("type", _type, event_model.DEFAULT_EVENT_TYPE),
+        value=fields.read("value", lambda found: found.value),
+        timestamp=fields.read("timestamp", _timestamp),
+        digest=fields.read("digest", Cursor.string),
+        **({} if version is None else {"version": version}),
     )
 
 
@@ -63,8 +57,7 @@ def _tags(event: Cursor, cursor: Cursor | None) -> tuple[str, ...] | None:
         return None
     if isinstance(cursor.value, str):
         return (cursor.value,)
-    tags = [item.string() for item in cursor.elements("tags: a list of strings")]
-    return tuple(tag for tag in tags if tag is not None)
+    return cursor.list_of(Cursor.string, "tags: a list of strings")
 
 
 def _type(cursor: Cursor) -> str | None:

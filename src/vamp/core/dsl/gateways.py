@@ -12,7 +12,6 @@ anonymous, their route keys are service names. Vamp's output-only keys (``lookup
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 from vamp.core import model
 from vamp.core.dsl import artifact, routes, traits
@@ -42,14 +41,17 @@ def gateway(cursor: Cursor) -> model.Gateway | None:
     fields = cursor.fields("gateway")
     if fields is None:
         return None
-    found = fields.require("name")
-    name = None if found is None else found.string()
-    if found is not None and name is not None:
-        problem = gateway_rules.gateway_name_problem(name)
-        if problem is not None:
-            found.error(problem)
-    port = fields.get("port")
-    return _build(fields, Place.STORED, name=name, port=model.GatewayPort() if port is None else _port(port))
+    name = fields.read_required("name", _gateway_name)
+    return _build(fields, Place.STORED, name=name, port=fields.read("port", _port, model.GatewayPort()))
+
+
+def _gateway_name(cursor: Cursor) -> str | None:
+    """``name``, ``deployment/port`` or ``deployment/cluster/port``."""
+    name = cursor.string()
+    problem = None if name is None else gateway_rules.gateway_name_problem(name)
+    if problem is not None:
+        cursor.error(problem)
+    return name
 
 
 def keyed(cursor: Cursor, place: Place) -> dict[str, model.Gateway]:
@@ -118,17 +120,18 @@ def _build(
     found = fields.get("name") if place in (Place.EXTERNAL, Place.INTERNAL) and fields.has("name") else None
     if found is not None:
         found.error(f"Expected an anonymous gateway, not one with the name: {found.value!r}.")
-    values: dict[str, Any] = {
-        "sticky": _sticky(fields.get("sticky")),
-        "virtual_hosts": _virtual_hosts(fields.get("virtual_hosts")),
-        "selector": _selector(fields.get("selector")),
-    }
-    found_routes = fields.get("routes")
     paths = place in (Place.STORED, Place.EXTERNAL, Place.DEPLOYED_EXTERNAL)
-    values["routes"] = {} if found_routes is None else routes.routes(found_routes, paths=paths)
-    tls = fields.get("tls")
-    values["tls"] = None if tls is None else _tls(tls)
-    return fields.build(model.Gateway, name=name, port=port, metadata=metadata, **values)
+    return fields.build(
+        model.Gateway,
+        name=name,
+        port=port,
+        metadata=metadata,
+        sticky=fields.read("sticky", _sticky),
+        virtual_hosts=fields.read("virtual_hosts", _virtual_hosts, ()),
+        selector=fields.read("selector", routes.selector_text),
+        routes=fields.read("routes", lambda found: routes.routes(found, paths=paths), {}),
+        tls=fields.read("tls", _tls),
+    )
 
 
 def _tls(cursor: Cursor) -> model.GatewayTls | None:
@@ -136,12 +139,10 @@ def _tls(cursor: Cursor) -> model.GatewayTls | None:
     fields = cursor.fields("TLS")
     if fields is None:
         return None
-    certificate = fields.require("certificate")
-    private_key = fields.require("private_key")
     return fields.build(
         model.GatewayTls,
-        certificate=None if certificate is None else certificate.string(),
-        private_key=None if private_key is None else private_key.string(),
+        certificate=fields.read_required("certificate", Cursor.string),
+        private_key=fields.read_required("private_key", Cursor.string),
     )
 
 
@@ -171,8 +172,8 @@ def _gateway_port(value: PortValue) -> model.GatewayPort:
     return model.GatewayPort(number=value[0] or None, protocol=value[1] or model.Protocol.HTTP)
 
 
-def _sticky(cursor: Cursor | None) -> model.Sticky | None:
-    if cursor is None or cursor.value == "none":
+def _sticky(cursor: Cursor) -> model.Sticky | None:
+    if cursor.value == "none":
         return None
     if cursor.value in ("route", "instance"):
         return model.Sticky(cursor.value)
@@ -180,15 +181,9 @@ def _sticky(cursor: Cursor | None) -> model.Sticky | None:
     return None
 
 
-def _virtual_hosts(cursor: Cursor | None) -> tuple[str, ...]:
-    if cursor is None:
-        return ()
+def _virtual_hosts(cursor: Cursor) -> tuple[str, ...]:
     hosts = [cursor.value] if isinstance(cursor.value, str) else cursor.value
     if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
         cursor.error(messages.VIRTUAL_HOSTS)
         return ()
     return tuple(hosts)
-
-
-def _selector(cursor: Cursor | None) -> str | None:
-    return None if cursor is None else routes.selector_text(cursor)

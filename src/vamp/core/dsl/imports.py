@@ -31,10 +31,12 @@ def template(cursor: Cursor) -> model.Template | None:
     if fields is None:
         return None
     metadata = artifact.common(fields, TEMPLATES)
-    name = artifact.name(fields)
-    found = fields.first("definition", "def")
-    definition = {} if found is None else found.mapping()
-    return fields.build(model.Template, name=name, definition=definition, metadata=metadata)
+    return fields.build(
+        model.Template,
+        name=artifact.name(fields),
+        definition=fields.read("definition", Cursor.mapping, {}, alias="def"),
+        metadata=metadata,
+    )
 
 
 def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:

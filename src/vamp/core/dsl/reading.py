@@ -9,8 +9,6 @@ values that are not there. All issues of all documents are raised together as on
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from vamp import errors
 from vamp.core import model, validation
 from vamp.core.dsl import (
@@ -26,11 +24,9 @@ from vamp.core.dsl import (
     traits,
     workflows,
 )
-from vamp.core.dsl.cursor import Context, Cursor
+from vamp.core.dsl.cursor import Context, Cursor, Reader
 
-Reader = Callable[[Cursor], model.Artifact | None]
-
-READERS: dict[str, Reader] = {
+READERS: dict[str, Reader[model.Artifact]] = {
     "breeds": breeds.breed,
     "blueprints": blueprints.blueprint,
     "scales": lambda cursor: traits.scale_fields(cursor, named=True),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from vamp import errors
 from vamp.core import condition, model, selector, units
 from vamp.core.dsl import artifact
-from vamp.core.dsl.cursor import Cursor
+from vamp.core.dsl.cursor import Cursor, each
 from vamp.core.validation import gateways as gateway_rules
 
 DEFAULT_BALANCE = "default"
@@ -71,33 +71,36 @@ def route_fields(cursor: Cursor, *, path: str | None, named: bool) -> model.Rout
     metadata = artifact.common(fields, "routes")
     fields.ignore("targets")
     route_name = artifact.name(fields) if named else None
-    weight = fields.get("weight")
-    strength = fields.get("condition_strength")
-    found_condition = fields.get("condition")
-    balance = fields.get("balance")
-    found_rewrites = fields.get("rewrites")
-    found_selector = fields.get("selector")
-    route_selector = None if found_selector is None else selector_text(found_selector)
-    if route_selector is not None and found_selector is not None and path is not None:
-        problem = gateway_rules.route_selector_problem(path)
-        if problem is not None:
-            found_selector.error(problem)
-    balance_text = None if balance is None else balance.string()
     return fields.build(
         model.Route,
         name=route_name,
-        weight=_percentage(weight),
-        condition=None if found_condition is None else route_condition(found_condition),
-        condition_strength=_percentage(strength),
-        balance=None if balance_text == DEFAULT_BALANCE else balance_text,
-        rewrites=() if found_rewrites is None else rewrites(found_rewrites),
-        selector=route_selector,
+        weight=fields.read("weight", _percentage),
+        condition=fields.read("condition", route_condition),
+        condition_strength=fields.read("condition_strength", _percentage),
+        balance=fields.read("balance", _balance),
+        rewrites=fields.read("rewrites", rewrites, ()),
+        selector=fields.read("selector", lambda found: _route_selector(found, path)),
         metadata=metadata,
     )
 
 
-def _percentage(cursor: Cursor | None) -> units.Percentage | None:
-    return None if cursor is None else cursor.unit(units.Percentage.parse)
+def _route_selector(cursor: Cursor, path: str | None) -> str | None:
+    """A route's own selector; ``path`` (``None`` for a stored route) must be one that may have one."""
+    text = selector_text(cursor)
+    problem = None if text is None or path is None else gateway_rules.route_selector_problem(path)
+    if problem is not None:
+        cursor.error(problem)
+    return text
+
+
+def _balance(cursor: Cursor) -> str | None:
+    """The balance as given; Vamp's ``default`` is the same as none."""
+    text = cursor.string()
+    return None if text == DEFAULT_BALANCE else text
+
+
+def _percentage(cursor: Cursor) -> units.Percentage | None:
+    return cursor.unit(units.Percentage.parse)
 
 
 def route_condition(cursor: Cursor) -> model.Condition | model.Ref | None:
@@ -119,11 +122,10 @@ def condition_fields(cursor: Cursor, *, named: bool) -> model.Condition | None:
         return None
     metadata = artifact.common(fields, "conditions")
     condition_name = artifact.name(fields) if named else None
-    found = fields.require("condition")
     return fields.build(
         model.Condition,
         name=condition_name,
-        definition=None if found is None else definition(found),
+        definition=fields.read_required("condition", definition),
         metadata=metadata,
     )
 
@@ -158,11 +160,10 @@ def selector_text(cursor: Cursor) -> str | None:
 
 def rewrites(cursor: Cursor) -> tuple[model.Rewrite | model.Ref, ...]:
     """A list of rewrites, or one: ``{path: "NEW_PATH if CONDITION"}`` or a reference."""
-    items = list(cursor.elements()) if isinstance(cursor.value, list) else [cursor.moved(0)]
-    found = [
-        artifact.weak(item, "rewrite", lambda inline: rewrite_fields(inline, named=False)) for item in items
-    ]
-    return tuple(item for item in found if item is not None)
+    items = cursor.elements() if isinstance(cursor.value, list) else [cursor.moved(0)]
+    return each(
+        items, lambda item: artifact.weak(item, "rewrite", lambda inline: rewrite_fields(inline, named=False))
+    )
 
 
 def rewrite_fields(cursor: Cursor, *, named: bool) -> model.Rewrite | None:
@@ -171,12 +172,19 @@ def rewrite_fields(cursor: Cursor, *, named: bool) -> model.Rewrite | None:
         return None
     metadata = artifact.common(fields, "rewrites")
     rewrite_name = artifact.name(fields) if named else None
-    found = fields.require("path")
-    text = None if found is None else found.string()
-    if found is not None and text is not None:
-        try:
-            condition.parse_rewrite(text)
-        except errors.RewriteSyntaxError as exc:
-            where = f"(at position {exc.position + 1})"
-            found.error(f"Unsupported path rewrite: {text}: {exc.reason} {where}.\n{exc.caret()}")
-    return fields.build(model.Rewrite, name=rewrite_name, path=text, metadata=metadata)
+    return fields.build(
+        model.Rewrite, name=rewrite_name, path=fields.read_required("path", _rewrite_path), metadata=metadata
+    )
+
+
+def _rewrite_path(cursor: Cursor) -> str | None:
+    """``NEW_PATH if CONDITION``, checked by the condition language."""
+    text = cursor.string()
+    if text is None:
+        return None
+    try:
+        condition.parse_rewrite(text)
+    except errors.RewriteSyntaxError as exc:
+        where = f"(at position {exc.position + 1})"
+        cursor.error(f"Unsupported path rewrite: {text}: {exc.reason} {where}.\n{exc.caret()}")
+    return text

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from vamp.core import model, units
-from vamp.core.dsl import artifact
-from vamp.core.dsl.cursor import Cursor, Fields
+from vamp.core import model
+from vamp.core.dsl import artifact, traits
+from vamp.core.dsl.cursor import Cursor, Fields, each
 from vamp.core.model import sla as sla_model
 
 _COMMON = frozenset({"kind", "name", "metadata", "lookup_name", "type", "escalations"})
@@ -31,11 +31,10 @@ def cluster_sla(cursor: Cursor) -> model.Sla | model.SlaReference | model.Ref | 
         found = artifact.reference_key(fields)
         if found is None:
             cursor.error("A reference needs a name: {reference: name}.")
-        escalations = fields.get("escalations")
         return fields.build(
             model.SlaReference,
             name=None if found is None else found.name(),
-            escalations=() if escalations is None else _escalations(escalations),
+            escalations=fields.read("escalations", _escalations, ()),
         )
     return artifact.weak(cursor, "sla", lambda inline: sla(inline, named=False))
 
@@ -46,20 +45,18 @@ def sla(cursor: Cursor, *, named: bool) -> model.Sla | None:
         return None
     metadata = artifact.common(fields, "slas")
     sla_name = artifact.name(fields) if named else None
-    found_type = fields.require("type")
-    kind = None if found_type is None else found_type.string()
-    found_escalations = fields.get("escalations")
+    kind = fields.read_required("type", Cursor.string)
     values: dict[str, Any] = {}
     if kind == sla_model.RESPONSE_TIME_SLIDING_WINDOW:
-        values["threshold"] = _threshold(fields.require("threshold"))
-        values["window"] = _window(fields.require("window"))
+        values["threshold"] = fields.read_required("threshold", _threshold)
+        values["window"] = fields.read_required("window", _window)
     elif kind != sla_model.ESCALATION_ONLY:
         values["parameters"] = _parameters(fields)
     return fields.build(
         model.Sla,
         name=sla_name,
         type=kind,
-        escalations=() if found_escalations is None else _escalations(found_escalations),
+        escalations=fields.read("escalations", _escalations, ()),
         metadata=metadata,
         **values,
     )
@@ -72,41 +69,38 @@ def _parameters(fields: Fields) -> dict[str, Any]:
     return parameters
 
 
-def _threshold(cursor: Cursor | None) -> model.Threshold | None:
-    fields = None if cursor is None else cursor.fields("threshold")
+def _threshold(cursor: Cursor) -> model.Threshold | None:
+    fields = cursor.fields("threshold")
     if fields is None:
         return None
-    upper, lower = fields.require("upper"), fields.require("lower")
     return fields.build(
         model.Threshold,
-        upper=None if upper is None else upper.integer(minimum=0),
-        lower=None if lower is None else lower.integer(minimum=0),
+        upper=fields.read_required("upper", _milliseconds),
+        lower=fields.read_required("lower", _milliseconds),
     )
 
 
-def _window(cursor: Cursor | None) -> model.Window | None:
-    fields = None if cursor is None else cursor.fields("window")
+def _milliseconds(cursor: Cursor) -> int | None:
+    return cursor.integer(minimum=0)
+
+
+def _window(cursor: Cursor) -> model.Window | None:
+    fields = cursor.fields("window")
     if fields is None:
         return None
-    interval, cooldown = fields.require("interval"), fields.require("cooldown")
     return fields.build(
         model.Window,
-        interval=None if interval is None else interval.unit(units.Duration.parse),
-        cooldown=None if cooldown is None else cooldown.unit(units.Duration.parse),
+        interval=fields.read_required("interval", traits.duration),
+        cooldown=fields.read_required("cooldown", traits.duration),
     )
 
 
 def _escalations(cursor: Cursor) -> tuple[model.Escalation | model.Ref, ...]:
     """A list of escalations, or one."""
-    items = list(cursor.elements()) if isinstance(cursor.value, list) else [cursor.moved(0)]
-    found: list[model.Escalation | model.Ref | None] = [
-        artifact.weak(item, "escalation", _anonymous) for item in items
-    ]
-    return tuple(item for item in found if item is not None)
-
-
-def _anonymous(cursor: Cursor) -> model.Escalation | None:
-    return escalation(cursor, named=False)
+    items = cursor.elements() if isinstance(cursor.value, list) else [cursor.moved(0)]
+    return each(
+        items, lambda item: artifact.weak(item, "escalation", lambda inline: escalation(inline, named=False))
+    )
 
 
 def escalation(cursor: Cursor, *, named: bool) -> model.Escalation | None:
@@ -125,22 +119,18 @@ def escalation(cursor: Cursor, *, named: bool) -> model.Escalation | None:
             escalations=_group(found_group),
             metadata=metadata,
         )
-    found_type = fields.require("type")
-    kind = None if found_type is None else found_type.string()
+    kind = fields.read_required("type", Cursor.string)
     common = {"name": escalation_name, "metadata": metadata}
     if kind in sla_model.SCALE_ESCALATION_TYPES:
-        target = fields.get("target")
-        bounds = {key: fields.require(key) for key in ("minimum", "maximum", "scale_by")}
         return fields.build(
             model.ScaleEscalation,
             type=kind,
-            target=None if target is None else target.name(),
-            **{key: None if found is None else found.number() for key, found in bounds.items()},
+            target=fields.read("target", Cursor.name),
+            **{key: fields.read_required(key, Cursor.number) for key in ("minimum", "maximum", "scale_by")},
             **common,
         )
     if kind in sla_model.GROUP_ESCALATION_TYPES:
-        found = fields.require("escalations")
-        escalations = None if found is None else _escalations(found)
+        escalations = fields.read_required("escalations", _escalations)
         return fields.build(model.GroupEscalation, type=kind, escalations=escalations, **common)
     return fields.build(model.GenericEscalation, type=kind, parameters=_parameters(fields), **common)
 

@@ -32,6 +32,12 @@ _TAG = "tag:yaml.org,2002:"
 _MERGE = _TAG + "merge"
 _MAP = _TAG + "map"
 _SEQ = _TAG + "seq"
+_STR = _TAG + "str"
+_TIMESTAMP = _TAG + "timestamp"
+_NULL = _TAG + "null"
+_BOOL = _TAG + "bool"
+_INT = _TAG + "int"
+_FLOAT = _TAG + "float"
 _TRUE = frozenset({"yes", "true", "on"})
 
 
@@ -95,7 +101,7 @@ def _add_root(loaded: Loaded, root: yaml.Node, budget: _Budget) -> None:
     if isinstance(root, yaml.SequenceNode):
         for item in root.value:
             _add_document(loaded, item, budget)
-    elif not (isinstance(root, yaml.ScalarNode) and root.tag == _TAG + "null"):
+    elif not (isinstance(root, yaml.ScalarNode) and root.tag == _NULL):
         _add_document(loaded, root, budget)
 
 
@@ -142,8 +148,8 @@ class _Converter:
 
     def value(self, node: yaml.Node, path: Path, depth: int) -> object:
         self.budget.spend()
-        mark = _position(node)
-        self.document.marks[path] = mark
+        start = node.start_mark
+        mark = self.document.marks[path] = (start.line + 1, start.column + 1)
         if depth > MAX_DEPTH:
             self.issue(path, mark, _too_deep())
             return None
@@ -171,15 +177,15 @@ class _Converter:
 
     def scalar(self, node: yaml.ScalarNode, path: Path) -> object:
         tag = node.tag
-        if tag == _TAG + "str" or tag == _TAG + "timestamp":
+        if tag in (_STR, _TIMESTAMP):
             return node.value
-        if tag == _TAG + "null":
+        if tag == _NULL:
             return None
-        if tag == _TAG + "bool":
+        if tag == _BOOL:
             return node.value.lower() in _TRUE
-        if tag == _TAG + "int":
+        if tag == _INT:
             return _CONSTRUCTOR.construct_yaml_int(node)
-        if tag == _TAG + "float":
+        if tag == _FLOAT:
             return _CONSTRUCTOR.construct_yaml_float(node)
         self.issue(path, _position(node), _unsupported_tag(tag))
         return node.value

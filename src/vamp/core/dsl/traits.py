@@ -1,7 +1,8 @@
 """Readers of the pieces breeds, services, clusters and workflows share (vamp.md §1.3, §1.5, §1.12, §1.17).
 
 Ports (``webport: 8080/http``), environment variables with ``NAME[ALIAS]`` keys and ``~`` placeholders,
-constants, arguments, health checks, dialects, labels and scales. Scalar values of variables become
+constants, arguments, health checks, dialects, labels, scales and durations, and ``service_settings``:
+what a service, a deployment service and a workflow are all run with. Scalar values of variables become
 strings the way Vamp makes them (``true`` → ``"true"``, ``1200`` → ``"1200"``); maps and lists there
 are errors.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from vamp.core import model, units
 from vamp.core.dsl import artifact
-from vamp.core.dsl.cursor import Cursor, Fields, describe, scalar_text
+from vamp.core.dsl.cursor import Cursor, Fields, describe, each, scalar_text
 
 _PORT = re.compile(r"^\s*(\d*)\s*(?:/\s*([a-zA-Z]+)\s*)?$")
 _ALIASED = re.compile(r"^([^\[\]]+)\[([^\[\]\s]+)\]$")
@@ -130,12 +131,7 @@ def arguments(cursor: Cursor) -> tuple[model.Argument, ...]:
     else:
         cursor.error(f"{_ARGUMENT_FORM}; give a list of such maps, not {describe(cursor.value)}.")
         return ()
-    found: list[model.Argument] = []
-    for item in items:
-        argument = _argument(item)
-        if argument is not None:
-            found.append(argument)
-    return tuple(found)
+    return each(items, _argument)
 
 
 def _argument(item: Cursor) -> model.Argument | None:
@@ -159,34 +155,28 @@ def health_checks(cursor: Cursor) -> tuple[model.HealthCheck, ...] | None:
     if cursor.value is None:
         return None
     items = (
-        [cursor.moved(0)]
-        if isinstance(cursor.value, dict)
-        else list(cursor.elements("a list of health checks"))
+        [cursor.moved(0)] if isinstance(cursor.value, dict) else cursor.elements("a list of health checks")
     )
-    checks = [_health_check(item) for item in items]
-    return tuple(check for check in checks if check is not None)
+    return each(items, _health_check)
 
 
 def _health_check(cursor: Cursor) -> model.HealthCheck | None:
     fields = cursor.fields("health check")
     if fields is None:
         return None
-    path = fields.get("path")
-    port = fields.require("port")
-    durations = {key: fields.require(key) for key in ("initial_delay", "timeout", "interval")}
-    failures = fields.require("failures")
-    protocol = fields.get("protocol")
     return fields.build(
         model.HealthCheck,
-        path="/" if path is None else path.string(),
-        port=None if port is None else port.string(),
-        **{
-            key: None if found is None else found.unit(units.Duration.parse)
-            for key, found in durations.items()
-        },
-        failures=None if failures is None else failures.integer(),
-        protocol="HTTP" if protocol is None else _protocol(protocol),
+        path=fields.read("path", Cursor.string, "/"),
+        port=fields.read_required("port", Cursor.string),
+        **{key: fields.read_required(key, duration) for key in ("initial_delay", "timeout", "interval")},
+        failures=fields.read_required("failures", Cursor.integer),
+        protocol=fields.read("protocol", _protocol, "HTTP"),
     )
+
+
+def duration(cursor: Cursor) -> units.Duration | None:
+    """A time in seconds (``10``, ``10s``, ``5min``)."""
+    return cursor.unit(units.Duration.parse)
 
 
 def _protocol(cursor: Cursor) -> str | None:
@@ -199,13 +189,22 @@ def _protocol(cursor: Cursor) -> str | None:
 
 
 def dialects(fields: Fields) -> dict[str, Any]:
-    found = fields.first("dialects", "dialect")
-    return {} if found is None else found.mapping() or {}
+    return fields.read("dialects", Cursor.mapping, alias="dialect") or {}
 
 
 def network(fields: Fields) -> str | None:
-    found = fields.get("network")
-    return None if found is None else found.string()
+    return fields.read("network", Cursor.string)
+
+
+def service_settings(fields: Fields) -> dict[str, Any]:
+    """What a service, a deployment service and a workflow are run with, by model field."""
+    return {
+        "environment_variables": fields.read("environment_variables", variables, {}, alias="env"),
+        "arguments": fields.read("arguments", arguments, ()),
+        "health_checks": fields.read("health_checks", health_checks),
+        "network": network(fields),
+        "dialects": dialects(fields),
+    }
 
 
 def scale(cursor: Cursor) -> model.Scale | model.Ref | None:
@@ -219,14 +218,23 @@ def scale_fields(cursor: Cursor, *, named: bool) -> model.Scale | None:
         return None
     metadata = artifact.common(fields, "scales")
     scale_name = artifact.name(fields) if named else None
-    cpu = fields.require("cpu")
-    memory = fields.require("memory")
-    instances = fields.get("instances")
     return fields.build(
         model.Scale,
         name=scale_name,
-        cpu=None if cpu is None else cpu.unit(units.Cpu.parse),
-        memory=None if memory is None else memory.unit(units.Memory.parse),
-        instances=1 if instances is None else instances.integer(minimum=0),
+        cpu=fields.read_required("cpu", _cpu),
+        memory=fields.read_required("memory", _memory),
+        instances=fields.read("instances", _instances, 1),
         metadata=metadata,
     )
+
+
+def _cpu(cursor: Cursor) -> units.Cpu | None:
+    return cursor.unit(units.Cpu.parse)
+
+
+def _memory(cursor: Cursor) -> units.Memory | None:
+    return cursor.unit(units.Memory.parse)
+
+
+def _instances(cursor: Cursor) -> int | None:
+    return cursor.integer(minimum=0)

@@ -8,6 +8,7 @@ Schedules: ``daemon``, ``{event: [tags]}``, ``{event: {tags: [...]}}`` and
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from vamp.core import model
 from vamp.core.dsl import artifact, breeds, traits
@@ -23,26 +24,14 @@ def workflow(cursor: Cursor) -> model.Workflow | None:
         return None
     metadata = artifact.common(fields, "workflows")
     fields.ignore("instances", "health")
-    name = artifact.name(fields)
-    breed = fields.require("breed")
-    schedule = fields.get("schedule")
-    status = fields.get("status")
-    scale = fields.get("scale")
-    variables = fields.first("environment_variables", "env")
-    arguments = fields.get("arguments")
-    health_checks = fields.get("health_checks")
     return fields.build(
         model.Workflow,
-        name=name,
-        breed=None if breed is None else breeds.breed_or_reference(breed),
-        schedule=model.DaemonSchedule() if schedule is None else _schedule(schedule),
-        status=model.WorkflowStatus.STARTING if status is None else _status(status),
-        scale=None if scale is None else traits.scale(scale),
-        environment_variables={} if variables is None else traits.variables(variables),
-        arguments=() if arguments is None else traits.arguments(arguments),
-        network=traits.network(fields),
-        health_checks=None if health_checks is None else traits.health_checks(health_checks),
-        dialects=traits.dialects(fields),
+        name=artifact.name(fields),
+        breed=fields.read_required("breed", breeds.breed_or_reference),
+        schedule=fields.read("schedule", _schedule, model.DaemonSchedule()),
+        status=fields.read("status", _status, model.WorkflowStatus.STARTING),
+        scale=fields.read("scale", traits.scale),
+        **traits.service_settings(fields),
         metadata=metadata,
     )
 
@@ -80,27 +69,32 @@ def _tags(cursor: Cursor) -> tuple[str, ...] | None:
         return None if found is None else _tags(cursor.inner("tags", found.value))
     if isinstance(value, str):
         return (value,)
-    tags = [item.string() for item in cursor.elements("event tags: a list of strings")]
+    tags = cursor.list_of(Cursor.string, "event tags: a list of strings")
     if not isinstance(value, list) or not value:
         cursor.error("An event schedule needs at least one tag.")
-    return tuple(tag for tag in tags if tag is not None)
+    return tags
 
 
 def _time(cursor: Cursor) -> dict[str, object]:
     fields = cursor.fields("time schedule")
     if fields is None:
         return {}
-    period = fields.require("period")
-    start = fields.get("start")
-    repeat = fields.get("repeat")
-    period_text = None if period is None else period.string()
-    if period is not None and period_text is not None and not _PERIOD.match(period_text):
-        period.error(
-            f"Illegal workflow schedule period: {period_text}. Use an ISO-8601 duration such as PT1M."
-        )
-    fields.finish()
-    return {
-        "period": period_text,
-        "start": None if start is None or start.value == "now" else start.timestamp(),
-        "repeat": None if repeat is None else repeat.integer(minimum=1),
+    values: dict[str, object] = {
+        "period": fields.read_required("period", _period),
+        "start": fields.read("start", _start),
+        "repeat": fields.read("repeat", lambda found: found.integer(minimum=1)),
     }
+    fields.finish()
+    return values
+
+
+def _period(cursor: Cursor) -> str | None:
+    text = cursor.string()
+    if text is not None and not _PERIOD.match(text):
+        cursor.error(f"Illegal workflow schedule period: {text}. Use an ISO-8601 duration such as PT1M.")
+    return text
+
+
+def _start(cursor: Cursor) -> datetime | None:
+    """``now`` (none: the schedule starts when stored) or an ISO-8601 time."""
+    return None if cursor.value == "now" else cursor.timestamp()

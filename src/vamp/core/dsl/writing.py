@@ -58,8 +58,11 @@ def _reference(ref: model.Ref) -> Data:
     return {"reference": ref.name}
 
 
-def _anonymous(artifact: model.Breed | model.Scale | model.Sla | model.Condition | model.Rewrite) -> Data:
-    """A nested artifact: no ``kind``; a ``name`` only where the artifact has one."""
+def _nested(artifact: model.Artifact | model.Ref) -> Data:
+    """An artifact inside another: a reference, or the artifact without ``kind`` (and a ``name`` only
+    where it has one)."""
+    if isinstance(artifact, model.Ref):
+        return _reference(artifact)
     data = to_data(artifact)
     del data["kind"]
     return data
@@ -78,14 +81,10 @@ def _breed(breed: model.Breed) -> Data:
     _put(data, "environment_variables", {var.key: var.value for var in breed.environment_variables})
     _put(data, "constants", {constant.name: constant.value for constant in breed.constants})
     _put(data, "arguments", _arguments(breed.arguments))
-    _put(data, "dependencies", {alias: _breed_or_reference(dep) for alias, dep in breed.dependencies.items()})
+    _put(data, "dependencies", {alias: _nested(dep) for alias, dep in breed.dependencies.items()})
     _health_checks(data, breed.health_checks)
     _put(data, "labels", breed.labels)
     return data
-
-
-def _breed_or_reference(breed: model.Breed | model.Ref) -> Data:
-    return _reference(breed) if isinstance(breed, model.Ref) else _anonymous(breed)
 
 
 def _arguments(arguments: tuple[model.Argument, ...]) -> list[Data]:
@@ -114,10 +113,6 @@ def _scale(scale: model.Scale) -> Data:
     data: Data = {"cpu": str(scale.cpu), "memory": str(scale.memory)}
     _put(data, "instances", scale.instances, 1)
     return data
-
-
-def _scale_or_reference(scale: model.Scale | model.Ref) -> Data:
-    return _reference(scale) if isinstance(scale, model.Ref) else _anonymous(scale)
 
 
 def _service_settings(data: Data, service: model.Service | model.DeploymentService | model.Workflow) -> None:
@@ -153,9 +148,9 @@ def _service(service: model.Service | model.DeploymentService) -> Data:
     data: Data = {}
     if isinstance(service, model.DeploymentService):
         data["status"] = _status(service.status)
-    data["breed"] = _breed_or_reference(service.breed)
+    data["breed"] = _nested(service.breed)
     if service.scale is not None:
-        data["scale"] = _scale_or_reference(service.scale)
+        data["scale"] = _nested(service.scale)
     if isinstance(service, model.DeploymentService):
         _put(data, "instances", [_instance(instance) for instance in service.instances])
         _put(data, "dependencies", service.dependencies)
@@ -226,28 +221,20 @@ def _route(route: model.Route) -> Data:
     data: Data = {}
     _put(data, "weight", None if route.weight is None else str(route.weight))
     if route.condition is not None:
-        data["condition"] = _condition_or_reference(route.condition)
+        data["condition"] = _nested(route.condition)
     _put(
         data,
         "condition_strength",
         None if route.condition_strength is None else str(route.condition_strength),
     )
     _put(data, "balance", route.balance)
-    _put(data, "rewrites", [_rewrite_or_reference(rewrite) for rewrite in route.rewrites])
+    _put(data, "rewrites", [_nested(rewrite) for rewrite in route.rewrites])
     _put(data, "selector", route.selector)
     return data
 
 
-def _condition_or_reference(condition: model.Condition | model.Ref) -> Data:
-    return _reference(condition) if isinstance(condition, model.Ref) else _anonymous(condition)
-
-
 def _condition(condition: model.Condition) -> Data:
     return {"condition": condition.definition}
-
-
-def _rewrite_or_reference(rewrite: model.Rewrite | model.Ref) -> Data:
-    return _reference(rewrite) if isinstance(rewrite, model.Ref) else _anonymous(rewrite)
 
 
 def _rewrite(rewrite: model.Rewrite) -> Data:
@@ -255,11 +242,9 @@ def _rewrite(rewrite: model.Rewrite) -> Data:
 
 
 def _cluster_sla(sla: model.Sla | model.SlaReference | model.Ref) -> Data:
-    if isinstance(sla, model.Ref):
-        return _reference(sla)
     if isinstance(sla, model.SlaReference):
         return {"reference": sla.name, "escalations": _escalations(sla.escalations)}
-    return _anonymous(sla)
+    return _nested(sla)
 
 
 def _sla(sla: model.Sla) -> Data:
@@ -273,16 +258,7 @@ def _sla(sla: model.Sla) -> Data:
 
 
 def _escalations(escalations: tuple[model.Escalation | model.Ref, ...]) -> list[Data]:
-    return [
-        _reference(item) if isinstance(item, model.Ref) else _anonymous_escalation(item)
-        for item in escalations
-    ]
-
-
-def _anonymous_escalation(escalation: model.Escalation) -> Data:
-    data = to_data(escalation)
-    del data["kind"]
-    return data
+    return [_nested(escalation) for escalation in escalations]
 
 
 def _scale_escalation(escalation: model.ScaleEscalation) -> Data:
@@ -307,7 +283,7 @@ def _template(template: model.Template) -> Data:
 
 
 def _workflow(workflow: model.Workflow) -> Data:
-    data: Data = {"breed": _breed_or_reference(workflow.breed)}
+    data: Data = {"breed": _nested(workflow.breed)}
     schedule = workflow.schedule
     if isinstance(schedule, model.EventSchedule):
         data["schedule"] = {"event": {"tags": list(schedule.tags)}}
@@ -318,7 +294,7 @@ def _workflow(workflow: model.Workflow) -> Data:
         data["schedule"] = {"time": time}
     _put(data, "status", workflow.status.value, model.WorkflowStatus.STARTING.value)
     if workflow.scale is not None:
-        data["scale"] = _scale_or_reference(workflow.scale)
+        data["scale"] = _nested(workflow.scale)
     _service_settings(data, workflow)
     return data
 

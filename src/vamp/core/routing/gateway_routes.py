@@ -26,6 +26,7 @@ from vamp import errors
 from vamp.core import condition, model, selector
 from vamp.core.routing import paths, plan, selection, weights
 from vamp.core.routing.targets import Resolved, Targets
+from vamp.core.validation import messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +209,9 @@ class GatewayCompiler:
 
     def _route_selector(self, path: str, text: str) -> Resolved:
         if path.startswith("["):
-            raise errors.RoutingError(["Route selector cannot be defined for an external target."])
+            raise errors.RoutingError([messages.ROUTE_SELECTOR_EXTERNAL])
         if "/" in path:
-            raise errors.RoutingError(["If route selector is defined, route path must not contain '/'."])
+            raise errors.RoutingError([messages.ROUTE_SELECTOR_PATH])
         found = selection.route_targets(
             text, self._index, namespace=self._namespace, global_selector=self._global_selector
         )

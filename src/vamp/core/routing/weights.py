@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vamp.core.units import Percentage
+from vamp.core.units import Percentage, percent_text
 
 FULL = Percentage.FULL
 
@@ -47,9 +47,7 @@ def total_problem(weights: Sequence[Percentage | None]) -> str | None:
     summed = total(filled if filled is not None else weights)
     if summed in (0, FULL):
         return None
-    whole, rest = divmod(summed, 100)
-    shown = f"{whole}.{rest:02d}".rstrip("0").rstrip(".")
-    return f"the route weights total {shown}%, but must total either 0% or 100%"
+    return f"the route weights total {percent_text(summed)}, but must total either 0% or 100%"
 
 
 def normalise(values: Sequence[int], target: int = FULL) -> tuple[int, ...]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from vamp.core.units import percent_text
+
 ROUTE_PATH_FORMS = (
     "'$gateway', '$deployment/$port', '$deployment/$cluster/$port', '$deployment/$cluster/$service/$port' "
     "or an external target '[host:port]'"
@@ -45,14 +47,9 @@ def duplicate_gateway_port(port: str) -> str:
     return f"Duplicate gateway port: '{port}'."
 
 
-def shown(hundredths: int) -> str:
-    whole, rest = divmod(hundredths, 100)
-    return f"{whole}%" if not rest else f"{whole}.{rest:02d}".rstrip("0") + "%"
-
-
 def gateway_weight(name: str, total: int) -> str:
     return (
-        f"Total route weight must be either 0% or 100%: {name}. The weights total {shown(total)} "
+        f"Total route weight must be either 0% or 100%: {name}. The weights total {percent_text(total)} "
         "(routes without a weight share what the others leave)."
     )
 
@@ -60,7 +57,7 @@ def gateway_weight(name: str, total: int) -> str:
 def cluster_weight(cluster: str, total: int) -> str:
     return (
         "Total route weight cannot exceed 100 or be a negative value. "
-        f"Check cluster: '{cluster}'. The weights total {shown(total)}."
+        f"Check cluster: '{cluster}'. The weights total {percent_text(total)}."
     )
 
 
