@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -148,11 +146,14 @@ class EnvoyDataPlane:
         except errors.DataPlaneError as exc:
             await self._raise_if_envoy_died(plan, exits, logged, exc)
             raise
-        behind = [key for key in ("lds", "cds") if accepted.get(key) != published[key]]
+        behind = [
+            f"{key} is at version {accepted.get(key, 'none')!r}, not {published[key]!r}"
+            for key in ("lds", "cds")
+            if accepted.get(key) != published[key]
+        ]
         if behind:
             raise errors.DataPlaneError(
-                f"Envoy does not report routing plan {plan.version} as active yet: "
-                f"its {' and '.join(behind)} versions are others."
+                f"Envoy does not report routing plan {plan.version} as active yet: {' and '.join(behind)}."
             )
         self._keep(plan)
         self._rendering = rendering
@@ -263,13 +264,8 @@ class EnvoyDataPlane:
 
     def _keep(self, plan: routing_plan.RoutingPlan) -> None:
         """Write ``plan.json`` in one rename, so a crash never leaves half a plan."""
-        directory = self._plan_path.parent
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".json")
-        with os.fdopen(descriptor, "w") as stream:
-            json.dump(plan.to_data(), stream, separators=(",", ":"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, self._plan_path)
+        content = json.dumps(plan.to_data(), separators=(",", ":")).encode()
+        files.write_atomically(self._plan_path, content, self._plan_path.parent)
 
 
 def _size(path: Path) -> int:

@@ -187,9 +187,9 @@ def _stages(files: layout.Layout, snapshot: Snapshot) -> Iterator[_Stage]:
             (files.clusters, ResourceType.CLUSTERS, kept_clusters),
         ),
         delete=(),
-        checked=("cds", *_keys("eds", _named(kept_clusters, "service_name"))),
+        checked=("cds", *_keys("eds", referenced(kept_clusters, "service_name"))),
     )
-    routes_now = _named(old_listeners, "route_config_name")
+    routes_now = referenced(old_listeners, "route_config_name")
     yield _Stage(
         files=tuple((files.route(route["name"]), ResourceType.ROUTES, (route,)) for route in snapshot.routes),
         delete=(),
@@ -198,7 +198,7 @@ def _stages(files: layout.Layout, snapshot: Snapshot) -> Iterator[_Stage]:
     yield _Stage(
         files=((files.listeners, ResourceType.LISTENERS, snapshot.listeners),),
         delete=(),
-        checked=("lds", *_keys("rds", _named(snapshot.listeners, "route_config_name"))),
+        checked=("lds", *_keys("rds", referenced(snapshot.listeners, "route_config_name"))),
     )
     wanted = {files.route(route["name"]) for route in snapshot.routes} | {
         files.endpoints(cla["cluster_name"]) for cla in snapshot.endpoints
@@ -215,8 +215,8 @@ def _stages(files: layout.Layout, snapshot: Snapshot) -> Iterator[_Stage]:
         checked=(
             "lds",
             "cds",
-            *_keys("rds", _named(snapshot.listeners, "route_config_name")),
-            *_keys("eds", _named(snapshot.clusters, "service_name")),
+            *_keys("rds", referenced(snapshot.listeners, "route_config_name")),
+            *_keys("eds", referenced(snapshot.clusters, "service_name")),
         ),
     )
 
@@ -267,8 +267,9 @@ def _behind(expected: Mapping[str, str], accepted: Mapping[str, str]) -> list[st
     ]
 
 
-def _named(resources: Iterable[JsonObject], key: str) -> set[str]:
-    """Every value of ``key`` anywhere inside ``resources``: the route configs or EDS services they name."""
+def referenced(resources: Iterable[JsonObject], key: str) -> set[str]:
+    """Every string under ``key`` anywhere inside ``resources``: the route configurations
+    (``route_config_name``) or EDS services (``service_name``) they name."""
     found: set[str] = set()
     stack: list[Any] = list(resources)
     while stack:
@@ -342,16 +343,17 @@ def _restore(files: layout.Layout, backup: Mapping[Path, bytes]) -> None:
             path.unlink()
     for path, content in backup.items():
         if not path.exists() or path.read_bytes() != content:
-            _replace_bytes(files, path, content)
+            write_atomically(path, content, files.staging)
 
 
 def _replace(files: layout.Layout, path: Path, document: JsonObject) -> None:
-    _replace_bytes(files, path, json.dumps(document, indent=1, sort_keys=True).encode())
+    write_atomically(path, json.dumps(document, indent=1, sort_keys=True).encode(), files.staging)
 
 
-def _replace_bytes(files: layout.Layout, path: Path, content: bytes) -> None:
-    """Put ``content`` at ``path`` in one rename, so Envoy never reads a partial file."""
-    descriptor, temporary = tempfile.mkstemp(dir=files.staging, suffix=".json")
+def write_atomically(path: Path, content: bytes, staging: Path) -> None:
+    """Put ``content`` at ``path`` in one rename from ``staging`` (on the same file system), so a reader
+    never sees a partial file and a crash leaves either the old file or the new one."""
+    descriptor, temporary = tempfile.mkstemp(dir=staging, suffix=".json")
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(content)
         stream.flush()

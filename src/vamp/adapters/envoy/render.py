@@ -1,4 +1,5 @@
-"""The renderer: a routing plan → the Envoy v3 resources of one snapshot, for ``files.publish``.
+"""The renderer: a routing plan → the Envoy v3 resources of one snapshot, for ``files.publish`` or
+``xds.XdsServer.publish``.
 
 ``render(plan, files)`` is pure and deterministic: the same plan gives an identical snapshot (versioned
 with ``plan.version``), and nothing here touches a file, the clock or the network. The pieces:

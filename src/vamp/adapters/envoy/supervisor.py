@@ -1,12 +1,13 @@
 """Keeps one Envoy process running: start it, wait until it is live, restart it when it dies, stop it.
 
-Envoy runs from the bootstrap given to ``Supervisor``, which points at xDS files (``layout``); those files
-always hold the last configuration Envoy accepted (``files.publish`` puts them back when Envoy refuses a
-new one), so an Envoy restarted after a crash serves what its predecessor served. Every process is
-started in its own session and signalled by its PID only; each exit is recorded with its reason.
+Envoy runs from the bootstrap given to ``Supervisor``, which points at xDS files (``layout``) or at the
+agent's ADS server (``xds``). Either always holds the last configuration Envoy accepted (``files.publish``
+puts the files back when Envoy refuses a new one; the ADS server goes back to its last good snapshot), so
+an Envoy restarted after a crash serves what its predecessor served. Every process is started in its own
+session and signalled by its PID only; each exit is recorded with its reason.
 
-Readiness is Envoy's own: the admin endpoint answers ``/ready`` with ``LIVE`` once the listeners and
-clusters from the files are initialised. This module does not write xDS files or read statistics.
+Readiness is Envoy's own: the admin endpoint answers ``/ready`` with ``LIVE`` once its listeners and
+clusters are initialised. This module does not deliver configuration or read statistics.
 """
 
 from __future__ import annotations

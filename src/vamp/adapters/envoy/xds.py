@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,7 +220,7 @@ class XdsServer:
         target = _Target(
             snapshot.version,
             resources,
-            routes_named=frozenset(_values(snapshot.listeners, "route_config_name")),
+            routes_named=frozenset(files.referenced(snapshot.listeners, "route_config_name")),
             endpoints_named=frozenset(
                 cluster.get("eds_cluster_config", {}).get("service_name") or cluster["name"]
                 for cluster in snapshot.clusters
@@ -341,21 +341,6 @@ class XdsServer:
                 await self._notify()
         finally:
             connection.outbox.put_nowait(None)
-
-
-def _values(resources: Iterable[Any], key: str) -> set[str]:
-    """Every string under ``key`` anywhere inside ``resources`` (e.g. the route configurations they name)."""
-    found: set[str] = set()
-    stack = list(resources)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if isinstance(item.get(key), str):
-                found.add(item[key])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
 
 
 def _sentence(text: str) -> str:
