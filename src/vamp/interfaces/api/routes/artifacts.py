@@ -18,18 +18,7 @@ from vamp.interfaces.api.namespaces import Namespace
 from vamp.interfaces.api.routes import bodies
 from vamp.services import references
 
-STORED_KINDS = (
-    "breeds",
-    "blueprints",
-    "scales",
-    "slas",
-    "escalations",
-    "conditions",
-    "routes",
-    "rewrites",
-    "templates",
-    "workflows",
-)
+STORED_KINDS = tuple(kind for kind in model.KINDS if kind not in ("gateways", "deployments"))
 BACKGROUND_KINDS = frozenset({"workflows"})
 
 router = APIRouter(tags=["artifacts"], dependencies=[Depends(negotiation.check_accept)])
@@ -93,7 +82,7 @@ async def update_artifacts(
     text = await negotiation.body_text(request)
     items = await services.bulk.read(namespace, text, kind=_kind(kind))
     stored = await services.bulk.save(namespace, items, source=text, validate_only=validate_only)
-    return negotiation.render(request, [bodies.shown(artifact) for artifact in stored], 202)
+    return negotiation.render(request, bodies.shown_all(stored), 202)
 
 
 @router.delete("/{kind}", summary="Delete artifacts of a kind", openapi_extra=bodies.DOCUMENT)
@@ -103,7 +92,7 @@ async def delete_artifacts(
     text = await negotiation.body_text(request)
     items = await services.bulk.read(namespace, text, kind=_kind(kind))
     deleted = await services.bulk.delete(namespace, items, validate_only=validate_only)
-    return negotiation.render(request, [bodies.shown(artifact) for artifact in deleted], 202)
+    return negotiation.render(request, bodies.shown_all(deleted), 202)
 
 
 @router.get("/{kind}/{name}", summary="Read an artifact")

@@ -53,8 +53,12 @@ def shown(artifact: model.Artifact) -> dict[str, Any]:
     return representation.artifact(artifact)
 
 
+def shown_all(artifacts: Sequence[model.Artifact]) -> list[dict[str, Any]]:
+    return [shown(artifact) for artifact in artifacts]
+
+
 def reply(stored: Sequence[model.Artifact]) -> Any:
     """One artifact as itself, several (or none) as an array."""
     if len(stored) == 1:
         return shown(stored[0])
-    return [shown(artifact) for artifact in stored]
+    return shown_all(stored)

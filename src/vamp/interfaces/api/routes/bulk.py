@@ -6,32 +6,32 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from vamp.interfaces.api import negotiation
-from vamp.interfaces.api.context import Services, Wired
+from vamp.interfaces.api.context import Wired
 from vamp.interfaces.api.namespaces import Namespace
 from vamp.interfaces.api.routes import bodies
 
 router = APIRouter(tags=["bulk"], dependencies=[Depends(negotiation.check_accept)])
 
 
-async def _save(request: Request, namespace: str, services: Services, validate_only: bool) -> Response:
+@router.put(
+    "",
+    summary="Create or update artifacts of any kinds",
+    name="update_all",
+    openapi_extra=bodies.DOCUMENT,
+)
+@router.post(
+    "",
+    summary="Create or update artifacts of any kinds",
+    name="create_all",
+    openapi_extra=bodies.DOCUMENT,
+)
+async def save_all(
+    request: Request, namespace: Namespace, services: Wired, validate_only: bool = False
+) -> Response:
     text = await negotiation.body_text(request)
     items = await services.bulk.read(namespace, text, kind=None)
     stored = await services.bulk.save(namespace, items, source=text, validate_only=validate_only)
-    return negotiation.render(request, [bodies.shown(artifact) for artifact in stored], 202)
-
-
-@router.post("", summary="Create or update artifacts of any kinds", openapi_extra=bodies.DOCUMENT)
-async def create_all(
-    request: Request, namespace: Namespace, services: Wired, validate_only: bool = False
-) -> Response:
-    return await _save(request, namespace, services, validate_only)
-
-
-@router.put("", summary="Create or update artifacts of any kinds", openapi_extra=bodies.DOCUMENT)
-async def update_all(
-    request: Request, namespace: Namespace, services: Wired, validate_only: bool = False
-) -> Response:
-    return await _save(request, namespace, services, validate_only)
+    return negotiation.render(request, bodies.shown_all(stored), 202)
 
 
 @router.delete("", summary="Delete artifacts of any kinds", openapi_extra=bodies.DOCUMENT)
@@ -41,4 +41,4 @@ async def delete_all(
     text = await negotiation.body_text(request)
     items = await services.bulk.read(namespace, text, kind=None)
     deleted = await services.bulk.delete(namespace, items, validate_only=validate_only)
-    return negotiation.render(request, [bodies.shown(artifact) for artifact in deleted], 202)
+    return negotiation.render(request, bodies.shown_all(deleted), 202)

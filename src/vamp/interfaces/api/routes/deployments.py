@@ -38,10 +38,6 @@ def _shown(found: model.Deployment, *, as_blueprint: bool, only_references: bool
     return representation.deployment(found, only_references=only_references)
 
 
-def _stored(stored: list[model.Artifact]) -> list[dict[str, Any]]:
-    return [bodies.shown(item) for item in stored]
-
-
 async def _blueprints(request: Request, namespace: str, services: Services) -> list[model.Blueprint]:
     return await services.deployments.read(namespace, await negotiation.body_text(request))
 
@@ -67,7 +63,7 @@ async def deploy(
     blueprints = await _blueprints(request, namespace, services)
     bodies.required(blueprints, "blueprints")
     stored = await services.deployments.deploy(namespace, blueprints, validate_only=validate_only)
-    return negotiation.render(request, _stored(stored), 202)
+    return negotiation.render(request, bodies.shown_all(stored), 202)
 
 
 @router.put("", summary="Deploy blueprints", openapi_extra=bodies.DOCUMENT)
@@ -76,7 +72,7 @@ async def deploy_all(
 ) -> Response:
     blueprints = await _blueprints(request, namespace, services)
     stored = await services.deployments.deploy(namespace, blueprints, validate_only=validate_only)
-    return negotiation.render(request, _stored(stored), 202)
+    return negotiation.render(request, bodies.shown_all(stored), 202)
 
 
 @router.delete("", summary="Slice the services of blueprints out of the deployments of their names")
@@ -88,7 +84,7 @@ async def slice_all(
         stored += await services.deployments.slice(
             namespace, blueprint.name, [blueprint], validate_only=validate_only
         )
-    return negotiation.render(request, _stored(stored), 202)
+    return negotiation.render(request, bodies.shown_all(stored), 202)
 
 
 @router.get("/{name}", summary="Read a deployment")
@@ -125,7 +121,7 @@ async def merge(
         stored = await services.deployments.deploy(
             namespace, blueprints, name=name, validate_only=validate_only
         )
-    return negotiation.render(request, _stored(stored), 202)
+    return negotiation.render(request, bodies.shown_all(stored), 202)
 
 
 @router.delete("/{name}", summary="Slice services out of a deployment", openapi_extra=bodies.DOCUMENT)
@@ -134,7 +130,7 @@ async def slice(
 ) -> Response:
     blueprints = await _blueprints(request, namespace, services)
     stored = await services.deployments.slice(namespace, name, blueprints, validate_only=validate_only)
-    return negotiation.render(request, _stored(stored), 202)
+    return negotiation.render(request, bodies.shown_all(stored), 202)
 
 
 @router.get("/{name}/clusters/{cluster}/services/{service}/scale", summary="Read a service's scale")
@@ -175,37 +171,30 @@ async def read_sla(
     return negotiation.render(request, representation.cluster_sla(sla))
 
 
-async def _set_sla(
-    request: Request, name: str, cluster: str, namespace: str, services: Services, validate_only: bool
+@router.put(
+    "/{name}/clusters/{cluster}/sla",
+    summary="Set a cluster's SLA",
+    name="update_sla",
+    openapi_extra=bodies.DOCUMENT,
+)
+@router.post(
+    "/{name}/clusters/{cluster}/sla",
+    summary="Set a cluster's SLA",
+    name="create_sla",
+    openapi_extra=bodies.DOCUMENT,
+)
+async def set_sla(
+    request: Request,
+    name: str,
+    cluster: str,
+    namespace: Namespace,
+    services: Wired,
+    validate_only: bool = False,
 ) -> Response:
     text = await negotiation.body_text(request)
     given = await documents.read_part(services.artifacts, namespace, text, "slas", model.Sla)
     sla = await services.deployments.set_sla(namespace, name, cluster, given, validate_only=validate_only)
     return negotiation.render(request, representation.artifact(sla), 202)
-
-
-@router.post("/{name}/clusters/{cluster}/sla", summary="Set a cluster's SLA", openapi_extra=bodies.DOCUMENT)
-async def create_sla(
-    request: Request,
-    name: str,
-    cluster: str,
-    namespace: Namespace,
-    services: Wired,
-    validate_only: bool = False,
-) -> Response:
-    return await _set_sla(request, name, cluster, namespace, services, validate_only)
-
-
-@router.put("/{name}/clusters/{cluster}/sla", summary="Set a cluster's SLA", openapi_extra=bodies.DOCUMENT)
-async def update_sla(
-    request: Request,
-    name: str,
-    cluster: str,
-    namespace: Namespace,
-    services: Wired,
-    validate_only: bool = False,
-) -> Response:
-    return await _set_sla(request, name, cluster, namespace, services, validate_only)
 
 
 @router.delete("/{name}/clusters/{cluster}/sla", summary="Remove a cluster's SLA")

@@ -29,7 +29,14 @@ Sections = Annotated[
 ]
 
 
-async def _info(request: Request, namespace: str, services: Wired, on: list[str] | None) -> Response:
+@router.get(
+    "/information",
+    name="read_information",
+    include_in_schema=False,
+    dependencies=[Depends(negotiation.check_accept)],
+)
+@router.get("/info", summary="About this server", dependencies=[Depends(negotiation.check_accept)])
+async def read_info(request: Request, namespace: Namespace, services: Wired, on: Sections = None) -> Response:
     unknown = [section for section in on or () if section not in info.SECTIONS]
     if unknown:
         raise errors.RequestError(
@@ -37,18 +44,6 @@ async def _info(request: Request, namespace: str, services: Wired, on: list[str]
         )
     report = await services.info.report(namespace, on or info.SECTIONS)
     return negotiation.render(request, report.data, 200 if report.healthy else 500)
-
-
-@router.get("/info", summary="About this server", dependencies=[Depends(negotiation.check_accept)])
-async def read_info(request: Request, namespace: Namespace, services: Wired, on: Sections = None) -> Response:
-    return await _info(request, namespace, services, on)
-
-
-@router.get("/information", include_in_schema=False, dependencies=[Depends(negotiation.check_accept)])
-async def read_information(
-    request: Request, namespace: Namespace, services: Wired, on: Sections = None
-) -> Response:
-    return await _info(request, namespace, services, on)
 
 
 @router.get(

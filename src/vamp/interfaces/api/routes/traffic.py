@@ -8,13 +8,14 @@
   [/services/{s}]]``: the share of responses that were not 5xx, from 0 to 1.
 
 Gateway and route names may hold slashes (encoded or not). ``?window=`` is the window in seconds
-(default 120). Nothing measured in the window is a 404.
+(default 120). Nothing measured in the window is a 404. Every route reads through ``Measured``: the
+measurements of the request's namespace over its window.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
@@ -23,11 +24,42 @@ from vamp import errors
 from vamp.interfaces.api import negotiation
 from vamp.interfaces.api.context import Wired
 from vamp.interfaces.api.namespaces import Namespace
+from vamp.ports import metrics
 from vamp.services import measurements
 
 router = APIRouter(tags=["metrics"], dependencies=[Depends(negotiation.check_accept)])
 
 Window = Annotated[float, Query(gt=0, description="The window, in seconds.")]
+
+
+@dataclass(frozen=True, slots=True)
+class _Measuring:
+    """The measurements of one namespace over one window."""
+
+    measurements: measurements.Measurements
+    namespace: str
+    window: float
+
+    async def summary(self, gateway: str, route: str | None) -> metrics.TrafficSummary:
+        return await self.measurements.summary(self.namespace, gateway, route, window=self.window)
+
+    async def metric(self, gateway: str, route: str | None, metric: str) -> Any:
+        return await self.measurements.metric(self.namespace, gateway, route, metric, window=self.window)
+
+    async def health(self, deployment: str, cluster: str | None = None, service: str | None = None) -> float:
+        return await self.measurements.deployment_health(
+            self.namespace, deployment, cluster, service, window=self.window
+        )
+
+
+def _measuring(
+    namespace: Namespace, services: Wired, window: Window = measurements.DEFAULT_WINDOW
+) -> _Measuring:
+    return _Measuring(services.measurements, namespace, window)
+
+
+Measured = Annotated[_Measuring, Depends(_measuring)]
+"""A route parameter: the measurements of the request's namespace over the window it asks for."""
 
 
 def _split(path: str) -> tuple[str, str | None, str | None]:
@@ -40,19 +72,12 @@ def _split(path: str) -> tuple[str, str | None, str | None]:
 
 
 @router.get("/metrics/gateways/{path:path}", summary="Metrics of a gateway or route")
-async def gateway_metrics(
-    request: Request,
-    path: str,
-    namespace: Namespace,
-    services: Wired,
-    window: Window = measurements.DEFAULT_WINDOW,
-) -> Response:
+async def gateway_metrics(request: Request, path: str, measured: Measured) -> Response:
     gateway, route, metric = _split(path)
     if metric is None:
-        summary = await services.measurements.summary(namespace, gateway, route, window=window)
+        summary = await measured.summary(gateway, route)
         return negotiation.render(request, {**asdict(summary), "codes": dict(summary.codes)})
-    value = await services.measurements.metric(namespace, gateway, route, metric, window=window)
-    return negotiation.render(request, value)
+    return negotiation.render(request, await measured.metric(gateway, route, metric))
 
 
 @router.get(
@@ -60,18 +85,9 @@ async def gateway_metrics(
     summary="Metrics of a cluster port",
 )
 async def cluster_metrics(
-    request: Request,
-    deployment: str,
-    cluster: str,
-    port: str,
-    metric: str,
-    namespace: Namespace,
-    services: Wired,
-    window: Window = measurements.DEFAULT_WINDOW,
+    request: Request, deployment: str, cluster: str, port: str, metric: str, measured: Measured
 ) -> Response:
-    value = await services.measurements.metric(
-        namespace, f"{deployment}/{cluster}/{port}", None, _metric(metric), window=window
-    )
+    value = await measured.metric(f"{deployment}/{cluster}/{port}", None, _metric(metric))
     return negotiation.render(request, value)
 
 
@@ -80,19 +96,9 @@ async def cluster_metrics(
     summary="Metrics of a service on a cluster port",
 )
 async def service_metrics(
-    request: Request,
-    deployment: str,
-    cluster: str,
-    service: str,
-    port: str,
-    metric: str,
-    namespace: Namespace,
-    services: Wired,
-    window: Window = measurements.DEFAULT_WINDOW,
+    request: Request, deployment: str, cluster: str, service: str, port: str, metric: str, measured: Measured
 ) -> Response:
-    value = await services.measurements.metric(
-        namespace, f"{deployment}/{cluster}/{port}", service, _metric(metric), window=window
-    )
+    value = await measured.metric(f"{deployment}/{cluster}/{port}", service, _metric(metric))
     return negotiation.render(request, value)
 
 
@@ -105,61 +111,29 @@ def _metric(name: str) -> str:
 
 
 @router.get("/health/gateways/{path:path}", summary="Health of a gateway or route")
-async def gateway_health(
-    request: Request,
-    path: str,
-    namespace: Namespace,
-    services: Wired,
-    window: Window = measurements.DEFAULT_WINDOW,
-) -> Response:
+async def gateway_health(request: Request, path: str, measured: Measured) -> Response:
     gateway, separator, route = path.partition("/routes/")
-    summary = await services.measurements.summary(
-        namespace, gateway, route if separator else None, window=window
-    )
+    summary = await measured.summary(gateway, route if separator else None)
     return negotiation.render(request, summary.health)
 
 
 @router.get("/health/deployments/{deployment}", summary="Health of a deployment")
-async def deployment_health(
-    request: Request,
-    deployment: str,
-    namespace: Namespace,
-    services: Wired,
-    window: Window = measurements.DEFAULT_WINDOW,
-) -> Response:
-    health = await services.measurements.deployment_health(namespace, deployment, window=window)
-    return negotiation.render(request, health)
+async def deployment_health(request: Request, deployment: str, measured: Measured) -> Response:
+    return negotiation.render(request, await measured.health(deployment))
 
 
 @router.get("/health/deployments/{deployment}/clusters/{cluster}", summary="Health of a cluster")
-async def cluster_health(
-    request: Request,
-    deployment: str,
-    cluster: str,
-    namespace: Namespace,
-    services: Wired,
-    window: Window = measurements.DEFAULT_WINDOW,
-) -> Response:
-    health = await services.measurements.deployment_health(namespace, deployment, cluster, window=window)
-    return negotiation.render(request, health)
+async def cluster_health(request: Request, deployment: str, cluster: str, measured: Measured) -> Response:
+    return negotiation.render(request, await measured.health(deployment, cluster))
 
 
 @router.get(
     "/health/deployments/{deployment}/clusters/{cluster}/services/{service}", summary="Health of a service"
 )
 async def service_health(
-    request: Request,
-    deployment: str,
-    cluster: str,
-    service: str,
-    namespace: Namespace,
-    services: Wired,
-    window: Window = measurements.DEFAULT_WINDOW,
+    request: Request, deployment: str, cluster: str, service: str, measured: Measured
 ) -> Response:
-    health = await services.measurements.deployment_health(
-        namespace, deployment, cluster, service, window=window
-    )
-    return negotiation.render(request, health)
+    return negotiation.render(request, await measured.health(deployment, cluster, service))
 
 
 @router.get(
