@@ -69,7 +69,15 @@ async def test_the_manifests_apply_as_they_are(kube):
 
     assert server.spec.replicas == 2
     container = server.spec.template.spec.containers[0]
-    assert container.args == ["server", "--driver", "kubernetes", "--store", "$(VAMP_STORE)"]
+    assert container.args == [
+        "server",
+        "--driver",
+        "kubernetes",
+        "--store",
+        "$(VAMP_STORE)",
+        "--bind",
+        "0.0.0.0",
+    ]
     assert container.readinessProbe.httpGet.path == "/api/v1/info"
     assert server.spec.template.spec.serviceAccountName == "vamp"
     assert agent.spec.template.metadata.labels["io.vamp"] == "vamp-gateway-agent"

@@ -2,12 +2,12 @@
 
 ``serve`` builds, in order: the store (SQLite or PostgreSQL, schema migrated), the runtime (the local
 process driver with ``AlwaysLeader``, or the Kubernetes driver with a Lease election and a Service per
-gateway), the event
-publisher, the reconciler and the gateway synchroniser (nudging each other through ``Nudges``), the
-metrics collector over the gateway agents, and the API over all of them. Then it runs, in one asyncio
-TaskGroup: the API's HTTP server, the election, the collector, and — only while this server leads — the
-reconciler, the gateway synchroniser and the exposure of each new routing plan's gateways (Kubernetes).
-Every namespace that holds artifacts is resynchronised at start.
+gateway), the event publisher, the reconciler and the gateway synchroniser (nudging each other through
+``Nudges``), the metrics collector over the gateway agents, and the API over all of them. Then it runs,
+in one asyncio TaskGroup: the API's HTTP server, the election, the collector, the gateway synchroniser
+(every server holds routing plans for the agents that ask it; only the leader writes and exposes), and
+— only while this server leads — the reconciler. Every namespace that holds artifacts is resynchronised
+at start, and again by a server that starts leading.
 
 When ``stop`` is set it shuts down in reverse: the HTTP server stops taking requests (open streams get a
 moment to end), the loops are cancelled, the leadership is handed back, the driver is closed (the local
@@ -32,17 +32,13 @@ from vamp import __version__, errors, settings
 from vamp.adapters.agents import collector
 from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
-from vamp.core.routing import compile
 from vamp.interfaces.api import app as api_app
-from vamp.interfaces.api import representation
 from vamp.ports import exposure, leadership, runtime
 from vamp.services import events, gateways, info, reconciler
 from vamp.services import leadership as single_leader
 
 log = logging.getLogger("vamp.server")
 
-EXPOSURE_RECHECK = 10.0
-"""Seconds after which a routing plan that could not be exposed is tried again."""
 LEADERSHIP_CHECK = 1.0
 """Seconds between two looks at whether this server still leads."""
 GRACEFUL_SECONDS = 2
@@ -131,6 +127,8 @@ def _assemble(
         shared_port=config.shared_port,
         port_range=config.gateway_ports,
         notifier=nudges,
+        exposure=found.gateway_exposure,
+        leadership=found.leadership,
     )
     nudges.connect(deployments, synchroniser)
     metrics = collector.AgentMetrics(config.agents, namespace=config.namespace)
@@ -170,12 +168,14 @@ async def _run(
 ) -> None:
     namespaces = sorted({config.namespace, *await artifact_store.namespaces()})
     parts = _assemble(config, artifact_store, found, namespaces)
-    leading = _leader_loops(found, parts.deployments, parts.synchroniser, namespaces)
+    # A new leader resynchronises the gateways: it writes and exposes what it only computed before.
+    leading = [parts.deployments.run, parts.synchroniser.resync]
     async with asyncio.TaskGroup() as group:
         serving = group.create_task(parts.http.serve(sockets=[listening]), name="api")
         group.create_task(found.leadership.run(), name="leadership")
         loops = [
             group.create_task(parts.metrics.run(), name="metrics collector"),
+            group.create_task(parts.synchroniser.run(), name="gateway synchroniser"),
             group.create_task(_lead(found.leadership, leading), name="leading"),
         ]
         while not parts.http.started and not serving.done():
@@ -202,55 +202,13 @@ async def _run(
         found.leadership.stop()  # the election hands the leadership over; the task group waits for it
 
 
-def _leader_loops(
-    found: Runtime,
-    deployments: reconciler.Reconciler,
-    synchroniser: gateways.GatewaySynchroniser,
-    namespaces: Sequence[str],
-) -> list[Callable[[], Coroutine[Any, Any, None]]]:
-    """What only the leader runs: the loops that act on the runtime."""
-    loops: list[Callable[[], Coroutine[Any, Any, None]]] = [deployments.run, synchroniser.run]
-    if found.gateway_exposure is not None:
-        exposed = found.gateway_exposure
-        loops += [_exposing(exposed, synchroniser.plans(namespace), namespace) for namespace in namespaces]
-    return loops
-
-
-def _exposing(
-    exposed: exposure.GatewayExposure, holder: gateways.PlanHolder, namespace: str
-) -> Callable[[], Coroutine[Any, Any, None]]:
-    """A loop that exposes the gateways of each new routing plan of ``namespace`` (and no others)."""
-
-    async def expose() -> None:
-        done: str | None = None
-        while True:
-            plan = await holder.wait_for_change(done, EXPOSURE_RECHECK)
-            if plan is None or plan.version == done:
-                continue
-            listed = [
-                exposure.ExposedGateway(
-                    listener.name,
-                    listener.port,
-                    listener.protocol,
-                    representation.lookup_name("gateways", listener.name),
-                )
-                for listener in plan.listeners
-                if listener.name != compile.SHARED_LISTENER
-            ]
-            try:
-                await exposed.sync(namespace, listed)
-            except errors.DriverError as exc:
-                log.warning("Cannot expose the gateways of namespace %s: %s", namespace, exc)
-                continue
-            done = plan.version
-
-    return expose
-
-
 async def _lead(
     leader: leadership.Leadership, loops: Sequence[Callable[[], Coroutine[Any, Any, None]]]
 ) -> None:
-    """Run ``loops`` while this server leads; stop them when it stops leading, and wait to lead again."""
+    """Run ``loops`` while this server leads; stop them when it stops leading, and wait to lead again.
+
+    A loop may also return early: it did what a new leader has to do once.
+    """
     while True:
         await leader.wait_until_leader()
         log.info("This server leads: reconciling.")
@@ -286,7 +244,7 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
     from vamp.adapters.kubernetes import config as kube_config
 
     kube = client.KubernetesClient(kube_config.load(config.kubeconfig))
-    kube_driver = driver.KubernetesDriver(kube)
+    kube_driver = driver.KubernetesDriver(kube, identity=config.identity)
 
     async def close() -> None:
         try:

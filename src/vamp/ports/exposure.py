@@ -1,8 +1,9 @@
 """The gateway exposure port: make each gateway reachable from outside the data plane, say at which address.
 
 On Kubernetes every gateway gets a Service that selects the gateway agents' pods (vamp.md §5); the
-gateway synchroniser (``vamp.services.gateways``) calls ``sync`` after each pass and writes the returned
-addresses into the gateways' ``service {host, port}``. Implemented by ``vamp.adapters.kubernetes.services``.
+gateway synchroniser (``vamp.services.gateways``) of the leading server calls ``sync`` after a pass, the
+other servers only read the ``addresses``, and each shows them in the gateways' ``service {host, port}``.
+Implemented by ``vamp.adapters.kubernetes.services``.
 Ports hold no logic and import only the core.
 """
 
@@ -42,5 +43,15 @@ class GatewayExposure(Protocol):
 
         Raises:
             errors.DriverError: the runtime refused or failed to expose a gateway.
+        """
+        ...
+
+    async def addresses(self, namespace: str, gateways: Sequence[str]) -> Mapping[str, ServiceAddress]:
+        """Where the named ``gateways`` of ``namespace`` are reached as exposed now; exposes nothing.
+
+        A gateway that is not exposed (yet), or whose address is not known yet, is left out.
+
+        Raises:
+            errors.DriverError: the runtime cannot be asked.
         """
         ...

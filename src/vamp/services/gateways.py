@@ -12,11 +12,21 @@ One pass over one namespace is observe → decide → act → record:
   once; with it the problems met (a gateway left out and why) for the API. Then the events: a gateway
   entering or leaving the plan (``gateways:<g>``, ``deployed``/``undeployed``), and every route added,
   removed or re-weighted, its condition or strength changed, or its targets changed
-  (``gateways:<g>``, ``routes:<path>``, ``route:<change>``), compared with the namespace's previous pass.
+  (``gateways:<g>``, ``routes:<path>``, ``route:<change>``), compared with the namespace's previous pass;
+* expose: with a ``GatewayExposure`` (Kubernetes), the plan's gateways are exposed (a Service each,
+  ``vamp.services.gateway_exposure``) and where they are reached goes to the ``PlanHolder``, for the
+  API's ``service {host, port}``.
+
+Of several servers only the leader (``leadership``) writes: ports, selector routes, events and the
+exposure. The others run the same passes read-only, so they hold the same plans for the agents that
+long-poll them, and read the addresses the leader exposed.
 
 Passes run on a work queue keyed by namespace: the artifact service calls ``enqueue`` after writing a
 gateway or deployment; every change the driver reports (an instance became ready) and a periodic resync
-enqueue every known namespace. The first pass after a start only sets the baseline for events: the store
+enqueue every known namespace. A pass that finds what it decides from (the stored artifacts' revisions,
+the instances, the leadership) as the namespace's previous pass did decides nothing again, and stored
+artifacts are read as models once per revision: with many gateways, most passes are cheap. The first
+pass after a start only sets the baseline for events: the store
 and the driver hold everything else, so a restart converges to the same plan. A stored artifact that
 cannot be read is left out and reported, so one bad document never takes the others' traffic down.
 Through ports only: no adapter is imported here.
@@ -38,9 +48,11 @@ from vamp.core.reconcile import gateways as decisions
 from vamp.core.reconcile import messages
 from vamp.core.routing import compile, ports
 from vamp.core.routing import plan as routing_plan
+from vamp.ports import exposure as exposure_port
+from vamp.ports import leadership as leadership_port
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import changes, events, workqueue
+from vamp.services import changes, events, gateway_exposure, workqueue
 
 log = logging.getLogger("vamp.gateways")
 
@@ -49,11 +61,13 @@ A = TypeVar("A", bound=model.Gateway | model.Deployment | model.Route | model.Co
 
 
 class PlanHolder:
-    """The newest routing plan of one namespace, and what could not go into it."""
+    """The newest routing plan of one namespace, what could not go into it, and where its gateways are
+    reached from outside the data plane."""
 
     def __init__(self) -> None:
         self._plan: routing_plan.RoutingPlan | None = None
         self._problems: tuple[str, ...] = ()
+        self._addresses: Mapping[str, exposure_port.ServiceAddress] = {}
         self._changed = asyncio.Event()
 
     def current(self) -> routing_plan.RoutingPlan | None:
@@ -64,6 +78,15 @@ class PlanHolder:
     def problems(self) -> tuple[str, ...]:
         """Why gateways or routes of the namespace are not (fully) served, one sentence each."""
         return self._problems
+
+    @property
+    def addresses(self) -> Mapping[str, exposure_port.ServiceAddress]:
+        """Where the runtime exposes the namespace's gateways, by gateway name; empty without exposure."""
+        return self._addresses
+
+    def locate(self, addresses: Mapping[str, exposure_port.ServiceAddress]) -> None:
+        """Hold where the gateways are reached now."""
+        self._addresses = dict(addresses)
 
     def publish(self, plan: routing_plan.RoutingPlan, problems: Sequence[str]) -> None:
         """Hold ``plan``; whoever waits for a change wakes if its version is new."""
@@ -111,6 +134,11 @@ class GatewaySynchroniser:
         resync: seconds between passes over every namespace when nothing else wakes the synchroniser.
         notifier: hears of every deployment a pass changed (a port assigned to one of its gateways), so
             the reconciler looks again at once: environment variables may name gateway ports.
+        exposure: exposes each plan's gateways outside the data plane (``None``: nothing to expose).
+        leadership: whether this server leads; one that does not writes nothing (``None``: it always
+            leads).
+        recheck: seconds after which exposed gateways are exposed again even if they did not change
+            (someone may have removed a Service).
     """
 
     def __init__(
@@ -128,6 +156,9 @@ class GatewaySynchroniser:
         workers: int = 2,
         backoff: workqueue.Backoff | None = None,
         notifier: changes.Notifier | None = None,
+        exposure: exposure_port.GatewayExposure | None = None,
+        leadership: leadership_port.Leadership | None = None,
+        recheck: float = 10.0,
     ) -> None:
         self._store = artifacts
         self._driver = driver
@@ -143,6 +174,12 @@ class GatewaySynchroniser:
         self._holders = {namespace: PlanHolder() for namespace in namespaces}
         self._seen: dict[str, dict[str, model.Gateway]] = {}
         """The gateways of each namespace's last pass, to tell what changed since (events only)."""
+        self._exposure = None if exposure is None else gateway_exposure.Exposure(exposure, recheck=recheck)
+        self._leadership = leadership
+        self._observed: dict[str, _Observed] = {}
+        """What each namespace's last pass decided from: when nothing changed, there is nothing to decide."""
+        self._models: dict[tuple[str, str], dict[str, tuple[int, model.Artifact]]] = {}
+        """Per namespace and kind, the stored artifacts read at the last pass: name → (revision, model)."""
 
     def plans(self, namespace: str) -> PlanHolder:
         """The plan holder of ``namespace``; asking for a namespace not known yet synchronises it."""
@@ -164,7 +201,7 @@ class GatewaySynchroniser:
                 self._queue.run(self.synchronise, workers=self._workers), name="gateways: queue"
             )
             group.create_task(
-                workqueue.wake_up(self._wake, self._driver.changes, period=self._resync, name="gateways"),
+                workqueue.wake_up(self.resync, self._driver.changes, period=self._resync, name="gateways"),
                 name="gateways: resync",
             )
 
@@ -187,15 +224,27 @@ class GatewaySynchroniser:
             f"({CONFLICT_RETRIES} times in a row); they are synchronised again later."
         )
 
-    async def _wake(self) -> None:
+    async def resync(self) -> None:
+        """Synchronise every known namespace soon (a server that just started leading writes and exposes)."""
         for namespace in sorted(self._holders):
             self._queue.add(namespace)
+
+    @property
+    def _leading(self) -> bool:
+        return self._leadership is None or self._leadership.is_leader
 
     async def _pass(self, namespace: str) -> None:
         gateways = await self._read(namespace, "gateways")
         deployments = await self._read(namespace, "deployments")
         stored = [await self._read(namespace, kind) for kind in ("routes", "conditions", "rewrites")]
         instances = await self._driver.instances()
+        leading = self._leading
+        revisions = tuple(read.revisions for read in (gateways, deployments, *stored))
+        observed = _Observed(revisions, tuple(instances), leading)
+        current = self.plans(namespace).current()
+        if current is not None and self._observed.get(namespace) == observed:
+            await self._expose(namespace, current, leading=leading)
+            return
         first, last = self._port_range
         sync = decisions.synchronise(
             gateways.of(model.Gateway).values(),
@@ -207,12 +256,13 @@ class GatewaySynchroniser:
             first_port=first,
             last_port=last,
         )
-        for gateway in sync.changed_gateways:
-            await self._put(namespace, "gateways", gateway, gateways.revisions)
-        for deployment in sync.changed_deployments:
-            await self._put(namespace, "deployments", deployment, deployments.revisions)
-            if self._notifier is not None:
-                self._notifier.deployment_changed(namespace, deployment.name or "")
+        if leading:
+            for gateway in sync.changed_gateways:
+                await self._put(namespace, "gateways", gateway, gateways.revisions)
+            for deployment in sync.changed_deployments:
+                await self._put(namespace, "deployments", deployment, deployments.revisions)
+                if self._notifier is not None:
+                    self._notifier.deployment_changed(namespace, deployment.name or "")
         routes, conditions, rewrites = stored
         plan = compile.compile_plan(
             sync.gateways,
@@ -226,7 +276,10 @@ class GatewaySynchroniser:
             automatic_hosts=self._automatic_hosts,
         )
         unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
-        await self._record(namespace, sync.gateways, plan, (*unreadable, *sync.problems, *plan.problems))
+        problems = (*unreadable, *sync.problems, *plan.problems)
+        await self._record(namespace, sync.gateways, plan, problems, leading=leading)
+        self._observed[namespace] = observed
+        await self._expose(namespace, plan, leading=leading)
 
     async def _record(
         self,
@@ -234,29 +287,53 @@ class GatewaySynchroniser:
         gateways: Sequence[model.Gateway],
         plan: routing_plan.RoutingPlan,
         problems: Sequence[str],
+        *,
+        leading: bool,
     ) -> None:
         holder = self.plans(namespace)
         before = holder.current()
         seen = {gateway.name or "": gateway for gateway in gateways}
         previous, self._seen[namespace] = self._seen.get(namespace), seen
         holder.publish(plan, problems)
-        if before is None or previous is None:
+        if before is None or previous is None or not leading:
             return
         for event in _changes(before, plan, previous, seen):
             await self._events.publish(namespace, event)
 
+    async def _expose(self, namespace: str, plan: routing_plan.RoutingPlan, *, leading: bool) -> None:
+        """Expose the plan's gateways (the leader) or read where they are exposed (the others).
+
+        Raises:
+            errors.DriverError: the runtime failed to expose them or to say where they are; the pass
+                fails, so it is retried with backoff (its plan is published already).
+        """
+        if self._exposure is not None:
+            self.plans(namespace).locate(await self._exposure.addresses(namespace, plan, leading=leading))
+
     async def _read(self, namespace: str, kind: str) -> _Read:
+        """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a
+        pass's time when a namespace holds many gateways)."""
         page = await self._store.list(namespace, kind)
-        models: dict[str, model.Artifact] = {}
+        known = self._models.get((namespace, kind), {})
+        models: dict[str, tuple[int, model.Artifact]] = {}
         problems: list[str] = []
         for artifact in page.items:
+            found = known.get(artifact.name)
+            if found is not None and found[0] == artifact.revision:
+                models[artifact.name] = found
+                continue
             try:
-                models[artifact.name] = dsl.read_data(dict(artifact.data), kind=kind)[0]
+                models[artifact.name] = (artifact.revision, dsl.read_data(dict(artifact.data), kind=kind)[0])
             except errors.DslError as exc:
                 problems.append(
                     messages.UNREADABLE.format(kind=kind.removesuffix("s"), name=artifact.name, reason=exc)
                 )
-        return _Read(models, {artifact.name: artifact.revision for artifact in page.items}, tuple(problems))
+        self._models[(namespace, kind)] = models
+        return _Read(
+            {name: found for name, (_, found) in models.items()},
+            {artifact.name: artifact.revision for artifact in page.items},
+            tuple(problems),
+        )
 
     async def _put(
         self,
@@ -267,6 +344,16 @@ class GatewaySynchroniser:
     ) -> None:
         name = artifact.name or ""
         await self._store.put(namespace, kind, name, dsl.to_data(artifact), revision=revisions[name])
+
+
+@dataclass(frozen=True, slots=True)
+class _Observed:
+    """What a pass decides from: the revisions of the stored artifacts it read (gateways, deployments,
+    routes, conditions, rewrites), the instances, and whether this server leads (then it writes)."""
+
+    revisions: tuple[Mapping[str, int], ...]
+    instances: tuple[model.ObservedInstance, ...]
+    leading: bool
 
 
 def _changes(

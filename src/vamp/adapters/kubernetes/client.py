@@ -53,10 +53,11 @@ class Gone(errors.DriverError):
 
 @dataclass(frozen=True, slots=True)
 class WatchEvent(Generic[R]):
-    """One change seen by a watch; for ``BOOKMARK`` only ``resource_version`` means anything."""
+    """One change seen by a watch; a ``BOOKMARK`` carries only its ``resource_version`` (no object: the
+    server sends a bare skeleton that is not a valid object of the kind)."""
 
     type: EventType
-    object: R
+    object: R | None
     resource_version: str
 
 
@@ -296,8 +297,8 @@ def _event(kind: type[R], action: str, line: str) -> WatchEvent[R]:
             raise _refused(action, int(data.get("code", 0)), data)
         if event["type"] not in _EVENT_TYPES:
             raise errors.DriverError(f"Cannot {action}: unknown event type {event['type']!r}.")
-        obj = kind.from_dict(data)  # type: ignore[attr-defined]
-        return WatchEvent(event["type"], cast(R, obj), data["metadata"]["resourceVersion"])
+        obj = None if event["type"] == "BOOKMARK" else kind.from_dict(data)  # type: ignore[attr-defined]
+        return WatchEvent(event["type"], cast(R | None, obj), data["metadata"]["resourceVersion"])
     except (KeyError, TypeError, ValueError) as exc:
         raise errors.DriverError(
             f"Cannot {action}: the server sent an event that is not one: {line[:200]!r}."

@@ -39,6 +39,8 @@ class KubernetesDriver:
             ``deploy/kubernetes`` allows that). Services of other namespaces can be neither deployed
             nor observed.
         server_timeout: seconds after which the API server is asked to end each watch request.
+        identity: who applies the Deployments (the server's identity in the leader election), noted on
+            each (``io.vamp/applied-by``).
     """
 
     name = "kubernetes"
@@ -49,8 +51,10 @@ class KubernetesDriver:
         *,
         namespaces: Sequence[str] | None = None,
         server_timeout: int = 240,
+        identity: str | None = None,
     ) -> None:
         self._client = client
+        self._identity = identity
         self._namespaces = kube_namespaces.Namespaces(client)
         self._scope = frozenset(namespaces) if namespaces is not None else None
         scopes: Sequence[str | None] = sorted(namespaces) if namespaces is not None else [None]
@@ -112,7 +116,7 @@ class KubernetesDriver:
             errors.DriverError: the spec cannot run on Kubernetes (a command, a port without a number…),
                 its namespace is out of the driver's sight, or the API server refused.
         """
-        manifest = manifests.deployment(spec)
+        manifest = manifests.deployment(spec, applied_by=self._identity)
         self._check_scope(spec.key)
         await self._open()
         running = self._deployment(spec.key.namespace, manifest["metadata"]["name"])

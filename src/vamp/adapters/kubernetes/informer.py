@@ -132,7 +132,7 @@ class Informer(Generic[kube.R, T]):
         return listing.resource_version
 
     def _apply(self, event: kube.WatchEvent[kube.R]) -> None:
-        if event.type == "BOOKMARK":
+        if event.object is None:  # a bookmark: only its resourceVersion counts
             return
         key = _key(event.object)
         kept = None if event.type == "DELETED" else self._record(event.object)

@@ -57,6 +57,8 @@ ANNOTATION_PORTS = "io.vamp/ports"
 ANNOTATION_LABELS = "io.vamp/labels"
 """JSON: the instance labels exactly as Vamp has them (label values on the object are sanitised)."""
 ANNOTATION_GATEWAY = "io.vamp/gateway-name"
+ANNOTATION_APPLIED_BY = "io.vamp/applied-by"
+"""On the Deployment: the identity of the Vamp server that last applied it (of several, the leader)."""
 
 ROLE_GATEWAY = "gateway"
 AGENT = "vamp-gateway-agent"
@@ -83,8 +85,11 @@ def namespace(name: str) -> Manifest:
     return _sorted({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}})
 
 
-def deployment(spec: runtime.ServiceSpec) -> Manifest:
+def deployment(spec: runtime.ServiceSpec, *, applied_by: str | None = None) -> Manifest:
     """The Deployment that runs ``spec`` in the Namespace of its Vamp namespace.
+
+    Args:
+        applied_by: the identity of the server applying it, noted on the Deployment.
 
     Raises:
         errors.DriverError: the deployable is not an image, a port has no number, a health check names
@@ -99,6 +104,9 @@ def deployment(spec: runtime.ServiceSpec) -> Manifest:
         ANNOTATION_CLUSTER: key.cluster,
         ANNOTATION_SERVICE: key.service,
     }
+    annotations = identity | {ANNOTATION_SPEC_DIGEST: spec.digest}
+    if applied_by is not None:
+        annotations[ANNOTATION_APPLIED_BY] = applied_by
     pod_annotations = identity | {
         ANNOTATION_DIGEST: pod_digest(spec),
         ANNOTATION_PORTS: json.dumps({ports[name]: name for name in sorted(ports)}, sort_keys=True),
@@ -112,7 +120,7 @@ def deployment(spec: runtime.ServiceSpec) -> Manifest:
                 "name": name,
                 "namespace": key.namespace,
                 "labels": labels,
-                "annotations": identity | {ANNOTATION_SPEC_DIGEST: spec.digest},
+                "annotations": annotations,
             },
             "spec": {
                 "replicas": spec.scale.instances,

@@ -5,7 +5,8 @@ LoadBalancer by option) selecting the gateway agents' pods (``io.vamp: vamp-gate
 gateway's port, plus the shared ``vamp-gateway-agent`` LoadBalancer Service on the virtual-host port and
 the agents' metrics Service; gateway Services of gateways that are gone are deleted (found by label).
 It returns each gateway's address: the load balancer's when it has one, else the cluster IP and node
-port, for the caller to write into the gateway's ``service {host, port}``.
+port, for the caller to write into the gateway's ``service {host, port}``. ``addresses`` reads the same
+from the Services as they are, changing nothing: what a server that does not lead shows.
 
 A Service selects pods of its own namespace only, so the agents serving a namespace's gateways run in
 that namespace. What was applied is remembered, so a pass that changes nothing sends only one list.
@@ -82,6 +83,21 @@ class GatewayServices:
                 self._applied.pop((namespace, name), None)
         addresses = {
             gateway.name: _address(current[names.gateway_service_name(gateway.name)]) for gateway in gateways
+        }
+        return {name: address for name, address in addresses.items() if address is not None}
+
+    async def addresses(self, namespace: str, gateways: Sequence[str]) -> dict[str, exposure.ServiceAddress]:
+        """The addresses of those ``gateways`` whose Services exist in ``namespace``; applies nothing.
+
+        Raises:
+            errors.DriverError: the API server refused to list the Services.
+        """
+        listing = await self._client.list(Service, namespace=namespace, labels=manifests.managed_by_vamp())
+        existing = {_name(found): found for found in listing.items}
+        addresses = {
+            gateway: _address(existing[service])
+            for gateway in gateways
+            if (service := names.gateway_service_name(gateway)) in existing
         }
         return {name: address for name, address in addresses.items() if address is not None}
 

@@ -11,11 +11,14 @@ for that to hold after a restart:
    at 0 % (``routing.selection``), so users see and weigh them through the API.
 
 Stored gateways named like a deployment's gateway are the deployment's: the deployment wins. Problems
-(no port left, a selector that does not parse) are reported and never stop the other gateways. Pure.
+(no port left, a selector that does not parse) are reported and never stop the other gateways.
+``lookup_name`` is Vamp's stable hash of an artifact's name, as the API shows it and as the runtime labels
+what it makes for a gateway. Pure.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -81,6 +84,11 @@ def synchronise(
         ),
         problems=tuple(problems),
     )
+
+
+def lookup_name(kind: str, name: str) -> str:
+    """Vamp's lookup name: a SHA-1 of the kind and name, stable across releases."""
+    return hashlib.sha1(f"{kind}@{name}".encode(), usedforsecurity=False).hexdigest()
 
 
 def with_ports(deployment: model.Deployment, assigned: Mapping[str, int]) -> model.Deployment:

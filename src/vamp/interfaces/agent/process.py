@@ -3,8 +3,9 @@
 ``serve`` checks everything a user can get wrong before anything starts (the plan source, the work
 directory, the ports), so those errors end the process at once as one ``VampError``; afterwards a bad
 plan is only reported. Then it starts Envoy on the last good plan, and runs three things side by side:
-the agent's loop, the traffic meter, and the HTTP endpoint on 127.0.0.1:``listen``. SIGTERM or SIGINT
-stops the endpoint and the loops, then Envoy by its PID.
+the agent's loop, the traffic meter, and the HTTP endpoint on ``bind``:``listen`` (the gateway ports'
+address, so in a Pod the server and Prometheus reach it too). SIGTERM or SIGINT stops the endpoint and
+the loops, then Envoy by its PID.
 
 Work directory (one agent each; a lock file keeps a second one out)::
 
@@ -52,7 +53,7 @@ class Settings:
     server: str | None = None
     listen: int = 9090
     bind: str = "127.0.0.1"
-    """The address gateway ports listen on."""
+    """The address the gateway ports and the endpoint listen on."""
     admin_port: int = 0
     concurrency: int = 2
     metrics_interval: float = 2.0
@@ -78,9 +79,9 @@ async def serve(settings: Settings) -> None:
     with _stopped_by_signals() as stop:
         source = _source(settings)
         source.check()
-        with _locked(settings.workdir), _bound(settings.listen, "--listen") as listening:
+        with _locked(settings.workdir), _bound(settings.bind, settings.listen, "--listen") as listening:
             if settings.admin_port:
-                with _bound(settings.admin_port, "--admin-port"):
+                with _bound(HOST, settings.admin_port, "--admin-port"):
                     pass  # only to say which port is taken, before Envoy fails on it
             options = render.RenderOptions(listen_host=settings.bind)
 
@@ -119,7 +120,7 @@ async def _run(
         "vamp agent (pid %d): status and metrics on http://%s:%d, Envoy (pid %s) admin on %s, "
         "work directory %s.",
         os.getpid(),
-        HOST,
+        settings.bind,
         settings.listen,
         health.pid,
         health.admin_url,
@@ -200,17 +201,17 @@ def _locked(workdir: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _bound(port: int, option: str) -> Iterator[socket.socket]:
-    """A socket listening on 127.0.0.1:``port``, closed on exit."""
+def _bound(host: str, port: int, option: str) -> Iterator[socket.socket]:
+    """A socket listening on ``host``:``port``, closed on exit."""
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind((HOST, port))
+        listening.bind((host, port))
         listening.listen(128)
     except OSError as exc:
         listening.close()
         raise errors.VampError(
-            f"Cannot listen on {HOST}:{port} ({option}): {exc.strerror}. Choose a free port."
+            f"Cannot listen on {host}:{port} ({option}): {exc.strerror}. Choose a free port."
         ) from exc
     with listening:
         yield listening

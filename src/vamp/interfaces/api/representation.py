@@ -2,24 +2,21 @@
 
 A gateway also shows its ``lookup_name`` (a stable hash of its name, vamp.md §1.1), whether it is
 ``internal``, whether the current routing plan serves it (``deployed``), where it is reached
-(``service``: the gateway host and its port), and per inline route a ``lookup_name`` and the
-``targets`` the plan sends its traffic to. The DSL accepts and ignores all of these, so what GET
-shows can be sent back with PUT. A deployment shows its ``lookup_name`` too; ``only_references``
-shows its services' breeds by name.
+(``service``: the address of its Service on Kubernetes, else the gateway host and its port), and per
+inline route a ``lookup_name`` and the ``targets`` the plan sends its traffic to. The DSL accepts and
+ignores all of these, so what GET shows can be sent back with PUT. A deployment shows its
+``lookup_name`` too; ``only_references`` shows its services' breeds by name.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from vamp.core import dsl, model
+from vamp.core.reconcile import gateways as gateway_decisions
 from vamp.core.routing import plan as routing_plan
-
-
-def lookup_name(kind: str, name: str) -> str:
-    """Vamp's lookup name: a SHA-1 of the kind and name, stable across releases."""
-    return hashlib.sha1(f"{kind}@{name}".encode(), usedforsecurity=False).hexdigest()
+from vamp.ports import exposure
 
 
 def artifact(found: model.Artifact) -> dict[str, Any]:
@@ -28,7 +25,7 @@ def artifact(found: model.Artifact) -> dict[str, Any]:
 
 def deployment(found: model.Deployment, *, only_references: bool = False) -> dict[str, Any]:
     data = dsl.to_data(found)
-    data["lookup_name"] = lookup_name(found.kind, found.name)
+    data["lookup_name"] = gateway_decisions.lookup_name(found.kind, found.name)
     if only_references:
         for cluster in data["clusters"].values():
             for service in cluster["services"]:
@@ -37,10 +34,17 @@ def deployment(found: model.Deployment, *, only_references: bool = False) -> dic
 
 
 class GatewayViews:
-    """Shows gateways against one routing plan (``None``: none compiled yet) and the gateway host."""
+    """Shows gateways against one routing plan (``None``: none compiled yet), the gateway host, and the
+    addresses the runtime exposes gateways at (by gateway name; they win over the gateway host)."""
 
-    def __init__(self, plan: routing_plan.RoutingPlan | None, host: str) -> None:
+    def __init__(
+        self,
+        plan: routing_plan.RoutingPlan | None,
+        host: str,
+        addresses: Mapping[str, exposure.ServiceAddress] | None = None,
+    ) -> None:
         self._host = host
+        self._addresses = addresses or {}
         self._served: set[str] = set()
         self._clusters: dict[str, routing_plan.TargetCluster] = {}
         if plan is not None:
@@ -52,15 +56,19 @@ class GatewayViews:
     def gateway(self, gateway: model.Gateway) -> dict[str, Any]:
         name = gateway.name or ""
         data = dsl.to_data(gateway)
-        data["lookup_name"] = lookup_name(gateway.kind, name)
+        data["lookup_name"] = gateway_decisions.lookup_name(gateway.kind, name)
         data["internal"] = gateway.internal
         data["deployed"] = name in self._served
         number = gateway.port.number
-        data["service"] = None if number is None else {"host": self._host, "port": number}
+        address = self._addresses.get(name)
+        if address is not None:
+            data["service"] = {"host": address.host, "port": address.port}
+        else:
+            data["service"] = None if number is None else {"host": self._host, "port": number}
         for path, route in data.get("routes", {}).items():
             if "reference" in route:
                 continue
-            route["lookup_name"] = lookup_name("routes", f"{name}//{path}")
+            route["lookup_name"] = gateway_decisions.lookup_name("routes", f"{name}//{path}")
             cluster = self._clusters.get(f"{name}//{path}")
             route["targets"] = [] if cluster is None else [_target(cluster, end) for end in cluster.endpoints]
         return data

@@ -26,8 +26,8 @@ HELP = "\n\n".join(
         "shared virtual-host port, come from the plan.",
         "The agent keeps Envoy serving the last good plan: an invalid plan is logged and shown on /status, "
         "never delivered; a killed Envoy is restarted on it; a restarted agent serves it at once.",
-        "Endpoints on 127.0.0.1:PORT (--listen): /health, /status, /metrics.json and /metrics (Prometheus). "
-        "SIGTERM or SIGINT stops the agent and its Envoy (exit code 0).",
+        "Endpoints on HOST:PORT (--bind, --listen): /health, /status, /metrics.json and /metrics "
+        "(Prometheus). SIGTERM or SIGINT stops the agent and its Envoy (exit code 0).",
     )
 )
 """The help text, one line per paragraph (Typer keeps line breaks inside a paragraph)."""
@@ -69,7 +69,7 @@ def agent(
         typer.Option(
             "--bind",
             metavar="HOST",
-            help="Address the gateway ports listen on; 0.0.0.0 to serve other machines.",
+            help="Address the gateway ports and the endpoint listen on; 0.0.0.0 to serve other machines.",
         ),
     ] = "127.0.0.1",
     admin_port: Annotated[

@@ -22,7 +22,8 @@ router = APIRouter(prefix="/gateways", tags=["gateways"], dependencies=[Depends(
 
 
 def _views(services: Services, namespace: str) -> representation.GatewayViews:
-    return representation.GatewayViews(services.plans(namespace).current(), services.gateway_host)
+    holder = services.plans(namespace)
+    return representation.GatewayViews(holder.current(), services.gateway_host, holder.addresses)
 
 
 def _shown(services: Services, namespace: str, stored: list[model.Artifact]) -> list[object]:
