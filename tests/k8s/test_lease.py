@@ -111,7 +111,8 @@ async def test_a_crashed_leader_is_replaced_within_the_lease_duration(kube, k8s_
         handover = time.monotonic() - crashed
 
     print(f"handover after a crash: {handover:.2f} s (lease duration {LEASE_DURATION} s)")
-    assert handover <= LEASE_DURATION + 2 * RETRY_PERIOD + 0.5
+    # Within the lease duration of the last renewal (before the crash), plus a little event-loop latency.
+    assert handover <= LEASE_DURATION + RETRY_PERIOD
     spec = await holder(kube, k8s_namespace)
     assert (spec.holderIdentity, spec.leaseTransitions) == (follower.identity, 1)
 
@@ -139,7 +140,8 @@ async def test_the_timings_must_leave_room_to_renew(kube):
         )
 
     assert str(raised.value) == (
-        "Leader election needs retry_period < renew_deadline < lease_duration, not 1 s, 5 s and 5 s."
+        "Leader election needs retry_period < renew_deadline < lease_duration and renew_deadline + "
+        "retry_period < lease_duration, not 1 s, 5 s and 5 s."
     )
 
 

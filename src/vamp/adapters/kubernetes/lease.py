@@ -6,8 +6,15 @@ the Lease and then:
 * creates it, holding it, when there is none;
 * renews it when it holds it (a new ``renewTime``);
 * takes it over when its holder has let it go (no ``holderIdentity``) or has not renewed it for
-  ``leaseDurationSeconds`` — measured on this process's own monotonic clock from the moment it first saw
-  the holder's latest record, so clocks of different machines never need to agree.
+  ``leaseDurationSeconds`` — measured on this process's own monotonic clock, so clocks of different
+  machines never need to agree.
+
+The expiry clock of a record starts at the previous read (the last one that still showed the old
+record): the renewal happened after it, so a crashed leader is replaced within the lease duration of its
+last renewal rather than up to a retry period later, as client-go's "first seen" clock allows. Starting
+early is safe because a live leader that cannot renew steps down after ``renew_deadline``, and
+``renew_deadline + retry_period < lease_duration``: it has stepped down before a follower may take over.
+A follower also wakes exactly when the Lease it watches expires, not only every ``retry_period``.
 
 Every write is a replace at the ``resourceVersion`` just read, so of two candidates racing only one wins
 (the other gets a conflict and stays a follower). A leader that cannot renew for ``renew_deadline``
@@ -61,10 +68,13 @@ class LeaderElection:
         retry_period: float = 2.0,
         on_change: Callable[[bool], None] | None = None,
     ) -> None:
-        if not retry_period < renew_deadline < lease_duration:
+        if not (
+            retry_period < renew_deadline < lease_duration and renew_deadline + retry_period < lease_duration
+        ):
             raise errors.DriverError(
-                "Leader election needs retry_period < renew_deadline < lease_duration, not "
-                f"{retry_period} s, {renew_deadline} s and {lease_duration} s."
+                "Leader election needs retry_period < renew_deadline < lease_duration and renew_deadline + "
+                f"retry_period < lease_duration, not {retry_period} s, {renew_deadline} s "
+                f"and {lease_duration} s."
             )
         self.identity = identity
         self._client = client
@@ -79,6 +89,8 @@ class LeaderElection:
         self._renewed_at = 0.0
         self._observed: tuple[str | None, datetime.datetime | None] = (None, None)
         self._observed_at = 0.0
+        self._expires_at: float | None = None
+        self._read_at: float | None = None
 
     @property
     def is_leader(self) -> bool:
@@ -95,7 +107,7 @@ class LeaderElection:
         while not self._stopping.is_set():
             await self._round()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._retry_period)
+                await asyncio.wait_for(self._stopping.wait(), self._next_round())
         if self.is_leader:
             await self._release()
             self._lead(False)
@@ -118,9 +130,17 @@ class LeaderElection:
             self._renewed_at = time.monotonic()
         self._lead(held)
 
+    def _next_round(self) -> float:
+        """Seconds until the next round: a retry period, or less when the watched Lease expires sooner."""
+        if self.is_leader or self._expires_at is None:
+            return self._retry_period
+        return max(0.0, min(self._retry_period, self._expires_at - time.monotonic()))
+
     async def _acquire_or_renew(self) -> bool:
         """Hold the Lease after this call? Creates, renews or takes it over as the rules allow."""
+        read_at = time.monotonic()
         lease = await self._client.get(Lease, self._name, namespace=self._namespace)
+        previous_read, self._read_at = self._read_at, read_at
         now = datetime.datetime.now(datetime.UTC)
         if lease is None:
             created = Lease(
@@ -130,13 +150,14 @@ class LeaderElection:
             return await self._write(self._client.create, created)
         spec = lease.spec or LeaseSpec()
         holder = spec.holderIdentity
-        self._observe((holder, spec.renewTime))
+        self._observe((holder, spec.renewTime), since=previous_read if previous_read is not None else read_at)
+        self._expires_at = self._observed_at + (spec.leaseDurationSeconds or self._seconds)
         if holder == self.identity:
             lease.spec = self._spec(
                 now, acquired=spec.acquireTime or now, transitions=spec.leaseTransitions or 0
             )
             return await self._write(self._client.replace, lease)
-        expired = time.monotonic() >= self._observed_at + (spec.leaseDurationSeconds or self._seconds)
+        expired = time.monotonic() >= self._expires_at
         if holder and not expired:
             return False
         lease.spec = self._spec(now, acquired=now, transitions=(spec.leaseTransitions or 0) + 1)
@@ -170,11 +191,11 @@ class LeaderElection:
             leaseTransitions=transitions,
         )
 
-    def _observe(self, record: tuple[str | None, datetime.datetime | None]) -> None:
-        """Start the expiry clock afresh whenever the holder or its renewal time changed."""
+    def _observe(self, record: tuple[str | None, datetime.datetime | None], *, since: float) -> None:
+        """Start the expiry clock afresh, at ``since``, whenever the holder or its renewal time changed."""
         if record != self._observed:
             self._observed = record
-            self._observed_at = time.monotonic()
+            self._observed_at = since
 
     def _lead(self, leading: bool) -> None:
         if leading == self.is_leader:
