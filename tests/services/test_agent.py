@@ -240,5 +240,20 @@ async def test_run_serves_the_kept_plan_then_what_the_source_offers_and_retries_
     assert data_plane.applied == [V1.version, V2.version, V3.version]
 
 
+async def test_run_ends_when_cancelled_as_a_newer_plan_ends_a_retry_wait():
+    data_plane = FakeDataPlane()
+    data_plane.down = "Envoy is restarting"
+    agent = agent_service.Agent(QueueSource(), data_plane, FakeClock(), retry_delays=(60.0, 60.0))
+    agent.offer(offered(V1))
+    running = asyncio.create_task(agent.run())
+    await eventually(lambda: _true(agent.status.pending == V1.version), what="V1 waits for a retry")
+
+    agent.offer(offered(V2))
+    running.cancel()
+    await asyncio.wait([running], timeout=1.0)
+
+    assert running.cancelled()
+
+
 async def _true(value: bool) -> bool:
     return value

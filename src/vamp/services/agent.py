@@ -161,9 +161,11 @@ class Agent:
                 delay = 0.0
                 continue
             delay = min(longest, max(first, delay * 2))
-            # A newer plan ends the wait early; either way, try again.
+            # A newer plan ends the wait early; either way, try again. (``asyncio.timeout``, not
+            # ``wait_for``, which on Python 3.11 swallows a cancellation that comes as the plan does.)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._changed.wait()
             self._changed.set()
 
     def _settle(self, wanted: _Wanted | None) -> None:

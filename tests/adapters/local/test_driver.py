@@ -221,6 +221,29 @@ async def test_undeploy_stops_every_process_by_its_pid_and_forgets_the_service(
     await driver.undeploy(KEY)  # gone already: nothing to do
 
 
+async def test_an_undeploy_cancelled_while_it_stops_leaves_the_service_for_close_to_stop(
+    driver: local_driver.LocalDriver, home: Path
+):
+    stubborn = spec("trap '' TERM; sleep 60", ports=())  # stopping it takes the whole stop timeout
+    await driver.deploy(stubborn)
+    await until(settled(driver, stubborn), what="the instance runs")
+    running = list(pids(home).values())
+
+    undeploying = asyncio.create_task(driver.undeploy(KEY))
+
+    async def stopping() -> bool:
+        return await state_of(driver) is None
+
+    await until(stopping, what="the undeploy has begun")
+    undeploying.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await undeploying
+    await driver.close()
+
+    assert all(group_gone(pid) for pid in running)
+    assert recorded(home) == []
+
+
 CRASH = runtime.ServiceKey("default", "crash", "crash", "crash:1.0")
 
 

@@ -128,7 +128,7 @@ class LocalDriver:
             return
         try:
             await service.close()
-        except errors.DriverError:
+        except BaseException:  # cancelled too: kept, so that ``close`` still stops what runs
             self._services[key] = service
             raise
         self._notify()

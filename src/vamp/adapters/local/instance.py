@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from vamp import errors
-from vamp.adapters.local import processes, readiness, records
+from vamp.adapters.local import processes, readiness, records, tasks
 from vamp.core import model, runtime
 
 CRASH_LOOP = 3
@@ -151,9 +151,7 @@ class Instance:
     async def stop(self) -> None:
         """Stop the process and its whole group (SIGTERM, SIGKILL after the stop timeout) and forget it."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await tasks.cancel(self._task)
         process = self._process
         if process is not None:
             try:
@@ -223,9 +221,7 @@ class Instance:
         try:
             returncode = await process.wait()
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            await tasks.cancel(watcher)
         lasted = self._supervision.clock() - self._started_at
         self._crashes = 0 if lasted >= STABLE_SECONDS else self._crashes + 1
         self._problem = self._exit_problem(returncode)

@@ -21,13 +21,12 @@ instances changes. Processes, readiness and restarts are the instances' business
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 
 from vamp import errors
 from vamp.adapters.local import instance as local_instance
-from vamp.adapters.local import port_pool, records
+from vamp.adapters.local import port_pool, records, tasks
 from vamp.core import runtime
 
 _RETRY_SECONDS = 1.0
@@ -59,6 +58,7 @@ class Service:
         self._converger = asyncio.create_task(self._converge_when_woken(), name=f"local service {spec.key}")
         self._rollout_since: float | None = None
         self._rollout_timer: asyncio.TimerHandle | None = None
+        self._retry: asyncio.TimerHandle | None = None
         self._problem: str | None = None
 
     @property
@@ -129,9 +129,9 @@ class Service:
         Raises:
             errors.DriverError: an instance could not be stopped; the service keeps it.
         """
-        self._converger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._converger
+        await tasks.cancel(self._converger)
+        if self._retry is not None:
+            self._retry.cancel()
         self._end_rollout()
         async with self._lock:
             await self._stop(self.instances)
@@ -147,7 +147,9 @@ class Service:
 
     def _trouble(self, exc: errors.DriverError) -> None:
         self._problem = str(exc)
-        asyncio.get_running_loop().call_later(_RETRY_SECONDS, self._wake.set)
+        if self._retry is not None:
+            self._retry.cancel()
+        self._retry = asyncio.get_running_loop().call_later(_RETRY_SECONDS, self._wake.set)
         self._on_change()
 
     def _instance_changed(self) -> None:

@@ -112,7 +112,7 @@ async def _with_agent(
     agent = await _start_agent(config, agent_port, workdir)
     try:
         with output.stderr.status("Starting the gateway agent and Envoy…"):
-            await _first(_agent_healthy(agent_port), agent.wait())
+            await _first(_agent_healthy(agent_port, config.home), agent.wait())
         if agent.returncode is not None:
             raise errors.VampError(_agent_ended(agent.returncode, config.home))
         if with_demo:
@@ -127,14 +127,22 @@ async def _with_agent(
 
 
 async def _first(*awaitables: Awaitable[Any]) -> None:
-    """Wait until the first of ``awaitables`` (coroutines or tasks) is done; cancel the other coroutines."""
+    """Wait until the first of ``awaitables`` (coroutines or tasks) is done, and raise what it raised.
+
+    The coroutines still running then are cancelled and waited for; a task given goes on, and what it
+    raises is for its owner to see.
+    """
     tasks = [asyncio.ensure_future(item) for item in awaitables]
+    ours = {task for task, given in zip(tasks, awaitables, strict=True) if task is not given}
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task, given in zip(tasks, awaitables, strict=True):
-            if task is not given:
-                task.cancel()
+        for task in ours:
+            task.cancel()
+        if ours:
+            await asyncio.wait(ours)
+    for task in done & ours:
+        task.result()
 
 
 def _die_with_parent() -> None:
@@ -167,15 +175,25 @@ async def _start_agent(
         )
 
 
-async def _agent_healthy(port: int) -> None:
-    """Return once the agent's Envoy runs (``/health`` answers 200); give up after a minute."""
+async def _agent_healthy(port: int, home: Path) -> None:
+    """Return once the agent's Envoy runs (``/health`` answers 200).
+
+    Raises:
+        errors.VampError: it did not within ``AGENT_START_SECONDS``.
+    """
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2.0, trust_env=False) as http:
-        async with asyncio.timeout(AGENT_START_SECONDS):
-            while True:
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get("/health")).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
+        try:
+            async with asyncio.timeout(AGENT_START_SECONDS):
+                while True:
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await http.get("/health")).status_code == 200:
+                            return
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            raise errors.VampError(
+                f"The gateway agent's Envoy did not start within {AGENT_START_SECONDS:g} s; "
+                f"see {home / 'logs' / 'agent.log'}."
+            ) from None
 
 
 async def _stop(agent: asyncio.subprocess.Process) -> None:
@@ -184,7 +202,8 @@ async def _stop(agent: asyncio.subprocess.Process) -> None:
         return
     agent.send_signal(signal.SIGTERM)
     try:
-        await asyncio.wait_for(agent.wait(), AGENT_STOP_SECONDS)
+        async with asyncio.timeout(AGENT_STOP_SECONDS):
+            await agent.wait()
     except TimeoutError:
         agent.kill()
         await agent.wait()
