@@ -9,21 +9,28 @@ the breed on a port of its own (31000, 31001, …). Faults, by breed name:
 * ``stuck``: ``undeploy`` leaves these running.
 
 ``others`` are instances the driver sees that are no Vamp service's (for selectors). Every change
-wakes every ``changes()`` stream. ``FakeClock`` is a settable clock for statuses and timeouts.
+wakes every ``changes()`` stream. ``FakeClock`` is a settable clock for statuses and timeouts;
+``RacingStore`` lets a user's write happen in the middle of a loop's pass; ``running`` runs a loop in the
+background for a block that must end within ``DEADLINE`` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from vamp import errors
+from vamp.adapters.store import memory
 from vamp.core import model, runtime
+from vamp.ports import store
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+DEADLINE = 2.0
 
 
 class FakeClock:
@@ -151,3 +158,37 @@ def instance(
         namespace=namespace,
         labels={"app": app, "version": version},
     )
+
+
+class RacingStore(memory.MemoryStore):
+    """A store in which ``race`` (a user's write) happens just before the next write."""
+
+    race: Callable[[], Awaitable[None]] | None = None
+
+    async def put(
+        self,
+        namespace: str,
+        kind: str,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        revision: int | None,
+        source: str | None = None,
+    ) -> store.StoredArtifact:
+        race, self.race = self.race, None
+        if race is not None:
+            await race()
+        return await super().put(namespace, kind, name, data, revision=revision, source=source)
+
+
+@contextlib.asynccontextmanager
+async def running(loop: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """``loop`` running in the background while the block runs; the block must end within ``DEADLINE``."""
+    task = asyncio.create_task(loop)
+    try:
+        async with asyncio.timeout(DEADLINE):
+            yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from tests.services.agent_fakes import START, FakeClock
 from vamp import errors
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
 
-START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 EMPTY = gateway_agent.Latency((), (), 0.0, None, None, None)
 
 
 def traffic(gateway: str, route: str | None, requests: int) -> gateway_agent.Traffic:
     return gateway_agent.Traffic(gateway, route, requests, {"2xx": requests}, EMPTY)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.seconds = 100.0
-
-    def now(self) -> datetime:
-        return START + timedelta(seconds=self.seconds)
-
-    def monotonic(self) -> float:
-        return self.seconds
 
 
 class CountingDataPlane:
@@ -65,7 +54,8 @@ def rates(report: agent_service.TrafficReport) -> dict[tuple[str, str | None], f
 
 
 async def test_before_two_samples_the_counts_are_reported_without_rates():
-    data_plane, clock = CountingDataPlane(), Clock()
+    data_plane, clock = CountingDataPlane(), FakeClock()
+    clock.seconds = 100
     meter = agent_service.TrafficMeter(data_plane, clock)
     data_plane.requests = {("g", None): 10, ("g", "a"): 10}
     await meter.sample()
@@ -90,7 +80,7 @@ async def test_before_two_samples_the_counts_are_reported_without_rates():
 async def test_rates_are_the_requests_between_the_last_two_samples_per_second(
     first: int, second: int, now: int, rate: float
 ):
-    data_plane, clock = CountingDataPlane(), Clock()
+    data_plane, clock = CountingDataPlane(), FakeClock()
     meter = agent_service.TrafficMeter(data_plane, clock)
     data_plane.requests = {("g", "a"): first}
     await meter.sample()
@@ -107,7 +97,7 @@ async def test_rates_are_the_requests_between_the_last_two_samples_per_second(
 
 
 async def test_a_route_that_appeared_since_the_last_sample_has_no_rate_yet():
-    data_plane, clock = CountingDataPlane(), Clock()
+    data_plane, clock = CountingDataPlane(), FakeClock()
     meter = agent_service.TrafficMeter(data_plane, clock)
     await meter.sample()
     clock.seconds += 2
@@ -120,7 +110,7 @@ async def test_a_route_that_appeared_since_the_last_sample_has_no_rate_yet():
 async def test_a_report_says_when_the_data_plane_cannot_be_read():
     data_plane = CountingDataPlane()
     data_plane.down = True
-    meter = agent_service.TrafficMeter(data_plane, Clock())
+    meter = agent_service.TrafficMeter(data_plane, FakeClock())
 
     with pytest.raises(errors.DataPlaneError, match=r"^Envoy's admin endpoint did not answer$"):
         await meter.report()

@@ -9,14 +9,11 @@ deadlines, never slept on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
 
 import pytest
 
 from tests.core.deployments.builders import HOST, sava_blueprint
-from tests.services.fakes import FakeClock, FakeDriver, instance
+from tests.services.fakes import DEADLINE, FakeClock, FakeDriver, RacingStore, instance, running
 from vamp.adapters.store import memory
 from vamp.core import deployments, dsl, model
 from vamp.core.routing import plan as routing_plan
@@ -26,7 +23,6 @@ from vamp.services import events, gateways, reconciler
 
 NS = "default"
 FOO = "label(app)(foo) && label(version)((.*))"
-DEADLINE = 2.0
 
 
 @pytest.fixture
@@ -234,25 +230,6 @@ async def test_an_unreadable_gateway_is_reported_and_the_others_are_served():
     assert problems[0].startswith("gateway 'broken' cannot be read, so it is left out: port: ")
 
 
-class RacingStore(memory.MemoryStore):
-    race: Callable[[], Awaitable[None]] | None = None
-
-    async def put(
-        self,
-        namespace: str,
-        kind: str,
-        name: str,
-        data: Mapping[str, Any],
-        *,
-        revision: int | None,
-        source: str | None = None,
-    ) -> store.StoredArtifact:
-        race, self.race = self.race, None
-        if race is not None:
-            await race()
-        return await super().put(namespace, kind, name, data, revision=revision, source=source)
-
-
 async def test_a_user_s_change_during_a_pass_is_kept_with_the_assigned_port():
     racing = RacingStore()
     world = World(racing)
@@ -292,18 +269,6 @@ async def test_a_long_poll_wakes_on_a_new_plan_and_times_out_otherwise():
     assert not holder.problems
 
 
-@contextlib.asynccontextmanager
-async def running(world: World) -> AsyncIterator[None]:
-    task = asyncio.create_task(world.gateways.run())
-    try:
-        async with asyncio.timeout(DEADLINE):
-            yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def test_the_loop_makes_a_new_plan_as_soon_as_instances_change():
     world = World()
     await world.put_gateway(
@@ -311,7 +276,7 @@ async def test_the_loop_makes_a_new_plan_as_soon_as_instances_change():
     )
     holder = world.gateways.plans(NS)
 
-    async with running(world):
+    async with running(world.gateways.run()):
         first = await holder.wait_for_change(None, timeout=DEADLINE)
         assert first is not None
         await world.driver.watched.wait()
@@ -327,7 +292,7 @@ async def test_the_loop_makes_a_new_plan_when_told_of_a_change():
     world = World()
     holder = world.gateways.plans(NS)
 
-    async with running(world):
+    async with running(world.gateways.run()):
         first = await holder.wait_for_change(None, timeout=DEADLINE)
         assert first is not None
         await world.put_gateway(

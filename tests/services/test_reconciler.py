@@ -10,15 +10,13 @@ The loop tests run ``Reconciler.run`` and wait, with a deadline, for what the dr
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
 from tests.core.deployments.builders import HOST, LARGE, sava_blueprint, sava_breed, two_cluster_blueprint
-from tests.services.fakes import FakeClock, FakeDriver
+from tests.services.fakes import FakeClock, FakeDriver, RacingStore, running
 from vamp import errors
 from vamp.adapters.store import memory
 from vamp.core import deployments, dsl, model, runtime
@@ -28,7 +26,6 @@ from vamp.services import events, gateways, reconciler, workqueue
 
 NS = "default"
 SAVA, CANARY = "sava:1.0.0", "sava:1.1.0"
-DEADLINE = 2.0
 
 
 @pytest.fixture
@@ -129,18 +126,6 @@ class World:
         """The tags of the events of ``type``, oldest first, without the expanded ones."""
         found = await self.store.events(NS, store.EventQuery(type=type))
         return [tuple(tag for tag in event.tags if ":" in tag) for event in reversed(found.items)]
-
-
-@contextlib.asynccontextmanager
-async def running(loop: reconciler.Reconciler) -> AsyncIterator[None]:
-    task = asyncio.create_task(loop.run())
-    try:
-        async with asyncio.timeout(DEADLINE):
-            yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def synced(breed: str, what: str, cluster: str = "sava", deployment: str = "sava") -> tuple[str, ...]:
@@ -308,6 +293,20 @@ async def test_a_refused_deploy_is_recorded_and_retried():
     assert await world.statuses() == {SAVA: ("Deployment", "Done", None)}
 
 
+async def test_a_stored_deployment_this_version_cannot_read_is_a_store_error_naming_it():
+    world = World()
+    await world.store.put(NS, "deployments", "broken", {"name": "broken", "clusters": 7}, revision=0)
+
+    with pytest.raises(errors.StoreError) as raised:
+        await world.tick("broken")
+
+    assert str(raised.value).startswith(
+        "deployments/broken in namespace 'default' is stored in a form this version cannot read ("
+    )
+    assert str(raised.value).endswith("); store it again.")
+    assert world.driver.calls == []
+
+
 async def test_one_failing_deployment_does_not_stall_another():
     world = World()
     world.driver.refuse["bad:1.0.0"] = "no room for bad"
@@ -317,33 +316,12 @@ async def test_one_failing_deployment_does_not_stall_another():
     await world.merge(bad, name="bad")
 
     with world.events.subscribe(NS, tags=("services:sava:1.0.0", "synchronization:deployed")) as done:
-        async with running(world.reconciler):
+        async with running(world.reconciler.run()):
             await done.get()
             await world.driver.called(f"deploy {key('bad:1.0.0', 'bad', 'bad')}", times=3)
 
     assert await world.statuses() == {SAVA: ("Deployment", "Done", None)}
     assert await world.statuses("bad") == {"bad:1.0.0": ("Deployment", "Initiated", "no room for bad")}
-
-
-class RacingStore(memory.MemoryStore):
-    """A store in which ``race`` (a user's write) happens just before the next deployment write."""
-
-    race: Callable[[], Awaitable[None]] | None = None
-
-    async def put(
-        self,
-        namespace: str,
-        kind: str,
-        name: str,
-        data: Mapping[str, Any],
-        *,
-        revision: int | None,
-        source: str | None = None,
-    ) -> store.StoredArtifact:
-        race, self.race = self.race, None
-        if race is not None:
-            await race()
-        return await super().put(namespace, kind, name, data, revision=revision, source=source)
 
 
 async def test_a_user_s_merge_during_a_pass_is_never_lost():
@@ -405,7 +383,7 @@ async def test_what_a_deleted_deployment_left_running_is_undeployed_by_the_resyn
     await world.tick(times=2)
     await world.store.delete(NS, "deployments", "sava")
 
-    async with running(world.reconciler):
+    async with running(world.reconciler.run()):
         await world.driver.called(f"undeploy {key()}")
 
     assert world.driver.running == {}
@@ -417,7 +395,7 @@ async def test_the_loop_takes_a_deployment_to_done_on_its_own():
     await world.merge(sava_blueprint())
 
     with world.events.subscribe(NS, tags=("synchronization:deployed",)) as done:
-        async with running(world.reconciler):
+        async with running(world.reconciler.run()):
             world.reconciler.enqueue(NS, "sava")
             await world.driver.called(f"deploy {key()}")
             world.driver.set_ready(SAVA)

@@ -7,16 +7,12 @@ and "nothing more happened" is shown by a sentinel key handled after the others 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from tests.services.fakes import FakeDriver
+from tests.services.fakes import FakeDriver, running
 from vamp import errors
 from vamp.services import workqueue
-
-DEADLINE = 2.0
 
 
 @pytest.fixture
@@ -25,20 +21,6 @@ def anyio_backend() -> str:
 
 
 pytestmark = pytest.mark.anyio
-
-
-@contextlib.asynccontextmanager
-async def running(
-    queue: workqueue.WorkQueue[str], handle: Callable[[str], Awaitable[None]], workers: int = 1
-) -> AsyncIterator[None]:
-    task = asyncio.create_task(queue.run(handle, workers=workers))
-    try:
-        async with asyncio.timeout(DEADLINE):
-            yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 class Recorder:
@@ -71,7 +53,7 @@ async def test_a_key_added_many_times_before_it_runs_runs_once():
     for key in ("a", "b", "a", "a", "b", "end"):
         queue.add(key)
 
-    async with running(queue, recorder):
+    async with running(queue.run(recorder, workers=1)):
         await recorder.seen("end")
 
     assert recorder.calls == ["a", "b", "end"]
@@ -95,7 +77,7 @@ async def test_a_key_added_while_it_runs_runs_again_after_never_alongside():
         await recorder(key)
 
     queue.add("a")
-    async with running(queue, handle, workers=3):
+    async with running(queue.run(handle, workers=3)):
         await started.wait()
         queue.add("a")
         queue.add("a")
@@ -117,7 +99,7 @@ async def test_a_slow_key_does_not_hold_up_the_others():
 
     queue.add("slow")
     queue.add("fast")
-    async with running(queue, handle, workers=2):
+    async with running(queue.run(handle, workers=2)):
         await recorder.seen("fast")
         release.set()
         await recorder.seen("slow")
@@ -136,7 +118,7 @@ async def test_a_failing_key_is_retried_with_backoff_while_the_others_go_on():
 
     queue.add("bad")
     queue.add("good")
-    async with running(queue, handle):
+    async with running(queue.run(handle, workers=1)):
         await recorder.seen("bad", times=3)
 
     assert recorder.calls.count("good") == 1
@@ -152,7 +134,7 @@ async def test_wake_ups_wait_out_a_backoff_but_a_change_by_a_user_does_not():
             raise RuntimeError("a bug in one object's handling")
 
     queue.add("bad")
-    async with running(queue, handle):
+    async with running(queue.run(handle, workers=1)):
         await recorder.seen("bad")
         queue.add("bad")
         queue.add("end")
@@ -174,16 +156,10 @@ async def test_wake_up_calls_at_start_and_on_every_change_even_after_a_failure()
         if count == 2:
             raise errors.StoreError("the store is away")
 
-    task = asyncio.create_task(workqueue.wake_up(wake, driver.changes, period=60, name="test"))
-    try:
-        async with asyncio.timeout(DEADLINE):
-            assert await calls.get() == 1
-            await driver.watched.wait()
-            driver.changed()
-            assert await calls.get() == 2
-            driver.changed()
-            assert await calls.get() == 3
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with running(workqueue.wake_up(wake, driver.changes, period=60, name="test")):
+        assert await calls.get() == 1
+        await driver.watched.wait()
+        driver.changed()
+        assert await calls.get() == 2
+        driver.changed()
+        assert await calls.get() == 3

@@ -5,6 +5,9 @@ reconciler (statuses, instances, ports). Each change is a step from the deployme
 deployment to store; the write names the revision read, and when it loses (``errors.ConflictError``)
 the step runs again on what is stored now, so no one's change is lost. After each write the
 ``Notifier`` hears that the deployment, and with it the namespace's gateways, changed.
+
+``Revisions`` loads and changes deployments for the deployment and gateway services; ``deployment_of``
+reads a stored one, for them and for the reconciler.
 """
 
 from __future__ import annotations
@@ -33,47 +36,47 @@ def deployment_of(stored: store.StoredArtifact) -> model.Deployment:
     return found
 
 
-async def load(store: store.ArtifactStore, namespace: str, name: str) -> model.Deployment | None:
-    """The stored deployment, or ``None`` when there is none."""
-    stored = await store.get(namespace, KIND, name)
-    return None if stored is None else deployment_of(stored)
+class Revisions:
+    """The deployments of every namespace in ``store``, changed step by step; ``notifier`` hears of each."""
 
+    def __init__(self, store: store.ArtifactStore, notifier: changes.Notifier) -> None:
+        self._store = store
+        self._notifier = notifier
 
-async def change(
-    store: store.ArtifactStore,
-    notifier: changes.Notifier,
-    namespace: str,
-    name: str,
-    step: Step,
-    *,
-    validate_only: bool = False,
-) -> model.Deployment | None:
-    """Run ``step`` on deployment ``name`` and store its result; return the deployment as it now is.
+    async def load(self, namespace: str, name: str) -> model.Deployment | None:
+        """The stored deployment, or ``None`` when there is none."""
+        stored = await self._store.get(namespace, KIND, name)
+        return None if stored is None else deployment_of(stored)
 
-    A step that returns ``None``, or the deployment unchanged, stores nothing. With ``validate_only``
-    the step runs once and its result is returned without being stored.
+    async def change(
+        self, namespace: str, name: str, step: Step, *, validate_only: bool = False
+    ) -> model.Deployment | None:
+        """Run ``step`` on deployment ``name`` and store its result; return the deployment as it now is.
 
-    Raises:
-        errors.ConflictError: the deployment changed under every one of ``ATTEMPTS`` tries.
-        Whatever ``step`` raises.
-    """
-    attempt = 1
-    while True:
-        stored = await store.get(namespace, KIND, name)
-        current = None if stored is None else deployment_of(stored)
-        changed = await step(current)
-        if changed is None or changed == current:
-            return current
-        if validate_only:
+        A step that returns ``None``, or the deployment unchanged, stores nothing. With ``validate_only``
+        the step runs once and its result is returned without being stored.
+
+        Raises:
+            errors.ConflictError: the deployment changed under every one of ``ATTEMPTS`` tries.
+            Whatever ``step`` raises.
+        """
+        attempt = 1
+        while True:
+            stored = await self._store.get(namespace, KIND, name)
+            current = None if stored is None else deployment_of(stored)
+            changed = await step(current)
+            if changed is None or changed == current:
+                return current
+            if validate_only:
+                return changed
+            revision = 0 if stored is None else stored.revision
+            try:
+                await self._store.put(namespace, KIND, name, dsl.to_data(changed), revision=revision)
+            except errors.ConflictError:
+                if attempt == ATTEMPTS:
+                    raise
+                attempt += 1
+                continue
+            self._notifier.deployment_changed(namespace, name)
+            self._notifier.gateways_changed(namespace)
             return changed
-        revision = 0 if stored is None else stored.revision
-        try:
-            await store.put(namespace, KIND, name, dsl.to_data(changed), revision=revision)
-        except errors.ConflictError:
-            if attempt == ATTEMPTS:
-                raise
-            attempt += 1
-            continue
-        notifier.deployment_changed(namespace, name)
-        notifier.gateways_changed(namespace)
-        return changed

@@ -45,9 +45,8 @@ class DeploymentService:
         clock: Callable[[], datetime],
         gateway_host: str,
     ) -> None:
-        self._store = store
+        self._revisions = deployment_revisions.Revisions(store, notifier)
         self._artifacts = artifacts
-        self._notifier = notifier
         self._clock = clock
         self._host = gateway_host
 
@@ -84,7 +83,7 @@ class DeploymentService:
 
     async def get(self, namespace: str, name: str) -> model.Deployment:
         """The deployment. Raises ``errors.NotFoundError`` when there is none."""
-        return _existing(await deployment_revisions.load(self._store, namespace, name), name)
+        return _existing(await self._revisions.load(namespace, name), name)
 
     async def deploy(
         self,
@@ -125,7 +124,7 @@ class DeploymentService:
                 sliced = deployments.slice_services(sliced, blueprint, now=self._clock())
             return sliced
 
-        found = await self._change(namespace, name, step, validate_only)
+        found = await self._revisions.change(namespace, name, step, validate_only=validate_only)
         return [] if found is None else [found]
 
     async def scale(self, namespace: str, name: str, cluster: str, service: str) -> model.Scale:
@@ -158,7 +157,7 @@ class DeploymentService:
                 deployment, cluster, found.model_copy(update={"scale": resolved, "status": status})
             )
 
-        await self._change(namespace, name, step, validate_only)
+        await self._revisions.change(namespace, name, step, validate_only=validate_only)
         return resolved
 
     async def sla(self, namespace: str, name: str, cluster: str) -> Sla:
@@ -183,13 +182,15 @@ class DeploymentService:
             errors.DslError: ``sla`` refers to an SLA that is not stored.
         """
         resolved = await self._stored(namespace, "slas", sla, model.Sla)
-        await self._change(namespace, name, self._cluster_sla(name, cluster, resolved), validate_only)
+        step = self._cluster_sla(name, cluster, resolved)
+        await self._revisions.change(namespace, name, step, validate_only=validate_only)
         return resolved
 
     async def remove_sla(
         self, namespace: str, name: str, cluster: str, *, validate_only: bool = False
     ) -> None:
-        await self._change(namespace, name, self._cluster_sla(name, cluster, None), validate_only)
+        step = self._cluster_sla(name, cluster, None)
+        await self._revisions.change(namespace, name, step, validate_only=validate_only)
 
     def _cluster_sla(self, name: str, cluster: str, sla: model.Sla | None) -> deployment_revisions.Step:
         async def step(current: model.Deployment | None) -> model.Deployment:
@@ -209,7 +210,7 @@ class DeploymentService:
             await self._check_ports(namespace, merged)
             return merged
 
-        deployment = await self._change(namespace, name, step, validate_only)
+        deployment = await self._revisions.change(namespace, name, step, validate_only=validate_only)
         assert deployment is not None, "a merge always gives a deployment"
         breeds = deployments.inline_breeds(blueprint)
         return [*await self._artifacts.save(namespace, breeds, validate_only=validate_only), deployment]
@@ -233,13 +234,6 @@ class DeploymentService:
                 messages.MISSING_ARTIFACT.format(kind=kind, name=part.name), "reference"
             )
         return found
-
-    async def _change(
-        self, namespace: str, name: str, step: deployment_revisions.Step, validate_only: bool
-    ) -> model.Deployment | None:
-        return await deployment_revisions.change(
-            self._store, self._notifier, namespace, name, step, validate_only=validate_only
-        )
 
 
 def _existing(deployment: model.Deployment | None, name: str) -> model.Deployment:

@@ -44,9 +44,8 @@ class GatewayService:
     def __init__(
         self, store: store.ArtifactStore, artifacts: artifacts.ArtifactService, notifier: changes.Notifier
     ) -> None:
-        self._store = store
+        self._revisions = deployment_revisions.Revisions(store, notifier)
         self._artifacts = artifacts
-        self._notifier = notifier
 
     async def page(
         self, namespace: str, *, offset: int = 0, limit: int | None = None
@@ -115,7 +114,7 @@ class GatewayService:
                 left = {key: g for key, g in current.gateways.items() if key != segments[1]}
                 return current.model_copy(update={"gateways": left})
 
-            await self._change(namespace, segments[0], step, validate_only)
+            await self._revisions.change(namespace, segments[0], step, validate_only=validate_only)
             return
         await self._artifacts.delete(namespace, KIND, name, validate_only=validate_only)
 
@@ -179,7 +178,7 @@ class GatewayService:
     async def _stored_view(
         self, namespace: str, deployment: str, name: str, step: deployment_revisions.Step, validate_only: bool
     ) -> model.Gateway:
-        changed = await self._change(namespace, deployment, step, validate_only)
+        changed = await self._revisions.change(namespace, deployment, step, validate_only=validate_only)
         view = None if changed is None else _view(changed, name)
         if view is None:
             raise artifacts.not_found(KIND, name)
@@ -193,17 +192,10 @@ class GatewayService:
 
     async def _deployment(self, namespace: str, name: str) -> model.Deployment | None:
         """The deployment a gateway name starts with, if there is one."""
-        return await deployment_revisions.load(self._store, namespace, name.split("/")[0])
+        return await self._revisions.load(namespace, name.split("/")[0])
 
     async def _gateways(self, namespace: str) -> list[model.Gateway]:
         return await namespace_gateways.gateways(self._artifacts, namespace)
-
-    async def _change(
-        self, namespace: str, name: str, step: deployment_revisions.Step, validate_only: bool
-    ) -> model.Deployment | None:
-        return await deployment_revisions.change(
-            self._store, self._notifier, namespace, name, step, validate_only=validate_only
-        )
 
 
 def _view(deployment: model.Deployment, name: str) -> model.Gateway | None:

@@ -70,22 +70,25 @@ class InfoService:
 
     async def _section(self, section: str, namespace: str) -> tuple[dict[str, Any], bool]:
         """One section, and whether its part answered."""
-        kind = {"persistence": self._about.persistence, "gateway_driver": self._about.gateway_driver}.get(
-            section, self._driver.name
-        )
+        kind = {
+            "persistence": self._about.persistence,
+            "gateway_driver": self._about.gateway_driver,
+            "container_driver": self._driver.name,
+        }[section]
         try:
-            if section == "persistence":
-                await self._store.list(namespace, "breeds", limit=0)
-                return {"type": kind, "status": "ok"}, True
-            if section == "gateway_driver":
-                holder = self._plans(namespace)
-                plan = holder.current()
-                return {
-                    "type": kind,
-                    "plan": None if plan is None else plan.version,
-                    "problems": list(holder.problems),
-                }, True
-            instances = await self._driver.instances()
-            return {"type": kind, "status": "ok", "instances": len(instances)}, True
+            found = await self._read(section, namespace)
         except errors.VampError as exc:
             return {"type": kind, "status": "error", "message": str(exc)}, False
+        return {"type": kind, **found}, True
+
+    async def _read(self, section: str, namespace: str) -> dict[str, Any]:
+        """What the part behind ``section`` says now."""
+        if section == "persistence":
+            await self._store.list(namespace, "breeds", limit=0)
+            return {"status": "ok"}
+        if section == "gateway_driver":
+            holder = self._plans(namespace)
+            plan = holder.current()
+            return {"plan": None if plan is None else plan.version, "problems": list(holder.problems)}
+        instances = await self._driver.instances()
+        return {"status": "ok", "instances": len(instances)}

@@ -13,14 +13,15 @@ One pass over one deployment is observe → decide → act → record:
   ``synchronization:deployed|redeploy|undeployed``) and a ``deployment-service`` event for each phase
   a service enters, whose value gives the reason (``vamp.core.reconcile.events``).
 
-Passes run on a work queue keyed by (namespace, deployment): the artifact service calls ``enqueue`` after
-a user's change; a change the driver reports and a periodic resync enqueue every stored deployment, and
-every deployment the driver runs something of (so what a deleted deployment left behind is removed). A
-pass that changed something enqueues its deployment again, so a service waiting on a dependency that has
-just become ready goes ahead at once.
+Passes run on a work queue keyed by (namespace, deployment): a user's change reaches ``enqueue`` through
+the ``changes.Notifier`` the deployment service calls; a change the driver reports and a periodic resync
+enqueue every stored deployment, and every deployment the driver runs something of (so what a deleted
+deployment left behind is removed). A pass that changed something enqueues its deployment again, so a
+service waiting on a dependency that has just become ready goes ahead at once.
 
 Every decision is made from the store and the driver alone, so a reconciler started after a crash, at
-any moment, converges to the same state. Through ports only: no adapter is imported here.
+any moment, converges to the same state. A stored deployment is read as the deployment service reads it
+(``deployment_revisions``). Through ports only: no adapter is imported here.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from vamp.core import dsl, model, runtime
 from vamp.core.reconcile import deployment as decisions
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import changes, events, workqueue
+from vamp.services import changes, deployment_revisions, events, workqueue
 
 log = logging.getLogger("vamp.reconciler")
 
-KIND = "deployments"
+KIND = deployment_revisions.KIND
 CONFLICT_RETRIES = 5
 
 Key = tuple[str, str]
@@ -119,7 +120,7 @@ class Reconciler:
             errors.DriverError: a driver action failed; the service says why and the pass should be
                 retried later.
             errors.ConflictError: the deployment kept changing under this pass.
-            errors.DslError: the stored deployment cannot be read.
+            errors.StoreError: the stored deployment cannot be read.
         """
         for _ in range(CONFLICT_RETRIES):
             try:
@@ -141,7 +142,7 @@ class Reconciler:
     async def _pass(self, namespace: str, name: str) -> bool:
         """One pass; whether it changed what is stored."""
         stored = await self._store.get(namespace, KIND, name)
-        deployment = None if stored is None else _read(stored)
+        deployment = None if stored is None else deployment_revisions.deployment_of(stored)
         observed = await self._driver.services(namespace)
         now = self._clock()
 
@@ -200,18 +201,3 @@ class Reconciler:
         if self._notifier is not None:
             self._notifier.gateways_changed(stored.namespace)
         return True
-
-
-def _read(stored: store.StoredArtifact) -> model.Deployment:
-    """The stored deployment as a model.
-
-    Raises:
-        errors.DslError: the stored data is not a deployment (any more).
-    """
-    try:
-        found = dsl.read_data(dict(stored.data), kind=KIND)
-    except errors.DslError as exc:
-        raise errors.DslError.single(f"The stored deployment '{stored.name}' cannot be read: {exc}") from exc
-    if len(found) != 1 or not isinstance(found[0], model.Deployment):
-        raise errors.DslError.single(f"The stored deployment '{stored.name}' is not one deployment.")
-    return found[0]

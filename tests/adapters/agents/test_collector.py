@@ -12,6 +12,7 @@ import json
 import logging
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -205,3 +206,26 @@ async def test_an_unreachable_agent_is_said_so(caplog: pytest.LogCaptureFixture)
     assert [record.getMessage() for record in caplog.records] == [
         f"Cannot read the metrics of the gateway agent at {A}: connection refused."
     ]
+
+
+def coarse(sent: dict[str, Any]) -> dict[str, Any]:
+    """``sent`` as an agent that buckets latency by 5 ms and +Inf only would send it."""
+    for gateway in sent["gateways"]:
+        for item in (gateway, *gateway["routes"]):
+            buckets = item["latency"]["buckets"]
+            item["latency"]["buckets"] = [buckets[2], buckets[-1]]
+    return sent
+
+
+async def test_agents_that_bucket_latency_differently_add_up_their_counts_not_their_histograms():
+    agents = Agents()
+    metered = agents.collector(A, B)
+
+    await polled(
+        agents, metered, {A: report(0), B: coarse(report(0))}, {A: report(100), B: coarse(report(10))}
+    )
+    summary = await metered.summary("default", GATEWAY, None, window=60)
+
+    assert summary is not None
+    assert (summary.requests, summary.codes["2xx"]) == (110, 110)
+    assert (summary.p50, summary.mean) == pytest.approx((1.0 + 4.0 * 50 / 100, 3.0))

@@ -7,18 +7,20 @@ requests between the last sample before it and the restart. The base of a window
 or before its start, or the oldest sample kept when the series is younger than the window; a series whose
 newest sample is older than the window start has nothing to say about it.
 
-Several agents serving one gateway add up: requests, responses and histograms are summed, and so are
-their rates, each over its own samples' span. This module has no clock: times are passed in.
+Several agents serving one gateway add up: requests, responses and histograms are summed (the Envoy
+adapter's ``traffic.merge``, as one agent adds up its routes), and so are their rates, each over its own
+samples' span. This module has no clock: times are passed in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vamp.adapters.envoy import stats
+from vamp.adapters.envoy import stats, traffic
 from vamp.ports import metrics
 
 
@@ -63,18 +65,14 @@ class Series:
             (index for index in range(len(self._samples) - 1, -1, -1) if self._samples[index].at <= start), 0
         )
         window = list(itertools.islice(self._samples, base, None))
-        counts = stats.ClusterStats()
-        for before, after in itertools.pairwise(window):
-            counts = plus(counts, after.counts.since(before.counts))
+        counts = total(after.counts.since(before.counts) for before, after in itertools.pairwise(window))
         return Served(counts, window[-1].at - window[0].at)
 
 
 def summary(gateway: str, route: str | None, served: Iterable[Served]) -> metrics.TrafficSummary:
     """The traffic summary of what several agents served of one gateway or route."""
     served = list(served)
-    counts = stats.ClusterStats()
-    for one in served:
-        counts = plus(counts, one.counts)
+    counts = total(one.counts for one in served)
     latency = counts.latency
     codes = {code: counts.classes.get(code, 0) for code in stats.STATUS_CLASSES}
     requests = counts.completed
@@ -92,21 +90,23 @@ def summary(gateway: str, route: str | None, served: Iterable[Served]) -> metric
     )
 
 
-def plus(one: stats.ClusterStats, other: stats.ClusterStats) -> stats.ClusterStats:
-    """Two counts added up."""
-    classes = dict(one.classes)
-    for code, count in other.classes.items():
-        classes[code] = classes.get(code, 0) + count
-    return stats.ClusterStats(one.completed + other.completed, classes, _merged(one.latency, other.latency))
+def total(parts: Iterable[stats.ClusterStats]) -> stats.ClusterStats:
+    """``parts`` added up by ``traffic.merge``.
 
-
-def _merged(one: stats.Histogram, other: stats.Histogram) -> stats.Histogram:
-    """Two histograms added up bucket by bucket; of two with different buckets, the fuller one."""
-    if not one.counts:
-        return other
-    if not other.counts:
-        return one
-    if one.bounds != other.bounds:
-        return one if one.count >= other.count else other
-    counts = tuple(a + b for a, b in zip(one.counts, other.counts, strict=True))
-    return stats.Histogram(one.bounds, counts, one.sum_ms + other.sum_ms)
+    Agents of different versions may bucket latency differently, and such histograms cannot be added: the
+    latency is then that of the histograms bucketed like the most observations; the counts are everyone's.
+    """
+    parts = list(parts)
+    observed: Counter[tuple[float, ...]] = Counter()
+    for part in parts:
+        if part.latency.bounds:
+            observed[part.latency.bounds] += part.latency.count
+    if len(observed) > 1:
+        kept = max(observed, key=observed.__getitem__)
+        parts = [
+            part
+            if part.latency.bounds in ((), kept)
+            else dataclasses.replace(part, latency=stats.Histogram())
+            for part in parts
+        ]
+    return traffic.merge(parts)
