@@ -161,8 +161,14 @@ def test_describe_shows_other_kinds_as_yaml(served: Served) -> None:
             ("delete", "deployments", "sava"),
             "error: A deployment is removed by undeploying it: vamp undeploy sava",
         ),
-        (("deploy", "sava"), "error: Give a blueprint and a deployment name."),
-        (("deploy", "-f", "x.yml", "a", "b"), "error: Give the deployment's name after --file."),
+        (
+            ("deploy", "sava"),
+            "error: Give a blueprint and a deployment name (vamp deploy sava:1.0 sava), not 'sava'.",
+        ),
+        (
+            ("deploy", "-f", "x.yml", "a", "b"),
+            "error: Give only the deployment's name after --file, not 'a', 'b'.",
+        ),
         (
             ("merge", "sava:1.1", "nothing"),
             "error: There is no deployment 'nothing'; `vamp list deployments` shows the names.",

@@ -36,12 +36,12 @@ Name = Annotated[str, typer.Argument(metavar="NAME", help="The artifact's name."
 
 @contextlib.contextmanager
 def calling(server: str, namespace: str | None) -> Iterator[client.Client]:
-    """A client of the server; any error inside ends the command with one line and exit code 1."""
+    """A client of the server; any error inside ends the command with its message and exit code 1."""
     try:
         with client.Client(server, namespace) as api:
             yield api
     except errors.VampError as exc:
-        output.fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        output.fail(str(exc).strip() or type(exc).__name__)
 
 
 def kind_of(text: str) -> str:

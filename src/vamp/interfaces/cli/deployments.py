@@ -47,8 +47,11 @@ def deploy(
     """Deploy a blueprint as a deployment (merged into it when it exists)."""
     wanted = 1 if file else 2
     if len(names) != wanted:
+        given = ", ".join(repr(name) for name in names)
         output.fail(
-            "Give the deployment's name after --file." if file else "Give a blueprint and a deployment name."
+            f"Give only the deployment's name after --file, not {given}."
+            if file
+            else f"Give a blueprint and a deployment name (vamp deploy sava:1.0 sava), not {given}."
         )
     deployment = names[-1]
     with artifacts.calling(server, namespace) as api:

@@ -3,7 +3,8 @@
 Each group of commands lives in its own module: ``server`` and ``up`` run Vamp, ``agent`` a gateway agent;
 ``artifacts``, ``deployments``, ``gateways``, ``events`` and ``metrics`` talk to a server over its REST API
 (``client``); ``documents`` and ``selectors`` work offline. Every error a user can cause ends as one
-clear line (or a located list) and exit code 1, never a traceback.
+clear line (with its details, such as a log's last lines, below it; or a located list) and exit code 1,
+never a traceback.
 """
 
 from __future__ import annotations

@@ -34,6 +34,13 @@ def data(value: Any, output: Format) -> None:
 
 
 def fail(message: str) -> NoReturn:
-    """Print one clear line on standard error and exit with code 1."""
-    stderr.print(f"[red]error:[/red] {escape(message)}")
+    """Print the error on standard error and exit with code 1.
+
+    The first line of ``message`` is the error; any further lines (the tail of a service's log, say) follow
+    it, dimmed.
+    """
+    first, *details = message.splitlines() or [message]
+    stderr.print(f"[red]error:[/red] {escape(first)}")
+    if details:
+        stderr.print("\n".join(details), style="dim", markup=False)
     raise typer.Exit(1)

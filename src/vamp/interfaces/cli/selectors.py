@@ -13,7 +13,7 @@ from rich.table import Table
 
 from vamp.core import model, selector
 from vamp.errors import SelectorSyntaxError
-from vamp.interfaces.cli import output
+from vamp.interfaces.cli import documents, output
 
 app = typer.Typer(help="Try gateway selectors such as 'label(app)(foo) && label(version)((.*))'.")
 
@@ -32,11 +32,13 @@ def _ports(value: Any) -> Any:
 def load_instances(path: Path) -> list[model.ObservedInstance]:
     """Instances from a YAML file, with a clear error naming the instance and field that is wrong."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        output.fail(f"{path}: no such file.")
+        data = yaml.safe_load(documents.read_source(str(path)))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        output.fail(f"{where}: not valid YAML: {exc.problem or exc.context}.")
     except yaml.YAMLError as exc:
-        output.fail(f"{path}: not valid YAML ({exc}).")
+        output.fail(f"{path}: not valid YAML ({' '.join(str(exc).split())}).")
     if not isinstance(data, list):
         output.fail(f"{path}: expected a YAML list of instances.")
     instances = []

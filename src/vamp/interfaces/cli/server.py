@@ -130,7 +130,8 @@ def quiet_libraries() -> None:
 
 
 def run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    """Run ``main(stop)`` until it returns; SIGTERM and SIGINT set ``stop``. A ``VampError`` is one line."""
+    """Run ``main(stop)`` until it returns; SIGTERM and SIGINT set ``stop``. A ``VampError`` ends it with its
+    message (``output.fail``), never a traceback."""
 
     async def until_stopped() -> None:
         stop = asyncio.Event()
@@ -145,10 +146,7 @@ def run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         problem = first_error(exc)
         if problem is None:
             raise
-        lines = str(problem).strip().splitlines() or [type(problem).__name__]
-        if len(lines) > 1:
-            output.stderr.print("\n".join(lines[1:]), style="dim", markup=False)
-        output.fail(lines[0])
+        output.fail(str(problem).strip() or type(problem).__name__)
 
 
 def first_error(exc: BaseException) -> errors.VampError | None:
