@@ -21,6 +21,7 @@ import httpx
 
 from tests.e2e.backends import free_port
 from tests.e2e.polling import eventually
+from tests.e2e.vamp_process import alive
 from vamp.core import model
 from vamp.core.routing import plan as routing_plan
 from vamp.core.routing.compile import compile_plan
@@ -45,14 +46,6 @@ def write_plan(path: Path, content: str) -> None:
     hidden = path.with_name(f".{path.name}.writing")
     hidden.write_text(content)
     hidden.replace(path)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Real gateways end to end: models → ``compile_plan`` → ``render`` → ``files.publish`` → Envoy → backends.
 
-``Gateways`` holds one Envoy and a set of named backends for a whole test module (see ``gateways`` in
-each ``test_gateway_*`` module). Every backend is the one ready instance of service ``shop/web/<name>``
+``Gateways`` holds one Envoy and a set of named backends for a whole test module (the ``gateways``
+fixture of ``conftest``). Every backend is the one ready instance of service ``shop/web/<name>``
 at port ``http``, so a route to backend ``a`` is ``route("a")``. ``serve`` publishes a whole plan, which
 replaces what the previous test served.
 
@@ -18,10 +18,10 @@ import ipaddress
 import math
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,10 +30,12 @@ from cryptography.x509.oid import NameOID
 
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Connection, Response
-from tests.e2e.conftest import Envoy, start_envoy
 from vamp.adapters.envoy import render
 from vamp.core import model
 from vamp.core.routing.compile import compile_plan
+
+if TYPE_CHECKING:  # conftest builds ``Gateways`` for its ``gateways`` fixture, so it imports this module
+    from tests.e2e.conftest import Envoy
 
 __all__ = [
     "Gateways",
@@ -43,7 +45,6 @@ __all__ = [
     "gateway",
     "requests",
     "route",
-    "running",
     "self_signed",
     "send",
 ]
@@ -86,18 +87,6 @@ class Gateways:
         rendering = render.render(compiled, self.envoy.files)
         await self.envoy.publish(rendering.snapshot)
         return rendering
-
-
-@asynccontextmanager
-async def running(workdir: Path) -> AsyncIterator[Gateways]:
-    """An Envoy in ``workdir`` and backends ``a`` … ``e``, stopped afterwards."""
-    with Backends(*BACKENDS) as backends:
-        envoy = await start_envoy(workdir)
-        try:
-            yield Gateways(envoy, backends)
-        finally:
-            await envoy.admin.aclose()
-            await envoy.supervisor.stop()
 
 
 async def send(

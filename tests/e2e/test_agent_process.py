@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.plans.servers import PlanServer, Serving, bound
-from tests.e2e.agents import COMMAND, alive, running_agent, shop_plan, start_agent, write_plan
+from tests.e2e.agents import COMMAND, running_agent, shop_plan, start_agent, write_plan
 from tests.e2e.backends import Backends, Connection, Load, free_port, load
 from tests.e2e.polling import eventually
+from tests.e2e.vamp_process import alive
 from vamp.core.routing import plan as routing_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]

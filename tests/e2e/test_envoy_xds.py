@@ -1,8 +1,8 @@
 """Delivery over ADS against the real Envoy: rendered gateways route, refusals roll back, restarts resume.
 
-``AdsEnvoy`` is the ``Envoy`` of ``conftest`` with an ``xds.XdsServer`` in front: Envoy starts from
+``AdsEnvoy`` (``conftest``) is an ``Envoy`` with an ``xds.XdsServer`` in front: Envoy starts from
 ``bootstrap.bootstrap_ads`` and reaches the server over a Unix domain socket in the test's directory, and
-``publish`` goes through the server. ``running_ads`` is ``gateway_harness.running`` over ADS, so
+``publish`` goes through the server. ``running_ads`` is the ``gateways`` fixture over ADS, so
 ``Gateways.serve`` compiles, renders and publishes real gateways through the stream.
 """
 
@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ import pytest
 from tests.adapters.envoy.render_plans import PLANS
 from tests.e2e import resources as r
 from tests.e2e.backends import Backends, Connection, free_port
-from tests.e2e.conftest import Envoy, base_id
+from tests.e2e.conftest import AdsEnvoy, Envoy, start_ads_envoy
 from tests.e2e.gateway_harness import (
     BACKENDS,
     Gateways,
@@ -36,53 +35,14 @@ from tests.e2e.gateway_harness import (
 )
 from tests.e2e.polling import eventually
 from vamp import errors
-from vamp.adapters.envoy import admin, bootstrap, files, layout, render, supervisor, xds
+from vamp.adapters.envoy import files, render, xds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 
-@dataclass
-class AdsEnvoy(Envoy):
-    """An Envoy fed by an ADS server. ``files`` only gives the renderer paths: nothing is written there."""
-
-    server: xds.XdsServer
-
-    async def publish(self, snapshot: files.Snapshot, timeout: float = 5.0) -> files.Versions:
-        return await self.server.publish(snapshot, timeout=timeout)
-
-    async def stop(self) -> None:
-        await self.admin.aclose()
-        await self.supervisor.stop()
-        await self.server.stop()
-
-
-async def start_ads_envoy(workdir: Path, *, node: str = "", server: xds.XdsServer | None = None) -> AdsEnvoy:
-    """An Envoy on the ADS server ``server`` (a new one at ``workdir/ads.sock`` if not given), started
-    after an empty first publish, as an agent would start it."""
-    if server is None:
-        server = xds.XdsServer(workdir / "ads.sock")
-        await server.start()
-        await server.publish(files.Snapshot("empty"))
-    config = bootstrap.bootstrap_ads(
-        node_id=node or workdir.name, admin_port=0, socket_path=server.socket_path
-    )
-    process = supervisor.Supervisor(config, workdir / "envoy", base_id=base_id())
-    await process.start()
-    return AdsEnvoy(layout.Layout(workdir / "xds"), process, admin.Admin(process.admin_url), server)
-
-
-@pytest.fixture
-async def ads_envoy(tmp_path: Path) -> AsyncIterator[AdsEnvoy]:
-    envoy = await start_ads_envoy(tmp_path)
-    try:
-        yield envoy
-    finally:
-        await envoy.stop()
-
-
 @asynccontextmanager
 async def running_ads(workdir: Path) -> AsyncIterator[Gateways]:
-    """``gateway_harness.running`` over ADS: an Envoy fed by an ADS server, and backends ``a`` … ``e``."""
+    """The ``gateways`` fixture over ADS, for one test: Envoy fed by an ADS server, backends ``a`` … ``e``."""
     with Backends(*BACKENDS) as backends:
         envoy = await start_ads_envoy(workdir)
         try:

@@ -9,27 +9,16 @@ acknowledged); and, in one run, the same for files and ADS side by side.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.backends import Backends
-from tests.e2e.conftest import Envoy, start_envoy
+from tests.e2e.conftest import AdsEnvoy, Envoy, start_ads_envoy, start_envoy
 from tests.e2e.test_envoy_hitless import CONNECTIONS, Flips, flip, through_rds, with_or_without_c
-from tests.e2e.test_envoy_xds import AdsEnvoy, start_ads_envoy
 from vamp.adapters.envoy import bootstrap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture
-async def ads_envoy(tmp_path: Path) -> AsyncIterator[AdsEnvoy]:
-    envoy = await start_ads_envoy(tmp_path)
-    try:
-        yield envoy
-    finally:
-        await envoy.stop()
 
 
 async def streams_opened(envoy: Envoy) -> int:
@@ -71,8 +60,7 @@ async def test_weight_changes_through_files_and_over_ads_side_by_side(tmp_path: 
     try:
         by_files = await flip(through_files, backends, through_rds, 50, wait=2.0)
     finally:
-        await through_files.admin.aclose()
-        await through_files.supervisor.stop()
+        await through_files.stop()
     over_ads = await start_ads_envoy(tmp_path / "ads")
     try:
         by_ads = await flip(over_ads, backends, through_rds, 50, wait=2.0)

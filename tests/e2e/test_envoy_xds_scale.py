@@ -17,8 +17,8 @@ import pytest
 
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import Backends, Connection
+from tests.e2e.conftest import AdsEnvoy, start_ads_envoy
 from tests.e2e.gateway_harness import free_ports
-from tests.e2e.test_envoy_xds import AdsEnvoy, start_ads_envoy
 from vamp.adapters.envoy import render
 from vamp.core.routing import plan
 from vamp.core.routing.compile import compile_plan

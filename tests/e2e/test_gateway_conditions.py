@@ -8,28 +8,16 @@ strength), all served in one plan; every request of ``REQUESTS`` goes to every g
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from tests.e2e.backends import Connection, free_port
-from tests.e2e.gateway_harness import Gateways, expect_shares, free_ports, gateway, route, running, send
+from tests.e2e.gateway_harness import Gateways, expect_shares, free_ports, gateway, route, send
 from vamp.core import condition
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-async def gateways(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateways]:
-    async with running(tmp_path_factory.mktemp("conditions")) as started:
-        yield started
 
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,22 +18,10 @@ from tests.e2e.gateway_harness import (
     gateway,
     requests,
     route,
-    running,
     self_signed,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-async def gateways(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateways]:
-    async with running(tmp_path_factory.mktemp("listeners")) as started:
-        yield started
 
 
 @pytest.mark.parametrize(

@@ -3,28 +3,17 @@ Envoy (run with ``--reject-unknown-dynamic-fields``): no field Envoy does not kn
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.adapters.envoy.render_plans import PLANS
-from tests.e2e.gateway_harness import Gateways, free_ports, running, self_signed
+from tests.e2e.gateway_harness import Gateways, free_ports, self_signed
 from vamp.adapters.envoy import files, render
 from vamp.core.routing import plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-async def gateways(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateways]:
-    async with running(tmp_path_factory.mktemp("plans")) as started:
-        yield started
 
 
 @pytest.mark.parametrize("build", PLANS.values(), ids=PLANS.keys())

@@ -4,27 +4,15 @@ new clients follow the weights; ``sticky: instance`` also keeps it on one instan
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.core.routing.build import instance
 from tests.e2e.backends import Connection, Response, free_port
-from tests.e2e.gateway_harness import Gateways, cookie_of, expect_shares, gateway, route, running
+from tests.e2e.gateway_harness import Gateways, cookie_of, expect_shares, gateway, route
 from vamp.adapters.envoy import render_names
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-async def gateways(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateways]:
-    async with running(tmp_path_factory.mktemp("sticky")) as started:
-        yield started
 
 
 ROUTE_COOKIE = render_names.route_cookie("shop")

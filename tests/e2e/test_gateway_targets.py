@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -19,24 +18,12 @@ from tests.e2e.gateway_harness import (
     gateway,
     requests,
     route,
-    running,
     send,
 )
 from tests.e2e.polling import eventually
 from vamp.adapters.envoy import render_names
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-async def gateways(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateways]:
-    async with running(tmp_path_factory.mktemp("targets")) as started:
-        yield started
 
 
 def echoed(response: Response) -> dict[str, object]:

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from tests.e2e.backends import free_port
-from tests.e2e.gateway_harness import Gateways, expect_shares, gateway, requests, route, running, send
+from tests.e2e.gateway_harness import Gateways, expect_shares, gateway, requests, route, send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-async def gateways(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateways]:
-    async with running(tmp_path_factory.mktemp("weights")) as started:
-        yield started
 
 
 SPLITS: list[dict[str, float]] = [
