@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vamp import errors
+from vamp.adapters import tasks
 from vamp.adapters.envoy import admin as admin_endpoint
 from vamp.adapters.envoy import bootstrap as envoy_bootstrap
 
@@ -134,9 +135,7 @@ class Supervisor:
         """Stop Envoy: SIGTERM, then SIGKILL if it has not exited after ``stop_timeout``."""
         self._stopping = True
         if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+            await tasks.cancel(self._watcher)
             self._watcher = None
         process = self._process
         if process is not None and process.returncode is None:
@@ -243,7 +242,8 @@ class Supervisor:
     async def _terminate(self, process: asyncio.subprocess.Process) -> None:
         process.send_signal(signal.SIGTERM)
         try:
-            returncode = await asyncio.wait_for(process.wait(), self._stop_timeout)
+            async with asyncio.timeout(self._stop_timeout):
+                returncode = await process.wait()
         except TimeoutError:
             process.kill()
             returncode = await process.wait()

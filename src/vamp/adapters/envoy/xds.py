@@ -35,7 +35,6 @@ clusters of step 1 are ``<new>+<old>`` when some are still kept for removal).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ import grpc
 from envoy.service.discovery.v3 import discovery_pb2  # type: ignore[import-untyped]
 
 from vamp import errors
+from vamp.adapters import tasks
 from vamp.adapters.envoy import files, xds_resources, xds_stream
 from vamp.adapters.envoy.layout import ResourceType
 from vamp.adapters.envoy.xds_resources import Resource
@@ -323,10 +323,8 @@ class XdsServer:
             while (response := await connection.outbox.get()) is not None:
                 await context.write(response)
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-            self._connections.remove(connection)
+            self._connections.remove(connection)  # first: a cancelled clean-up must not leave it behind
+            await tasks.cancel(reader)
             await self._notify()
 
     async def _read(

@@ -15,7 +15,6 @@ The driver does not own its client: whoever made the client closes it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -24,6 +23,7 @@ from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import Pod, Service
 
 from vamp import errors
+from vamp.adapters import tasks, wakeups
 from vamp.adapters.kubernetes import client as kube
 from vamp.adapters.kubernetes import informer, manifests, names, observed
 from vamp.adapters.kubernetes import namespaces as kube_namespaces
@@ -58,9 +58,15 @@ class KubernetesDriver:
         self._namespaces = kube_namespaces.Namespaces(client)
         self._scope = frozenset(namespaces) if namespaces is not None else None
         scopes: Sequence[str | None] = sorted(namespaces) if namespaces is not None else [None]
+        self._wakeups = wakeups.Wakeups()
         self._pods = [
             informer.Informer(
-                client, Pod, observed.pod, on_change=self._notify, namespace=ns, server_timeout=server_timeout
+                client,
+                Pod,
+                observed.pod,
+                on_change=self._wakeups.notify,
+                namespace=ns,
+                server_timeout=server_timeout,
             )
             for ns in scopes
         ]
@@ -69,7 +75,7 @@ class KubernetesDriver:
                 client,
                 Service,
                 observed.service,
-                on_change=self._notify,
+                on_change=self._wakeups.notify,
                 namespace=ns,
                 server_timeout=server_timeout,
             )
@@ -80,7 +86,7 @@ class KubernetesDriver:
                 client,
                 Deployment,
                 observed.deployment,
-                on_change=self._notify,
+                on_change=self._wakeups.notify,
                 namespace=ns,
                 labels=manifests.managed_by_vamp(),
                 server_timeout=server_timeout,
@@ -90,8 +96,6 @@ class KubernetesDriver:
         self._tasks: list[asyncio.Task[None]] = []
         self._opening = asyncio.Lock()
         self._closed = False
-        self._version = 0
-        self._changed = asyncio.Event()
         self._instances: tuple[int, tuple[model.ObservedInstance, ...]] = (-1, ())
 
     async def services(self, namespace: str) -> Sequence[runtime.ServiceState]:
@@ -141,7 +145,7 @@ class KubernetesDriver:
         """Every container of every running Pod with an IP and every Service with a cluster IP, in order."""
         await self._open()
         version, cached = self._instances
-        if version != self._version:
+        if version != self._wakeups.version:
             containers = (
                 instance
                 for pod_informer in self._pods
@@ -152,31 +156,20 @@ class KubernetesDriver:
             )
             services = (service for found in self._services for service in found.records.values())
             cached = tuple(sorted((*containers, *services), key=lambda i: (i.namespace, i.kind, i.name)))
-            self._instances = (self._version, cached)
+            self._instances = (self._wakeups.version, cached)
         return cached
 
-    async def changes(self) -> AsyncIterator[None]:
+    def changes(self) -> AsyncIterator[None]:
         """Yields after any Pod, Service or Vamp Deployment changed; ends when the driver closes."""
-        seen = self._version
-        while not self._closed:
-            changed = self._changed
-            if seen == self._version:
-                await changed.wait()
-                continue
-            seen = self._version
-            yield None
+        return self._wakeups.follow()
 
     async def close(self) -> None:
         """Stop watching; what runs in the cluster keeps running."""
         if self._closed:
             return
         self._closed = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._notify()
+        self._wakeups.end()
+        await tasks.cancel(*self._tasks)
 
     async def __aenter__(self) -> KubernetesDriver:
         await self._open()
@@ -216,8 +209,3 @@ class KubernetesDriver:
             if found is not None:
                 return found
         return None
-
-    def _notify(self) -> None:
-        self._version += 1
-        self._changed.set()
-        self._changed = asyncio.Event()

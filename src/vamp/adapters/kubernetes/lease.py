@@ -107,7 +107,8 @@ class LeaderElection:
         while not self._stopping.is_set():
             await self._round()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._next_round())
+                async with asyncio.timeout(self._next_round()):
+                    await self._stopping.wait()
         if self.is_leader:
             await self._release()
             self._lead(False)

@@ -9,8 +9,10 @@
 * ``processes``  spawning a shell command in its own session, recognising it by PID and start time,
                  stopping its whole process group;
 * ``port_pool``  free ports from the driver's range;
-* ``records``    what is kept under the home folder so that a later run can adopt what still runs;
-* ``tasks``      ending a background task without swallowing the caller's own cancellation.
+* ``records``    what is kept under the home folder so that a later run can adopt what still runs.
+
+Its background tasks end through ``vamp.adapters.tasks`` and its readers wake through
+``vamp.adapters.wakeups``, both shared with the Kubernetes driver.
 
 Docker images are the Kubernetes driver's business: this package refuses them with a message saying so.
 """

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from vamp import errors
+from vamp.adapters import wakeups
 from vamp.adapters.local import instance as local_instance
 from vamp.adapters.local import port_pool, processes, records
 from vamp.adapters.local import service as local_service
@@ -78,8 +79,7 @@ class LocalDriver:
         self._supervision: local_instance.Supervision | None = None
         self._opening = asyncio.Lock()
         self._closed = False
-        self._version = 0
-        self._changed = asyncio.Event()
+        self._wakeups = wakeups.Wakeups()
 
     async def services(self, namespace: str) -> Sequence[runtime.ServiceState]:
         await self._open()
@@ -107,7 +107,7 @@ class LocalDriver:
             _check(spec)
         except errors.DriverError as exc:
             self._refused[spec.key] = runtime.ServiceState(spec.key, spec.digest, failure=str(exc))
-            self._notify()
+            self._wakeups.notify()
             raise
         self._refused.pop(spec.key, None)
         service = self._services.get(spec.key)
@@ -131,28 +131,22 @@ class LocalDriver:
         except BaseException:  # cancelled too: kept, so that ``close`` still stops what runs
             self._services[key] = service
             raise
-        self._notify()
+        self._wakeups.notify()
 
     async def instances(self) -> Sequence[model.ObservedInstance]:
         await self._open()
         return [instance.observed() for service in self._sorted() for instance in service.instances]
 
-    async def changes(self) -> AsyncIterator[None]:
+    def changes(self) -> AsyncIterator[None]:
         """Yields after instances start, stop, or become ready or unready; ends when the driver closes."""
-        seen = self._version
-        while not self._closed:
-            changed = self._changed
-            if seen == self._version:
-                await changed.wait()
-                continue
-            seen = self._version
-            yield None
+        return self._wakeups.follow()
 
     async def close(self) -> None:
         """Stop every process this driver runs and remove its records."""
         if self._closed:
             return
         self._closed = True
+        self._wakeups.end()
         supervision = self._supervision
         services = list(self._services.values())
         self._services.clear()
@@ -161,7 +155,6 @@ class LocalDriver:
             self._records.remove_service(service.key)
         if supervision is not None:
             await supervision.client.aclose()
-        self._notify()
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -228,18 +221,13 @@ class LocalDriver:
             self._ports,
             rollout_timeout=self._rollout_timeout,
             drain_seconds=self._drain_seconds,
-            on_change=self._notify,
+            on_change=self._wakeups.notify,
         )
         self._services[spec.key] = service
         return service
 
     def _sorted(self) -> list[local_service.Service]:
         return [self._services[key] for key in sorted(self._services, key=str)]
-
-    def _notify(self) -> None:
-        self._version += 1
-        self._changed.set()
-        self._changed = asyncio.Event()
 
 
 def _check(spec: runtime.ServiceSpec) -> None:

@@ -32,7 +32,8 @@ from pathlib import Path
 import httpx
 
 from vamp import errors
-from vamp.adapters.local import processes, readiness, records, tasks
+from vamp.adapters import tasks
+from vamp.adapters.local import processes, readiness, records
 from vamp.core import model, runtime
 
 CRASH_LOOP = 3

@@ -25,8 +25,9 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping
 
 from vamp import errors
+from vamp.adapters import tasks
 from vamp.adapters.local import instance as local_instance
-from vamp.adapters.local import port_pool, records, tasks
+from vamp.adapters.local import port_pool, records
 from vamp.core import runtime
 
 _RETRY_SECONDS = 1.0

@@ -87,7 +87,8 @@ async def _stream(
         yield ": listening\n\n"
         while True:
             try:
-                event = await asyncio.wait_for(subscription.get(), services.heartbeat)
+                async with asyncio.timeout(services.heartbeat):
+                    event = await subscription.get()
             except TimeoutError:
                 yield ": heartbeat\n\n"
                 continue
