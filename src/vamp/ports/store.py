@@ -3,8 +3,10 @@
 Artifacts are stored as their canonical plain data (``vamp.core.dsl.to_data``) under
 (namespace, kind, name), each with a revision that every write increments. Writes are compare-and-set:
 a writer names the revision it read (0 for "must not exist yet"), and a write against any other revision
-raises ``errors.ConflictError`` instead of losing someone's change. Every create, update and delete also
-appends an archive event in the same transaction (vamp.md §1.1).
+raises ``errors.ConflictError`` instead of losing someone's change. A revision is never given twice to
+one (namespace, kind, name): an artifact deleted and created again goes on counting, so a writer still
+holding a revision of the deleted one is refused. Every create, update and delete also appends an
+archive event in the same transaction (vamp.md §1.1).
 """
 
 from __future__ import annotations

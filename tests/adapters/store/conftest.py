@@ -89,7 +89,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         server: postgres.PostgresServer = request.getfixturevalue("postgres_server")
         database: str = request.getfixturevalue("postgres_database")
         yield Backend("postgresql", server.url(database))
-        server.empty_tables(database, [tables.artifacts.name, tables.events.name, tables.event_tags.name])
+        emptied = [tables.artifacts, tables.artifact_revisions, tables.events, tables.event_tags]
+        server.empty_tables(database, [table.name for table in emptied])
 
 
 @pytest.fixture(params=["sqlite", POSTGRESQL])

@@ -72,14 +72,63 @@ async def test_delete_returns_what_was_stored_and_it_is_gone(store: ArtifactStor
     assert (await store.list(NS, "breeds")).total == 0
 
 
-async def test_a_deleted_artifact_can_be_created_again(store: ArtifactStore, clock: Clock) -> None:
+async def test_a_deleted_artifact_can_be_created_again_and_goes_on_counting(
+    store: ArtifactStore, clock: Clock
+) -> None:
     await store.put(NS, "breeds", "sava", SAVA, revision=0)
+    await store.put(NS, "breeds", "sava", SAVA, revision=1)
     await store.delete(NS, "breeds", "sava")
     clock.advance()
 
     again = await store.put(NS, "breeds", "sava", SAVA_1_1, revision=0)
 
-    assert (again.revision, again.data, again.created) == (1, SAVA_1_1, START + TICK)
+    assert (again.revision, again.data, again.created) == (3, SAVA_1_1, START + TICK)
+    assert await store.get(NS, "breeds", "sava") == again
+
+
+@pytest.mark.parametrize("operation", ["put", "delete"])
+async def test_a_writer_holding_a_revision_of_a_deleted_artifact_cannot_touch_its_successor(
+    store: ArtifactStore, operation: str
+) -> None:
+    read = await store.put(NS, "breeds", "sava", SAVA, revision=0)
+    await store.delete(NS, "breeds", "sava")
+    successor = await store.put(NS, "breeds", "sava", SAVA_1_1, revision=0)
+
+    write: Coroutine[Any, Any, object]
+    if operation == "put":
+        write = store.put(NS, "breeds", "sava", {**SAVA, "by": "stale"}, revision=read.revision)
+    else:
+        write = store.delete(NS, "breeds", "sava", revision=read.revision)
+    with pytest.raises(errors.ConflictError) as refused:
+        await write
+
+    assert str(refused.value) == (
+        f"{WHAT} was changed by someone else since you read it (revision 1, now 2); read it again and retry."
+    )
+    assert await store.get(NS, "breeds", "sava") == successor
+
+
+async def test_a_refused_write_takes_no_revision(store: ArtifactStore) -> None:
+    await store.put(NS, "breeds", "sava", SAVA, revision=0)
+    with pytest.raises(errors.ConflictError):
+        await store.put(NS, "breeds", "sava", SAVA_1_1, revision=7)
+
+    updated = await store.put(NS, "breeds", "sava", SAVA_1_1, revision=1)
+
+    assert updated.revision == 2
+
+
+async def test_revisions_count_per_artifact(store: ArtifactStore) -> None:
+    await store.put(NS, "breeds", "sava", SAVA, revision=0)
+    await store.put(NS, "breeds", "sava", SAVA_1_1, revision=1)
+
+    others = [
+        await store.put(NS, "breeds", "other", {"name": "other"}, revision=0),
+        await store.put(NS, "blueprints", "sava", {"name": "sava"}, revision=0),
+        await store.put("acme-prod", "breeds", "sava", SAVA, revision=0),
+    ]
+
+    assert [stored.revision for stored in others] == [1, 1, 1]
 
 
 async def test_what_a_caller_does_to_returned_data_does_not_change_the_store(store: ArtifactStore) -> None:
@@ -213,6 +262,22 @@ async def test_concurrent_compare_and_set_writers_of_one_revision_have_one_winne
     assert len(winners) == 1
     assert all(isinstance(result, errors.ConflictError) for result in results if result not in winners)
     assert await store.get(NS, "breeds", "sava") == winners[0]
+
+
+async def test_an_update_and_a_delete_of_one_revision_at_once_have_one_winner(store: ArtifactStore) -> None:
+    names = [f"sava-{n}" for n in range(8)]
+    for name in names:
+        await store.put(NS, "breeds", name, {"name": name}, revision=0)
+
+    outcomes = await asyncio.gather(
+        *(store.put(NS, "breeds", name, {"name": name, "by": "update"}, revision=1) for name in names),
+        *(store.delete(NS, "breeds", name, revision=1) for name in names),
+        return_exceptions=True,
+    )
+
+    refused = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    assert len(refused) == len(names)
+    assert all(isinstance(outcome, errors.ConflictError) for outcome in refused)
 
 
 async def test_concurrent_upserts_all_land_one_revision_each(store: ArtifactStore) -> None:

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests import postgres
-from tests.adapters.store.conftest import Backend, Clock
+from tests.adapters.store.conftest import START, Backend, Clock
 from vamp import errors
-from vamp.adapters.store import sql
+from vamp.adapters.store import migrations, sql, tables
 from vamp.core import model
 from vamp.ports.store import EventQuery
 
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.anyio
 
 NS = "default"
 SAVA = {"name": "sava", "deployable": "magneticio/sava:1.0.0"}
+SCHEMA = [(1, "artifacts, events and event tags"), (2, "revisions that outlive a deleted artifact")]
 USAGE = "Give a file path (vamp.db), sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE."
 
 
@@ -55,7 +56,7 @@ async def test_data_and_schema_survive_close_and_reopen(durable_backend: Backend
         assert (await again.events(NS, EventQuery(tags=("gateways",)))).items == [event]
         await again.close()
 
-    assert _schema_versions(durable_backend) == [(1, "artifacts, events and event tags")]
+    assert _schema_versions(durable_backend) == SCHEMA
 
 
 async def test_stores_opened_at_once_on_one_database_migrate_it_once(
@@ -65,7 +66,45 @@ async def test_stores_opened_at_once_on_one_database_migrate_it_once(
     for opened in stores:
         await opened.close()
 
-    assert _schema_versions(durable_backend) == [(1, "artifacts, events and event tags")]
+    assert _schema_versions(durable_backend) == SCHEMA
+
+
+def _at_schema_version_1(backend: Backend, revision: int) -> None:
+    """Make the database a version-1 store (before revisions outlived deletes) holding one breed."""
+    engine = backend.engine()
+    with engine.begin() as connection:
+        tables.schema_version.create(connection)
+        migrations.MIGRATIONS[0].apply(connection)
+        connection.execute(
+            sa.insert(tables.schema_version).values(version=1, description=SCHEMA[0][1], applied=START)
+        )
+        connection.execute(
+            sa.insert(tables.artifacts).values(
+                namespace=NS,
+                kind="breeds",
+                name="sava",
+                revision=revision,
+                data=SAVA,
+                created=START,
+                updated=START,
+            )
+        )
+    engine.dispose()
+
+
+async def test_an_artifact_stored_before_the_upgrade_goes_on_counting_after_a_delete(
+    durable_backend: Backend, clock: Clock
+) -> None:
+    _at_schema_version_1(durable_backend, revision=3)
+
+    store = await durable_backend.open(clock)
+    before = await store.get(NS, "breeds", "sava")
+    await store.delete(NS, "breeds", "sava")
+    again = await store.put(NS, "breeds", "sava", SAVA, revision=0)
+    await store.close()
+
+    assert (before and before.revision, again.revision) == (3, 4)
+    assert _schema_versions(durable_backend) == SCHEMA
 
 
 async def test_a_schema_newer_than_this_code_is_refused(durable_backend: Backend, clock: Clock) -> None:
@@ -81,7 +120,7 @@ async def test_a_schema_newer_than_this_code_is_refused(durable_backend: Backend
         await durable_backend.open(clock)
 
     assert str(refused.value) == (
-        f"{_store_name(durable_backend)} has schema version 99, newer than this Vamp knows (1); "
+        f"{_store_name(durable_backend)} has schema version 99, newer than this Vamp knows (2); "
         "upgrade Vamp, or give --store another database."
     )
 

@@ -42,11 +42,14 @@ class MemoryStore:
     def __init__(self, *, clock: rules.Clock = rules.utc_now) -> None:
         self._clock = clock
         self._artifacts: dict[tuple[str, str, str], _Artifact] = {}
+        self._revisions: dict[tuple[str, str, str], int] = {}
+        """The last revision each (namespace, kind, name) took, kept after a delete as the SQL store does."""
         self._events: dict[str, list[_Event]] = {}
         self._numbers = itertools.count(1)
 
     async def close(self) -> None:
         self._artifacts.clear()
+        self._revisions.clear()
         self._events.clear()
 
     async def get(self, namespace: str, kind: str, name: str) -> store.StoredArtifact | None:
@@ -79,7 +82,8 @@ class MemoryStore:
             raise rules.conflict(namespace, kind, name, revision, now_at)
         now = rules.as_utc(self._clock())
         created = now if found is None else found.created
-        stored = self._artifacts[key] = _Artifact((now_at or 0) + 1, text, created, now)
+        issued = self._revisions[key] = self._revisions.get(key, 0) + 1
+        stored = self._artifacts[key] = _Artifact(issued, text, created, now)
         action: rules.Action = "create" if found is None else "update"
         value = text if source is None else source
         self._append(namespace, rules.archive_event(kind, name, action, value, now))

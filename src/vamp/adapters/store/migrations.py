@@ -8,8 +8,9 @@ is newer than this code is refused rather than guessed at.
 
 How to change the schema: never edit a released step; append a step with the next version that
 changes what the earlier ones made (plain DDL through the connection it is given), and make tables.py
-describe the result. Step 1 creates the tables as tables.py describes them, so the day a step 2
-changes a table, step 1 must first be frozen to the version-1 definitions. No Alembic.
+describe the result. Steps 1 and 2 create their tables as tables.py describes them, so the day a
+later step changes one of those tables, the step that created it must first be frozen to the
+definition it was released with. No Alembic.
 """
 
 from __future__ import annotations
@@ -39,7 +40,22 @@ def _create_tables(connection: sa.Connection) -> None:
     tables.metadata.create_all(connection, tables=created, checkfirst=False)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "artifacts, events and event tags", _create_tables),)
+def _keep_revisions(connection: sa.Connection) -> None:
+    """Revisions outlive their artifact: each stored artifact's count starts at its current revision.
+
+    An artifact deleted before this step left no count behind: created again, it counts from 1.
+    """
+    kept = tables.artifact_revisions
+    tables.metadata.create_all(connection, tables=[kept], checkfirst=False)
+    stored = tables.artifacts.c
+    current = sa.select(stored.namespace, stored.kind, stored.name, stored.revision)
+    connection.execute(sa.insert(kept).from_select(["namespace", "kind", "name", "revision"], current))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "artifacts, events and event tags", _create_tables),
+    Migration(2, "revisions that outlive a deleted artifact", _keep_revisions),
+)
 LATEST = MIGRATIONS[-1].version
 
 

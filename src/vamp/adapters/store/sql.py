@@ -1,12 +1,17 @@
 """``SqlStore``: the artifact store on SQLite (embedded) or PostgreSQL (production), through SQLAlchemy Core.
 
-Implements ``vamp.ports.store.ArtifactStore``. Owns the queries: compare-and-set writes done in one
-statement each (``UPDATE … WHERE revision = N``, ``INSERT … ON CONFLICT``), so two writers never lose
-each other's change, with the archive event appended in the same transaction; event publishing and
-queries; aggregates, folded in Python over a stream of the matching values (the engines' JSON functions
-differ too much to share one SQL form). Connections, transactions and error translation are
-database.py's, the schema is tables.py's and its upgrades migrations.py's; the rules shared with the
-memory store are rules.py's.
+Implements ``vamp.ports.store.ArtifactStore``. Owns the queries: compare-and-set writes, so two writers
+never lose each other's change, each with its archive event appended in the same transaction; event
+publishing and queries; aggregates, folded in Python over a stream of the matching values (the engines'
+JSON functions differ too much to share one SQL form).
+
+Every write of an artifact first locks the artifact's row of ``artifact_revisions``: a put takes the
+next revision there (``INSERT … ON CONFLICT DO UPDATE``), a delete reads it ``FOR UPDATE``. So the writes
+of one artifact run one at a time, each checks the revision its writer read against what is stored now,
+and a revision, kept there after a delete, is never given twice to one name.
+
+Connections, transactions and error translation are database.py's, the schema is tables.py's and its
+upgrades migrations.py's; the rules shared with the memory store are rules.py's.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vamp.adapters.store import database, migrations, rules
-from vamp.adapters.store.tables import artifacts, event_tags, events
+from vamp.adapters.store.tables import artifact_revisions, artifacts, event_tags, events
 from vamp.core import model
 from vamp.ports import store
 
@@ -93,27 +97,23 @@ class SqlStore:
         now = rules.as_utc(self._clock())
         key = {"namespace": namespace, "kind": kind, "name": name}
         async with self._db.transaction(f"save {_where(namespace, kind, name)}", write=True) as connection:
+            issued = await self._next_revision(connection, key)
+            found = await _revision(connection, namespace, kind, name)
+            if revision is not None and revision != (found or 0):
+                raise rules.conflict(namespace, kind, name, revision, found)  # rolls the revision back
             statement: sa.Insert | sa.Update
-            if revision is None:
-                statement = self._insert(key, plain, now).on_conflict_do_update(
-                    index_elements=list(key),
-                    set_={"revision": artifacts.c.revision + 1, "data": plain, "updated": now},
+            if found is None:
+                statement = sa.insert(artifacts).values(
+                    revision=issued, data=plain, created=now, updated=now, **key
                 )
-            elif revision == 0:
-                statement = self._insert(key, plain, now).on_conflict_do_nothing(index_elements=list(key))
             else:
                 statement = (
                     sa.update(artifacts)
-                    .where(*_key(namespace, kind, name), artifacts.c.revision == revision)
-                    .values(revision=revision + 1, data=plain, updated=now)
+                    .where(*_key(namespace, kind, name))
+                    .values(revision=issued, data=plain, updated=now)
                 )
-            row = (await connection.execute(statement.returning(*artifacts.c))).one_or_none()
-            if row is None:
-                assert revision is not None, "an upsert always writes"
-                now_at = await _revision(connection, namespace, kind, name)
-                raise rules.conflict(namespace, kind, name, revision, now_at)
-            stored = _stored(row)
-            action: rules.Action = "create" if stored.revision == 1 else "update"
+            stored = _stored((await connection.execute(statement.returning(*artifacts.c))).one())
+            action: rules.Action = "create" if found is None else "update"
             value = text if source is None else source
             await _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
         return stored
@@ -126,6 +126,7 @@ class SqlStore:
         if revision is not None:
             condition = (*condition, artifacts.c.revision == revision)
         async with self._db.transaction(f"delete {_where(namespace, kind, name)}", write=True) as connection:
+            await connection.execute(_locked_revision(namespace, kind, name))
             result = await connection.execute(sa.delete(artifacts).where(*condition).returning(*artifacts.c))
             row = result.one_or_none()
             if row is None:
@@ -180,10 +181,18 @@ class SqlStore:
                 aggregation.add(value)
         return aggregation.result()
 
-    def _insert(self, key: dict[str, str], data: Any, now: datetime) -> sqlite.Insert | postgresql.Insert:
-        """A new artifact at revision 1, in the dialect's own INSERT (for its ``ON CONFLICT``)."""
+    async def _next_revision(self, connection: AsyncConnection, key: dict[str, str]) -> int:
+        """The next revision of the artifact at ``key``, whose revision row stays locked until commit."""
         insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        return insert(artifacts).values(revision=1, data=data, created=now, updated=now, **key)
+        statement = (
+            insert(artifact_revisions)
+            .values(revision=1, **key)
+            .on_conflict_do_update(
+                index_elements=list(key), set_={"revision": artifact_revisions.c.revision + 1}
+            )
+            .returning(artifact_revisions.c.revision)
+        )
+        return int(await connection.scalar(statement))
 
 
 def _where(namespace: str, kind: str, name: str) -> str:
@@ -192,6 +201,14 @@ def _where(namespace: str, kind: str, name: str) -> str:
 
 def _key(namespace: str, kind: str, name: str) -> tuple[sa.ColumnElement[bool], ...]:
     return (artifacts.c.namespace == namespace, artifacts.c.kind == kind, artifacts.c.name == name)
+
+
+def _locked_revision(namespace: str, kind: str, name: str) -> sa.Select[tuple[int]]:
+    """The revision row of an artifact, locked until commit (SQLite has no ``FOR UPDATE``: its write
+    transactions hold the lock of the whole database already)."""
+    revisions = artifact_revisions.c
+    key = (revisions.namespace == namespace, revisions.kind == kind, revisions.name == name)
+    return sa.select(revisions.revision).where(*key).with_for_update()
 
 
 async def _revision(connection: AsyncConnection, namespace: str, kind: str, name: str) -> int | None:

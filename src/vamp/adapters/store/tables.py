@@ -55,7 +55,21 @@ artifacts = sa.Table(
     sa.Column("created", UtcDateTime, nullable=False),
     sa.Column("updated", UtcDateTime, nullable=False),
 )
-"""Every stored artifact, unique by (namespace, kind, name); ``revision`` counts its writes from 1."""
+"""Every stored artifact, unique by (namespace, kind, name), at the revision its last write took."""
+
+artifact_revisions = sa.Table(
+    "artifact_revisions",
+    metadata,
+    sa.Column("namespace", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+)
+"""The last revision taken by each (namespace, kind, name) ever stored, counted from 1 and kept after a
+delete: an artifact created again goes on counting, so a writer still holding a revision of the deleted
+one is refused rather than taken for current. Every write of an artifact locks its row first, so the
+writes of one artifact queue there on PostgreSQL (SQLite's write lock queues every write anyway).
+"""
 
 events = sa.Table(
     "events",
