@@ -10,8 +10,9 @@ in one asyncio TaskGroup: the API's HTTP server, the election, the collector, th
 at start, and again by a server that starts leading.
 
 When ``stop`` is set it shuts down in reverse: the HTTP server stops taking requests (open streams get a
-moment to end), the loops are cancelled, the leadership is handed back, the driver is closed (the local
-driver stops every process it runs) and the store last. Nothing here holds a business rule.
+moment to end), the loops are cancelled, the leadership is handed back, the metrics collector's HTTP
+client is closed, the driver is closed (the local driver stops every process it runs) and the store
+last. Nothing here holds a business rule.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ async def _run(
     parts = _assemble(config, artifact_store, found, namespaces)
     # A new leader resynchronises the gateways: it writes and exposes what it only computed before.
     leading = [parts.deployments.run, parts.synchroniser.resync]
-    async with asyncio.TaskGroup() as group:
+    async with parts.metrics, asyncio.TaskGroup() as group:
         serving = group.create_task(parts.http.serve(sockets=[listening]), name="api")
         group.create_task(found.leadership.run(), name="leadership")
         loops = [

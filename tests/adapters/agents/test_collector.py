@@ -7,10 +7,13 @@ per class, latency percentiles from the histogram of the window only, health, an
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
 import math
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +23,7 @@ import pytest
 from vamp.adapters.agents import collector
 from vamp.interfaces.agent import endpoint
 from vamp.ports import gateway_agent, metrics
-from vamp.services import agent as agent_service
+from vamp.services import traffic as traffic_meter
 
 pytestmark = pytest.mark.anyio
 
@@ -46,20 +49,23 @@ def traffic(route: str | None, requests: int, errors: int = 0, slow: int = 0) ->
 
 def report(requests: int, errors: int = 0, slow: int = 0) -> dict[str, object]:
     items = (
-        agent_service.Measured(traffic(None, requests, errors, slow), 0.0),
-        agent_service.Measured(traffic(ROUTE, requests, errors, slow), 0.0),
+        traffic_meter.Measured(traffic(None, requests, errors, slow), 0.0),
+        traffic_meter.Measured(traffic(ROUTE, requests, errors, slow), 0.0),
     )
-    data = endpoint.traffic_data(agent_service.TrafficReport(datetime(2024, 5, 1, tzinfo=UTC), None, items))
+    data = endpoint.traffic_data(traffic_meter.TrafficReport(datetime(2024, 5, 1, tzinfo=UTC), None, items))
     travelled: dict[str, object] = json.loads(json.dumps(data))
     return travelled
 
 
 class Agents:
-    """Fake agents: what each reports now (a report, an HTTP status, or unreachable), and a clock."""
+    """Fake agents: what each reports now (a report, an HTTP status, or unreachable), and a clock.
 
-    def __init__(self) -> None:
+    The collectors made by ``collector`` are closed when the test ends."""
+
+    def __init__(self, stack: contextlib.AsyncExitStack) -> None:
         self.reports: dict[str, object] = {}
         self.now = 1000.0
+        self._stack = stack
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         found = self.reports.get(f"{request.url.scheme}://{request.url.netloc.decode()}")
@@ -69,10 +75,17 @@ class Agents:
             return httpx.Response(found)
         return httpx.Response(200, json=found)
 
-    def collector(self, *urls: str) -> collector.AgentMetrics:
-        return collector.AgentMetrics(
+    async def collector(self, *urls: str) -> collector.AgentMetrics:
+        metered = collector.AgentMetrics(
             urls, namespace="default", clock=lambda: self.now, transport=httpx.MockTransport(self.handle)
         )
+        return await self._stack.enter_async_context(metered)
+
+
+@pytest.fixture
+async def agents() -> AsyncIterator[Agents]:
+    async with contextlib.AsyncExitStack() as stack:
+        yield Agents(stack)
 
 
 async def polled(agents: Agents, metered: collector.AgentMetrics, *reports: dict[str, object]) -> None:
@@ -83,9 +96,8 @@ async def polled(agents: Agents, metered: collector.AgentMetrics, *reports: dict
         agents.now += 2.0
 
 
-async def test_a_window_counts_what_was_served_in_it_and_its_rate():
-    agents = Agents()
-    metered = agents.collector(A)
+async def test_a_window_counts_what_was_served_in_it_and_its_rate(agents: Agents):
+    metered = await agents.collector(A)
 
     await polled(
         agents, metered, {A: report(100)}, {A: report(140, errors=4, slow=10)}, {A: report(200, 4, 10)}
@@ -112,9 +124,8 @@ async def test_a_window_counts_what_was_served_in_it_and_its_rate():
     assert (route.route, route.requests) == (ROUTE, 100)
 
 
-async def test_a_short_window_starts_at_the_sample_before_it():
-    agents = Agents()
-    metered = agents.collector(A)
+async def test_a_short_window_starts_at_the_sample_before_it(agents: Agents):
+    metered = await agents.collector(A)
 
     await polled(agents, metered, {A: report(0)}, {A: report(100)}, {A: report(130)}, {A: report(150)})
     summary = await metered.summary("default", GATEWAY, None, window=5)
@@ -123,9 +134,8 @@ async def test_a_short_window_starts_at_the_sample_before_it():
     assert (summary.requests, summary.rate) == (50, 12.5)
 
 
-async def test_a_route_that_appears_later_counted_from_zero_since_the_poll_before():
-    agents = Agents()
-    metered = agents.collector(A)
+async def test_a_route_that_appears_later_counted_from_zero_since_the_poll_before(agents: Agents):
+    metered = await agents.collector(A)
     earlier: dict[str, object] = {"at": "2024-05-01T00:00:00+00:00", "interval": None, "gateways": []}
 
     await polled(agents, metered, {A: earlier}, {A: report(30)}, {A: report(50)})
@@ -135,9 +145,8 @@ async def test_a_route_that_appears_later_counted_from_zero_since_the_poll_befor
     assert (summary.requests, summary.rate) == (50, 12.5)
 
 
-async def test_several_agents_add_up():
-    agents = Agents()
-    metered = agents.collector(A, B)
+async def test_several_agents_add_up(agents: Agents):
+    metered = await agents.collector(A, B)
 
     await polled(agents, metered, {A: report(0), B: report(50)}, {A: report(20), B: report(110)})
     summary = await metered.summary("default", GATEWAY, ROUTE, window=60)
@@ -146,9 +155,8 @@ async def test_several_agents_add_up():
     assert (summary.requests, summary.rate, summary.codes["2xx"]) == (80, 40.0, 80)
 
 
-async def test_an_agent_that_restarted_counts_from_zero_again():
-    agents = Agents()
-    metered = agents.collector(A)
+async def test_an_agent_that_restarted_counts_from_zero_again(agents: Agents):
+    metered = await agents.collector(A)
 
     await polled(agents, metered, {A: report(100)}, {A: report(160)}, {A: report(30)}, {A: report(50)})
     summary = await metered.summary("default", GATEWAY, None, window=60)
@@ -157,9 +165,8 @@ async def test_an_agent_that_restarted_counts_from_zero_again():
     assert summary.requests == 60 + 30 + 20
 
 
-async def test_nothing_reported_in_the_window_or_another_namespace_is_none():
-    agents = Agents()
-    metered = agents.collector(A)
+async def test_nothing_reported_in_the_window_or_another_namespace_is_none(agents: Agents):
+    metered = await agents.collector(A)
     await polled(agents, metered, {A: report(10)}, {A: report(20)})
     agents.now += 100
 
@@ -172,9 +179,10 @@ async def test_nothing_reported_in_the_window_or_another_namespace_is_none():
     assert quiet.p50 == pytest.approx(1.0 + 4.0 * 5 / 10)
 
 
-async def test_an_agent_that_fails_is_logged_once_and_the_others_count(caplog: pytest.LogCaptureFixture):
-    agents = Agents()
-    metered = agents.collector(A, B)
+async def test_an_agent_that_fails_is_logged_once_and_the_others_count(
+    agents: Agents, caplog: pytest.LogCaptureFixture
+):
+    metered = await agents.collector(A, B)
     caplog.set_level(logging.INFO, logger="vamp.metrics")
 
     await polled(
@@ -197,9 +205,8 @@ async def test_an_agent_that_fails_is_logged_once_and_the_others_count(caplog: p
     ]
 
 
-async def test_an_unreachable_agent_is_said_so(caplog: pytest.LogCaptureFixture):
-    agents = Agents()
-    metered = agents.collector(A)
+async def test_an_unreachable_agent_is_said_so(agents: Agents, caplog: pytest.LogCaptureFixture):
+    metered = await agents.collector(A)
 
     await metered.poll()
 
@@ -217,9 +224,10 @@ def coarse(sent: dict[str, Any]) -> dict[str, Any]:
     return sent
 
 
-async def test_agents_that_bucket_latency_differently_add_up_their_counts_not_their_histograms():
-    agents = Agents()
-    metered = agents.collector(A, B)
+async def test_agents_that_bucket_latency_differently_add_up_their_counts_not_their_histograms(
+    agents: Agents,
+):
+    metered = await agents.collector(A, B)
 
     await polled(
         agents, metered, {A: report(0), B: coarse(report(0))}, {A: report(100), B: coarse(report(10))}
@@ -229,3 +237,30 @@ async def test_agents_that_bucket_latency_differently_add_up_their_counts_not_th
     assert summary is not None
     assert (summary.requests, summary.codes["2xx"]) == (110, 110)
     assert (summary.p50, summary.mean) == pytest.approx((1.0 + 4.0 * 50 / 100, 3.0))
+
+
+class ClosingTransport(httpx.MockTransport):
+    """Answers as the agents do, and notes when the client closes it."""
+
+    closed = False
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("runs", [False, True], ids=["never run", "run and cancelled"])
+async def test_the_http_client_is_closed_when_the_collector_block_ends(agents: Agents, runs: bool):
+    transport = ClosingTransport(agents.handle)
+    agents.reports[A] = report(10)
+
+    async with collector.AgentMetrics([A], namespace="default", transport=transport) as metered:
+        if runs:
+            running = asyncio.create_task(metered.run())
+            while not await metered.summary("default", GATEWAY, None, window=60):
+                await asyncio.sleep(0)
+            running.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await running
+        assert not transport.closed
+
+    assert transport.closed

@@ -13,6 +13,7 @@ from vamp import errors
 from vamp.interfaces.agent import endpoint
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
+from vamp.services import traffic
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +60,7 @@ async def parts() -> endpoint.Parts:
     agent.offer(offered(V1))
     await agent.reconcile()
     agent.offer(gateway_agent.Offered([], "plans/bad.json"))
-    meter = agent_service.TrafficMeter(data_plane, clock)
+    meter = traffic.TrafficMeter(data_plane, clock)
     await meter.sample()
     clock.seconds += 2
     await meter.sample()

@@ -9,6 +9,9 @@ a zero sample then: the requests of its first seconds are not lost. An agent tha
 sends a report that cannot be read, is logged (once per change of its problem) and asked again at the
 next poll; the others go on. Series that received nothing for longer than the horizon are dropped.
 
+An ``AgentMetrics`` is an async context manager: its HTTP client opens when the ``async with`` block
+starts and closes when the block ends, whether or not ``run`` ever ran.
+
 The agents serve the routing plan of one namespace (the server's default, whose plan ``vamp agent
 --server`` long-polls), so their traffic is that namespace's: summaries for any other are ``None``.
 """
@@ -20,6 +23,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from typing import Self
 
 import httpx
 
@@ -34,7 +38,8 @@ PATH = "/metrics.json"
 
 
 class AgentMetrics:
-    """The traffic the agents at ``agents`` (base URLs, ``http://127.0.0.1:9090``) measured.
+    """The traffic the agents at ``agents`` (base URLs, ``http://127.0.0.1:9090``) measured; polled
+    inside ``async with`` only, which opens and closes its HTTP client.
 
     Args:
         namespace: the namespace whose routing plan the agents serve.
@@ -64,16 +69,25 @@ class AgentMetrics:
         self._problems: dict[str, str] = {}
         self._polled: dict[str, float] = {}
         """When each agent last answered with a report."""
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(5.0), transport=transport, trust_env=False)
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Self:
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(5.0), transport=self._transport, trust_env=False
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
 
     async def run(self) -> None:
         """Poll every ``interval`` seconds until cancelled."""
-        try:
-            while True:
-                await self.poll()
-                await asyncio.sleep(self._interval)
-        finally:
-            await self._client.aclose()
+        while True:
+            await self.poll()
+            await asyncio.sleep(self._interval)
 
     async def poll(self) -> None:
         """Ask every agent for its report now, and keep what each answered."""
@@ -109,6 +123,7 @@ class AgentMetrics:
         return series.summary(gateway, route, served) if served else None
 
     async def _ask(self, agent: str) -> dict[reports.Key, stats.ClusterStats] | None:
+        assert self._client is not None, "AgentMetrics polls inside its `async with` block only"
         try:
             response = await self._client.get(agent + PATH)
             response.raise_for_status()

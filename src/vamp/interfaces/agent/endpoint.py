@@ -27,6 +27,7 @@ from vamp import errors
 from vamp.interfaces.agent import prometheus
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
+from vamp.services import traffic
 
 JsonObject = dict[str, Any]
 
@@ -36,7 +37,7 @@ class Parts:
     """What the endpoint reports on."""
 
     agent: agent_service.Agent
-    meter: agent_service.TrafficMeter
+    meter: traffic.TrafficMeter
     data_plane: gateway_agent.DataPlane
 
 
@@ -103,7 +104,7 @@ def status_data(status: agent_service.Status, health: gateway_agent.Health) -> J
     }
 
 
-def traffic_data(report: agent_service.TrafficReport) -> JsonObject:
+def traffic_data(report: traffic.TrafficReport) -> JsonObject:
     """``/metrics.json`` as plain data: gateways in name order, each with its routes."""
     gateways: dict[str, JsonObject] = {}
     routes: dict[str, list[JsonObject]] = {}
@@ -121,7 +122,7 @@ def traffic_data(report: agent_service.TrafficReport) -> JsonObject:
     }
 
 
-def _numbers(measured: agent_service.Measured) -> JsonObject:
+def _numbers(measured: traffic.Measured) -> JsonObject:
     item = measured.traffic
     latency = item.latency
     count = latency.counts[-1] if latency.counts else 0

@@ -38,6 +38,7 @@ from vamp.core.routing import plan as routing_plan
 from vamp.interfaces.agent import endpoint
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
+from vamp.services import traffic
 
 log = logging.getLogger("vamp.agent")
 
@@ -109,7 +110,7 @@ async def _run(
 ) -> None:
     clock = SystemClock()
     agent = agent_service.Agent(source, data_plane, clock)
-    meter = agent_service.TrafficMeter(data_plane, clock, interval=settings.metrics_interval)
+    meter = traffic.TrafficMeter(data_plane, clock, interval=settings.metrics_interval)
     app = endpoint.create_app(endpoint.Parts(agent, meter, data_plane))
     http = _Endpoint(
         uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")

@@ -10,7 +10,7 @@ from tests.services.agent_fakes import START, FakeClock
 from vamp import errors
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
-from vamp.services import agent as agent_service
+from vamp.services import traffic as traffic_meter
 
 EMPTY = gateway_agent.Latency((), (), 0.0, None, None, None)
 
@@ -49,14 +49,14 @@ def anyio_backend() -> str:
 pytestmark = pytest.mark.anyio
 
 
-def rates(report: agent_service.TrafficReport) -> dict[tuple[str, str | None], float]:
+def rates(report: traffic_meter.TrafficReport) -> dict[tuple[str, str | None], float]:
     return {(item.traffic.gateway, item.traffic.route): item.per_second for item in report.items}
 
 
 async def test_before_two_samples_the_counts_are_reported_without_rates():
     data_plane, clock = CountingDataPlane(), FakeClock()
     clock.seconds = 100
-    meter = agent_service.TrafficMeter(data_plane, clock)
+    meter = traffic_meter.TrafficMeter(data_plane, clock)
     data_plane.requests = {("g", None): 10, ("g", "a"): 10}
     await meter.sample()
 
@@ -81,7 +81,7 @@ async def test_rates_are_the_requests_between_the_last_two_samples_per_second(
     first: int, second: int, now: int, rate: float
 ):
     data_plane, clock = CountingDataPlane(), FakeClock()
-    meter = agent_service.TrafficMeter(data_plane, clock)
+    meter = traffic_meter.TrafficMeter(data_plane, clock)
     data_plane.requests = {("g", "a"): first}
     await meter.sample()
     clock.seconds += 2
@@ -98,7 +98,7 @@ async def test_rates_are_the_requests_between_the_last_two_samples_per_second(
 
 async def test_a_route_that_appeared_since_the_last_sample_has_no_rate_yet():
     data_plane, clock = CountingDataPlane(), FakeClock()
-    meter = agent_service.TrafficMeter(data_plane, clock)
+    meter = traffic_meter.TrafficMeter(data_plane, clock)
     await meter.sample()
     clock.seconds += 2
     await meter.sample()
@@ -110,7 +110,7 @@ async def test_a_route_that_appeared_since_the_last_sample_has_no_rate_yet():
 async def test_a_report_says_when_the_data_plane_cannot_be_read():
     data_plane = CountingDataPlane()
     data_plane.down = True
-    meter = agent_service.TrafficMeter(data_plane, FakeClock())
+    meter = traffic_meter.TrafficMeter(data_plane, FakeClock())
 
     with pytest.raises(errors.DataPlaneError, match=r"^Envoy's admin endpoint did not answer$"):
         await meter.report()
