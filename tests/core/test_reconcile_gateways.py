@@ -84,7 +84,10 @@ def test_taken_ports_and_the_range_are_honoured_and_a_full_range_fails_only_the_
     )
 
     assert [g.port.number for g in sync.gateways] == [51, None]
-    assert sync.problems == ("gateway 'b': No port available in the range [50-51].",)
+    assert sync.problems == (
+        "gateway 'b': No port available in the range [50-51]. "
+        "Remove unused gateways or widen the range with --gateway-ports.",
+    )
 
 
 def test_an_external_deployment_gateway_without_a_port_keeps_the_one_it_gets():

@@ -24,7 +24,10 @@ def test_gateways_without_a_port_get_the_next_free_ones_by_name(gateways, taken,
 def test_the_range_can_run_out():
     with pytest.raises(errors.RoutingError) as raised:
         ports.assign_ports([gateway("a"), gateway("b"), gateway("c")], [41], first=40, last=42)
-    assert str(raised.value) == "No port available in the range [40-42]."
+    assert str(raised.value) == (
+        "No port available in the range [40-42]. "
+        "Remove unused gateways or widen the range with --gateway-ports."
+    )
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,12 @@ def assign_ports(
         while candidate in used:
             candidate += 1
         if candidate > last:
-            raise errors.RoutingError([f"No port available in the range [{first}-{last}]."])
+            raise errors.RoutingError(
+                [
+                    f"No port available in the range [{first}-{last}]. "
+                    "Remove unused gateways or widen the range with --gateway-ports."
+                ]
+            )
         assigned[name] = candidate
         used.add(candidate)
     return assigned

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from vamp import errors
 from vamp.interfaces.cli import output
@@ -107,7 +106,4 @@ def agent(
     try:
         asyncio.run(process.serve(settings))
     except errors.VampError as exc:
-        first, _, details = str(exc).partition("\n")
-        if details.strip():
-            output.stderr.print(escape(details.rstrip()), style="dim")
-        output.fail(first)
+        output.fail(str(exc))

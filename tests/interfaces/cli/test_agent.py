@@ -1,0 +1,42 @@
+"""``vamp agent`` ends on an error with the error's line first and its details below, and exit code 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vamp import errors
+from vamp.interfaces.agent import process
+from vamp.interfaces.cli.main import app
+
+
+def test_an_agent_without_a_source_of_plans_says_what_to_give(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["agent", "--workdir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: Give the agent exactly one source of routing plans: --plan FILE|DIR or --server URL."
+    ]
+
+
+def test_an_error_with_details_prints_the_error_first_and_the_details_below(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def envoy_fails(settings: process.Settings) -> None:
+        raise errors.DataPlaneError(
+            "Envoy (pid 7) exited with status 1 while starting. The end of /w/envoy.log:\n"
+            "[critical] error initializing config\n[info] exiting"
+        )
+
+    monkeypatch.setattr(process, "serve", envoy_fails)
+
+    result = CliRunner().invoke(app, ["agent", "--plan", str(tmp_path), "--workdir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: Envoy (pid 7) exited with status 1 while starting. The end of /w/envoy.log:",
+        "[critical] error initializing config",
+        "[info] exiting",
+    ]
