@@ -15,6 +15,7 @@ The driver does not own its client: whoever made the client closes it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -59,39 +60,14 @@ class KubernetesDriver:
         self._scope = frozenset(namespaces) if namespaces is not None else None
         scopes: Sequence[str | None] = sorted(namespaces) if namespaces is not None else [None]
         self._wakeups = wakeups.Wakeups()
-        self._pods = [
-            informer.Informer(
-                client,
-                Pod,
-                observed.pod,
-                on_change=self._wakeups.notify,
-                namespace=ns,
-                server_timeout=server_timeout,
-            )
-            for ns in scopes
-        ]
-        self._services = [
-            informer.Informer(
-                client,
-                Service,
-                observed.service,
-                on_change=self._wakeups.notify,
-                namespace=ns,
-                server_timeout=server_timeout,
-            )
-            for ns in scopes
-        ]
+        watch = functools.partial(
+            informer.Informer, client, on_change=self._wakeups.notify, server_timeout=server_timeout
+        )
+        self._pods = [watch(Pod, observed.pod, namespace=ns) for ns in scopes]
+        self._services = [watch(Service, observed.service, namespace=ns) for ns in scopes]
+        vamps = manifests.managed_by_vamp()
         self._deployments = [
-            informer.Informer(
-                client,
-                Deployment,
-                observed.deployment,
-                on_change=self._wakeups.notify,
-                namespace=ns,
-                labels=manifests.managed_by_vamp(),
-                server_timeout=server_timeout,
-            )
-            for ns in scopes
+            watch(Deployment, observed.deployment, namespace=ns, labels=vamps) for ns in scopes
         ]
         self._tasks: list[asyncio.Task[None]] = []
         self._opening = asyncio.Lock()
