@@ -6,12 +6,13 @@ a writer names the revision it read (0 for "must not exist yet"), and a write ag
 raises ``errors.ConflictError`` instead of losing someone's change. A revision is never given twice to
 one (namespace, kind, name): an artifact deleted and created again goes on counting, so a writer still
 holding a revision of the deleted one is refused. Every create, update and delete also appends an
-archive event in the same transaction (vamp.md §1.1).
+archive event in the same transaction (vamp.md §1.1). Whoever ``listen``s hears of every event the store
+keeps, archive events included, once it is committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -58,6 +59,10 @@ class EventQuery:
     after_inclusive: bool = False
     before: datetime | None = None
     before_inclusive: bool = False
+
+
+EventListener = Callable[[str, model.Event], None]
+"""Told ``(namespace, event)`` of each event a store has kept; must return at once and never raise."""
 
 
 class ArtifactStore(Protocol):
@@ -120,6 +125,13 @@ class ArtifactStore(Protocol):
 
         Only numbers count; over none, count and sum are 0 and the others ``None``.
         """
+        ...
+
+    def listen(self, listener: EventListener) -> None:
+        """Tell ``listener`` of every event this store keeps from now on, as ``events`` would return it (with
+        its id): the archive events of ``put`` and ``delete`` and the published ones, each once its write
+        has committed (a refused or failed write tells nothing). Only writes through this store object
+        are heard, not those of another process on the same database."""
         ...
 
     async def close(self) -> None: ...

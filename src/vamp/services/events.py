@@ -1,12 +1,12 @@
 """Events: kept in the store, and handed at once to whoever in this process listens (vamp.md §1.16).
 
-``Events.publish`` stores an event (the store expands its tags and stamps it) and then offers the stored
-event to every open ``Subscription`` of its namespace whose tags and type it matches: the SSE stream
-``/api/v1/events/stream`` and tests listen this way. Publishing never waits for a listener: a listener
-that falls behind by more than its buffer loses the oldest events, and ``missed`` counts them.
+``Events.publish`` stores an event (the store expands its tags and stamps it). Every event the store
+keeps — published here or elsewhere in this process, and the archive events of every artifact change —
+is offered, as stored, to each open ``Subscription`` of its namespace whose tags and type it matches: the
+SSE stream ``/api/v1/events/stream`` and tests listen this way. Offering never waits for a listener: a
+listener that falls behind by more than its buffer loses the oldest events, and ``missed`` counts them.
 
-Events published straight to the store (its archive events) are stored, not broadcast; publish through
-here whatever listeners should see.
+Events written by another server on a shared database are not offered here (they are in the store).
 """
 
 from __future__ import annotations
@@ -53,24 +53,22 @@ class Subscription:
 
 
 class Events:
-    """Publishes events to the store and to the subscriptions open in this process."""
+    """Publishes events to the store, and offers the store's events to the subscriptions open here."""
 
     def __init__(self, events_store: store.ArtifactStore, *, buffer: int = 1000) -> None:
         self._store = events_store
         self._buffer = buffer
         self._subscriptions: set[Subscription] = set()
+        events_store.listen(self._offer)
 
     async def publish(self, namespace: str, event: model.Event) -> model.Event:
-        """Store ``event`` in ``namespace`` and broadcast it as stored (tags expanded, with id and time).
+        """Store ``event`` in ``namespace``; it is broadcast as stored (tags expanded, with id and time).
 
         Raises:
             errors.DslError: the event has no tags, an invalid type or a value that is not JSON.
             errors.StoreError: the store cannot take it.
         """
-        stored = await self._store.publish(namespace, event)
-        for subscription in tuple(self._subscriptions):
-            subscription.offer(namespace, stored)
-        return stored
+        return await self._store.publish(namespace, event)
 
     @contextlib.contextmanager
     def subscribe(
@@ -83,3 +81,7 @@ class Events:
             yield subscription
         finally:
             self._subscriptions.discard(subscription)
+
+    def _offer(self, namespace: str, event: model.Event) -> None:
+        for subscription in tuple(self._subscriptions):
+            subscription.offer(namespace, event)

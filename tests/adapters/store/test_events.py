@@ -255,3 +255,33 @@ async def test_aggregates_cover_every_matching_event_however_many(store: Artifac
         await store.aggregate(NS, EventQuery(tags=("many",)), Aggregate.SUM, "n") == count * (count + 1) / 2
     )
     assert await store.aggregate(NS, EventQuery(tags=("many",)), Aggregate.MAX, "n") == count
+
+
+async def test_listeners_hear_every_kept_event_as_the_store_returns_it(store: ArtifactStore) -> None:
+    heard: list[tuple[str, model.Event]] = []
+    store.listen(lambda namespace, event: heard.append((namespace, event)))
+
+    await store.put(NS, "breeds", "sava", {"name": "sava", "deployable": "magneticio/sava:1.0.0"}, revision=0)
+    published = await store.publish("acme-prod", model.Event(tags=("gateways:sava",), value={"rate": 1.5}))
+    await store.delete(NS, "breeds", "sava")
+
+    kept = (await store.events(NS, EventQuery())).items
+    assert heard == [(NS, kept[1]), ("acme-prod", published), (NS, kept[0])]
+    assert [("breeds:sava" in event.tags, event.type) for _, event in heard] == [
+        (True, "archive"),
+        (False, "event"),
+        (True, "archive"),
+    ]
+    assert ["archive:create" in heard[0][1].tags, "archive:delete" in heard[2][1].tags] == [True, True]
+
+
+async def test_a_refused_write_tells_the_listeners_nothing(store: ArtifactStore) -> None:
+    heard: list[model.Event] = []
+    store.listen(lambda namespace, event: heard.append(event))
+
+    with pytest.raises(errors.ConflictError):
+        await store.put(NS, "breeds", "sava", {"name": "sava"}, revision=3)
+    with pytest.raises(errors.DslError):
+        await store.publish(NS, model.Event(tags=()))
+
+    assert heard == []

@@ -268,3 +268,19 @@ async def test_a_quiet_stream_sends_heartbeats(streaming: Any) -> None:
 
         assert await stream.block() == ": heartbeat"
         stream.close()
+
+
+async def test_the_stream_sends_the_archive_events_of_artifact_changes(api: Harness, streaming: Any) -> None:
+    stream = await streaming(query="tag=breeds:sava")
+    breed = json.dumps({"name": "sava", "deployable": "magneticio/sava:1.0.0"})
+
+    created = await api.client.post("/api/v1/breeds", content=breed, headers=JSON)
+    deleted = await api.client.delete("/api/v1/breeds/sava")
+
+    assert (created.status_code, deleted.status_code) == (201, 204)
+    sent = [json.loads((await stream.block()).split("data: ")[1]) for _ in range(2)]
+    assert [("archive:create" in e["tags"], "archive:delete" in e["tags"], e["type"]) for e in sent] == [
+        (True, False, "archive"),
+        (False, True, "archive"),
+    ]
+    assert "magneticio/sava:1.0.0" in sent[0]["value"]

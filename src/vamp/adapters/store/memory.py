@@ -46,6 +46,7 @@ class MemoryStore:
         """The last revision each (namespace, kind, name) took, kept after a delete as the SQL store does."""
         self._events: dict[str, list[_Event]] = {}
         self._numbers = itertools.count(1)
+        self._listeners = rules.Listeners()
 
     async def close(self) -> None:
         self._artifacts.clear()
@@ -126,10 +127,14 @@ class MemoryStore:
             aggregation.add(json.loads(kept.value))
         return aggregation.result()
 
+    def listen(self, listener: store.EventListener) -> None:
+        self._listeners.add(listener)
+
     def _append(self, namespace: str, event: model.Event) -> model.Event:
         number = next(self._numbers)
         kept = _Event(number, event.model_copy(update={"id": str(number)}), rules.json_text(event.value))
         self._events.setdefault(namespace, []).append(kept)
+        self._listeners.tell(namespace, _event(kept))
         return _event(kept)
 
 

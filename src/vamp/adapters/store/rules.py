@@ -2,8 +2,9 @@
 
 Owns: time (the default clock; a time without a zone is UTC), plain JSON (what a store keeps is what
 JSON gives back), the compare-and-set conflict message, archive events (vamp.md §1.1), the rules for
-publishing an event (vamp.md §1.16), matching an event against a query, paging arguments and the
-aggregation of event values. It does no I/O; the stores call it on the way in and out.
+publishing an event (vamp.md §1.16), telling listeners of kept events, matching an event against a
+query, paging arguments and the aggregation of event values. It does no I/O; the stores call it on the
+way in and out.
 """
 
 from __future__ import annotations
@@ -76,6 +77,20 @@ def archive_event(kind: str, name: str, action: Action, value: str, timestamp: d
     """
     tags = model.expand_tags((kind, f"{kind}:{name}", "archive", f"archive:{action}"))
     return model.Event(tags=tags, type="archive", value=value, timestamp=timestamp)
+
+
+class Listeners:
+    """The listeners of one store (``ArtifactStore.listen``), told of each event once it is kept."""
+
+    def __init__(self) -> None:
+        self._listeners: list[store.EventListener] = []
+
+    def add(self, listener: store.EventListener) -> None:
+        self._listeners.append(listener)
+
+    def tell(self, namespace: str, event: model.Event) -> None:
+        for listener in tuple(self._listeners):
+            listener(namespace, event)
 
 
 def published(event: model.Event, clock: Clock) -> model.Event:

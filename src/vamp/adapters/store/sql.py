@@ -39,6 +39,7 @@ class SqlStore:
 
     def __init__(self, db: database.Database, clock: rules.Clock) -> None:
         self._db = db
+        self._listeners = rules.Listeners()
         self._clock = clock
 
     @classmethod
@@ -61,6 +62,9 @@ class SqlStore:
             await db.close()
             raise
         return cls(db, clock)
+
+    def listen(self, listener: store.EventListener) -> None:
+        self._listeners.add(listener)
 
     async def close(self) -> None:
         await self._db.close()
@@ -115,7 +119,10 @@ class SqlStore:
             stored = _stored((await connection.execute(statement.returning(*artifacts.c))).one())
             action: rules.Action = "create" if found is None else "update"
             value = text if source is None else source
-            await _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
+            archived = await _append(
+                connection, namespace, rules.archive_event(kind, name, action, value, now)
+            )
+        self._listeners.tell(namespace, archived)
         return stored
 
     async def delete(
@@ -135,7 +142,10 @@ class SqlStore:
                 return None
             stored = _stored(row)
             value = rules.json_text(stored.data)
-            await _append(connection, namespace, rules.archive_event(kind, name, "delete", value, now))
+            archived = await _append(
+                connection, namespace, rules.archive_event(kind, name, "delete", value, now)
+            )
+        self._listeners.tell(namespace, archived)
         return stored
 
     async def namespaces(self) -> Sequence[str]:
@@ -147,8 +157,9 @@ class SqlStore:
         event = rules.published(event, self._clock)
         doing = f"publish an event in namespace {namespace!r}"
         async with self._db.transaction(doing, write=True) as connection:
-            event_id = await _append(connection, namespace, event)
-        return event.model_copy(update={"id": event_id})
+            stored = await _append(connection, namespace, event)
+        self._listeners.tell(namespace, stored)
+        return stored
 
     async def events(
         self, namespace: str, query: store.EventQuery, *, offset: int = 0, limit: int | None = None
@@ -229,8 +240,9 @@ def _stored(row: sa.Row[Any]) -> store.StoredArtifact:
     )
 
 
-async def _append(connection: AsyncConnection, namespace: str, event: model.Event) -> str:
-    """Insert an event (already checked by ``rules.published`` or made by ``rules.archive_event``)."""
+async def _append(connection: AsyncConnection, namespace: str, event: model.Event) -> model.Event:
+    """Insert an event (already checked by ``rules.published`` or made by ``rules.archive_event``) and
+    return it with the id it got."""
     row = {
         "namespace": namespace,
         "type": event.type,
@@ -242,7 +254,7 @@ async def _append(connection: AsyncConnection, namespace: str, event: model.Even
     event_id = await connection.scalar(sa.insert(events).values(row).returning(events.c.id))
     tags = [{"event_id": event_id, "tag": tag, "position": at} for at, tag in enumerate(event.tags)]
     await connection.execute(sa.insert(event_tags), tags)
-    return str(event_id)
+    return event.model_copy(update={"id": str(event_id)})
 
 
 def _matching(namespace: str, query: store.EventQuery) -> list[sa.ColumnElement[bool]]:
