@@ -29,6 +29,34 @@ class Driver(StrEnum):
     KUBERNETES = "kubernetes"
 
 
+@dataclass(frozen=True, slots=True)
+class LeaseTimings:
+    """How the servers elect a leader on Kubernetes (seconds), as client-go names them.
+
+    A leader renews its Lease every ``retry_period`` and steps down when it has not renewed it for
+    ``renew_deadline``; a follower takes over a Lease not renewed for ``duration``.
+    """
+
+    duration: float = 15.0
+    renew_deadline: float = 10.0
+    retry_period: float = 2.0
+
+    def problem(self) -> str | None:
+        """What is wrong with these timings, in the server's flags, or ``None``.
+
+        A leader must have stepped down before a follower may take over, or two would lead at once.
+        """
+        if self.retry_period < self.renew_deadline < self.duration and (
+            self.renew_deadline + self.retry_period < self.duration
+        ):
+            return None
+        return (
+            f"--retry-period ({self.retry_period:g} s) < --renew-deadline ({self.renew_deadline:g} s) < "
+            f"--lease-duration ({self.duration:g} s) must hold, and --renew-deadline + --retry-period must "
+            f"be less than --lease-duration (the defaults: 2, 10 and 15 s)."
+        )
+
+
 def _identity() -> str:
     """Who this server is among several (the leader election's candidate name): its Pod, else host and PID."""
     return os.environ.get("POD_NAME") or f"{socket.gethostname()}-{os.getpid()}"
@@ -41,7 +69,8 @@ class Settings:
     ``store`` is a store address (``sqlite:///PATH`` or ``postgresql://…``); ``agents`` are the base URLs
     of the gateway agents whose metrics the server collects; ``shared_port`` is the agents' shared
     virtual-host port (``None``: none); ``gateway_host`` is where users reach gateways;
-    ``gateway_ports`` the first and last port given to gateways without one.
+    ``gateway_ports`` the first and last port given to gateways without one; ``lease`` the leader
+    election's timings on Kubernetes.
     """
 
     home: Path
@@ -55,6 +84,7 @@ class Settings:
     shared_port: int | None = 80
     gateway_host: str = "127.0.0.1"
     gateway_ports: tuple[int, int] = GATEWAY_PORTS
+    lease: LeaseTimings = LeaseTimings()
     identity: str = field(default_factory=_identity)
 
     @property

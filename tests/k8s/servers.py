@@ -182,6 +182,7 @@ async def running_server(
     shared_port: int,
     ports: str,
     port: int | None = None,
+    lease: tuple[float, float, float] | None = None,
 ) -> AsyncIterator[VampServer]:
     """``vamp server --driver kubernetes`` as ``identity``, known as ``name`` in the leader election.
 
@@ -191,6 +192,8 @@ async def running_server(
         shared_port: the agents' virtual-host port (``--shared-port``).
         ports: the gateway port range (``--gateway-ports``); servers sharing a store share it.
         port: the API's port; a free one by default (a restarted server may keep its predecessor's).
+        lease: the leader election's lease duration, renew deadline and retry period; the server's
+            defaults unless given.
     """
     port = port or free_port()
     home = folder / name
@@ -207,6 +210,10 @@ async def running_server(
     ]
     argv += [f"--store={store}"] if store else []
     argv += [f"--namespace={namespace}"] if namespace else []
+    if lease is not None:
+        duration, renew_deadline, retry_period = lease
+        argv += [f"--lease-duration={duration}", f"--renew-deadline={renew_deadline}"]
+        argv += [f"--retry-period={retry_period}"]
     log = folder / f"{name}-{uuid.uuid4().hex[:6]}.log"
     process = processes.Process.start(
         f"vamp server {name}", argv, log=log, env={**os.environ, "POD_NAME": name}

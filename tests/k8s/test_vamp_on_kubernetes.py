@@ -42,9 +42,10 @@ from vamp.adapters.kubernetes import client as kube_client
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(180)]
 
 LEASE = "vamp-server"
-LEASE_DURATION = 15.0
-RETRY_PERIOD = 2.0
-"""The server's election settings (``vamp.adapters.kubernetes.lease`` defaults)."""
+LEASE_DURATION = 8.0
+RENEW_DEADLINE = 5.0
+RETRY_PERIOD = 1.0
+"""The election settings the two servers of the handover test are given (``--lease-duration`` …)."""
 APPLIED_BY = "io.vamp/applied-by"
 
 
@@ -312,6 +313,7 @@ async def test_of_two_servers_one_leads_both_serve_and_the_other_takes_over_when
         namespace=namespace,
         shared_port=free_port(),
         ports=gateway_ports(),
+        lease=(LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD),
     )
     async with contextlib.AsyncExitStack() as stack:
         identity = await stack.enter_async_context(servers.vamp_identity(k8s_cluster, kube, namespace))

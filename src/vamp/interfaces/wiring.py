@@ -253,7 +253,14 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
         finally:
             await kube.close()
 
-    election = lease.LeaderElection(kube, kube.namespace, identity=config.identity)
+    election = lease.LeaderElection(
+        kube,
+        kube.namespace,
+        identity=config.identity,
+        lease_duration=config.lease.duration,
+        renew_deadline=config.lease.renew_deadline,
+        retry_period=config.lease.retry_period,
+    )
     exposed = services.GatewayServices(kube, agent_port=config.shared_port or 80)
     return Runtime(kube_driver, election, close, exposed)
 

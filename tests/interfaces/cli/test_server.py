@@ -47,6 +47,18 @@ def test_a_port_in_use_is_named(tmp_path: Path, taken: int) -> None:
             "error: Unsupported store address 'mysql://vamp@db/vamp'. Give a file path (vamp.db), "
             "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE.",
         ),
+        (
+            ("--renew-deadline", "16"),
+            "error: --retry-period (2 s) < --renew-deadline (16 s) < --lease-duration (15 s) must hold, and "
+            "--renew-deadline + --retry-period must be less than --lease-duration (the defaults: 2, 10 and "
+            "15 s).",
+        ),
+        (
+            ("--lease-duration", "6", "--renew-deadline", "4", "--retry-period", "2.5"),
+            "error: --retry-period (2.5 s) < --renew-deadline (4 s) < --lease-duration (6 s) must hold, and "
+            "--renew-deadline + --retry-period must be less than --lease-duration (the defaults: 2, 10 and "
+            "15 s).",
+        ),
     ],
 )
 def test_settings_that_cannot_work_are_refused(

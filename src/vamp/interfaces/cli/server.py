@@ -41,6 +41,7 @@ GatewayPorts = Annotated[
     ),
 ]
 DEFAULT_GATEWAY_PORTS = "-".join(str(port) for port in settings.GATEWAY_PORTS)
+DEFAULT_LEASE = settings.LeaseTimings()
 
 
 def server(
@@ -89,9 +90,39 @@ def server(
         str, typer.Option("--gateway-host", metavar="HOST", help="Where users reach the gateways.")
     ] = "127.0.0.1",
     gateway_ports: GatewayPorts = DEFAULT_GATEWAY_PORTS,
+    lease_duration: Annotated[
+        float,
+        typer.Option(
+            "--lease-duration",
+            min=1,
+            metavar="SECONDS",
+            help="With --driver kubernetes: a leader not heard of for this long is replaced.",
+        ),
+    ] = DEFAULT_LEASE.duration,
+    renew_deadline: Annotated[
+        float,
+        typer.Option(
+            "--renew-deadline",
+            min=0.1,
+            metavar="SECONDS",
+            help="With --driver kubernetes: a leader unable to renew its Lease this long steps down.",
+        ),
+    ] = DEFAULT_LEASE.renew_deadline,
+    retry_period: Annotated[
+        float,
+        typer.Option(
+            "--retry-period",
+            min=0.05,
+            metavar="SECONDS",
+            help="With --driver kubernetes: how often a leader renews, and a follower tries, the Lease.",
+        ),
+    ] = DEFAULT_LEASE.retry_period,
 ) -> None:
     """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector."""
     if namespace != "default" and (problem := namespaces.problem(namespace)) is not None:
+        output.fail(problem)
+    timings = settings.LeaseTimings(lease_duration, renew_deadline, retry_period)
+    if (problem := timings.problem()) is not None:
         output.fail(problem)
     folder = settings.home(home)
     config = settings.Settings(
@@ -106,6 +137,7 @@ def server(
         shared_port=shared_port or None,
         gateway_host=gateway_host,
         gateway_ports=gateway_ports_of(gateway_ports),
+        lease=timings,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries()
