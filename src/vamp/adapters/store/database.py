@@ -33,7 +33,9 @@ LIBRARY_ERRORS = (sa_exc.SQLAlchemyError, OSError)
 """What the libraries under a store raise; the drivers' own errors arrive wrapped in SQLAlchemy's."""
 
 _WRITE = "vamp_write"
-_SQLITE_SETTINGS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "foreign_keys=ON")
+# The busy timeout first: switching a new database to WAL needs its lock, and a server started beside
+# another one (or three stores opened at once) must wait for it rather than fail with "database is locked".
+_SQLITE_SETTINGS = ("busy_timeout=10000", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")
 _PASSWORD = re.compile(r"(//[^:/@]*):[^@/]*@")
 _PSYCOPG_PREAMBLE = re.compile(r"^connection failed: (?:connection to server at .*? failed: )?(?:FATAL: +)?")
 
