@@ -22,17 +22,18 @@ import contextlib
 import logging
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
 
-from vamp import __version__, errors, settings
+from vamp import __version__, settings
 from vamp.adapters.agents import collector
 from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
+from vamp.interfaces import http_server
 from vamp.interfaces.api import app as api_app
 from vamp.ports import exposure, leadership, runtime
 from vamp.services import events, gateways, info, reconciler
@@ -93,7 +94,14 @@ async def serve(
         errors.VampError: the port is taken, the store cannot be opened, the runtime cannot be reached;
             the message says what to change.
     """
-    with _listening(config.bind, config.port) as listening:
+
+    def port_taken(exc: OSError) -> str:
+        return (
+            f"Cannot serve the API on {config.bind}:{config.port}: {exc.strerror}. Stop what uses the "
+            "port, or give another with --port."
+        )
+
+    with http_server.listening(config.bind, config.port, port_taken) as listening:
         artifact_store = await sql.SqlStore.open(config.store)
         try:
             async with _runtime(config) as found:
@@ -151,7 +159,7 @@ def _assemble(
     app = api_app.create_app(
         parts, api_app.Settings(namespace=config.namespace, gateway_host=config.gateway_host)
     )
-    http = _HttpServer(
+    http = http_server.Server(
         uvicorn.Config(
             app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=GRACEFUL_SECONDS
         )
@@ -276,29 +284,3 @@ class _QuietShutdown(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietShutdown())
-
-
-class _HttpServer(uvicorn.Server):
-    """Uvicorn without its own signal handlers: the command that runs the server handles signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.contextmanager
-def _listening(host: str, port: int) -> Iterator[socket.socket]:
-    """A socket listening on ``host:port``, taken before anything else starts, closed on exit."""
-    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind((host, port))
-        listening.listen(1024)
-    except OSError as exc:
-        listening.close()
-        raise errors.VampError(
-            f"Cannot serve the API on {host}:{port}: {exc.strerror}. Stop what uses the port, or give "
-            "another with --port."
-        ) from exc
-    with listening:
-        yield listening

@@ -21,7 +21,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from vamp.adapters.envoy import dataplane, layout, render
 from vamp.adapters.plans import files as plan_files
 from vamp.adapters.plans import server as plan_server
 from vamp.core.routing import plan as routing_plan
+from vamp.interfaces import http_server, stopping
 from vamp.interfaces.agent import endpoint
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
@@ -77,7 +77,8 @@ async def serve(settings: Settings) -> None:
         errors.VampError: something given cannot work (a plan file that cannot be read, a port in use,
             a work directory another agent uses, Envoy failing to start); the message says what.
     """
-    with _stopped_by_signals() as stop:
+    # From the very start: a signal while Envoy starts stops it too.
+    with stopping.stopped_by_signals() as stop:
         source = _source(settings)
         source.check()
         with _locked(settings.workdir), _bound(settings.bind, settings.listen, "--listen") as listening:
@@ -112,7 +113,7 @@ async def _run(
     agent = agent_service.Agent(source, data_plane, clock)
     meter = traffic.TrafficMeter(data_plane, clock, interval=settings.metrics_interval)
     app = endpoint.create_app(endpoint.Parts(agent, meter, data_plane))
-    http = _Endpoint(
+    http = http_server.Server(
         uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")
     )
     await agent.resume()
@@ -139,28 +140,6 @@ async def _run(
         await serving
         for task in loops:
             task.cancel()
-
-
-@contextlib.contextmanager
-def _stopped_by_signals() -> Iterator[asyncio.Event]:
-    """An event SIGTERM and SIGINT set, from the very start: a signal while Envoy starts stops it too."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        yield stop
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
-
-
-class _Endpoint(uvicorn.Server):
-    """Uvicorn without its own signal handlers: the agent process handles SIGTERM and SIGINT itself."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def _source(settings: Settings) -> plan_files.PlanFiles | plan_server.PlanServer:
@@ -201,18 +180,11 @@ def _locked(workdir: Path) -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def _bound(host: str, port: int, option: str) -> Iterator[socket.socket]:
-    """A socket listening on ``host``:``port``, closed on exit."""
-    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind((host, port))
-        listening.listen(128)
-    except OSError as exc:
-        listening.close()
-        raise errors.VampError(
-            f"Cannot listen on {host}:{port} ({option}): {exc.strerror}. Choose a free port."
-        ) from exc
-    with listening:
-        yield listening
+def _bound(host: str, port: int, option: str) -> contextlib.AbstractContextManager[socket.socket]:
+    """A socket listening on ``host``:``port``, closed on exit; the error names ``option``."""
+    return http_server.listening(
+        host,
+        port,
+        lambda exc: f"Cannot listen on {host}:{port} ({option}): {exc.strerror}. Choose a free port.",
+        backlog=128,
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +17,7 @@ from typing import Annotated
 import typer
 
 from vamp import errors, settings
+from vamp.interfaces import stopping
 from vamp.interfaces.api import namespaces
 from vamp.interfaces.cli import output
 
@@ -166,11 +166,8 @@ def run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
     message (``output.fail``), never a traceback."""
 
     async def until_stopped() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        await main(stop)
+        with stopping.stopped_by_signals() as stop:
+            await main(stop)
 
     try:
         asyncio.run(until_stopped())
