@@ -40,3 +40,17 @@ def test_an_error_with_details_prints_the_error_first_and_the_details_below(
         "[critical] error initializing config",
         "[info] exiting",
     ]
+
+
+def test_an_error_inside_the_agents_task_group_is_one_line_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def envoy_dies(settings: process.Settings) -> None:
+        raise ExceptionGroup("unhandled errors in a TaskGroup", [errors.DataPlaneError("Envoy keeps dying.")])
+
+    monkeypatch.setattr(process, "serve", envoy_dies)
+
+    result = CliRunner().invoke(app, ["agent", "--plan", str(tmp_path), "--workdir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["error: Envoy keeps dying."]

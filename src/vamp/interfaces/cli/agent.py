@@ -17,6 +17,7 @@ import typer
 
 from vamp import errors
 from vamp.interfaces.cli import output
+from vamp.interfaces.cli import server as server_command
 
 HELP = "\n\n".join(
     (
@@ -105,5 +106,8 @@ def agent(
     )
     try:
         asyncio.run(process.serve(settings))
-    except errors.VampError as exc:
-        output.fail(str(exc))
+    except (errors.VampError, ExceptionGroup) as exc:  # raised inside the agent's task group too
+        problem = server_command.first_error(exc)
+        if problem is None:
+            raise
+        output.fail(str(problem))
