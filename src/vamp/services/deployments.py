@@ -244,29 +244,11 @@ def _existing(deployment: model.Deployment | None, name: str) -> model.Deploymen
 
 def cluster_of(deployment: model.Deployment, cluster: str) -> model.DeploymentCluster:
     """A cluster of the deployment. Raises ``errors.NotFoundError`` when it has no such cluster."""
-    found = deployment.clusters.get(cluster)
-    if found is None:
-        raise errors.NotFoundError(
-            messages.CLUSTER_NOT_FOUND.format(
-                cluster=cluster, deployment=deployment.name, clusters=messages.listing(deployment.clusters)
-            )
-        )
-    return found
+    return deployments.cluster_of(deployment, cluster, missing=errors.NotFoundError)
 
 
 def _service(deployment: model.Deployment, cluster: str, breed: str) -> model.DeploymentService:
-    found = cluster_of(deployment, cluster)
-    service = found.service(breed)
-    if service is None:
-        raise errors.NotFoundError(
-            messages.SERVICE_NOT_FOUND.format(
-                breed=breed,
-                deployment=deployment.name,
-                cluster=cluster,
-                services=messages.listing(service.breed.name for service in found.services),
-            )
-        )
-    return service
+    return deployments.service_of(deployment, cluster, breed, missing=errors.NotFoundError)
 
 
 def _with_service(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 from vamp import errors
 from vamp.core import model
-from vamp.core.deployments import messages, references
+from vamp.core.deployments import messages, parts, references
 from vamp.core.deployments.references import Group
 
 _Unresolved = Callable[[str], errors.DeploymentError]
@@ -41,7 +41,7 @@ def service_environment(
             value is malformed, or a reference names nothing there is (the message lists what there is).
     """
     resolver = _Resolver(deployment, gateway_ports or {})
-    service = resolver.service(cluster, breed)
+    service = parts.service_of(deployment, cluster, breed)
     return {
         variable.injected_name: resolver.variable(cluster, service, variable.name)
         for variable in service.breed.environment_variables
@@ -55,30 +55,6 @@ class _Resolver:
         self._deployment = deployment
         self._gateway_ports = gateway_ports
         self._resolving: list[tuple[str, str, str]] = []
-
-    def service(self, cluster: str, breed: str) -> model.DeploymentService:
-        found = self._cluster(cluster)
-        service = found.service(breed)
-        if service is None:
-            services = messages.listing(s.breed.name for s in found.services)
-            raise errors.DeploymentError(
-                messages.SERVICE_NOT_FOUND.format(
-                    breed=breed, deployment=self._deployment.name, cluster=cluster, services=services
-                )
-            )
-        return service
-
-    def _cluster(self, cluster: str) -> model.DeploymentCluster:
-        found = self._deployment.clusters.get(cluster)
-        if found is None:
-            raise errors.DeploymentError(
-                messages.CLUSTER_NOT_FOUND.format(
-                    cluster=cluster,
-                    deployment=self._deployment.name,
-                    clusters=messages.listing(self._deployment.clusters),
-                )
-            )
-        return found
 
     def variable(self, cluster: str, service: model.DeploymentService, name: str) -> str:
         """The value of a variable of ``service``: service scope, else cluster scope, else the breed's."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vamp import errors
 from vamp.core import model, runtime
-from vamp.core.deployments import messages
+from vamp.core.deployments import parts
 from vamp.core.deployments.environment import service_environment
 
 APP_LABEL = "app"
@@ -42,23 +41,8 @@ def service_spec(
         errors.DeploymentError: there is no such cluster or service, or its environment cannot be
             resolved (a variable without a value, a reference to nothing, a port not assigned yet).
     """
-    found = deployment.clusters.get(cluster)
-    if found is None:
-        raise errors.DeploymentError(
-            messages.CLUSTER_NOT_FOUND.format(
-                cluster=cluster, deployment=deployment.name, clusters=messages.listing(deployment.clusters)
-            )
-        )
-    service = found.service(breed)
-    if service is None:
-        raise errors.DeploymentError(
-            messages.SERVICE_NOT_FOUND.format(
-                breed=breed,
-                deployment=deployment.name,
-                cluster=cluster,
-                services=messages.listing(s.breed.name for s in found.services),
-            )
-        )
+    found = parts.cluster_of(deployment, cluster)
+    service = parts.service_of(deployment, cluster, breed)
     return runtime.ServiceSpec(
         key=runtime.ServiceKey(namespace, deployment.name, cluster, breed),
         deployable=service.breed.deployable,

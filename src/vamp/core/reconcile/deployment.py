@@ -152,10 +152,9 @@ class _Context:
         waiting = None if observed is not None else self._waiting_for(service)
         if waiting is not None:
             return self._enter(key, service, phase, waiting)
-        try:
-            wanted = spec.service_spec(self.deployment, cluster, service.breed.name, namespace=self.namespace)
-        except errors.DeploymentError as exc:
-            return self._enter(key, service, phase, str(exc))
+        wanted = self._spec(cluster, service)
+        if isinstance(wanted, str):
+            return self._enter(key, service, phase, wanted)
         if key in self.failures:
             return self._enter(key, service, phase, self.failures[key])
         if observed is None or observed.digest != wanted.digest:
@@ -187,11 +186,8 @@ class _Context:
     ) -> _Step:
         if observed is None or observed.failure is not None or not _complete(service, observed):
             return _Step(service)
-        try:
-            wanted = spec.service_spec(self.deployment, cluster, service.breed.name, namespace=self.namespace)
-        except errors.DeploymentError:
-            return _Step(service)
-        if observed.digest != wanted.digest:
+        wanted = self._spec(cluster, service)
+        if isinstance(wanted, str) or observed.digest != wanted.digest:
             return _Step(service)
         return self._done(key, service, "deployed", messages.RECOVERED)
 
@@ -207,6 +203,13 @@ class _Context:
             return _Step(service, (Undeploy(key),))
         step = self._enter(key, service, Phase.UPDATING, messages.UNDEPLOYING)
         return _Step(step.service, (Undeploy(key),), step.events)
+
+    def _spec(self, cluster: str, service: model.DeploymentService) -> runtime.ServiceSpec | str:
+        """What to run for ``service``, or why it cannot run (its environment cannot be resolved)."""
+        try:
+            return spec.service_spec(self.deployment, cluster, service.breed.name, namespace=self.namespace)
+        except errors.DeploymentError as exc:
+            return str(exc)
 
     def _waiting_for(self, service: model.DeploymentService) -> str | None:
         """Why the service cannot be deployed yet, or ``None`` when its dependencies are ready."""
