@@ -10,8 +10,8 @@ the breed on a port of its own (31000, 31001, …). Faults, by breed name:
 
 ``others`` are instances the driver sees that are no Vamp service's (for selectors). Every change
 wakes every ``changes()`` stream. ``FakeClock`` is a settable clock for statuses and timeouts;
-``RacingStore`` lets a user's write happen in the middle of a loop's pass; ``running`` runs a loop in the
-background for a block that must end within ``DEADLINE`` seconds.
+``RacingStore`` lets a user's write (or a crash) happen in the middle of a pass; ``running`` runs a loop
+in the background for a block that must end within ``DEADLINE`` seconds.
 """
 
 from __future__ import annotations
@@ -161,9 +161,15 @@ def instance(
 
 
 class RacingStore(memory.MemoryStore):
-    """A store in which ``race`` (a user's write) happens just before the next write."""
+    """A store in which a race (a user's write, or a crash) happens just before the next writes."""
 
-    race: Callable[[], Awaitable[None]] | None = None
+    _race: Callable[[], Awaitable[None]] | None = None
+    races = 0
+    """How many more writes the race happens before."""
+
+    def race_before(self, race: Callable[[], Awaitable[None]], *, writes: int = 1) -> None:
+        """Run ``race`` just before each of the next ``writes`` writes; its own writes do not count."""
+        self._race, self.races = race, writes
 
     async def put(
         self,
@@ -175,9 +181,12 @@ class RacingStore(memory.MemoryStore):
         revision: int | None,
         source: str | None = None,
     ) -> store.StoredArtifact:
-        race, self.race = self.race, None
+        race, self._race = self._race, None
         if race is not None:
+            self.races -= 1
             await race()
+            if self.races:
+                self._race = race
         return await super().put(namespace, kind, name, data, revision=revision, source=source)
 
 

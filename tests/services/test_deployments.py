@@ -3,18 +3,15 @@ set writes that retry when another writer was first, and what the notifier hears
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
+from tests.services.fakes import RacingStore
 from tests.services.test_artifacts import Heard
 from vamp import errors
-from vamp.adapters.store import memory
 from vamp.core import model
 from vamp.core.units import Cpu, Memory
-from vamp.ports import store
 from vamp.services import artifacts, deployment_revisions, deployments
 
 pytestmark = pytest.mark.anyio
@@ -31,30 +28,16 @@ clusters:
 LARGE = model.Scale(cpu=Cpu.parse("2"), memory=Memory.parse("2GB"), instances=4)
 
 
-class RacingStore(memory.MemoryStore):
-    """A store where another writer changes a deployment just before each of the next ``races`` writes."""
+def touch_before(racing: RacingStore, writes: int) -> None:
+    """Another writer changes deployment ``sava`` just before each of the next ``writes`` writes."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.races = 0
+    async def touch() -> None:
+        current = await racing.get(NS, "deployments", "sava")
+        assert current is not None
+        touched = {**current.data, "metadata": {"touched": racing.races}}
+        await racing.put(NS, "deployments", "sava", touched, revision=current.revision)
 
-    async def put(
-        self,
-        namespace: str,
-        kind: str,
-        name: str,
-        data: Mapping[str, Any],
-        *,
-        revision: int | None,
-        source: str | None = None,
-    ) -> store.StoredArtifact:
-        if kind == "deployments" and self.races and revision:
-            self.races -= 1
-            current = await self.get(namespace, kind, name)
-            assert current is not None
-            touched = {**current.data, "metadata": {"touched": self.races}}
-            await super().put(namespace, kind, name, touched, revision=current.revision)
-        return await super().put(namespace, kind, name, data, revision=revision, source=source)
+    racing.race_before(touch, writes=writes)
 
 
 @pytest.fixture
@@ -94,7 +77,7 @@ async def test_a_write_that_loses_a_race_is_tried_again_on_what_won(
 ) -> None:
     await _deploy(service)
     heard.calls.clear()
-    racing.races = 1
+    touch_before(racing, 1)
 
     await service.set_scale(NS, "sava", "sava", "sava:1.0.0", LARGE)
 
@@ -108,7 +91,7 @@ async def test_a_deployment_that_keeps_changing_is_a_conflict(
     service: deployments.DeploymentService, racing: RacingStore
 ) -> None:
     await _deploy(service)
-    racing.races = deployment_revisions.ATTEMPTS
+    touch_before(racing, deployment_revisions.ATTEMPTS)
 
     with pytest.raises(errors.ConflictError):
         await service.set_scale(NS, "sava", "sava", "sava:1.0.0", LARGE)

@@ -235,7 +235,9 @@ async def test_a_user_s_change_during_a_pass_is_kept_with_the_assigned_port():
     world = World(racing)
     shop = model.Gateway(name="shop", routes={"[10.0.0.1:80]": model.Route()})
     await world.put_gateway(shop)
-    racing.race = lambda: world.put_gateway(shop.model_copy(update={"virtual_hosts": ("shop.example",)}))
+    racing.race_before(
+        lambda: world.put_gateway(shop.model_copy(update={"virtual_hosts": ("shop.example",)}))
+    )
 
     await world.sync()
 

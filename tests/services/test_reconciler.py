@@ -3,15 +3,14 @@
 Deployments are written as the API writes them (``deployments.merge``/``slice_services`` and a
 compare-and-set put); each ``tick`` is one reconcile pass. What is asserted is what a user sees: the
 statuses and instances of the stored deployment, the events, and what ran on the runtime. The fake
-driver forces the faults (refused deploys, instances that never get ready, a failing service), and
-small store subclasses force a user's write in the middle of a pass and a crash before recording.
+driver forces the faults (refused deploys, instances that never get ready, a failing service), and a
+``RacingStore`` a user's write in the middle of a pass or a crash before recording.
 The loop tests run ``Reconciler.run`` and wait, with a deadline, for what the driver or the events show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import pytest
 
@@ -328,7 +327,7 @@ async def test_a_user_s_merge_during_a_pass_is_never_lost():
     racing = RacingStore()
     world = World(racing)
     await world.merge(sava_blueprint())
-    racing.race = lambda: world.merge(sava_blueprint("1.1.0"))
+    racing.race_before(lambda: world.merge(sava_blueprint("1.1.0")))
 
     await world.tick()
 
@@ -339,34 +338,18 @@ async def test_a_user_s_merge_during_a_pass_is_never_lost():
     assert world.driver.calls == [f"deploy {key()}", f"deploy {key(CANARY)}"]
 
 
-class CrashingStore(memory.MemoryStore):
-    """A store whose next ``crashes`` deployment writes fail, as if the server died before recording."""
-
-    crashes = 0
-
-    async def put(
-        self,
-        namespace: str,
-        kind: str,
-        name: str,
-        data: Mapping[str, Any],
-        *,
-        revision: int | None,
-        source: str | None = None,
-    ) -> store.StoredArtifact:
-        if self.crashes:
-            self.crashes -= 1
-            raise errors.StoreError("the server was killed")
-        return await super().put(namespace, kind, name, data, revision=revision, source=source)
+async def crash() -> None:
+    """The server dies before it records what it did."""
+    raise errors.StoreError("the server was killed")
 
 
 @pytest.mark.parametrize("ticks_before", [0, 1], ids=["before recording the deploy", "while updating"])
 async def test_a_restarted_reconciler_converges_without_deploying_twice(ticks_before):
-    crashing = CrashingStore()
+    crashing = RacingStore()
     world = World(crashing)
     await world.merge(sava_blueprint())
     await world.tick(times=ticks_before)
-    crashing.crashes = 1
+    crashing.race_before(crash)
     with pytest.raises(errors.StoreError):
         await world.tick()
 
