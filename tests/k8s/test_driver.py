@@ -16,7 +16,7 @@ from lightkube.resources.core_v1 import Namespace, Pod
 from tests.k8s import eventually
 from vamp import errors
 from vamp.adapters.kubernetes import driver as kube_driver
-from vamp.adapters.kubernetes import manifests, names
+from vamp.adapters.kubernetes import names
 from vamp.core import model, runtime
 from vamp.core.units import Cpu, Duration, Memory
 
@@ -122,7 +122,7 @@ async def test_deploy_applies_a_deployment_with_labels_resources_probe_and_diale
     }
     assert applied["metadata"]["annotations"]["io.vamp/service-name"] == "sava:1.0.0"
     assert applied["metadata"]["annotations"]["io.vamp/spec-digest"] == wanted.digest
-    assert template["metadata"]["annotations"]["io.vamp/digest"] == manifests.pod_digest(wanted)
+    assert template["metadata"]["annotations"]["io.vamp/digest"] == wanted.instance_digest
     assert container["image"] == "magneticio/sava:1.0.0"
     assert container["env"] == [{"name": "GREETING", "value": "hello"}]
     assert container["ports"] == [{"containerPort": 8080, "name": "webport", "protocol": "TCP"}]

@@ -81,7 +81,7 @@ def test_the_deployment_is_named_and_labelled_for_kubernetes_and_keeps_the_vamp_
     }
     assert manifest["spec"]["selector"] == {"matchLabels": {"io.vamp/deployment-service": metadata["name"]}}
     assert metadata["annotations"]["io.vamp/spec-digest"] == spec().digest
-    assert template["annotations"]["io.vamp/digest"] == manifests.pod_digest(spec())
+    assert template["annotations"]["io.vamp/digest"] == spec().instance_digest
     assert json.loads(template["annotations"]["io.vamp/labels"])["io.vamp/service"] == "sava:1.0.0"
     assert json.loads(template["annotations"]["io.vamp/ports"]) == {
         "admin-port": "Admin_Port",

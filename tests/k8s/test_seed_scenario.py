@@ -133,6 +133,22 @@ async def delay_to(
     return time.monotonic() - observed, (datetime.now(UTC) - since).total_seconds()
 
 
+async def discovered_in_time(
+    description: str,
+    ready: Callable[[], list[dict[str, Any]]],
+    count: int,
+    shown: Callable[[], Awaitable[bool]],
+) -> None:
+    """Wait as ``delay_to`` does; print both delays, and fail unless each is under ``DISCOVERY_LIMIT``."""
+    observed, since_condition = await delay_to(description, ready, count, shown)
+    print(
+        f"\nseed: pods Ready → {description} in the API: {observed:.3f} s observed, "
+        f"{since_condition:.3f} s from lastTransitionTime"
+    )
+    assert observed < DISCOVERY_LIMIT
+    assert since_condition < DISCOVERY_LIMIT
+
+
 def targets(routes: dict[str, Any], route: str) -> set[str]:
     return {f"{target['host']}:{target['port']}" for target in routes.get(route, {}).get("targets", [])}
 
@@ -235,15 +251,7 @@ async def test_the_seed_scenario_with_traffic(
         async def route_201_shown() -> bool:
             return "(2.0.1)" in await routes()
 
-        observed, since_condition = await delay_to(
-            "route (2.0.1)", lambda: foo.ready_pods("2.0.1"), 1, route_201_shown
-        )
-        print(
-            f"\nseed: pod Ready → route (2.0.1) in the API: {observed:.3f} s observed, "
-            f"{since_condition:.3f} s from lastTransitionTime"
-        )
-        assert observed < DISCOVERY_LIMIT
-        assert since_condition < DISCOVERY_LIMIT
+        await discovered_in_time("route (2.0.1)", lambda: foo.ready_pods("2.0.1"), 1, route_201_shown)
         found = await routes()
         assert {path: route["weight"] for path, route in found.items()} == {
             "(1.0.3)": "100%",
@@ -266,15 +274,9 @@ async def test_the_seed_scenario_with_traffic(
         async def three_targets() -> bool:
             return len(targets(await routes(), "(2.0.1)")) == 3
 
-        observed, since_condition = await delay_to(
+        await discovered_in_time(
             "3 targets of route (2.0.1)", lambda: foo.ready_pods("2.0.1"), 3, three_targets
         )
-        print(
-            f"seed: pods Ready → 3 targets of (2.0.1) in the API: {observed:.3f} s observed, "
-            f"{since_condition:.3f} s from lastTransitionTime"
-        )
-        assert observed < DISCOVERY_LIMIT
-        assert since_condition < DISCOVERY_LIMIT
         v201 = foo.ready_pods("2.0.1")
         assert targets(await routes(), "(2.0.1)") == addresses(v201, foo.port)
         await serve(backends, v201, foo.port)

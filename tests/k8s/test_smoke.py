@@ -9,7 +9,6 @@ import contextlib
 import http.server
 import ipaddress
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.e2e.backends import free_port
 from tests.k8s import controlplane, processes
 
 _KUBE_GO_MOD = Path(__file__).parents[2] / "tools" / "k8s" / "kube" / "go.mod"
@@ -47,7 +47,7 @@ def test_fake_nodes_are_ready_schedulable_and_own_a_loopback_pod_cidr(k8s_api, n
 def test_a_deployment_runs_ready_pods_with_loopback_ips_until_it_is_deleted(
     k8s_cluster, k8s_api, k8s_namespace
 ):
-    port = _free_port()
+    port = free_port()
     apps = f"/apis/apps/v1/namespaces/{k8s_namespace}"
     pods = f"/api/v1/namespaces/{k8s_namespace}/pods"
     k8s_api.post(f"{apps}/deployments", json=_deployment("smoke", replicas=2, port=port)).raise_for_status()
@@ -145,13 +145,6 @@ def _wait_for(
 
     processes.wait_until(description, reached, timeout=_TIMEOUT, watched=cluster.processes)
     return seen[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ these and their own world; the reconciler compares them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -59,6 +60,15 @@ class ServiceSpec:
         }
         encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+
+    @property
+    def instance_digest(self) -> str:
+        """What one instance runs: ``digest`` without the instance count.
+
+        Instances of two specs that differ only in their count are interchangeable: a change of scale
+        alone starts or stops instances instead of replacing them all.
+        """
+        return dataclasses.replace(self, scale=self.scale.model_copy(update={"instances": 0})).digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ spec Kubernetes cannot run raises ``errors.DriverError``; nothing here does I/O.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -108,7 +107,7 @@ def deployment(spec: runtime.ServiceSpec, *, applied_by: str | None = None) -> M
     if applied_by is not None:
         annotations[ANNOTATION_APPLIED_BY] = applied_by
     pod_annotations = identity | {
-        ANNOTATION_DIGEST: pod_digest(spec),
+        ANNOTATION_DIGEST: spec.instance_digest,
         ANNOTATION_PORTS: json.dumps({ports[name]: name for name in sorted(ports)}, sort_keys=True),
         ANNOTATION_LABELS: json.dumps(_exact_labels(spec), sort_keys=True),
     }
@@ -132,11 +131,6 @@ def deployment(spec: runtime.ServiceSpec, *, applied_by: str | None = None) -> M
             },
         }
     )
-
-
-def pod_digest(spec: runtime.ServiceSpec) -> str:
-    """What one Pod of ``spec`` runs: the spec's digest without the instance count."""
-    return dataclasses.replace(spec, scale=spec.scale.model_copy(update={"instances": 0})).digest
 
 
 def gateway_service(namespace: str, gateway: exposure.ExposedGateway, service_type: str) -> Manifest:

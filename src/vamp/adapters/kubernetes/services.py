@@ -14,7 +14,7 @@ that namespace. What was applied is remembered, so a pass that changes nothing s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from lightkube.resources.core_v1 import Service
@@ -60,8 +60,7 @@ class GatewayServices:
         Raises:
             errors.DriverError: the API server refused to list, apply or delete a Service.
         """
-        listing = await self._client.list(Service, namespace=namespace, labels=manifests.managed_by_vamp())
-        existing = {_name(found): found for found in listing.items}
+        existing = await self._existing(namespace)
         wanted = {
             names.gateway_service_name(gateway.name): manifests.gateway_service(
                 namespace, gateway, self._service_type
@@ -81,10 +80,7 @@ class GatewayServices:
             if name not in wanted and _labels(found).get(manifests.LABEL_ROLE) == manifests.ROLE_GATEWAY:
                 await self._client.delete(Service, name, namespace=namespace)
                 self._applied.pop((namespace, name), None)
-        addresses = {
-            gateway.name: _address(current[names.gateway_service_name(gateway.name)]) for gateway in gateways
-        }
-        return {name: address for name, address in addresses.items() if address is not None}
+        return _addresses(current, [gateway.name for gateway in gateways])
 
     async def addresses(self, namespace: str, gateways: Sequence[str]) -> dict[str, exposure.ServiceAddress]:
         """The addresses of those ``gateways`` whose Services exist in ``namespace``; applies nothing.
@@ -92,14 +88,12 @@ class GatewayServices:
         Raises:
             errors.DriverError: the API server refused to list the Services.
         """
+        return _addresses(await self._existing(namespace), gateways)
+
+    async def _existing(self, namespace: str) -> dict[str, Service]:
+        """Vamp's Services in ``namespace``, by name."""
         listing = await self._client.list(Service, namespace=namespace, labels=manifests.managed_by_vamp())
-        existing = {_name(found): found for found in listing.items}
-        addresses = {
-            gateway: _address(existing[service])
-            for gateway in gateways
-            if (service := names.gateway_service_name(gateway)) in existing
-        }
-        return {name: address for name, address in addresses.items() if address is not None}
+        return {_name(found): found for found in listing.items}
 
     async def _ensure(self, existing: Service | None, manifest: manifests.Manifest) -> Service:
         """The Service as ``manifest`` says: ``existing`` if Vamp applied just that, else applied now."""
@@ -117,6 +111,18 @@ def _name(service: Service) -> str:
 
 def _labels(service: Service) -> dict[str, str]:
     return (service.metadata.labels or {}) if service.metadata else {}
+
+
+def _addresses(
+    services: Mapping[str, Service], gateways: Sequence[str]
+) -> dict[str, exposure.ServiceAddress]:
+    """The address of each of ``gateways`` whose Service is among ``services`` and has one."""
+    found = {
+        gateway: _address(services[service])
+        for gateway in gateways
+        if (service := names.gateway_service_name(gateway)) in services
+    }
+    return {gateway: address for gateway, address in found.items() if address is not None}
 
 
 def _address(service: Service) -> exposure.ServiceAddress | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import re
 import signal
@@ -91,10 +90,6 @@ class Instance:
         self._crashes = 0
         self._problem = ""
         self._log_offset = 0
-
-    @property
-    def process_digest(self) -> str:
-        return process_digest(self.spec)
 
     @property
     def name(self) -> str:
@@ -275,15 +270,6 @@ class Instance:
         except OSError:
             return ""
         return "\n".join(text.strip().splitlines()[-_LOG_TAIL_LINES:])
-
-
-def process_digest(spec: runtime.ServiceSpec) -> str:
-    """What one process of ``spec`` runs, as a digest: the spec's digest without the instance count.
-
-    Instances of two specs that differ only in their count are interchangeable: a change of scale alone
-    starts or stops instances instead of replacing them all.
-    """
-    return dataclasses.replace(spec, scale=spec.scale.model_copy(update={"instances": 0})).digest
 
 
 def port_variable(name: str) -> str:

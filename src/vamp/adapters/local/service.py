@@ -1,7 +1,7 @@
 """One service on the local driver: the instances it should have, and the moves that get it there.
 
 A service holds the spec it was last given and its numbered ``Instance``s. Instances are current when
-they run what the spec says (the same ``process_digest``: a change of scale alone replaces nothing).
+they run what the spec says (the same ``instance_digest``: a change of scale alone replaces nothing).
 ``converge`` compares the two and acts, one move at a time (a lock keeps moves apart):
 
 1. start current instances until there are ``scale.instances`` of them;
@@ -85,7 +85,7 @@ class Service:
         Raises:
             errors.DriverError: an instance could not be started or stopped; the service tries again.
         """
-        if local_instance.process_digest(spec) != local_instance.process_digest(self.spec):
+        if spec.instance_digest != self.spec.instance_digest:
             self._end_rollout()
         self.spec = spec
         try:
@@ -184,9 +184,9 @@ class Service:
         return instance
 
     def _current_and_stale(self) -> tuple[list[local_instance.Instance], list[local_instance.Instance]]:
-        wanted = local_instance.process_digest(self.spec)
-        current = [instance for instance in self.instances if instance.process_digest == wanted]
-        return current, [instance for instance in self.instances if instance.process_digest != wanted]
+        wanted = self.spec.instance_digest
+        current = [instance for instance in self.instances if instance.spec.instance_digest == wanted]
+        return current, [instance for instance in self.instances if instance.spec.instance_digest != wanted]
 
     async def _retire(self, leaving: list[local_instance.Instance]) -> None:
         if not leaving:
