@@ -9,6 +9,8 @@ place it was written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vamp import errors
 from vamp.core import condition, model, selector, units
 from vamp.core.dsl import artifact
@@ -132,27 +134,24 @@ def condition_fields(cursor: Cursor, *, named: bool) -> model.Condition | None:
 
 def definition(cursor: Cursor) -> str | None:
     """A condition's text, checked by the condition language."""
-    text = cursor.string()
-    if text is None:
-        return None
-    try:
-        condition.parse(text)
-    except errors.ConditionSyntaxError as exc:
-        cursor.error(exc.explain())
-        return None
-    return text
+    return _checked(cursor, condition.parse)
 
 
 def selector_text(cursor: Cursor) -> str | None:
     """A selector's text, checked by the selector language; null or empty is none."""
     if cursor.value is None or cursor.value == "":
         return None
+    return _checked(cursor, selector.parse)
+
+
+def _checked(cursor: Cursor, parse: Callable[[str], object]) -> str | None:
+    """The text at ``cursor``, checked by a language's ``parse``; ``None`` when refused (reported there)."""
     text = cursor.string()
     if text is None:
         return None
     try:
-        selector.parse(text)
-    except errors.SelectorSyntaxError as exc:
+        parse(text)
+    except errors.ExpressionSyntaxError as exc:
         cursor.error(exc.explain())
         return None
     return text

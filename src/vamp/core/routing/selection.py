@@ -54,7 +54,7 @@ def route_targets(
     """
     selections = selector.select(_combined(text, global_selector), index, namespace=namespace)
     targets = {target for selection in selections.values() for target in selection.targets}
-    return tuple(sorted(targets, key=lambda target: (target.instance, target.host, target.port)))
+    return tuple(sorted(targets))
 
 
 @functools.lru_cache(maxsize=4096)
