@@ -1,7 +1,7 @@
 """What the renderer will ask of Envoy's clusters and listeners, proven on the real binary.
 
 Balance policies, timeouts and retries, active health checks, TLS termination, external targets and
-gateway-to-gateway chaining through internal listeners (see envoy-findings.md).
+gateway-to-gateway chaining through internal listeners (see docs/envoy.md).
 """
 
 from __future__ import annotations

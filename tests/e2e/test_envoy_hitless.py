@@ -1,4 +1,4 @@
-"""Hitless delivery, measured: weight changes under keep-alive load drop no request (envoy-findings.md).
+"""Hitless delivery, measured: weight changes under keep-alive load drop no request (docs/envoy.md).
 
 A load of 400 requests/s runs over 4 keep-alive connections while the weights flip between two
 backends (100 % ↔ 0 %), so every response shows which configuration routed it. A route-configuration

@@ -1,4 +1,4 @@
-"""What the renderer will ask of Envoy's routing, proven on the real binary (see envoy-findings.md).
+"""What the renderer will ask of Envoy's routing, proven on the real binary (see docs/envoy.md).
 
 Weights in hundredths of a percent, every condition matcher, condition strength that falls through,
 sticky routes and instances, and path rewrites. Traffic splits are checked statistically (±5 points).

@@ -1,7 +1,7 @@
 """Where each xDS resource lives on disk, so that every change touches as little as possible.
 
 Envoy reads its dynamic resources from files (filesystem subscriptions). What we found by experiment
-(``/work/notes/envoy-findings.md``): a file read by an RDS or EDS subscription must hold exactly one
+(``docs/envoy.md`` §1): a file read by an RDS or EDS subscription must hold exactly one
 resource, the one named by that subscription, or the whole update is rejected; LDS and CDS files hold any
 number. Each type has its own watched directory, and Envoy re-reads every file of that type whenever
 anything is renamed into the directory, so a file is only ever renamed there once it is complete.

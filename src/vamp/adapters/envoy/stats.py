@@ -2,7 +2,7 @@
 
 ``read`` takes one reading from the admin endpoint (``/stats/prometheus``, the one format that carries a
 histogram's sum as well as its buckets); ``parse`` and ``rates`` are pure. Which stats, and why
-(measured on Envoy 1.40, see ``/work/notes/envoy-findings.md``):
+(measured on Envoy 1.40, see ``docs/envoy.md`` §5):
 
 * ``cluster.<name>.upstream_rq_completed`` counts requests that got a response, exactly (a counter is
   read live); ``upstream_rq_<1-5>xx`` split it by status class. A retried request counts once, with its
