@@ -88,3 +88,38 @@ def test_route_paths_and_route_selectors_of_models_are_checked_too() -> None:
         ("routes.a/web.selector", "If route selector is defined, route path must not contain '/'."),
         ("routes['[10.0.0.1:80]'].selector", "Route selector cannot be defined for an external target."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "sava web",
+            "Unsupported route path: 'sava web'. Must be one of: '$gateway', '$deployment/$port', "
+            "'$deployment/$cluster/$port', '$deployment/$cluster/$service/$port' or an external target "
+            "'[host:port]'.",
+        ),
+        (
+            "sava/[web]",
+            "Unsupported route path: 'sava/[web]'. Must be one of: '$gateway', '$deployment/$port', "
+            "'$deployment/$cluster/$port', '$deployment/$cluster/$service/$port' or an external target "
+            "'[host:port]'.",
+        ),
+        (
+            "[10.0.0.1]",
+            "Unsupported external route target '[10.0.0.1]'. Write it as '[host:port]', e.g. "
+            "'[10.0.0.1:8080]'.",
+        ),
+        (
+            "[10.0.0.1:99999]",
+            "Unsupported external route target '[10.0.0.1:99999]'. Write it as '[host:port]', e.g. "
+            "'[10.0.0.1:8080]'.",
+        ),
+    ],
+)
+def test_a_route_path_the_plan_compiler_could_not_read_is_refused_when_the_gateway_is_read(
+    path: str, message: str
+) -> None:
+    gateway = model.Gateway(name="sava", routes={path: model.Route(weight=Percentage.of(100))})
+
+    assert [problem for _, problem in problems(validation.gateway_issues(gateway))] == [message]

@@ -26,7 +26,7 @@ from vamp import errors
 from vamp.core import condition, model, selector
 from vamp.core.routing import paths, plan, selection, weights
 from vamp.core.routing.targets import Resolved, Targets
-from vamp.core.validation import messages
+from vamp.core.validation import gateways as gateway_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,10 +208,8 @@ class GatewayCompiler:
         return self._targets.resolve(gateway, parsed)
 
     def _route_selector(self, path: str, text: str) -> Resolved:
-        if path.startswith("["):
-            raise errors.RoutingError([messages.ROUTE_SELECTOR_EXTERNAL])
-        if "/" in path:
-            raise errors.RoutingError([messages.ROUTE_SELECTOR_PATH])
+        if (problem := gateway_rules.route_selector_problem(path)) is not None:
+            raise errors.RoutingError([problem])
         found = selection.route_targets(
             text, self._index, namespace=self._namespace, global_selector=self._global_selector
         )

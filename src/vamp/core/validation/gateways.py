@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from vamp import errors
 from vamp.core import model
-from vamp.core.routing import weights
+from vamp.core.routing import paths, weights
 from vamp.core.validation import messages
 from vamp.core.validation.problems import Path, Problem, issues
 
-MAX_ROUTE_SEGMENTS = 4
 MAX_GATEWAY_SEGMENTS = 3
 
 
@@ -29,13 +28,16 @@ def is_external(path: str) -> bool:
 
 
 def route_path_problem(path: str) -> str | None:
-    """Why ``path`` is not a route path (1–4 segments split on ``/``, or ``[host:port]``), or ``None``."""
-    if is_external(path):
-        return None
-    segments = path.split("/")
-    if len(segments) <= MAX_ROUTE_SEGMENTS and all(segment and not segment.isspace() for segment in segments):
-        return None
-    return messages.unsupported_route_path(path)
+    """Why ``path`` is not a route path (1–4 segments split on ``/``, or ``[host:port]``), or ``None``.
+
+    The rule is the one the plan compiler reads paths by (``routing.paths.parse``), so a path accepted
+    here never fails when the gateway is compiled.
+    """
+    try:
+        paths.parse(path)
+    except errors.RoutingError as exc:
+        return str(exc) if is_external(path) else messages.unsupported_route_path(path)
+    return None
 
 
 def route_selector_problem(path: str) -> str | None:
