@@ -183,26 +183,10 @@ def deployment(app: str, version: str) -> dict[str, Any]:
     }
 
 
-def node(name: str, pod_cidr: str) -> dict[str, Any]:
-    """A fake Node for kwok, as the tests' harness makes them, with room for 250 pods."""
-    resources = {"cpu": "64", "memory": "512Gi", "pods": "250"}
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {
-            "name": name,
-            "labels": {"type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux"},
-            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-        },
-        "spec": {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]},
-        "status": {"allocatable": resources, "capacity": resources},
-    }
-
-
 async def prepare(kube: client.KubernetesClient) -> None:
     """Six more Nodes (kwok makes them Ready) and the benchmark's Namespaces."""
     for name, cidr in EXTRA_NODES.items():
-        await kube.apply(Node, node(name, cidr))
+        await kube.apply(Node, controlplane.node(name, cidr, pods=250))
     for number in range(NAMESPACES):
         await kube.apply(
             Namespace, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"bench-{number}"}}

@@ -87,7 +87,7 @@ class Cluster:
         self._start("kube-scheduler", self._scheduler_argv(), self._healthz("scheduler"))
         self._start("kwok", self._kwok_argv(), f"http://{_LOCALHOST}:{self._ports['kwok']}/healthz")
         for name, cidr in NODES.items():
-            self._probe.post("/api/v1/nodes", json=_node(name, cidr)).raise_for_status()
+            self._probe.post("/api/v1/nodes", json=node(name, cidr)).raise_for_status()
         self.timings["nodes"] = processes.wait_until(
             f"Nodes {', '.join(NODES)} to be Ready and untainted",
             lambda: all(_ready_and_untainted(self._get(f"/api/v1/nodes/{name}")) for name in NODES),
@@ -261,9 +261,9 @@ def _free_ports(count: int) -> list[int]:
         return [sock.getsockname()[1] for sock in sockets]
 
 
-def _node(name: str, pod_cidr: str) -> dict[str, object]:
-    """A fake Node for kwok to manage: no taints, so Pods need no tolerations."""
-    resources = {"cpu": "32", "memory": "256Gi", "pods": "110"}
+def node(name: str, pod_cidr: str, *, pods: int = 110) -> dict[str, Any]:
+    """A fake Node for kwok to manage, with room for ``pods``: no taints, so Pods need no tolerations."""
+    resources = {"cpu": "32", "memory": "256Gi", "pods": str(pods)}
     return {
         "apiVersion": "v1",
         "kind": "Node",
