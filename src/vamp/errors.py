@@ -21,7 +21,9 @@ The tree::
     ├── PublishError          a routing plan could not be delivered to, or activated by, the data plane
     ├── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
     ├── PlanSourceError       the gateway agent cannot read routing plans from its source (a file, the server)
-    └── RequestError          an API request cannot be understood: its media type, a parameter, the namespace
+    ├── RequestError          an API request cannot be understood: its media type, a parameter, the namespace
+    ├── UnauthorizedError     a request carries no token, or one that is unknown, revoked or expired
+    └── ForbiddenError        a request's token may not do what it asks; the message says which token would
 """
 
 from __future__ import annotations
@@ -148,3 +150,12 @@ class PlanSourceError(VampError):
 class RequestError(VampError):
     """An API request cannot be understood (media type, query parameter, namespace); the message says what
     would be accepted."""
+
+
+class UnauthorizedError(VampError):
+    """A request has no valid token: none, or one unknown, revoked or expired; the message says how to get
+    one."""
+
+
+class ForbiddenError(VampError):
+    """A request's token may not do what the request asks; the message names the role and scope that may."""

@@ -86,6 +86,11 @@ class Settings:
     gateway_ports: tuple[int, int] = GATEWAY_PORTS
     lease: LeaseTimings = LeaseTimings()
     identity: str = field(default_factory=_identity)
+    admin_token: str | None = field(default=None, repr=False)
+    """The admin token's secret, when given (``--admin-token-file``, ``$VAMP_ADMIN_TOKEN``); else the one in
+    ``HOME/admin-token``, made at the first start."""
+    agent_token: str | None = field(default=None, repr=False)
+    """The gateway agents' token's secret, when given (``--agent-token-file``, ``$VAMP_AGENT_TOKEN``)."""
 
     @property
     def url(self) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import socket
 import uuid
@@ -33,11 +34,15 @@ from vamp import __version__, settings
 from vamp.adapters.agents import collector
 from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
-from vamp.interfaces import http_server
+from vamp.core import access
+from vamp.interfaces import credentials, http_server
 from vamp.interfaces.api import app as api_app
+from vamp.interfaces.api import context
+from vamp.ports import access as access_port
 from vamp.ports import exposure, leadership, runtime
 from vamp.services import events, gateways, info, reconciler
 from vamp.services import leadership as single_leader
+from vamp.services.access import tokens as token_service
 
 log = logging.getLogger("vamp.server")
 
@@ -55,6 +60,8 @@ class Runtime:
     leadership: leadership.Leadership
     close: Callable[[], Awaitable[None]]
     gateway_exposure: exposure.GatewayExposure | None = None
+    environments: access_port.EnvironmentRuntime | None = None
+    """Told of environments created and removed; ``None``: they need nothing of the runtime."""
 
 
 class Nudges:
@@ -118,6 +125,7 @@ class _Assembled:
     synchroniser: gateways.GatewaySynchroniser
     metrics: collector.AgentMetrics
     http: uvicorn.Server
+    api: context.Services
 
 
 def _assemble(
@@ -155,7 +163,10 @@ def _assemble(
         plans=synchroniser.plans,
         notifier=nudges,
         about=about,
+        tokens=artifact_store,
     )
+    if found.environments is not None:
+        parts = dataclasses.replace(parts, environments=found.environments)
     app = api_app.create_app(
         parts, api_app.Settings(namespace=config.namespace, gateway_host=config.gateway_host)
     )
@@ -164,7 +175,7 @@ def _assemble(
             app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=GRACEFUL_SECONDS
         )
     )
-    return _Assembled(deployments, synchroniser, metrics, http)
+    return _Assembled(deployments, synchroniser, metrics, http, api_app.services_of(app))
 
 
 async def _run(
@@ -175,8 +186,11 @@ async def _run(
     stop: asyncio.Event,
     ready: Callable[[], None] | None,
 ) -> None:
-    namespaces = sorted({config.namespace, *await artifact_store.namespaces()})
+    stored = await artifact_store.namespaces()
+    namespaces = sorted({config.namespace, *(name for name in stored if access.split_namespace(name))})
     parts = _assemble(config, artifact_store, found, namespaces)
+    await parts.api.tenants.adopt(namespaces)
+    await _server_tokens(config, parts.api.tokens)
     # A new leader resynchronises the gateways: it writes and exposes what it only computed before.
     leading = [parts.deployments.run, parts.synchroniser.resync]
     async with parts.metrics, asyncio.TaskGroup() as group:
@@ -209,6 +223,26 @@ async def _run(
         for task in loops:
             task.cancel()
         found.leadership.stop()  # the election hands the leadership over; the task group waits for it
+
+
+async def _server_tokens(config: settings.Settings, tokens: token_service.Tokens) -> None:
+    """Set the server's own tokens: the admin token (given, or kept in ``HOME/admin-token``, or made now
+    at the first start and written there) and the agents' token when given; and note in ``HOME/api-url``
+    which server the home's admin token is for, so the CLI on this machine finds it."""
+    home_file = config.home / credentials.ADMIN_TOKEN
+    secret = config.admin_token or credentials.read_secret(home_file)
+    if secret is not None:
+        await tokens.ensure("admin", access.Role.ADMIN, secret)
+    elif not await tokens.has("admin", access.Scope(access.ScopeKind.SERVER)):
+        secret = token_service.mint()
+        credentials.write_private(home_file, secret + "\n")
+        await tokens.ensure("admin", access.Role.ADMIN, secret)
+        log.info("Made the admin token; it is in %s.", home_file)
+    else:
+        log.info("The admin token was made by an earlier start; its secret is not in %s.", home_file)
+    if config.agent_token is not None:
+        await tokens.ensure("agent", access.Role.AGENT, config.agent_token)
+    credentials.write_private(config.home / credentials.API_URL, config.url + "\n")
 
 
 async def _lead(

@@ -13,6 +13,7 @@ keeps, archive events included, once it is committed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -60,6 +61,11 @@ class EventQuery:
     before: datetime | None = None
     before_inclusive: bool = False
 
+
+actor: ContextVar[str | None] = ContextVar("vamp_store_actor", default=None)
+"""Who makes the store writes of the current task: the API sets it to the request's token
+(``<scope>/<name>``), and each archive event records it as the tag ``token:<scope>/<name>``. The
+server's own loops write as nobody (``None``)."""
 
 EventListener = Callable[[str, model.Event], None]
 """Told ``(namespace, event)`` of each event a store has kept; must return at once and never raise."""

@@ -18,5 +18,6 @@ def anyio_backend() -> str:
 @pytest.fixture
 async def api() -> AsyncIterator[harness.Harness]:
     found = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
+    await harness.prepare(found.app)
     async with found.client:
         yield found

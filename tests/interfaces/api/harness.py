@@ -4,6 +4,10 @@
 and the fakes a test steers: the runtime driver's instances, the metrics the agents reported, the
 routing plan holders (the gateway synchroniser's), and a notifier that records what it heard. Time
 stands still unless a test moves it. ``SAVA_1_0``/``SAVA_1_1`` are vamp.md's canary blueprints.
+
+The client sends the admin token ``ADMIN``; before its first request the harness sets that token and
+makes the environments ``acme-prod`` and ``acme-test`` (organisation ``acme``), as a server would have
+them. A test that needs another token makes it with ``token(...)`` and sends it in its own header.
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from vamp.core import model, runtime
+from vamp.core import access, model, runtime
 from vamp.interfaces.api import app as api_app
+from vamp.interfaces.api import context
 from vamp.ports import metrics, store
 from vamp.services import events, gateways, info
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+ADMIN = "vamp_test-admin-token-0123456789abcdefghijklmnopqrstu"
+"""The secret of the admin token the harness's client sends."""
+ENVIRONMENTS = (("acme", "prod"), ("acme", "test"))
 JSON = {"content-type": "application/json"}
 YAML = {"content-type": "application/x-yaml"}
 
@@ -137,6 +145,47 @@ class Harness:
     def plans(self, namespace: str) -> gateways.PlanHolder:
         return self.holders.setdefault(namespace, gateways.PlanHolder())
 
+    @property
+    def services(self) -> context.Services:
+        return context.services_of(self.app)
+
+    async def token(self, role: str, scope: str, *, name: str | None = None) -> str:
+        """A new token of ``role`` in ``scope`` (made by the admin token); its secret."""
+        admin = await self.services.tokens.authenticate(ADMIN)
+        _, secret = await self.services.tokens.create(
+            admin, name or f"{role}-{scope}", access.Role(role), self.services.tokens.scope(scope)
+        )
+        return secret
+
+
+class _Prepared(httpx.ASGITransport):
+    """The app's transport; before the first request, the admin token and the test environments are set."""
+
+    def __init__(self, app: FastAPI) -> None:
+        super().__init__(app=app)
+        self._app = app
+        self._prepared = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self._prepared:
+            self._prepared = True
+            await prepare(self._app)
+        return await super().handle_async_request(request)
+
+
+async def prepare(app: FastAPI) -> None:
+    """Set the admin token ``ADMIN`` and make the test environments, once per app."""
+    if getattr(app.state, "prepared", False):
+        return
+    app.state.prepared = True
+    services = context.services_of(app)
+    await services.tokens.ensure("admin", access.Role.ADMIN, ADMIN)
+    for organisation, environment in ENVIRONMENTS:
+        if not await services.tenants.organisation_exists(organisation):
+            await services.tenants.create_organisation(organisation)
+        if not await services.tenants.environment_exists(organisation, environment):
+            await services.tenants.create_environment(organisation, environment)
+
 
 def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None = None) -> Harness:
     """The app over ``artifact_store``; the caller closes ``client``."""
@@ -159,8 +208,11 @@ def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None
         plans=plans,
         notifier=notifier,
         about=about,
+        tokens=artifact_store,  # type: ignore[arg-type]
         clock=clock,
     )
     app = api_app.create_app(parts, settings or api_app.Settings())
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vamp")
+    client = httpx.AsyncClient(
+        transport=_Prepared(app), base_url="http://vamp", headers={"authorization": f"Bearer {ADMIN}"}
+    )
     return Harness(client, app, artifact_store, clock, notifier, driver, reader, publisher, holders)

@@ -252,6 +252,7 @@ async def test_every_write_leaves_an_archive_event_with_the_source(api: Harness)
     found = (await api.client.get("/api/v1/events?tag=archive&tag=breeds:sava:1.0.0")).json()
 
     assert [event["tags"][-1] for event in found] == ["archive:delete", "archive:create"]
+    assert all("token:server/admin" in event["tags"] for event in found), "the token that wrote is recorded"
     assert found[1]["value"] == BREED
 
 

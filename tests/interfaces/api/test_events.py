@@ -205,10 +205,11 @@ class Stream:
             "raw_path": self._path.encode(),
             "query_string": self._query.encode(),
             "root_path": "",
-            "headers": [(b"host", b"vamp")],
+            "headers": [(b"host", b"vamp"), (b"authorization", f"Bearer {harness.ADMIN}".encode())],
             "client": ("127.0.0.1", 50000),
             "server": ("vamp", 80),
         }
+        await harness.prepare(self._api.app)
         await self._api.app(scope, self._receive, self._send)
 
     async def block(self) -> str:

@@ -218,7 +218,7 @@ async def test_the_openapi_document_lists_the_api_by_area(api: Harness) -> None:
     tags = {
         tag for path in document["paths"].values() for operation in path.values() for tag in operation["tags"]
     }
-    assert tags == {"artifacts", "bulk", "deployments", "events", "gateways", "metrics", "system"}
+    assert tags == {"access", "artifacts", "bulk", "deployments", "events", "gateways", "metrics", "system"}
     assert "/api/v1/gateways/{name}" in document["paths"]
     assert "/api/v1/deployments/{name}/clusters/{cluster}/services/{service}/scale" in document["paths"]
     assert not any(path.startswith("/{namespace}") for path in document["paths"])
@@ -227,7 +227,12 @@ async def test_the_openapi_document_lists_the_api_by_area(api: Harness) -> None:
 async def test_the_agents_plan_source_reads_the_plan_from_the_long_poll(api: Harness) -> None:
     plan = _plan(9060)
     api.plans("default").publish(plan, [])
-    source = server.PlanServer("http://vamp", wait=1, transport=httpx.ASGITransport(app=api.app))
+    source = server.PlanServer(
+        "http://vamp",
+        wait=1,
+        token=await api.token("agent", "server"),
+        transport=httpx.ASGITransport(app=api.app),
+    )
 
     watching = cast(AsyncGenerator[gateway_agent.Received, None], source.watch(""))
     received = await asyncio.wait_for(anext(watching), 5)

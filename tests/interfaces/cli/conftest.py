@@ -34,7 +34,9 @@ class Served:
     loop: asyncio.AbstractEventLoop
 
     def vamp(self, *arguments: str, stdin: str | None = None) -> Result:
-        return CliRunner().invoke(app, list(arguments), input=stdin, env={"VAMP_HOST": self.url})
+        return CliRunner().invoke(
+            app, list(arguments), input=stdin, env={"VAMP_HOST": self.url, "VAMP_TOKEN": harness.ADMIN}
+        )
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` on the server's event loop (to read the store, publish events…)."""
@@ -56,6 +58,7 @@ def served() -> Iterator[Served]:
             assert thread.is_alive(), "the API did not start"
             assert time.monotonic() < deadline, "the API did not start in time"
             time.sleep(0.01)
+        asyncio.run_coroutine_threadsafe(harness.prepare(api.app), loop).result(10)
         yield Served(f"http://127.0.0.1:{port}", api, loop)
     finally:
         server.should_exit = True

@@ -5,6 +5,7 @@ answers at once with the plan (200, JSON) when its version differs, and otherwis
 ``wait`` seconds and answers 304 Not Modified; the agent then asks again. So a new plan reaches the agent
 as soon as the server has it, with one request in flight per agent.
 
+The agent sends its token (``Authorization: Bearer``); a 401 or 403 is reported like any other refusal.
 When the server cannot be reached, or answers anything else, the source reports it as ``Unavailable``
 and asks again after a capped exponential backoff (0.5 s doubling up to 30 s by default); the first
 good answer resets the backoff. The agent keeps serving its last good plan meanwhile.
@@ -29,6 +30,7 @@ class PlanServer:
     Args:
         wait: how long the server may hold a request when nothing changed, in seconds.
         backoff: the first and the longest wait before asking again after a failure, in seconds.
+        token: the agent's token, sent as ``Authorization: Bearer``; a server refuses agents without one.
         transport: an ``httpx`` transport to use instead of the network.
     """
 
@@ -38,6 +40,7 @@ class PlanServer:
         *,
         wait: int = 30,
         backoff: tuple[float, float] = (0.5, 30.0),
+        token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
@@ -45,6 +48,9 @@ class PlanServer:
         self._wait = wait
         self._backoff = backoff
         self._transport = transport
+        self._headers = {"accept": "application/json"}
+        if token:
+            self._headers["authorization"] = f"Bearer {token}"
 
     def check(self) -> None:
         """Make sure the URL can be asked at all (the server may still be down).
@@ -86,7 +92,7 @@ class PlanServer:
             response = await client.get(
                 self.endpoint,
                 params={"version": version, "wait": str(self._wait)},
-                headers={"accept": "application/json"},
+                headers=self._headers,
             )
         except httpx.HTTPError as exc:
             return gateway_agent.Unavailable(

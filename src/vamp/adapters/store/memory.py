@@ -1,14 +1,15 @@
 """``MemoryStore``: the artifact store in memory, for service tests and ``--ephemeral`` runs.
 
-Implements ``vamp.ports.store.ArtifactStore`` with the same behaviour as ``sql.SqlStore`` (both pass one
-test suite; the rules they share are rules.py's). Values are kept as JSON text and parsed on every
-read, so what a caller gets back is a fresh copy, shaped exactly as the SQL store would give it. Each
-operation runs without awaiting anything, so on one event loop it is atomic, as a transaction is.
-Nothing survives ``close`` or the end of the process.
+Implements ``vamp.ports.store.ArtifactStore`` (and ``vamp.ports.access.TokenStore``) with the same behaviour
+as ``sql.SqlStore`` (both pass one test suite; the rules they share are rules.py's). Values are kept as JSON
+text and parsed on every read, so what a caller gets back is a fresh copy, shaped exactly as the SQL store
+would give it. Each operation runs without awaiting anything, so on one event loop it is atomic, as a
+transaction is. Nothing survives ``close`` or the end of the process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from vamp import errors
 from vamp.adapters.store import rules
-from vamp.core import model
+from vamp.core import access, model
 from vamp.ports import store
 
 
@@ -47,8 +49,11 @@ class MemoryStore:
         self._events: dict[str, list[_Event]] = {}
         self._numbers = itertools.count(1)
         self._listeners = rules.Listeners()
+        self._tokens: dict[str, access.Token] = {}
+        """Tokens by the digest of their secret."""
 
     async def close(self) -> None:
+        self._tokens.clear()
         self._artifacts.clear()
         self._revisions.clear()
         self._events.clear()
@@ -136,6 +141,33 @@ class MemoryStore:
         self._events.setdefault(namespace, []).append(kept)
         self._listeners.tell(namespace, _event(kept))
         return _event(kept)
+
+    async def add_token(self, token: access.Token, *, replace: bool = False) -> None:
+        same = [kept.digest for kept in self._tokens.values() if kept.label == token.label]
+        if same and not replace:
+            raise errors.ConflictError(
+                f"There is a token named {token.name!r} in scope {str(token.scope)!r} already; "
+                "pick another name, or revoke that one first."
+            )
+        for digest in same:
+            del self._tokens[digest]
+        self._tokens[token.digest] = token
+
+    async def token_by_digest(self, digest: str) -> access.Token | None:
+        return self._tokens.get(digest)
+
+    async def tokens(self) -> Sequence[access.Token]:
+        return sorted(self._tokens.values(), key=lambda token: (str(token.scope), token.name))
+
+    async def remove_token(self, scope: str, name: str) -> access.Token | None:
+        for digest, token in list(self._tokens.items()):
+            if str(token.scope) == scope and token.name == name:
+                return self._tokens.pop(digest)
+        return None
+
+    async def token_used(self, digest: str, when: datetime) -> None:
+        if (token := self._tokens.get(digest)) is not None:
+            self._tokens[digest] = dataclasses.replace(token, last_used=rules.as_utc(when))
 
 
 def _stored(key: tuple[str, str, str], artifact: _Artifact) -> store.StoredArtifact:

@@ -8,7 +8,7 @@ is newer than this code is refused rather than guessed at.
 
 How to change the schema: never edit a released step; append a step with the next version that
 changes what the earlier ones made (plain DDL through the connection it is given), and make tables.py
-describe the result. Steps 1 and 2 create their tables as tables.py describes them, so the day a
+describe the result. Steps 1 to 3 create their tables as tables.py describes them, so the day a
 later step changes one of those tables, the step that created it must first be frozen to the
 definition it was released with. No Alembic.
 """
@@ -52,9 +52,14 @@ def _keep_revisions(connection: sa.Connection) -> None:
     connection.execute(sa.insert(kept).from_select(["namespace", "kind", "name", "revision"], current))
 
 
+def _create_tokens(connection: sa.Connection) -> None:
+    tables.metadata.create_all(connection, tables=[tables.tokens], checkfirst=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "artifacts, events and event tags", _create_tables),
     Migration(2, "revisions that outlive a deleted artifact", _keep_revisions),
+    Migration(3, "API tokens", _create_tokens),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -73,9 +73,13 @@ def conflict(namespace: str, kind: str, name: str, read: int, now: int | None) -
 def archive_event(kind: str, name: str, action: Action, value: str, timestamp: datetime) -> model.Event:
     """The event that records a change of an artifact (vamp.md §1.1).
 
-    ``value`` is text the DSL reads back: the source the user sent, or the JSON of the data.
+    ``value`` is text the DSL reads back: the source the user sent, or the JSON of the data. The token
+    that made the change, when there is one (``store.actor``), is the tag ``token:<scope>/<name>`` (before
+    the archive tags, so ``archive:<action>`` stays the last).
     """
-    tags = model.expand_tags((kind, f"{kind}:{name}", "archive", f"archive:{action}"))
+    made_by = store.actor.get()
+    token = (f"token:{made_by}",) if made_by else ()
+    tags = model.expand_tags((kind, f"{kind}:{name}", *token, "archive", f"archive:{action}"))
     return model.Event(tags=tags, type="archive", value=value, timestamp=timestamp)
 
 

@@ -1,9 +1,9 @@
 """``SqlStore``: the artifact store on SQLite (embedded) or PostgreSQL (production), through SQLAlchemy Core.
 
-Implements ``vamp.ports.store.ArtifactStore``. Owns the queries: compare-and-set writes, so two writers
-never lose each other's change, each with its archive event appended in the same transaction; event
-publishing and queries; aggregates, folded in Python over a stream of the matching values (the engines'
-JSON functions differ too much to share one SQL form).
+Implements ``vamp.ports.store.ArtifactStore`` (and, through tokens.py, ``vamp.ports.access.TokenStore``). Owns
+the queries: compare-and-set writes, so two writers never lose each other's change, each with its archive
+event appended in the same transaction; event publishing and queries; aggregates, folded in Python over a
+stream of the matching values (the engines' JSON functions differ too much to share one SQL form).
 
 Every write of an artifact first locks the artifact's row of ``artifact_revisions``: a put takes the
 next revision there (``INSERT … ON CONFLICT DO UPDATE``), a delete reads it ``FOR UPDATE``. So the writes
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from vamp.adapters.store import database, migrations, rules
+from vamp.adapters.store import database, migrations, rules, tokens
 from vamp.adapters.store.tables import artifact_revisions, artifacts, event_tags, events
 from vamp.core import model
 from vamp.ports import store
@@ -34,11 +34,13 @@ _STREAM_BATCH = 500
 """Rows fetched at a time when aggregating, so memory stays flat however many events match."""
 
 
-class SqlStore:
-    """The store in a SQL database: ``await SqlStore.open(address)``, and ``close`` it at the end."""
+class SqlStore(tokens.SqlTokens):
+    """The store in a SQL database: ``await SqlStore.open(address)``, and ``close`` it at the end.
+
+    Also the ``vamp.ports.access.TokenStore`` of the server (``tokens.SqlTokens``)."""
 
     def __init__(self, db: database.Database, clock: rules.Clock) -> None:
-        self._db = db
+        super().__init__(db)
         self._listeners = rules.Listeners()
         self._clock = clock
 

@@ -98,3 +98,19 @@ event_tags = sa.Table(
 
 ``position`` keeps the order the tags were published in.
 """
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("digest", sa.String, primary_key=True),
+    sa.Column("scope", sa.String, nullable=False),
+    sa.Column("scope_kind", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("created", UtcDateTime, nullable=False),
+    sa.Column("expires", UtcDateTime, nullable=True),
+    sa.Column("last_used", UtcDateTime, nullable=True),
+    sa.Column("created_by", sa.String, nullable=True),
+    sa.UniqueConstraint("scope", "name", name="tokens_by_name"),
+)
+"""API tokens: the SHA-256 of each secret (never the secret), unique by (scope, name)."""

@@ -23,7 +23,7 @@ import logging
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +52,8 @@ class Settings:
     workdir: Path
     plan: Path | None = None
     server: str | None = None
+    token: str | None = field(default=None, repr=False)
+    """The agent token sent to the server (``--token-file``, ``$VAMP_TOKEN``)."""
     listen: int = 9090
     bind: str = "127.0.0.1"
     """The address the gateway ports and the endpoint listen on."""
@@ -150,7 +152,7 @@ def _source(settings: Settings) -> plan_files.PlanFiles | plan_server.PlanServer
     if settings.plan is not None:
         return plan_files.PlanFiles(settings.plan)
     assert settings.server is not None
-    return plan_server.PlanServer(settings.server)
+    return plan_server.PlanServer(settings.server, token=settings.token)
 
 
 @contextlib.contextmanager

@@ -1,11 +1,12 @@
 """The API application: ``create_app(parts, settings)`` builds the services over the parts and serves them.
 
-The parts are the outside world as ports (store, runtime driver, metrics) and the loops the API talks
-to (the event publisher, the gateway synchroniser's plan holders, the notifier that nudges the
-reconciler); the wiring module builds them from the command line and hands them in. Every route is
-served under ``/api/v1`` (the default namespace) and ``/{namespace}/api/v1``; only the first is in the
-OpenAPI document, which says so. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``;
-CORS allows every origin, as Vamp's API did; large answers are compressed.
+The parts are the outside world as ports (store, runtime driver, metrics) and the loops the API talks to (the
+event publisher, the gateway synchroniser's plan holders, the notifier that nudges the reconciler); the wiring
+module builds them from the command line and hands them in. Every namespaced route is served under ``/api/v1``
+(the default namespace) and ``/{namespace}/api/v1``; only the first is in the OpenAPI document, which says so.
+Every route needs a token (``interfaces.api.access``) but ``/healthz``. Answers carry
+``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS allows every origin, as Vamp's API did; large
+answers are compressed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp.interfaces.api import context, error_responses, namespaces, routes
-from vamp.ports import metrics, runtime, store
+from vamp.ports import access, metrics, runtime, store
 from vamp.services import (
     artifacts,
     bulk,
@@ -34,6 +35,7 @@ from vamp.services import (
     measurements,
     routing_preview,
 )
+from vamp.services.access import tenants, tokens
 
 DESCRIPTION = """\
 Vamp's REST API: artifacts (breeds, blueprints, scales, SLAs, escalations, conditions, routes, rewrites,
@@ -63,6 +65,10 @@ class Parts:
     """The routing plan holder of a namespace (``GatewaySynchroniser.plans``)."""
     notifier: changes.Notifier
     about: info.About
+    tokens: access.TokenStore
+    """Where API tokens are kept (the SQL and memory stores are token stores too)."""
+    environments: access.EnvironmentRuntime = field(default_factory=tenants.NoEnvironmentRuntime)
+    """Told when an environment is created or removed (on Kubernetes: its Namespace)."""
     clock: Callable[[], datetime] = field(default=utc_now)
 
 
@@ -89,6 +95,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     )
     app.state.default_namespace = settings.namespace
     app.state.services = _services(parts, settings)
+    app.include_router(routes.server_router())
     api = routes.api_router()
     app.include_router(api)
     app.include_router(api, prefix=namespaces.PREFIX, include_in_schema=False)
@@ -106,13 +113,31 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     return app
 
 
+def services_of(app: FastAPI) -> context.Services:
+    """The services ``create_app`` built for ``app`` (the composition root sets the server's tokens)."""
+    return context.services_of(app)
+
+
 def _services(parts: Parts, settings: Settings) -> context.Services:
     stored = artifacts.ArtifactService(parts.store, parts.notifier)
     gateway_service = gateway_artifacts.GatewayService(parts.store, stored, parts.notifier)
     deployment_service = deployments.DeploymentService(
         parts.store, stored, parts.notifier, clock=parts.clock, gateway_host=settings.gateway_host
     )
+    token_service = tokens.Tokens(
+        parts.tokens, parts.store, parts.clock, default_namespace=settings.namespace
+    )
+    tenant_service = tenants.Tenants(
+        parts.store,
+        parts.environments,
+        token_service,
+        deployment_service,
+        gateway_service,
+        default_namespace=settings.namespace,
+    )
     return context.Services(
+        tokens=token_service,
+        tenants=tenant_service,
         artifacts=stored,
         gateways=gateway_service,
         deployments=deployment_service,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from vamp.services import (
     artifacts,
@@ -24,10 +24,13 @@ from vamp.services import (
     routing_preview,
 )
 from vamp.services import gateways as gateway_sync
+from vamp.services.access import tenants, tokens
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
+    tokens: tokens.Tokens
+    tenants: tenants.Tenants
     artifacts: artifacts.ArtifactService
     gateways: gateway_artifacts.GatewayService
     deployments: deployments.DeploymentService
@@ -47,7 +50,11 @@ class Services:
 
 
 def services(request: Request) -> Services:
-    found: Services = request.app.state.services
+    return services_of(request.app)
+
+
+def services_of(app: FastAPI) -> Services:
+    found: Services = app.state.services
     return found
 
 

@@ -32,6 +32,8 @@ STATUSES: dict[type[errors.VampError], int] = {
     errors.DeploymentError: 400,
     errors.RoutingError: 400,
     errors.RequestError: 400,
+    errors.UnauthorizedError: 401,
+    errors.ForbiddenError: 403,
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
     errors.DriverError: 502,
@@ -68,7 +70,10 @@ def body_of(error: errors.VampError) -> dict[str, Any]:
 
 async def _vamp_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.VampError)
-    return negotiation.render(request, body_of(exc), status_of(exc))
+    challenge = (
+        {"WWW-Authenticate": 'Bearer realm="vamp"'} if isinstance(exc, errors.UnauthorizedError) else None
+    )
+    return negotiation.render(request, body_of(exc), status_of(exc), challenge)
 
 
 async def _unbound(request: Request, exc: Exception) -> Response:

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from vamp import errors
+from vamp.interfaces import credentials
 from vamp.interfaces.cli import output
 from vamp.interfaces.cli import server as server_command
 
@@ -49,6 +50,14 @@ def agent(
             "--server",
             metavar="URL",
             help="Serve the routing plans the Vamp server at URL publishes (long-polls URL/api/v1/vga/plan).",
+        ),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            metavar="FILE",
+            help="With --server: a file holding the agent's token (role agent); else $VAMP_TOKEN.",
         ),
     ] = None,
     workdir: Annotated[
@@ -95,10 +104,17 @@ def agent(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per admin request is noise
+    try:
+        token = (
+            credentials.read_secret(token_file) if token_file else os.environ.get(credentials.TOKEN_VARIABLE)
+        )
+    except errors.VampError as exc:
+        output.fail(f"--token-file: {exc}")
     settings = process.Settings(
         workdir=workdir,
         plan=plan,
         server=server,
+        token=token,
         listen=listen,
         bind=bind,
         admin_port=admin_port,

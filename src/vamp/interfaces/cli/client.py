@@ -3,7 +3,8 @@
 ``Client`` speaks to ``/api/v1`` (or ``/{namespace}/api/v1``) of one server with ``httpx``: it sends
 YAML or JSON, reads JSON, pages through lists, and follows the event stream. Every failure becomes one
 ``ApiError`` whose message a user can act on: a server that cannot be reached says how to start one; an
-answer of 4xx or 5xx carries the API's own message. The options every command shares (``--server``,
+answer of 4xx or 5xx carries the API's own message. Every request carries the token the CLI finds
+(``vamp.interfaces.credentials``). The options every command shares (``--server``,
 ``--namespace``, ``--output``) are defined here too, with their environment variables.
 """
 
@@ -19,6 +20,7 @@ import httpx
 import typer
 
 from vamp import errors
+from vamp.interfaces import credentials
 from vamp.interfaces.cli import output
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
@@ -56,7 +58,11 @@ class ApiError(errors.VampError):
 
 
 class Client:
-    """The REST API of the server at ``server``, in ``namespace`` (``None``: the server's default)."""
+    """The REST API of the server at ``server``, in ``namespace`` (``None``: the server's default).
+
+    It sends ``token``, or else the one ``credentials.token_for`` finds for the server: ``$VAMP_TOKEN``,
+    ``vamp login``'s, or the admin token of the ``vamp up`` whose home it runs in.
+    """
 
     def __init__(
         self,
@@ -64,16 +70,19 @@ class Client:
         namespace: str | None = None,
         *,
         timeout: float = 30.0,
+        token: str | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.server = server.rstrip("/")
+        secret = token if token is not None else credentials.token_for(self.server)
+        auth = {"authorization": f"Bearer {secret}"} if secret else {}
         prefix = f"/{quote(namespace, safe='')}" if namespace else ""
         self._base = f"{self.server}{prefix}/api/v1"
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=5.0),
             transport=transport,
             trust_env=False,
-            headers={"accept": JSON},
+            headers={"accept": JSON, **auth},
         )
 
     def __enter__(self) -> Client:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,7 @@ from typing import Annotated
 import typer
 
 from vamp import errors, settings
-from vamp.interfaces import stopping
+from vamp.interfaces import credentials, stopping
 from vamp.interfaces.api import namespaces
 from vamp.interfaces.cli import output
 
@@ -117,8 +118,30 @@ def server(
             help="With --driver kubernetes: how often a leader renews, and a follower tries, the Lease.",
         ),
     ] = DEFAULT_LEASE.retry_period,
+    admin_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--admin-token-file",
+            metavar="FILE",
+            help="A file holding the admin token's secret (else $VAMP_ADMIN_TOKEN, else HOME/admin-token, "
+            "made at the first start).",
+        ),
+    ] = None,
+    agent_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--agent-token-file",
+            metavar="FILE",
+            help="A file holding the gateway agents' token (role agent, scope server); "
+            "else $VAMP_AGENT_TOKEN.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector."""
+    """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector.
+
+    Every request needs a token. The first start makes an admin token and writes it to HOME/admin-token
+    (0600), unless one is given; `vamp` on this machine finds it there.
+    """
     if namespace != "default" and (problem := namespaces.problem(namespace)) is not None:
         output.fail(problem)
     timings = settings.LeaseTimings(lease_duration, renew_deadline, retry_period)
@@ -138,6 +161,8 @@ def server(
         gateway_host=gateway_host,
         gateway_ports=gateway_ports_of(gateway_ports),
         lease=timings,
+        admin_token=secret_of(admin_token_file, "--admin-token-file", "VAMP_ADMIN_TOKEN"),
+        agent_token=secret_of(agent_token_file, "--agent-token-file", "VAMP_AGENT_TOKEN"),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries()
@@ -145,6 +170,19 @@ def server(
     from vamp.interfaces import wiring
 
     run(lambda stop: wiring.serve(config, stop))
+
+
+def secret_of(path: Path | None, flag: str, variable: str) -> str | None:
+    """A token's secret from the file a flag names, else from an environment variable, else ``None``."""
+    if path is None:
+        return os.environ.get(variable, "").strip() or None
+    try:
+        found = credentials.read_secret(path)
+    except errors.VampError as exc:
+        output.fail(f"{flag}: {exc}")
+    if found is None:
+        output.fail(f"{flag}: there is no file {path}.")
+    return found
 
 
 def gateway_ports_of(text: str) -> tuple[int, int]:

@@ -29,7 +29,9 @@ import httpx
 import typer
 
 from vamp import errors, settings
+from vamp.interfaces import credentials
 from vamp.interfaces.cli import client, demo, output, server
+from vamp.services.access import tokens as token_service
 
 SHARED_PORT = 8081
 AGENT_START_SECONDS = 60.0
@@ -76,6 +78,7 @@ def up(
     )
     server.quiet_libraries()
     agent_port = _free_port()
+    agent_token = _agent_token(folder)
     config = settings.Settings(
         home=folder,
         store=settings.store_address(folder, None),
@@ -83,8 +86,22 @@ def up(
         agents=(f"http://127.0.0.1:{agent_port}",),
         shared_port=shared_port,
         gateway_ports=server.gateway_ports_of(gateway_ports),
+        agent_token=agent_token,
     )
     server.run(lambda stop: _up(config, agent_port, with_demo, stop))
+
+
+def _agent_token(home: Path) -> str:
+    """The token of this home's gateway agent: kept in ``HOME/agent-token``, made the first time."""
+    path = home / credentials.AGENT_TOKEN
+    try:
+        found = credentials.read_secret(path)
+        if found is None:
+            found = token_service.mint()
+            credentials.write_private(path, found + "\n")
+    except errors.VampError as exc:
+        output.fail(str(exc))
+    return found
 
 
 async def _up(config: settings.Settings, agent_port: int, with_demo: bool, stop: asyncio.Event) -> None:
@@ -116,7 +133,8 @@ async def _with_agent(
         if agent.returncode is not None:
             raise errors.VampError(_agent_ended(agent.returncode, config.home))
         if with_demo:
-            with client.Client(config.url) as api:
+            admin = credentials.read_secret(config.home / credentials.ADMIN_TOKEN)
+            with client.Client(config.url, token=admin) as api:
                 await asyncio.to_thread(demo.deploy, api)
         _print_addresses(config, agent_port, with_demo)
         await _first(stop.wait(), agent.wait())
@@ -164,6 +182,8 @@ async def _start_agent(
             config.url,
             "--workdir",
             str(workdir),
+            "--token-file",
+            str(config.home / credentials.AGENT_TOKEN),
             "--listen",
             str(agent_port),
             "--concurrency",
@@ -258,6 +278,8 @@ def _print_addresses(config: settings.Settings, agent_port: int, with_demo: bool
         + (" (80 needs root: --shared-port)" if shared != 80 else ""),
         f"  Agent     http://127.0.0.1:{agent_port}/status and /metrics.json",
         f"  Home      {config.home}   (logs in {config.home / 'logs'})",
+        f"  Token     {config.home / credentials.ADMIN_TOKEN}   (the admin token: `vamp` run here finds it; "
+        "elsewhere `vamp login`)",
     ]
     if with_demo:
         lines += [

@@ -1,19 +1,42 @@
-"""The API's routes, one module per area; ``api_router`` puts them in the order they must be matched.
+"""The API's routes, one module per area; the routers put them in the order they must be matched.
 
-Specific paths come before the generic ``/{kind}`` routes of the static kinds, so ``/events/stream``
-or ``/info`` never reads as an artifact kind and name.
+``server_router`` holds what belongs to the server rather than a namespace — liveness, organisations and
+environments, tokens — served under ``/api/v1`` only and matched first. ``api_router`` holds every
+namespaced route, each behind ``access.authorised``; specific paths come before the generic ``/{kind}``
+routes of the static kinds, so ``/events/stream`` or ``/info`` never reads as an artifact kind and name.
 """
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from vamp.interfaces.api.routes import artifacts, bulk, deployments, events, gateways, system, traffic
+from vamp.interfaces.api import access
+from vamp.interfaces.api.routes import (
+    artifacts,
+    bulk,
+    deployments,
+    events,
+    gateways,
+    liveness,
+    organisations,
+    system,
+    tokens,
+    traffic,
+)
 
 PREFIX = "/api/v1"
 
 
-def api_router() -> APIRouter:
-    """Every route of ``/api/v1``."""
+def server_router() -> APIRouter:
+    """The routes of the server itself: ``/healthz`` (no token), organisations and tokens."""
     router = APIRouter()
+    router.include_router(liveness.router)
+    for area in (organisations, tokens):
+        router.include_router(area.router, prefix=PREFIX)
+    return router
+
+
+def api_router() -> APIRouter:
+    """Every route of ``/api/v1`` that acts in a namespace."""
+    router = APIRouter(dependencies=[Depends(access.authorised)])
     for area in (system, events, traffic, gateways, deployments, bulk, artifacts):
         router.include_router(area.router, prefix=PREFIX)
     return router

@@ -1,0 +1,93 @@
+"""API tokens in the SQL store: the ``tokens`` table's queries, for ``sql.SqlStore``'s ``TokenStore`` side.
+
+A token is a row keyed by the digest of its secret, unique by (scope, name). Adding one whose scope holds
+that name already raises ``errors.ConflictError`` (or replaces it, when asked: the server's own admin and
+agent tokens are set again at every start). Rows come back as ``vamp.core.access.Token``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from vamp import errors
+from vamp.adapters.store import database, rules
+from vamp.adapters.store.tables import tokens
+from vamp.core import access
+
+
+class SqlTokens:
+    """The tokens of one SQL database."""
+
+    def __init__(self, db: database.Database) -> None:
+        self._db = db
+
+    async def add_token(self, token: access.Token, *, replace: bool = False) -> None:
+        same_name = (tokens.c.scope == str(token.scope), tokens.c.name == token.name)
+        async with self._db.transaction(f"save the token {token.label}", write=True) as connection:
+            found = await connection.scalar(sa.select(tokens.c.digest).where(*same_name).with_for_update())
+            if found is not None and not replace:
+                raise errors.ConflictError(_exists(token))
+            await connection.execute(sa.delete(tokens).where(*same_name))
+            await connection.execute(sa.delete(tokens).where(tokens.c.digest == token.digest))
+            await connection.execute(sa.insert(tokens).values(_row(token)))
+
+    async def token_by_digest(self, digest: str) -> access.Token | None:
+        async with self._db.transaction("look up a token") as connection:
+            row = (await connection.execute(sa.select(tokens).where(tokens.c.digest == digest))).one_or_none()
+        return None if row is None else _token(row)
+
+    async def tokens(self) -> Sequence[access.Token]:
+        query = sa.select(tokens).order_by(tokens.c.scope, tokens.c.name)
+        async with self._db.transaction("list the tokens") as connection:
+            return [_token(row) for row in (await connection.execute(query)).all()]
+
+    async def remove_token(self, scope: str, name: str) -> access.Token | None:
+        same_name = (tokens.c.scope == scope, tokens.c.name == name)
+        async with self._db.transaction(f"revoke the token {scope}/{name}", write=True) as connection:
+            row = (
+                await connection.execute(sa.delete(tokens).where(*same_name).returning(*tokens.c))
+            ).one_or_none()
+        return None if row is None else _token(row)
+
+    async def token_used(self, digest: str, when: datetime) -> None:
+        statement = sa.update(tokens).where(tokens.c.digest == digest).values(last_used=rules.as_utc(when))
+        async with self._db.transaction("record a token's use", write=True) as connection:
+            await connection.execute(statement)
+
+
+def _exists(token: access.Token) -> str:
+    return (
+        f"There is a token named {token.name!r} in scope {str(token.scope)!r} already; "
+        "pick another name, or revoke that one first."
+    )
+
+
+def _row(token: access.Token) -> dict[str, Any]:
+    return {
+        "digest": token.digest,
+        "scope": str(token.scope),
+        "scope_kind": token.scope.kind.value,
+        "name": token.name,
+        "role": token.role.value,
+        "created": token.created,
+        "expires": token.expires,
+        "last_used": token.last_used,
+        "created_by": token.created_by,
+    }
+
+
+def _token(row: sa.Row[Any]) -> access.Token:
+    return access.Token(
+        name=row.name,
+        role=access.Role(row.role),
+        scope=access.Scope(access.ScopeKind(row.scope_kind), row.scope),
+        digest=row.digest,
+        created=row.created,
+        expires=row.expires,
+        last_used=row.last_used,
+        created_by=row.created_by,
+    )
