@@ -43,7 +43,7 @@ async def test_deployments_and_their_gateways_stay_in_their_namespace(api: Harne
 
 
 @pytest.mark.parametrize(
-    "namespace", ["acme", "acme-prod-eu", "acme_co-prod", "-prod", "acme-", "ac me-prod"]
+    "namespace", ["acme", "acme-prod-eu", "acme_co-prod", "-prod", "acme-", "ac me-prod", "ACME-PROD"]
 )
 async def test_a_namespace_is_organisation_dash_environment(api: Harness, namespace: str) -> None:
     refused = await api.client.get(f"/{namespace}/api/v1/scales")
@@ -51,8 +51,19 @@ async def test_a_namespace_is_organisation_dash_environment(api: Harness, namesp
     assert refused.status_code == 400
     assert refused.json() == {
         "message": f"Invalid namespace {namespace!r}: a namespace is '<organisation>-<environment>', "
-        "letters and digits each, joined by exactly one dash (e.g. 'acme-production')."
+        "lower-case letters and digits each, joined by exactly one dash (e.g. 'acme-production')."
     }
+
+
+async def test_a_namespace_of_no_environment_is_not_found_and_says_how_to_make_it(api: Harness) -> None:
+    missing = await api.client.get("/acme-stage/api/v1/scales")
+
+    assert missing.status_code == 404
+    assert missing.json()["message"] == (
+        "There is no environment 'acme-stage'. Create it with `vamp environment create stage --organisation "
+        'acme` (POST /api/v1/organisations/acme/environments {"name": "stage"}), after the organisation if '
+        "it is new."
+    )
 
 
 async def test_the_default_namespace_may_be_named_in_the_path(api: Harness) -> None:

@@ -1,8 +1,9 @@
 """Namespaces in paths (vamp.md §4, DESIGN.md §4 "Tenancy"): ``/{namespace}/api/v1/...`` or the default.
 
-A namespace is ``<organisation>-<environment>``: letters and digits each, joined by exactly one dash
-(on Kubernetes it is the Namespace of that name). Plain ``/api/v1/...`` is the server's default
-namespace (``--namespace``, ``default`` unless set), which may also be named in the path.
+A namespace is ``<organisation>-<environment>``: lower-case letters and digits each, joined by exactly
+one dash, so it is also a valid Kubernetes Namespace name (on Kubernetes it is the Namespace of that
+name). Plain ``/api/v1/...`` is the server's default namespace (``--namespace``, ``default`` unless set),
+which may also be named in the path. Whether the environment exists is ``access.authorised``'s to check.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import Depends, Request
 
 from vamp import errors
 
-PATTERN = re.compile(r"^[A-Za-z0-9]+-[A-Za-z0-9]+$")
+PATTERN = re.compile(r"^[a-z0-9]+-[a-z0-9]+$")
 PARAMETER = "namespace"
 PREFIX = "/{" + PARAMETER + "}"
 
@@ -24,8 +25,8 @@ def problem(name: str) -> str | None:
     if PATTERN.match(name):
         return None
     return (
-        f"Invalid namespace {name!r}: a namespace is '<organisation>-<environment>', letters and digits "
-        "each, joined by exactly one dash (e.g. 'acme-production')."
+        f"Invalid namespace {name!r}: a namespace is '<organisation>-<environment>', lower-case letters "
+        "and digits each, joined by exactly one dash (e.g. 'acme-production')."
     )
 
 
