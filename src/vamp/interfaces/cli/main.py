@@ -1,8 +1,9 @@
 """The ``vamp`` command: the root Typer application, which only puts the commands together.
 
 Each group of commands lives in its own module: ``server`` and ``up`` run Vamp, ``agent`` a gateway agent;
-``artifacts``, ``deployments``, ``gateways``, ``events`` and ``metrics`` talk to a server over its REST API
-(``client``); ``documents`` and ``selectors`` work offline. Every error a user can cause ends as one
+``access`` (organisations, environments, tokens, login), ``artifacts``, ``deployments``, ``gateways``,
+``events`` and ``metrics`` talk to a server over its REST API (``client``); ``documents`` and
+``selectors`` work offline. Every error a user can cause ends as one
 clear line (with its details, such as a log's last lines, below it; or a located list) and exit code 1,
 never a traceback.
 """
@@ -13,6 +14,7 @@ import typer
 
 from vamp import __version__
 from vamp.interfaces.cli import (
+    access,
     agent,
     artifacts,
     client,
@@ -48,6 +50,11 @@ app.command("update-gateway")(gateways.update_gateway)
 app.command("emit")(events.emit)
 app.command("events")(events.events)
 app.add_typer(metrics.app, name="metrics")
+app.add_typer(access.organisations, name="organisation")
+app.add_typer(access.environments, name="environment")
+app.add_typer(access.tokens, name="token")
+app.command("login")(access.login)
+app.command("logout")(access.logout)
 app.command("validate")(documents.validate)
 app.add_typer(selectors.app, name="selector")
 
