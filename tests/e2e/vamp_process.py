@@ -124,11 +124,21 @@ class Vamp:
     def text(self) -> str:
         return self.output.read_text(errors="replace")
 
+    @property
+    def token(self) -> str:
+        """The admin token the server made at its first start (``HOME/admin-token``)."""
+        return (self.home / "admin-token").read_text().strip()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What every API request sends: the admin token."""
+        return {"authorization": f"Bearer {self.token}"}
+
     def cli(
         self, *arguments: str, check: bool = True, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         """``vamp ARGUMENTS`` against this server; fails the test on a non-zero exit when ``check``."""
-        environment = {**os.environ, "VAMP_HOST": self.url, "COLUMNS": "200"}
+        environment = {**os.environ, "VAMP_HOST": self.url, "VAMP_TOKEN": self.token, "COLUMNS": "200"}
         done = subprocess.run(
             (PYTHON, "-m", "vamp", *arguments),
             capture_output=True,
@@ -148,7 +158,9 @@ class Vamp:
         return json.loads(self.cli(*arguments, "--output", "json").stdout)
 
     def api(self, path: str, **params: Any) -> Any:
-        response = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=10.0, trust_env=False)
+        response = httpx.get(
+            f"{self.url}/api/v1/{path}", params=params, headers=self.headers, timeout=10.0, trust_env=False
+        )
         response.raise_for_status()
         return response.json()
 
@@ -190,7 +202,9 @@ class Vamp:
 
     def service_states(self, deployment: str) -> dict[str, str]:
         """Breed → phase of every service of a deployment ({} once it is gone)."""
-        response = httpx.get(f"{self.url}/api/v1/deployments/{deployment}", timeout=10.0, trust_env=False)
+        response = httpx.get(
+            f"{self.url}/api/v1/deployments/{deployment}", headers=self.headers, timeout=10.0, trust_env=False
+        )
         if response.status_code == 404:
             return {}
         response.raise_for_status()
@@ -266,7 +280,7 @@ def start(home: Path, *arguments: str, port: int | None = None, ready: str | Non
         if ready is not None:
             return ready in vamp.text()
         try:
-            return httpx.get(f"{vamp.url}/api/v1/info", timeout=2.0, trust_env=False).status_code == 200
+            return httpx.get(f"{vamp.url}/healthz", timeout=2.0, trust_env=False).status_code == 200
         except httpx.TransportError:
             return False
 

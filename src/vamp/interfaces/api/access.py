@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vamp.core import access
 from vamp.interfaces.api import namespaces
@@ -36,7 +37,18 @@ def secret_of(request: Request) -> str | None:
     return secret.strip() or None if scheme.lower() in SCHEMES else None
 
 
-async def caller(request: Request, services: Wired) -> access.Token:
+_DOCUMENTED = HTTPBearer(
+    auto_error=False, description="An API token: `vamp token create`, or HOME/admin-token."
+)
+"""Only so the OpenAPI document (and its docs page's Authorize button) shows the bearer scheme; the header is
+read by ``secret_of``, which also takes Vamp's ``token`` scheme."""
+
+
+async def caller(
+    request: Request,
+    services: Wired,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_DOCUMENTED)] = None,
+) -> access.Token:
     """The request's token (a dependency). Raises ``errors.UnauthorizedError``."""
     token = await services.tokens.authenticate(secret_of(request))
     store.actor.set(token.label)
