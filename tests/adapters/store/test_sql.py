@@ -22,7 +22,11 @@ pytestmark = pytest.mark.anyio
 
 NS = "default"
 SAVA = {"name": "sava", "deployable": "magneticio/sava:1.0.0"}
-SCHEMA = [(1, "artifacts, events and event tags"), (2, "revisions that outlive a deleted artifact")]
+SCHEMA = [
+    (1, "artifacts, events and event tags"),
+    (2, "revisions that outlive a deleted artifact"),
+    (3, "API tokens"),
+]
 USAGE = "Give a file path (vamp.db), sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE."
 
 
@@ -120,7 +124,7 @@ async def test_a_schema_newer_than_this_code_is_refused(durable_backend: Backend
         await durable_backend.open(clock)
 
     assert str(refused.value) == (
-        f"{_store_name(durable_backend)} has schema version 99, newer than this Vamp knows (2); "
+        f"{_store_name(durable_backend)} has schema version 99, newer than this Vamp knows (3); "
         "upgrade Vamp, or give --store another database."
     )
 
