@@ -332,3 +332,18 @@ async def test_ports_from_the_range_are_never_given_twice_across_namespaces():
         "[virtual hosts]": 80,
     }
     assert not [problem for problem in served.problems if "is held by" in problem]
+
+
+async def test_a_namespace_forgotten_is_served_no_more_and_its_ports_are_free():
+    world = World()
+    await world.deploy(sava_blueprint(external=False), namespace="acme-prod")
+    await world.gateways.synchronise("acme-prod")
+    assert world.gateways.board.combined(world.gateways.board.namespaces(), default=NS) is not None
+
+    await world.store.delete("acme-prod", "deployments", "sava")
+    world.gateways.forget("acme-prod")
+    await world.deploy(sava_blueprint(external=False))
+    plan = await world.sync()
+
+    assert "acme-prod" not in world.gateways.board.namespaces()
+    assert listening(plan)["sava/sava/webport"] == 40000

@@ -144,6 +144,15 @@ class GatewaySynchroniser:
         """The plan holder of ``namespace``; asking for a namespace not known yet synchronises it."""
         return self.board(namespace)
 
+    def forget(self, namespace: str) -> None:
+        """Drop what is held of ``namespace`` (it was removed): its plan, so agents serving every namespace
+        stop serving it, and its ports, so other namespaces may use them."""
+        self.board.forget(namespace)
+        for held in (self._seen, self._observed, self._ports):
+            held.pop(namespace, None)
+        for key in [key for key in self._models if key[0] == namespace]:
+            del self._models[key]
+
     def enqueue(self, namespace: str) -> None:
         """Synchronise ``namespace`` soon: a gateway or deployment changed, so any backoff is over."""
         self.plans(namespace)

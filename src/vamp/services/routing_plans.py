@@ -103,6 +103,11 @@ class PlanBoard:
                 self._discovered(namespace)
         return holder
 
+    def forget(self, namespace: str) -> None:
+        """Serve ``namespace`` no more (it was removed); asked for again, it is known again."""
+        if self.holders.pop(namespace, None) is not None:
+            self._signal()
+
     def namespaces(self) -> tuple[str, ...]:
         """Every namespace known, in name order."""
         return tuple(sorted(self.holders))
