@@ -110,6 +110,8 @@ def test_a_port_two_namespaces_use_stays_with_the_earlier_and_the_later_gateway_
     assert found.problems == (
         "namespace 'acme-prod': gateway 'shop': port 9050 is held by gateway 'sava' of namespace "
         "'default'; the gateway is left out of the plan",
+        "namespace 'acme-prod': gateway 'front': it routes to gateway 'shop', which is left out; the "
+        "gateway is left out of the plan",
     )
 
 

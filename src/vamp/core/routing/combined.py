@@ -75,7 +75,16 @@ class _Board:
     def add(self, namespace: str, part: plan.RoutingPlan) -> None:
         self.problems.extend(self._about(namespace, problem) for problem in part.problems)
         left_out = self._clashing(namespace, part)
-        left_out |= _chaining_to(left_out, part.clusters)
+        chaining = _chaining_to(left_out, part.clusters)
+        self.problems.extend(
+            self._about(
+                namespace,
+                f"gateway '{gateway}': it routes to gateway '{target}', which is left out; "
+                "the gateway is left out of the plan",
+            )
+            for gateway, target in sorted(chaining.items())
+        )
+        left_out |= set(chaining)
         for listener in part.listeners:
             if listener.name == SHARED_LISTENER:
                 self._share(namespace, listener, left_out)
@@ -209,16 +218,18 @@ def _gateway_of(cluster: plan.TargetCluster) -> str:
     return cluster.name.partition("//")[0]
 
 
-def _chaining_to(left_out: set[str], clusters: Iterable[plan.TargetCluster]) -> set[str]:
-    """The gateways whose routes lead, directly or through others, to a gateway ``left_out``."""
+def _chaining_to(left_out: set[str], clusters: Iterable[plan.TargetCluster]) -> dict[str, str]:
+    """The gateways whose routes lead, directly or through others, to a gateway ``left_out``: each with
+    the gateway left out that it routes to."""
     clusters = tuple(clusters)
-    found: set[str] = set()
+    found: dict[str, str] = {}
     while True:
+        gone = left_out | set(found)
         more = {
-            _gateway_of(cluster)
+            _gateway_of(cluster): cluster.gateway
             for cluster in clusters
-            if cluster.gateway in left_out | found and _gateway_of(cluster) not in left_out | found
+            if cluster.gateway in gone and _gateway_of(cluster) not in gone
         }
         if not more:
             return found
-        found |= more
+        found.update(more)
