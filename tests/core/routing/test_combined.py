@@ -1,5 +1,8 @@
 """Plans of several namespaces combined into one: qualified names, one port space, one shared listener."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.core.routing.build import gateway, instance
 from vamp.core import model
 from vamp.core.routing import combined, plan
@@ -136,3 +139,64 @@ def test_qualified_names_read_back_into_namespace_and_gateway():
         qualified = combined.qualified(namespace, name, default="default")
         assert combined.split(qualified, default="default") == (namespace, name)
     assert combined.qualified("acme-prod", "sava", default="default") != "sava"
+
+
+# Gateways of a namespace: each on one of a few ports (so namespaces clash), routing to an external
+# target or to another gateway of its namespace (so leaving one out reaches those that chain to it).
+namespace_gateways = st.lists(
+    st.tuples(st.sampled_from([9050, 9051, 9052, 9053]), st.integers(0, 3), st.booleans()),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda item: item[0],
+).map(
+    lambda specs: [
+        gateway(
+            f"g{index}",
+            port,
+            [f"g{target}" if chained and target != index and target < len(specs) else "[10.0.0.1:80]"],
+            virtual_hosts=["shared.example"],
+        )
+        for index, (port, target, chained) in enumerate(specs)
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(namespace_gateways, min_size=1, max_size=3))
+def test_a_combined_plan_is_always_whole_and_every_gateway_is_served_or_reported(
+    generated: list[list[model.Gateway]],
+) -> None:
+    names = ["default", "acme-prod", "acme-test"]
+    parts = [(names[index], compile_plan(gateways, [])) for index, gateways in enumerate(generated)]
+
+    found = combined.combine(parts, default="default")
+
+    ports = [listener.port for listener in found.listeners]
+    assert len(ports) == len(set(ports))
+    clusters = {cluster.name for cluster in found.clusters}
+    listeners = {listener.name for listener in found.listeners}
+    for listener in found.listeners:
+        for host in listener.virtual_hosts:
+            assert {weighted.cluster for route in host.routes for weighted in route.clusters} <= clusters
+    assert {cluster.gateway for cluster in found.clusters if cluster.gateway} <= listeners
+    domains = [
+        domain
+        for listener in found.listeners
+        if listener.port == 80
+        for host in listener.virtual_hosts
+        for domain in host.domains
+    ]
+    assert len(domains) == len(set(domains))
+    for namespace, part in parts:
+        for listener in part.listeners:
+            if listener.name == SHARED_LISTENER:
+                continue
+            name = combined.qualified(namespace, listener.name, default="default")
+            prefix = "" if namespace == "default" else f"namespace '{namespace}': "
+            left_out = f"{prefix}gateway '{listener.name}': "
+            reported = [
+                problem
+                for problem in found.problems
+                if problem.startswith(left_out) and problem.endswith("left out of the plan")
+            ]
+            assert (name in listeners) != bool(reported)
