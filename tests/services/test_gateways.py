@@ -307,3 +307,43 @@ async def test_the_loop_makes_a_new_plan_when_told_of_a_change():
 
     assert second is not None
     assert listening(second) == {"shop": 9050, "[virtual hosts]": 80}
+
+
+async def test_ports_from_the_range_are_never_given_twice_across_namespaces():
+    world = World()
+    await world.deploy(sava_blueprint())
+    await world.deploy(sava_blueprint(external=False), namespace="acme-prod")
+
+    await world.sync()
+    await world.gateways.synchronise("acme-prod")
+
+    stored = await world.store.get("acme-prod", "deployments", "sava")
+    assert stored is not None
+    prod = dsl.read_data(dict(stored.data), kind="deployments")[0]
+    assert isinstance(prod, model.Deployment)
+    assert (await world.deployment()).ports == {"sava.webport": 40000}
+    assert prod.ports == {"sava.webport": 40001}
+    served = world.gateways.board.combined(["default", "acme-prod"], default="default")
+    assert served is not None
+    assert listening(served) == {
+        "sava/9050": 9050,
+        "sava/sava/webport": 40000,
+        "[acme-prod]sava/sava/webport": 40001,
+        "[virtual hosts]": 80,
+    }
+    assert not [problem for problem in served.problems if "is held by" in problem]
+
+
+async def test_a_namespace_forgotten_is_served_no_more_and_its_ports_are_free():
+    world = World()
+    await world.deploy(sava_blueprint(external=False), namespace="acme-prod")
+    await world.gateways.synchronise("acme-prod")
+    assert world.gateways.board.combined(world.gateways.board.namespaces(), default=NS) is not None
+
+    await world.store.delete("acme-prod", "deployments", "sava")
+    world.gateways.forget("acme-prod")
+    await world.deploy(sava_blueprint(external=False))
+    plan = await world.sync()
+
+    assert "acme-prod" not in world.gateways.board.namespaces()
+    assert listening(plan)["sava/sava/webport"] == 40000

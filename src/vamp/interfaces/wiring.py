@@ -160,7 +160,7 @@ def _assemble(
         driver=found.driver,
         metrics=metrics,
         publisher=publisher,
-        plans=synchroniser.plans,
+        plans=synchroniser.board,
         notifier=nudges,
         about=about,
         tokens=artifact_store,

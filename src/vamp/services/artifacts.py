@@ -83,6 +83,10 @@ class ArtifactService:
         page = await self._store.list(namespace, kind, offset=offset, limit=limit)
         return store.Page(items=[model_of(stored) for stored in page.items], total=page.total)
 
+    async def namespaces(self) -> Sequence[str]:
+        """Every namespace that holds at least one artifact, in name order."""
+        return await self._store.namespaces()
+
     async def resolve(self, namespace: str, blueprint: model.Blueprint) -> model.Blueprint:
         """The blueprint with every reference replaced by the stored artifact it names.
 

@@ -222,7 +222,10 @@ class DeploymentService:
             for gateway in await namespace_gateways.gateways(self._artifacts, namespace)
             if not (gateway.name or "").startswith(own)
         ]
-        namespace_gateways.check_ports(others, deployment_gateways.gateways_of(deployment))
+        own_gateways = deployment_gateways.gateways_of(deployment)
+        namespace_gateways.check_ports(others, own_gateways)
+        elsewhere = await namespace_gateways.elsewhere(self._artifacts, namespace)
+        namespace_gateways.check_ports_elsewhere(elsewhere, own_gateways)
 
     async def _stored(self, namespace: str, kind: str, part: A | model.Ref, wanted: type[A]) -> A:
         """``part`` itself, or the stored artifact of ``kind`` it refers to."""

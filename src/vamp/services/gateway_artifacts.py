@@ -80,7 +80,7 @@ class GatewayService:
         Raises:
             errors.DeploymentError: an internal gateway would be created, or its routes changed.
             errors.DslError: the deployment it belongs to would break a rule, or a reference is missing.
-            errors.RoutingError: the gateway would take another gateway's port.
+            errors.RoutingError: the gateway would take another gateway's port (of any namespace).
         """
         name = artifacts.name_of(gateway)
         segments = name.split("/")
@@ -91,6 +91,8 @@ class GatewayService:
             return await self._save_external(namespace, name, gateway, validate_only)
         others = [other for other in await self._gateways(namespace) if other.name != name]
         namespace_gateways.check_ports(others, [gateway])
+        elsewhere = await namespace_gateways.elsewhere(self._artifacts, namespace)
+        namespace_gateways.check_ports_elsewhere(elsewhere, [gateway])
         await self._artifacts.save(namespace, [gateway], source=source, validate_only=validate_only)
         return gateway
 
@@ -155,6 +157,7 @@ class GatewayService:
         deployment_name, key = name.split("/")
         resolved = await self._resolved(namespace, gateway)
         others = [other for other in await self._gateways(namespace) if other.name != name]
+        elsewhere = await namespace_gateways.elsewhere(self._artifacts, namespace)
 
         async def step(current: model.Deployment | None) -> model.Deployment:
             if current is None:
@@ -171,6 +174,7 @@ class GatewayService:
             changed = _checked(current.model_copy(update={"gateways": {**current.gateways, key: external}}))
             view = _view(changed, name)
             namespace_gateways.check_ports(others, [] if view is None else [view])
+            namespace_gateways.check_ports_elsewhere(elsewhere, [] if view is None else [view])
             return changed
 
         return await self._stored_view(namespace, deployment_name, name, step, validate_only)

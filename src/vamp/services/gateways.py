@@ -8,14 +8,18 @@ One pass over one namespace is observe → decide → act → record:
   for what selectors find now), then ``vamp.core.routing.compile.compile_plan``;
 * act: store what changed, compare-and-set, so assigned ports stay and new selector routes show up at
   0 % through the API; a user's write meanwhile (``ConflictError``) starts the pass over;
-* record: the plan goes to the namespace's ``PlanHolder``, whose long poll wakes the gateway agents at
-  once; with it the problems met (a gateway left out and why) for the API. Then the events: a gateway
-  entering or leaving the plan (``gateways:<g>``, ``deployed``/``undeployed``), and every route added,
-  removed or re-weighted, its condition or strength changed, or its targets changed
-  (``gateways:<g>``, ``routes:<path>``, ``route:<change>``), compared with the namespace's previous pass;
+* record: the plan goes to the namespace's ``PlanHolder`` (on the ``PlanBoard`` of every namespace,
+  ``routing_plans``), whose long poll wakes the gateway agents at once; with it the problems met (a
+  gateway left out and why) for the API. Then the events: a gateway entering or leaving the plan
+  (``gateways:<g>``, ``deployed``/``undeployed``), and every route added, removed or re-weighted, its
+  condition or strength changed, or its targets changed (``gateways:<g>``, ``routes:<path>``,
+  ``route:<change>``), compared with the namespace's previous pass;
 * expose: with a ``GatewayExposure`` (Kubernetes), the plan's gateways are exposed (a Service each,
   ``vamp.services.gateway_exposure``) and where they are reached goes to the ``PlanHolder``, for the
   API's ``service {host, port}``.
+
+Every namespace is one port space (agents may serve them all at once): a port is given to a gateway only
+if no gateway of another namespace held it at that namespace's last pass.
 
 Of several servers only the leader (``leadership``) writes: ports, selector routes, events and the
 exposure. The others run the same passes read-only, so they hold the same plans for the agents that
@@ -35,7 +39,6 @@ Through ports only: no adapter is imported here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,60 +56,13 @@ from vamp.ports import leadership as leadership_port
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
 from vamp.services import changes, events, gateway_exposure, workqueue
+from vamp.services.routing_plans import PlanBoard as PlanBoard
+from vamp.services.routing_plans import PlanHolder as PlanHolder
 
 log = logging.getLogger("vamp.gateways")
 
 CONFLICT_RETRIES = 5
 A = TypeVar("A", bound=model.Gateway | model.Deployment | model.Route | model.Condition | model.Rewrite)
-
-
-class PlanHolder:
-    """The newest routing plan of one namespace, what could not go into it, and where its gateways are
-    reached from outside the data plane."""
-
-    def __init__(self) -> None:
-        self._plan: routing_plan.RoutingPlan | None = None
-        self._problems: tuple[str, ...] = ()
-        self._addresses: Mapping[str, exposure_port.ServiceAddress] = {}
-        self._changed = asyncio.Event()
-
-    def current(self) -> routing_plan.RoutingPlan | None:
-        """The newest plan; ``None`` until the first one is compiled."""
-        return self._plan
-
-    @property
-    def problems(self) -> tuple[str, ...]:
-        """Why gateways or routes of the namespace are not (fully) served, one sentence each."""
-        return self._problems
-
-    @property
-    def addresses(self) -> Mapping[str, exposure_port.ServiceAddress]:
-        """Where the runtime exposes the namespace's gateways, by gateway name; empty without exposure."""
-        return self._addresses
-
-    def locate(self, addresses: Mapping[str, exposure_port.ServiceAddress]) -> None:
-        """Hold where the gateways are reached now."""
-        self._addresses = dict(addresses)
-
-    def publish(self, plan: routing_plan.RoutingPlan, problems: Sequence[str]) -> None:
-        """Hold ``plan``; whoever waits for a change wakes if its version is new."""
-        self._problems = tuple(problems)
-        if self._plan is not None and self._plan.version == plan.version:
-            return
-        self._plan = plan
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
-
-    async def wait_for_change(self, version: str | None, timeout: float) -> routing_plan.RoutingPlan | None:
-        """The newest plan once its version is not ``version``; after ``timeout`` seconds, whatever it is.
-
-        ``version`` ``None`` asks for any plan. Returns ``None`` only when no plan was compiled yet.
-        """
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                while self._plan is None or self._plan.version == version:
-                    await self._changed.wait()
-        return self._plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +127,8 @@ class GatewaySynchroniser:
         self._workers = workers
         self._queue: workqueue.WorkQueue[str] = workqueue.WorkQueue("gateways", backoff=backoff)
         self._notifier = notifier
-        self._holders = {namespace: PlanHolder() for namespace in namespaces}
+        self.board = PlanBoard(namespaces, discovered=self._queue.add)
+        """The plan of every namespace known, for the agents' long polls."""
         self._seen: dict[str, dict[str, model.Gateway]] = {}
         """The gateways of each namespace's last pass, to tell what changed since (events only)."""
         self._exposure = None if exposure is None else gateway_exposure.Exposure(exposure, recheck=recheck)
@@ -180,14 +137,21 @@ class GatewaySynchroniser:
         """What each namespace's last pass decided from: when nothing changed, there is nothing to decide."""
         self._models: dict[tuple[str, str], dict[str, tuple[int, model.Artifact]]] = {}
         """Per namespace and kind, the stored artifacts read at the last pass: name → (revision, model)."""
+        self._ports: dict[str, set[int]] = {}
+        """The ports the gateways of each namespace held at its last pass."""
 
     def plans(self, namespace: str) -> PlanHolder:
         """The plan holder of ``namespace``; asking for a namespace not known yet synchronises it."""
-        holder = self._holders.get(namespace)
-        if holder is None:
-            holder = self._holders[namespace] = PlanHolder()
-            self._queue.add(namespace)
-        return holder
+        return self.board(namespace)
+
+    def forget(self, namespace: str) -> None:
+        """Drop what is held of ``namespace`` (it was removed): its plan, so agents serving every namespace
+        stop serving it, and its ports, so other namespaces may use them."""
+        self.board.forget(namespace)
+        for held in (self._seen, self._observed, self._ports):
+            held.pop(namespace, None)
+        for key in [key for key in self._models if key[0] == namespace]:
+            del self._models[key]
 
     def enqueue(self, namespace: str) -> None:
         """Synchronise ``namespace`` soon: a gateway or deployment changed, so any backoff is over."""
@@ -226,8 +190,14 @@ class GatewaySynchroniser:
 
     async def resync(self) -> None:
         """Synchronise every known namespace soon (a server that just started leading writes and exposes)."""
-        for namespace in sorted(self._holders):
+        for namespace in self.board.namespaces():
             self._queue.add(namespace)
+
+    def _taken(self, namespace: str) -> set[int]:
+        """The ports no gateway of ``namespace`` may be given: the shared port, and every port a gateway
+        of another namespace holds (every namespace is one port space, agents may serve them all)."""
+        taken = {port for other, held in self._ports.items() if other != namespace for port in held}
+        return taken if self._shared_port is None else {*taken, self._shared_port}
 
     @property
     def _leading(self) -> bool:
@@ -252,10 +222,12 @@ class GatewaySynchroniser:
             instances,
             namespace=namespace,
             global_selector=self._global_selector,
-            taken=() if self._shared_port is None else (self._shared_port,),
+            taken=self._taken(namespace),
             first_port=first,
             last_port=last,
         )
+        # At once, before any await: a pass over another namespace meanwhile takes none of these ports.
+        self._ports[namespace] = {gateway.port.number for gateway in sync.gateways if gateway.port.number}
         if leading:
             for gateway in sync.changed_gateways:
                 await self._put(namespace, "gateways", gateway, gateways.revisions)

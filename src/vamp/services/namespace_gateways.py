@@ -3,7 +3,9 @@
 A namespace's gateways are the free-standing ones that are stored, plus the gateways of its deployments
 (internal ``deployment/cluster/port`` and external ``deployment/port``), which are views of the
 deployments: a deployment is their single source of truth. Before a gateway is stored, or a deployment
-whose gateways it changes, its ports are checked against every other gateway's.
+whose gateways it changes, its ports are checked against every other gateway's: those of its namespace
+(``check_ports``), and those of every other namespace (``check_ports_elsewhere``), since the gateway
+agents may serve every namespace at once and all namespaces are one port space.
 """
 
 from __future__ import annotations
@@ -33,6 +35,39 @@ async def gateways(service: artifacts.ArtifactService, namespace: str) -> list[m
         for gateway in deployment_gateways.gateways_of(deployment)
     ]
     return sorted([*free, *views], key=lambda gateway: gateway.name or "")
+
+
+async def elsewhere(service: artifacts.ArtifactService, namespace: str) -> list[tuple[str, model.Gateway]]:
+    """Every gateway of every namespace but ``namespace``, with its namespace."""
+    found: list[tuple[str, model.Gateway]] = []
+    for other in await service.namespaces():
+        if other != namespace:
+            found.extend((other, gateway) for gateway in await gateways(service, other))
+    return found
+
+
+def check_ports_elsewhere(
+    elsewhere: Iterable[tuple[str, model.Gateway]], candidates: Iterable[model.Gateway]
+) -> None:
+    """Refuse ``candidates`` when a gateway of another namespace (``elsewhere``) holds one of their ports.
+
+    Raises:
+        errors.RoutingError: naming, for each port taken, the gateway holding it and its namespace.
+    """
+    holders: dict[int, tuple[str, str]] = {}
+    for namespace, gateway in elsewhere:
+        if gateway.port.number:
+            holders.setdefault(gateway.port.number, (namespace, gateway.name or ""))
+    problems = [
+        f"Gateway port '{number}' is in use by gateway '{holder}' of namespace '{namespace}': the gateway "
+        "agents serve every namespace on one set of ports. Use a different port, or remove that gateway "
+        "first."
+        for candidate in candidates
+        if (number := candidate.port.number) and number in holders
+        for namespace, holder in [holders[number]]
+    ]
+    if problems:
+        raise errors.RoutingError(problems)
 
 
 def check_ports(others: Iterable[model.Gateway], candidates: Iterable[model.Gateway]) -> None:

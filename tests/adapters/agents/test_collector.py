@@ -38,19 +38,25 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def traffic(route: str | None, requests: int, errors: int = 0, slow: int = 0) -> gateway_agent.Traffic:
+def traffic(
+    route: str | None, requests: int, errors: int = 0, slow: int = 0, *, gateway: str = GATEWAY
+) -> gateway_agent.Traffic:
     """``requests`` responses, ``errors`` of them 5xx; ``slow`` took up to 50 ms, the others up to 5 ms."""
     fast = requests - slow
     counts = (0, fast, fast, requests, requests)
     latency = gateway_agent.Latency(BOUNDS, counts, 3.0 * fast + 40.0 * slow, None, None, None)
     codes = {"1xx": 0, "2xx": requests - errors, "3xx": 0, "4xx": 0, "5xx": errors}
-    return gateway_agent.Traffic(GATEWAY, route, requests, codes, latency)
+    return gateway_agent.Traffic(gateway, route, requests, codes, latency)
 
 
-def report(requests: int, errors: int = 0, slow: int = 0) -> dict[str, object]:
-    items = (
-        traffic_meter.Measured(traffic(None, requests, errors, slow), 0.0),
-        traffic_meter.Measured(traffic(ROUTE, requests, errors, slow), 0.0),
+def report(
+    requests: int, errors: int = 0, slow: int = 0, *, gateways: tuple[str, ...] = (GATEWAY,)
+) -> dict[str, object]:
+    """One agent's report: each of ``gateways`` served ``requests`` on its route ``ROUTE``."""
+    items = tuple(
+        traffic_meter.Measured(traffic(route, requests, errors, slow, gateway=gateway), 0.0)
+        for gateway in gateways
+        for route in (None, ROUTE)
     )
     data = endpoint.traffic_data(traffic_meter.TrafficReport(datetime(2024, 5, 1, tzinfo=UTC), None, items))
     travelled: dict[str, object] = json.loads(json.dumps(data))
@@ -177,6 +183,22 @@ async def test_nothing_reported_in_the_window_or_another_namespace_is_none(agent
     assert quiet is not None
     assert (quiet.requests, quiet.health) == (10, 1.0)
     assert quiet.p50 == pytest.approx(1.0 + 4.0 * 5 / 10)
+
+
+async def test_traffic_of_a_gateway_of_another_namespace_is_that_namespaces(agents: Agents):
+    metered = await agents.collector(A)
+    both = (GATEWAY, f"[acme-prod]{GATEWAY}")
+
+    await polled(agents, metered, {A: report(0, gateways=both)}, {A: report(40, gateways=both)})
+    await polled(agents, metered, {A: report(40, gateways=(GATEWAY,))}, {A: report(70, gateways=(GATEWAY,))})
+
+    default = await metered.summary("default", GATEWAY, ROUTE, window=600)
+    prod = await metered.summary("acme-prod", GATEWAY, ROUTE, window=600)
+    assert default is not None
+    assert prod is not None
+    assert (default.gateway, default.requests) == (GATEWAY, 70)
+    assert (prod.gateway, prod.requests) == (GATEWAY, 40)
+    assert await metered.summary("acme-test", GATEWAY, ROUTE, window=600) is None
 
 
 async def test_an_agent_that_fails_is_logged_once_and_the_others_count(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.adapters.plans.servers import PlanServer, Serving, bound
@@ -138,3 +140,28 @@ def test_check_refuses_what_is_not_an_http_url(url: str, message: str):
 
 def test_check_accepts_an_http_url():
     plan_server.PlanServer("https://vamp.example:8080/").check()
+
+
+@pytest.mark.parametrize(
+    ("options", "scope"),
+    [
+        ({}, []),
+        ({"namespaces": ("default", "acme-prod")}, [("namespace", "default"), ("namespace", "acme-prod")]),
+        ({"all_namespaces": True}, [("all_namespaces", "true")]),
+    ],
+)
+async def test_the_source_asks_for_the_namespaces_the_agent_serves(
+    options: dict[str, Any], scope: list[tuple[str, str]]
+) -> None:
+    asked: list[list[tuple[str, str]]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(list(request.url.params.multi_items()))
+        return httpx.Response(200, json={"version": "v1"})
+
+    reads = plan_server.PlanServer(
+        "http://vamp", wait=5, transport=httpx.MockTransport(answer), **options
+    ).watch("v0")
+
+    assert isinstance(await anext(reads), gateway_agent.Offered)
+    assert asked == [[("version", "v0"), ("wait", "5"), *scope]]

@@ -143,7 +143,8 @@ class Harness:
     holders: dict[str, gateways.PlanHolder]
 
     def plans(self, namespace: str) -> gateways.PlanHolder:
-        return self.holders.setdefault(namespace, gateways.PlanHolder())
+        board: gateways.PlanBoard = self.app.state.services.plans
+        return board(namespace)
 
     @property
     def services(self) -> context.Services:
@@ -190,14 +191,12 @@ async def prepare(app: FastAPI) -> None:
 def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None = None) -> Harness:
     """The app over ``artifact_store``; the caller closes ``client``."""
     clock = Clock()
-    holders: dict[str, gateways.PlanHolder] = {}
+    board = gateways.PlanBoard()
+    holders = board.holders
     notifier = RecordingNotifier()
     driver = FakeDriver()
     reader = FakeMetrics()
     publisher = events.Events(artifact_store)
-
-    def plans(namespace: str) -> gateways.PlanHolder:
-        return holders.setdefault(namespace, gateways.PlanHolder())
 
     about = info.About(version="0.1.0", uuid="7c6f2c5e", running_since=NOW, persistence="memory")
     parts = api_app.Parts(
@@ -205,7 +204,7 @@ def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None
         driver=driver,
         metrics=reader,
         publisher=publisher,
-        plans=plans,
+        plans=board,
         notifier=notifier,
         about=about,
         tokens=artifact_store,  # type: ignore[arg-type]

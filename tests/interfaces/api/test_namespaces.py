@@ -37,9 +37,14 @@ async def test_deployments_and_their_gateways_stay_in_their_namespace(api: Harne
     ]
     assert (await api.client.get("/api/v1/gateways")).json() == []
     assert ("deployment", "acme-prod", "sava") in api.notifier.heard
-    # The same port is free in another namespace.
+    # Every namespace is one port space: the same port is taken in another namespace, another is free.
     again = await api.client.put("/acme-test/api/v1/deployments/sava", content=SAVA_1_0, headers=YAML)
-    assert again.status_code == 202
+    assert again.status_code == 400
+    assert "gateway 'sava/9050' of namespace 'acme-prod'" in again.json()["message"]
+    moved = SAVA_1_0.replace("9050/http", "9051/http")
+    assert (
+        await api.client.put("/acme-test/api/v1/deployments/sava", content=moved, headers=YAML)
+    ).status_code == 202
 
 
 @pytest.mark.parametrize(

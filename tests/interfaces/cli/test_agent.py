@@ -21,6 +21,39 @@ def test_an_agent_without_a_source_of_plans_says_what_to_give(tmp_path: Path) ->
     ]
 
 
+def test_namespaces_are_chosen_only_for_plans_from_a_server(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}")
+
+    result = CliRunner().invoke(
+        app, ["agent", "--workdir", str(tmp_path), "--plan", str(plan), "--namespace", "acme-prod"]
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: --namespace and --all-namespaces choose the plans of a Vamp server: use them with "
+        "--server URL, not with --plan."
+    ]
+
+
+def test_the_agent_is_told_the_namespaces_it_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    told: list[process.Settings] = []
+
+    async def serve(settings: process.Settings) -> None:
+        told.append(settings)
+
+    monkeypatch.setattr(process, "serve", serve)
+    common = ["agent", "--workdir", str(tmp_path), "--server", "http://127.0.0.1:8080"]
+
+    CliRunner().invoke(app, [*common, "--namespace", "default", "--namespace", "acme-prod"])
+    CliRunner().invoke(app, [*common, "--all-namespaces"])
+
+    assert [(found.namespaces, found.all_namespaces) for found in told] == [
+        (("default", "acme-prod"), False),
+        ((), True),
+    ]
+
+
 def test_an_error_with_details_prints_the_error_first_and_the_details_below(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,8 +35,8 @@ def test_a_port_in_use_is_named(tmp_path: Path, taken: int) -> None:
     [
         (
             ("--namespace", "acme"),
-            "error: Invalid namespace 'acme': a namespace is '<organisation>-<environment>', letters and "
-            "digits each, joined by exactly one dash (e.g. 'acme-production').",
+            "error: Invalid namespace 'acme': a namespace is '<organisation>-<environment>', lower-case "
+            "letters and digits each, joined by exactly one dash (e.g. 'acme-production').",
         ),
         (
             ("--gateway-ports", "45000"),

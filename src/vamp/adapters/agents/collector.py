@@ -12,8 +12,11 @@ next poll; the others go on. Series that received nothing for longer than the ho
 An ``AgentMetrics`` is an async context manager: its HTTP client opens when the ``async with`` block
 starts and closes when the block ends, whether or not ``run`` ever ran.
 
-The agents serve the routing plan of one namespace (the server's default, whose plan ``vamp agent
---server`` long-polls), so their traffic is that namespace's: summaries for any other are ``None``.
+Agents may serve several namespaces in one plan (``vamp agent --namespace N`` or ``--all-namespaces``),
+where the gateways of every namespace but the server's default are named ``[namespace]gateway``
+(``vamp.core.routing.combined``); an agent serving one namespace names them plainly. So a gateway's
+traffic is the namespace's its name says: ``sava/9050`` is the default namespace's,
+``[acme-prod]sava/9050`` is gateway ``sava/9050`` of ``acme-prod``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import httpx
 from vamp import errors
 from vamp.adapters.agents import reports, series
 from vamp.adapters.envoy import stats
+from vamp.core.routing import combined
 from vamp.ports import metrics
 
 log = logging.getLogger("vamp.metrics")
@@ -42,7 +46,7 @@ class AgentMetrics:
     inside ``async with`` only, which opens and closes its HTTP client.
 
     Args:
-        namespace: the namespace whose routing plan the agents serve.
+        namespace: the server's default namespace, whose gateways the agents name without a namespace.
         interval: seconds between two polls.
         horizon: the longest window, in seconds, a summary can cover.
         clock: monotonic seconds.
@@ -112,13 +116,14 @@ class AgentMetrics:
     async def summary(
         self, namespace: str, gateway: str, route: str | None, *, window: float
     ) -> metrics.TrafficSummary | None:
-        if namespace != self._namespace:
-            return None
         start = self._clock() - min(window, self._horizon)
+        wanted = (namespace, gateway)
         served = [
             found
-            for (_, key), kept in self._series.items()
-            if key == (gateway, route) and (found := kept.since(start)) is not None
+            for (_, (named, on_route)), kept in self._series.items()
+            if on_route == route
+            and combined.split(named, default=self._namespace) == wanted
+            and (found := kept.since(start)) is not None
         ]
         return series.summary(gateway, route, served) if served else None
 

@@ -9,12 +9,15 @@ The agent sends its token (``Authorization: Bearer``); a 401 or 403 is reported 
 When the server cannot be reached, or answers anything else, the source reports it as ``Unavailable``
 and asks again after a capped exponential backoff (0.5 s doubling up to 30 s by default); the first
 good answer resets the backoff. The agent keeps serving its last good plan meanwhile.
+
+An agent that serves several namespaces adds ``&namespace=N`` for each, or ``&all_namespaces=true``; the
+server then answers one plan combining theirs. Without either it serves the server's default namespace.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import httpx
 
@@ -28,6 +31,8 @@ class PlanServer:
     """The plans the server at ``url`` publishes for gateway agents.
 
     Args:
+        namespaces: the namespaces whose plans to serve, combined into one (none: the server's default).
+        all_namespaces: serve every namespace the server holds plans for, combined into one.
         wait: how long the server may hold a request when nothing changed, in seconds.
         backoff: the first and the longest wait before asking again after a failure, in seconds.
         token: the agent's token, sent as ``Authorization: Bearer``; a server refuses agents without one.
@@ -38,6 +43,8 @@ class PlanServer:
         self,
         url: str,
         *,
+        namespaces: Sequence[str] = (),
+        all_namespaces: bool = False,
         wait: int = 30,
         backoff: tuple[float, float] = (0.5, 30.0),
         token: str | None = None,
@@ -46,6 +53,9 @@ class PlanServer:
         self.url = url.rstrip("/")
         self.endpoint = self.url + PATH
         self._wait = wait
+        self._scope: list[tuple[str, str]] = [("namespace", namespace) for namespace in namespaces]
+        if all_namespaces:
+            self._scope.append(("all_namespaces", "true"))
         self._backoff = backoff
         self._transport = transport
         self._headers = {"accept": "application/json"}
@@ -91,7 +101,7 @@ class PlanServer:
         try:
             response = await client.get(
                 self.endpoint,
-                params={"version": version, "wait": str(self._wait)},
+                params=[("version", version), ("wait", str(self._wait)), *self._scope],
                 headers=self._headers,
             )
         except httpx.HTTPError as exc:

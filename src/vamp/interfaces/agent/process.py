@@ -54,6 +54,10 @@ class Settings:
     server: str | None = None
     token: str | None = field(default=None, repr=False)
     """The agent token sent to the server (``--token-file``, ``$VAMP_TOKEN``)."""
+    namespaces: tuple[str, ...] = ()
+    """The namespaces whose plans a ``server`` agent serves (none: the server's default)."""
+    all_namespaces: bool = False
+    """Whether a ``server`` agent serves every namespace of the server."""
     listen: int = 9090
     bind: str = "127.0.0.1"
     """The address the gateway ports and the endpoint listen on."""
@@ -150,9 +154,19 @@ def _source(settings: Settings) -> plan_files.PlanFiles | plan_server.PlanServer
             "Give the agent exactly one source of routing plans: --plan FILE|DIR or --server URL."
         )
     if settings.plan is not None:
+        if settings.namespaces or settings.all_namespaces:
+            raise errors.PlanSourceError(
+                "--namespace and --all-namespaces choose the plans of a Vamp server: "
+                "use them with --server URL, not with --plan."
+            )
         return plan_files.PlanFiles(settings.plan)
     assert settings.server is not None
-    return plan_server.PlanServer(settings.server, token=settings.token)
+    return plan_server.PlanServer(
+        settings.server,
+        namespaces=settings.namespaces,
+        all_namespaces=settings.all_namespaces,
+        token=settings.token,
+    )
 
 
 @contextlib.contextmanager

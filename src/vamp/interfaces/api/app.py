@@ -61,8 +61,8 @@ class Parts:
     driver: runtime.RuntimeDriver
     metrics: metrics.MetricsReader
     publisher: events.Events
-    plans: Callable[[str], gateways.PlanHolder]
-    """The routing plan holder of a namespace (``GatewaySynchroniser.plans``)."""
+    plans: gateways.PlanBoard
+    """The routing plans of every namespace (``GatewaySynchroniser.board``)."""
     notifier: changes.Notifier
     about: info.About
     tokens: access.TokenStore

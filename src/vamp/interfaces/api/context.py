@@ -6,7 +6,6 @@ Built once by ``app.create_app`` and kept on the application's state; a handler 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -40,7 +39,8 @@ class Services:
     measurements: measurements.Measurements
     info: info.InfoService
     preview: routing_preview.RoutingPreview
-    plans: Callable[[str], gateway_sync.PlanHolder]
+    plans: gateway_sync.PlanBoard
+    """The routing plan of every namespace; called with one, its ``PlanHolder``."""
     gateway_host: str
     """Where gateways are reached, shown as each gateway's ``service.host``."""
     heartbeat: float

@@ -24,7 +24,9 @@ HELP = "\n\n".join(
     (
         "Run a gateway agent: serve routing plans on Envoy, supervise it, expose status and metrics.",
         "Give exactly one source of plans: --plan FILE|DIR or --server URL. Gateway ports, including the "
-        "shared virtual-host port, come from the plan.",
+        "shared virtual-host port, come from the plan. With --server, the agent serves the server's default "
+        "namespace, or the namespaces given with --namespace (repeatable) or --all-namespaces, in one plan: "
+        "the gateways of other namespaces than the default are named [NAMESPACE]GATEWAY in its metrics.",
         "The agent keeps Envoy serving the last good plan: an invalid plan is logged and shown on /status, "
         "never delivered; a killed Envoy is restarted on it; a restarted agent serves it at once.",
         "Endpoints on HOST:PORT (--bind, --listen): /health, /status, /metrics.json and /metrics "
@@ -60,6 +62,22 @@ def agent(
             help="With --server: a file holding the agent's token (role agent); else $VAMP_TOKEN.",
         ),
     ] = None,
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--namespace",
+            metavar="N",
+            help="With --server: serve the gateways of namespace N (repeatable), all in one plan.  "
+            "[default: the server's default namespace]",
+        ),
+    ] = None,
+    all_namespaces: Annotated[
+        bool,
+        typer.Option(
+            "--all-namespaces",
+            help="With --server: serve the gateways of every namespace of the server, all in one plan.",
+        ),
+    ] = False,
     workdir: Annotated[
         Path,
         typer.Option(
@@ -115,6 +133,8 @@ def agent(
         plan=plan,
         server=server,
         token=token,
+        namespaces=tuple(namespace or ()),
+        all_namespaces=all_namespaces,
         listen=listen,
         bind=bind,
         admin_port=admin_port,

@@ -1,7 +1,8 @@
 """``vamp up``: all of Vamp on this machine in one command, optionally with the sava demo deployed.
 
 Runs the server in this process (SQLite and the local process driver under the home folder) and one
-gateway agent as a child process (``vamp agent --server``), which runs its own Envoy. Logs go to
+gateway agent as a child process (``vamp agent --server --all-namespaces``: it serves the gateways of
+every namespace), which runs its own Envoy. Logs go to
 ``HOME/logs/server.log`` and ``HOME/logs/agent.log``; the screen shows a spinner while the parts start,
 then the addresses (and, with ``--demo``, curl lines to try). Port 80, Vamp's shared virtual-host port,
 needs root, so ``vamp up`` uses 8081 unless told otherwise.
@@ -180,6 +181,7 @@ async def _start_agent(
             "agent",
             "--server",
             config.url,
+            "--all-namespaces",
             "--workdir",
             str(workdir),
             "--token-file",

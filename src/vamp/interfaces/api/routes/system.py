@@ -6,18 +6,24 @@
 * ``scheduler/routing?selector=`` previews the routes a gateway selector would find now;
 * ``vga/plan?version=&wait=`` is the gateway agents' long poll: the namespace's routing plan at once when
   its version is not ``version``, else as soon as it changes, or 304 after ``wait`` seconds (at most 60).
+  With ``?namespace=N`` (repeatable) or ``?all_namespaces=true`` it is one plan combining those
+  namespaces' (``vamp.core.routing.combined``: names outside the default namespace are qualified), which
+  changes when any of them does; ``served_namespaces`` says which namespaces a request is served.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from vamp import errors
-from vamp.interfaces.api import negotiation, pagination
-from vamp.interfaces.api.context import Wired
+from vamp.core import access
+from vamp.interfaces.api import namespaces, negotiation, pagination
+from vamp.interfaces.api.access import Caller
+from vamp.interfaces.api.context import Services, Wired
 from vamp.interfaces.api.namespaces import Namespace
 from vamp.services import info
 
@@ -77,13 +83,67 @@ async def preview_routing(
 
 @router.get("/vga/plan", summary="The routing plan, for gateway agents (long poll)")
 async def routing_plan(
+    request: Request,
     namespace: Namespace,
     services: Wired,
+    token: Caller,
     version: Annotated[str, Query(description="The version the agent has; '' for none.")] = "",
     wait: Annotated[float, Query(ge=0, description="Seconds to wait for a new version (at most 60).")] = 0,
+    namespace_names: Annotated[
+        list[str] | None,
+        Query(
+            alias="namespace",
+            description="Serve the plans of these namespaces combined into one (repeatable).",
+        ),
+    ] = None,
+    all_namespaces: Annotated[
+        bool, Query(description="Serve the plans of every namespace combined into one.")
+    ] = False,
 ) -> Response:
-    holder = services.plans(namespace)
-    plan = await holder.wait_for_change(version, min(wait, services.longest_wait))
+    timeout = min(wait, services.longest_wait)
+    if not namespace_names and not all_namespaces:
+        plan = await services.plans(namespace).wait_for_change(version, timeout)
+    else:
+        default: str = request.app.state.default_namespace
+        asked = tuple(namespace_names or ())
+        # Refuse a bad request at once: a name that is no namespace, one the token may not read plans
+        # of, one that is no environment.
+        for name in served_namespaces(services, default, asked, every=False, token=token):
+            await services.tenants.check_namespace(name)
+        plan = await services.plans.wait_for_change(
+            lambda: served_namespaces(services, default, asked, every=all_namespaces, token=token),
+            version,
+            timeout,
+            default=default,
+        )
     if plan is None or plan.version == version:
         return Response(status_code=304)
     return JSONResponse(plan.to_data())
+
+
+def served_namespaces(
+    services: Services, default: str, asked: Sequence[str], *, every: bool, token: access.Token
+) -> tuple[str, ...]:
+    """The namespaces a combined long poll serves: those ``asked``, and with ``every`` all the server
+    knows now that ``token`` may read the plans of (asked again at every change, so one that appears is
+    served from then on).
+
+    Raises:
+        errors.RequestError: a namespace asked for is not a namespace name.
+        errors.ForbiddenError: ``token`` may not read the plans of a namespace asked for.
+    """
+    for name in asked:
+        problem = None if name == default else namespaces.problem(name)
+        if problem is not None:
+            raise errors.RequestError(f"Query parameter 'namespace': {problem}")
+        services.tokens.authorise(token, access.Permission.PLANS, name)
+    if every:
+        known = {default, *services.plans.namespaces(), *asked}
+        return tuple(
+            sorted(
+                name
+                for name in known
+                if access.allows(token.role, token.scope, access.Permission.PLANS, name)
+            )
+        )
+    return tuple(dict.fromkeys(asked))
