@@ -40,6 +40,14 @@ GatewayPorts = Annotated[
         help="The ports given to gateways without one (two Vamps on one machine need two ranges).",
     ),
 ]
+CorsOrigins = Annotated[
+    list[str],
+    typer.Option(
+        "--cors-origin",
+        metavar="ORIGIN",
+        help="A web origin (https://ui.example.com) whose pages may call the API; repeatable. Default: none.",
+    ),
+]
 DEFAULT_GATEWAY_PORTS = "-".join(str(port) for port in settings.GATEWAY_PORTS)
 DEFAULT_LEASE = settings.LeaseTimings()
 
@@ -117,6 +125,15 @@ def server(
             help="With --driver kubernetes: how often a leader renews, and a follower tries, the Lease.",
         ),
     ] = DEFAULT_LEASE.retry_period,
+    allow_command_deployables: Annotated[
+        bool,
+        typer.Option(
+            "--allow-command-deployables",
+            help="Run breeds whose deployable is {type: command}: shell commands on this machine, as this "
+            "server's user (vamp up allows them).",
+        ),
+    ] = False,
+    cors_origins: CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
 ) -> None:
     """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector."""
     if namespace != "default" and (problem := namespaces.problem(namespace)) is not None:
@@ -138,6 +155,8 @@ def server(
         gateway_host=gateway_host,
         gateway_ports=gateway_ports_of(gateway_ports),
         lease=timings,
+        allow_command_deployables=allow_command_deployables,
+        cors_origins=tuple(cors_origins),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries()

@@ -57,6 +57,7 @@ def up(
         ),
     ] = SHARED_PORT,
     gateway_ports: server.GatewayPorts = server.DEFAULT_GATEWAY_PORTS,
+    cors_origins: server.CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
 ) -> None:
     """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy.
 
@@ -83,6 +84,8 @@ def up(
         agents=(f"http://127.0.0.1:{agent_port}",),
         shared_port=shared_port,
         gateway_ports=server.gateway_ports_of(gateway_ports),
+        allow_command_deployables=True,  # one machine, one user: its services are local processes
+        cors_origins=tuple(cors_origins),
     )
     server.run(lambda stop: _up(config, agent_port, with_demo, stop))
 
