@@ -16,6 +16,7 @@ from tests.adapters.store.conftest import START, Backend, Clock
 from vamp import errors
 from vamp.adapters.store import migrations, sql, tables
 from vamp.core import model
+from vamp.ports import store as store_port
 from vamp.ports.store import EventQuery
 
 pytestmark = pytest.mark.anyio
@@ -265,3 +266,21 @@ async def test_sqlite_is_written_ahead_to_a_log_so_readers_do_not_wait_for_write
 
     with closing(sqlite3.connect(path)) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_concurrent_writers_on_sqlite_queue_and_every_write_is_kept_once(
+    tmp_path: Path, clock: Clock
+) -> None:
+    opened = await sql.SqlStore.open(str(tmp_path / "vamp.db"), clock=clock)
+    try:
+        stored = await asyncio.gather(
+            *(opened.put("default", "scales", "small", {"cpu": index}, revision=None) for index in range(60)),
+            *(opened.publish("default", model.Event(tags=("load",), type="load")) for _ in range(20)),
+        )
+        archived = await opened.events("default", EventQuery(tags=("archive", "scales:small")))
+    finally:
+        await opened.close()
+
+    revisions = [item.revision for item in stored[:60] if isinstance(item, store_port.StoredArtifact)]
+    assert sorted(revisions) == list(range(1, 61))
+    assert archived.total == 60
