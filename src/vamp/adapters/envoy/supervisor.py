@@ -18,14 +18,13 @@ import asyncio
 import contextlib
 import importlib.metadata
 import json
-import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from vamp import errors
-from vamp.adapters import tasks
+from vamp.adapters import private_files, tasks
 from vamp.adapters.envoy import admin as admin_endpoint
 from vamp.adapters.envoy import bootstrap as envoy_bootstrap
 
@@ -129,8 +128,12 @@ class Supervisor:
             errors.DataPlaneError: Envoy exited or was not live within ``ready_timeout``; the message
                 quotes the end of its log.
         """
-        self._workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._workdir.chmod(0o700)
+        try:
+            private_files.folder(self._workdir)
+        except OSError as exc:
+            raise errors.DataPlaneError(
+                f"Cannot make Envoy's folder {self._workdir}: {exc.strerror}."
+            ) from exc
         self._stopping = False
         await self._launch()
         self._watcher = asyncio.create_task(self._watch(), name=f"envoy supervisor {self._base_id}")
@@ -156,9 +159,7 @@ class Supervisor:
         self.admin_socket.unlink(missing_ok=True)  # a dead Envoy's, which the new one could not bind
         config_path = self._workdir / "bootstrap.json"
         config_path.write_text(json.dumps(self._config, indent=1))
-        descriptor = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "ab") as log:
+        with private_files.append(self.log_path) as log:
             process = await self._spawn(config_path, log)
         self._process = process
         await self._await_live(process)

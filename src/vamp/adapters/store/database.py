@@ -31,6 +31,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from vamp import errors
+from vamp.adapters import private_files
 
 SQLITE = "sqlite+aiosqlite"
 POSTGRESQL = "postgresql+psycopg"
@@ -163,13 +164,15 @@ async def _sqlite(url: sa.URL) -> Database:
 
 
 def _check_sqlite_file(path: Path) -> None:
-    """Make the file's folder, and fail here, clearly, if SQLite cannot open the file.
+    """Make the file's folder (0700 when new), and fail here, clearly, if SQLite cannot open the file.
 
     Failing here rather than in the engine also spares aiosqlite a failed connect, after which its
-    worker thread can outlive the event loop.
+    worker thread can outlive the event loop. The file is its owner's alone (0600), and so are its WAL
+    and shared-memory files, which SQLite creates with the database file's mode.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=private_files.FOLDER_MODE, parents=True, exist_ok=True)
     sqlite3.connect(path).close()
+    private_files.restrict(path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")))
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 import uvicorn
 
 from vamp import errors
+from vamp.adapters import private_files
 from vamp.adapters.envoy import dataplane, layout, render
 from vamp.adapters.plans import files as plan_files
 from vamp.adapters.plans import server as plan_server
@@ -153,8 +154,7 @@ def _source(settings: Settings) -> plan_files.PlanFiles | plan_server.PlanServer
 def _locked(workdir: Path) -> Iterator[None]:
     """Hold ``agent.lock`` in ``workdir``: two agents there would fight over one socket and one plan."""
     try:
-        workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        workdir.chmod(0o700)
+        private_files.folder(workdir)
         lock = (workdir / "agent.lock").open("a+")
     except OSError as exc:
         raise errors.VampError(

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from vamp import errors, settings
+from vamp.adapters import private_files
 from vamp.interfaces import stopping
 from vamp.interfaces.api import namespaces
 from vamp.interfaces.cli import output
@@ -142,6 +143,8 @@ def server(
     if (problem := timings.problem()) is not None:
         output.fail(problem)
     folder = settings.home(home)
+    if driver is settings.Driver.LOCAL or store is None:  # the home holds the store or the processes
+        private_home(folder)
     config = settings.Settings(
         home=folder.absolute(),
         store=settings.store_address(folder, store),
@@ -164,6 +167,14 @@ def server(
     from vamp.interfaces import wiring
 
     run(lambda stop: wiring.serve(config, stop))
+
+
+def private_home(folder: Path) -> None:
+    """Make the home folder its owner's alone (0700); one that cannot be made ends the command."""
+    try:
+        private_files.folder(folder)
+    except OSError as exc:
+        output.fail(f"Cannot use {folder} as Vamp's home (--home): {exc.strerror}.")
 
 
 def gateway_ports_of(text: str) -> tuple[int, int]:

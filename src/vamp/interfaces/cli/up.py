@@ -2,8 +2,9 @@
 
 Runs the server in this process (SQLite and the local process driver under the home folder) and one
 gateway agent as a child process (``vamp agent --server``), which runs its own Envoy. Logs go to
-``HOME/logs/server.log`` and ``HOME/logs/agent.log``; the screen shows a spinner while the parts start,
-then the addresses (and, with ``--demo``, curl lines to try). Port 80, Vamp's shared virtual-host port,
+``HOME/logs/server.log`` and ``HOME/logs/agent.log`` (0600, in a home of mode 0700: the store, logs and
+records are the user's alone); the screen shows a spinner while the parts start, then the addresses
+(and, with ``--demo``, curl lines to try). Port 80, Vamp's shared virtual-host port,
 needs root, so ``vamp up`` uses 8081 unless told otherwise.
 
 Ctrl-C or SIGTERM stops the agent by its PID (it stops its Envoy), then the server, whose local driver
@@ -29,6 +30,7 @@ import httpx
 import typer
 
 from vamp import errors, settings
+from vamp.adapters import private_files
 from vamp.interfaces.cli import client, demo, output, server
 
 SHARED_PORT = 8081
@@ -66,8 +68,10 @@ def up(
     """
     folder = settings.home(home).absolute()
     logs = folder / "logs"
+    server.private_home(folder)
     try:
-        logs.mkdir(parents=True, exist_ok=True)
+        private_files.folder(logs)
+        private_files.append(logs / "server.log").close()  # 0600 before logging opens it
     except OSError as exc:
         output.fail(f"Cannot use {folder} as Vamp's home (--home): {exc.strerror}.")
     logging.basicConfig(
@@ -157,7 +161,7 @@ async def _start_agent(
     config: settings.Settings, agent_port: int, workdir: Path
 ) -> asyncio.subprocess.Process:
     log_file = config.home / "logs" / "agent.log"
-    with log_file.open("ab") as stream:
+    with private_files.append(log_file) as stream:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
