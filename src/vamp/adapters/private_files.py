@@ -4,7 +4,8 @@ The store holds every artifact (a breed's environment may carry secrets), the lo
 commands, and the agent's work directory holds Envoy's admin socket; none of it is for the machine's other
 users. ``folder`` makes a folder (missing parents with the usual mode) and sets it 0700; ``append``
 opens a log for appending, created 0600; ``restrict`` sets files that exist to 0600. Each also narrows
-what an earlier version left readable by others. They raise ``OSError``, for the caller to say what it was doing.
+what an earlier version left readable by others. They raise ``OSError``, for the caller to say what it
+was doing.
 """
 
 from __future__ import annotations
