@@ -116,15 +116,20 @@ class DeploymentService:
     async def check_commands(self, namespace: str, blueprints: Sequence[model.Blueprint]) -> None:
         """Refuse blueprints that would deploy a command deployable on a server that does not allow them.
 
+        A blueprint whose references cannot be resolved yet (a bulk body may store them first) is left to
+        the merge, which checks it again and reports what is missing.
+
         Raises:
             errors.DeploymentError: naming the breeds and ``--allow-command-deployables``.
-            errors.DslError: a reference cannot be resolved.
         """
         if self._allow_commands:
             return
         found: dict[str, None] = {}
         for blueprint in blueprints:
-            resolved = await self._artifacts.resolve(namespace, blueprint)
+            try:
+                resolved = await self._artifacts.resolve(namespace, blueprint)
+            except errors.DslError:
+                continue
             found.update(dict.fromkeys(deployments.command_breeds(resolved)))
         if found:
             raise errors.DeploymentError(deployments.not_allowed(list(found)))

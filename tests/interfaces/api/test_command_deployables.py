@@ -90,3 +90,25 @@ async def test_a_server_that_allows_them_deploys_commands(api: Harness) -> None:
     answer = await api.client.put("/api/v1/deployments/sava", content=COMMAND, headers=YAML)
 
     assert answer.status_code == 202
+
+
+async def test_a_bulk_body_that_stores_the_command_breed_before_deploying_it_is_refused(
+    strict: Harness,
+) -> None:
+    body = f"kind: breeds\n{BREED}---\nkind: deployment\nname: sava\nclusters:\n  sava:\n    services:\n"
+    body += "      breed: sava:1.0.0\n"
+
+    answer = await strict.client.post("/api/v1", content=body, headers=YAML)
+
+    assert answer.status_code == 400
+    assert answer.json() == {"message": REFUSED}
+    assert await strict.store.get("default", "deployments", "sava") is None
+
+
+async def test_a_missing_reference_is_still_reported_as_missing(strict: Harness) -> None:
+    blueprint = "name: sava\nclusters:\n  sava:\n    services:\n      breed: nowhere:1.0\n"
+
+    answer = await strict.client.put("/api/v1/deployments/sava", content=blueprint, headers=YAML)
+
+    assert answer.status_code == 400
+    assert "nowhere:1.0" in answer.json()["message"]
