@@ -5,7 +5,8 @@ compare-and-set), never 5xx ("database is locked"); the gateway ends as one of t
 (each write names itself by a virtual host of its own); and the archive holds exactly one event per
 successful write. The writes' p50 and p99 are printed (``pytest -s``).
 
-Every request goes through the one client of ``api``, so a header can be added in one place.
+Every request goes through the one client made in the test (``api``), so a header (a token) can be added
+in one place.
 """
 
 from __future__ import annotations

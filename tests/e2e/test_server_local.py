@@ -34,6 +34,11 @@ COMMAND_REFUSED = (
 )
 
 
+def api_client(vamp: vamp_process.Vamp) -> httpx.Client:
+    """The client of this module's own API requests (``Vamp.api`` and ``Vamp.cli`` make the others)."""
+    return httpx.Client(base_url=vamp.url, timeout=10.0, trust_env=False)
+
+
 def test_an_image_on_the_local_driver_fails_the_service_at_once(tmp_path: Path) -> None:
     with vamp_process.started(tmp_path / "home", "server", ready=None) as vamp:
         vamp.cli("create", "-f", "-", stdin="kind: blueprints\n" + harness.SAVA_1_0)
@@ -59,13 +64,10 @@ def test_command_deployables_run_only_on_a_server_that_allows_them(tmp_path: Pat
         assert "Deployment sava: deployed" in allowing.cli("deploy", "sava:1.0", "sava", "--wait").stdout
 
     with vamp_process.started(home, "server", ready=None) as strict:
-        refused = httpx.put(
-            f"{strict.url}/api/v1/deployments/other",
-            content=blueprint,
-            headers={"content-type": "application/x-yaml"},
-            timeout=10.0,
-            trust_env=False,
-        )
+        with api_client(strict) as api:
+            refused = api.put(
+                "/api/v1/deployments/other", content=blueprint, headers={"content-type": "application/x-yaml"}
+            )
         assert refused.status_code == 400
         assert refused.json() == {"message": COMMAND_REFUSED}
 

@@ -6,13 +6,13 @@ Envoy's log, the process records and the instance's log are 0600; the agent's wo
 A home an earlier version left open (0755, a 0644 store) is narrowed at the next start. A browser's
 preflight from the origin given with ``--cors-origin`` is allowed; from any other origin it is not.
 
-Every request to the API goes through the one client of ``api``, so a header can be added in one place.
+Every request to the API goes through the one client ``api_client`` makes, so a header (a token) can be
+added in one place.
 """
 
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -30,13 +30,12 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.fixture
-def api() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10.0, trust_env=False) as client:
-        yield client
+def api_client(vamp: vamp_process.Vamp) -> httpx.Client:
+    """The client of every API request of this module."""
+    return httpx.Client(base_url=vamp.url, timeout=10.0, trust_env=False)
 
 
-def test_the_home_is_private_and_cors_is_only_for_the_named_origin(tmp_path: Path, api: httpx.Client) -> None:
+def test_the_home_is_private_and_cors_is_only_for_the_named_origin(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir(mode=0o755)
     home.chmod(0o755)
@@ -61,11 +60,10 @@ def test_the_home_is_private_and_cors_is_only_for_the_named_origin(tmp_path: Pat
         folders = {name: mode(home / name) for name in (".", "agent")}
 
         preflight = {"access-control-request-method": "PUT", "access-control-request-headers": "content-type"}
-        named = api.options(f"{vamp.url}/api/v1/breeds", headers={"origin": ORIGIN, **preflight})
-        other = api.options(
-            f"{vamp.url}/api/v1/breeds", headers={"origin": "http://evil.example", **preflight}
-        )
-        listed = api.get(f"{vamp.url}/api/v1/breeds", headers={"origin": "http://evil.example"})
+        with api_client(vamp) as api:
+            named = api.options("/api/v1/breeds", headers={"origin": ORIGIN, **preflight})
+            other = api.options("/api/v1/breeds", headers={"origin": "http://evil.example", **preflight})
+            listed = api.get("/api/v1/breeds", headers={"origin": "http://evil.example"})
 
     assert len(modes) >= 9, modes
     assert modes == dict.fromkeys(modes, 0o600)
