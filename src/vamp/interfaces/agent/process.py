@@ -44,8 +44,6 @@ from vamp.services import traffic
 
 log = logging.getLogger("vamp.agent")
 
-HOST = "127.0.0.1"
-
 
 @dataclass(frozen=True, slots=True)
 class Settings:
