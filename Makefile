@@ -54,6 +54,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/sqlite_writers.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

@@ -70,7 +70,9 @@ class Settings:
     of the gateway agents whose metrics the server collects; ``shared_port`` is the agents' shared
     virtual-host port (``None``: none); ``gateway_host`` is where users reach gateways;
     ``gateway_ports`` the first and last port given to gateways without one; ``lease`` the leader
-    election's timings on Kubernetes.
+    election's timings on Kubernetes; ``allow_command_deployables`` whether breeds may run shell commands
+    on the server's machine (``vamp up``, or ``vamp server --allow-command-deployables``);
+    ``cors_origins`` the web origins whose pages may call the API (none: CORS is off).
     """
 
     home: Path
@@ -91,6 +93,8 @@ class Settings:
     ``HOME/admin-token``, made at the first start."""
     agent_token: str | None = field(default=None, repr=False)
     """The gateway agents' token's secret, when given (``--agent-token-file``, ``$VAMP_AGENT_TOKEN``)."""
+    allow_command_deployables: bool = False
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e import gateway_harness
@@ -61,13 +62,19 @@ class AdsEnvoy(Envoy):
         await self.server.stop()
 
 
+def admin_client(process: supervisor.Supervisor) -> httpx.AsyncClient:
+    """A plain HTTP client of the Envoy's admin endpoint, over its Unix domain socket."""
+    transport = httpx.AsyncHTTPTransport(uds=str(process.admin_socket))
+    return httpx.AsyncClient(transport=transport, base_url="http://envoy-admin", trust_env=False)
+
+
 async def start_envoy(workdir: Path, concurrency: int = 2) -> Envoy:
     xds_files = layout.Layout(workdir / "xds")
     envoy_files.initialise(xds_files)
-    config = bootstrap.bootstrap(xds_files, node_id=workdir.name, admin_port=0)
+    config = bootstrap.bootstrap(xds_files, node_id=workdir.name, admin_socket=workdir / "admin.sock")
     process = supervisor.Supervisor(config, workdir / "envoy", base_id=base_id(), concurrency=concurrency)
     await process.start()
-    return Envoy(xds_files, process, admin.Admin(process.admin_url))
+    return Envoy(xds_files, process, admin.Admin(process.admin_socket))
 
 
 async def start_ads_envoy(workdir: Path, *, node: str = "", server: xds.XdsServer | None = None) -> AdsEnvoy:
@@ -78,11 +85,11 @@ async def start_ads_envoy(workdir: Path, *, node: str = "", server: xds.XdsServe
         await server.start()
         await server.publish(envoy_files.Snapshot("empty"))
     config = bootstrap.bootstrap_ads(
-        node_id=node or workdir.name, admin_port=0, socket_path=server.socket_path
+        node_id=node or workdir.name, admin_socket=workdir / "admin.sock", socket_path=server.socket_path
     )
     process = supervisor.Supervisor(config, workdir / "envoy", base_id=base_id())
     await process.start()
-    return AdsEnvoy(layout.Layout(workdir / "xds"), process, admin.Admin(process.admin_url), server)
+    return AdsEnvoy(layout.Layout(workdir / "xds"), process, admin.Admin(process.admin_socket), server)
 
 
 @pytest.fixture(scope="module")

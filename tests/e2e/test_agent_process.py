@@ -282,12 +282,8 @@ async def test_a_second_agent_on_the_same_work_directory_is_refused(tmp_path: Pa
             ("--plan", "{tmp}", "--listen", "{taken}"),
             "Cannot listen on 127.0.0.1:{taken} (--listen): Address already in use. Choose a free port.",
         ),
-        (
-            ("--plan", "{tmp}", "--admin-port", "{taken}"),
-            "Cannot listen on 127.0.0.1:{taken} (--admin-port): Address already in use. Choose a free port.",
-        ),
     ],
-    ids=["missing-plan-file", "no-source", "bad-server-url", "listen-port-taken", "admin-port-taken"],
+    ids=["missing-plan-file", "no-source", "bad-server-url", "listen-port-taken"],
 )
 async def test_a_mistake_at_start_ends_the_agent_with_one_line_and_exit_code_1(
     tmp_path: Path, arguments: tuple[str, ...], message: str

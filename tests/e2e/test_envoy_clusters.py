@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e import resources as r
 from tests.e2e.backends import Backends, Connection, free_port
-from tests.e2e.conftest import Envoy
+from tests.e2e.conftest import Envoy, admin_client
 from tests.e2e.polling import eventually
 from tests.e2e.test_envoy_routing import send, serve, within
 from vamp import errors
@@ -140,8 +140,8 @@ async def test_active_health_checks_take_a_refusing_endpoint_out(envoy: Envoy, b
     backends.stop("b")
 
     async def taken_out() -> bool:
-        async with httpx.AsyncClient() as client:
-            text = (await client.get(f"{envoy.supervisor.admin_url}/clusters")).text
+        async with admin_client(envoy.supervisor) as client:
+            text = (await client.get("/clusters")).text
         return f"pool::127.0.0.1:{backends.ports['b']}::health_flags::/failed_active_hc" in text
 
     await eventually(taken_out, what="the health check fails endpoint b")

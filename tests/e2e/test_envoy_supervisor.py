@@ -8,15 +8,14 @@ import signal
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.e2e import resources as r
 from tests.e2e.backends import Backends, Connection, free_port
-from tests.e2e.conftest import Envoy, base_id, start_envoy
+from tests.e2e.conftest import Envoy, admin_client, base_id, start_envoy
 from tests.e2e.polling import eventually
 from vamp import errors
-from vamp.adapters.envoy import files, supervisor
+from vamp.adapters.envoy import bootstrap, files, supervisor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -92,7 +91,7 @@ async def test_stop_ends_envoy_by_its_pid_and_records_why(tmp_path: Path):
 async def test_concurrency_is_passed_to_envoy(tmp_path: Path):
     envoy = await start_envoy(tmp_path, concurrency=3)
     try:
-        async with httpx.AsyncClient(base_url=envoy.supervisor.admin_url) as client:
+        async with admin_client(envoy.supervisor) as client:
             info = (await client.get("/server_info")).json()
     finally:
         await envoy.admin.aclose()
@@ -108,7 +107,7 @@ async def test_two_envoys_run_side_by_side_with_their_own_base_ids(tmp_path: Pat
     try:
         assert await one.admin.ready()
         assert await two.admin.ready()
-        assert one.supervisor.admin_url != two.supervisor.admin_url
+        assert one.supervisor.admin_socket != two.supervisor.admin_socket
     finally:
         for envoy in (one, two):
             await envoy.admin.aclose()
@@ -116,7 +115,8 @@ async def test_two_envoys_run_side_by_side_with_their_own_base_ids(tmp_path: Pat
 
 
 async def test_a_bootstrap_envoy_refuses_is_reported_with_the_end_of_its_log(tmp_path: Path):
-    process = supervisor.Supervisor({"bogus": True}, tmp_path, base_id=base_id())
+    admin = {"address": bootstrap.pipe_address(tmp_path / "admin.sock")}
+    process = supervisor.Supervisor({"admin": admin, "bogus": True}, tmp_path, base_id=base_id())
 
     with pytest.raises(errors.DataPlaneError) as raised:
         await process.start()

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import httpx
 import pytest
 
 from tests.core.routing.build import instance
 from tests.e2e.backends import Response, free_port
+from tests.e2e.conftest import admin_client
 from tests.e2e.gateway_harness import (
     Gateways,
     expect_shares,
@@ -123,8 +123,8 @@ async def test_a_target_that_refuses_connections_fails_only_its_own_route(gatewa
     )
 
     async def checked_out() -> bool:
-        async with httpx.AsyncClient() as client:
-            text = (await client.get(f"{gateways.envoy.supervisor.admin_url}/clusters")).text
+        async with admin_client(gateways.envoy.supervisor) as client:
+            text = (await client.get("/clusters")).text
         cluster = render_names.envoy_name(f"shop//{route('a')}")
         return f"{cluster}::127.0.0.1:{refusing}::health_flags::/failed_active_hc" in text
 

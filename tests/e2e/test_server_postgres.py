@@ -31,7 +31,9 @@ def test_the_server_deploys_sava_on_postgresql(tmp_path: Path, database: str) ->
     blueprint = tmp_path / "sava.yml"
     blueprint.write_text(demo_blueprint("sava:1.0", "sava:1.0.0", "1.0"))
     home = tmp_path / "home"
-    with vamp_process.started(home, "server", "--store", database, ready=None) as vamp:
+    with vamp_process.started(
+        home, "server", "--store", database, "--allow-command-deployables", ready=None
+    ) as vamp:
         assert vamp.api("info", on="persistence")["persistence"] == {"type": "postgresql", "status": "ok"}
         vamp.cli("create", "-f", str(blueprint))
         deployed = vamp.cli("deploy", "sava:1.0", "sava", "--wait")
@@ -40,7 +42,9 @@ def test_the_server_deploys_sava_on_postgresql(tmp_path: Path, database: str) ->
         assert [pids_of(instance["name"]) != set() for instance in instances] == [True]
 
     assert not (home / "vamp.db").exists()
-    with vamp_process.started(home, "server", "--store", database, ready=None) as again:
+    with vamp_process.started(
+        home, "server", "--store", database, "--allow-command-deployables", ready=None
+    ) as again:
         done = {"sava:1.0.0": "Done"}
         eventually(lambda: again.service_states("sava") == done, timeout=30.0, what="sava runs again")
         again.cli("undeploy", "sava", "--wait")

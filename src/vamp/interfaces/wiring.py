@@ -168,7 +168,13 @@ def _assemble(
     if found.environments is not None:
         parts = dataclasses.replace(parts, environments=found.environments)
     app = api_app.create_app(
-        parts, api_app.Settings(namespace=config.namespace, gateway_host=config.gateway_host)
+        parts,
+        api_app.Settings(
+            namespace=config.namespace,
+            gateway_host=config.gateway_host,
+            allow_command_deployables=config.allow_command_deployables,
+            cors_origins=config.cors_origins,
+        ),
     )
     http = http_server.Server(
         uvicorn.Config(
@@ -272,7 +278,7 @@ async def _runtime(config: settings.Settings) -> AsyncIterator[Runtime]:
     if config.driver is settings.Driver.KUBERNETES:
         found = await _kubernetes(config)
     else:
-        driver = local_driver.LocalDriver(config.home)
+        driver = local_driver.LocalDriver(config.home, allow_commands=config.allow_command_deployables)
         found = Runtime(driver, single_leader.AlwaysLeader(), driver.close)
     try:
         yield found

@@ -76,6 +76,11 @@ class Bulk:
 
         ``source`` is the text they were read from, kept in the archive when it holds one artifact.
         """
+        # Nothing is stored when a deployment of the body would run a command the server does not allow.
+        await self._deployments.check_commands(
+            namespace,
+            [item for kind, item in items if kind == DEPLOYMENTS and isinstance(item, model.Blueprint)],
+        )
         done: list[model.Artifact] = []
         source = source if len(items) == 1 else None
         for kind, artifact in items:

@@ -6,7 +6,9 @@ core's, with the time from the injected clock and the gateway host from settings
 not take another gateway's port. ``DELETE`` with a blueprint slices its services out (§3.2). Every
 change is a compare-and-set step (``deployment_revisions``), so it is stored with a new revision and an
 archive event, and the ``Notifier`` hears about it; a scale change also marks the service for
-deployment again (Vamp #915, #798). What runs the services is the reconciler's business, not this one's.
+deployment again (Vamp #915, #798). What runs the services is the reconciler's business, not this one's,
+but a server that does not allow command deployables (``allow_commands``) refuses a merge that would
+deploy one, naming the breed and the flag that allows it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class DeploymentService:
     Args:
         clock: the time of every status set here.
         gateway_host: the host clusters are reached on, for a deployment's ``hosts``.
+        allow_commands: whether breeds with a ``{type: command}`` deployable may be deployed.
     """
 
     def __init__(
@@ -44,11 +47,13 @@ class DeploymentService:
         *,
         clock: Callable[[], datetime],
         gateway_host: str,
+        allow_commands: bool = True,
     ) -> None:
         self._revisions = deployment_revisions.Revisions(store, notifier)
         self._artifacts = artifacts
         self._clock = clock
         self._host = gateway_host
+        self._allow_commands = allow_commands
 
     async def read(self, namespace: str, text: str) -> list[model.Blueprint]:
         """The blueprints of a deployment body: inline, a deployment document, or ``{name: stored}``.
@@ -102,10 +107,32 @@ class DeploymentService:
             errors.DeploymentError: the merge cannot be done (weights, dependencies).
             errors.RoutingError: a gateway of the deployment would take another gateway's port.
         """
+        await self.check_commands(namespace, blueprints)
         stored: list[model.Artifact] = []
         for blueprint in blueprints:
             stored += await self._merge(namespace, name or blueprint.name, blueprint, validate_only)
         return stored
+
+    async def check_commands(self, namespace: str, blueprints: Sequence[model.Blueprint]) -> None:
+        """Refuse blueprints that would deploy a command deployable on a server that does not allow them.
+
+        A blueprint whose references cannot be resolved yet (a bulk body may store them first) is left to
+        the merge, which checks it again and reports what is missing.
+
+        Raises:
+            errors.DeploymentError: naming the breeds and ``--allow-command-deployables``.
+        """
+        if self._allow_commands:
+            return
+        found: dict[str, None] = {}
+        for blueprint in blueprints:
+            try:
+                resolved = await self._artifacts.resolve(namespace, blueprint)
+            except errors.DslError:
+                continue
+            found.update(dict.fromkeys(deployments.command_breeds(resolved)))
+        if found:
+            raise errors.DeploymentError(deployments.not_allowed(list(found)))
 
     async def slice(
         self, namespace: str, name: str, blueprints: Sequence[model.Blueprint], *, validate_only: bool = False

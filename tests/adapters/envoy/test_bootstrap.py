@@ -12,11 +12,12 @@ from vamp.adapters.envoy import bootstrap, layout
 
 GOLDEN = Path(__file__).parent / "golden"
 XDS = layout.Layout(Path("/var/lib/vamp/xds"))
+ADMIN = Path("/var/lib/vamp/admin.sock")
 
 
 def test_bootstrap_matches_the_golden_file():
     rendered = {
-        "bootstrap": bootstrap.bootstrap(XDS, node_id="agent-1", admin_port=9901),
+        "bootstrap": bootstrap.bootstrap(XDS, node_id="agent-1", admin_socket=ADMIN),
         "rds": bootstrap.rds(XDS, "gateway-9050"),
         "eds_cluster_config": bootstrap.eds_cluster_config(XDS, "sava-1-0"),
     }

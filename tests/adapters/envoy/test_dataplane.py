@@ -48,7 +48,7 @@ def renderer(**resources: tuple[dict[str, Any], ...]) -> dataplane.Renderer:
 def started(tmp_path: Path, render: dataplane.Renderer) -> dataplane.EnvoyDataPlane:
     """A data plane that believes Envoy runs (nothing here reaches it)."""
     data_plane = dataplane.EnvoyDataPlane(tmp_path, render, node_id="test", base_id=1)
-    data_plane._admin = admin.Admin("http://127.0.0.1:9")
+    data_plane._admin = admin.Admin(tmp_path / "no-admin.sock")
     return data_plane
 
 

@@ -10,7 +10,12 @@ from typing import cast
 import pytest
 
 from vamp import errors
-from vamp.adapters.envoy import supervisor
+from vamp.adapters.envoy import bootstrap, supervisor
+
+
+def _config(workdir: Path) -> bootstrap.JsonObject:
+    """As much of a bootstrap as the supervisor reads itself: where the admin socket is."""
+    return {"admin": {"address": bootstrap.pipe_address(workdir / "admin.sock")}}
 
 
 @pytest.mark.parametrize(
@@ -28,7 +33,7 @@ def test_an_exit_says_how_and_whether_it_was_asked_for(exit: supervisor.Exit, re
 
 def test_a_missing_executable_is_a_data_plane_error(tmp_path: Path):
     missing = tmp_path / "no-envoy"
-    process = supervisor.Supervisor({}, tmp_path, base_id=1, executable=missing)
+    process = supervisor.Supervisor(_config(tmp_path), tmp_path, base_id=1, executable=missing)
 
     with pytest.raises(errors.DataPlaneError) as raised:
         asyncio.run(process.start())
@@ -66,7 +71,7 @@ class ExitingEnvoy:
 @pytest.mark.anyio
 async def test_a_stop_cancelled_just_as_envoy_exits_is_cancelled(tmp_path: Path):
     envoy = ExitingEnvoy()
-    process = supervisor.Supervisor({}, tmp_path, base_id=1, executable=tmp_path / "envoy")
+    process = supervisor.Supervisor(_config(tmp_path), tmp_path, base_id=1, executable=tmp_path / "envoy")
     process._process = cast(asyncio.subprocess.Process, envoy)
     stopping = asyncio.create_task(process.stop())
     await asyncio.sleep(0)  # SIGTERM sent, waiting for the exit

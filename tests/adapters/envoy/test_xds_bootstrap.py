@@ -15,12 +15,13 @@ from google.protobuf import json_format
 from vamp.adapters.envoy import bootstrap, layout
 
 SOCKET = Path("/var/lib/vamp/agent/ads.sock")
+ADMIN = Path("/var/lib/vamp/agent/admin.sock")
 # Registered for the bootstrap's typed configs.
 TYPED = (internal_listener_pb2.InternalListener, http_protocol_options_pb2.HttpProtocolOptions)
 
 
 def test_the_ads_bootstrap_is_a_valid_bootstrap_taking_everything_from_the_socket():
-    config = bootstrap.bootstrap_ads(node_id="agent-1", admin_port=9901, socket_path=SOCKET)
+    config = bootstrap.bootstrap_ads(node_id="agent-1", admin_socket=ADMIN, socket_path=SOCKET)
 
     parsed = json_format.ParseDict(config, bootstrap_pb2.Bootstrap())
 
@@ -41,8 +42,8 @@ def test_the_ads_bootstrap_is_a_valid_bootstrap_taking_everything_from_the_socke
 
 
 def test_both_bootstraps_share_everything_but_where_resources_come_from():
-    ads = bootstrap.bootstrap_ads(node_id="agent-1", admin_port=9901, socket_path=SOCKET)
-    from_files = bootstrap.bootstrap(layout.Layout(Path("/x")), node_id="agent-1", admin_port=9901)
+    ads = bootstrap.bootstrap_ads(node_id="agent-1", admin_socket=ADMIN, socket_path=SOCKET)
+    from_files = bootstrap.bootstrap(layout.Layout(Path("/x")), node_id="agent-1", admin_socket=ADMIN)
 
     shared = {key for key in ads if key not in ("dynamic_resources", "static_resources")}
     assert {key: ads[key] for key in shared} == {key: from_files[key] for key in from_files if key in shared}

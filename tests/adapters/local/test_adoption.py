@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.local.conftest import group_gone, kill_recorded, make_driver, pids, settled, spec, until
+from vamp.adapters.local import driver as local_driver
 from vamp.adapters.local import processes, records
 from vamp.core import model
 
@@ -126,3 +127,19 @@ async def test_a_recorded_pid_now_held_by_another_process_is_forgotten_without_a
     finally:
         stranger.kill()
         await stranger.wait()
+
+
+async def test_a_driver_that_may_not_run_commands_stops_what_an_earlier_run_left_instead_of_adopting_it(
+    home: Path, crashed: list[model.ObservedInstance]
+):
+    left = pids(home)
+    assert len(left) == 2
+
+    strict = local_driver.LocalDriver(home, stop_timeout=2.0, allow_commands=False)
+    try:
+        assert await strict.instances() == []
+        assert all(group_gone(pid) for pid in left.values())
+        assert pids(home) == {}
+        assert list(records.Records(home).load().services) == []
+    finally:
+        await strict.close()

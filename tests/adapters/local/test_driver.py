@@ -427,3 +427,25 @@ async def test_new_instances_that_never_get_ready_leave_the_old_ones_serving_and
         assert pids(home) == {1: old_pid}
     finally:
         await driver.close()
+
+
+async def test_a_driver_that_may_not_run_commands_starts_nothing_and_says_why(home: Path):
+    strict = local_driver.LocalDriver(home, allow_commands=False)
+    wanted = spec()
+    try:
+        with pytest.raises(errors.DriverError) as raised:
+            await strict.deploy(wanted)
+
+        assert str(raised.value) == (
+            "Breed 'sava:1.0.0' has a {type: command} deployable, which runs a shell command on the server's "
+            "machine; this server does not run command deployables. Start it with "
+            "--allow-command-deployables (vamp up allows them), or give the breed a container image for "
+            "the kubernetes driver."
+        )
+        assert await strict.services("default") == [
+            runtime.ServiceState(wanted.key, wanted.digest, failure=str(raised.value))
+        ]
+        assert await strict.instances() == []
+        assert recorded(home) == []
+    finally:
+        await strict.close()

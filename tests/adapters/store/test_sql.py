@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+import stat
 from contextlib import closing
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.adapters.store.conftest import START, Backend, Clock
 from vamp import errors
 from vamp.adapters.store import migrations, sql, tables
 from vamp.core import model
+from vamp.ports import store as store_port
 from vamp.ports.store import EventQuery
 
 pytestmark = pytest.mark.anyio
@@ -269,3 +271,44 @@ async def test_sqlite_is_written_ahead_to_a_log_so_readers_do_not_wait_for_write
 
     with closing(sqlite3.connect(path)) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_concurrent_writers_on_sqlite_queue_and_every_write_is_kept_once(
+    tmp_path: Path, clock: Clock
+) -> None:
+    opened = await sql.SqlStore.open(str(tmp_path / "vamp.db"), clock=clock)
+    try:
+        stored = await asyncio.gather(
+            *(opened.put("default", "scales", "small", {"cpu": index}, revision=None) for index in range(60)),
+            *(opened.publish("default", model.Event(tags=("load",), type="load")) for _ in range(20)),
+        )
+        archived = await opened.events("default", EventQuery(tags=("archive", "scales:small")))
+    finally:
+        await opened.close()
+
+    revisions = [item.revision for item in stored[:60] if isinstance(item, store_port.StoredArtifact)]
+    assert sorted(revisions) == list(range(1, 61))
+    assert archived.total == 60
+
+
+async def test_the_sqlite_store_its_log_and_shared_memory_are_their_owners_alone(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "home" / "vamp.db"
+    path.parent.mkdir()
+    path.touch(mode=0o644)  # left open by an earlier version
+    opened = await sql.SqlStore.open(str(path), clock=clock)
+    try:
+        await opened.put("default", "scales", "small", {"cpu": 1}, revision=None)
+        files = [path, path.with_name("vamp.db-wal"), path.with_name("vamp.db-shm")]
+        modes = [stat.S_IMODE(file.stat().st_mode) for file in files]
+    finally:
+        await opened.close()
+
+    assert modes == [0o600, 0o600, 0o600]
+
+
+async def test_a_new_sqlite_folder_is_made_0700(tmp_path: Path, clock: Clock) -> None:
+    await (await sql.SqlStore.open(str(tmp_path / "new" / "vamp.db"), clock=clock)).close()
+
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700

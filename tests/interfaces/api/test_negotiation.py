@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.interfaces.api import harness
 from tests.interfaces.api.harness import JSON, SAVA_1_0, YAML, Harness
 from vamp import errors
-from vamp.interfaces.api import negotiation
+from vamp.adapters.store import memory
+from vamp.interfaces.api import app, negotiation
 
 pytestmark = pytest.mark.anyio
 
@@ -102,23 +104,36 @@ async def test_answers_are_never_cached(api: Harness) -> None:
         assert answer.headers["pragma"] == "no-cache"
 
 
-async def test_cors_allows_any_origin_and_exposes_the_paging_headers(api: Harness) -> None:
-    preflight = await api.client.options(
-        "/api/v1/scales",
-        headers={
-            "origin": "http://ui.example",
-            "access-control-request-method": "PUT",
-            "access-control-request-headers": "content-type",
-        },
-    )
+PREFLIGHT = {
+    "origin": "http://ui.example",
+    "access-control-request-method": "PUT",
+    "access-control-request-headers": "content-type",
+}
+
+
+async def test_cors_is_off_by_default(api: Harness) -> None:
+    preflight = await api.client.options("/api/v1/scales", headers=PREFLIGHT)
     listed = await api.client.get("/api/v1/scales", headers={"origin": "http://ui.example"})
 
+    assert "access-control-allow-origin" not in preflight.headers
+    assert listed.status_code == 200
+    assert "access-control-allow-origin" not in listed.headers
+
+
+async def test_cors_allows_the_named_origins_only_and_exposes_the_paging_headers() -> None:
+    named = harness.build(memory.MemoryStore(), app.Settings(cors_origins=("http://ui.example",)))
+    async with named.client as client:
+        preflight = await client.options("/api/v1/scales", headers=PREFLIGHT)
+        listed = await client.get("/api/v1/scales", headers={"origin": "http://ui.example"})
+        other = await client.get("/api/v1/scales", headers={"origin": "http://evil.example"})
+
     assert preflight.status_code == 200
-    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert preflight.headers["access-control-allow-origin"] == "http://ui.example"
     assert "PUT" in preflight.headers["access-control-allow-methods"]
     assert preflight.headers["access-control-max-age"] == "1800"
-    assert listed.headers["access-control-allow-origin"] == "*"
+    assert listed.headers["access-control-allow-origin"] == "http://ui.example"
     assert set(listed.headers["access-control-expose-headers"].split(", ")) == {"Link", "X-Total-Count"}
+    assert "access-control-allow-origin" not in other.headers
 
 
 async def test_large_answers_are_compressed(api: Harness) -> None:

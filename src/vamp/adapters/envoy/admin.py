@@ -1,11 +1,14 @@
 """A small client for Envoy's admin endpoint: readiness, the config dump and the statistics.
 
-Every failure to reach the endpoint, or an answer that is not what Envoy documents, becomes an
-``errors.DataPlaneError`` naming the URL. What the answers mean is for ``files`` and ``stats``.
+The endpoint is a Unix domain socket in the agent's work directory (``bootstrap.pipe_address``), reached
+over HTTP through httpx's ``uds`` transport. Every failure to reach it, or an answer that is not what
+Envoy documents, becomes an ``errors.DataPlaneError`` naming the socket and the path asked for. What the
+answers mean is for ``files`` and ``stats``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,11 +19,15 @@ JsonObject = dict[str, Any]
 
 
 class Admin:
-    """The admin endpoint of one Envoy at ``url`` (``http://127.0.0.1:<port>``)."""
+    """The admin endpoint of one Envoy, on the Unix domain socket ``socket``."""
 
-    def __init__(self, url: str, *, timeout: float = 2.0) -> None:
-        self.url = url
-        self._client = httpx.AsyncClient(base_url=url, timeout=timeout)
+    def __init__(self, socket: Path, *, timeout: float = 2.0) -> None:
+        self.socket = socket
+        self.url = url_of(socket)
+        transport = httpx.AsyncHTTPTransport(uds=str(socket))
+        self._client = httpx.AsyncClient(
+            transport=transport, base_url="http://envoy-admin", timeout=timeout, trust_env=False
+        )
 
     async def __aenter__(self) -> Admin:
         return self
@@ -65,11 +72,11 @@ class Admin:
             document = response.json()
         except ValueError as exc:
             raise errors.DataPlaneError(
-                f"Envoy's admin endpoint {self.url}{path} sent invalid JSON: {exc}"
+                f"Envoy's admin endpoint ({self.url}) sent invalid JSON for {path}: {exc}"
             ) from exc
         if not isinstance(document, dict):
             raise errors.DataPlaneError(
-                f"Envoy's admin endpoint {self.url}{path} answered {type(document).__name__}, "
+                f"Envoy's admin endpoint ({self.url}) answered {type(document).__name__} for {path}, "
                 "not a JSON object."
             )
         return document
@@ -80,6 +87,11 @@ class Admin:
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise errors.DataPlaneError(
-                f"Envoy's admin endpoint {self.url}{path} did not answer: {exc}"
+                f"Envoy's admin endpoint ({self.url}) did not answer {path}: {str(exc) or type(exc).__name__}"
             ) from exc
         return response
+
+
+def url_of(socket: Path) -> str:
+    """How logs and ``/status`` name the admin endpoint on ``socket``: ``unix:///…/admin.sock``."""
+    return f"unix://{socket}"

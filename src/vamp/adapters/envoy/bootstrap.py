@@ -1,8 +1,13 @@
 """Envoy's static bootstrap, and the config sources that tie dynamic resources to their delivery.
 
 The bootstrap holds only what never changes while Envoy runs: the admin endpoint, the node identity and
-where listeners (LDS) and clusters (CDS) come from. Everything else arrives as dynamic resources, in one
-of two ways:
+where listeners (LDS) and clusters (CDS) come from.
+
+The admin endpoint listens on a Unix domain socket of mode 0600 in the agent's work directory, never on a
+TCP port: only the agent's user can reach it (``/quitquitquit``, ``/runtime_modify``, the config dump);
+and the runtime has no admin layer, so ``/runtime_modify`` changes nothing even for that user.
+
+Everything else arrives as dynamic resources, in one of two ways:
 
 * from the files of a ``layout.Layout`` (``bootstrap``), chained so that each kind of change reaches
   exactly one subscription:
@@ -29,6 +34,8 @@ from vamp.adapters.envoy import layout
 JsonObject = dict[str, Any]
 
 LOOPBACK = "127.0.0.1"
+ADMIN_SOCKET_MODE = 0o600
+"""Only the owner may connect to the admin socket."""
 XDS_CLUSTER = "vamp_xds"
 """The static cluster through which Envoy reaches the ADS server (``bootstrap_ads``); rendered cluster
 names end in a hash after a dash, so none can take this name."""
@@ -40,24 +47,34 @@ def socket_address(port: int, host: str = LOOPBACK) -> JsonObject:
     return {"socket_address": {"address": host, "port_value": port}}
 
 
+def pipe_address(path: Path, mode: int = ADMIN_SOCKET_MODE) -> JsonObject:
+    """An Envoy ``Address`` for the Unix domain socket ``path``, which Envoy creates with ``mode``."""
+    return {"pipe": {"path": str(path), "mode": mode}}
+
+
+def admin_socket(config: JsonObject) -> Path:
+    """Where the admin endpoint of the bootstrap ``config`` listens."""
+    return Path(config["admin"]["address"]["pipe"]["path"])
+
+
 def bootstrap(
-    files: layout.Layout, *, node_id: str, admin_port: int, node_cluster: str = "vamp"
+    files: layout.Layout, *, node_id: str, admin_socket: Path, node_cluster: str = "vamp"
 ) -> JsonObject:
     """The bootstrap of one Envoy whose dynamic resources are the files of ``files``.
 
     Args:
         files: where the xDS files are; ``files.root`` must be absolute.
         node_id: names this Envoy (``node.id``), e.g. the agent's name.
-        admin_port: the admin endpoint's port on 127.0.0.1; 0 lets the kernel choose one (read it back
-            from the file given to Envoy's ``--admin-address-path``).
+        admin_socket: the admin endpoint's Unix domain socket (an absolute path of at most 107 bytes),
+            made with mode 0600.
         node_cluster: the service cluster this Envoy belongs to (``node.cluster``).
     """
     dynamic = {"lds_config": file_source(files.listeners), "cds_config": file_source(files.clusters)}
-    return {**_static(node_id, admin_port, node_cluster), "dynamic_resources": dynamic}
+    return {**_static(node_id, admin_socket, node_cluster), "dynamic_resources": dynamic}
 
 
 def bootstrap_ads(
-    *, node_id: str, admin_port: int, socket_path: Path, node_cluster: str = "vamp"
+    *, node_id: str, admin_socket: Path, socket_path: Path, node_cluster: str = "vamp"
 ) -> JsonObject:
     """The bootstrap of one Envoy that takes every dynamic resource from the ADS server at ``socket_path``.
 
@@ -80,7 +97,7 @@ def bootstrap_ads(
         "set_node_on_first_message_only": True,
     }
     return {
-        **_static(node_id, admin_port, node_cluster),
+        **_static(node_id, admin_socket, node_cluster),
         "dynamic_resources": {"ads_config": ads, "lds_config": ads_source(), "cds_config": ads_source()},
         "static_resources": {"clusters": [_xds_cluster(socket_path)]},
     }
@@ -109,11 +126,11 @@ def _xds_cluster(socket_path: Path) -> JsonObject:
     }
 
 
-def _static(node_id: str, admin_port: int, node_cluster: str) -> JsonObject:
+def _static(node_id: str, admin_socket: Path, node_cluster: str) -> JsonObject:
     """What both bootstraps share: who this Envoy is, its admin endpoint, extensions, stats and runtime."""
     return {
         "node": {"id": node_id, "cluster": node_cluster},
-        "admin": {"address": socket_address(admin_port)},
+        "admin": {"address": pipe_address(admin_socket)},
         # Lets a gateway route to another gateway's listener inside Envoy (``internal_listener`` on the
         # listener, ``envoy_internal_address`` on the endpoint) instead of through a local port.
         "bootstrap_extensions": [
@@ -126,12 +143,10 @@ def _static(node_id: str, admin_port: int, node_cluster: str) -> JsonObject:
         # merge. One second (instead of 5) keeps latency readings at most that old.
         "stats_flush_interval": "1s",
         # Envoy refuses a route file with a regex whose RE2 program is larger than 100 by default, which
-        # a cookie or query condition with a value of about 70 characters already exceeds.
+        # a cookie or query condition with a value of about 70 characters already exceeds. No admin layer:
+        # nothing may change the runtime through the admin endpoint.
         "layered_runtime": {
-            "layers": [
-                {"name": "static", "static_layer": {"re2.max_program_size.error_level": 1000}},
-                {"name": "admin", "admin_layer": {}},
-            ]
+            "layers": [{"name": "static", "static_layer": {"re2.max_program_size.error_level": 1000}}]
         },
     }
 

@@ -22,7 +22,8 @@ Work directory::
 
     plan.json   the last good plan (RoutingPlan.to_data)
     ads.sock    the ADS server's Unix domain socket
-    envoy/      bootstrap.json, envoy.log, admin-address
+    admin.sock  Envoy's admin endpoint (mode 0600; there is no admin TCP port)
+    envoy/      bootstrap.json, envoy.log (0600; the folder 0700)
 """
 
 from __future__ import annotations
@@ -70,7 +71,6 @@ class EnvoyDataPlane:
         render: turns a plan into Envoy resources (their file config sources travel over ADS instead).
         node_id: Envoy's ``node.id``.
         base_id: Envoy's ``--base-id``, unique among the Envoys on this machine.
-        admin_port: the admin endpoint's port on 127.0.0.1; 0 for any free port.
         concurrency: Envoy's worker threads.
         publish_timeout: seconds Envoy has to acknowledge each step of a new configuration.
     """
@@ -82,7 +82,6 @@ class EnvoyDataPlane:
         *,
         node_id: str,
         base_id: int,
-        admin_port: int = 0,
         concurrency: int = 2,
         publish_timeout: float = 30.0,
     ) -> None:
@@ -93,7 +92,7 @@ class EnvoyDataPlane:
         self._publish_timeout = publish_timeout
         self._xds = xds.XdsServer(root / "ads.sock")
         config = bootstrap.bootstrap_ads(
-            node_id=node_id, admin_port=admin_port, socket_path=self._xds.socket_path
+            node_id=node_id, admin_socket=root / "admin.sock", socket_path=self._xds.socket_path
         )
         self._supervisor = supervisor.Supervisor(
             config, root / "envoy", base_id=base_id, concurrency=concurrency
@@ -117,7 +116,7 @@ class EnvoyDataPlane:
         await self._xds.start()
         await self._xds.publish(self._kept_snapshot(), timeout=self._publish_timeout)
         await self._supervisor.start()
-        self._admin = admin_endpoint.Admin(self._supervisor.admin_url, timeout=_ADMIN_TIMEOUT_SECONDS)
+        self._admin = admin_endpoint.Admin(self._supervisor.admin_socket, timeout=_ADMIN_TIMEOUT_SECONDS)
 
     async def stop(self) -> None:
         """Stop Envoy by its PID, then the ADS server."""

@@ -6,8 +6,10 @@ puts the files back when Envoy refuses a new one; the ADS server goes back to it
 an Envoy restarted after a crash serves what its predecessor served. Every process is started in its own
 session and signalled by its PID only; each exit is recorded with its reason.
 
-Readiness is Envoy's own: the admin endpoint answers ``/ready`` with ``LIVE`` once its listeners and
-clusters are initialised. This module does not deliver configuration or read statistics.
+Readiness is Envoy's own: the admin endpoint (a Unix domain socket of mode 0600, ``admin_socket``)
+answers ``/ready`` with ``LIVE`` once its listeners and clusters are initialised. The work directory is
+made 0700 and ``envoy.log`` 0600: only the agent's user reads the log or reaches the admin socket. This
+module does not deliver configuration or read statistics.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vamp import errors
-from vamp.adapters import tasks
+from vamp.adapters import private_files, tasks
 from vamp.adapters.envoy import admin as admin_endpoint
 from vamp.adapters.envoy import bootstrap as envoy_bootstrap
 
@@ -66,9 +68,8 @@ class Supervisor:
     """One Envoy, kept running until ``stop``.
 
     Args:
-        config: the bootstrap (``bootstrap.bootstrap``); an admin port of 0 is resolved at the first
-            start and kept for restarts, so ``admin_url`` does not change.
-        workdir: where the bootstrap, the admin address and ``envoy.log`` are written.
+        config: the bootstrap (``bootstrap.bootstrap``), whose admin endpoint is a Unix domain socket.
+        workdir: where the bootstrap and ``envoy.log`` are written.
         base_id: Envoy's ``--base-id``, which must differ between Envoys on one machine.
         concurrency: worker threads (``--concurrency``).
         ready_timeout: seconds to wait for ``/ready`` after each start.
@@ -102,7 +103,8 @@ class Supervisor:
         self._process: asyncio.subprocess.Process | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = False
-        self.admin_url = ""
+        self.admin_socket = envoy_bootstrap.admin_socket(config)
+        self.admin_url = admin_endpoint.url_of(self.admin_socket)
         self.exits: list[Exit] = []
         """Every exit so far, oldest first."""
         self.restarts = 0
@@ -126,7 +128,12 @@ class Supervisor:
             errors.DataPlaneError: Envoy exited or was not live within ``ready_timeout``; the message
                 quotes the end of its log.
         """
-        self._workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            private_files.folder(self._workdir)
+        except OSError as exc:
+            raise errors.DataPlaneError(
+                f"Cannot make Envoy's folder {self._workdir}: {exc.strerror}."
+            ) from exc
         self._stopping = False
         await self._launch()
         self._watcher = asyncio.create_task(self._watch(), name=f"envoy supervisor {self._base_id}")
@@ -149,18 +156,15 @@ class Supervisor:
         await self.stop()
 
     async def _launch(self) -> None:
-        admin_address = self._workdir / "admin-address"
-        admin_address.unlink(missing_ok=True)
+        self.admin_socket.unlink(missing_ok=True)  # a dead Envoy's, which the new one could not bind
         config_path = self._workdir / "bootstrap.json"
         config_path.write_text(json.dumps(self._config, indent=1))
-        with self.log_path.open("ab") as log:
-            process = await self._spawn(config_path, admin_address, log)
+        with private_files.append(self.log_path) as log:
+            process = await self._spawn(config_path, log)
         self._process = process
-        await self._await_live(process, admin_address)
+        await self._await_live(process)
 
-    async def _spawn(
-        self, config_path: Path, admin_address: Path, log: BinaryIO
-    ) -> asyncio.subprocess.Process:
+    async def _spawn(self, config_path: Path, log: BinaryIO) -> asyncio.subprocess.Process:
         try:
             return await asyncio.create_subprocess_exec(
                 str(self._executable),
@@ -179,8 +183,6 @@ class Supervisor:
                 # Flush the log every 100 ms, not 10 s: it says why Envoy refused a file, when that matters.
                 "--file-flush-interval-msec",
                 "100",
-                "--admin-address-path",
-                str(admin_address),
                 # A misspelt field in a dynamic resource is an error, not a warning in the log.
                 "--reject-unknown-dynamic-fields",
                 stdin=asyncio.subprocess.DEVNULL,
@@ -191,14 +193,12 @@ class Supervisor:
         except OSError as exc:
             raise errors.DataPlaneError(f"Cannot start Envoy from {self._executable}: {exc}") from exc
 
-    async def _await_live(self, process: asyncio.subprocess.Process, admin_address: Path) -> None:
+    async def _await_live(self, process: asyncio.subprocess.Process) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._ready_timeout
-        while not admin_address.exists() or not admin_address.read_text().strip():
+        while not self.admin_socket.exists():
             await self._check_alive(process, deadline)
-        self.admin_url = f"http://{admin_address.read_text().strip()}"
-        self._pin_admin_port(int(self.admin_url.rpartition(":")[2]))
-        async with admin_endpoint.Admin(self.admin_url, timeout=1.0) as admin:
+        async with admin_endpoint.Admin(self.admin_socket, timeout=1.0) as admin:
             while not await admin.ready():
                 await self._check_alive(process, deadline)
 
@@ -216,12 +216,6 @@ class Supervisor:
                 f"The end of {self.log_path}:\n{self._log_tail()}"
             )
         await asyncio.sleep(_POLL_SECONDS)
-
-    def _pin_admin_port(self, port: int) -> None:
-        """Restarts reuse the port the first start was given, so ``admin_url`` stays valid."""
-        address = self._config["admin"]["address"]["socket_address"]
-        if address["port_value"] == 0:
-            self._config = {**self._config, "admin": {"address": envoy_bootstrap.socket_address(port)}}
 
     async def _watch(self) -> None:
         delay = 0.0

@@ -13,6 +13,10 @@ adopted. Every failure reaches the caller as ``errors.DriverError``, naming the 
 can never run (an image, an empty command) is also reported by ``services`` as the service's failure,
 with that spec's digest, so the reconciler fails the service at once instead of retrying until its
 timeout; any instances of an earlier spec keep running.
+
+A driver told not to run command deployables (``allow_commands=False``: ``vamp server`` without
+``--allow-command-deployables``) starts nothing: every spec is refused with a message naming the breed
+and the flag, and the processes an earlier run left behind are stopped instead of adopted.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from vamp.adapters import wakeups
 from vamp.adapters.local import instance as local_instance
 from vamp.adapters.local import port_pool, processes, records
 from vamp.adapters.local import service as local_service
-from vamp.core import model, runtime
+from vamp.core import deployments, model, runtime
 
 
 class LocalDriver:
@@ -48,6 +52,7 @@ class LocalDriver:
         drain_seconds: how long an instance about to be replaced or scaled away reports unready before
             it is stopped, so gateways move its traffic to the others first.
         max_restart_delay: the longest wait before restarting a process that exited.
+        allow_commands: whether it may run ``{type: command}`` deployables at all (the only kind it runs).
     """
 
     name = "local"
@@ -63,6 +68,7 @@ class LocalDriver:
         rollout_timeout: float = 120.0,
         drain_seconds: float = 1.0,
         max_restart_delay: float = 10.0,
+        allow_commands: bool = True,
     ) -> None:
         self._home = home
         self._host = host
@@ -73,6 +79,7 @@ class LocalDriver:
         self._rollout_timeout = rollout_timeout
         self._drain_seconds = drain_seconds
         self._max_restart_delay = max_restart_delay
+        self._allow_commands = allow_commands
         self._services: dict[runtime.ServiceKey, local_service.Service] = {}
         self._refused: dict[runtime.ServiceKey, runtime.ServiceState] = {}
         """Services whose latest spec cannot run here, reported with that spec's digest and why."""
@@ -104,7 +111,7 @@ class LocalDriver:
         """
         supervision = await self._open()
         try:
-            _check(spec)
+            _check(spec, allow_commands=self._allow_commands)
         except errors.DriverError as exc:
             self._refused[spec.key] = runtime.ServiceState(spec.key, spec.digest, failure=str(exc))
             self._wakeups.notify()
@@ -191,7 +198,10 @@ class LocalDriver:
 
     async def _adopt(self, supervision: local_instance.Supervision) -> None:
         found = self._records.load()
-        wanted = {spec.key: spec for spec in found.services}
+        wanted = {spec.key: spec for spec in found.services if self._allow_commands}
+        for spec in found.services:
+            if spec.key not in wanted:
+                self._records.remove_service(spec.key)
         running: dict[runtime.ServiceKey, list[records.ProcessRecord]] = defaultdict(list)
         for record in found.processes:
             if record.spec.key in wanted and record.identity.alive():
@@ -230,10 +240,12 @@ class LocalDriver:
         return [self._services[key] for key in sorted(self._services, key=str)]
 
 
-def _check(spec: runtime.ServiceSpec) -> None:
-    """Refuse what the local driver cannot run, saying what would work."""
+def _check(spec: runtime.ServiceSpec, *, allow_commands: bool) -> None:
+    """Refuse what the local driver cannot (or may not) run, saying what would work."""
     deployable = spec.deployable
     breed = spec.key.service
+    if deployable.is_command and not allow_commands:
+        raise errors.DriverError(deployments.not_allowed([breed]))
     if not deployable.is_command:
         raise errors.DriverError(
             f"Breed '{breed}' has a {deployable.type} deployable ({deployable.definition}): the local driver "

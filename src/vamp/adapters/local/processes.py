@@ -19,6 +19,8 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from vamp.adapters import private_files
+
 _POLL_SECONDS = 0.02
 _ADOPTED_POLL_SECONDS = 0.1
 _KILL_GRACE_SECONDS = 5.0
@@ -102,8 +104,8 @@ Process = Child | Adopted
 
 
 async def spawn(command: str, *, environment: dict[str, str], log: Path) -> Child:
-    """Run ``command`` with ``/bin/sh -c`` in a new session, its output appended to ``log``."""
-    with log.open("ab") as output:
+    """Run ``command`` with ``/bin/sh -c`` in a new session, its output appended to ``log`` (0600)."""
+    with private_files.append(log) as output:
         process = await asyncio.create_subprocess_exec(
             "/bin/sh",
             "-c",

@@ -6,6 +6,13 @@ timeout, foreign keys; PostgreSQL: a connect timeout and a liveness check on che
 transactions that take SQLite's write lock up front (``BEGIN IMMEDIATE``), so concurrent writers wait
 their turn instead of failing; and turning every library error (SQLAlchemy, the drivers, the file
 system) into ``errors.StoreError`` naming the store. Queries live in sql.py, the schema in tables.py.
+
+On SQLite, the write transactions of one process also queue on an asyncio lock before they take a
+connection: SQLite has one writer at a time anyway, and its busy handler (sleeping and polling) is not a
+queue: under 20 concurrent writers some waited past the busy timeout and failed with "database is
+locked", and waiting writers held pooled connections the readers needed. The busy timeout still covers
+writers in other processes (another server on the same file). PostgreSQL writers run concurrently; its
+row locks order the writes of one artifact.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from vamp import errors
+from vamp.adapters import private_files
 
 SQLITE = "sqlite+aiosqlite"
 POSTGRESQL = "postgresql+psycopg"
@@ -42,10 +50,14 @@ _PSYCOPG_PREAMBLE = re.compile(r"^connection failed: (?:connection to server at 
 
 @dataclass(frozen=True, slots=True)
 class Database:
-    """An engine and the name that error messages give its store (``SQLite at /path``)."""
+    """An engine and the name that error messages give its store (``SQLite at /path``).
+
+    ``writes`` is the lock write transactions queue on (SQLite), ``None`` when writers run at once.
+    """
 
     engine: AsyncEngine
     name: str
+    writes: asyncio.Lock | None = None
 
     @property
     def dialect(self) -> str:
@@ -57,8 +69,18 @@ class Database:
         """A connection in a transaction, committed when the block ends and rolled back if it raises.
 
         ``doing`` says what the transaction is for, as in "PostgreSQL at … failed to {doing}: …".
-        A ``write`` transaction holds SQLite's write lock from its start.
+        A ``write`` transaction holds SQLite's write lock from its start, and waits for the other writes
+        of this process to end first.
         """
+        if write and self.writes is not None:
+            async with self.writes, self._transaction(doing, write=True) as connection:
+                yield connection
+        else:
+            async with self._transaction(doing, write=write) as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def _transaction(self, doing: str, *, write: bool) -> AsyncIterator[AsyncConnection]:
         try:
             connection = await self.engine.connect()
         except LIBRARY_ERRORS as exc:
@@ -138,17 +160,19 @@ async def _sqlite(url: sa.URL) -> Database:
     engine = create_async_engine(url)
     sa.event.listen(engine.sync_engine, "connect", _configure_sqlite)
     sa.event.listen(engine.sync_engine, "begin", _begin_sqlite)
-    return Database(engine, name)
+    return Database(engine, name, writes=asyncio.Lock())
 
 
 def _check_sqlite_file(path: Path) -> None:
-    """Make the file's folder, and fail here, clearly, if SQLite cannot open the file.
+    """Make the file's folder (0700 when new), and fail here, clearly, if SQLite cannot open the file.
 
     Failing here rather than in the engine also spares aiosqlite a failed connect, after which its
-    worker thread can outlive the event loop.
+    worker thread can outlive the event loop. The file is its owner's alone (0600), and so are its WAL
+    and shared-memory files, which SQLite creates with the database file's mode.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=private_files.FOLDER_MODE, parents=True, exist_ok=True)
     sqlite3.connect(path).close()
+    private_files.restrict(path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")))
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

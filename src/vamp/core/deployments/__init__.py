@@ -8,6 +8,7 @@ caller passes the time and everything else; nothing here does I/O or reads the c
 Import the package and qualify: ``from vamp.core import deployments`` … ``deployments.merge(...)``.
 """
 
+from vamp.core.deployments.commands import command_breeds, not_allowed
 from vamp.core.deployments.environment import service_environment
 from vamp.core.deployments.export import as_blueprint
 from vamp.core.deployments.merge import merge
@@ -22,9 +23,11 @@ __all__ = [
     "ServiceState",
     "as_blueprint",
     "cluster_of",
+    "command_breeds",
     "deployment_state",
     "inline_breeds",
     "merge",
+    "not_allowed",
     "prune",
     "resolve_blueprint",
     "service_environment",

@@ -7,11 +7,12 @@ the agent's loop, the traffic meter, and the HTTP endpoint on ``bind``:``listen`
 address, so in a Pod the server and Prometheus reach it too). SIGTERM or SIGINT stops the endpoint and
 the loops, then Envoy by its PID.
 
-Work directory (one agent each; a lock file keeps a second one out)::
+Work directory (one agent each; a lock file keeps a second one out; mode 0700, so only the agent's user
+reaches Envoy's admin socket, the plan and the logs)::
 
     agent.lock  held while the agent runs, holds its PID
     plan.json   the last good plan          } ``adapters.envoy.dataplane``
-    ads.sock, envoy/                         }
+    ads.sock, admin.sock, envoy/             }
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 import uvicorn
 
 from vamp import errors
+from vamp.adapters import private_files
 from vamp.adapters.envoy import dataplane, layout, render
 from vamp.adapters.plans import files as plan_files
 from vamp.adapters.plans import server as plan_server
@@ -41,8 +43,6 @@ from vamp.services import agent as agent_service
 from vamp.services import traffic
 
 log = logging.getLogger("vamp.agent")
-
-HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,6 @@ class Settings:
     listen: int = 9090
     bind: str = "127.0.0.1"
     """The address the gateway ports and the endpoint listen on."""
-    admin_port: int = 0
     concurrency: int = 2
     metrics_interval: float = 2.0
 
@@ -88,9 +87,6 @@ async def serve(settings: Settings) -> None:
         source = _source(settings)
         source.check()
         with _locked(settings.workdir), _bound(settings.bind, settings.listen, "--listen") as listening:
-            if settings.admin_port:
-                with _bound(HOST, settings.admin_port, "--admin-port"):
-                    pass  # only to say which port is taken, before Envoy fails on it
             options = render.RenderOptions(listen_host=settings.bind)
 
             def rendered(plan: routing_plan.RoutingPlan, files: layout.Layout) -> render.Rendering:
@@ -101,7 +97,6 @@ async def serve(settings: Settings) -> None:
                 rendered,
                 node_id=f"{socket.gethostname()}-{os.getpid()}",
                 base_id=os.getpid(),
-                admin_port=settings.admin_port,
                 concurrency=settings.concurrency,
             )
             async with data_plane:
@@ -173,7 +168,7 @@ def _source(settings: Settings) -> plan_files.PlanFiles | plan_server.PlanServer
 def _locked(workdir: Path) -> Iterator[None]:
     """Hold ``agent.lock`` in ``workdir``: two agents there would fight over one socket and one plan."""
     try:
-        workdir.mkdir(parents=True, exist_ok=True)
+        private_files.folder(workdir)
         lock = (workdir / "agent.lock").open("a+")
     except OSError as exc:
         raise errors.VampError(

@@ -1,12 +1,13 @@
 """The API application: ``create_app(parts, settings)`` builds the services over the parts and serves them.
 
-The parts are the outside world as ports (store, runtime driver, metrics) and the loops the API talks to (the
-event publisher, the gateway synchroniser's plan holders, the notifier that nudges the reconciler); the wiring
-module builds them from the command line and hands them in. Every namespaced route is served under ``/api/v1``
-(the default namespace) and ``/{namespace}/api/v1``; only the first is in the OpenAPI document, which says so.
-Every route needs a token (``interfaces.api.access``) but ``/healthz``. Answers carry
-``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS allows every origin, as Vamp's API did; large
-answers are compressed.
+The parts are the outside world as ports (store, runtime driver, metrics) and the loops the API talks
+to (the event publisher, the gateway synchroniser's plan holders, the notifier that nudges the
+reconciler); the wiring module builds them from the command line and hands them in. Every namespaced
+route is served under ``/api/v1`` (the default namespace) and ``/{namespace}/api/v1``; only the first is
+in the OpenAPI document, which says so. Every route needs a token (``interfaces.api.access``) but
+``/healthz``. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS is off unless the
+settings name origins (``--cors-origin``), so a web page elsewhere cannot call the API from a user's
+browser; large answers are compressed.
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class Settings:
     """Seconds between keep-alive comments on the event stream."""
     longest_wait: float = 60.0
     """The longest a routing-plan long poll may wait, in seconds."""
+    allow_command_deployables: bool = True
+    """Whether deployments may hold ``{type: command}`` breeds; the server passes its own choice."""
+    cors_origins: tuple[str, ...] = ()
+    """The web origins allowed to call the API from a browser (``--cors-origin``); none: CORS is off."""
 
 
 def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
@@ -102,14 +107,15 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     error_responses.install(app)
     app.add_middleware(NoStore)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["Link", "X-Total-Count"],
-        max_age=1800,
-    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Link", "X-Total-Count"],
+            max_age=1800,
+        )
     return app
 
 
@@ -122,7 +128,12 @@ def _services(parts: Parts, settings: Settings) -> context.Services:
     stored = artifacts.ArtifactService(parts.store, parts.notifier)
     gateway_service = gateway_artifacts.GatewayService(parts.store, stored, parts.notifier)
     deployment_service = deployments.DeploymentService(
-        parts.store, stored, parts.notifier, clock=parts.clock, gateway_host=settings.gateway_host
+        parts.store,
+        stored,
+        parts.notifier,
+        clock=parts.clock,
+        gateway_host=settings.gateway_host,
+        allow_commands=settings.allow_command_deployables,
     )
     token_service = tokens.Tokens(
         parts.tokens, parts.store, parts.clock, default_namespace=settings.namespace

@@ -30,7 +30,8 @@ HELP = "\n\n".join(
         "The agent keeps Envoy serving the last good plan: an invalid plan is logged and shown on /status, "
         "never delivered; a killed Envoy is restarted on it; a restarted agent serves it at once.",
         "Endpoints on HOST:PORT (--bind, --listen): /health, /status, /metrics.json and /metrics "
-        "(Prometheus). SIGTERM or SIGINT stops the agent and its Envoy (exit code 0).",
+        "(Prometheus). Envoy's admin endpoint is the socket WORKDIR/admin.sock (mode 0600), for the agent "
+        "only. SIGTERM or SIGINT stops the agent and its Envoy (exit code 0).",
     )
 )
 """The help text, one line per paragraph (Typer keeps line breaks inside a paragraph)."""
@@ -99,16 +100,6 @@ def agent(
             help="Address the gateway ports and the endpoint listen on; 0.0.0.0 to serve other machines.",
         ),
     ] = "127.0.0.1",
-    admin_port: Annotated[
-        int,
-        typer.Option(
-            "--admin-port",
-            min=0,
-            max=65535,
-            metavar="PORT",
-            help="Port of Envoy's admin endpoint on 127.0.0.1; 0 picks a free one (shown on /status).",
-        ),
-    ] = 0,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -137,7 +128,6 @@ def agent(
         all_namespaces=all_namespaces,
         listen=listen,
         bind=bind,
-        admin_port=admin_port,
         concurrency=concurrency or os.cpu_count() or 1,
     )
     try:

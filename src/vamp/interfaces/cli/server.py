@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from vamp import errors, settings
+from vamp.adapters import private_files
 from vamp.interfaces import credentials, stopping
 from vamp.interfaces.api import namespaces
 from vamp.interfaces.cli import output
@@ -39,6 +40,14 @@ GatewayPorts = Annotated[
         "--gateway-ports",
         metavar="FIRST-LAST",
         help="The ports given to gateways without one (two Vamps on one machine need two ranges).",
+    ),
+]
+CorsOrigins = Annotated[
+    list[str],
+    typer.Option(
+        "--cors-origin",
+        metavar="ORIGIN",
+        help="A web origin (https://ui.example.com) whose pages may call the API; repeatable. Default: none.",
     ),
 ]
 DEFAULT_GATEWAY_PORTS = "-".join(str(port) for port in settings.GATEWAY_PORTS)
@@ -136,6 +145,15 @@ def server(
             "else $VAMP_AGENT_TOKEN.",
         ),
     ] = None,
+    allow_command_deployables: Annotated[
+        bool,
+        typer.Option(
+            "--allow-command-deployables",
+            help="Run breeds whose deployable is {type: command}: shell commands on this machine, as this "
+            "server's user (vamp up allows them).",
+        ),
+    ] = False,
+    cors_origins: CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
 ) -> None:
     """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector.
 
@@ -148,6 +166,8 @@ def server(
     if (problem := timings.problem()) is not None:
         output.fail(problem)
     folder = settings.home(home)
+    if driver is settings.Driver.LOCAL or store is None:  # the home holds the store or the processes
+        private_home(folder)
     config = settings.Settings(
         home=folder.absolute(),
         store=settings.store_address(folder, store),
@@ -163,6 +183,8 @@ def server(
         lease=timings,
         admin_token=secret_of(admin_token_file, "--admin-token-file", "VAMP_ADMIN_TOKEN"),
         agent_token=secret_of(agent_token_file, "--agent-token-file", "VAMP_AGENT_TOKEN"),
+        allow_command_deployables=allow_command_deployables,
+        cors_origins=tuple(cors_origins),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries()
@@ -183,6 +205,14 @@ def secret_of(path: Path | None, flag: str, variable: str) -> str | None:
     if found is None:
         output.fail(f"{flag}: there is no file {path}.")
     return found
+
+
+def private_home(folder: Path) -> None:
+    """Make the home folder its owner's alone (0700); one that cannot be made ends the command."""
+    try:
+        private_files.folder(folder)
+    except OSError as exc:
+        output.fail(f"Cannot use {folder} as Vamp's home (--home): {exc.strerror}.")
 
 
 def gateway_ports_of(text: str) -> tuple[int, int]:

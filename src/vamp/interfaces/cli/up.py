@@ -2,9 +2,10 @@
 
 Runs the server in this process (SQLite and the local process driver under the home folder) and one
 gateway agent as a child process (``vamp agent --server --all-namespaces``: it serves the gateways of
-every namespace), which runs its own Envoy. Logs go to
-``HOME/logs/server.log`` and ``HOME/logs/agent.log``; the screen shows a spinner while the parts start,
-then the addresses (and, with ``--demo``, curl lines to try). Port 80, Vamp's shared virtual-host port,
+every namespace), which runs its own Envoy. Logs go to ``HOME/logs/server.log`` and
+``HOME/logs/agent.log`` (0600, in a home of mode 0700: the store, logs and records are the user's alone);
+the screen shows a spinner while the parts start, then the addresses (and, with ``--demo``, curl lines to
+try). Port 80, Vamp's shared virtual-host port,
 needs root, so ``vamp up`` uses 8081 unless told otherwise.
 
 Ctrl-C or SIGTERM stops the agent by its PID (it stops its Envoy), then the server, whose local driver
@@ -30,6 +31,7 @@ import httpx
 import typer
 
 from vamp import errors, settings
+from vamp.adapters import private_files
 from vamp.interfaces import credentials
 from vamp.interfaces.cli import client, demo, output, server
 from vamp.services.access import tokens as token_service
@@ -60,6 +62,7 @@ def up(
         ),
     ] = SHARED_PORT,
     gateway_ports: server.GatewayPorts = server.DEFAULT_GATEWAY_PORTS,
+    cors_origins: server.CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
 ) -> None:
     """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy.
 
@@ -68,8 +71,10 @@ def up(
     """
     folder = settings.home(home).absolute()
     logs = folder / "logs"
+    server.private_home(folder)
     try:
-        logs.mkdir(parents=True, exist_ok=True)
+        private_files.folder(logs)
+        private_files.append(logs / "server.log").close()  # 0600 before logging opens it
     except OSError as exc:
         output.fail(f"Cannot use {folder} as Vamp's home (--home): {exc.strerror}.")
     logging.basicConfig(
@@ -88,6 +93,8 @@ def up(
         shared_port=shared_port,
         gateway_ports=server.gateway_ports_of(gateway_ports),
         agent_token=agent_token,
+        allow_command_deployables=True,  # one machine, one user: its services are local processes
+        cors_origins=tuple(cors_origins),
     )
     server.run(lambda stop: _up(config, agent_port, with_demo, stop))
 
@@ -173,7 +180,7 @@ async def _start_agent(
     config: settings.Settings, agent_port: int, workdir: Path
 ) -> asyncio.subprocess.Process:
     log_file = config.home / "logs" / "agent.log"
-    with log_file.open("ab") as stream:
+    with private_files.append(log_file) as stream:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -1,0 +1,44 @@
+"""Files and folders only their owner may read: Vamp's home, the store, logs, process records, sockets.
+
+The store holds every artifact (a breed's environment may carry secrets), the logs show requests and
+commands, and the agent's work directory holds Envoy's admin socket; none of it is for the machine's other
+users. ``folder`` makes a folder (missing parents with the usual mode) and sets it 0700; ``append``
+opens a log for appending, created 0600; ``restrict`` sets files that exist to 0600. Each also narrows
+what an earlier version left readable by others. They raise ``OSError``, for the caller to say what it
+was doing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def folder(path: Path) -> Path:
+    """Make ``path`` (and its missing parents, with the usual mode) and set it 0700; return it."""
+    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    path.chmod(FOLDER_MODE)
+    return path
+
+
+def append(path: Path) -> BinaryIO:
+    """``path`` opened for appending bytes, created 0600, and set 0600 if it was not."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    try:
+        os.fchmod(descriptor, FILE_MODE)
+        return os.fdopen(descriptor, "ab")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def restrict(*paths: Path) -> None:
+    """Set each of ``paths`` that exists to 0600."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.chmod(FILE_MODE)

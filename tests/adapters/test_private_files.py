@@ -1,0 +1,46 @@
+"""Files and folders only their owner may read: made so, and narrowed when left open before."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from vamp.adapters import private_files
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_folder_is_made_0700_and_an_open_one_is_narrowed(tmp_path: Path) -> None:
+    made = private_files.folder(tmp_path / "a" / "b")
+    opened = tmp_path / "open"
+    opened.mkdir()
+    opened.chmod(0o755)
+
+    private_files.folder(opened)
+
+    assert (mode(made), mode(opened)) == (0o700, 0o700)
+
+
+def test_a_log_is_appended_to_created_0600_and_an_open_one_is_narrowed(tmp_path: Path) -> None:
+    new, old = tmp_path / "new.log", tmp_path / "old.log"
+    old.write_bytes(b"before\n")
+    old.chmod(0o644)
+
+    for log in (new, old):
+        with private_files.append(log) as stream:
+            stream.write(b"line\n")
+
+    assert (mode(new), mode(old)) == (0o600, 0o600)
+    assert old.read_bytes() == b"before\nline\n"
+
+
+def test_restrict_narrows_the_files_that_exist_and_skips_the_others(tmp_path: Path) -> None:
+    there = tmp_path / "vamp.db"
+    there.touch(mode=0o644)
+
+    private_files.restrict(there, tmp_path / "vamp.db-wal")
+
+    assert mode(there) == 0o600
+    assert not (tmp_path / "vamp.db-wal").exists()
