@@ -6,12 +6,19 @@ everything in ``acme-prod`` and change nothing; removing the environment while a
 refused (409) unless forced, and forced it takes the Namespace with it. The server runs as a user bound to
 deploy/kubernetes's ClusterRole only, so the role is shown to be enough. Kubernetes objects are read as the
 cluster admin; Vamp only through its API.
+
+``KubernetesEnvironments`` itself: a Namespace someone else made is labelled for its environment but not
+deleted with it, and an environment made again while its old Namespace still terminates waits for it to go
+(and says so when it takes too long) instead of labelling a Namespace about to vanish.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,7 +36,9 @@ from tests.k8s.test_vamp_on_kubernetes import (
     removed_at_end,
     sava,
 )
+from vamp import errors
 from vamp.adapters.kubernetes import client as kube_client
+from vamp.adapters.kubernetes import environments
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(180)]
 
@@ -137,3 +146,89 @@ async def test_an_environment_is_a_labelled_namespace_other_organisations_cannot
         assert "vamp environment create prod --organisation acme" in gone.json()["message"]
         assert await kube.get(Namespace, "globex-prod") is not None  # the other organisation keeps its own
         assert server.stop() == 0, server.log()
+
+
+def namespace_name() -> str:
+    return f"own{uuid.uuid4().hex[:8]}-prod"
+
+
+@contextlib.contextmanager
+def namespace_by_hand(api: httpx.Client, name: str, **metadata: object) -> Iterator[None]:
+    """A Namespace an administrator made (with ``metadata``), not Vamp; deleted on exit."""
+    api.post("/api/v1/namespaces", json={"metadata": {"name": name, **metadata}}).raise_for_status()
+    try:
+        yield
+    finally:
+        release(api, name)
+        api.delete(f"/api/v1/namespaces/{name}")
+
+
+def release(api: httpx.Client, name: str) -> None:
+    """Drop the Namespace's finalizers, so a deleted one can go."""
+    api.patch(
+        f"/api/v1/namespaces/{name}",
+        json={"metadata": {"finalizers": None}},
+        headers={"content-type": "application/merge-patch+json"},
+    )
+
+
+async def test_a_namespace_someone_else_made_is_labelled_for_the_environment_but_kept_when_it_goes(
+    k8s_api: httpx.Client, kube: kube_client.KubernetesClient
+) -> None:
+    name = namespace_name()
+    organisation, environment = name.split("-")
+    runtime = environments.KubernetesEnvironments(kube)
+    with namespace_by_hand(k8s_api, name, labels={"team": "payments"}):
+        await runtime.environment_created(name, organisation, environment)
+        labelled = await kube.get(Namespace, name)
+        await runtime.environment_removed(name)
+        kept = await kube.get(Namespace, name)
+
+    assert labelled is not None
+    assert labelled.metadata is not None
+    assert labelled.metadata.labels == {
+        "team": "payments",
+        "io.vamp/organisation": organisation,
+        "io.vamp/environment": environment,
+        "kubernetes.io/metadata.name": name,
+    }
+    assert kept is not None
+    assert kept.metadata is not None
+    assert kept.metadata.deletionTimestamp is None
+
+
+async def test_an_environment_made_again_while_its_old_namespace_terminates_waits_for_it_to_go(
+    k8s_api: httpx.Client, kube: kube_client.KubernetesClient
+) -> None:
+    name = namespace_name()
+    organisation, environment = name.split("-")
+    runtime = environments.KubernetesEnvironments(kube)
+    await runtime.environment_created(name, organisation, environment)
+    held = {"metadata": {"finalizers": ["vamp.test/hold"]}}
+    merge = {"content-type": "application/merge-patch+json"}
+    k8s_api.patch(f"/api/v1/namespaces/{name}", json=held, headers=merge).raise_for_status()
+    old = await kube.get(Namespace, name)
+    assert old is not None
+    assert old.metadata is not None
+    try:
+        await runtime.environment_removed(name)  # terminating until the finalizer is dropped
+
+        impatient = environments.KubernetesEnvironments(kube, terminating_wait=0.5)
+        with pytest.raises(errors.DriverError) as still_terminating:
+            await impatient.environment_created(name, organisation, environment)
+        making = asyncio.create_task(runtime.environment_created(name, organisation, environment))
+        release(k8s_api, name)
+        await asyncio.wait_for(making, NAMESPACE_GONE)
+        new = await kube.get(Namespace, name)
+    finally:
+        release(k8s_api, name)
+        await kube.delete(Namespace, name)
+
+    assert str(still_terminating.value).startswith(
+        f"Cannot make Namespace {name}: the one of that name is still being deleted after 0.5 s"
+    )
+    assert new is not None
+    assert new.metadata is not None
+    assert new.metadata.uid != old.metadata.uid
+    assert new.metadata.deletionTimestamp is None
+    assert (new.metadata.labels or {})["io.vamp/environment"] == environment
