@@ -3,9 +3,11 @@
 * ``vamp_identity``: a user bound to deploy/kubernetes's ClusterRole and nothing else (not an admin), with a
   kubeconfig whose context namespace is where the servers' Lease lives;
 * ``running_server``: ``vamp server --driver kubernetes`` as a subprocess, its REST API (``Api``), stopped
-  by its PID at the end (SIGTERM); ``VampServer.kill`` is a crash (SIGKILL);
+  by its PID at the end (SIGTERM); ``VampServer.kill`` is a crash (SIGKILL). Every server of a run is given
+  the same admin token (``ADMIN_TOKEN``, as ``$VAMP_ADMIN_TOKEN``: servers sharing a store must agree on
+  it) and agents' token (``AGENT_TOKEN``); its client sends the admin token with every request;
 * ``running_agent``: ``vamp agent --server URL`` as a subprocess, with its own Envoy (on 127.0.0.1 unless
-  told otherwise), stopped by its PID (SIGTERM; the agent stops its Envoy);
+  told otherwise), presenting ``AGENT_TOKEN``, stopped by its PID (SIGTERM; the agent stops its Envoy);
 * ``PodBackends``: small HTTP servers on pods' 127.1.x.y addresses and container ports, each answering
   every request with its pod's name (the pods are kwok's: nothing else listens there);
 * ``traffic``: requests through a gateway, counted by the pod that answered.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import sys
 import uuid
@@ -41,6 +44,14 @@ RBAC = DEPLOY / "rbac.yaml"
 COMMAND = (sys.executable, "-m", "vamp")
 START_TIMEOUT = 60.0
 STOP_GRACE = 15.0
+ADMIN_TOKEN = f"vamp_{secrets.token_urlsafe(32)}"
+"""The admin token of every server the tests start."""
+AGENT_TOKEN = f"vamp_{secrets.token_urlsafe(32)}"
+"""The agents' token of every server the tests start, which every agent presents."""
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,29 +101,38 @@ def _binding(user: str, role: str) -> dict[str, Any]:
 
 
 class Api:
-    """The REST API of one server in one namespace (its default when ``None``); JSON in, JSON out."""
+    """The REST API of one server in one namespace (its default when ``None``); JSON in, JSON out.
 
-    def __init__(self, client: httpx.AsyncClient, namespace: str | None = None) -> None:
+    Requests carry the client's token (the admin's), or ``token`` when given."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, namespace: str | None = None, *, token: str | None = None
+    ) -> None:
         self._client = client
         self._prefix = f"/{namespace}/api/v1" if namespace else "/api/v1"
+        self._headers = bearer(token) if token else {}
 
     async def get(self, path: str, **params: Any) -> Any:
-        response = await self._client.get(f"{self._prefix}/{path}", params=params)
-        return _checked(response).json()
+        return _checked(await self.request("GET", path, params=params)).json()
 
     async def found(self, path: str) -> Any | None:
         """What GET ``path`` answers, or ``None`` on 404."""
-        response = await self._client.get(f"{self._prefix}/{path}")
+        response = await self.request("GET", path)
         return None if response.status_code == httpx.codes.NOT_FOUND else _checked(response).json()
 
     async def send(self, method: str, path: str, yaml_body: str) -> Any:
-        response = await self._client.request(
-            method,
-            f"{self._prefix}/{path}",
-            content=yaml_body,
-            headers={"content-type": "application/x-yaml"},
+        response = await self.request(
+            method, path, content=yaml_body, headers={"content-type": "application/x-yaml"}
         )
         return _checked(response).json()
+
+    async def request(
+        self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **arguments: Any
+    ) -> httpx.Response:
+        """The answer to ``METHOD path``, whatever its status."""
+        return await self._client.request(
+            method, f"{self._prefix}/{path}", headers={**self._headers, **(headers or {})}, **arguments
+        )
 
     async def routes(self, gateway: str) -> dict[str, Any]:
         """The gateway's routes as GET shows them (weights, targets), by path; ``{}`` while it has none."""
@@ -150,8 +170,20 @@ class VampServer:
     identity: str
     client: httpx.AsyncClient
 
-    def api(self, namespace: str | None = None) -> Api:
-        return Api(self.client, namespace)
+    def api(self, namespace: str | None = None, *, token: str | None = None) -> Api:
+        return Api(self.client, namespace, token=token)
+
+    async def create_environment(self, organisation: str, environment: str) -> str:
+        """Create the environment (and its organisation unless it exists) as the admin; its namespace."""
+        server = self.api()
+        organisations = await server.get("organisations")
+        if organisation not in [found["name"] for found in organisations]:
+            await server.send("POST", "organisations", f"name: {organisation}\n")
+        created = await server.send(
+            "POST", f"organisations/{organisation}/environments", f"name: {environment}\n"
+        )
+        namespace: str = created["namespace"]
+        return namespace
 
     @property
     def pid(self) -> int:
@@ -215,11 +247,14 @@ async def running_server(
         argv += [f"--lease-duration={duration}", f"--renew-deadline={renew_deadline}"]
         argv += [f"--retry-period={retry_period}"]
     log = folder / f"{name}-{uuid.uuid4().hex[:6]}.log"
+    tokens = {"VAMP_ADMIN_TOKEN": ADMIN_TOKEN, "VAMP_AGENT_TOKEN": AGENT_TOKEN}
     process = processes.Process.start(
-        f"vamp server {name}", argv, log=log, env={**os.environ, "POD_NAME": name}
+        f"vamp server {name}", argv, log=log, env={**os.environ, "POD_NAME": name, **tokens}
     )
     url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=url, timeout=10.0, trust_env=False) as client:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=10.0, trust_env=False, headers=bearer(ADMIN_TOKEN)
+    ) as client:
         server = VampServer(process, url, name, client)
         try:
             await _until_answering(process, f"{url}/api/v1/info", client)
@@ -270,7 +305,9 @@ async def running_agent(
         f"--listen={listen}",
         f"--bind={bind}",
     ]
-    process = processes.Process.start("vamp agent", argv, log=folder / f"agent-{listen}.log", env=os.environ)
+    process = processes.Process.start(
+        "vamp agent", argv, log=folder / f"agent-{listen}.log", env={**os.environ, "VAMP_TOKEN": AGENT_TOKEN}
+    )
     async with httpx.AsyncClient(base_url=f"http://{bind}:{listen}", timeout=10.0, trust_env=False) as client:
         try:
             await _until_answering(process, "/health", client)

@@ -267,6 +267,8 @@ def test_container_port_names_are_short_unique_dns_labels(ports, expected):
             },
         ),
         ("default", {"app.kubernetes.io/managed-by": "vamp"}),
+        ("kube-node-lease", {"app.kubernetes.io/managed-by": "vamp"}),  # no environment's name
+        ("Acme-Prod", {"app.kubernetes.io/managed-by": "vamp"}),
     ],
 )
 def test_namespaces_are_labelled_with_organisation_and_environment(name, labels):

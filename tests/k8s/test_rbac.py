@@ -1,7 +1,9 @@
 """The manifests of deploy/kubernetes against a real API server: they apply as they are (server-side
-apply, and ``kubectl apply -k --dry-run=server`` where kubectl is installed), and the ClusterRole is exactly
-enough: under a user bound to it, and nothing else, the driver deploys, observes, scales and undeploys,
-exposes gateways and elects a leader, while anything outside the role is forbidden.
+apply, and ``kubectl apply -k --dry-run=server`` where kubectl is installed, with the token files README.md
+says to write, and refused without them), the tokens reach the server and the agents from their Secrets,
+and the ClusterRole is exactly enough: under a user bound to it, and nothing else, the driver deploys,
+observes, scales and undeploys, exposes gateways, makes and deletes environments' Namespaces and elects a
+leader, while anything outside the role is forbidden.
 """
 
 import asyncio
@@ -19,13 +21,13 @@ import pytest
 import yaml
 from lightkube.codecs import resource_registry
 from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.core_v1 import Namespace, Pod, Secret, Service
+from lightkube.resources.core_v1 import Namespace, Node, Pod, Secret, Service
 from lightkube.resources.rbac_authorization_v1 import ClusterRole, ClusterRoleBinding
 
-from tests.k8s import eventually
+from tests.k8s import controlplane, eventually
 from vamp import errors
 from vamp.adapters.kubernetes import client as kube_client
-from vamp.adapters.kubernetes import config, lease, manifests
+from vamp.adapters.kubernetes import config, environments, lease, manifests
 from vamp.adapters.kubernetes import driver as kube_driver
 from vamp.adapters.kubernetes import services as gateway_services
 from vamp.core import model, runtime
@@ -78,13 +80,39 @@ async def test_the_manifests_apply_as_they_are(kube):
         "--bind",
         "0.0.0.0",
     ]
-    assert container.readinessProbe.httpGet.path == "/api/v1/info"
+    assert container.readinessProbe.httpGet.path == "/healthz"  # the one route that needs no token
+    assert _secrets_of(container) == {
+        "VAMP_ADMIN_TOKEN": "vamp-admin-token",
+        "VAMP_AGENT_TOKEN": "vamp-agent-token",
+        "VAMP_STORE": "vamp-store",
+    }
+    assert _secrets_of(agent.spec.template.spec.containers[0]) == {"VAMP_TOKEN": "vamp-agent-token"}
     assert server.spec.template.spec.serviceAccountName == "vamp"
     assert agent.spec.template.metadata.labels["io.vamp"] == "vamp-gateway-agent"
     assert agent.spec.template.spec.containers[0].args[:3] == ["agent", "--server", "http://vamp:8080"]
     assert shared.spec.type == "LoadBalancer"
     assert shared.spec.selector == {"io.vamp": "vamp-gateway-agent"}
     assert [port.port for port in shared.spec.ports] == [80]
+
+
+def _secrets_of(container: Any) -> dict[str, str]:
+    """The container's environment variables taken from Secrets (key ``token``, or ``url`` for the store)."""
+    found = {}
+    for variable in container.env:
+        reference = variable.valueFrom.secretKeyRef if variable.valueFrom else None
+        if reference is not None:
+            assert reference.key == ("url" if reference.name == "vamp-store" else "token"), variable
+            found[variable.name] = reference.name
+    return found
+
+
+def test_the_kustomization_makes_the_token_secrets_from_files_that_are_never_committed():
+    kustomization = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())
+    generated = {secret["name"]: secret["files"] for secret in kustomization["secretGenerator"]}
+    ignored = (DEPLOY / ".gitignore").read_text().split()
+
+    assert generated == {"vamp-admin-token": ["token=admin-token"], "vamp-agent-token": ["token=agent-token"]}
+    assert {"admin-token", "agent-token"} <= set(ignored)
 
 
 def test_the_cluster_role_names_every_verb_and_resource():
@@ -94,33 +122,58 @@ def test_the_cluster_role_names_every_verb_and_resource():
         assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"], rule
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
-def test_kubectl_accepts_the_kustomization(k8s_cluster):
-    checked = subprocess.run(
-        [
-            "kubectl",
-            "apply",
-            "-k",
-            str(DEPLOY),
-            "--dry-run=server",
-            "--kubeconfig",
-            str(k8s_cluster.admin.kubeconfig),
-        ],
+def _kubectl_apply(folder: Path, kubeconfig: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["kubectl", "apply", "-k", str(folder), "--dry-run=server", "--kubeconfig", str(kubeconfig)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
 
+
+@contextlib.asynccontextmanager
+async def vamp_system(kube) -> AsyncIterator[None]:
+    """The Namespace vamp-system, as README.md has the user create it first (after the one an earlier test
+    deleted is gone); deleted again on exit."""
+
+    async def terminating() -> bool:
+        found = await kube.get(Namespace, "vamp-system")
+        return found is not None and found.metadata.deletionTimestamp is not None
+
+    await eventually.until("an earlier vamp-system gone", terminating, lambda still: not still, timeout=60)
+    await apply_all(kube, documents("namespace.yaml"))
+    try:
+        yield
+    finally:
+        await kube.delete(Namespace, "vamp-system")
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+async def test_kubectl_accepts_the_kustomization_once_the_tokens_are_written(k8s_cluster, kube, tmp_path):
+    folder = tmp_path / "kubernetes"
+    shutil.copytree(DEPLOY, folder)
+    async with vamp_system(kube):
+        without_tokens = _kubectl_apply(folder, k8s_cluster.admin.kubeconfig)
+        for name in ("admin-token", "agent-token"):  # as README.md says: the token and a newline
+            (folder / name).write_text(f"vamp_{uuid.uuid4().hex}\n")
+        checked = _kubectl_apply(folder, k8s_cluster.admin.kubeconfig)
+
+    assert without_tokens.returncode != 0
+    assert "admin-token" in without_tokens.stderr
     assert checked.returncode == 0, checked.stderr
     for applied in (
         "namespace/vamp-system",
         "clusterrole.rbac.authorization.k8s.io/vamp",
         "deployment.apps/vamp",
+        "secret/vamp-admin-token-[a-z0-9]+",
+        "secret/vamp-agent-token-[a-z0-9]+",
     ):
         assert re.search(
-            rf"^{re.escape(applied)} (created|configured|unchanged) \(server dry run\)$", checked.stdout, re.M
-        )
+            rf"^{applied.replace('.', '[.]')} (created|configured|unchanged) \(server dry run\)$",
+            checked.stdout,
+            re.M,
+        ), checked.stdout
 
 
 async def test_the_cluster_role_is_enough_for_the_driver_and_no_more(k8s_cluster, kube, k8s_namespace):
@@ -128,26 +181,29 @@ async def test_the_cluster_role_is_enough_for_the_driver_and_no_more(k8s_cluster
     user = k8s_cluster.add_user(f"vamp-{uuid.uuid4().hex[:8]}")
     await kube.apply(ClusterRoleBinding, _binding(user.name))
     namespace = f"rbac{uuid.uuid4().hex[:8]}-prod"
+    environment = f"rbac{uuid.uuid4().hex[:8]}-test"
     try:
         async with kube_client.KubernetesClient(config.from_kubeconfig(user.kubeconfig)) as client:
             await _authorized(client)
             await _drive(client, namespace)
             await _expose(client, namespace)
             await _elect(client, k8s_namespace)
+            await _environment(client, kube, environment)
             with pytest.raises(errors.DriverError) as listing_secrets:
                 await client.list(Secret)
-            with pytest.raises(errors.DriverError) as deleting_namespace:
-                await client.delete(Namespace, namespace)
+            with pytest.raises(errors.DriverError) as reading_a_node:
+                await client.get(Node, next(iter(controlplane.NODES)))
     finally:
         await kube.delete(ClusterRoleBinding, user.name)
         await kube.delete(Namespace, namespace)
+        await kube.delete(Namespace, environment)
 
     assert str(listing_secrets.value) == (
         "Kubernetes forbids Vamp to list secrets in all Namespaces: secrets is forbidden: "
         f'User "{user.name}" cannot list resource "secrets" in API group "" at the cluster scope. '
         "Grant it in Vamp's ClusterRole (deploy/kubernetes/rbac.yaml)."
     )
-    assert 'cannot delete resource "namespaces" in API group ""' in str(deleting_namespace.value)
+    assert 'cannot get resource "nodes" in API group ""' in str(reading_a_node.value)
 
 
 async def _authorized(client) -> None:
@@ -182,6 +238,20 @@ async def _drive(client, namespace: str) -> None:
             await eventually.until(f"{instances} ready", ready, instances.__eq__, changes=driver.changes)
         assert any(i.namespace == namespace for i in await driver.instances())
         await driver.undeploy(spec.key)
+
+
+async def _environment(client, kube, namespace: str) -> None:
+    """An environment's Namespace made (twice: idempotent) and deleted under the role."""
+    organisation, environment = namespace.split("-")
+    made = environments.KubernetesEnvironments(client)
+    for _ in range(2):
+        await made.environment_created(namespace, organisation, environment)
+    labels = (await kube.get(Namespace, namespace)).metadata.labels
+    assert labels["io.vamp/organisation"] == organisation
+    assert labels["io.vamp/environment"] == environment
+    await made.environment_removed(namespace)
+    found = await kube.get(Namespace, namespace)
+    assert found is None or found.metadata.deletionTimestamp is not None
 
 
 async def _expose(client, namespace: str) -> None:

@@ -1,8 +1,9 @@
 """Vamp deployments on Kubernetes through the REST API and the CLI, and servers that crash or stand by.
 
-* A blueprint deployed through ``/acme-prod/api/v1/deployments`` makes the Namespace ``acme-prod`` and one
-  Deployment per service (names and labels as vamp.md §5); merging a version, shifting weights (``vamp
-  update-gateway``) and slicing work as on the local driver, the sliced Deployment disappearing.
+* A blueprint deployed through ``/acme-prod/api/v1/deployments`` (once the environment is created) makes
+  one Deployment per service in the Namespace ``acme-prod`` (names and labels as vamp.md §5); merging a
+  version, shifting weights (``vamp update-gateway``) and slicing work as on the local driver, the sliced
+  Deployment disappearing.
 * A server SIGKILLed in the middle of a deployment (the backend applied, its pods waiting for Nodes of a
   pool; the frontend, which depends on it, not yet) converges after a restart, once the pool has a Node:
   the deployment reaches Done, nothing lost, nothing doubled.
@@ -132,7 +133,7 @@ def cli(server: servers.VampServer, *arguments: str) -> str:
         (*servers.COMMAND, *arguments, "--server", server.url),
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", "VAMP_TOKEN": servers.ADMIN_TOKEN},
         timeout=60,
         check=False,
     )
@@ -168,7 +169,7 @@ async def test_a_blueprint_deploys_merges_shifts_and_slices_in_its_environment_n
                 ports=gateway_ports(),
             )
         )
-        api = server.api("acme-prod")
+        api = server.api(await server.create_environment("acme", "prod"))
 
         await api.send("POST", "deployments", sava("1.0.0"))
         await done(api, "sava", {"sava:1.0.0"})
@@ -261,7 +262,7 @@ async def test_a_server_killed_in_the_middle_of_a_deployment_converges_after_a_r
             ports=gateway_ports(),
         )
         async with server_in() as server:
-            api = server.api("acme-test")
+            api = server.api(await server.create_environment("acme", "test"))
             await api.send("POST", "deployments", shop(pool))
             # The backend is applied; its pods wait for a Node of the pool, and the frontend for it.
             await eventually.until(

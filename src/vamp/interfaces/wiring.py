@@ -287,9 +287,10 @@ async def _runtime(config: settings.Settings) -> AsyncIterator[Runtime]:
 
 
 async def _kubernetes(config: settings.Settings) -> Runtime:
-    """The Kubernetes driver, and a Lease election in the server's own namespace."""
+    """The Kubernetes driver, a Lease election in the server's own namespace, and environments as
+    Namespaces."""
     # Imported here: lightkube is only needed when Vamp runs on Kubernetes.
-    from vamp.adapters.kubernetes import client, driver, lease, services
+    from vamp.adapters.kubernetes import client, driver, environments, lease, services
     from vamp.adapters.kubernetes import config as kube_config
 
     kube = client.KubernetesClient(kube_config.load(config.kubeconfig))
@@ -310,7 +311,7 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
         retry_period=config.lease.retry_period,
     )
     exposed = services.GatewayServices(kube, agent_port=config.shared_port or 80)
-    return Runtime(kube_driver, election, close, exposed)
+    return Runtime(kube_driver, election, close, exposed, environments.KubernetesEnvironments(kube))
 
 
 class _QuietShutdown(logging.Filter):

@@ -87,3 +87,22 @@ def test_an_error_inside_the_agents_task_group_is_one_line_too(
 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["error: Envoy keeps dying."]
+
+
+@pytest.mark.parametrize(("variable", "token"), [("vamp_s3cret\n", "vamp_s3cret"), ("", None), (" \n", None)])
+def test_the_token_in_vamp_token_is_used_without_the_newline_a_kubernetes_secret_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, token: str | None
+) -> None:
+    """deploy/kubernetes sets $VAMP_TOKEN from a Secret made from a file: the file's newline comes with it."""
+    given: list[process.Settings] = []
+
+    async def serve(settings: process.Settings) -> None:
+        given.append(settings)
+
+    monkeypatch.setattr(process, "serve", serve)
+    monkeypatch.setenv("VAMP_TOKEN", variable)
+
+    result = CliRunner().invoke(app, ["agent", "--server", "http://127.0.0.1:9", "--workdir", str(tmp_path)])
+
+    assert result.exit_code == 0, result.stderr
+    assert [settings.token for settings in given] == [token]

@@ -4,7 +4,8 @@
 * ``client``: a thin asyncio client (lightkube) whose every failure is an ``errors.DriverError``;
 * ``names`` and ``manifests``: pure translations of Vamp's specs and gateways into Kubernetes objects;
 * ``informer`` and ``observed``: lean, live copies of Pods, Services and Deployments, by list-then-watch;
-* ``namespaces``: environments as Namespaces, created when first used;
+* ``namespaces``: Namespaces created when first used; ``environments``: an environment's Namespace made
+  and deleted with it (``KubernetesEnvironments``, the ``ports.access.EnvironmentRuntime``);
 * ``driver``: ``KubernetesDriver``, the ``ports.runtime.RuntimeDriver``;
 * ``services``: ``GatewayServices``, the ``ports.exposure.GatewayExposure``;
 * ``lease``: ``LeaderElection``, the ``ports.leadership.Leadership``.

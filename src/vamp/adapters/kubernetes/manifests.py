@@ -20,7 +20,7 @@ from typing import Any
 
 from vamp import errors
 from vamp.adapters.kubernetes import names
-from vamp.core import model, runtime
+from vamp.core import access, model, runtime
 from vamp.ports import exposure
 
 Manifest = dict[str, Any]
@@ -72,14 +72,18 @@ def managed_by_vamp() -> dict[str, str]:
     return {LABEL_MANAGED_BY: MANAGED_BY}
 
 
-def namespace(name: str) -> Manifest:
-    """The Namespace of a Vamp namespace: ``acme-prod`` is organisation ``acme``, environment ``prod``."""
+def namespace(name: str, *, organisation: str | None = None, environment: str | None = None) -> Manifest:
+    """The Namespace of a Vamp namespace: ``acme-prod`` is organisation ``acme``, environment ``prod``.
+
+    Both are read off the name (``access.split_namespace``) unless given; a name that is no environment's
+    (``default``) carries only the managed-by label.
+    """
     labels = managed_by_vamp()
-    organisation, dash, environment = name.partition("-")
-    if dash:
+    parts = (organisation, environment) if organisation and environment else access.split_namespace(name)
+    if parts is not None:
         labels |= {
-            LABEL_ORGANISATION: names.label_value(organisation),
-            LABEL_ENVIRONMENT: names.label_value(environment),
+            LABEL_ORGANISATION: names.label_value(parts[0]),
+            LABEL_ENVIRONMENT: names.label_value(parts[1]),
         }
     return _sorted({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}})
 

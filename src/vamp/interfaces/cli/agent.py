@@ -115,8 +115,10 @@ def agent(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per admin request is noise
     try:
         token = (
-            credentials.read_secret(token_file) if token_file else os.environ.get(credentials.TOKEN_VARIABLE)
-        )
+            credentials.read_secret(token_file)
+            if token_file
+            else (os.environ.get(credentials.TOKEN_VARIABLE) or "").strip() or None
+        )  # stripped: a Kubernetes Secret made from a file keeps the file's last newline
     except errors.VampError as exc:
         output.fail(f"--token-file: {exc}")
     settings = process.Settings(
