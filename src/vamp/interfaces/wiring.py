@@ -36,7 +36,7 @@ from vamp.adapters.store import sql
 from vamp.interfaces import http_server
 from vamp.interfaces.api import app as api_app
 from vamp.ports import exposure, leadership, runtime
-from vamp.services import events, gateways, info, reconciler
+from vamp.services import events, gateways, info, reconciler, refusals
 from vamp.services import leadership as single_leader
 
 log = logging.getLogger("vamp.server")
@@ -140,7 +140,8 @@ def _assemble(
         leadership=found.leadership,
     )
     nudges.connect(deployments, synchroniser)
-    metrics = collector.AgentMetrics(config.agents, namespace=config.namespace)
+    refused = refusals.RefusalEvents(publisher)
+    metrics = collector.AgentMetrics(config.agents, namespace=config.namespace, on_refused=refused.observe)
     about = info.About(
         version=__version__,
         uuid=str(uuid.uuid4()),
@@ -155,6 +156,7 @@ def _assemble(
         plans=synchroniser.plans,
         notifier=nudges,
         about=about,
+        refusals=metrics,
     )
     app = api_app.create_app(
         parts, api_app.Settings(namespace=config.namespace, gateway_host=config.gateway_host)

@@ -145,7 +145,7 @@ def test_a_nack_is_reported_and_the_refused_content_is_not_sent_again_until_it_c
     answer = stream.receive(request(RDS, ["r1"], nonce="2", error="Sum of weights must be > 0."), bad)
 
     assert answer == xds_stream.Answer(
-        rejection=xds_stream.Rejection("edge-1", RDS, "v2", "Sum of weights must be > 0.")
+        rejection=xds_stream.Rejection("edge-1", RDS, "v2", "Sum of weights must be > 0.", ("r1",))
     )
     assert str(answer.rejection) == (
         "Envoy 'edge-1' refused the route configurations of version 'v2': Sum of weights must be > 0."

@@ -100,6 +100,8 @@ class XdsServer:
         self._last_good: files.Snapshot | None = None
         self._connections: list[_Connection] = []
         self._rejections: list[xds_stream.Rejection] = []
+        self.refusals: tuple[xds_stream.Rejection, ...] = ()
+        """What Envoy refused of the last snapshot published (nothing if it took it)."""
         self._changed = asyncio.Condition()
         self._publishing = asyncio.Lock()
         self._converter = xds_resources.Converter()
@@ -190,9 +192,12 @@ class XdsServer:
         """
         async with self._publishing:
             target = self._target(snapshot)
+            since = len(self._rejections)
+            self.refusals = ()
             try:
                 await self._deliver(target, timeout)
             except errors.PublishError as refused:
+                self.refusals = tuple(self._rejections[since:])
                 await self._roll_back(snapshot.version, refused, timeout)
             self._good, self._last_good = target, snapshot
             return {kind.value: self._catalog[kind].version for kind in ResourceType}

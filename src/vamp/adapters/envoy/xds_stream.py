@@ -60,6 +60,8 @@ class Rejection:
     kind: ResourceType
     version: str
     message: str
+    changed: tuple[str, ...] = ()
+    """The resources the refused response changed or added: one of them is at fault."""
 
     def __str__(self) -> str:
         label = xds_resources.LABELS[self.kind]
@@ -226,7 +228,8 @@ class Stream:
             else:
                 for name in answered.keys() - unchanged:
                     subscription.acked.pop(name, None)
-            return Rejection(self.node, kind, subscription.version, request.error_detail.message)
+            changed = tuple(sorted(answered.keys() - unchanged))
+            return Rejection(self.node, kind, subscription.version, request.error_detail.message, changed)
         if kind in WILDCARD:
             subscription.acked = dict(answered)
         else:

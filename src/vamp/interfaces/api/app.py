@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp.interfaces.api import context, error_responses, namespaces, routes
 from vamp.ports import metrics, runtime, store
+from vamp.ports.metrics import RefusalReader
 from vamp.services import (
     artifacts,
     bulk,
@@ -64,6 +65,8 @@ class Parts:
     notifier: changes.Notifier
     about: info.About
     clock: Callable[[], datetime] = field(default=utc_now)
+    refusals: RefusalReader | None = None
+    """Which gateways the gateway agents refused (the metrics collector)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,7 @@ def _services(parts: Parts, settings: Settings) -> context.Services:
         event_log=event_log.EventLog(parts.store, parts.publisher),
         publisher=parts.publisher,
         measurements=measurements.Measurements(parts.metrics, deployment_service),
-        info=info.InfoService(parts.about, parts.store, parts.driver, parts.plans),
+        info=info.InfoService(parts.about, parts.store, parts.driver, parts.plans, parts.refusals),
         preview=routing_preview.RoutingPreview(parts.driver),
         plans=parts.plans,
         gateway_host=settings.gateway_host,
