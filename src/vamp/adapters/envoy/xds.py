@@ -284,9 +284,12 @@ class XdsServer:
         for connection in self._connections:
             self._send(connection, connection.stream.push(kind, self._catalog))
 
+        # A route configuration Envoy refused and still subscribes to (its listener is there until the
+        # listener step) would never be acknowledged: waiting for it would hold every later delivery.
         def settled() -> bool:
             return len(self._rejections) > since or all(
-                connection.stream.holds(kind, self._catalog, names) for connection in self._connections
+                connection.stream.holds(kind, self._catalog, names, past_refused=True)
+                for connection in self._connections
             )
 
         try:
@@ -296,7 +299,7 @@ class XdsServer:
             behind = [
                 f"Envoy {connection.stream.node!r} has not acknowledged the {label} {', '.join(lagging)}"
                 for connection in self._connections
-                if (lagging := connection.stream.behind(kind, self._catalog, names))
+                if (lagging := connection.stream.behind(kind, self._catalog, names, past_refused=True))
             ]
             if behind:  # else it settled just as time ran out
                 raise errors.PublishError(f"{'; '.join(behind)} within {timeout:g} s.") from None
