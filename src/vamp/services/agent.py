@@ -215,6 +215,11 @@ class Agent:
                     raise
             except errors.PublishError as exc:
                 found = await self._search(candidate, exc)
+                if not found and self._tries >= self._max_tries:
+                    raise errors.PublishError(
+                        f"The data plane still refused the plan after {self._tries} deliveries, each without "
+                        f"the gateways it refused before, so it is refused whole. The last refusal: {exc}"
+                    ) from exc
                 if not found:
                     raise
             else:
@@ -229,9 +234,19 @@ class Agent:
         self, candidate: routing_plan.RoutingPlan, error: errors.PublishError
     ) -> dict[str, str]:
         """The gateway of ``candidate`` the data plane refuses, found by halving the gateways it changes
-        from what is served; nothing if the change of no single gateway explains ``error``."""
+        from what is served; nothing if the change of no single gateway explains ``error``.
+
+        It holds throughout that the data plane takes the plan with the suspects as they are served, and
+        refuses it with all of them as ``candidate`` has them.
+        """
         suspects = sorted(isolation.changed(candidate, self._served))
         reason = str(error)
+        if not suspects or self._tries >= self._max_tries:
+            return {}
+        try:
+            await self._apply(isolation.mixed(candidate, self._served, suspects))
+        except errors.PublishError:
+            return {}  # refused even without the changes: no gateway explains it
         while len(suspects) > 1:
             if self._tries >= self._max_tries:
                 return {}
@@ -252,8 +267,8 @@ class Agent:
     async def _apply(self, plan: routing_plan.RoutingPlan) -> None:
         if self._tries >= self._max_tries:
             raise errors.PublishError(
-                f"The data plane refused {self._tries} deliveries of this plan with some of its gateways "
-                "left out each time; it is refused whole."
+                f"The data plane still refused the plan after {self._tries} deliveries, each without the "
+                "gateways it refused before, so it is refused whole."
             )
         self._tries += 1
         await self._data_plane.apply(plan)
