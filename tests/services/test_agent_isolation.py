@@ -101,7 +101,8 @@ async def test_the_plan_is_served_without_the_gateways_the_data_plane_refuses(na
     ]
     assert "cannot bind 127.0.0.1:9050" in agent.status.refused[0].reason
     assert "invalid perl operator" in agent.status.refused[1].reason
-    assert agent.status.last_error is None
+    assert "Gateway 'bad2'" in (agent.status.last_error or "")
+    assert agent.status.rejected == 0
     assert len(data_plane.tried) <= 12
 
 
@@ -186,3 +187,28 @@ async def test_the_search_is_bounded():
     assert len(data_plane.tried) == 6
     assert agent.status.version is None
     assert "refused the plan after 6 deliveries" in (agent.status.last_error or "")
+
+
+async def test_a_gateway_whose_change_is_refused_is_served_as_it_was():
+    before, changed = plan_of(HEALTHY), plan_of({**HEALTHY, "g1": 100, "g4": 100})
+
+    class RefusingTheChangeOfG4(RefusingDataPlane):
+        async def apply(self, plan: routing_plan.RoutingPlan) -> str:
+            if isolation.parts(plan, "g4") == isolation.parts(changed, "g4"):
+                raise errors.GatewaysRefused("Envoy refused listeners", {"g4": "cannot bind 127.0.0.1:9004"})
+            return await super().apply(plan)
+
+    data_plane = RefusingTheChangeOfG4({}, names=True)
+    agent, _ = make_agent(data_plane)
+    agent.offer(offered(before))
+    await agent.reconcile()
+
+    agent.offer(offered(changed))
+    await agent.reconcile()
+
+    served = data_plane.served
+    assert served is not None
+    assert isolation.parts(served, "g1") == isolation.parts(changed, "g1")
+    assert isolation.parts(served, "g4") == isolation.parts(before, "g4")
+    assert [item.gateway for item in agent.status.refused] == ["g4"]
+    assert "Gateway 'g4'" in (agent.status.last_error or "")

@@ -8,8 +8,9 @@
   replaces the last good one, and a data plane that cannot be reached is tried again, with a capped
   exponential backoff, until it takes the plan or a newer one arrives;
 * isolate: when the data plane refuses a plan because of some of its gateways (a port another process
-  holds, a condition regex Envoy rejects), the plan is served without them and they are reported as
-  refused, so one bad gateway never holds the others. The data plane names them when it can
+  holds, a condition regex Envoy rejects), the plan is served with each of them as it was served
+  before (left out if it was not served), and they are reported as refused, so one bad gateway never
+  holds the others. The data plane names them when it can
   (``errors.GatewaysRefused``); else they are searched for by halving the gateways the plan changes
   (a bounded number of tries; the gateways not under test stay as they are served meanwhile). A refused
   gateway is tried again when a new plan changes it, or comes ``retry_refused`` seconds after it was last
@@ -45,7 +46,8 @@ KEPT = "the plan this agent kept from its last run"
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """A gateway of the active plan that the data plane refused: it is left out of what is served."""
+    """A gateway of the active plan that the data plane refused: it is served as it was before the plan
+    changed it, or left out if it was not served."""
 
     gateway: str
     reason: str
@@ -206,7 +208,7 @@ class Agent:
             and now - refusal.tried < self._retry_refused
         }
         while True:
-            candidate = isolation.without(plan, refused)
+            candidate = isolation.mixed(plan, self._served, refused)
             try:
                 await self._apply(candidate)
             except errors.GatewaysRefused as exc:
@@ -278,7 +280,10 @@ class Agent:
         """Record ``refused`` as the gateways left out of ``plan``, and log what changed."""
         for name, refusal in sorted(refused.items()):
             if name not in self._refused or self._refused[name].reason != refusal.reason:
-                log.error("Gateway %r is left out of routing plan %s: %s", name, plan.version, refusal.reason)
+                self._record_error(
+                    f"Gateway {name!r} of routing plan {plan.version} is refused, and served as it was "
+                    f"before if it was: {refusal.reason}"
+                )
         for name in sorted(self._refused.keys() - refused.keys()):
             if name in isolation.gateways(plan):
                 log.info("Gateway %r is served again with routing plan %s.", name, plan.version)
