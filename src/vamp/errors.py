@@ -140,10 +140,12 @@ class PublishError(VampError):
 
 class GatewaysRefused(PublishError):
     """The data plane refused a routing plan because of some of its gateways: ``gateways`` maps each
-    gateway at fault to the data plane's reason."""
+    gateway at fault to the data plane's reason. When it cannot tell which (``gateways`` empty), ``reason``
+    is what it said, in its own words, for the gateway a search finds."""
 
-    def __init__(self, message: str, gateways: Mapping[str, str]) -> None:
+    def __init__(self, message: str, gateways: Mapping[str, str], reason: str = "") -> None:
         self.gateways = dict(gateways)
+        self.reason = reason
         super().__init__(message)
 
 

@@ -133,6 +133,9 @@ def test_gateways_envoy_refuses_are_isolated_and_the_others_keep_taking_changes(
     assert "invalid perl operator: (?<" in found["regex"]["refused"]
     assert found["repeats"]["deployed"] is False
     assert "invalid repetition size: {1,100}" in found["repeats"]["refused"]
+    described = vamp.cli("describe", "gateways", "repeats").stdout
+    assert "(not served)" in described
+    assert "Refused by a gateway agent: Envoy refused it: invalid repetition size" in described
     agent = f"http://127.0.0.1:{vamp.agent_port()}"
     refused = api.get("/info", params={"on": "gateway_driver"}).json()["gateway_driver"]["refused"]
     assert sorted(item["gateway"] for item in refused[agent]) == sorted(BAD)

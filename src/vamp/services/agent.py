@@ -211,12 +211,12 @@ class Agent:
             candidate = isolation.mixed(plan, self._served, refused)
             try:
                 await self._apply(candidate)
-            except errors.GatewaysRefused as exc:
-                found = {name: reason for name, reason in exc.gateways.items() if name in present}
-                if not found.keys() - refused.keys():
-                    raise
             except errors.PublishError as exc:
-                found = await self._search(candidate, exc)
+                named = exc.gateways if isinstance(exc, errors.GatewaysRefused) else {}
+                found = {name: why for name, why in named.items() if name in present and name not in refused}
+                if named and not found:
+                    raise
+                found = found or await self._search(candidate, exc)
                 if not found and self._tries >= self._max_tries:
                     raise errors.PublishError(
                         f"The data plane still refused the plan after {self._tries} deliveries, each without "
@@ -242,7 +242,7 @@ class Agent:
         refuses it with all of them as ``candidate`` has them.
         """
         suspects = sorted(isolation.changed(candidate, self._served))
-        reason = str(error)
+        reason = _reason(error)
         if not suspects or self._tries >= self._max_tries:
             return {}
         try:
@@ -259,7 +259,7 @@ class Agent:
                 found = {name: why for name, why in exc.gateways.items() if name in tested}
                 if found:
                     return found
-                suspects, reason = tested, str(exc)
+                suspects, reason = tested, _reason(exc)
             except errors.PublishError as exc:
                 suspects, reason = tested, str(exc)
             else:
@@ -348,3 +348,8 @@ class Agent:
         if not logged:
             log.error("%s", reason)
         self.status = dataclasses.replace(self.status, last_error=reason, last_error_at=self._clock.now())
+
+
+def _reason(error: errors.PublishError) -> str:
+    """Why the data plane refused: its own words if it gave them apart, else the whole message."""
+    return error.reason if isinstance(error, errors.GatewaysRefused) and error.reason else str(error)

@@ -68,3 +68,10 @@ def test_every_envoy_resource_of_a_gateway_is_owned_by_it():
     assert OWNED[render_names.internal_listener("shop")] == {"shop"}
     assert OWNED[render_names.envoy_name("shop//a")] == {"shop"}
     assert OWNED[render_names.rewrite_hop("shop//a")] == {"shop"}
+
+
+def test_envoys_own_words_are_the_reason_for_a_gateway_the_agent_finds_itself():
+    changed = (render_names.envoy_name("regex"), render_names.envoy_name("shop"))
+    refused = [rejection(ResourceType.ROUTES, "invalid repetition size: {1,100}", *changed)]
+
+    assert refusals.reason(refused) == "Envoy refused it: invalid repetition size: {1,100}."

@@ -146,9 +146,10 @@ class EnvoyDataPlane:
             published = await self._xds.publish(rendering.snapshot, timeout=self._publish_timeout)
             accepted = await files.accepted(admin)
         except errors.PublishError as exc:
-            blamed = refusals.blamed(self._xds.refusals, refusals.owners(plan))
-            if blamed:
-                raise errors.GatewaysRefused(str(exc), blamed) from exc
+            if self._xds.refusals:
+                blamed = refusals.blamed(self._xds.refusals, refusals.owners(plan))
+                reason = refusals.reason(self._xds.refusals)
+                raise errors.GatewaysRefused(str(exc), blamed, reason) from exc
             raise
         except errors.DataPlaneError as exc:
             await self._raise_if_envoy_died(plan, exits, logged, exc)

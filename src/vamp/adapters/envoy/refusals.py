@@ -7,7 +7,8 @@ configurations (``Invalid regex '(?<=x)': …``). ``blamed`` tells the gateways 
 
 * every resource whose Envoy name the message holds blames the gateways it serves;
 * else, when the refused response changed the resources of one gateway only, that gateway is at fault;
-* else nobody is named, and the agent searches (``vamp.services.agent``).
+* else nobody is named, and the agent searches (``vamp.services.agent``), with Envoy's words as the
+  reason (``reason``).
 
 The names are the renderer's (``render_names``): a listener and its route configuration share the name of
 the plan listener, its internal twin and the rewrite hops carry suffixes, clusters are named after the
@@ -50,6 +51,11 @@ def blamed(rejections: Iterable[xds_stream.Rejection], owned: Mapping[str, froze
             for gateway in sorted(owned.get(name, ())):
                 found.setdefault(gateway, reason)
     return found
+
+
+def reason(rejections: Iterable[xds_stream.Rejection]) -> str:
+    """What Envoy said, in its own words, for a gateway the agent finds at fault itself."""
+    return " ".join(_reason(rejection) for rejection in rejections)
 
 
 def _reason(rejection: xds_stream.Rejection) -> str:
