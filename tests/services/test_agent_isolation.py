@@ -154,10 +154,13 @@ async def test_a_refused_gateway_is_tried_again_after_a_while_even_unchanged():
 
     clock.seconds = 31
     later = plan_of({**HEALTHY, "g1": 200, "bad": 5000})
+    data_plane.tried.clear()
     agent.offer(offered(later))
     await agent.reconcile()
     assert data_plane.served == later
     assert agent.status.refused == ()
+    # The change of g1 was served first, without waiting for the try of "bad".
+    assert data_plane.tried == [isolation.gateways(later) - {"bad"}, isolation.gateways(later)]
 
 
 async def test_a_refusal_no_gateway_explains_refuses_the_plan_and_keeps_the_last_good_one():

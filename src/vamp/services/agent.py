@@ -14,7 +14,8 @@
   (``errors.GatewaysRefused``); else they are searched for by halving the gateways the plan changes
   (a bounded number of tries; the gateways not under test stay as they are served meanwhile). A refused
   gateway is tried again when a new plan changes it, or comes ``retry_refused`` seconds after it was last
-  tried; it is served again as soon as the data plane takes it;
+  tried, in a delivery after the one that serves the rest of the plan; it is served again as soon as
+  the data plane takes it;
 * record: the active version and since when, the refused gateways, the last error and when, in
   ``Agent.status`` and the log.
 
@@ -192,21 +193,41 @@ class Agent:
     async def _isolating(self, plan: routing_plan.RoutingPlan) -> None:
         """Serve ``plan`` without the gateways the data plane refuses, finding them as it refuses them.
 
+        Refused gateways the plan leaves as they were stay held at first, so the rest of the plan is
+        served at once; those due for another try are tried after that, in deliveries of their own.
+
         Raises:
             errors.PublishError: the data plane refuses the plan for a reason no gateway of it explains,
                 or still refuses it after ``max_tries`` deliveries.
             errors.DataPlaneError: the data plane cannot be reached.
         """
-        self._tries = 0
         now = self._clock.monotonic()
-        present = isolation.gateways(plan)
-        refused = {
+        held = {
             name: refusal
             for name, refusal in self._refused.items()
-            if name in present
-            and refusal.parts == isolation.parts(plan, name)
-            and now - refusal.tried < self._retry_refused
+            if name in isolation.gateways(plan) and refusal.parts == isolation.parts(plan, name)
         }
+        refused = await self._serve(plan, held)
+        self._refuse(plan, refused)
+        due = {name for name, refusal in refused.items() if now - refusal.tried >= self._retry_refused}
+        if not due:
+            return
+        try:
+            refused = await self._serve(plan, {name: r for name, r in refused.items() if name not in due})
+        except errors.PublishError as exc:
+            log.warning("Trying the refused gateways %s again failed: %s", ", ".join(sorted(due)), exc)
+            tried = {
+                name: dataclasses.replace(r, tried=now) if name in due else r for name, r in refused.items()
+            }
+            refused = await self._serve(plan, tried)
+        self._refuse(plan, refused)
+
+    async def _serve(self, plan: routing_plan.RoutingPlan, held: dict[str, _Refusal]) -> dict[str, _Refusal]:
+        """Serve ``plan`` with the gateways ``held`` as they are served, and with every other gateway the
+        data plane refuses held too; return all the gateways held."""
+        self._tries = 0
+        present = isolation.gateways(plan)
+        refused = dict(held)
         while True:
             candidate = isolation.mixed(plan, self._served, refused)
             try:
@@ -225,8 +246,7 @@ class Agent:
                 if not found:
                     raise
             else:
-                self._refuse(plan, refused)
-                return
+                return refused
             for name, reason in found.items():
                 earlier = self._refused.get(name)
                 since = earlier.since if earlier is not None else self._clock.now()
