@@ -215,3 +215,26 @@ async def test_a_gateway_whose_change_is_refused_is_served_as_it_was():
     assert isolation.parts(served, "g4") == isolation.parts(before, "g4")
     assert [item.gateway for item in agent.status.refused] == ["g4"]
     assert "Gateway 'g4'" in (agent.status.last_error or "")
+
+
+async def test_a_data_plane_that_goes_away_during_the_search_ends_it_and_the_plan_is_refused_whole():
+    class DyingOnTrials(RefusingDataPlane):
+        async def apply(self, plan: routing_plan.RoutingPlan) -> str:
+            if len(self.tried) >= 2:  # the plan, then the first trial
+                self.tried.append(isolation.gateways(plan))
+                raise errors.DataPlaneError("Envoy died")
+            return await super().apply(plan)
+
+    data_plane = DyingOnTrials({"bad": "invalid perl operator"}, names=False)
+    agent, _ = make_agent(data_plane)
+    first = plan_of(HEALTHY)
+    agent.offer(offered(first))
+    await agent.reconcile()
+    data_plane.tried.clear()
+
+    agent.offer(offered(plan_of({**HEALTHY, "g1": 100, "bad": 5000})))
+    assert await agent.reconcile()
+
+    assert agent.status.version == first.version
+    assert agent.status.rejected == 1
+    assert len(data_plane.tried) == 3

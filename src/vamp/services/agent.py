@@ -259,7 +259,8 @@ class Agent:
         from what is served; nothing if the change of no single gateway explains ``error``.
 
         It holds throughout that the data plane takes the plan with the suspects as they are served, and
-        refuses it with all of them as ``candidate`` has them.
+        refuses it with all of them as ``candidate`` has them. A data plane that cannot be reached during
+        the search (Envoy died of a trial) ends it: nothing is found, and the plan is refused whole.
         """
         suspects = sorted(isolation.changed(candidate, self._served))
         reason = _reason(error)
@@ -267,7 +268,7 @@ class Agent:
             return {}
         try:
             await self._apply(isolation.mixed(candidate, self._served, suspects))
-        except errors.PublishError:
+        except (errors.PublishError, errors.DataPlaneError):
             return {}  # refused even without the changes: no gateway explains it
         while len(suspects) > 1:
             if self._tries >= self._max_tries:
@@ -282,6 +283,8 @@ class Agent:
                 suspects, reason = tested, _reason(exc)
             except errors.PublishError as exc:
                 suspects, reason = tested, str(exc)
+            except errors.DataPlaneError:
+                return {}
             else:
                 suspects = held
         return {suspects[0]: reason} if suspects else {}
