@@ -140,7 +140,7 @@ def _assemble(
         leadership=found.leadership,
     )
     nudges.connect(deployments, synchroniser)
-    refused = refusals.RefusalEvents(publisher)
+    refused = refusals.RefusalEvents(publisher, leading=lambda: found.leadership.is_leader)
     metrics = collector.AgentMetrics(config.agents, namespace=config.namespace, on_refused=refused.observe)
     about = info.About(
         version=__version__,

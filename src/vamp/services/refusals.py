@@ -8,15 +8,16 @@ publishes, in the gateway's namespace:
   it before); the value names the agent and its reason;
 * ``gateways:<name>`` and ``deployed`` once when no agent refuses it any more: it is served again.
 
-Only changes are published, so a gateway refused for an hour is one event. What this server saw is kept
-in memory: a server that starts again publishes the refusals it finds at its first poll once more.
+Only changes are published, so a gateway refused for an hour is one event, and only by the leader among
+several servers (each polls the agents). What this server saw is kept in memory: a server that starts
+again (or becomes the leader) publishes the refusals it finds at its next poll once more.
 An event the store cannot take is logged and not tried again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from vamp import errors
 from vamp.core import model
@@ -35,8 +36,9 @@ _Key = tuple[str, str]
 class RefusalEvents:
     """Publishes an event when a gateway becomes refused and when it is served again."""
 
-    def __init__(self, publisher: events.Events) -> None:
+    def __init__(self, publisher: events.Events, *, leading: Callable[[], bool] = lambda: True) -> None:
         self._publisher = publisher
+        self._leading = leading
         self._refused: dict[_Key, metrics.Refusal] = {}
 
     async def observe(self, refused: Iterable[metrics.Refusal]) -> None:
@@ -44,6 +46,9 @@ class RefusalEvents:
         now: dict[_Key, metrics.Refusal] = {}
         for item in refused:
             now.setdefault((item.namespace, item.gateway), item)
+        if not self._leading():
+            self._refused = {}  # a new leader tells them all
+            return
         before, self._refused = self._refused, now
         for key in sorted(now.keys() - before.keys()):
             item = now[key]

@@ -59,3 +59,17 @@ async def test_an_event_says_once_when_a_gateway_becomes_refused_and_once_when_i
         (["deployed", "gateways", "gateways:regex"], str({"agent": AGENT, "refused": False})),
         (["gateways", "gateways:regex", "refused"], str({"agent": AGENT, "reason": REASON})),
     ]
+
+
+async def test_only_the_leader_records_refusals() -> None:
+    kept = memory.MemoryStore()
+    leading = False
+    watch = refusals.RefusalEvents(events.Events(kept), leading=lambda: leading)
+    refusal = metrics.Refusal(AGENT, "default", "regex", REASON, None)
+
+    await watch.observe([refusal])
+    assert (await kept.events("default", store.EventQuery(tags=("refused",)))).items == []
+
+    leading = True
+    await watch.observe([refusal])
+    assert len((await kept.events("default", store.EventQuery(tags=("refused",)))).items) == 1
