@@ -25,19 +25,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def report(*refused: str, namespace: str | None = None) -> dict[str, object]:
+def report(*refused: str) -> dict[str, object]:
     """An agent's ``/metrics.json`` with no traffic and the gateways ``refused``."""
     status = agent_service.Status(
         refused=tuple(agent_service.Refused(name, f"{name} is bad", SINCE) for name in refused)
     )
     return {
         **endpoint.traffic_data(traffic_meter.TrafficReport(SINCE, None, ())),
-        "refused": endpoint.refused_data(status, namespace),
+        "refused": endpoint.refused_data(status),
     }
 
 
 async def test_each_agents_refused_gateways_are_read_kept_and_handed_over():
-    reports: dict[str, object] = {A: report("busy"), B: report("regex", namespace="acme-prod")}
+    reports: dict[str, object] = {A: report("busy"), B: report("regex")}
     handed: list[tuple[metrics.Refusal, ...]] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -54,15 +54,15 @@ async def test_each_agents_refused_gateways_are_read_kept_and_handed_over():
     ) as metered:
         await metered.poll()
         busy = metrics.Refusal(A, "default", "busy", "busy is bad", SINCE.isoformat())
-        regex = metrics.Refusal(B, "acme-prod", "regex", "regex is bad", SINCE.isoformat())
-        assert metered.refused("default") == (busy,)
-        assert metered.refused("acme-prod") == (regex,)
+        regex = metrics.Refusal(B, "default", "regex", "regex is bad", SINCE.isoformat())
+        assert metered.refused("default") == (busy, regex)
+        assert metered.refused("acme-prod") == ()
         assert handed == [(busy, regex)]
 
         del reports[B]  # unreachable: its last list stays
         reports[A] = report()  # A serves busy again
         await metered.poll()
-        assert metered.refused("default") == ()
+        assert metered.refused("default") == (regex,)
         assert handed[-1] == (regex,)
 
 

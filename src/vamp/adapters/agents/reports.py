@@ -4,8 +4,8 @@ The agent (``vamp.interfaces.agent.endpoint``) reports, for each gateway of the 
 route inside it, the counters of its data plane since that started: requests, responses per status class
 and a cumulative latency histogram in milliseconds (``le`` ``+Inf`` last). Rates are computed here from
 the counters, never taken from the agent, so that several agents add up correctly. The report also lists
-the gateways the agent's data plane refused (``refused``: ``{namespace, gateway, reason, since}``; no
-namespace means the one the server's agents serve by default); an agent older than that list sends none.
+the gateways the agent's data plane refused (``refused``: ``{gateway, reason, since}``, each named as in
+the agent's plan); an agent older than that list sends none.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def read(report: object, origin: str) -> dict[Key, stats.ClusterStats]:
 
 
 def refused(report: object, origin: str, namespace: str) -> tuple[metrics.Refusal, ...]:
-    """The gateways ``report`` says the agent at ``origin`` refused; ``namespace`` where it names none.
+    """The gateways ``report`` says the agent at ``origin`` refused, in ``namespace`` (the server's default,
+    whose plan the agents serve).
 
     Raises:
         errors.DataPlaneError: the list is not shaped as the agent writes it; names ``origin``.
@@ -48,7 +49,7 @@ def refused(report: object, origin: str, namespace: str) -> tuple[metrics.Refusa
         return tuple(
             metrics.Refusal(
                 origin,
-                str(item.get("namespace") or namespace),
+                namespace,
                 str(item["gateway"]),
                 str(item["reason"]),
                 None if item.get("since") is None else str(item["since"]),

@@ -41,8 +41,6 @@ class Parts:
     agent: agent_service.Agent
     meter: traffic.TrafficMeter
     data_plane: gateway_agent.DataPlane
-    namespace: str | None = None
-    """The namespace whose plan the agent serves, for the refused gateways; ``None``: the server's default."""
 
 
 def create_app(parts: Parts) -> Starlette:
@@ -58,16 +56,14 @@ def create_app(parts: Parts) -> Starlette:
         return JSONResponse(body, status_code=200 if pid else 503)
 
     async def status(request: Request) -> Response:
-        return JSONResponse(status_data(parts.agent.status, parts.data_plane.health(), parts.namespace))
+        return JSONResponse(status_data(parts.agent.status, parts.data_plane.health()))
 
     async def metrics_json(request: Request) -> Response:
         try:
             report = await parts.meter.report()
         except errors.DataPlaneError as exc:
             return JSONResponse({"message": str(exc)}, status_code=503)
-        return JSONResponse(
-            {**traffic_data(report), "refused": refused_data(parts.agent.status, parts.namespace)}
-        )
+        return JSONResponse({**traffic_data(report), "refused": refused_data(parts.agent.status)})
 
     async def metrics(request: Request) -> Response:
         try:
@@ -89,16 +85,14 @@ def create_app(parts: Parts) -> Starlette:
     )
 
 
-def status_data(
-    status: agent_service.Status, health: gateway_agent.Health, namespace: str | None = None
-) -> JsonObject:
+def status_data(status: agent_service.Status, health: gateway_agent.Health) -> JsonObject:
     """``/status`` as plain data."""
     return {
         "version": status.version,
         "since": _time(status.since),
         "origin": status.origin,
         "problems": list(status.problems),
-        "refused": refused_data(status, namespace),
+        "refused": refused_data(status),
         "pending": status.pending,
         "last_error": status.last_error,
         "last_error_at": _time(status.last_error_at),
@@ -113,10 +107,11 @@ def status_data(
     }
 
 
-def refused_data(status: agent_service.Status, namespace: str | None) -> list[JsonObject]:
-    """The gateways of the active plan the data plane refused: ``{namespace, gateway, reason, since}``."""
+def refused_data(status: agent_service.Status) -> list[JsonObject]:
+    """The gateways of the active plan the data plane refused, ``{gateway, reason, since}``, each named as
+    in the plan (the server reads the namespace from a combined plan's name)."""
     return [
-        {"namespace": namespace, "gateway": item.gateway, "reason": item.reason, "since": _time(item.since)}
+        {"gateway": item.gateway, "reason": item.reason, "since": _time(item.since)}
         for item in status.refused
     ]
 
