@@ -19,6 +19,7 @@ The tree::
     ├── StoreError            the store cannot be reached or refused an operation
     ├── DriverError           the runtime (local processes, Kubernetes) refused or failed an operation
     ├── PublishError          a routing plan could not be delivered to, or activated by, the data plane
+    │   └── GatewaysRefused   … because of some of its gateways, which it names
     ├── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
     ├── PlanSourceError       the gateway agent cannot read routing plans from its source (a file, the server)
     ├── RequestError          an API request cannot be understood: its media type, a parameter, the namespace
@@ -28,7 +29,7 @@ The tree::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -137,6 +138,17 @@ class DriverError(VampError):
 
 class PublishError(VampError):
     """A routing plan could not be delivered to, or activated by, the data plane."""
+
+
+class GatewaysRefused(PublishError):
+    """The data plane refused a routing plan because of some of its gateways: ``gateways`` maps each
+    gateway at fault to the data plane's reason. When it cannot tell which (``gateways`` empty), ``reason``
+    is what it said, in its own words, for the gateway a search finds."""
+
+    def __init__(self, message: str, gateways: Mapping[str, str], reason: str = "") -> None:
+        self.gateways = dict(gateways)
+        self.reason = reason
+        super().__init__(message)
 
 
 class DataPlaneError(VampError):

@@ -160,16 +160,8 @@ def tampered_plan(backends: Backends, taken: int) -> str:
             "; the last good configuration stays. Invalid routing plan: $: missing keys",
         ),
         ("tampered", tampered_plan, 1, "does not match its content"),
-        (
-            "unrenderable",
-            unrenderable_plan,
-            1,
-            "cannot be rendered for Envoy: listener 'shop' has port 70000; a port is a number from 1 to "
-            "65535",
-        ),
-        ("port in use", taken_port_plan, 1, "where Envoy cannot listen: Address already in use."),
     ],
-    ids=["not-json", "not-a-plan", "tampered", "unrenderable", "port-in-use"],
+    ids=["not-json", "not-a-plan", "tampered"],
 )
 async def test_an_invalid_plan_leaves_traffic_untouched_and_the_status_says_why(
     tmp_path: Path, backends: Backends, kind, content, rejected, reason
@@ -206,6 +198,52 @@ async def test_an_invalid_plan_leaves_traffic_untouched_and_the_status_says_why(
     assert status["plans_rejected"] == rejected
     assert reason in status["last_error"]
     assert str(plan_file) in status["last_error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            unrenderable_plan,
+            "cannot be rendered for Envoy: listener 'shop' has port 70000; a port is a number from 1 to "
+            "65535",
+        ),
+        (taken_port_plan, "where Envoy cannot listen: Address already in use."),
+    ],
+    ids=["unrenderable", "port-in-use"],
+)
+async def test_a_gateway_the_data_plane_refuses_is_served_as_it_was_and_the_status_says_why(
+    tmp_path: Path, backends: Backends, content, reason
+):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    good = all_to(backends, port, "a")
+    write_plan(plan_file, good)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+            await agent.serving(version_of(good))
+            seen, stopping = Load(), False
+            running = asyncio.create_task(
+                load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
+            )
+            await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
+
+            bad = content(backends, taken.getsockname()[1])
+            write_plan(plan_file, bad)
+            await agent.serving(version_of(bad), timeout=10.0)
+            answers_after = seen.total
+            await eventually(lambda: _true(seen.total > answers_after + 100), what="more answers")
+            stopping = True
+            await running
+            status = await agent.status()
+
+    assert seen.failures == []
+    assert set(seen.responses) == {"a"}
+    assert status["plans_rejected"] == 0
+    assert [item["gateway"] for item in status["refused"]] == ["shop"]
+    assert reason in status["refused"][0]["reason"]
+    assert "Gateway 'shop'" in status["last_error"]
 
 
 async def test_sigterm_stops_the_agent_and_its_envoy_with_exit_code_0(tmp_path: Path, backends: Backends):

@@ -40,7 +40,7 @@ from vamp.interfaces.api import app as api_app
 from vamp.interfaces.api import context
 from vamp.ports import access as access_port
 from vamp.ports import exposure, leadership, runtime
-from vamp.services import events, gateways, info, reconciler
+from vamp.services import events, gateways, info, reconciler, refusals
 from vamp.services import leadership as single_leader
 from vamp.services.access import tokens as token_service
 
@@ -148,7 +148,8 @@ def _assemble(
         leadership=found.leadership,
     )
     nudges.connect(deployments, synchroniser)
-    metrics = collector.AgentMetrics(config.agents, namespace=config.namespace)
+    refused = refusals.RefusalEvents(publisher, leading=lambda: found.leadership.is_leader)
+    metrics = collector.AgentMetrics(config.agents, namespace=config.namespace, on_refused=refused.observe)
     about = info.About(
         version=__version__,
         uuid=str(uuid.uuid4()),
@@ -164,6 +165,7 @@ def _assemble(
         notifier=nudges,
         about=about,
         tokens=artifact_store,
+        refusals=metrics,
     )
     if found.environments is not None:
         parts = dataclasses.replace(parts, environments=found.environments)

@@ -3,7 +3,8 @@
 The API's ``/api/v1/metrics/...`` and ``/api/v1/health/...`` endpoints (vamp.md §2.2) read through this
 port; the collector adapter (fed by the agents' reports) implements it. Gateways are named as the API
 names them (``sava``, ``sava/9050``, ``sava/sava/webport``) and routes by their full path in that gateway
-(``sava/sava/sava:1.0.0/webport``). Ports hold no logic and import only the core.
+(``sava/sava/sava:1.0.0/webport``). The same reports say which gateways each agent's data plane refused
+(``RefusalReader``): the API shows them as not deployed. Ports hold no logic and import only the core.
 """
 
 from __future__ import annotations
@@ -42,4 +43,23 @@ class MetricsReader(Protocol):
 
         Returns ``None`` when nothing was reported for it in that window.
         """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A gateway a gateway agent's data plane refused: the agent serves its plan without it."""
+
+    agent: str
+    """The agent's base URL."""
+    namespace: str
+    gateway: str
+    reason: str
+    since: str | None
+    """When the agent first refused it, as it reported (ISO 8601)."""
+
+
+class RefusalReader(Protocol):
+    def refused(self, namespace: str) -> tuple[Refusal, ...]:
+        """The gateways of ``namespace`` that agents refused in their latest reports, by agent and name."""
         ...

@@ -2,7 +2,8 @@
 
 The facts that do not change (version, the server's id, since when it runs, which store) are given at
 start; the sections that do are asked of the parts when the request comes: whether the store answers,
-which routing plan the gateway agents are served, what the runtime driver sees. A section whose part
+which routing plan the gateway agents are served and which of its gateways each agent refused, what the
+runtime driver sees. A section whose part
 fails says so, and the whole answer is then a failure (Vamp answered 500: usable as a liveness probe).
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from vamp import errors
-from vamp.ports import runtime, store
+from vamp.ports import metrics, runtime, store
 from vamp.services import gateways
 
 MESSAGE = "Hi, I'm Vamp! How are you?"
@@ -47,11 +48,22 @@ class InfoService:
         store: store.ArtifactStore,
         driver: runtime.RuntimeDriver,
         plans: Callable[[str], gateways.PlanHolder],
+        refusals: metrics.RefusalReader | None = None,
     ) -> None:
         self._about = about
         self._store = store
         self._driver = driver
         self._plans = plans
+        self._refusals = refusals
+
+    def refused(self, namespace: str) -> dict[str, str]:
+        """Why gateway agents refused gateways of ``namespace``, by gateway (one reason per agent)."""
+        found: dict[str, list[str]] = {}
+        for item in () if self._refusals is None else self._refusals.refused(namespace):
+            reasons = found.setdefault(item.gateway, [])
+            if item.reason not in reasons:
+                reasons.append(item.reason)
+        return {gateway: " ".join(reasons) for gateway, reasons in found.items()}
 
     async def report(self, namespace: str, sections: Collection[str] = SECTIONS) -> Report:
         """The facts and the ``sections`` asked for (names from ``SECTIONS``)."""
@@ -89,6 +101,19 @@ class InfoService:
         if section == "gateway_driver":
             holder = self._plans(namespace)
             plan = holder.current()
-            return {"plan": None if plan is None else plan.version, "problems": list(holder.problems)}
+            return {
+                "plan": None if plan is None else plan.version,
+                "problems": list(holder.problems),
+                "refused": self._refused_by_agent(namespace),
+            }
         instances = await self._driver.instances()
         return {"status": "ok", "instances": len(instances)}
+
+    def _refused_by_agent(self, namespace: str) -> dict[str, list[dict[str, Any]]]:
+        """The gateways of ``namespace`` each agent refused: ``{agent: [{gateway, reason, since}]}``."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for item in () if self._refusals is None else self._refusals.refused(namespace):
+            found.setdefault(item.agent, []).append(
+                {"gateway": item.gateway, "reason": item.reason, "since": item.since}
+            )
+        return found

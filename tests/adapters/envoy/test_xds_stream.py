@@ -145,7 +145,7 @@ def test_a_nack_is_reported_and_the_refused_content_is_not_sent_again_until_it_c
     answer = stream.receive(request(RDS, ["r1"], nonce="2", error="Sum of weights must be > 0."), bad)
 
     assert answer == xds_stream.Answer(
-        rejection=xds_stream.Rejection("edge-1", RDS, "v2", "Sum of weights must be > 0.")
+        rejection=xds_stream.Rejection("edge-1", RDS, "v2", "Sum of weights must be > 0.", ("r1",))
     )
     assert str(answer.rejection) == (
         "Envoy 'edge-1' refused the route configurations of version 'v2': Sum of weights must be > 0."
@@ -298,3 +298,20 @@ def test_an_envoy_holds_what_it_acknowledged_or_has_not_asked_for_yet(
 
     assert stream.behind(kind, served, names) == behind
     assert stream.holds(kind, served, names) is (behind == [])
+
+
+def test_a_refused_route_configuration_does_not_hold_a_wait_for_every_subscribed_one_past_refused():
+    stream = listening()
+    good = catalog(rds=[resource("r1"), resource("r2")])
+    bad = catalog("v2", rds=[resource("r1"), resource("r2", "bad")])
+    stream.receive(request(RDS, ["r1", "r2"], node="edge-1"), good)
+    stream.receive(request(RDS, ["r1", "r2"], nonce="1"), good)
+    stream.push(RDS, bad)
+    stream.receive(request(RDS, ["r1", "r2"], nonce="2", error="invalid perl operator: (?<"), bad)
+
+    assert stream.behind(RDS, bad) == ["r2"]
+    assert stream.holds(RDS, bad, past_refused=True)
+    assert not stream.holds(RDS, bad, ["r2"], past_refused=True)  # asked for by name, it still counts
+    assert not stream.holds(
+        RDS, catalog("v3", rds=[resource("r1"), resource("r2", "fixed")]), past_refused=True
+    )

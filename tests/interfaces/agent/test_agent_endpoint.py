@@ -83,6 +83,7 @@ async def test_status_reports_the_active_plan_the_last_error_and_envoy(client: h
         "since": "2026-01-02T03:04:05+00:00",
         "origin": "plans/p.json",
         "problems": [],
+        "refused": [],
         "pending": None,
         "last_error": "Refused the routing plan from plans/bad.json; the last good configuration stays. "
         "A routing plan must be a mapping, not list.",
@@ -160,6 +161,7 @@ async def test_metrics_json_gives_each_gateway_with_its_routes(client: httpx.Asy
                 "routes": [{"route": 'sava/v"1', **numbers}, {"route": "sava/v2", **empty}],
             }
         ],
+        "refused": [],
     }
 
 

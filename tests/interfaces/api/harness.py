@@ -108,6 +108,10 @@ class FakeDriver:
 class FakeMetrics:
     summaries: dict[tuple[str, str, str | None], metrics.TrafficSummary] = field(default_factory=dict)
     windows: list[float] = field(default_factory=list)
+    refusals: list[metrics.Refusal] = field(default_factory=list)
+
+    def refused(self, namespace: str) -> tuple[metrics.Refusal, ...]:
+        return tuple(item for item in self.refusals if item.namespace == namespace)
 
     def report(self, namespace: str, gateway: str, route: str | None = None, **values: object) -> None:
         fields: dict[str, object] = {
@@ -209,6 +213,7 @@ def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None
         about=about,
         tokens=artifact_store,  # type: ignore[arg-type]
         clock=clock,
+        refusals=reader,
     )
     app = api_app.create_app(parts, settings or api_app.Settings())
     client = httpx.AsyncClient(

@@ -30,7 +30,7 @@ INFO = {
     "uuid": "7c6f2c5e",
     "running_since": "2024-05-01T12:00:00+00:00",
     "persistence": {"type": "memory", "status": "ok"},
-    "gateway_driver": {"type": "envoy", "plan": None, "problems": []},
+    "gateway_driver": {"type": "envoy", "plan": None, "problems": [], "refused": {}},
     "container_driver": {"type": "local", "status": "ok", "instances": 0},
 }
 
@@ -66,7 +66,12 @@ async def test_info_reports_the_plan_the_agents_are_served(api: Harness) -> None
 
     assert found == {
         **{key: INFO[key] for key in ("message", "version", "uuid", "running_since")},
-        "gateway_driver": {"type": "envoy", "plan": plan.version, "problems": ["gateway 'bar' left out"]},
+        "gateway_driver": {
+            "type": "envoy",
+            "plan": plan.version,
+            "problems": ["gateway 'bar' left out"],
+            "refused": {},
+        },
     }
 
 

@@ -1,4 +1,5 @@
-"""``AgentMetrics``: polls every gateway agent's ``/metrics.json``; a ``ports.metrics.MetricsReader``.
+"""``AgentMetrics``: polls every gateway agent's ``/metrics.json``; a ``ports.metrics.MetricsReader`` and
+``RefusalReader``.
 
 Every ``interval`` seconds (2 by default) each agent is asked at once for its report; its counters go
 into one bounded series per (agent, gateway, route) (``series``). A summary over a window adds up what
@@ -11,6 +12,10 @@ next poll; the others go on. Until every agent has answered once, polls come eve
 (``FIRST_INTERVAL``) instead: what an agent counted before its first answer has no baseline and is not
 counted, so an agent that starts with its server (``vamp up``) must be heard from before traffic can
 reach it. Series that received nothing for longer than the horizon are dropped.
+
+Each report also lists the gateways the agent's data plane refused; the latest list of each agent is
+kept (an agent that does not answer keeps its last one) and, after every poll, handed to ``on_refused``
+all together, so a service can tell which gateways became refused or were taken again.
 
 An ``AgentMetrics`` is an async context manager: its HTTP client opens when the ``async with`` block
 starts and closes when the block ends, whether or not ``run`` ever ran.
@@ -28,7 +33,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Self
 
 import httpx
@@ -56,6 +61,7 @@ class AgentMetrics:
         horizon: the longest window, in seconds, a summary can cover.
         clock: monotonic seconds.
         transport: an ``httpx`` transport to use instead of the network (tests).
+        on_refused: called after every poll with every agent's refused gateways.
     """
 
     def __init__(
@@ -67,6 +73,7 @@ class AgentMetrics:
         horizon: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.AsyncBaseTransport | None = None,
+        on_refused: Callable[[tuple[metrics.Refusal, ...]], Awaitable[None]] | None = None,
     ) -> None:
         self.agents = tuple(agent.rstrip("/") for agent in agents)
         self._namespace = namespace
@@ -79,6 +86,8 @@ class AgentMetrics:
         self._polled: dict[str, float] = {}
         """When each agent last answered with a report."""
         self._transport = transport
+        self._refused: dict[str, tuple[metrics.Refusal, ...]] = {}
+        self._on_refused = on_refused
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Self:
@@ -104,9 +113,10 @@ class AgentMetrics:
         """Ask every agent for its report now, and keep what each answered."""
         answers = await asyncio.gather(*(self._ask(agent) for agent in self.agents))
         now = self._clock()
-        for agent, counters in zip(self.agents, answers, strict=True):
-            if counters is None:
+        for agent, answer in zip(self.agents, answers, strict=True):
+            if answer is None:
                 continue
+            counters, self._refused[agent] = answer
             previous = self._polled.get(agent)
             for key, counts in counters.items():
                 found = self._series.get((agent, key))
@@ -119,6 +129,18 @@ class AgentMetrics:
         stale = [name for name, kept in self._series.items() if (kept.newest or now) < now - self._horizon]
         for name in stale:
             del self._series[name]
+        if self._on_refused is not None:
+            await self._on_refused(
+                tuple(item for agent in self.agents for item in self._refused.get(agent, ()))
+            )
+
+    def refused(self, namespace: str) -> tuple[metrics.Refusal, ...]:
+        return tuple(
+            item
+            for agent in self.agents
+            for item in self._refused.get(agent, ())
+            if item.namespace == namespace
+        )
 
     async def summary(
         self, namespace: str, gateway: str, route: str | None, *, window: float
@@ -134,17 +156,21 @@ class AgentMetrics:
         ]
         return series.summary(gateway, route, served) if served else None
 
-    async def _ask(self, agent: str) -> dict[reports.Key, stats.ClusterStats] | None:
+    async def _ask(
+        self, agent: str
+    ) -> tuple[dict[reports.Key, stats.ClusterStats], tuple[metrics.Refusal, ...]] | None:
         assert self._client is not None, "AgentMetrics polls inside its `async with` block only"
         try:
             response = await self._client.get(agent + PATH)
             response.raise_for_status()
-            counters = reports.read(response.json(), agent)
+            report = response.json()
+            counters = reports.read(report, agent)
+            refused = reports.refused(report, agent, self._namespace)
         except (httpx.HTTPError, ValueError, errors.DataPlaneError) as exc:
             self._problem(agent, _describe(agent, exc))
             return None
         self._problem(agent, None)
-        return counters
+        return counters, refused
 
     def _problem(self, agent: str, problem: str | None) -> None:
         """Log an agent's problem when it changes, so a long outage is one line, not one per poll."""

@@ -3,7 +3,9 @@
 The agent (``vamp.interfaces.agent.endpoint``) reports, for each gateway of the plan it serves and each
 route inside it, the counters of its data plane since that started: requests, responses per status class
 and a cumulative latency histogram in milliseconds (``le`` ``+Inf`` last). Rates are computed here from
-the counters, never taken from the agent, so that several agents add up correctly.
+the counters, never taken from the agent, so that several agents add up correctly. The report also lists
+the gateways the agent's data plane refused (``refused``: ``{gateway, reason, since}``, each named as in
+the agent's plan); an agent older than that list sends none.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from vamp import errors
 from vamp.adapters.envoy import stats
+from vamp.core.routing import combined
+from vamp.ports import metrics
 
 Key = tuple[str, str | None]
 """A gateway's name, and a route's path in it (``None``: the whole gateway)."""
@@ -30,6 +34,32 @@ def read(report: object, origin: str) -> dict[Key, stats.ClusterStats]:
     except (KeyError, TypeError, ValueError) as exc:
         raise errors.DataPlaneError(
             f"The gateway agent at {origin} sent a metrics report that cannot be read ({exc}); "
+            "is it a vamp agent of the same version?"
+        ) from exc
+
+
+def refused(report: object, origin: str, namespace: str) -> tuple[metrics.Refusal, ...]:
+    """The gateways ``report`` says the agent at ``origin`` refused, each in its namespace: a gateway named
+    ``[ns]gateway`` is namespace ``ns``'s (``vamp.core.routing.combined``), one named plainly the server's
+    default ``namespace``'s.
+
+    Raises:
+        errors.DataPlaneError: the list is not shaped as the agent writes it; names ``origin``.
+    """
+    try:
+        items = report.get("refused", []) if isinstance(report, Mapping) else []
+        return tuple(
+            metrics.Refusal(
+                origin,
+                *combined.split(str(item["gateway"]), default=namespace),
+                str(item["reason"]),
+                None if item.get("since") is None else str(item["since"]),
+            )
+            for item in items
+        )
+    except (AttributeError, KeyError, TypeError) as exc:
+        raise errors.DataPlaneError(
+            f"The gateway agent at {origin} sent a list of refused gateways that cannot be read ({exc}); "
             "is it a vamp agent of the same version?"
         ) from exc
 

@@ -7,8 +7,10 @@
   it); it then verifies through the admin endpoint that Envoy reports the new listener and cluster
   versions (``files.accepted``), and only then keeps the plan as the last good one (``plan.json``,
   written atomically). Before Envoy sees anything it refuses a plan that listens on a port another
-  process holds; a plan Envoy dies of twice is refused, and the ADS server goes back to the last good
-  snapshot at once, so a restarted Envoy never gets the plan that killed its predecessor;
+  process holds, naming the gateways on that port (``errors.GatewaysRefused``); when Envoy refuses a
+  plan, the gateways its refusal points at are named the same way (``refusals``); a plan Envoy dies of
+  twice is refused, and the ADS server goes back to the last good snapshot at once, so a restarted
+  Envoy never gets the plan that killed its predecessor;
 * the ``Supervisor`` starts Envoy and restarts it when it dies; Envoy takes every resource from the ADS
   server, which gives a (re)connecting Envoy the last good snapshot. At start the server is given the
   kept plan's snapshot before Envoy starts, so Envoy is live on it at once;
@@ -37,7 +39,7 @@ from typing import Any, Protocol
 
 from vamp import errors
 from vamp.adapters.envoy import admin as admin_endpoint
-from vamp.adapters.envoy import bootstrap, files, layout, stats, supervisor, traffic, xds
+from vamp.adapters.envoy import bootstrap, files, layout, refusals, stats, supervisor, traffic, xds
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
 
@@ -142,6 +144,12 @@ class EnvoyDataPlane:
         try:
             published = await self._xds.publish(rendering.snapshot, timeout=self._publish_timeout)
             accepted = await files.accepted(admin)
+        except errors.PublishError as exc:
+            if self._xds.refusals:
+                blamed = refusals.blamed(self._xds.refusals, refusals.owners(plan))
+                reason = refusals.reason(self._xds.refusals)
+                raise errors.GatewaysRefused(str(exc), blamed, reason) from exc
+            raise
         except errors.DataPlaneError as exc:
             await self._raise_if_envoy_died(plan, exits, logged, exc)
             raise
@@ -214,16 +222,27 @@ class EnvoyDataPlane:
         configurations were live for a moment.
         """
         held = _addresses((self._xds.last_good or _NOTHING).listeners)
+        problems: list[str] = []
+        blamed: dict[str, str] = {}
         for host, port in sorted(_addresses(snapshot.listeners) - held):
             with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind((host, port))
                 except OSError as exc:
-                    raise errors.PublishError(
-                        f"Routing plan {plan.version} listens on {host}:{port}, where Envoy cannot listen: "
-                        f"{exc.strerror}. Give the gateway another port, or stop what uses this one."
-                    ) from exc
+                    where = f"{host}:{port}, where Envoy cannot listen: {exc.strerror}."
+                    fix = "Give the gateway another port, or stop what uses this one."
+                    problems.append(f"Routing plan {plan.version} listens on {where} {fix}")
+                    for listener in plan.listeners:
+                        if listener.port == port:
+                            blamed.update(
+                                (served.gateway, f"It listens on {where} {fix}")
+                                for served in listener.virtual_hosts
+                            )
+        if blamed:
+            raise errors.GatewaysRefused(" ".join(problems), blamed)
+        if problems:
+            raise errors.PublishError(" ".join(problems))
 
     async def _raise_if_envoy_died(
         self, plan: routing_plan.RoutingPlan, exits: int, logged: int, unreachable: errors.DataPlaneError

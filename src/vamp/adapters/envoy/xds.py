@@ -100,6 +100,8 @@ class XdsServer:
         self._last_good: files.Snapshot | None = None
         self._connections: list[_Connection] = []
         self._rejections: list[xds_stream.Rejection] = []
+        self.refusals: tuple[xds_stream.Rejection, ...] = ()
+        """What Envoy refused of the last snapshot published (nothing if it took it)."""
         self._changed = asyncio.Condition()
         self._publishing = asyncio.Lock()
         self._converter = xds_resources.Converter()
@@ -190,9 +192,12 @@ class XdsServer:
         """
         async with self._publishing:
             target = self._target(snapshot)
+            since = len(self._rejections)
+            self.refusals = ()
             try:
                 await self._deliver(target, timeout)
             except errors.PublishError as refused:
+                self.refusals = tuple(self._rejections[since:])
                 await self._roll_back(snapshot.version, refused, timeout)
             self._good, self._last_good = target, snapshot
             return {kind.value: self._catalog[kind].version for kind in ResourceType}
@@ -279,9 +284,12 @@ class XdsServer:
         for connection in self._connections:
             self._send(connection, connection.stream.push(kind, self._catalog))
 
+        # A route configuration Envoy refused and still subscribes to (its listener is there until the
+        # listener step) would never be acknowledged: waiting for it would hold every later delivery.
         def settled() -> bool:
             return len(self._rejections) > since or all(
-                connection.stream.holds(kind, self._catalog, names) for connection in self._connections
+                connection.stream.holds(kind, self._catalog, names, past_refused=True)
+                for connection in self._connections
             )
 
         try:
@@ -291,7 +299,7 @@ class XdsServer:
             behind = [
                 f"Envoy {connection.stream.node!r} has not acknowledged the {label} {', '.join(lagging)}"
                 for connection in self._connections
-                if (lagging := connection.stream.behind(kind, self._catalog, names))
+                if (lagging := connection.stream.behind(kind, self._catalog, names, past_refused=True))
             ]
             if behind:  # else it settled just as time ran out
                 raise errors.PublishError(f"{'; '.join(behind)} within {timeout:g} s.") from None

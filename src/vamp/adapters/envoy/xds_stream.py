@@ -18,7 +18,9 @@ and told when the server's catalog changed (``push``), and says which ``Discover
   and keeps that cluster warming (not serving, and holding the ACK of the clusters) until it gets it.
   Only a request that merely drops names is answered with nothing.
 * A refused resource is not sent again as long as its content stays the same; the server rolls back,
-  which changes it.
+  which changes it. Such a resource of a named type that Envoy still subscribes to (its listener or
+  cluster is still there) can be left out of what Envoy must hold (``past_refused``): Envoy will never
+  acknowledge it as it is.
 * Envoy's subscription rides on every request. A name it drops is forgotten, so that a later
   subscription to it gets the resource again.
 
@@ -60,6 +62,8 @@ class Rejection:
     kind: ResourceType
     version: str
     message: str
+    changed: tuple[str, ...] = ()
+    """The resources the refused response changed or added: one of them is at fault."""
 
     def __str__(self) -> str:
         label = xds_resources.LABELS[self.kind]
@@ -91,6 +95,8 @@ class _Subscription:
     """What the response Envoy has not answered yet holds."""
     sent: dict[str, str] = field(default_factory=dict)
     acked: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    """The named resources Envoy refused, with the content it refused (named types only)."""
 
 
 class Stream:
@@ -127,6 +133,7 @@ class Stream:
             for dropped in subscription.names - wanted:
                 subscription.sent.pop(dropped, None)
                 subscription.acked.pop(dropped, None)
+                subscription.refused.pop(dropped, None)
             subscription.names = wanted
         return Answer(None if catalog is None else self.push(kind, catalog), rejection)
 
@@ -177,18 +184,36 @@ class Stream:
             if sent.get(name, digest) != digest:
                 endpoints.pop(name, None)
 
-    def holds(self, kind: ResourceType, catalog: Catalog, names: Collection[str] | None = None) -> bool:
+    def holds(
+        self,
+        kind: ResourceType,
+        catalog: Catalog,
+        names: Collection[str] | None = None,
+        *,
+        past_refused: bool = False,
+    ) -> bool:
         """Whether Envoy has acknowledged ``catalog`` for ``kind``: all of it for a wildcard type; for a named
         type the resources ``names`` (by default every one it subscribes to), which it must subscribe to.
 
         An Envoy that has not asked for the type (or, for a named type, for the wildcard type naming it)
         yet holds it: it will get the catalog as it is when it asks.
         """
-        return not self.behind(kind, catalog, names)
+        return not self.behind(kind, catalog, names, past_refused=past_refused)
 
-    def behind(self, kind: ResourceType, catalog: Catalog, names: Collection[str] | None = None) -> list[str]:
+    def behind(
+        self,
+        kind: ResourceType,
+        catalog: Catalog,
+        names: Collection[str] | None = None,
+        *,
+        past_refused: bool = False,
+    ) -> list[str]:
         """The names of the resources of ``kind`` that ``holds`` finds missing or out of date (``*`` for a
-        wildcard type whose response is unanswered but whose names all match)."""
+        wildcard type whose response is unanswered but whose names all match).
+
+        ``past_refused`` leaves out, of a named type whose ``names`` are not given, the resources Envoy
+        refused as they are now: it will not take them until they change.
+        """
         subscription = self._subscriptions[kind]
         items = catalog[kind].items
         current = {name: resource.digest for name, resource in items.items()}
@@ -200,7 +225,14 @@ class Stream:
             return sorted(name for name in differ if acked.get(name) != current.get(name)) or ["*"]
         if not self._subscriptions[PARENT[kind]].requested:
             return []
-        wanted = subscription.names & current.keys() if names is None else names
+        if names is not None:
+            wanted = set(names)
+        else:
+            wanted = {
+                name
+                for name in subscription.names & current.keys()
+                if not past_refused or subscription.refused.get(name) != current[name]
+            }
         return sorted(
             name
             for name in wanted
@@ -226,9 +258,14 @@ class Stream:
             else:
                 for name in answered.keys() - unchanged:
                     subscription.acked.pop(name, None)
-            return Rejection(self.node, kind, subscription.version, request.error_detail.message)
+                    subscription.refused[name] = answered[name]
+            changed = tuple(sorted(answered.keys() - unchanged))
+            message = request.error_detail.message.strip()
+            return Rejection(self.node, kind, subscription.version, message, changed)
         if kind in WILDCARD:
             subscription.acked = dict(answered)
         else:
             subscription.acked.update(answered)
+            for name in answered:
+                subscription.refused.pop(name, None)
         return None

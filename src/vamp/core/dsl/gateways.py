@@ -6,7 +6,7 @@ A stored gateway is named ``name``, ``deployment/port`` or ``deployment/cluster/
 (``tls: {certificate, private_key}``, PEM files on the gateway agent's host). External gateways are keyed
 ``port[/type]`` and may be given as just a route (``9050/http: sava/webport``). Internal gateways are
 anonymous, their route keys are service names. Vamp's output-only keys (``lookup_name``,
-``internal``, ``service``, ``deployed``) are accepted and ignored.
+``internal``, ``service``, ``deployed``, ``refused``) are accepted and ignored.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from vamp.core.dsl.cursor import Cursor, Fields
 from vamp.core.validation import gateways as gateway_rules
 from vamp.core.validation import messages
 
-OUTPUT_ONLY = ("internal", "service", "deployed")
+OUTPUT_ONLY = ("internal", "service", "deployed", "refused")
 GATEWAY_PORT_FORMS = "a port number with an optional type: 9050, '9050/http' or '9050/tcp'"
 
 PortValue = tuple[int | None, model.Protocol | None]

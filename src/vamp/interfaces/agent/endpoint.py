@@ -2,9 +2,11 @@
 
 * ``GET /health``       200 while Envoy runs, 503 while it is down (``{"status", "envoy_pid", "version"}``);
 * ``GET /status``       the active plan version and since when, where it came from, what it could not
-                        serve, the last error and when, and Envoy's PID, restarts and why each one ended;
+                        serve, the gateways Envoy refused, the last error and when, and Envoy's PID,
+                        restarts and why each one ended;
 * ``GET /metrics.json`` per gateway, and per route inside it: requests, requests per second, responses
-                        per status class, latency p50/p95/p99 and mean, and the histogram's buckets;
+                        per status class, latency p50/p95/p99 and mean, and the histogram's buckets; and
+                        the gateways Envoy refused (``refused``), which the server collects with them;
 * ``GET /metrics``      the same traffic for Prometheus (``prometheus``).
 
 Reading the state is the services' job; this module only shapes it. Times are ISO 8601 in UTC,
@@ -61,7 +63,7 @@ def create_app(parts: Parts) -> Starlette:
             report = await parts.meter.report()
         except errors.DataPlaneError as exc:
             return JSONResponse({"message": str(exc)}, status_code=503)
-        return JSONResponse(traffic_data(report))
+        return JSONResponse({**traffic_data(report), "refused": refused_data(parts.agent.status)})
 
     async def metrics(request: Request) -> Response:
         try:
@@ -90,6 +92,7 @@ def status_data(status: agent_service.Status, health: gateway_agent.Health) -> J
         "since": _time(status.since),
         "origin": status.origin,
         "problems": list(status.problems),
+        "refused": refused_data(status),
         "pending": status.pending,
         "last_error": status.last_error,
         "last_error_at": _time(status.last_error_at),
@@ -102,6 +105,15 @@ def status_data(status: agent_service.Status, health: gateway_agent.Health) -> J
             "admin": health.admin_url,
         },
     }
+
+
+def refused_data(status: agent_service.Status) -> list[JsonObject]:
+    """The gateways of the active plan the data plane refused, ``{gateway, reason, since}``, each named as
+    in the plan (the server reads the namespace from a combined plan's name)."""
+    return [
+        {"gateway": item.gateway, "reason": item.reason, "since": _time(item.since)}
+        for item in status.refused
+    ]
 
 
 def traffic_data(report: traffic.TrafficReport) -> JsonObject:

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp.interfaces.api import context, error_responses, namespaces, routes
 from vamp.ports import access, metrics, runtime, store
+from vamp.ports.metrics import RefusalReader
 from vamp.services import (
     artifacts,
     bulk,
@@ -71,6 +72,8 @@ class Parts:
     environments: access.EnvironmentRuntime = field(default_factory=tenants.NoEnvironmentRuntime)
     """Told when an environment is created or removed (on Kubernetes: its Namespace)."""
     clock: Callable[[], datetime] = field(default=utc_now)
+    refusals: RefusalReader | None = None
+    """Which gateways the gateway agents refused (the metrics collector)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +159,7 @@ def _services(parts: Parts, settings: Settings) -> context.Services:
         event_log=event_log.EventLog(parts.store, parts.publisher),
         publisher=parts.publisher,
         measurements=measurements.Measurements(parts.metrics, deployment_service),
-        info=info.InfoService(parts.about, parts.store, parts.driver, parts.plans),
+        info=info.InfoService(parts.about, parts.store, parts.driver, parts.plans, parts.refusals),
         preview=routing_preview.RoutingPreview(parts.driver),
         plans=parts.plans,
         gateway_host=settings.gateway_host,

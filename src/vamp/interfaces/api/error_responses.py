@@ -38,6 +38,7 @@ STATUSES: dict[type[errors.VampError], int] = {
     errors.ConflictError: 409,
     errors.DriverError: 502,
     errors.PublishError: 502,
+    errors.GatewaysRefused: 502,
     errors.DataPlaneError: 502,
     errors.PlanSourceError: 502,
     errors.StoreError: 503,

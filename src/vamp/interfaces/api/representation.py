@@ -1,7 +1,8 @@
 """Artifacts as the API shows them: canonical data (``dsl.to_data``) plus Vamp's output-only fields.
 
 A gateway also shows its ``lookup_name`` (a stable hash of its name, vamp.md §1.1), whether it is
-``internal``, whether the current routing plan serves it (``deployed``), where it is reached
+``internal``, whether the current routing plan serves it (``deployed``: not when a gateway agent's data
+plane refused it, and then ``refused`` says why), where it is reached
 (``service``: the address of its Service on Kubernetes, else the gateway host and its port), and per
 inline route a ``lookup_name`` and the ``targets`` the plan sends its traffic to. The DSL accepts and
 ignores all of these, so what GET shows can be sent back with PUT. A deployment shows its
@@ -34,17 +35,20 @@ def deployment(found: model.Deployment, *, only_references: bool = False) -> dic
 
 
 class GatewayViews:
-    """Shows gateways against one routing plan (``None``: none compiled yet), the gateway host, and the
-    addresses the runtime exposes gateways at (by gateway name; they win over the gateway host)."""
+    """Shows gateways against one routing plan (``None``: none compiled yet), the gateway host, the
+    addresses the runtime exposes gateways at (by gateway name; they win over the gateway host), and why
+    gateway agents refused gateways (by gateway name)."""
 
     def __init__(
         self,
         plan: routing_plan.RoutingPlan | None,
         host: str,
         addresses: Mapping[str, exposure.ServiceAddress] | None = None,
+        refused: Mapping[str, str] | None = None,
     ) -> None:
         self._host = host
         self._addresses = addresses or {}
+        self._refused = refused or {}
         self._served: set[str] = set()
         self._clusters: dict[str, routing_plan.TargetCluster] = {}
         if plan is not None:
@@ -58,7 +62,9 @@ class GatewayViews:
         data = dsl.to_data(gateway)
         data["lookup_name"] = gateway_decisions.lookup_name(gateway.kind, name)
         data["internal"] = gateway.internal
-        data["deployed"] = name in self._served
+        data["deployed"] = name in self._served and name not in self._refused
+        if name in self._refused:
+            data["refused"] = self._refused[name]
         number = gateway.port.number
         address = self._addresses.get(name)
         if address is not None:

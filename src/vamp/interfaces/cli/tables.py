@@ -121,6 +121,8 @@ def gateway(data: JsonObject) -> RenderableType:
         "" if data.get("deployed") else " (not served)",
     )
     lines: list[RenderableType] = [heading]
+    if data.get("refused"):
+        lines.append(Text(f"Refused by a gateway agent: {data['refused']}", style="red"))
     if data.get("selector"):
         lines.append(Text(f"Selector: {data['selector']}"))
     if data.get("virtual_hosts"):

@@ -2,7 +2,8 @@
 
 A gateway's name may hold slashes (``sava/sava/webport``): in a URL it is encoded (``sava%2Fsava%2Fwebport``)
 or written as it is. Writes answer 202, as Vamp's background kinds do; each gateway is shown against the
-namespace's current routing plan (``deployed``, route ``targets``).
+namespace's current routing plan (``deployed``, route ``targets``) and what the gateway agents refused
+(``refused``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ router = APIRouter(prefix="/gateways", tags=["gateways"], dependencies=[Depends(
 
 def _views(services: Services, namespace: str) -> representation.GatewayViews:
     holder = services.plans(namespace)
-    return representation.GatewayViews(holder.current(), services.gateway_host, holder.addresses)
+    refused = services.info.refused(namespace)
+    return representation.GatewayViews(holder.current(), services.gateway_host, holder.addresses, refused)
 
 
 def _shown(services: Services, namespace: str, stored: list[model.Artifact]) -> list[object]:
