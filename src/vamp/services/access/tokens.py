@@ -130,14 +130,22 @@ class Tokens:
         await self._record(token, "created")
         return token, secret
 
+    def manages_tokens(self, caller: access.Token) -> None:
+        """Raises ``errors.ForbiddenError`` unless the caller manages tokens at all (an owner or admin).
+
+        Checked before anything else a request to manage tokens asks, so a token that may not manage
+        tokens learns nothing else: neither what a body lacks nor which tokens exist.
+        """
+        if access.Permission.MANAGE not in access.ROLE_TABLE[caller.role]:
+            raise errors.ForbiddenError(self._managers_only(caller))
+
     async def visible(self, caller: access.Token) -> list[access.Token]:
         """The tokens the caller may manage, by scope and name.
 
         Raises:
             errors.ForbiddenError: the caller manages no tokens at all.
         """
-        if access.Permission.MANAGE not in access.ROLE_TABLE[caller.role]:
-            raise errors.ForbiddenError(self._managers_only(caller))
+        self.manages_tokens(caller)
         return [
             token
             for token in await self._store.tokens()
@@ -148,9 +156,13 @@ class Tokens:
         """Revoke a token: the next request with its secret is refused.
 
         Raises:
+            errors.ForbiddenError: the caller may not revoke it, or any token of ``scope`` (checked before
+                whether the token exists, so a token that may not learns nothing of which do).
             errors.NotFoundError: there is no such token within the caller's reach.
-            errors.ForbiddenError: the caller may not revoke it.
         """
+        self.manages_tokens(caller)
+        if not caller.scope.covers(scope):
+            self._may_manage(caller, access.Role.AGENT, scope, "revoke")
         found = [token for token in await self._store.tokens() if token.scope == scope and token.name == name]
         if not found:
             raise errors.NotFoundError(f"There is no token {name!r} in scope {str(scope)!r}.")

@@ -50,6 +50,7 @@ async def own_token(request: Request, token: Caller) -> Response:
 
 @router.post("/tokens", summary="Create a token (its secret is shown once)", openapi_extra=bodies.DOCUMENT)
 async def create_token(request: Request, services: Wired, token: Caller) -> Response:
+    services.tokens.manages_tokens(token)
     body = await request_bodies.mapping(request, required=("name", "role", "scope"), optional=("expires",))
     try:
         role = access.Role(body["role"])
