@@ -7,7 +7,9 @@ A query comes from ``?tag=…&type=…`` or from a document::
     timestamp: {gte: 2024-05-01T12:00:00Z, lt: 2024-05-02T00:00:00Z}
     aggregator: {type: average, field: rate}      # min | max | average | sum | count
 
-Publishing goes through ``events.Events``, so listeners of the SSE stream see what is published.
+Publishing goes through ``events.Events``, so listeners of the SSE stream see what is published. A
+published event is tagged with the token that published it (``token:<scope>/<name>``); a body that sets
+a ``token:`` tag itself is refused, so the audit trail cannot be forged.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from vamp.core import dsl, model
 from vamp.ports import store
 from vamp.services import documents, events
 
+PUBLISHER_TAG = "token"
+"""An event published through the API carries ``token:<scope>/<name>`` of its publisher, as archive events
+carry the writer's; nobody may set such a tag, so no event can claim a token that did not send it."""
 _QUERY_KEYS = ("tags", "type", "timestamp", "aggregator")
 _RANGE_KEYS = ("lt", "lte", "gt", "gte")
 _ISO_EXAMPLE = "2024-01-31T12:00:00Z"
@@ -85,7 +90,18 @@ class EventLog:
         found = dsl.read_events(text)
         if len(found) != 1:
             raise errors.DslError.single(f"Expected exactly one event, found {len(found)}.")
-        return await self._publisher.publish(namespace, found[0])
+        event = found[0]
+        forged = [tag for tag in event.tags if tag.startswith(f"{PUBLISHER_TAG}:")]
+        if forged:
+            raise errors.DslError.single(
+                f"The tag {forged[0]!r} is the server's: a '{PUBLISHER_TAG}:' tag names the token that "
+                "published an event or made a change, and is added by the server.",
+                "tags",
+            )
+        made_by = store.actor.get()
+        if made_by:
+            event = event.model_copy(update={"tags": (*event.tags, f"{PUBLISHER_TAG}:{made_by}")})
+        return await self._publisher.publish(namespace, event)
 
     async def page(
         self, namespace: str, query: store.EventQuery, *, offset: int = 0, limit: int | None = None

@@ -247,3 +247,27 @@ async def test_an_archive_event_records_the_token_that_made_the_change(api: Harn
         (False, True),
         (True, False),
     ]
+
+
+async def test_a_published_event_records_its_publisher_and_cannot_claim_another(api: Harness) -> None:
+    operator = await api.token("operator", "acme-prod", name="ci")
+    forged = (
+        "tags: [breeds, 'breeds:sava', 'token:server/admin', archive, 'archive:delete']\n"
+        "type: archive\nvalue: gone\n"
+    )
+
+    published = await api.client.post(
+        "/acme-prod/api/v1/events", content="tags: [deploys]\n", headers={**YAML, **bearer(operator)}
+    )
+    refused = await api.client.post(
+        "/acme-prod/api/v1/events", content=forged, headers={**YAML, **bearer(operator)}
+    )
+
+    assert published.status_code == 201
+    assert published.json()["tags"] == ["deploys", "token", "token:acme-prod/ci"]
+    assert refused.status_code == 400
+    assert refused.json()["issues"][0]["message"] == (
+        "The tag 'token:server/admin' is the server's: a 'token:' tag names the token that published an "
+        "event or made a change, and is added by the server."
+    )
+    assert (await api.client.get("/acme-prod/api/v1/events?tag=archive")).json() == []
