@@ -226,3 +226,48 @@ def harness_bad_token() -> str:
     return (
         "The token sent is not valid: it is unknown, revoked or expired. Ask an owner or admin for a new one."
     )
+
+
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ("acme-stage", "There is no environment 'acme-stage'. Create it with `vamp environment create stage"),
+        ("initech", "There is no organisation 'initech'; create it with `vamp organisation create initech`."),
+        (
+            "initech-prod",
+            "There is no environment 'initech-prod'. Create it with `vamp environment create prod",
+        ),
+    ],
+)
+async def test_a_token_of_a_scope_that_does_not_exist_is_refused(
+    api: Harness, scope: str, message: str
+) -> None:
+    owner = await api.token("owner", "acme")
+
+    refused = await api.client.post("/api/v1/tokens", content=body("ci", "viewer", scope), headers=JSON)
+    beyond = await create(api, owner, "ci", "viewer", scope)
+
+    assert refused.status_code == 404
+    assert refused.json()["message"].startswith(message)
+    assert beyond.status_code == (404 if scope.startswith("acme-") else 403)
+
+
+async def test_an_owner_lists_the_tokens_of_its_organisation_only(api: Harness) -> None:
+    await api.services.tenants.create_organisation("globex")
+    owner = await api.token("owner", "acme")
+    for role, scope in [
+        ("operator", "acme-prod"),
+        ("agent", "acme-test"),
+        ("viewer", "acme"),
+        ("owner", "globex"),
+    ]:
+        await api.token(role, scope)
+
+    listed = await api.client.get("/api/v1/tokens", headers=bearer(owner))
+
+    assert [(token["scope"], token["name"]) for token in listed.json()] == [
+        ("acme", "owner-acme"),
+        ("acme", "viewer-acme"),
+        ("acme-prod", "operator-acme-prod"),
+        ("acme-test", "agent-acme-test"),
+    ]

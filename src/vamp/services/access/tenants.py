@@ -175,6 +175,13 @@ class Tenants:
             f'{{"name": "{environment}"}}), after the organisation if it is new.'
         )
 
+    async def check_scope(self, scope: access.Scope) -> None:
+        """Raises ``errors.NotFoundError`` saying how to create it, unless ``scope`` names what exists."""
+        if scope.kind is access.ScopeKind.ORGANISATION:
+            await self._existing_organisation(scope.name)
+        elif scope.kind is access.ScopeKind.NAMESPACE:
+            await self.check_namespace(scope.name)
+
     async def namespaces(self) -> list[str]:
         """Every namespace served: the default one and each environment's, in name order."""
         found = {self.default_namespace}

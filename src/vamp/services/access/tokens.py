@@ -115,7 +115,7 @@ class Tokens:
         now = self._clock()
         if expires is not None and expires <= now:
             raise errors.RequestError(f"The expiry {expires.isoformat()} has passed; give a time to come.")
-        self._may_manage(caller, role, scope, "create")
+        self.may_grant(caller, role, scope)
         secret = mint()
         token = access.Token(
             name=name,
@@ -129,6 +129,10 @@ class Tokens:
         await self._store.add_token(token)
         await self._record(token, "created")
         return token, secret
+
+    def may_grant(self, caller: access.Token, role: access.Role, scope: access.Scope) -> None:
+        """Raises ``errors.ForbiddenError`` unless the caller may create a token of ``role`` in ``scope``."""
+        self._may_manage(caller, role, scope, "create")
 
     def manages_tokens(self, caller: access.Token) -> None:
         """Raises ``errors.ForbiddenError`` unless the caller manages tokens at all (an owner or admin).
