@@ -17,6 +17,7 @@ import pytest
 from tests.interfaces.api import harness
 from tests.interfaces.api.harness import JSON, YAML, Harness
 from vamp.core import access, model
+from vamp.ports import store
 
 pytestmark = pytest.mark.anyio
 
@@ -368,3 +369,20 @@ async def test_an_open_event_stream_carries_on_while_its_token_is_valid(api: Har
         assert '"after"' in await reader.block()
     finally:
         await reader.close()
+
+
+async def test_token_events_stay_in_the_audit_trail_of_their_scope(api: Harness) -> None:
+    owner = await api.token("owner", "acme", name="boss")
+    default_viewer = await api.token("viewer", "default", name="onlooker")
+    await create(api, owner, "ci", "operator", "acme-prod")
+    await create(api, owner, "deputy", "owner", "acme")
+
+    in_default = await api.client.get("/api/v1/events?tag=tokens", headers=bearer(default_viewer))
+    in_prod = await api.client.get("/acme-prod/api/v1/events?tag=tokens")
+    in_organisation = await api.store.events("acme", store.EventQuery(tags=("tokens",)))
+
+    assert [event["value"]["name"] for event in in_default.json()] == ["onlooker"]
+    assert [(event["value"]["name"], event["tags"][-1]) for event in in_prod.json()] == [
+        ("ci", "token:acme/boss")
+    ]
+    assert sorted(event.value["name"] for event in in_organisation.items) == ["boss", "deputy"]

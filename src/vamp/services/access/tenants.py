@@ -30,7 +30,7 @@ from vamp.services.access import tokens as token_service
 
 log = logging.getLogger("vamp.access")
 
-SERVER_NAMESPACE = "_server"
+SERVER_NAMESPACE = token_service.SERVER_NAMESPACE
 """Where organisations are recorded: a store namespace no request can name."""
 ORGANISATIONS = "organisations"
 ENVIRONMENTS = "environments"

@@ -7,8 +7,10 @@ with that secret is refused.
 
 Who may manage which tokens is ``vamp.core.access.may_grant``: within the caller's scope, and of a role
 no stronger than the caller's (``agent`` tokens by any manager). Each creation and revocation is also an
-event (``tokens:<name>``, ``token:created``/``token:revoked``) in the namespace of the token's scope (the
-default namespace for server and organisation scopes), with the caller as its ``token:`` tag.
+event (``tokens:<name>``, ``token:created``/``token:revoked``) in the audit trail of the token's scope,
+with the caller as its ``token:`` tag: its environment's namespace, its organisation's namespace
+(``acme``, where the organisation's environments are recorded), or the server's own; never the default
+namespace, whose readers belong to no organisation.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from vamp.core import access, model
 from vamp.ports import access as access_port
 from vamp.ports import store
 
+SERVER_NAMESPACE = "_server"
+"""The store namespace of the server's own records (organisations, server-wide tokens' events): one no
+request can name."""
 PREFIX = "vamp_"
 USE_RECORDED_EVERY = timedelta(minutes=1)
 NO_TOKEN = (
@@ -220,9 +225,7 @@ class Tokens:
         )
 
     async def _record(self, token: access.Token, what: str) -> None:
-        namespace = (
-            token.scope.name if token.scope.kind is access.ScopeKind.NAMESPACE else self.default_namespace
-        )
+        namespace = SERVER_NAMESPACE if token.scope.kind is access.ScopeKind.SERVER else token.scope.name
         tags = ("tokens", f"tokens:{token.name}", "token", f"token:{what}")
         made_by = store.actor.get()
         by = (f"token:{made_by}",) if made_by else ()
