@@ -106,9 +106,10 @@ async def test_only_owners_and_admins_manage_tokens(api: Harness, role: str) -> 
         await api.client.get("/api/v1/tokens", headers=bearer(secret)),
         await api.client.delete("/api/v1/tokens/existing", headers=bearer(secret)),
         await api.client.delete("/api/v1/tokens/nothere", headers=bearer(secret)),
+        await api.client.delete("/api/v1/tokens/existing?scope=no_such:scope", headers=bearer(secret)),
     ]
 
-    assert [(found.status_code, found.json()["message"]) for found in answers] == [(403, expected)] * 5
+    assert [(found.status_code, found.json()["message"]) for found in answers] == [(403, expected)] * 6
     assert await api.services.tokens.has("existing", api.services.tokens.scope("acme-prod"))
 
 

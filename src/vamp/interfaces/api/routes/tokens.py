@@ -76,5 +76,6 @@ async def revoke_token(
     token: Caller,
     scope: Annotated[str | None, Query(description="The token's scope; the caller's own by default.")] = None,
 ) -> Response:
+    services.tokens.manages_tokens(token)
     await services.tokens.revoke(token, name, services.tokens.scope(scope) if scope else token.scope)
     return Response(status_code=204)
