@@ -271,3 +271,16 @@ async def test_a_published_event_records_its_publisher_and_cannot_claim_another(
         "event or made a change, and is added by the server."
     )
     assert (await api.client.get("/acme-prod/api/v1/events?tag=archive")).json() == []
+
+
+@pytest.mark.parametrize("name", ["ACME", "ac_me", "server"])
+async def test_an_organisation_of_an_impossible_name_is_not_found_and_says_why(
+    api: Harness, name: str
+) -> None:
+    missing = await api.client.get(f"/api/v1/organisations/{name}")
+
+    assert missing.status_code == 404
+    assert missing.json()["message"].startswith(
+        f"There is no organisation {name!r}, nor can there be. Invalid"
+    )
+    assert "vamp organisation create" not in missing.json()["message"]

@@ -213,6 +213,8 @@ class Tenants:
     # Inside
 
     async def _existing_organisation(self, name: str) -> None:
+        if (problem := access.organisation_problem(name, self.default_namespace)) is not None:
+            raise errors.NotFoundError(f"There is no organisation {name!r}, nor can there be. {problem}")
         if not await self.organisation_exists(name):
             raise errors.NotFoundError(
                 f"There is no organisation {name!r}; create it with `vamp organisation create {name}`."
