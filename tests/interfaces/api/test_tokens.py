@@ -221,6 +221,10 @@ async def test_an_owner_revokes_a_token_of_its_organisation_but_not_of_another(a
     ours = await api.client.delete("/api/v1/tokens/ci?scope=acme-prod", headers=bearer(owner))
 
     assert theirs.status_code == 403
+    assert theirs.json()["message"] == (
+        "The token 'owner-acme' (owner of acme) may not revoke tokens of scope 'globex-prod': tokens are "
+        "managed within the manager's own scope (an admin token manages every token)."
+    )
     assert ours.status_code == 204
     assert (await api.client.get("/api/v1/tokens/self", headers=bearer(ci))).status_code == 401
     assert await api.services.tokens.has("ci", api.services.tokens.scope("globex-prod"))

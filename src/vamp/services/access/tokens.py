@@ -171,7 +171,11 @@ class Tokens:
         """
         self.manages_tokens(caller)
         if not caller.scope.covers(scope):
-            self._may_manage(caller, access.Role.AGENT, scope, "revoke")
+            raise errors.ForbiddenError(
+                f"The token {caller.name!r} ({caller.role.value} of {caller.scope}) may not revoke tokens of "
+                f"scope {str(scope)!r}: tokens are managed within the manager's own scope (an admin token "
+                "manages every token)."
+            )
         found = [token for token in await self._store.tokens() if token.scope == scope and token.name == name]
         if not found:
             raise errors.NotFoundError(f"There is no token {name!r} in scope {str(scope)!r}.")
