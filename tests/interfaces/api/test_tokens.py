@@ -70,9 +70,9 @@ async def test_an_owner_creates_tokens_of_its_organisation(api: Harness, role: s
 @pytest.mark.parametrize(
     ("role", "scope", "words"),
     [
-        ("admin", "server", ["admin", "'server'"]),
-        ("operator", "globex-prod", ["operator", "'globex-prod'", "own scope"]),
-        ("owner", "globex", ["owner", "'globex'", "own scope"]),
+        ("admin", "server", ["create an admin token", "'server'"]),
+        ("operator", "globex-prod", ["create an operator token", "'globex-prod'", "own scope"]),
+        ("owner", "globex", ["create an owner token", "'globex'", "own scope"]),
         ("viewer", "server", ["viewer", "'server'"]),
         ("operator", "default", ["operator", "'default'"]),
     ],

@@ -215,8 +215,9 @@ class Tokens:
         if not access.may_grant(caller.role, caller.scope, role, scope):
             if access.Permission.MANAGE not in access.ROLE_TABLE[caller.role]:
                 raise errors.ForbiddenError(self._managers_only(caller))
+            article = "an" if role.value[0] in "aeiou" else "a"
             raise errors.ForbiddenError(
-                f"The token {caller.name!r} ({caller.role.value} of {caller.scope}) may not {verb} a "
+                f"The token {caller.name!r} ({caller.role.value} of {caller.scope}) may not {verb} {article} "
                 f"{role.value} token of scope {str(scope)!r}: tokens are managed within the manager's own "
                 "scope, and of a role no stronger than its own (an admin token manages every token)."
             )
