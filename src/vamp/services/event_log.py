@@ -7,9 +7,8 @@ A query comes from ``?tag=…&type=…`` or from a document::
     timestamp: {gte: 2024-05-01T12:00:00Z, lt: 2024-05-02T00:00:00Z}
     aggregator: {type: average, field: rate}      # min | max | average | sum | count
 
-Publishing goes through ``events.Events``, so listeners of the SSE stream see what is published. A
-published event is tagged with the token that published it (``token:<scope>/<name>``); a body that sets
-a ``token:`` tag itself is refused, so the audit trail cannot be forged.
+Publishing goes through ``events.Events``, so listeners of the SSE stream see what is published. An
+event that claims to be the server's record of a change (``SERVERS_TAGS``) is refused.
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from vamp.core import dsl, model
 from vamp.ports import store
 from vamp.services import documents, events
 
-PUBLISHER_TAG = "token"
-"""An event published through the API carries ``token:<scope>/<name>`` of its publisher, as archive events
-carry the writer's; nobody may set such a tag, so no event can claim a token that did not send it."""
+SERVERS_TAGS = ("archive", "token")
+"""Tags (and their ``tag:…`` forms) and types only the server writes: the archive of changes, and the
+token that made each; a published event may not carry them, so the audit trail cannot be forged."""
 _QUERY_KEYS = ("tags", "type", "timestamp", "aggregator")
 _RANGE_KEYS = ("lt", "lte", "gt", "gte")
 _ISO_EXAMPLE = "2024-01-31T12:00:00Z"
@@ -91,16 +90,14 @@ class EventLog:
         if len(found) != 1:
             raise errors.DslError.single(f"Expected exactly one event, found {len(found)}.")
         event = found[0]
-        forged = [tag for tag in event.tags if tag.startswith(f"{PUBLISHER_TAG}:")]
-        if forged:
+        forged = [tag for tag in event.tags if tag.partition(":")[0] in SERVERS_TAGS]
+        if forged or event.type in SERVERS_TAGS:
+            claimed = f"The tag {forged[0]!r}" if forged else f"The type {event.type!r}"
             raise errors.DslError.single(
-                f"The tag {forged[0]!r} is the server's: a '{PUBLISHER_TAG}:' tag names the token that "
-                "published an event or made a change, and is added by the server.",
+                f"{claimed} is the server's: archive events and 'token:' tags record who changed what, and "
+                "only the server writes them.",
                 "tags",
             )
-        made_by = store.actor.get()
-        if made_by:
-            event = event.model_copy(update={"tags": (*event.tags, f"{PUBLISHER_TAG}:{made_by}")})
         return await self._publisher.publish(namespace, event)
 
     async def page(

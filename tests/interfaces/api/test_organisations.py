@@ -249,27 +249,31 @@ async def test_an_archive_event_records_the_token_that_made_the_change(api: Harn
     ]
 
 
-async def test_a_published_event_records_its_publisher_and_cannot_claim_another(api: Harness) -> None:
+async def test_a_published_event_cannot_pass_for_the_servers_record_of_a_change(api: Harness) -> None:
     operator = await api.token("operator", "acme-prod", name="ci")
-    forged = (
-        "tags: [breeds, 'breeds:sava', 'token:server/admin', archive, 'archive:delete']\n"
-        "type: archive\nvalue: gone\n"
-    )
+    bodies = {
+        "tags: [breeds, 'breeds:sava', 'token:server/admin']\n": "The tag 'token:server/admin'",
+        "tags: [breeds, 'breeds:sava', archive, 'archive:delete']\nvalue: gone\n": "The tag 'archive'",
+        "tags: [breeds]\ntype: archive\n": "The type 'archive'",
+    }
 
     published = await api.client.post(
         "/acme-prod/api/v1/events", content="tags: [deploys]\n", headers={**YAML, **bearer(operator)}
     )
-    refused = await api.client.post(
-        "/acme-prod/api/v1/events", content=forged, headers={**YAML, **bearer(operator)}
-    )
+    refused = [
+        await api.client.post("/acme-prod/api/v1/events", content=body, headers={**YAML, **bearer(operator)})
+        for body in bodies
+    ]
 
     assert published.status_code == 201
-    assert published.json()["tags"] == ["deploys", "token", "token:acme-prod/ci"]
-    assert refused.status_code == 400
-    assert refused.json()["issues"][0]["message"] == (
-        "The tag 'token:server/admin' is the server's: a 'token:' tag names the token that published an "
-        "event or made a change, and is added by the server."
-    )
+    assert [(found.status_code, found.json()["issues"][0]["message"]) for found in refused] == [
+        (
+            400,
+            f"{claimed} is the server's: archive events and 'token:' tags record who changed what, and only "
+            "the server writes them.",
+        )
+        for claimed in bodies.values()
+    ]
     assert (await api.client.get("/acme-prod/api/v1/events?tag=archive")).json() == []
 
 
