@@ -10,7 +10,9 @@ naming the roles and scope that would do; no token, an expired or a revoked one 
 
 Each caller walks every route on an app of its own (over memory, and for the callers whose tokens the
 store decides on, over SQLite too); requests go straight to the ASGI app (``answer``), which also lets
-the event stream be cut off once its status is in.
+the event stream be cut off once its status is in. Without a token, only ``/healthz`` and the API's
+description (``/openapi.json``, ``/api/docs``) answer; nothing else, not even whether a namespace is valid
+or exists, is told before the 401.
 """
 
 from __future__ import annotations
@@ -313,3 +315,27 @@ async def test_the_walk_covers_every_route_of_the_openapi_document(api: Harness)
                 assert (method.upper(), "/acme-prod" + path) in walked
     assert ("GET", "/acme-prod/api/v1/events/stream") in walked
     assert [key for key in ROUTES if key[1] not in openapi["paths"]] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/healthz", 200),
+        ("/openapi.json", 200),
+        ("/api/docs", 200),
+        ("/", 404),
+        ("/api/v1", 405),
+        ("/api/v1/info", 401),
+        ("/acme-prod/api/v1/info", 401),
+        ("/nothere-env/api/v1/breeds", 401),
+        ("/ACME-PROD/api/v1/breeds", 401),
+        ("/api/v1/tokens/self", 401),
+        ("/api/v1/organisations", 401),
+    ],
+)
+async def test_only_liveness_and_the_api_description_answer_without_a_token(
+    api: Harness, path: str, status: int
+) -> None:
+    found = await answer(api, "GET", path, None)
+
+    assert found.status == status
