@@ -3,6 +3,7 @@ list, revoke, record the last use; names unique per scope; only digests kept, ne
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -140,3 +141,15 @@ async def test_tokens_survive_a_reopen(durable_backend: Backend, clock: Clock) -
         await second.close()
 
     assert found == token(expires=START + timedelta(hours=1))
+
+
+async def test_of_two_tokens_of_one_name_added_at_once_one_is_kept_and_one_refused(store: object) -> None:
+    kept = tokens_of(store)
+    secrets = [f"vamp_racer-{number}" for number in range(8)]
+
+    outcomes = await asyncio.gather(
+        *(kept.add_token(token(secret=secret)) for secret in secrets), return_exceptions=True
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["ConflictError"] * 7 + ["NoneType"], outcomes
+    assert len(await kept.tokens()) == 1
