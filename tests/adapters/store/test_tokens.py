@@ -151,5 +151,7 @@ async def test_of_two_tokens_of_one_name_added_at_once_one_is_kept_and_one_refus
         *(kept.add_token(token(secret=secret)) for secret in secrets), return_exceptions=True
     )
 
-    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["ConflictError"] * 7 + ["NoneType"], outcomes
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["ConflictError"] * 7 + ["NoneType"], (
+        outcomes
+    )
     assert len(await kept.tokens()) == 1
