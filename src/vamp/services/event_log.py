@@ -7,7 +7,8 @@ A query comes from ``?tag=…&type=…`` or from a document::
     timestamp: {gte: 2024-05-01T12:00:00Z, lt: 2024-05-02T00:00:00Z}
     aggregator: {type: average, field: rate}      # min | max | average | sum | count
 
-Publishing goes through ``events.Events``, so listeners of the SSE stream see what is published.
+Publishing goes through ``events.Events``, so listeners of the SSE stream see what is published. An
+event that claims to be the server's record of a change (``SERVERS_TAGS``) is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from vamp.core import dsl, model
 from vamp.ports import store
 from vamp.services import documents, events
 
+SERVERS_TAGS = ("archive", "token")
+"""Tags (and their ``tag:…`` forms) and types only the server writes: the archive of changes, and the
+token that made each; a published event may not carry them, so the audit trail cannot be forged."""
 _QUERY_KEYS = ("tags", "type", "timestamp", "aggregator")
 _RANGE_KEYS = ("lt", "lte", "gt", "gte")
 _ISO_EXAMPLE = "2024-01-31T12:00:00Z"
@@ -85,7 +89,16 @@ class EventLog:
         found = dsl.read_events(text)
         if len(found) != 1:
             raise errors.DslError.single(f"Expected exactly one event, found {len(found)}.")
-        return await self._publisher.publish(namespace, found[0])
+        event = found[0]
+        forged = [tag for tag in event.tags if tag.partition(":")[0] in SERVERS_TAGS]
+        if forged or event.type in SERVERS_TAGS:
+            claimed = f"The tag {forged[0]!r}" if forged else f"The type {event.type!r}"
+            raise errors.DslError.single(
+                f"{claimed} is the server's: archive events and 'token:' tags record who changed what, and "
+                "only the server writes them.",
+                "tags",
+            )
+        return await self._publisher.publish(namespace, event)
 
     async def page(
         self, namespace: str, query: store.EventQuery, *, offset: int = 0, limit: int | None = None

@@ -89,7 +89,13 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         server: postgres.PostgresServer = request.getfixturevalue("postgres_server")
         database: str = request.getfixturevalue("postgres_database")
         yield Backend("postgresql", server.url(database))
-        emptied = [tables.artifacts, tables.artifact_revisions, tables.events, tables.event_tags]
+        emptied = [
+            tables.artifacts,
+            tables.artifact_revisions,
+            tables.events,
+            tables.event_tags,
+            tables.tokens,
+        ]
         server.empty_tables(database, [table.name for table in emptied])
 
 

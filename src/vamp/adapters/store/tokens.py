@@ -2,7 +2,8 @@
 
 A token is a row keyed by the digest of its secret, unique by (scope, name). Adding one whose scope holds
 that name already raises ``errors.ConflictError`` (or replaces it, when asked: the server's own admin and
-agent tokens are set again at every start). Rows come back as ``vamp.core.access.Token``.
+agent tokens are set again at every start), also when two requests add the name at once: one is kept,
+the others refused. Rows come back as ``vamp.core.access.Token``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
 from vamp import errors
 from vamp.adapters.store import database, rules
@@ -31,9 +33,16 @@ class SqlTokens:
             found = await connection.scalar(sa.select(tokens.c.digest).where(*same_name).with_for_update())
             if found is not None and not replace:
                 raise errors.ConflictError(_exists(token))
-            await connection.execute(sa.delete(tokens).where(*same_name))
-            await connection.execute(sa.delete(tokens).where(tokens.c.digest == token.digest))
-            await connection.execute(sa.insert(tokens).values(_row(token)))
+            if replace:
+                await connection.execute(sa.delete(tokens).where(*same_name))
+                await connection.execute(sa.delete(tokens).where(tokens.c.digest == token.digest))
+            try:
+                await connection.execute(sa.insert(tokens).values(_row(token)))
+            except sa_exc.IntegrityError:
+                # PostgreSQL: another transaction added the name after this one looked (FOR UPDATE locks
+                # only rows that exist), and the unique constraint caught it. (Deleting the name first,
+                # as a replacement does, would have removed the other transaction's token instead.)
+                raise errors.ConflictError(_exists(token)) from None
 
     async def token_by_digest(self, digest: str) -> access.Token | None:
         async with self._db.transaction("look up a token") as connection:

@@ -30,7 +30,7 @@ from vamp.services.access import tokens as token_service
 
 log = logging.getLogger("vamp.access")
 
-SERVER_NAMESPACE = "_server"
+SERVER_NAMESPACE = token_service.SERVER_NAMESPACE
 """Where organisations are recorded: a store namespace no request can name."""
 ORGANISATIONS = "organisations"
 ENVIRONMENTS = "environments"
@@ -175,6 +175,13 @@ class Tenants:
             f'{{"name": "{environment}"}}), after the organisation if it is new.'
         )
 
+    async def check_scope(self, scope: access.Scope) -> None:
+        """Raises ``errors.NotFoundError`` saying how to create it, unless ``scope`` names what exists."""
+        if scope.kind is access.ScopeKind.ORGANISATION:
+            await self._existing_organisation(scope.name)
+        elif scope.kind is access.ScopeKind.NAMESPACE:
+            await self.check_namespace(scope.name)
+
     async def namespaces(self) -> list[str]:
         """Every namespace served: the default one and each environment's, in name order."""
         found = {self.default_namespace}
@@ -206,6 +213,8 @@ class Tenants:
     # Inside
 
     async def _existing_organisation(self, name: str) -> None:
+        if (problem := access.organisation_problem(name, self.default_namespace)) is not None:
+            raise errors.NotFoundError(f"There is no organisation {name!r}, nor can there be. {problem}")
         if not await self.organisation_exists(name):
             raise errors.NotFoundError(
                 f"There is no organisation {name!r}; create it with `vamp organisation create {name}`."

@@ -7,8 +7,10 @@ with that secret is refused.
 
 Who may manage which tokens is ``vamp.core.access.may_grant``: within the caller's scope, and of a role
 no stronger than the caller's (``agent`` tokens by any manager). Each creation and revocation is also an
-event (``tokens:<name>``, ``token:created``/``token:revoked``) in the namespace of the token's scope (the
-default namespace for server and organisation scopes), with the caller as its ``token:`` tag.
+event (``tokens:<name>``, ``token:created``/``token:revoked``) in the audit trail of the token's scope,
+with the caller as its ``token:`` tag: its environment's namespace, its organisation's namespace
+(``acme``, where the organisation's environments are recorded), or the server's own; never the default
+namespace, whose readers belong to no organisation.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from vamp.core import access, model
 from vamp.ports import access as access_port
 from vamp.ports import store
 
+SERVER_NAMESPACE = "_server"
+"""The store namespace of the server's own records (organisations, server-wide tokens' events): one no
+request can name."""
 PREFIX = "vamp_"
 USE_RECORDED_EVERY = timedelta(minutes=1)
 NO_TOKEN = (
@@ -115,7 +120,7 @@ class Tokens:
         now = self._clock()
         if expires is not None and expires <= now:
             raise errors.RequestError(f"The expiry {expires.isoformat()} has passed; give a time to come.")
-        self._may_manage(caller, role, scope, "create")
+        self.may_grant(caller, role, scope)
         secret = mint()
         token = access.Token(
             name=name,
@@ -130,14 +135,26 @@ class Tokens:
         await self._record(token, "created")
         return token, secret
 
+    def may_grant(self, caller: access.Token, role: access.Role, scope: access.Scope) -> None:
+        """Raises ``errors.ForbiddenError`` unless the caller may create a token of ``role`` in ``scope``."""
+        self._may_manage(caller, role, scope, "create")
+
+    def manages_tokens(self, caller: access.Token) -> None:
+        """Raises ``errors.ForbiddenError`` unless the caller manages tokens at all (an owner or admin).
+
+        Checked before anything else a request to manage tokens asks, so a token that may not manage
+        tokens learns nothing else: neither what a body lacks nor which tokens exist.
+        """
+        if access.Permission.MANAGE not in access.ROLE_TABLE[caller.role]:
+            raise errors.ForbiddenError(self._managers_only(caller))
+
     async def visible(self, caller: access.Token) -> list[access.Token]:
         """The tokens the caller may manage, by scope and name.
 
         Raises:
             errors.ForbiddenError: the caller manages no tokens at all.
         """
-        if access.Permission.MANAGE not in access.ROLE_TABLE[caller.role]:
-            raise errors.ForbiddenError(self._managers_only(caller))
+        self.manages_tokens(caller)
         return [
             token
             for token in await self._store.tokens()
@@ -148,9 +165,17 @@ class Tokens:
         """Revoke a token: the next request with its secret is refused.
 
         Raises:
+            errors.ForbiddenError: the caller may not revoke it, or any token of ``scope`` (checked before
+                whether the token exists, so a token that may not learns nothing of which do).
             errors.NotFoundError: there is no such token within the caller's reach.
-            errors.ForbiddenError: the caller may not revoke it.
         """
+        self.manages_tokens(caller)
+        if not caller.scope.covers(scope):
+            raise errors.ForbiddenError(
+                f"The token {caller.name!r} ({caller.role.value} of {caller.scope}) may not revoke tokens of "
+                f"scope {str(scope)!r}: tokens are managed within the manager's own scope (an admin token "
+                "manages every token)."
+            )
         found = [token for token in await self._store.tokens() if token.scope == scope and token.name == name]
         if not found:
             raise errors.NotFoundError(f"There is no token {name!r} in scope {str(scope)!r}.")
@@ -190,8 +215,9 @@ class Tokens:
         if not access.may_grant(caller.role, caller.scope, role, scope):
             if access.Permission.MANAGE not in access.ROLE_TABLE[caller.role]:
                 raise errors.ForbiddenError(self._managers_only(caller))
+            article = "an" if role.value[0] in "aeiou" else "a"
             raise errors.ForbiddenError(
-                f"The token {caller.name!r} ({caller.role.value} of {caller.scope}) may not {verb} a "
+                f"The token {caller.name!r} ({caller.role.value} of {caller.scope}) may not {verb} {article} "
                 f"{role.value} token of scope {str(scope)!r}: tokens are managed within the manager's own "
                 "scope, and of a role no stronger than its own (an admin token manages every token)."
             )
@@ -204,9 +230,7 @@ class Tokens:
         )
 
     async def _record(self, token: access.Token, what: str) -> None:
-        namespace = (
-            token.scope.name if token.scope.kind is access.ScopeKind.NAMESPACE else self.default_namespace
-        )
+        namespace = SERVER_NAMESPACE if token.scope.kind is access.ScopeKind.SERVER else token.scope.name
         tags = ("tokens", f"tokens:{token.name}", "token", f"token:{what}")
         made_by = store.actor.get()
         by = (f"token:{made_by}",) if made_by else ()

@@ -53,7 +53,8 @@ def _sees(token: access.Token, organisation: str) -> None:
     if not token.scope.touches_organisation(organisation):
         raise errors.ForbiddenError(
             f"The token {token.name!r} ({token.role.value} of {token.scope}) does not reach organisation "
-            f"{organisation!r}."
+            f"{organisation!r}: that needs a token whose scope is the server, the organisation "
+            f"{organisation!r}, or one of its environments ('{organisation}-ENVIRONMENT')."
         )
 
 
@@ -119,13 +120,15 @@ async def create_environment(request: Request, organisation: str, services: Wire
 async def read_environment(
     request: Request, organisation: str, environment: str, services: Wired, token: Caller
 ) -> Response:
-    if environment not in await _environments(services, token, organisation):
-        if token.scope.covers_organisation(organisation):
-            raise errors.NotFoundError(f"Organisation {organisation!r} has no environment {environment!r}.")
+    namespace = access.namespace_of(organisation, environment)
+    if not token.scope.covers_namespace(namespace):
         raise errors.ForbiddenError(
-            f"The token {token.name!r} ({token.role.value} of {token.scope}) does not reach "
-            f"{access.namespace_of(organisation, environment)!r}."
+            f"The token {token.name!r} ({token.role.value} of {token.scope}) does not reach {namespace!r}: "
+            f"that needs a token whose scope is the server, the organisation {organisation!r}, or "
+            f"{namespace!r} itself."
         )
+    if environment not in await services.tenants.environments(organisation):
+        raise errors.NotFoundError(f"Organisation {organisation!r} has no environment {environment!r}.")
     return negotiation.render(request, _environment(organisation, environment))
 
 

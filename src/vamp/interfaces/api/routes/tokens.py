@@ -2,9 +2,11 @@
 
 A POST body is ``{"name": "ci", "role": "operator", "scope": "acme-prod"}`` (JSON or YAML), with an
 optional ``expires`` (an ISO 8601 time, or a lifetime such as ``30d``); the 201 answer carries the secret
-once, in ``token``. Lists show what the caller may manage; a token is revoked by name within a scope
-(``?scope=``, the caller's own scope by default). Tokens are managed by owners (of their organisation) and
-admins; every valid token may read ``/tokens/self``.
+once, in ``token``. A scope of no organisation or environment is 404 saying how to create it, decided
+after the caller is found allowed there, so nobody learns what exists beyond its reach. Lists show what
+the caller may manage; a token is revoked by name within a scope (``?scope=``, the caller's own scope by
+default). Tokens are managed by owners (of their organisation) and admins; every valid token may read
+``/tokens/self``. A token that manages no tokens is refused before its body is read.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ async def own_token(request: Request, token: Caller) -> Response:
 
 @router.post("/tokens", summary="Create a token (its secret is shown once)", openapi_extra=bodies.DOCUMENT)
 async def create_token(request: Request, services: Wired, token: Caller) -> Response:
+    services.tokens.manages_tokens(token)
     body = await request_bodies.mapping(request, required=("name", "role", "scope"), optional=("expires",))
     try:
         role = access.Role(body["role"])
@@ -60,6 +63,8 @@ async def create_token(request: Request, services: Wired, token: Caller) -> Resp
     scope = services.tokens.scope(body["scope"])
     expires = body.get("expires")
     when = None if expires is None else token_service.expiry(str(expires), services.tokens.now())
+    services.tokens.may_grant(token, role, scope)
+    await services.tenants.check_scope(scope)
     created, secret = await services.tokens.create(token, body["name"], role, scope, expires=when)
     return negotiation.render(request, {**shown(created), "token": secret}, 201)
 
@@ -71,5 +76,6 @@ async def revoke_token(
     token: Caller,
     scope: Annotated[str | None, Query(description="The token's scope; the caller's own by default.")] = None,
 ) -> Response:
+    services.tokens.manages_tokens(token)
     await services.tokens.revoke(token, name, services.tokens.scope(scope) if scope else token.scope)
     return Response(status_code=204)
