@@ -22,6 +22,7 @@ The tree::
     ├── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
     ├── PlanSourceError       the gateway agent cannot read routing plans from its source (a file, the server)
     └── RequestError          an API request cannot be understood: its media type, a parameter, the namespace
+        └── BodyTooLargeError a request body is larger than the server takes (``--max-body``)
 """
 
 from __future__ import annotations
@@ -148,3 +149,7 @@ class PlanSourceError(VampError):
 class RequestError(VampError):
     """An API request cannot be understood (media type, query parameter, namespace); the message says what
     would be accepted."""
+
+
+class BodyTooLargeError(RequestError):
+    """A request body is larger than the server's limit; the message says the limit and how to raise it."""

@@ -86,6 +86,13 @@ class Settings:
     gateway_ports: tuple[int, int] = GATEWAY_PORTS
     lease: LeaseTimings = LeaseTimings()
     identity: str = field(default_factory=_identity)
+    max_body: int = 4 * 1024 * 1024
+    """The largest request body in bytes (``--max-body``)."""
+    max_instances: int = 1000
+    max_cpu: str = "64"
+    max_memory: str = "1024Gi"
+    """The largest scale a service may ask for (``--max-instances``, ``--max-cpu``, ``--max-memory``), as
+    given: CPU cores and memory in the DSL's units."""
 
     @property
     def url(self) -> str:

@@ -157,7 +157,13 @@ def _assemble(
         about=about,
     )
     app = api_app.create_app(
-        parts, api_app.Settings(namespace=config.namespace, gateway_host=config.gateway_host)
+        parts,
+        api_app.Settings(
+            namespace=config.namespace,
+            gateway_host=config.gateway_host,
+            max_body=config.max_body,
+            scale_limits=api_app.scale_limits(config.max_instances, config.max_cpu, config.max_memory),
+        ),
     )
     http = http_server.Server(
         uvicorn.Config(

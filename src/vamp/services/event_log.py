@@ -12,6 +12,7 @@ Publishing goes through ``events.Events``, so listeners of the SSE stream see wh
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,13 +50,13 @@ def query_of(tags: tuple[str, ...], type: str | None) -> Query:
     return Query(store.EventQuery(tags=tags, type=type))
 
 
-def read_query(text: str) -> Query:
+async def read_query(text: str) -> Query:
     """The query a document asks (see the module's docstring); an empty document asks for every event.
 
     Raises:
         errors.DslError: with every problem of the document.
     """
-    found = documents.load(text)
+    found = await documents.parsed(text)
     if not found:
         return Query(store.EventQuery())
     if len(found) > 1 or not isinstance(found[0], dict):
@@ -82,7 +83,7 @@ class EventLog:
         Raises:
             errors.DslError: the text is not one valid event (no tags, a bad type or timestamp…).
         """
-        found = dsl.read_events(text)
+        found = await asyncio.to_thread(dsl.read_events, text)
         if len(found) != 1:
             raise errors.DslError.single(f"Expected exactly one event, found {len(found)}.")
         return await self._publisher.publish(namespace, found[0])

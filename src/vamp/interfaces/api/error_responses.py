@@ -32,6 +32,7 @@ STATUSES: dict[type[errors.VampError], int] = {
     errors.DeploymentError: 400,
     errors.RoutingError: 400,
     errors.RequestError: 400,
+    errors.BodyTooLargeError: 413,
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
     errors.DriverError: 502,

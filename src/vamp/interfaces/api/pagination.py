@@ -1,5 +1,9 @@
 """Pages of list endpoints (vamp.md §2.1): ``?page=`` (from 1) and ``?per_page=`` (default 30, at most 30).
 
+Both are bounded (``MAX_PAGE``, ``MAX_PER_PAGE``): a page beyond them is refused with 400 and the valid
+range, rather than reaching the store as an offset it cannot hold (``?page=10^30`` once was a 500). A
+``per_page`` above 30 but within the bound is read as 30, as Vamp does.
+
 Every list answer carries ``X-Total-Count`` and a GitHub-style ``Link`` header with the first, previous,
 next and last pages (previous and next only where there are such pages); the body is a plain array.
 """
@@ -14,6 +18,10 @@ from fastapi import Depends, Query, Request
 
 PER_PAGE = 30
 """The default and largest page size."""
+MAX_PAGE = 1_000_000
+"""The last page a request may ask for (30 million items in)."""
+MAX_PER_PAGE = 1_000_000
+"""The largest ``per_page`` accepted (and read as ``PER_PAGE``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +37,14 @@ class Window:
 
 
 def window(
-    page: Annotated[int, Query(ge=1, description="The page, from 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"The page, from 1 to {MAX_PAGE:,}.")] = 1,
     per_page: Annotated[
-        int, Query(ge=1, description=f"Items per page: {PER_PAGE} by default, and at most {PER_PAGE}.")
+        int,
+        Query(
+            ge=1,
+            le=MAX_PER_PAGE,
+            description=f"Items per page: {PER_PAGE} by default, and at most {PER_PAGE}.",
+        ),
     ] = PER_PAGE,
 ) -> Window:
     return Window(page, min(per_page, PER_PAGE))

@@ -41,6 +41,15 @@ GatewayPorts = Annotated[
     ),
 ]
 DEFAULT_GATEWAY_PORTS = "-".join(str(port) for port in settings.GATEWAY_PORTS)
+MaxBody = Annotated[
+    str,
+    typer.Option(
+        "--max-body",
+        metavar="SIZE",
+        help="The largest request body: bytes, or 512KiB, 4MiB…; a larger one is answered 413.",
+    ),
+]
+DEFAULT_MAX_BODY = "4MiB"
 DEFAULT_LEASE = settings.LeaseTimings()
 
 
@@ -117,6 +126,20 @@ def server(
             help="With --driver kubernetes: how often a leader renews, and a follower tries, the Lease.",
         ),
     ] = DEFAULT_LEASE.retry_period,
+    max_body: MaxBody = DEFAULT_MAX_BODY,
+    max_instances: Annotated[
+        int,
+        typer.Option("--max-instances", min=1, metavar="N", help="The most instances a service may ask for."),
+    ] = 1000,
+    max_cpu: Annotated[
+        str, typer.Option("--max-cpu", metavar="CORES", help="The most CPU a service may ask for (64, 500m).")
+    ] = "64",
+    max_memory: Annotated[
+        str,
+        typer.Option(
+            "--max-memory", metavar="SIZE", help="The most memory a service may ask for (1024Gi, 512MB)."
+        ),
+    ] = "1024Gi",
 ) -> None:
     """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector."""
     if namespace != "default" and (problem := namespaces.problem(namespace)) is not None:
@@ -138,7 +161,12 @@ def server(
         gateway_host=gateway_host,
         gateway_ports=gateway_ports_of(gateway_ports),
         lease=timings,
+        max_body=max_body_of(max_body),
+        max_instances=max_instances,
+        max_cpu=max_cpu,
+        max_memory=max_memory,
     )
+    scale_limits_of(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries()
     # Imported here: the commands that only talk to a server need none of the server's parts.
@@ -153,6 +181,26 @@ def gateway_ports_of(text: str) -> tuple[int, int]:
         return settings.port_range(text)
     except ValueError as exc:
         output.fail(f"--gateway-ports: {exc}")
+
+
+def max_body_of(text: str) -> int:
+    """The ``--max-body`` size in bytes; a wrong one ends the command with one line."""
+    from vamp.interfaces.api import body_limit
+
+    try:
+        return body_limit.parse_size(text)
+    except ValueError as exc:
+        output.fail(f"--max-body: {exc}")
+
+
+def scale_limits_of(config: settings.Settings) -> None:
+    """Check ``--max-cpu`` and ``--max-memory`` before starting; a wrong one ends the command in one line."""
+    from vamp.interfaces.api import app
+
+    try:
+        app.scale_limits(config.max_instances, config.max_cpu, config.max_memory)
+    except errors.RequestError as exc:
+        output.fail(str(exc))
 
 
 def quiet_libraries() -> None:

@@ -57,6 +57,7 @@ def up(
         ),
     ] = SHARED_PORT,
     gateway_ports: server.GatewayPorts = server.DEFAULT_GATEWAY_PORTS,
+    max_body: server.MaxBody = server.DEFAULT_MAX_BODY,
 ) -> None:
     """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy.
 
@@ -83,6 +84,7 @@ def up(
         agents=(f"http://127.0.0.1:{agent_port}",),
         shared_port=shared_port,
         gateway_ports=server.gateway_ports_of(gateway_ports),
+        max_body=server.max_body_of(max_body),
     )
     server.run(lambda stop: _up(config, agent_port, with_demo, stop))
 
