@@ -136,7 +136,8 @@ class ArtifactService:
         """Store (create or replace) ``artifacts`` and return what was stored, inline breeds included.
 
         Args:
-            source: the text the artifacts were read from, kept in the archive when it holds one artifact.
+            source: the text the artifacts were read from, kept in the archive when it holds one artifact
+                (the store keeps it as sent up to 64 KiB, else the artifact's canonical data).
             validate_only: check and return, but store nothing.
         """
         stored: list[model.Artifact] = []
