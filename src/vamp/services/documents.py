@@ -2,20 +2,20 @@
 reference, the documents of a bulk body one by one.
 
 Text is read into plain data by the core's loader (``dsl.source``: YAML or JSON, with its limits on
-size and depth) in a worker thread (``parsed``), so that a large or hostile body never holds the event
-loop; YAML problems become one ``errors.DslError``. What is read is then handed to the DSL
-through the artifact service, so every artifact is checked by the same rules wherever it comes from.
+size and depth) in the reader thread (``parsed``, see ``reader_thread``), so that a large or hostile
+body never holds the event loop; YAML problems become one ``errors.DslError``. What is read is then
+handed to the DSL through the artifact service, so every artifact is checked by the same rules
+wherever it comes from.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TypeVar
 
 from vamp import errors
 from vamp.core import model
 from vamp.core.dsl import source
-from vamp.services import artifacts
+from vamp.services import artifacts, reader_thread
 
 A = TypeVar("A", bound=model.Model)
 
@@ -40,7 +40,7 @@ async def parsed(text: str) -> list[object]:
     Raises:
         errors.DslError: the text is not YAML (or JSON), or goes beyond the loader's limits.
     """
-    return await asyncio.to_thread(load, text)
+    return await reader_thread.run(load, text)
 
 
 def reference(data: object) -> str | None:

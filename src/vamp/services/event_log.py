@@ -12,7 +12,6 @@ Publishing goes through ``events.Events``, so listeners of the SSE stream see wh
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from vamp import errors
 from vamp.core import dsl, model
 from vamp.ports import store
-from vamp.services import documents, events
+from vamp.services import documents, events, reader_thread
 
 _QUERY_KEYS = ("tags", "type", "timestamp", "aggregator")
 _RANGE_KEYS = ("lt", "lte", "gt", "gte")
@@ -83,7 +82,7 @@ class EventLog:
         Raises:
             errors.DslError: the text is not one valid event (no tags, a bad type or timestamp…).
         """
-        found = await asyncio.to_thread(dsl.read_events, text)
+        found = await reader_thread.run(dsl.read_events, text)
         if len(found) != 1:
             raise errors.DslError.single(f"Expected exactly one event, found {len(found)}.")
         return await self._publisher.publish(namespace, found[0])

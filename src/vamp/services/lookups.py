@@ -6,17 +6,17 @@ which names will be asked only shows while walking. ``Prefetch.run`` therefore r
 with a lookup over a cache; when a run asked for names the cache did not hold, it fetches those from
 the store and runs the computation again, until a run asks for nothing new. Each round fetches at least
 one new name, so the rounds end; the computation is pure, so running it again is safe. Each run
-happens in a worker thread, off the event loop (reading a document is the API's heaviest work); the
-loop waits for it, so the cache is never touched by two at once.
+happens in the reader thread (``reader_thread``), off the event loop (reading a document is the API's
+heaviest work); the loop waits for it, so the cache is never touched by two at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from vamp import errors
+from vamp.services import reader_thread
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,7 +51,7 @@ class Prefetch(Generic[T]):
         for _ in range(MAX_ROUNDS):
             missing.clear()
             try:
-                result = await asyncio.to_thread(compute, lookup)
+                result = await reader_thread.run(compute, lookup)
             except errors.VampError:
                 if not missing:
                     raise

@@ -275,5 +275,30 @@ def test_aliases_that_expand_beyond_reason_are_an_issue(monkeypatch: pytest.Monk
     )
     loaded = source.load(laughs)
     assert [issue.message for issue in loaded.issues] == [
-        "The text expands to more than 1,000 values (through aliases); split it up."
+        "Aliases expand the text to more than 1,000 values (at most 10,000 more than the 61 written, and "
+        "1,000 in all); split it up."
     ]
+
+
+def test_an_alias_bomb_stops_after_ten_thousand_values_more_than_it_holds() -> None:
+    bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join(['*' + chr(97 + level)] * 9)}]\n"
+        for level in range(8)
+    )
+    started = time.perf_counter()
+    loaded = source.load(bomb)
+    elapsed = time.perf_counter() - started
+    assert [issue.message for issue in loaded.issues] == [
+        "Aliases expand the text to more than 10,100 values (at most 10,000 more than the 100 written, and "
+        "50,000 in all); split it up."
+    ]
+    assert elapsed < 0.5, f"refusing took {elapsed:.2f} s"
+
+
+def test_aliases_within_reason_are_expanded() -> None:
+    text = "base: &base {cpu: 1, memory: 1GB}\n" + "".join(f"s{index}: *base\n" for index in range(1000))
+    loaded = source.load(text)
+    assert loaded.issues == []
+    assert loaded.documents[0].data == {"base": {"cpu": 1, "memory": "1GB"}} | {
+        f"s{index}": {"cpu": 1, "memory": "1GB"} for index in range(1000)
+    }

@@ -11,10 +11,11 @@ here raises. It reads no files: the caller hands in the text.
 Hostile text is refused quickly, with limits no real Vamp document comes near: before composing, one
 pass over PyYAML's event stream counts values and nesting and stops at the first that goes beyond
 ``MAX_VALUES`` values or ``MAX_DEPTH`` levels (so a 4 MiB body of keys costs a fraction of its full
-parse, and a deeply nested one never reaches the recursive composer); while converting, aliases spend
-from the same budget of ``MAX_VALUES`` (a "billion laughs" text stops there); whole numbers of more
-than ``MAX_DIGITS`` digits and infinite or not-a-number floats are refused where they are written
-(Python refuses to make an ``int`` of more than 4,300 digits, and JSON has no infinity).
+parse, and a deeply nested one never reaches the recursive composer); while converting, aliases may
+add at most ``MAX_ALIAS_VALUES`` values to those the text holds (a "billion laughs" text stops
+there); whole numbers of more than ``MAX_DIGITS`` digits and infinite or not-a-number floats are
+refused where they are written (Python refuses to make an ``int`` of more than 4,300 digits, and JSON
+has no infinity).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ MAX_DEPTH = 100
 """Values may nest this many levels deep (Vamp's deepest forms need about ten)."""
 MAX_VALUES = 50_000
 """A text may hold (and its aliases expand to) this many values: keys, scalars, maps and lists."""
+MAX_ALIAS_VALUES = 10_000
+"""Aliases (``*name``) may add this many values to those written out (Vamp documents rarely use them)."""
 MAX_DIGITS = 100
 """A whole number may have this many digits (Vamp's largest, a memory size in bytes, needs about 15)."""
 
@@ -89,11 +92,11 @@ class _TooLarge(Exception):
 def load(text: str) -> Loaded:
     """Every artifact in ``text``, in order, and the problems found while reading the YAML itself."""
     loaded = Loaded([], [])
-    oversized = _oversized(text)
-    if oversized is not None:
-        loaded.issues.append(oversized)
+    written = _written(text)
+    if isinstance(written, errors.Issue):
+        loaded.issues.append(written)
         return loaded
-    budget = _Budget()
+    budget = _Budget(min(MAX_VALUES, written + MAX_ALIAS_VALUES))
     nodes = iter(yaml.compose_all(text, Loader=_Loader))
     while True:
         try:
@@ -109,7 +112,11 @@ def load(text: str) -> Loaded:
         try:
             _add_root(loaded, root, budget)
         except _TooLarge:
-            message = f"The text expands to more than {MAX_VALUES:,} values (through aliases); split it up."
+            message = (
+                f"Aliases expand the text to more than {budget.limit:,} values (at most "
+                f"{MAX_ALIAS_VALUES:,} more than the {written:,} written, and {MAX_VALUES:,} in all); "
+                "split it up."
+            )
             loaded.issues.append(errors.Issue(message, "", len(loaded.documents)))
             return loaded
 
@@ -119,8 +126,9 @@ _CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _VALUES = (yaml.ScalarEvent, yaml.AliasEvent, *_OPENING)
 
 
-def _oversized(text: str) -> errors.Issue | None:
-    """An issue when ``text`` holds more than ``MAX_VALUES`` values or nests deeper than ``MAX_DEPTH``.
+def _written(text: str) -> int | errors.Issue:
+    """How many values ``text`` holds as written (aliases count one each); an issue when it holds more
+    than ``MAX_VALUES`` or nests deeper than ``MAX_DEPTH``.
 
     One pass over the event stream, stopped at the first value beyond a limit. Syntax errors are left to
     the composer, which reports them with their place.
@@ -144,8 +152,8 @@ def _oversized(text: str) -> errors.Issue | None:
             elif isinstance(event, yaml.DocumentEndEvent):
                 document += 1
     except yaml.YAMLError:
-        return None
-    return None
+        return values
+    return values
 
 
 def _event_position(event: yaml.Event) -> Mark:
@@ -169,10 +177,11 @@ def _add_document(loaded: Loaded, node: yaml.Node, budget: _Budget) -> None:
 
 
 class _Budget:
-    __slots__ = ("left",)
+    __slots__ = ("left", "limit")
 
-    def __init__(self) -> None:
-        self.left = MAX_VALUES
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
 
     def spend(self) -> None:
         self.left -= 1
