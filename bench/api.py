@@ -8,10 +8,13 @@ free ports, and prints, in one run on this machine:
   (no store access: the floor any request pays) and their ratios to it;
 * the time from a weight update sent to the API to the first request routed by the new weights, p50/p99
   over 60 updates (target p99 < 250 ms): the weights flip between 100/0 and 0/100, so one answer of the
-  other version through gateway port 9050 is proof.
+  other version through gateway port 9050 is proof;
+* ``GET /api/v1/info`` p50/p99 from one client while another sends the hostile inputs of issue 9 over
+  and over (``tests/e2e/hostile.py``: alias bombs, oversized bodies, deep nesting, huge numbers, unsafe
+  names), side by side with the same client alone, and their ratio (target p99 < 100 ms).
 
 Everything it starts is stopped by PID at the end (``vamp up`` stops the rest). Port 9050 must be free.
-Run: ``make bench`` or ``.venv/bin/python bench/api.py``. Benchmarks are never tests.
+Run: ``make bench`` or ``.venv/bin/python -m bench.api``. Benchmarks are never tests.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.e2e import hostile
 
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 25
@@ -39,6 +43,7 @@ GATEWAY = "sava%2Fsava%2Fwebport"
 ROUTES = ("sava/sava/sava:1.0.0/webport", "sava/sava/sava:1.1.0/webport")
 DEMO_PORT = 9050
 UP_SECONDS = 120.0
+INFO_REQUESTS = 300
 
 
 def free_port() -> int:
@@ -128,6 +133,36 @@ async def propagation(url: str) -> list[float]:
     return times
 
 
+async def info_latencies(url: str, *, hostile_input: bool) -> tuple[list[float], int]:
+    """Milliseconds of ``INFO_REQUESTS`` plain ``GET /api/v1/info`` one after another, and how many hostile
+    requests were sent meanwhile (each refused with a 4xx, or the benchmark stops)."""
+    latencies: list[float] = []
+    sent = 0
+    done = asyncio.Event()
+
+    async def attack() -> None:
+        nonlocal sent
+        inputs = hostile.inputs()
+        async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as http:
+            while not done.is_set():
+                item = inputs[sent % len(inputs)]
+                answer = await http.request(item.method, item.path, content=item.body, headers=item.headers)
+                if answer.status_code != item.status:
+                    raise SystemExit(f"{item.name}: {answer.status_code} {answer.text[:200]}")
+                sent += 1
+
+    async def ask() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as http:
+            for _ in range(INFO_REQUESTS):
+                began = time.perf_counter()
+                (await http.get("/api/v1/info")).raise_for_status()
+                latencies.append((time.perf_counter() - began) * 1000)
+        done.set()
+
+    await asyncio.gather(ask(), *([attack()] if hostile_input else []))
+    return latencies, sent
+
+
 async def measure(url: str) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as api:
         shape = (await api.get(f"/api/v1/gateways/{GATEWAY}")).json()
@@ -148,6 +183,8 @@ async def measure(url: str) -> None:
     reads = await concurrently(read, url)
     updates = await concurrently(update, url)
     flips = await propagation(url)
+    calm, _ = await info_latencies(url, hostile_input=False)
+    attacked, sent = await info_latencies(url, hostile_input=True)
 
     requests = CLIENTS * REQUESTS_PER_CLIENT
     print(f"{CLIENTS} concurrent clients, {requests} requests each measure; latency in ms")
@@ -167,6 +204,17 @@ async def measure(url: str) -> None:
         f"{percentile(flips, 0.99):8.1f} {'':8} {'':10}  target p99 < 250 ms, {UPDATES} updates, "
         f"mean {statistics.fmean(flips):.1f}"
     )
+    print()
+    print(f"GET /api/v1/info, one client, {INFO_REQUESTS} requests; latency in ms")
+    print(f"{'measure':52} {'p50':>8} {'p99':>8} {'p99/calm':>10}")
+    for label, latencies in (
+        ("alone (calm)", calm),
+        (f"while {sent} hostile requests were refused", attacked),
+    ):
+        print(
+            f"{label:52} {percentile(latencies, 0.5):8.1f} {percentile(latencies, 0.99):8.1f} "
+            f"{percentile(latencies, 0.99) / percentile(calm, 0.99):10.2f}"
+        )
 
 
 def main() -> None:
