@@ -9,6 +9,7 @@ runs). A mistake in the options or the environment ends it at once with one clea
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -223,6 +224,9 @@ def run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
     # Documents are read in worker threads; a short switch interval lets the event loop take the GIL back
     # within a fraction of a millisecond instead of 5 ms, so a large body never slows other requests.
     sys.setswitchinterval(SWITCH_INTERVAL)
+    # What is loaded by now lives as long as the server: the garbage collector need not walk it again,
+    # which keeps a full collection (after reading a large document) from holding the GIL for long.
+    gc.freeze()
 
     try:
         asyncio.run(until_stopped())
