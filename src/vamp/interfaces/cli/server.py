@@ -9,10 +9,11 @@ runs). A mistake in the options or the environment ends it at once with one clea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -221,20 +222,33 @@ def run(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         with stopping.stopped_by_signals() as stop:
             await main(stop)
 
-    # Documents are read in worker threads; a short switch interval lets the event loop take the GIL back
-    # within a fraction of a millisecond instead of 5 ms, so a large body never slows other requests.
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    # What is loaded by now lives as long as the server: the garbage collector need not walk it again,
-    # which keeps a full collection (after reading a large document) from holding the GIL for long.
-    gc.freeze()
-
     try:
-        asyncio.run(until_stopped())
+        with serving_tuned():
+            asyncio.run(until_stopped())
     except (errors.VampError, ExceptionGroup) as exc:
         problem = first_error(exc)
         if problem is None:
             raise
         output.fail(str(problem).strip() or type(problem).__name__)
+
+
+@contextlib.contextmanager
+def serving_tuned() -> Iterator[None]:
+    """The interpreter tuned for serving while the block runs, as it was afterwards.
+
+    Documents are read in a worker thread: a short switch interval lets the event loop take the GIL
+    back within a fraction of a millisecond instead of 5 ms, and what is loaded by the start lives as
+    long as the server, so the garbage collector need not walk it again (a full collection after a
+    large document would hold the GIL for tens of milliseconds). So a large body never slows others.
+    """
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        sys.setswitchinterval(interval)
 
 
 def first_error(exc: BaseException) -> errors.VampError | None:
