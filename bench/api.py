@@ -133,34 +133,59 @@ async def propagation(url: str) -> list[float]:
     return times
 
 
+def attack(url: str) -> None:
+    """Send the hostile inputs over and over until stopped (SIGTERM), then print how many were sent.
+
+    Runs as a process of its own (``python -m bench.api --attack URL``), so that building and uploading
+    50 MB bodies never slows the client whose latency is measured.
+    """
+    sent = 0
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    inputs = hostile.inputs()
+    print("ready", flush=True)
+    with httpx.Client(base_url=url, timeout=30.0, trust_env=False) as http:
+        while not stopping:
+            item = inputs[sent % len(inputs)]
+            answer = item.send(http)
+            if answer.status_code != item.status:
+                raise SystemExit(f"{item.name}: {answer.status_code} {answer.text[:200]}")
+            sent += 1
+    print(sent, flush=True)
+
+
 async def info_latencies(url: str, *, hostile_input: bool) -> tuple[list[float], int]:
     """Milliseconds of ``INFO_REQUESTS`` plain ``GET /api/v1/info`` one after another, and how many hostile
-    requests were sent meanwhile (each refused with a 4xx, or the benchmark stops)."""
+    requests another process sent meanwhile (each refused as ``hostile.inputs`` says, or it stops)."""
+    attacker = None
+    if hostile_input:
+        attacker = subprocess.Popen(
+            (sys.executable, "-m", "bench.api", "--attack", url), stdout=subprocess.PIPE, text=True
+        )
+        assert attacker.stdout is not None
+        ready = await asyncio.to_thread(
+            attacker.stdout.readline
+        )  # once its bodies (50 MB among them) are built
+        if ready.strip() != "ready":
+            raise SystemExit(f"the hostile client did not start: {ready}")
     latencies: list[float] = []
-    sent = 0
-    done = asyncio.Event()
-
-    async def attack() -> None:
-        nonlocal sent
-        inputs = hostile.inputs()
-        async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as http:
-            while not done.is_set():
-                item = inputs[sent % len(inputs)]
-                answer = await http.request(item.method, item.path, content=item.body, headers=item.headers)
-                if answer.status_code != item.status:
-                    raise SystemExit(f"{item.name}: {answer.status_code} {answer.text[:200]}")
-                sent += 1
-
-    async def ask() -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as http:
-            for _ in range(INFO_REQUESTS):
-                began = time.perf_counter()
-                (await http.get("/api/v1/info")).raise_for_status()
-                latencies.append((time.perf_counter() - began) * 1000)
-        done.set()
-
-    await asyncio.gather(ask(), *([attack()] if hostile_input else []))
-    return latencies, sent
+    async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as http:
+        for _ in range(INFO_REQUESTS):
+            began = time.perf_counter()
+            (await http.get("/api/v1/info")).raise_for_status()
+            latencies.append((time.perf_counter() - began) * 1000)
+    if attacker is None:
+        return latencies, 0
+    attacker.send_signal(signal.SIGTERM)
+    output, _ = attacker.communicate(timeout=60)
+    if attacker.returncode != 0:
+        raise SystemExit(f"the hostile client failed: {output}")
+    return latencies, int(output.split()[-1])
 
 
 async def measure(url: str) -> None:
@@ -218,6 +243,9 @@ async def measure(url: str) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--attack"]:
+        attack(sys.argv[2])
+        return
     with tempfile.TemporaryDirectory(prefix="vamp-bench-") as folder:
         home, port = Path(folder) / "home", free_port()
         process = start(home, port)
