@@ -82,9 +82,9 @@ def test_a_size_that_is_not_one_says_the_forms(text: str) -> None:
     [
         (
             "page=" + "1" + "0" * 30,
-            "Invalid query parameter 'page': Input should be less than or equal to 1000000.",
+            "Invalid query parameter 'page': a page is from 1 to 1,000,000, not 1" + "0" * 30 + ".",
         ),
-        ("page=0", "Invalid query parameter 'page': Input should be greater than or equal to 1."),
+        ("page=0", "Invalid query parameter 'page': a page is from 1 to 1,000,000, not 0."),
         ("page=" + "9" * 5000, "Invalid query parameter 'page': Unable to parse input string as an integer"),
         ("per_page=" + "9" * 5000, "Invalid query parameter 'per_page': Unable to parse input string"),
     ],

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+
+from vamp import errors
 
 PER_PAGE = 30
 """The default and largest page size."""
@@ -36,17 +38,39 @@ class Window:
         return (self.page - 1) * self.per_page
 
 
+def _range(largest: int) -> dict[str, Any]:
+    """The range of a parameter as the OpenAPI document states it (checked by ``window`` itself, so that
+    a refusal can say the whole range)."""
+    return {"minimum": 1, "maximum": largest}
+
+
 def window(
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"The page, from 1 to {MAX_PAGE:,}.")] = 1,
+    page: Annotated[
+        int,
+        Query(description=f"The page, from 1 to {MAX_PAGE:,}.", json_schema_extra=_range(MAX_PAGE)),
+    ] = 1,
     per_page: Annotated[
         int,
         Query(
-            ge=1,
-            le=MAX_PER_PAGE,
             description=f"Items per page: {PER_PAGE} by default, and at most {PER_PAGE}.",
+            json_schema_extra=_range(MAX_PER_PAGE),
         ),
     ] = PER_PAGE,
 ) -> Window:
+    """The page asked for.
+
+    Raises:
+        errors.RequestError: a page or page size out of its range, with the range.
+    """
+    if not 1 <= page <= MAX_PAGE:
+        raise errors.RequestError(
+            f"Invalid query parameter 'page': a page is from 1 to {MAX_PAGE:,}, not {page}."
+        )
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise errors.RequestError(
+            f"Invalid query parameter 'per_page': a page size is from 1 to {PER_PAGE} (larger ones up to "
+            f"{MAX_PER_PAGE:,} are read as {PER_PAGE}), not {per_page}."
+        )
     return Window(page, min(per_page, PER_PAGE))
 
 
