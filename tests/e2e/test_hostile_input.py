@@ -2,8 +2,8 @@
 
 Every hostile input of issue 9 (``hostile.inputs``: an alias bomb, 12.5 MB and 50 MB bodies, a body of
 keys just under the 4 MiB limit, deep nesting, huge page numbers and integers, huge scales, unsafe
-gateway names) is sent to ``vamp server`` running as a process, one after another, and then five alias
-bombs at once. Meanwhile a thread keeps asking ``GET /api/v1/info``; its p99
+gateway names) is sent to ``vamp server`` running as a process, one after another (three rounds), and
+then five alias bombs at once. Meanwhile a thread keeps asking ``GET /api/v1/info``; its p99
 must stay low (the issue asks < 100 ms; asserted loosely, < 250 ms, on this shared machine, and
 printed). Every client of the server is made by ``client`` (one place to add headers).
 """
@@ -27,6 +27,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 REFUSED_WITHIN = 2.0
 INFO_P99_LOOSE = 0.250
 BASELINE_REQUESTS = 200
+ROUNDS = 3
+"""The hostile inputs are sent this many times over, for enough ``/info`` answers meanwhile."""
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def test_every_hostile_input_is_refused_quickly_while_info_stays_fast(vamp: vamp
     bombs = [item for item in inputs if item.name == "YAML alias bomb"] * 5
 
     with InfoLoop(vamp) as info:
-        answers = [_refused(vamp, item) for item in inputs]
+        answers = [_refused(vamp, item) for _ in range(ROUNDS) for item in inputs]
         with ThreadPoolExecutor(len(bombs)) as pool:
             at_once = list(pool.map(lambda item: _refused(vamp, item), bombs))
 
