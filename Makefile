@@ -53,7 +53,7 @@ format: $(STAMP)
 ## bench: the benchmarks of bench/ (api.py starts `vamp up --demo`: port 9050 must be free)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
-	$(BIN)/python bench/api.py
+	$(BIN)/python -m bench.api
 	$(BIN)/python bench/sqlite_writers.py
 
 clean:

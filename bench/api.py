@@ -8,10 +8,13 @@ free ports, and prints, in one run on this machine:
   (no store access: the floor any request pays) and their ratios to it;
 * the time from a weight update sent to the API to the first request routed by the new weights, p50/p99
   over 60 updates (target p99 < 250 ms): the weights flip between 100/0 and 0/100, so one answer of the
-  other version through gateway port 9050 is proof.
+  other version through gateway port 9050 is proof;
+* ``GET /api/v1/info`` p50/p99 from one client while another sends the hostile inputs of issue 9 over
+  and over (``tests/e2e/hostile.py``: alias bombs, oversized bodies, deep nesting, huge numbers, unsafe
+  names), side by side with the same client alone, and their ratio (target p99 < 100 ms).
 
 Everything it starts is stopped by PID at the end (``vamp up`` stops the rest). Port 9050 must be free.
-Run: ``make bench`` or ``.venv/bin/python bench/api.py``. Benchmarks are never tests.
+Run: ``make bench`` or ``.venv/bin/python -m bench.api``. Benchmarks are never tests.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.e2e import hostile
 
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 25
@@ -39,6 +43,7 @@ GATEWAY = "sava%2Fsava%2Fwebport"
 ROUTES = ("sava/sava/sava:1.0.0/webport", "sava/sava/sava:1.1.0/webport")
 DEMO_PORT = 9050
 UP_SECONDS = 120.0
+INFO_REQUESTS = 300
 
 
 def free_port() -> int:
@@ -65,6 +70,16 @@ def start(home: Path, port: int) -> subprocess.Popen[bytes]:
     return process
 
 
+def token_headers(home: Path | None = None) -> dict[str, str]:
+    """The admin token of the ``vamp up`` at ``home`` (else ``$VAMP_TOKEN``), as request headers."""
+    secret = (home / "admin-token").read_text().strip() if home else os.environ["VAMP_TOKEN"]
+    return {"authorization": f"Bearer {secret}"}
+
+
+AUTH: dict[str, str] = {}
+"""Headers of every request to the API: the admin token, set once ``vamp up`` has made it."""
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -78,7 +93,7 @@ async def concurrently(
     failures: dict[int, int] = {}
 
     async def client(number: int) -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False, headers=AUTH) as http:
             for request in range(REQUESTS_PER_CLIENT):
                 began = time.perf_counter()
                 response = await send(http, number * REQUESTS_PER_CLIENT + request)
@@ -109,7 +124,7 @@ async def propagation(url: str) -> list[float]:
     """Milliseconds from each weight update sent to the first request the new weights routed."""
     times: list[float] = []
     async with (
-        httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as api,
+        httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False, headers=AUTH) as api,
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{DEMO_PORT}", timeout=5.0, trust_env=False) as gateway,
     ):
         shape = (await api.get(f"/api/v1/gateways/{GATEWAY}")).json()
@@ -128,8 +143,66 @@ async def propagation(url: str) -> list[float]:
     return times
 
 
+def attack(url: str) -> None:
+    """Send the hostile inputs over and over until stopped (SIGTERM), then print how many were sent.
+
+    Runs as a process of its own (``python -m bench.api --attack URL``), so that building and uploading
+    50 MB bodies never slows the client whose latency is measured.
+    """
+    sent = 0
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    inputs = hostile.inputs()
+    print("ready", flush=True)
+    with httpx.Client(base_url=url, timeout=30.0, trust_env=False, headers=AUTH) as http:
+        while not stopping:
+            item = inputs[sent % len(inputs)]
+            answer = item.send(http)
+            if answer.status_code != item.status:
+                raise SystemExit(f"{item.name}: {answer.status_code} {answer.text[:200]}")
+            sent += 1
+    print(sent, flush=True)
+
+
+async def info_latencies(url: str, *, hostile_input: bool) -> tuple[list[float], int]:
+    """Milliseconds of ``INFO_REQUESTS`` plain ``GET /api/v1/info`` one after another, and how many hostile
+    requests another process sent meanwhile (each refused as ``hostile.inputs`` says, or it stops)."""
+    attacker = None
+    if hostile_input:
+        attacker = subprocess.Popen(
+            (sys.executable, "-m", "bench.api", "--attack", url),
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "VAMP_TOKEN": AUTH["authorization"].removeprefix("Bearer ")},
+        )
+        assert attacker.stdout is not None
+        ready = await asyncio.to_thread(
+            attacker.stdout.readline
+        )  # once its bodies (50 MB among them) are built
+        if ready.strip() != "ready":
+            raise SystemExit(f"the hostile client did not start: {ready}")
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False, headers=AUTH) as http:
+        for _ in range(INFO_REQUESTS):
+            began = time.perf_counter()
+            (await http.get("/api/v1/info")).raise_for_status()
+            latencies.append((time.perf_counter() - began) * 1000)
+    if attacker is None:
+        return latencies, 0
+    attacker.send_signal(signal.SIGTERM)
+    output, _ = attacker.communicate(timeout=60)
+    if attacker.returncode != 0:
+        raise SystemExit(f"the hostile client failed: {output}")
+    return latencies, int(output.split()[-1])
+
+
 async def measure(url: str) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False) as api:
+    async with httpx.AsyncClient(base_url=url, timeout=30.0, trust_env=False, headers=AUTH) as api:
         shape = (await api.get(f"/api/v1/gateways/{GATEWAY}")).json()
 
     async def info(http: httpx.AsyncClient, _: int) -> httpx.Response:
@@ -148,6 +221,8 @@ async def measure(url: str) -> None:
     reads = await concurrently(read, url)
     updates = await concurrently(update, url)
     flips = await propagation(url)
+    calm, _ = await info_latencies(url, hostile_input=False)
+    attacked, sent = await info_latencies(url, hostile_input=True)
 
     requests = CLIENTS * REQUESTS_PER_CLIENT
     print(f"{CLIENTS} concurrent clients, {requests} requests each measure; latency in ms")
@@ -167,12 +242,28 @@ async def measure(url: str) -> None:
         f"{percentile(flips, 0.99):8.1f} {'':8} {'':10}  target p99 < 250 ms, {UPDATES} updates, "
         f"mean {statistics.fmean(flips):.1f}"
     )
+    print()
+    print(f"GET /api/v1/info, one client, {INFO_REQUESTS} requests; latency in ms")
+    print(f"{'measure':52} {'p50':>8} {'p99':>8} {'p99/calm':>10}")
+    for label, latencies in (
+        ("alone (calm)", calm),
+        (f"while {sent} hostile requests were refused", attacked),
+    ):
+        print(
+            f"{label:52} {percentile(latencies, 0.5):8.1f} {percentile(latencies, 0.99):8.1f} "
+            f"{percentile(latencies, 0.99) / percentile(calm, 0.99):10.2f}"
+        )
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--attack"]:
+        AUTH.update(token_headers())
+        attack(sys.argv[2])
+        return
     with tempfile.TemporaryDirectory(prefix="vamp-bench-") as folder:
         home, port = Path(folder) / "home", free_port()
         process = start(home, port)
+        AUTH.update(token_headers(home))
         try:
             asyncio.run(measure(f"http://127.0.0.1:{port}"))
         finally:

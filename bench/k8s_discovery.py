@@ -57,6 +57,8 @@ EXTRA_NODES = {f"kwok-node-{n}": f"127.1.{n}.0/24" for n in range(2, 8)}
 """With the harness's two Nodes (110 pods each), room for 1,720 pods."""
 LABEL = {"vamp-bench": "true"}
 CREATING_AT_ONCE = 50
+ADMIN_TOKEN = "vamp_bench-admin-token-made-up-for-this-run-only"
+"""The admin token the bench gives its server (``$VAMP_ADMIN_TOKEN``) and sends."""
 DEADLINE = 300.0
 TARGETS = {"routes": 15.0, "p99": 1.0, "memory": 300.0}
 
@@ -221,13 +223,17 @@ async def vamp_server(
              f"--home={folder}", f"--port={port}", f"--shared-port={free_port()}",
              "--gateway-ports=42000-42999"],
             stdin=subprocess.DEVNULL, stdout=output, stderr=output,
+            env={**os.environ, "VAMP_ADMIN_TOKEN": ADMIN_TOKEN},
         )  # fmt: skip
     try:
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=60.0, trust_env=False
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=60.0,
+            trust_env=False,
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
         ) as api:
             deadline = time.monotonic() + 60
-            while not await _answers(api, "/api/v1/info"):
+            while not await _answers(api, "/healthz"):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"vamp server did not come up:\n{log.read_text(errors='replace')}")
                 await asyncio.sleep(0.1)

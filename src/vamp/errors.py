@@ -23,6 +23,7 @@ The tree::
     ├── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
     ├── PlanSourceError       the gateway agent cannot read routing plans from its source (a file, the server)
     ├── RequestError          an API request cannot be understood: its media type, a parameter, the namespace
+    │   └── BodyTooLargeError a request body is larger than the server takes (``--max-body``)
     ├── UnauthorizedError     a request carries no token, or one that is unknown, revoked or expired
     └── ForbiddenError        a request's token may not do what it asks; the message says which token would
 """
@@ -171,3 +172,7 @@ class UnauthorizedError(VampError):
 
 class ForbiddenError(VampError):
     """A request's token may not do what the request asks; the message names the role and scope that may."""
+
+
+class BodyTooLargeError(RequestError):
+    """A request body is larger than the server's limit; the message says the limit and how to raise it."""

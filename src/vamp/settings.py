@@ -95,6 +95,13 @@ class Settings:
     """The gateway agents' token's secret, when given (``--agent-token-file``, ``$VAMP_AGENT_TOKEN``)."""
     allow_command_deployables: bool = False
     cors_origins: tuple[str, ...] = ()
+    max_body: int = 4 * 1024 * 1024
+    """The largest request body in bytes (``--max-body``)."""
+    max_instances: int = 1000
+    max_cpu: str = "64"
+    max_memory: str = "1024Gi"
+    """The largest scale a service may ask for (``--max-instances``, ``--max-cpu``, ``--max-memory``), as
+    given: CPU cores and memory in the DSL's units."""
 
     @property
     def url(self) -> str:

@@ -128,3 +128,23 @@ def test_units_validate_inside_models():
     route = model.Route.model_validate({"weight": "90%", "condition_strength": 50})
     assert route.weight == Percentage(9000)
     assert route.model_dump()["condition_strength"] == "50%"
+
+
+@pytest.mark.parametrize(
+    ("parse", "given_value", "small"),
+    [
+        (Memory.parse, "1" + "0" * 23 + "GB", "1GB"),
+        (Cpu.parse, "1" + "0" * 40, "1"),
+        (Cpu.parse, 10**30, "1"),
+    ],
+)
+def test_huge_values_up_to_80_digits_are_read_for_the_servers_limits_to_judge(parse, given_value, small):
+    assert parse(given_value) > parse(small)
+
+
+@pytest.mark.parametrize(
+    ("parse", "given_value"), [(Memory.parse, "1" + "0" * 90 + "GB"), (Cpu.parse, "9" * 90)]
+)
+def test_values_too_large_to_hold_are_a_unit_error_that_says_so(parse, given_value):
+    with pytest.raises(UnitError, match="the number is far too large"):
+        parse(given_value)

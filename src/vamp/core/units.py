@@ -9,7 +9,7 @@ the right path. The values also validate and serialise themselves inside pydanti
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any, ClassVar, Self
 
 from pydantic import GetCoreSchemaHandler
@@ -29,6 +29,19 @@ def _decimal(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
+
+
+def _hundredths(value: Decimal, refusal: str) -> int:
+    """``value`` in hundredths, rounded half up; a number too large to keep two decimals is refused.
+
+    Up to 80 digits are kept, so that a huge value reaches the server's scale limits, whose message says
+    the limit, rather than being refused here.
+    """
+    try:
+        with localcontext(prec=80):
+            return int(value.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP) * 100)
+    except InvalidOperation as exc:
+        raise UnitError(f"{refusal}: the number is far too large.") from exc
 
 
 class _Unit:
@@ -172,7 +185,7 @@ class Memory(_Unit):
         if factor is None:
             raise UnitError(f"{hint}, not {value!r}: unknown unit {match.group(2)!r}.")
         megabytes = Decimal(match.group(1)) * factor
-        return cls(int(megabytes.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP) * 100))
+        return cls(_hundredths(megabytes, f"{hint}, not {value!r}"))
 
     @property
     def megabytes(self) -> Decimal:
@@ -207,7 +220,7 @@ class Cpu(_Unit):
         cores = Decimal(match.group(1))
         if match.group(2):
             cores /= 1000
-        return cls(int(cores.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP) * 100))
+        return cls(_hundredths(cores, f"{hint}, not {value!r}"))
 
     @property
     def cores(self) -> Decimal:

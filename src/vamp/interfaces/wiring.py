@@ -176,6 +176,8 @@ def _assemble(
             gateway_host=config.gateway_host,
             allow_command_deployables=config.allow_command_deployables,
             cors_origins=config.cors_origins,
+            max_body=config.max_body,
+            scale_limits=api_app.scale_limits(config.max_instances, config.max_cpu, config.max_memory),
         ),
     )
     http = http_server.Server(

@@ -8,6 +8,9 @@ back through the DSL. A blueprint is stored with its inline breeds split off and
 write and delete is an archive event (the store's). After a write that may change a routing plan
 (gateways, routes, conditions, rewrites) the ``Notifier`` hears about it.
 
+Every artifact read is also held to the server's scale limits (``validation.ScaleLimits``: instances,
+CPU and memory), so no document asks a driver for more than the operator allows.
+
 Reading goes through ``lookups.with_lookup``: what a document imports (``import: breeds/sava``) and what a
 blueprint refers to are fetched from the store of the same namespace. Nothing here knows HTTP.
 """
@@ -19,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vamp import errors
-from vamp.core import deployments, dsl, model
+from vamp.core import deployments, dsl, model, validation
 from vamp.ports import store
 from vamp.services import changes, lookups, references
 
@@ -39,11 +42,19 @@ def name_of(artifact: model.Artifact) -> str:
 
 
 class ArtifactService:
-    """Artifacts of every namespace in ``store``; ``notifier`` hears about routing changes."""
+    """Artifacts of every namespace in ``store``; ``notifier`` hears about routing changes; no scale read
+    may go beyond ``limits``."""
 
-    def __init__(self, store: store.ArtifactStore, notifier: changes.Notifier) -> None:
+    def __init__(
+        self,
+        store: store.ArtifactStore,
+        notifier: changes.Notifier,
+        *,
+        limits: validation.ScaleLimits = validation.DEFAULT_LIMITS,
+    ) -> None:
         self._store = store
         self._notifier = notifier
+        self._limits = limits
 
     async def read(
         self, namespace: str, text: str, *, kind: str | None, merging: bool = False
@@ -51,19 +62,36 @@ class ArtifactService:
         """The artifacts of ``text`` (``dsl.read``), with imports found in ``namespace``.
 
         Raises:
-            errors.DslError: with every issue of every document.
+            errors.DslError: with every issue of every document, or scales beyond the server's limits.
         """
-        return await self._import_lookups(namespace).run(
+        found = await self._import_lookups(namespace).run(
             lambda lookup: dsl.read(text, kind=kind, lookup=lookup, merging=merging)
         )
+        return self._within_limits(found)
 
     async def read_data(
         self, namespace: str, data: object, *, kind: str | None, merging: bool = False
     ) -> list[model.Artifact]:
         """Like ``read``, for a document already parsed into plain data."""
-        return await self._import_lookups(namespace).run(
+        found = await self._import_lookups(namespace).run(
             lambda lookup: dsl.read_data(data, kind=kind, lookup=lookup, merging=merging)
         )
+        return self._within_limits(found)
+
+    def _within_limits(self, found: list[model.Artifact]) -> list[model.Artifact]:
+        """``found``, when every scale in it is within the server's limits.
+
+        Raises:
+            errors.DslError: one issue per value beyond a limit, in the document of its artifact.
+        """
+        issues = [
+            issue
+            for index, artifact in enumerate(found)
+            for issue in validation.problems.issues(validation.scale_problems(artifact, self._limits), index)
+        ]
+        if issues:
+            raise errors.DslError(issues)
+        return found
 
     async def find(self, namespace: str, kind: str, name: str) -> model.Artifact | None:
         stored = await self._store.get(namespace, kind, name)
@@ -112,7 +140,8 @@ class ArtifactService:
         """Store (create or replace) ``artifacts`` and return what was stored, inline breeds included.
 
         Args:
-            source: the text the artifacts were read from, kept in the archive when it holds one artifact.
+            source: the text the artifacts were read from, kept in the archive when it holds one artifact
+                (the store keeps it as sent up to 64 KiB, else the artifact's canonical data).
             validate_only: check and return, but store nothing.
         """
         stored: list[model.Artifact] = []

@@ -48,7 +48,7 @@ class Bulk:
             return [(found.kind, found) for found in await self._artifacts.read(namespace, text, kind=kind)]
         items: list[tuple[str, model.Artifact]] = []
         issues: list[errors.Issue] = []
-        for index, data in enumerate(documents.load(text)):
+        for index, data in enumerate(await documents.parsed(text)):
             given = _kind(data)
             read: list[model.Artifact]
             try:

@@ -61,7 +61,7 @@ class DeploymentService:
         Raises:
             errors.DslError: the body has issues, or names a blueprint that is not stored.
         """
-        loaded = documents.load(text)
+        loaded = await documents.parsed(text)
         if len(loaded) == 1 and documents.blueprint_name(loaded[0]) is not None:
             return await self.read_data(namespace, loaded[0])
         read = await self._artifacts.read(namespace, text, kind="blueprints", merging=True)

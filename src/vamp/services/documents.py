@@ -2,8 +2,10 @@
 reference, the documents of a bulk body one by one.
 
 Text is read into plain data by the core's loader (``dsl.source``: YAML or JSON, with its limits on
-size and depth); YAML problems become one ``errors.DslError``. What is read is then handed to the DSL
-through the artifact service, so every artifact is checked by the same rules wherever it comes from.
+size and depth) in the reader thread (``parsed``, see ``reader_thread``), so that a large or hostile
+body never holds the event loop; YAML problems become one ``errors.DslError``. What is read is then
+handed to the DSL through the artifact service, so every artifact is checked by the same rules
+wherever it comes from.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import TypeVar
 from vamp import errors
 from vamp.core import model
 from vamp.core.dsl import source
-from vamp.services import artifacts
+from vamp.services import artifacts, reader_thread
 
 A = TypeVar("A", bound=model.Model)
 
@@ -30,6 +32,15 @@ def load(text: str) -> list[object]:
     if loaded.issues:
         raise errors.DslError(loaded.issues)
     return [document.data for document in loaded.documents]
+
+
+async def parsed(text: str) -> list[object]:
+    """``load(text)`` in a worker thread, off the event loop.
+
+    Raises:
+        errors.DslError: the text is not YAML (or JSON), or goes beyond the loader's limits.
+    """
+    return await reader_thread.run(load, text)
 
 
 def reference(data: object) -> str | None:
@@ -61,7 +72,7 @@ async def read_part(
     Raises:
         errors.DslError: the text holds no such artifact, or several, or one with issues.
     """
-    documents = load(text)
+    documents = await parsed(text)
     if len(documents) != 1:
         raise errors.DslError.single(
             f"Expected exactly one artifact of kind '{kind}', found {len(documents)}."

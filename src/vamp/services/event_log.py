@@ -20,7 +20,7 @@ from typing import Any
 from vamp import errors
 from vamp.core import dsl, model
 from vamp.ports import store
-from vamp.services import documents, events
+from vamp.services import documents, events, reader_thread
 
 SERVERS_TAGS = ("archive", "token")
 """Tags (and their ``tag:…`` forms) and types only the server writes: the archive of changes, and the
@@ -53,13 +53,13 @@ def query_of(tags: tuple[str, ...], type: str | None) -> Query:
     return Query(store.EventQuery(tags=tags, type=type))
 
 
-def read_query(text: str) -> Query:
+async def read_query(text: str) -> Query:
     """The query a document asks (see the module's docstring); an empty document asks for every event.
 
     Raises:
         errors.DslError: with every problem of the document.
     """
-    found = documents.load(text)
+    found = await documents.parsed(text)
     if not found:
         return Query(store.EventQuery())
     if len(found) > 1 or not isinstance(found[0], dict):
@@ -86,7 +86,7 @@ class EventLog:
         Raises:
             errors.DslError: the text is not one valid event (no tags, a bad type or timestamp…).
         """
-        found = dsl.read_events(text)
+        found = await reader_thread.run(dsl.read_events, text)
         if len(found) != 1:
             raise errors.DslError.single(f"Expected exactly one event, found {len(found)}.")
         event = found[0]

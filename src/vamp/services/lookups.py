@@ -5,7 +5,9 @@ the blueprint resolver for referenced breeds, scales, routes… The store, thoug
 which names will be asked only shows while walking. ``Prefetch.run`` therefore runs the pure computation
 with a lookup over a cache; when a run asked for names the cache did not hold, it fetches those from
 the store and runs the computation again, until a run asks for nothing new. Each round fetches at least
-one new name, so the rounds end; the computation is pure, so running it again is safe.
+one new name, so the rounds end; the computation is pure, so running it again is safe. Each run
+happens in the reader thread (``reader_thread``), off the event loop (reading a document is the API's
+heaviest work); the loop waits for it, so the cache is never touched by two at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from vamp import errors
+from vamp.services import reader_thread
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,7 +51,7 @@ class Prefetch(Generic[T]):
         for _ in range(MAX_ROUNDS):
             missing.clear()
             try:
-                result = compute(lookup)
+                result = await reader_thread.run(compute, lookup)
             except errors.VampError:
                 if not missing:
                     raise

@@ -12,6 +12,7 @@ import yaml
 
 from tests.adapters.store.conftest import START, TICK, Clock
 from vamp import errors
+from vamp.adapters.store import rules
 from vamp.ports.store import ArtifactStore, EventQuery, StoredArtifact
 
 pytestmark = pytest.mark.anyio
@@ -316,6 +317,23 @@ async def test_every_change_is_an_archive_event_with_its_tags_and_value(
         (tags("create"), "archive", SOURCE, START),
     ]
     assert [yaml.safe_load(event.value) for event in archive.items] == [SAVA_1_1, SAVA_1_1, SAVA]
+
+
+async def test_the_archive_keeps_a_large_source_as_its_canonical_data_only(store: ArtifactStore) -> None:
+    """A 3 MB source is stored once, as data; the archive does not keep a second copy of the text."""
+    padding = "# a comment that only the source holds\n" * 80_000
+    large = {**SAVA, "environment_variables": {"BIG": "x" * 1000}}
+    source = SOURCE + "environment_variables:\n  BIG: " + "x" * 1000 + "\n" + padding
+    small_source = SOURCE + "# kept as sent\n" * 100
+
+    await store.put(NS, "breeds", "large", large, revision=0, source=source)
+    await store.put(NS, "breeds", "small", SAVA, revision=0, source=small_source)
+
+    archive = await store.events(NS, EventQuery(tags=("archive",)))
+    values = {event.tags[1]: event.value for event in archive.items}
+    assert values["breeds:large"] == json.dumps(large)
+    assert values["breeds:small"] == small_source
+    assert rules.MAX_ARCHIVED_SOURCE == 64 * 1024 < len(source)
 
 
 async def test_archive_events_are_found_by_kind_name_and_action(store: ArtifactStore) -> None:

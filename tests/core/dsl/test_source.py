@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
+import time
 
 import pytest
 
@@ -211,7 +213,57 @@ def test_what_is_not_yaml_for_vamp_is_an_issue_at_its_place(text: str, issue: er
 def test_values_nested_too_deep_are_an_issue() -> None:
     loaded = source.load("a: " + "[" * 250 + "]" * 250)
     assert [issue.message for issue in loaded.issues] == [
-        "Values nested more than 200 levels deep are not supported."
+        "Values nested more than 100 levels deep are not supported."
+    ]
+
+
+def test_json_nested_too_deep_is_an_issue_at_the_level_too_many() -> None:
+    loaded = source.load('{"a": ' * 150 + "1" + "}" * 150)
+    assert [(issue.message, issue.line, issue.column) for issue in loaded.issues] == [
+        ("Values nested more than 100 levels deep are not supported.", 1, 607)
+    ]
+
+
+def test_a_text_of_very_many_keys_is_refused_before_it_is_read_in_full() -> None:
+    text = json.dumps({f"key{index}": index for index in range(300_000)})  # about 4.4 MB
+    started = time.perf_counter()
+    loaded = source.load(text)
+    elapsed = time.perf_counter() - started
+    assert [issue.message for issue in loaded.issues] == [
+        "The text holds more than 50,000 values; split it up."
+    ]
+    assert loaded.documents == []
+    assert elapsed < 1.0, f"refusing took {elapsed:.2f} s"
+
+
+def test_documents_of_real_size_are_read() -> None:
+    text = "---\n".join(
+        f"name: breed{index}\nenvironment_variables: {json.dumps({f'V{i}': i for i in range(100)})}\n"
+        for index in range(100)
+    )
+    loaded = source.load(text)
+    assert loaded.issues == []
+    assert len(loaded.documents) == 100
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "-" + "1" * 101, "0x" + "f" * 120])
+def test_whole_numbers_of_too_many_digits_are_an_issue_at_their_place(number: str) -> None:
+    loaded = source.load(f"scale:\n  instances: {number}\n")
+    assert len(loaded.issues) == 1
+    issue = loaded.issues[0]
+    assert (issue.path, issue.line, issue.column) == ("scale.instances", 2, 14)
+    assert issue.message.startswith("Whole numbers of more than 100 digits are not supported")
+
+
+def test_a_whole_number_of_a_hundred_digits_is_read() -> None:
+    assert source.load(f"a: {'9' * 100}").documents[0].data == {"a": int("9" * 100)}
+
+
+@pytest.mark.parametrize("number", [".inf", "-.Inf", ".nan", "1.0e+400", "1" * 400 + ".0"])
+def test_infinite_numbers_are_an_issue(number: str) -> None:
+    loaded = source.load(f"a: {number}")
+    assert [(issue.path, issue.message) for issue in loaded.issues] == [
+        ("a", f"Expected a finite number, not {number!r}.")
     ]
 
 
@@ -223,5 +275,30 @@ def test_aliases_that_expand_beyond_reason_are_an_issue(monkeypatch: pytest.Monk
     )
     loaded = source.load(laughs)
     assert [issue.message for issue in loaded.issues] == [
-        "The text expands to more than 1,000 values (through aliases); split it up."
+        "Aliases expand the text to more than 1,000 values (at most 10,000 more than the 61 written, and "
+        "1,000 in all); split it up."
     ]
+
+
+def test_an_alias_bomb_stops_after_ten_thousand_values_more_than_it_holds() -> None:
+    bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join(['*' + chr(97 + level)] * 9)}]\n"
+        for level in range(8)
+    )
+    started = time.perf_counter()
+    loaded = source.load(bomb)
+    elapsed = time.perf_counter() - started
+    assert [issue.message for issue in loaded.issues] == [
+        "Aliases expand the text to more than 10,100 values (at most 10,000 more than the 100 written, and "
+        "50,000 in all); split it up."
+    ]
+    assert elapsed < 0.5, f"refusing took {elapsed:.2f} s"
+
+
+def test_aliases_within_reason_are_expanded() -> None:
+    text = "base: &base {cpu: 1, memory: 1GB}\n" + "".join(f"s{index}: *base\n" for index in range(1000))
+    loaded = source.load(text)
+    assert loaded.issues == []
+    assert loaded.documents[0].data == {"base": {"cpu": 1, "memory": "1GB"}} | {
+        f"s{index}": {"cpu": 1, "memory": "1GB"} for index in range(1000)
+    }

@@ -162,7 +162,8 @@ async def test_large_answers_are_compressed(api: Harness) -> None:
             "GET",
             "/api/v1/scales?per_page=0",
             400,
-            "Invalid query parameter 'per_page': Input should be greater than or equal to 1.",
+            "Invalid query parameter 'per_page': a page size is from 1 to 30 (larger ones up to "
+            "1,000,000 are read as 30), not 0.",
         ),
         (
             "PUT",

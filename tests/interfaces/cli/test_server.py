@@ -54,6 +54,18 @@ def test_a_port_in_use_is_named(tmp_path: Path, taken: int) -> None:
             "15 s).",
         ),
         (
+            ("--max-body", "lots"),
+            "error: --max-body: 'lots' is not a size: write bytes, or a number with KiB, MiB or GiB (4MiB).",
+        ),
+        (
+            ("--max-memory", "lots"),
+            "error: --max-memory: Expected memory such as '512MB', '0.5GB', '1024KB' or '128Mi', not 'lots'.",
+        ),
+        (
+            ("--max-cpu", "many"),
+            "error: --max-cpu: Expected CPU cores such as 0.2, 2 or '500m', not 'many'.",
+        ),
+        (
             ("--lease-duration", "6", "--renew-deadline", "4", "--retry-period", "2.5"),
             "error: --retry-period (2.5 s) < --renew-deadline (4 s) < --lease-duration (6 s) must hold, and "
             "--renew-deadline + --retry-period must be less than --lease-duration (the defaults: 2, 10 and "

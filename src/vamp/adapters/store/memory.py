@@ -91,7 +91,7 @@ class MemoryStore:
         issued = self._revisions[key] = self._revisions.get(key, 0) + 1
         stored = self._artifacts[key] = _Artifact(issued, text, created, now)
         action: rules.Action = "create" if found is None else "update"
-        value = text if source is None else source
+        value = rules.archived_value(source, text)
         self._append(namespace, rules.archive_event(kind, name, action, value, now))
         return _stored(key, stored)
 

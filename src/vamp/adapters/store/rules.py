@@ -1,10 +1,10 @@
 """What every store does alike, so that ``sql.SqlStore`` and ``memory.MemoryStore`` cannot drift apart.
 
 Owns: time (the default clock; a time without a zone is UTC), plain JSON (what a store keeps is what
-JSON gives back), the compare-and-set conflict message, archive events (vamp.md §1.1), the rules for
-publishing an event (vamp.md §1.16), telling listeners of kept events, matching an event against a
-query, paging arguments and the aggregation of event values. It does no I/O; the stores call it on the
-way in and out.
+JSON gives back), the compare-and-set conflict message, archive events (vamp.md §1.1, with a bounded
+copy of the source), the rules for publishing an event (vamp.md §1.16), telling listeners of kept
+events, matching an event against a query, paging arguments and the aggregation of event values. It
+does no I/O; the stores call it on the way in and out.
 """
 
 from __future__ import annotations
@@ -68,6 +68,23 @@ def conflict(namespace: str, kind: str, name: str, read: int, now: int | None) -
         f"{kind}/{name} in namespace {namespace!r} was {change} by someone else since you read it "
         f"(revision {read}, {state}); read it again and retry."
     )
+
+
+MAX_ARCHIVED_SOURCE = 64 * 1024
+"""The largest source text (in UTF-8 bytes) an archive event keeps as the user sent it."""
+
+
+def archived_value(source: str | None, data_text: str) -> str:
+    """What an archive event keeps of a write: a bounded copy of what was sent.
+
+    The source text as the user sent it (comments, order and all) when there is one of at most
+    ``MAX_ARCHIVED_SOURCE`` bytes; else the canonical data as JSON (``data_text``), which the DSL reads
+    back just the same and which is no larger than what is stored. A source is never cut short.
+    """
+    small = source is not None and len(source) <= MAX_ARCHIVED_SOURCE  # no encoding of a large text
+    if small and source is not None and len(source.encode("utf-8", "surrogatepass")) <= MAX_ARCHIVED_SOURCE:
+        return source
+    return data_text
 
 
 def archive_event(kind: str, name: str, action: Action, value: str, timestamp: datetime) -> model.Event:

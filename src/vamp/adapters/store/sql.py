@@ -120,7 +120,7 @@ class SqlStore(tokens.SqlTokens):
                 )
             stored = _stored((await connection.execute(statement.returning(*artifacts.c))).one())
             action: rules.Action = "create" if found is None else "update"
-            value = text if source is None else source
+            value = rules.archived_value(source, text)
             archived = await _append(
                 connection, namespace, rules.archive_event(kind, name, action, value, now)
             )

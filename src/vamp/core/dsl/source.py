@@ -7,10 +7,20 @@ merge keys (``<<``) and keep timestamps as the strings they were written as. JSO
 read the same way. Each artifact becomes one ``Document``: the documents of a multi-document text
 (``---``), or the items of a text that is one list. Problems become ``errors.Issue`` values; nothing
 here raises. It reads no files: the caller hands in the text.
+
+Hostile text is refused quickly, with limits no real Vamp document comes near: before composing, one
+pass over PyYAML's event stream counts values and nesting and stops at the first that goes beyond
+``MAX_VALUES`` values or ``MAX_DEPTH`` levels (so a 4 MiB body of keys costs a fraction of its full
+parse, and a deeply nested one never reaches the recursive composer); while converting, aliases may
+add at most ``MAX_ALIAS_VALUES`` values to those the text holds (a "billion laughs" text stops
+there); whole numbers of more than ``MAX_DIGITS`` digits and infinite or not-a-number floats are
+refused where they are written (Python refuses to make an ``int`` of more than 4,300 digits, and JSON
+has no infinity).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import yaml
@@ -22,8 +32,14 @@ Mark = tuple[int, int]
 """Line and column, both counting from 1; ``(0, 0)`` when there is no place in the text."""
 
 NOWHERE: Mark = (0, 0)
-MAX_DEPTH = 200
-MAX_VALUES = 1_000_000
+MAX_DEPTH = 100
+"""Values may nest this many levels deep (Vamp's deepest forms need about ten)."""
+MAX_VALUES = 50_000
+"""A text may hold (and its aliases expand to) this many values: keys, scalars, maps and lists."""
+MAX_ALIAS_VALUES = 10_000
+"""Aliases (``*name``) may add this many values to those written out (Vamp documents rarely use them)."""
+MAX_DIGITS = 100
+"""A whole number may have this many digits (Vamp's largest, a memory size in bytes, needs about 15)."""
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -76,7 +92,11 @@ class _TooLarge(Exception):
 def load(text: str) -> Loaded:
     """Every artifact in ``text``, in order, and the problems found while reading the YAML itself."""
     loaded = Loaded([], [])
-    budget = _Budget()
+    written = _written(text)
+    if isinstance(written, errors.Issue):
+        loaded.issues.append(written)
+        return loaded
+    budget = _Budget(min(MAX_VALUES, written + MAX_ALIAS_VALUES))
     nodes = iter(yaml.compose_all(text, Loader=_Loader))
     while True:
         try:
@@ -92,9 +112,53 @@ def load(text: str) -> Loaded:
         try:
             _add_root(loaded, root, budget)
         except _TooLarge:
-            message = f"The text expands to more than {MAX_VALUES:,} values (through aliases); split it up."
+            message = (
+                f"Aliases expand the text to more than {budget.limit:,} values (at most "
+                f"{MAX_ALIAS_VALUES:,} more than the {written:,} written, and {MAX_VALUES:,} in all); "
+                "split it up."
+            )
             loaded.issues.append(errors.Issue(message, "", len(loaded.documents)))
             return loaded
+
+
+_OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_VALUES = (yaml.ScalarEvent, yaml.AliasEvent, *_OPENING)
+
+
+def _written(text: str) -> int | errors.Issue:
+    """How many values ``text`` holds as written (aliases count one each); an issue when it holds more
+    than ``MAX_VALUES`` or nests deeper than ``MAX_DEPTH``.
+
+    One pass over the event stream, stopped at the first value beyond a limit. Syntax errors are left to
+    the composer, which reports them with their place.
+    """
+    values = 0
+    depth = 0
+    document = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _VALUES):
+                values += 1
+                if values > MAX_VALUES:
+                    message = f"The text holds more than {MAX_VALUES:,} values; split it up."
+                    return errors.Issue(message, "", document, *_event_position(event))
+            if isinstance(event, _OPENING):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # + 1: the items of a top-level list are documents
+                    return errors.Issue(_too_deep(), "", document, *_event_position(event))
+            elif isinstance(event, _CLOSING):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentEndEvent):
+                document += 1
+    except yaml.YAMLError:
+        return values
+    return values
+
+
+def _event_position(event: yaml.Event) -> Mark:
+    mark = event.start_mark
+    return NOWHERE if mark is None else (mark.line + 1, mark.column + 1)
 
 
 def _add_root(loaded: Loaded, root: yaml.Node, budget: _Budget) -> None:
@@ -113,10 +177,11 @@ def _add_document(loaded: Loaded, node: yaml.Node, budget: _Budget) -> None:
 
 
 class _Budget:
-    __slots__ = ("left",)
+    __slots__ = ("left", "limit")
 
-    def __init__(self) -> None:
-        self.left = MAX_VALUES
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
 
     def spend(self) -> None:
         self.left -= 1
@@ -184,9 +249,18 @@ class _Converter:
         if tag == _BOOL:
             return node.value.lower() in _TRUE
         if tag == _INT:
+            digits = len(node.value.lstrip("+-"))
+            if digits > MAX_DIGITS:
+                message = f"Whole numbers of more than {MAX_DIGITS} digits are not supported ({digits} here)."
+                self.issue(path, _position(node), message)
+                return None
             return _CONSTRUCTOR.construct_yaml_int(node)
         if tag == _FLOAT:
-            return _CONSTRUCTOR.construct_yaml_float(node)
+            number = _CONSTRUCTOR.construct_yaml_float(node)
+            if not math.isfinite(number):
+                self.issue(path, _position(node), f"Expected a finite number, not {node.value!r}.")
+                return None
+            return number
         self.issue(path, _position(node), _unsupported_tag(tag))
         return node.value
 

@@ -5,7 +5,17 @@ the union of the kinds a document can hold; ``KINDS`` maps each kind (as Vamp sp
 classes that carry it.
 """
 
-from vamp.core.model.base import Dialects, Metadata, Model, Port, Protocol, Ref, name_problem
+from vamp.core.model.base import (
+    MAX_NAME_LENGTH,
+    Dialects,
+    Metadata,
+    Model,
+    Port,
+    Protocol,
+    Ref,
+    name_problem,
+    unsafe_name_problem,
+)
 from vamp.core.model.blueprint import Blueprint, Cluster, Service
 from vamp.core.model.breed import (
     DEFAULT_DEPLOYABLE_TYPE,
@@ -86,6 +96,7 @@ __all__ = [
     "DEFAULT_DEPLOYABLE_TYPE",
     "DEFAULT_SCALE",
     "KINDS",
+    "MAX_NAME_LENGTH",
     "Argument",
     "Artifact",
     "Blueprint",
@@ -138,4 +149,5 @@ __all__ = [
     "WorkflowStatus",
     "expand_tags",
     "name_problem",
+    "unsafe_name_problem",
 ]

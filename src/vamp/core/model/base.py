@@ -35,13 +35,45 @@ class Ref(Model):
 _NAME = re.compile(r"^[^\s/\[\]]+$")
 _STRICT_NAME = re.compile(r"^[^\s/\[\].]+$")
 
+MAX_NAME_LENGTH = 253
+"""The longest name (a DNS name's length): names become names of routes, clusters and Kubernetes objects."""
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f%\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""What no name may hold: control characters (NUL included), ``%`` (Envoy reads it as the start of a
+formatter) and the Unicode marks that reorder text (bidi overrides and isolates), which make a name
+display as another."""
+
+SAFE_NAME_RULE = (
+    f"names may not hold control characters, '%' or bidirectional-text marks, and have at most "
+    f"{MAX_NAME_LENGTH} characters"
+)
+
+
+def unsafe_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be carried safely into a routing plan, a data plane or a terminal, or ``None``."""
+    if len(name) > MAX_NAME_LENGTH:
+        return f"Illegal name - {SAFE_NAME_RULE}; this one has {len(name)}: {_shown(name)}."
+    found = _UNSAFE.search(name)
+    if found is not None:
+        return f"Illegal name - {SAFE_NAME_RULE}; this one holds {found.group()!r}: {_shown(name)}."
+    return None
+
+
+def _shown(name: str) -> str:
+    """``name`` as a message shows it: escaped, and cut short when long."""
+    return repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name)} characters)"
+
 
 def name_problem(name: str, *, strict: bool = False, allow_slash: bool = False) -> str | None:
     """Why ``name`` is not a valid Vamp name, or ``None`` when it is.
 
     Names may not contain white space, ``/``, ``[`` or ``]``; strict names (breed ports, constants)
-    may not contain ``.`` either; gateway names may contain ``/`` between segments.
+    may not contain ``.`` either; gateway names may contain ``/`` between segments. No name may hold
+    what ``unsafe_name_problem`` refuses.
     """
+    unsafe = unsafe_name_problem(name)
+    if unsafe is not None:
+        return unsafe
     if allow_slash:
         segments = name.split("/")
         if all(_NAME.match(segment) for segment in segments):

@@ -15,10 +15,13 @@ from vamp.core.validation.blueprints import (
 from vamp.core.validation.breeds import breed_issues, breed_problems
 from vamp.core.validation.gateways import gateway_issues, gateway_problems
 from vamp.core.validation.problems import Path, Problem, render
+from vamp.core.validation.scales import DEFAULT_LIMITS, ScaleLimits, scale_problems
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "Path",
     "Problem",
+    "ScaleLimits",
     "blueprint_issues",
     "blueprint_problems",
     "breed_issues",
@@ -28,4 +31,5 @@ __all__ = [
     "gateway_issues",
     "gateway_problems",
     "render",
+    "scale_problems",
 ]

@@ -31,8 +31,12 @@ def route_path_problem(path: str) -> str | None:
     """Why ``path`` is not a route path (1–4 segments split on ``/``, or ``[host:port]``), or ``None``.
 
     The rule is the one the plan compiler reads paths by (``routing.paths.parse``), so a path accepted
-    here never fails when the gateway is compiled.
+    here never fails when the gateway is compiled. Every path becomes a route name in the routing plan,
+    so it may hold nothing a name may not (``model.unsafe_name_problem``).
     """
+    unsafe = model.unsafe_name_problem(path)
+    if unsafe is not None:
+        return unsafe.replace("Illegal name", "Illegal route path", 1)
     try:
         paths.parse(path)
     except errors.RoutingError as exc:

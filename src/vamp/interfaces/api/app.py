@@ -7,7 +7,8 @@ route is served under ``/api/v1`` (the default namespace) and ``/{namespace}/api
 in the OpenAPI document, which says so. Every route needs a token (``interfaces.api.access``) but
 ``/healthz``. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS is off unless the
 settings name origins (``--cors-origin``), so a web page elsewhere cannot call the API from a user's
-browser; large answers are compressed.
+browser; large answers are compressed; request bodies over
+``Settings.max_body`` are refused (``body_limit``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vamp.interfaces.api import context, error_responses, namespaces, routes
+from vamp import errors
+from vamp.core import units, validation
+from vamp.interfaces.api import body_limit, context, error_responses, namespaces, routes
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -90,6 +93,23 @@ class Settings:
     """Whether deployments may hold ``{type: command}`` breeds; the server passes its own choice."""
     cors_origins: tuple[str, ...] = ()
     """The web origins allowed to call the API from a browser (``--cors-origin``); none: CORS is off."""
+    max_body: int = body_limit.DEFAULT_MAX_BODY
+    """The largest request body in bytes; a larger one is answered 413."""
+    scale_limits: validation.ScaleLimits = validation.DEFAULT_LIMITS
+    """The largest scale (instances, CPU, memory) a service may ask for."""
+
+
+def scale_limits(instances: int, cpu: str, memory: str) -> validation.ScaleLimits:
+    """The scale limits the server's flags give (``--max-instances``, ``--max-cpu``, ``--max-memory``).
+
+    Raises:
+        errors.RequestError: CPU or memory that the DSL's units do not read, naming the flag.
+    """
+    try:
+        return validation.ScaleLimits(instances, units.Cpu.parse(cpu), units.Memory.parse(memory))
+    except units.UnitError as exc:
+        flag = "--max-memory" if "memory" in str(exc) else "--max-cpu"
+        raise errors.RequestError(f"{flag}: {exc}") from exc
 
 
 def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
@@ -108,6 +128,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     app.include_router(api)
     app.include_router(api, prefix=namespaces.PREFIX, include_in_schema=False)
     error_responses.install(app)
+    app.add_middleware(body_limit.BodyLimit, limit=settings.max_body)
     app.add_middleware(NoStore)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     if settings.cors_origins:
@@ -128,7 +149,7 @@ def services_of(app: FastAPI) -> context.Services:
 
 
 def _services(parts: Parts, settings: Settings) -> context.Services:
-    stored = artifacts.ArtifactService(parts.store, parts.notifier)
+    stored = artifacts.ArtifactService(parts.store, parts.notifier, limits=settings.scale_limits)
     gateway_service = gateway_artifacts.GatewayService(parts.store, stored, parts.notifier)
     deployment_service = deployments.DeploymentService(
         parts.store,

@@ -32,6 +32,7 @@ STATUSES: dict[type[errors.VampError], int] = {
     errors.DeploymentError: 400,
     errors.RoutingError: 400,
     errors.RequestError: 400,
+    errors.BodyTooLargeError: 413,
     errors.UnauthorizedError: 401,
     errors.ForbiddenError: 403,
     errors.NotFoundError: 404,

@@ -63,6 +63,7 @@ def up(
     ] = SHARED_PORT,
     gateway_ports: server.GatewayPorts = server.DEFAULT_GATEWAY_PORTS,
     cors_origins: server.CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
+    max_body: server.MaxBody = server.DEFAULT_MAX_BODY,
 ) -> None:
     """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy.
 
@@ -95,6 +96,7 @@ def up(
         agent_token=agent_token,
         allow_command_deployables=True,  # one machine, one user: its services are local processes
         cors_origins=tuple(cors_origins),
+        max_body=server.max_body_of(max_body),
     )
     server.run(lambda stop: _up(config, agent_port, with_demo, stop))
 

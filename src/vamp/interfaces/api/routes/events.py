@@ -41,7 +41,7 @@ Type = Annotated[str | None, Query(description="Only events of this type.")]
 async def _query(request: Request, tags: list[str] | None, type: str | None) -> event_log.Query:
     text = await negotiation.body_text(request)
     if text.strip():
-        return event_log.read_query(text)
+        return await event_log.read_query(text)
     return event_log.query_of(tuple(tags or ()), type)
 
 

@@ -1,0 +1,111 @@
+"""Schemathesis walks every operation of ``/openapi.json`` with generated requests: never a 5xx.
+
+The app is the test harness's, over the SQL store on a SQLite file (what ``vamp up`` runs: a page
+number too large for SQLite once was a 500 there, never in memory), served by uvicorn on a free port
+of 127.0.0.1 in a thread, with the sava demo deployed so that paths reach real artifacts as well as
+missing ones. Each operation gets a bounded number of examples (``EXAMPLES``, valid and invalid
+ones), so that the whole walk stays under a minute (about 20 s here); what is asserted is only that no
+answer is a server error (schemathesis's ``not_a_server_error``): a generated request is mostly
+nonsense that must be refused with a 4xx and a message. Requests carry the headers of the harness's
+own client (``headers``), so they authenticate as it does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.generation import GenerationMode
+
+from tests.e2e.backends import free_port
+from tests.interfaces.api import harness
+from tests.interfaces.api.harness import SAVA_1_0, YAML
+from vamp.adapters.store import sql
+from vamp.interfaces.api import app as api_app
+
+EXAMPLES = int(os.environ.get("VAMP_SCHEMATHESIS_EXAMPLES", "15"))
+"""Examples per operation, positive and negative; set ``$VAMP_SCHEMATHESIS_EXAMPLES`` for a longer hunt."""
+STREAM = "/api/v1/events/stream"
+"""Left out: an event stream never ends (``test_events.py`` and ``test_event_stream_cancellation.py``)."""
+
+pytestmark = pytest.mark.timeout(max(120, EXAMPLES * 10))
+
+
+class Served:
+    """The harness's app over SQLite, served on ``url`` from a thread with an event loop of its own."""
+
+    def __init__(self, folder: Path) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.store = self.loop.run_until_complete(sql.SqlStore.open(f"sqlite:///{folder / 'vamp.db'}"))
+        self.api = harness.build(self.store, api_app.Settings(longest_wait=0.2, heartbeat=0.2))
+        self.loop.run_until_complete(self._deploy())
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(self.api.app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.loop.run_until_complete, args=(self.server.serve(),), daemon=True
+        )
+
+    async def _deploy(self) -> None:
+        answer = await self.api.client.put("/api/v1/deployments/sava", content=SAVA_1_0, headers=YAML)
+        assert answer.status_code < 300, answer.text
+
+    def headers(self) -> dict[str, Any]:
+        """What the harness's client authenticates with (nothing when the API has no authentication)."""
+        return {name: value for name, value in self.api.client.headers.items() if name == "authorization"}
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert self.thread.is_alive(), "the API did not start"
+            assert time.monotonic() < deadline, "the API did not start in time"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.loop.run_until_complete(self.api.client.aclose())
+        self.loop.run_until_complete(self.store.close())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    found = Served(tmp_path_factory.mktemp("schemathesis"))
+    found.start()
+    try:
+        yield found
+    finally:
+        found.stop()
+
+
+def test_no_operation_answers_a_server_error(served: Served) -> None:
+    schema = schemathesis.openapi.from_url(f"{served.url}/openapi.json").exclude(path=STREAM)
+    operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+    assert len(operations) > 40
+
+    for operation in operations:
+
+        @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+        )
+        def answers_without_a_server_error(case: schemathesis.Case[Any]) -> None:
+            response = case.call(base_url=served.url, headers=served.headers())
+            case.validate_response(response, checks=[not_a_server_error])
+
+        answers_without_a_server_error()
