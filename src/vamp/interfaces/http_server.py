@@ -2,7 +2,8 @@
 
 The server (``vamp.interfaces.wiring``) and the gateway agent (``vamp.interfaces.agent.process``) both
 take their port before anything else starts, so a taken port ends the process at once with a message
-that names the option to change; and both stop on their own ``stop`` event, so uvicorn must not install
+that names the option to change (the socket is a TCP one by its protocol too, so answers go out without
+Nagle's delay); and both stop on their own ``stop`` event, so uvicorn must not install
 signal handlers of its own. The messages are the callers': this module only opens and serves.
 """
 
@@ -26,7 +27,10 @@ def listening(
     Raises:
         errors.VampError: the port cannot be taken; ``problem(the OSError)`` is the message.
     """
-    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets whose protocol
+    # says TCP, and the accepted ones inherit it. With protocol 0 every answer on a kept-alive connection
+    # waited ~40 ms for the client's delayed ACK before its body went out.
+    bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         bound.bind((host, port))
