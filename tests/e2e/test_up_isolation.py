@@ -115,6 +115,14 @@ def test_gateways_envoy_refuses_are_isolated_and_the_others_keep_taking_changes(
     put(api, gateway("busy", taken, backends, "a"))
     put(api, gateway("regex", ports["regex"], backends, "a", LOOK_BEHIND))
     put(api, gateway("repeats", ports["repeats"], backends, "a", TOO_MANY_REPEATS))
+    # A name Envoy would read as a formatter, and one holding a NUL, never get that far: refused when written.
+    for unsafe in ("a%b", "p\u0000x"):
+        body = gateway(unsafe, free_port(), backends, "a")
+        refused = api.post(
+            "/gateways", content=json.dumps(body), headers={"content-type": "application/json"}
+        )
+        assert refused.status_code == 400, refused.text
+        assert "Illegal name" in refused.json()["message"], refused.text
 
     def shown() -> dict[str, Any]:
         return {item["name"]: item for item in api.get("/gateways", params={"per_page": 30}).json()}
