@@ -8,6 +8,7 @@ the time from writing a plan file to the first response routed by it (run with `
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -15,8 +16,9 @@ import signal
 import socket
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,6 +132,42 @@ async def served_by(port: int, backend: str) -> bool:
         await connection.close()
 
 
+@dataclasses.dataclass
+class UnderLoad:
+    """An agent under load (see ``under_load``); ``status`` is the agent's, once the load has stopped."""
+
+    agent: Any
+    seen: Load
+    plan_file: Path
+    taken: int
+    """A port another socket holds."""
+    status: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@contextlib.asynccontextmanager
+async def under_load(tmp_path: Path, backends: Backends) -> AsyncIterator[UnderLoad]:
+    """An agent serving, from a plan file, all of a gateway's traffic to backend ``a`` under a steady load,
+    and a port another socket holds. At the end the load stops and the agent's last status is kept."""
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    good = all_to(backends, port, "a")
+    write_plan(plan_file, good)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+            await agent.serving(version_of(good))
+            seen, stopping = Load(), False
+            running = asyncio.create_task(
+                load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
+            )
+            await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
+            trial = UnderLoad(agent, seen, plan_file, taken.getsockname()[1])
+            yield trial
+            stopping = True
+            await running
+            trial.status = await agent.status()
+
+
 def taken_port_plan(backends: Backends, taken: int) -> str:
     """A valid plan whose gateway port something else listens on: Envoy could not listen there."""
     return json.dumps(shop_plan(taken, {backends.ports["b"]: "100%"}).to_data())
@@ -166,35 +204,21 @@ def tampered_plan(backends: Backends, taken: int) -> str:
 async def test_an_invalid_plan_leaves_traffic_untouched_and_the_status_says_why(
     tmp_path: Path, backends: Backends, kind, content, rejected, reason
 ):
-    port, plan_file = free_port(), tmp_path / "plan.json"
-    good = all_to(backends, port, "a")
-    write_plan(plan_file, good)
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
-            await agent.serving(version_of(good))
-            seen, stopping = Load(), False
-            running = asyncio.create_task(
-                load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
-            )
-            await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
+    async with under_load(tmp_path, backends) as trial:
+        good = (await trial.agent.status())["version"]
+        write_plan(trial.plan_file, content(backends, trial.taken))
 
-            write_plan(plan_file, content(backends, taken.getsockname()[1]))
+        async def reported() -> bool:
+            return (await trial.agent.status())["last_error"] is not None
 
-            async def reported() -> bool:
-                return (await agent.status())["last_error"] is not None
-
-            await eventually(reported, timeout=10.0, what=f"the agent reports the {kind} plan")
-            answers_after = seen.total
-            await eventually(lambda: _true(seen.total > answers_after + 100), what="more answers")
-            stopping = True
-            await running
-            status = await agent.status()
+        await eventually(reported, timeout=10.0, what=f"the agent reports the {kind} plan")
+        answers_after = trial.seen.total
+        await eventually(lambda: _true(trial.seen.total > answers_after + 100), what="more answers")
+    seen, status, plan_file = trial.seen, trial.status, trial.plan_file
 
     assert seen.failures == []
     assert set(seen.responses) == {"a"}
-    assert status["version"] == version_of(good)
+    assert status["version"] == good
     assert status["plans_rejected"] == rejected
     assert reason in status["last_error"]
     assert str(plan_file) in status["last_error"]
@@ -215,28 +239,13 @@ async def test_an_invalid_plan_leaves_traffic_untouched_and_the_status_says_why(
 async def test_a_gateway_the_data_plane_refuses_is_served_as_it_was_and_the_status_says_why(
     tmp_path: Path, backends: Backends, content, reason
 ):
-    port, plan_file = free_port(), tmp_path / "plan.json"
-    good = all_to(backends, port, "a")
-    write_plan(plan_file, good)
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
-            await agent.serving(version_of(good))
-            seen, stopping = Load(), False
-            running = asyncio.create_task(
-                load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
-            )
-            await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
-
-            bad = content(backends, taken.getsockname()[1])
-            write_plan(plan_file, bad)
-            await agent.serving(version_of(bad), timeout=10.0)
-            answers_after = seen.total
-            await eventually(lambda: _true(seen.total > answers_after + 100), what="more answers")
-            stopping = True
-            await running
-            status = await agent.status()
+    async with under_load(tmp_path, backends) as trial:
+        bad = content(backends, trial.taken)
+        write_plan(trial.plan_file, bad)
+        await trial.agent.serving(version_of(bad), timeout=10.0)
+        answers_after = trial.seen.total
+        await eventually(lambda: _true(trial.seen.total > answers_after + 100), what="more answers")
+    seen, status = trial.seen, trial.status
 
     assert seen.failures == []
     assert set(seen.responses) == {"a"}

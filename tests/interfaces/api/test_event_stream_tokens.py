@@ -6,68 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import MutableMapping
-from typing import Any
 
 import pytest
 
 from tests.interfaces.api.harness import JSON, Harness
+from tests.interfaces.api.streams import END, Stream
 from vamp.core import model
 
 pytestmark = pytest.mark.anyio
 
 
-class Reader:
-    """An event stream read straight from the ASGI app with a token of the test's choosing."""
+class Reader(Stream):
+    """An event stream with a token of the test's choosing, running from the start."""
 
     def __init__(self, api: Harness, path: str, secret: str) -> None:
-        self.blocks: asyncio.Queue[str] = asyncio.Queue()
-        self._api = api
-        self._path = path
-        self._secret = secret
-        self._gone = asyncio.Event()
-        self._sent = False
-        self._buffer = ""
-        self.task = asyncio.create_task(self._run())
+        super().__init__(api, path, secret=secret)
+        self.task = asyncio.create_task(self.run())
 
-    async def _receive(self) -> dict[str, Any]:
-        if not self._sent:
-            self._sent = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await self._gone.wait()
-        return {"type": "http.disconnect"}
-
-    async def _send(self, message: MutableMapping[str, Any]) -> None:
-        self._buffer += message.get("body", b"").decode()
-        while "\n\n" in self._buffer:
-            block, self._buffer = self._buffer.split("\n\n", 1)
-            await self.blocks.put(block)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            await self.blocks.put("(end)")
-
-    async def _run(self) -> None:
-        headers = [(b"host", b"vamp"), (b"authorization", f"Bearer {self._secret}".encode())]
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": self._path,
-            "raw_path": self._path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": headers,
-            "client": ("127.0.0.1", 50000),
-            "server": ("vamp", 80),
-        }
-        await self._api.app(scope, self._receive, self._send)
-
-    async def block(self) -> str:
-        return await asyncio.wait_for(self.blocks.get(), 5)
-
-    async def close(self) -> None:
-        self._gone.set()
+    async def finished(self) -> None:
+        self.close()
         await asyncio.wait_for(self.task, 5)
 
 
@@ -96,9 +53,9 @@ async def test_an_open_event_stream_ends_once_its_token_no_longer_reaches_the_na
 
         closing = await reader.block()
         assert closing.startswith(": closed: ")
-        assert await reader.block() == "(end)"
+        assert await reader.block() == END
     finally:
-        await reader.close()
+        await reader.finished()
 
 
 async def test_an_open_event_stream_carries_on_while_its_token_is_valid(api: Harness) -> None:
@@ -111,4 +68,4 @@ async def test_an_open_event_stream_carries_on_while_its_token_is_valid(api: Har
 
         assert '"after"' in await reader.block()
     finally:
-        await reader.close()
+        await reader.finished()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from tests.interfaces.api import harness
 from tests.interfaces.api.harness import JSON, YAML, Harness
+from tests.interfaces.api.streams import Stream
 from vamp.adapters.store import memory
 from vamp.interfaces.api import app
 from vamp.services import event_log
@@ -161,62 +162,6 @@ async def test_a_query_that_cannot_be_run_says_why(api: Harness, query: str, pat
     assert refused.json()["issues"] == [
         {"document": 0, "path": path, "line": 0, "column": 0, "message": message}
     ]
-
-
-class Stream:
-    """An SSE request straight into the ASGI app, read block by block, and ended by a client disconnect."""
-
-    def __init__(self, api: Harness, path: str, query: str = "") -> None:
-        self._api = api
-        self._path = path
-        self._query = query
-        self._blocks: asyncio.Queue[str] = asyncio.Queue()
-        self._buffer = ""
-        self._gone = asyncio.Event()
-        self._requested = False
-        self.status = 0
-        self.headers: dict[str, str] = {}
-
-    async def _receive(self) -> dict[str, Any]:
-        if not self._requested:
-            self._requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await self._gone.wait()
-        return {"type": "http.disconnect"}
-
-    async def _send(self, message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-            self.headers = {key.decode(): value.decode() for key, value in message["headers"]}
-            return
-        self._buffer += message.get("body", b"").decode()
-        while "\n\n" in self._buffer:
-            block, self._buffer = self._buffer.split("\n\n", 1)
-            await self._blocks.put(block)
-
-    async def run(self) -> None:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": self._path,
-            "raw_path": self._path.encode(),
-            "query_string": self._query.encode(),
-            "root_path": "",
-            "headers": [(b"host", b"vamp"), (b"authorization", f"Bearer {harness.ADMIN}".encode())],
-            "client": ("127.0.0.1", 50000),
-            "server": ("vamp", 80),
-        }
-        await harness.prepare(self._api.app)
-        await self._api.app(scope, self._receive, self._send)
-
-    async def block(self) -> str:
-        return await asyncio.wait_for(self._blocks.get(), 5)
-
-    def close(self) -> None:
-        self._gone.set()
 
 
 @pytest.fixture
