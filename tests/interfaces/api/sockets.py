@@ -1,10 +1,10 @@
 """A WebSocket client that talks to the ASGI app in-process, as a server would hand it a socket.
 
-``Socket(api, path, secret)`` opens ``path`` with ``Authorization: Bearer <secret>`` (none when
-``secret`` is ``None``); ``send`` writes a text frame (a message as JSON, or text as it is), ``answer``
-waits for the answer carrying a transaction id (answers to others are kept for their own ``answer``),
-``next`` for the next message of any kind. Leaving the ``async with`` disconnects the client and waits
-for the server's side to end.
+``Socket(api, path, secret, headers)`` opens ``path`` with ``Authorization: Bearer <secret>`` (none
+when ``secret`` is ``None``) and any other ``headers`` of the upgrade request; ``send`` writes a text
+frame (a message as JSON, or text as it is), ``answer`` waits for the answer carrying a transaction id
+(answers to others are kept for their own ``answer``), ``next`` for the next message of any kind.
+Leaving the ``async with`` disconnects the client and waits for the server's side to end.
 """
 
 from __future__ import annotations
@@ -22,9 +22,14 @@ WAIT = 5.0
 
 class Socket:
     def __init__(
-        self, api: harness.Harness, path: str = "/websocket", secret: str | None = harness.ADMIN
+        self,
+        api: harness.Harness,
+        path: str = "/websocket",
+        secret: str | None = harness.ADMIN,
+        headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         self._api = api
+        self._headers = headers
         self._path = path
         self._secret = secret
         self._to_server: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -45,7 +50,7 @@ class Socket:
         await self._to_client.put(dict(message))
 
     async def __aenter__(self) -> Socket:
-        headers = [(b"host", b"vamp")]
+        headers = [(b"host", b"vamp"), *self._headers]
         if self._secret is not None:
             headers.append((b"authorization", f"Bearer {self._secret}".encode()))
         scope = {

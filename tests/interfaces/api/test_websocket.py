@@ -11,6 +11,8 @@ import yaml
 from tests.interfaces.api import harness
 from tests.interfaces.api.harness import Harness
 from tests.interfaces.api.sockets import Socket
+from vamp.core import model
+from vamp.interfaces.api import websocket
 
 pytestmark = pytest.mark.anyio
 
@@ -180,4 +182,43 @@ async def test_closing_the_socket_ends_its_subscriptions(api: Harness) -> None:
     async with Socket(api) as socket:
         await socket.ask("events", path="/events/stream", action="Peek")
         assert api.publisher.subscribed == 1
+    assert api.publisher.subscribed == 0
+
+
+async def test_a_subscription_ends_with_an_error_once_its_token_is_revoked(api: Harness) -> None:
+    secret = await api.token("viewer", "acme-prod", name="watcher")
+    async with Socket(api, "/acme-prod/websocket", secret=secret) as socket:
+        await socket.ask("events", path="/events/stream", action="Peek")
+        await api.services.publisher.publish("acme-prod", model.Event(tags=("before",)))
+        before = await socket.answer("events")
+        assert (await api.client.delete("/api/v1/tokens/watcher?scope=acme-prod")).status_code == 204
+        api.clock.advance(5)
+        await api.services.publisher.publish("acme-prod", model.Event(tags=("after",)))
+        ended = await socket.answer("events")
+
+    assert "before" in json.loads(before["data"])["tags"]
+    assert (ended["status"], ended["code"]) == ("ERROR", 401)
+    assert "revoked" in json.loads(ended["data"])["message"]
+
+
+async def test_answers_are_text_even_when_the_browser_accepts_gzip(api: Harness) -> None:
+    for index in range(20):
+        await api.client.put(f"/api/v1/breeds/probe:{index}", json={**BREED, "name": f"probe:{index}"})
+    async with Socket(api, headers=((b"accept-encoding", b"gzip, deflate"),)) as socket:
+        listed = await socket.ask("list", path="/breeds", action="Peek")
+
+    assert len(listed["data"]) > 1024
+    assert len(json.loads(listed["data"])) == 20
+
+
+async def test_a_socket_holds_a_bounded_number_of_subscriptions(api: Harness) -> None:
+    async with Socket(api) as socket:
+        for index in range(websocket.MAX_SUBSCRIPTIONS):
+            listening = await socket.ask(f"s{index}", path="/events/stream", action="Peek")
+            assert listening["status"] == "OK"
+        refused = await socket.ask("one too many", path="/events/stream", action="Peek")
+        assert api.publisher.subscribed == websocket.MAX_SUBSCRIPTIONS
+
+    assert (refused["status"], refused["code"]) == ("ERROR", 429)
+    assert "another socket" in json.loads(refused["data"])["message"]
     assert api.publisher.subscribed == 0

@@ -28,7 +28,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from starlette.types import Message
-from starlette.websockets import WebSocketState
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from vamp import errors
 from vamp.interfaces.api import context, namespaces
@@ -37,9 +37,25 @@ from vamp.interfaces.api import websocket_messages as messages
 router = APIRouter()
 
 _DROPPED = frozenset(
-    {b"accept", b"content-type", b"content-length", b"connection", b"upgrade", b"transfer-encoding"}
+    {
+        b"accept",
+        b"accept-encoding",
+        b"content-type",
+        b"content-length",
+        b"connection",
+        b"upgrade",
+        b"transfer-encoding",
+        b"sec-websocket-key",
+        b"sec-websocket-version",
+        b"sec-websocket-extensions",
+        b"sec-websocket-protocol",
+    }
 )
-"""Upgrade-request headers that belong to the socket, not to the requests replayed on it."""
+"""Upgrade-request headers that belong to the socket, not to the requests replayed on it (a browser's
+``Accept-Encoding: gzip`` would have the answers compressed, and ``data`` is text)."""
+
+MAX_SUBSCRIPTIONS = 32
+"""The most event streams one socket may subscribe to at once."""
 
 
 class _Exchange:
@@ -58,6 +74,8 @@ class _Exchange:
         self.body = bytearray()
         self.streaming = False
         self.settled = asyncio.get_running_loop().create_future()
+        self.admitted = asyncio.Event()
+        """Set when the socket takes the event stream as a subscription; its blocks wait until then."""
 
     async def receive(self) -> Message:
         if not self._requested:
@@ -72,6 +90,9 @@ class _Exchange:
             self.headers = list(message.get("headers", []))
             media = dict(self.headers).get(b"content-type", b"")
             self.streaming = self.status == 200 and media.startswith(b"text/event-stream")
+            if self.streaming:
+                self._settle()
+                await self.admitted.wait()
             return
         if message["type"] != "http.response.body":
             return
@@ -84,7 +105,6 @@ class _Exchange:
         while "\n\n" in self._buffer:
             block, self._buffer = self._buffer.split("\n\n", 1)
             await self._on_block(block)
-            self._settle()
 
     def _settle(self) -> None:
         if not self.settled.done():
@@ -174,7 +194,15 @@ class Connection:
         exchange = _Exchange(body, self._closed, on_block)
         task = asyncio.create_task(self._socket.app(scope, exchange.receive, exchange.send))
         await asyncio.wait({task, exchange.settled}, return_when=asyncio.FIRST_COMPLETED)
+        if exchange.streaming and len(self._subscriptions) >= MAX_SUBSCRIPTIONS:
+            task.cancel()
+            refused = (
+                f"At most {MAX_SUBSCRIPTIONS} subscriptions per socket: remove one, or open another socket."
+            )
+            await self._send(messages.answer(request, 429, [], json.dumps({"message": refused})))
+            return
         if exchange.streaming:
+            exchange.admitted.set()
             self._subscriptions.add(task)
             task.add_done_callback(lambda done: self._ended(request, done))
             return
@@ -208,7 +236,7 @@ class Connection:
     async def _send(self, message: dict[str, Any]) -> None:
         async with self._sending:
             if self._socket.application_state is WebSocketState.CONNECTED:
-                with contextlib.suppress(RuntimeError, OSError):
+                with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
                     await self._socket.send_text(json.dumps(message, ensure_ascii=False))
 
     async def _close(self) -> None:
