@@ -84,12 +84,10 @@ class Request:
 
     def http(self, namespace: str | None) -> tuple[str, str, str]:
         """The REST request it stands for: method, path (percent-encoded) and query string."""
-        path = "/" + self.path.lstrip("/")
-        if path == PREFIX or path.startswith(PREFIX + "/"):
-            path = path[len(PREFIX) :]
+        path = _without_prefix("/" + self.path.lstrip("/"))
         first, _, rest = path[1:].partition("/")
         if namespace is None and first and namespaces.problem(first) is None:
-            namespace, path = first, "/" + rest
+            namespace, path = first, _without_prefix("/" + rest)
         segments = [segment for segment in path.split("/") if segment]
         method = {"PEEK": "GET", "REMOVE": "DELETE"}.get(self.action) or (
             "POST" if len(segments) <= 1 else "PUT"
@@ -104,6 +102,11 @@ class Request:
     @property
     def accept_type(self) -> str:
         return _media_type(self.accept)
+
+
+def _without_prefix(path: str) -> str:
+    """``path`` without a leading ``/api/v1``, which a path may give or leave out."""
+    return path[len(PREFIX) :] or "/" if path == PREFIX or path.startswith(PREFIX + "/") else path
 
 
 def _media_type(name: str) -> str:
