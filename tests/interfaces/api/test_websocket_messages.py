@@ -39,6 +39,8 @@ def test_a_request_stands_for_one_rest_request(
 def test_parameters_become_the_query_string_as_rest_clients_write_it() -> None:
     request = _request("/breeds", "Put", parameters={"validate_only": True, "tag": ["a", "b"], "page": 2})
     assert request.http(None)[2] == "validate_only=true&tag=a&tag=b&page=2"
+    inline = _request("/events?tag=x", "Peek", parameters={"type": "t"})
+    assert inline.http(None) == ("GET", "/api/v1/events", "tag=x&type=t")
 
 
 def test_structured_data_is_written_in_the_content_format() -> None:

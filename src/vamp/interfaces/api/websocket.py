@@ -31,7 +31,7 @@ from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from vamp import errors
-from vamp.interfaces.api import context, namespaces
+from vamp.interfaces.api import context, error_responses, namespaces
 from vamp.interfaces.api import websocket_messages as messages
 
 router = APIRouter()
@@ -157,8 +157,8 @@ class Connection:
         """Take ``secret`` as the socket's token, once the token service knows it."""
         try:
             await context.services_of(self._socket.app).tokens.authenticate(secret)
-        except errors.UnauthorizedError as exc:
-            await self._send({"status": "ERROR", "code": 401, "error": str(exc)})
+        except errors.VampError as exc:
+            await self._send({"status": "ERROR", "code": error_responses.status_of(exc), "error": str(exc)})
             return
         self._headers = [(key, value) for key, value in self._headers if key != b"authorization"]
         self._headers.append((b"authorization", f"Bearer {secret}".encode("latin-1", "replace")))

@@ -6,8 +6,8 @@ transaction, data, parameters}``; ``action`` (Peek | Put | Remove) and ``accept`
 Yaml | PlainText | JavaScript) are read case-insensitively. ``Request.http`` says which REST request it
 stands for: Peek → GET, Put → POST on a collection path (none or one segment) and PUT on an item path,
 Remove → DELETE; ``parameters`` become the query string (``true``/``false`` in lower case, lists
-repeated), and the path goes under ``/api/v1`` of the socket's namespace, or of the namespace its first
-segment names (``/acme-prod/breeds``).
+repeated; a query written in the path is kept), and the path goes under ``/api/v1`` of the socket's
+namespace, or of the namespace its first segment names (``/acme-prod/breeds``).
 
 An answer is ``{api, path, action, status, code, content, transaction, data, parameters}`` with the
 enumerations in upper case: ``status`` OK (200, 201) | ACCEPTED (202) | NOCONTENT (204) | ERROR; ``code``
@@ -84,7 +84,8 @@ class Request:
 
     def http(self, namespace: str | None) -> tuple[str, str, str]:
         """The REST request it stands for: method, path (percent-encoded) and query string."""
-        path = _without_prefix("/" + self.path.lstrip("/"))
+        given, _, inline = self.path.partition("?")
+        path = _without_prefix("/" + given.lstrip("/"))
         first, _, rest = path[1:].partition("/")
         if namespace is None and first and namespaces.problem(first) is None:
             namespace, path = first, _without_prefix("/" + rest)
@@ -93,7 +94,8 @@ class Request:
             "POST" if len(segments) <= 1 else "PUT"
         )
         full = (f"/{namespace}" if namespace else "") + PREFIX + (path if segments else "")
-        return method, full, urllib.parse.urlencode(self.parameters)
+        query = urllib.parse.urlencode(self.parameters)
+        return method, full, "&".join(part for part in (inline, query) if part)
 
     @property
     def content_type(self) -> str | None:
