@@ -9,7 +9,9 @@ The token is the upgrade request's ``Authorization`` header (``Bearer TOKEN``, o
 or, for browsers, which cannot set headers on a WebSocket, a message ``{"token": "<secret>"}``: it is
 checked at once (answered OK or 401) and sent with every later request. Tokens are never read from the
 query string, which servers and proxies log, and never logged or echoed here. A socket without a token
-stays open, but every request on it is answered 401 like a REST request without a token.
+stays open, but every request on it is answered 401 like a REST request without a token. Browsers
+apply no CORS to WebSockets, but the API has no ambient credentials (no cookies), so a page elsewhere
+that opens a socket gets nothing without a token.
 
 A Peek whose REST answer is an event stream (``events/stream``) subscribes the socket: it is answered
 once the subscription listens (``status`` OK, ``data`` empty), then once per event, ``data`` the event in
