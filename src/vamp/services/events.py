@@ -70,6 +70,11 @@ class Events:
         """
         return await self._store.publish(namespace, event)
 
+    @property
+    def subscribed(self) -> int:
+        """How many subscriptions are open (streams and WebSocket subscriptions alike)."""
+        return len(self._subscriptions)
+
     @contextlib.contextmanager
     def subscribe(
         self, namespace: str, *, tags: tuple[str, ...] = (), type: str | None = None

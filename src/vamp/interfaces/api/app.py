@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp import errors
 from vamp.core import units, validation
-from vamp.interfaces.api import body_limit, context, error_responses, namespaces, routes
+from vamp.interfaces.api import body_limit, context, error_responses, namespaces, routes, websocket
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -127,6 +127,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     api = routes.api_router()
     app.include_router(api)
     app.include_router(api, prefix=namespaces.PREFIX, include_in_schema=False)
+    app.include_router(websocket.router)
     error_responses.install(app)
     app.add_middleware(body_limit.BodyLimit, limit=settings.max_body)
     app.add_middleware(NoStore)
