@@ -30,6 +30,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from vamp.interfaces.api import namespaces, negotiation, schemas
+from vamp.interfaces.api.routes import artifacts
 from vamp.interfaces.api.schemas import Schema, array, one_or_many, ref
 
 PREFIX = "/api/v1"
@@ -268,6 +269,22 @@ def _responses(answers: Answers) -> Schema:
     return found
 
 
+PARAMETERS: dict[str, Schema] = {
+    "kind": {
+        "description": "An artifact kind (gateways and deployments have routes of their own).",
+        "schema": {"type": "string", "enum": list(artifacts.STORED_KINDS)},
+    },
+}
+"""Path parameters described further than their routes' signatures do, by name."""
+
+
+def _parameters(operation: Schema) -> None:
+    for parameter in operation.get("parameters", []):
+        extra = PARAMETERS.get(parameter.get("name", ""))
+        if extra is not None and parameter.get("in") == "path":
+            parameter.update(copy.deepcopy(extra))
+
+
 def _route_name(path: str, method: str, operation: Schema) -> str:
     """The name of the route behind an operation: FastAPI's ids are ``<name><path>_<method>``, with every
     character that is not a word character made ``_``."""
@@ -291,6 +308,7 @@ def complete(document: Schema) -> Schema:
             if answers is None:
                 continue
             operation["responses"] = _responses(answers)
+            _parameters(operation)
             if answers.body is not None:
                 operation["requestBody"] = answers.body
             else:
