@@ -206,10 +206,17 @@ async def answer(api: Harness, method: str, path: str, secret: str | None) -> An
     return Answer(start["status"], found, bytes(body))
 
 
+NAMESPACED = "/{namespace}"
+"""How the document lists the namespaced routes: ``/{namespace}/api/v1/...``."""
+
+
 def walk(openapi: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """``(method, path, permission, namespace)`` of every route, namespaced ones under both prefixes."""
     listed = [
-        (method.upper(), path) for path, operations in openapi["paths"].items() for method in operations
+        (method.upper(), path)
+        for path, operations in openapi["paths"].items()
+        for method in operations
+        if not path.startswith(NAMESPACED)  # the same routes as under /api/v1, walked under both prefixes
     ]
     walked = []
     for method, template in [*listed, *HIDDEN]:
@@ -309,6 +316,10 @@ async def test_the_walk_covers_every_route_of_the_openapi_document(api: Harness)
 
     for template, operations in openapi["paths"].items():
         for method in operations:
+            if template.startswith(NAMESPACED):
+                path = template.removeprefix(NAMESPACED).format(**VALUES)
+                assert (method.upper(), "/acme-prod" + path) in walked
+                continue
             path = template.format(**{**VALUES, **DESTRUCTIVE.get((method.upper(), template), {})})
             assert (method.upper(), path) in walked
             if not template.startswith(SERVER_PATHS):

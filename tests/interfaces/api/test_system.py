@@ -226,7 +226,8 @@ async def test_the_openapi_document_lists_the_api_by_area(api: Harness) -> None:
     assert tags == {"access", "artifacts", "bulk", "deployments", "events", "gateways", "metrics", "system"}
     assert "/api/v1/gateways/{name}" in document["paths"]
     assert "/api/v1/deployments/{name}/clusters/{cluster}/services/{service}/scale" in document["paths"]
-    assert not any(path.startswith("/{namespace}") for path in document["paths"])
+    assert "/{namespace}/api/v1/gateways/{name}" in document["paths"]
+    assert not any(path.startswith("/{namespace}/api/v1/organisations") for path in document["paths"])
 
 
 async def test_the_agents_plan_source_reads_the_plan_from_the_long_poll(api: Harness) -> None:

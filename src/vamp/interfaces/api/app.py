@@ -3,8 +3,8 @@
 The parts are the outside world as ports (store, runtime driver, metrics) and the loops the API talks
 to (the event publisher, the gateway synchroniser's plan holders, the notifier that nudges the
 reconciler); the wiring module builds them from the command line and hands them in. Every namespaced
-route is served under ``/api/v1`` (the default namespace) and ``/{namespace}/api/v1``; only the first is
-in the OpenAPI document, which says so. Every route needs a token (``interfaces.api.access``) but
+route is served under ``/api/v1`` (the default namespace) and ``/{namespace}/api/v1``, and the OpenAPI
+document (``openapi_document``) lists both. Every route needs a token (``interfaces.api.access``) but
 ``/healthz``. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS is off unless the
 settings name origins (``--cors-origin``), so a web page elsewhere cannot call the API from a user's
 browser; large answers are compressed; request bodies over
@@ -24,7 +24,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp import errors
 from vamp.core import units, validation
-from vamp.interfaces.api import body_limit, context, error_responses, namespaces, routes, websocket
+from vamp.interfaces.api import (
+    body_limit,
+    context,
+    error_responses,
+    namespaces,
+    openapi_document,
+    routes,
+    websocket,
+)
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -129,6 +137,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     app.include_router(api, prefix=namespaces.PREFIX, include_in_schema=False)
     app.include_router(websocket.router)
     error_responses.install(app)
+    openapi_document.install(app)
     app.add_middleware(body_limit.BodyLimit, limit=settings.max_body)
     app.add_middleware(NoStore)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
