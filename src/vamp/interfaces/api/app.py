@@ -8,7 +8,8 @@ in the OpenAPI document, which says so. Every route needs a token (``interfaces.
 ``/healthz``. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS is off unless the
 settings name origins (``--cors-origin``), so a web page elsewhere cannot call the API from a user's
 browser; large answers are compressed; request bodies over
-``Settings.max_body`` are refused (``body_limit``).
+``Settings.max_body`` are refused (``body_limit``); a path with a trailing slash answers as without one
+(``trailing_slash``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp import errors
 from vamp.core import units, validation
-from vamp.interfaces.api import body_limit, context, error_responses, namespaces, routes
+from vamp.interfaces.api import (
+    body_limit,
+    context,
+    error_responses,
+    namespaces,
+    routes,
+    trailing_slash,
+)
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -120,6 +128,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
         version=parts.about.version,
         docs_url="/api/docs",
         redoc_url=None,
+        redirect_slashes=False,
     )
     app.state.default_namespace = settings.namespace
     app.state.services = _services(parts, settings)
@@ -140,6 +149,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
             expose_headers=["Link", "X-Total-Count"],
             max_age=1800,
         )
+    app.add_middleware(trailing_slash.TrailingSlash)
     return app
 
 
