@@ -158,3 +158,80 @@ async def test_a_delete_whose_kind_or_name_cannot_be_told_deletes_nothing_and_sa
     assert refused.status_code == 400
     assert message in refused.json()["issues"][0]["message"]
     assert (await api.client.get("/api/v1/breeds/probe:1")).status_code == 200
+
+
+RUNNER = "kind: breed\nname: runner:1\ndeployable: magneticio/sava:1.0.0\nports: {webport: 8080/http}\n"
+TWO_PORTS = (
+    "kind: breed\nname: two:1\ndeployable: magneticio/sava:1.0.0\nports: {webport: 8080/http, admin: 81}\n"
+)
+SHORT = "    gateways:\n      sticky: route\n      routes:\n        {breed}: {{weight: 100%}}\n"
+
+
+def _short_form(kind: str, name: str, service: str, breed: str) -> str:
+    return f"kind: {kind}\nname: {name}\nclusters:\n  {name}:\n    services: {service}\n" + SHORT.format(
+        breed=breed
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "body"),
+    [
+        (RUNNER, _short_form("deployment", "runner", "[{breed: runner:1}]", "runner:1")),
+        (RUNNER, _short_form("deployment", "runner", "runner:1", "runner:1")),
+        (
+            RUNNER,
+            _short_form(
+                "deployment",
+                "runner",
+                "{breed: {name: runner:2, deployable: magneticio/sava:1.0.0, ports: {webport: 8080/http}}}",
+                "runner:2",
+            ),
+        ),
+        (
+            RUNNER + "---\n" + _short_form("blueprint", "runner", "runner:1", "runner:1"),
+            "kind: deployment\nname: runner\n",
+        ),
+    ],
+)
+async def test_a_cluster_gateway_in_the_short_form_is_the_gateway_of_the_clusters_only_port(
+    api: Harness, before: str, body: str
+) -> None:
+    await api.client.put("/api/v1", content=before, headers=YAML)
+
+    stored = await api.client.put("/api/v1/", content=body, headers=YAML)
+
+    assert stored.status_code == 202, stored.text
+    deployment = (await api.client.get("/api/v1/deployments/runner")).json()
+    gateways = deployment["clusters"]["runner"]["gateways"]
+    assert list(gateways) == ["webport"]
+    assert gateways["webport"]["sticky"] == "route"
+    assert [route["weight"] for route in gateways["webport"]["routes"].values()] == ["100%"]
+
+
+async def test_a_stored_blueprint_keeps_the_short_form_as_it_was_written(api: Harness) -> None:
+    await api.client.put("/api/v1", content=RUNNER, headers=YAML)
+
+    await api.client.put(
+        "/api/v1", content=_short_form("blueprint", "runner", "runner:1", "runner:1"), headers=YAML
+    )
+
+    read = (await api.client.get("/api/v1/blueprints/runner")).json()
+    assert read["clusters"]["runner"]["gateways"] == {
+        "sticky": "route",
+        "routes": {"runner:1": {"weight": "100%"}},
+    }
+
+
+async def test_a_short_form_gateway_over_a_breed_of_several_ports_says_to_name_the_port(api: Harness) -> None:
+    await api.client.put("/api/v1", content=TWO_PORTS, headers=YAML)
+
+    refused = await api.client.put(
+        "/api/v1/", content=_short_form("deployment", "two", "two:1", "two:1"), headers=YAML
+    )
+
+    assert refused.status_code == 400
+    issue = refused.json()["issues"][0]
+    assert issue["path"] == "clusters.two.gateways"
+    assert "more than 1 port defined ('admin', 'webport')" in issue["message"]
+    assert "gateways: {admin: {routes: ...}}" in issue["message"]
+    assert (await api.client.get("/api/v1/deployments/two")).status_code == 404
