@@ -124,12 +124,18 @@ async def test_delete_goes_by_kind_and_name_alone_and_takes_full_documents_too(
         assert (await api.client.get(f"/api/v1/{artifact}")).status_code == 200
 
 
-async def test_a_deployment_named_alone_is_undeployed_whole(api: Harness) -> None:
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/", "kind: deployment\nname: sava\n"),
+        ("/api/v1/deployments/", "name: sava\n"),
+        ("/api/v1/deployments", "kind: deployments\nname: sava\n"),
+    ],
+)
+async def test_a_deployment_named_alone_is_undeployed_whole(api: Harness, path: str, body: str) -> None:
     await api.client.put("/api/v1/deployments/sava", content=SAVA_1_0, headers=YAML)
 
-    deleted = await api.client.request(
-        "DELETE", "/api/v1/", content="kind: deployment\nname: sava\n", headers=YAML
-    )
+    deleted = await api.client.request("DELETE", path, content=body, headers=YAML)
 
     assert deleted.status_code == 202, deleted.text
     services = deleted.json()[0]["clusters"]["sava"]["services"]
