@@ -2,7 +2,8 @@
 ``DELETE /api/v1/`` (the trailing slash kept, redirects not followed), and waiting on
 ``/api/v1/events/stream`` for the events that say each step is done.
 
-The PUT sends a breed and a deployment in one multi-document body; the client waits for one event that
+The PUT sends a breed and a deployment (its cluster gateway in the short form, routes written directly
+under ``gateways``) in one multi-document body; the client waits for one event that
 carries ``deployments:<d>``, ``services:<s>`` and ``synchronization:deployed`` (the service runs), and
 for ``archive:update`` of the breed (Vamp tags by the verb: a PUT is an update, of a new breed too).
 The DELETE sends the same two by kind and name alone; the client waits for ``archive:delete`` of the
@@ -29,8 +30,11 @@ YAML = {"content-type": "application/x-yaml"}
 DEPLOYMENT = "runner"
 SERVICE = "runner:1.0.0"
 PROBE = "kind: breed\nname: probe:1\ndeployable: magneticio/sava:1.0.0\nports: {webport: 8080/http}\n"
-DEPLOYED = demo_blueprint(DEPLOYMENT, SERVICE, "1.0", cluster="runner").replace(
-    "kind: blueprints\n", "kind: deployment\n"
+DEPLOYED = (
+    demo_blueprint(DEPLOYMENT, SERVICE, "1.0", cluster="runner").replace(
+        "kind: blueprints\n", "kind: deployment\n"
+    )
+    + f"    gateways:\n      routes:\n        {SERVICE}: {{weight: 100%}}\n"  # the short form
 )
 NAMES_ONLY = f"---\nkind: breed\nname: probe:1\n---\nkind: deployment\nname: {DEPLOYMENT}\n"
 
@@ -92,6 +96,9 @@ def test_vamps_integration_recipe_puts_and_deletes_through_the_bulk_path_with_it
         ]
         events.wait("breeds:probe:1", "archive:update")
         events.wait(f"deployments:{DEPLOYMENT}", f"services:{SERVICE}", "synchronization:deployed")
+        internal = client.get(f"/api/v1/gateways/{DEPLOYMENT}/runner/webport/")
+        assert internal.status_code == 200, internal.text
+        assert [route["weight"] for route in internal.json()["routes"].values()] == ["100%"]
 
         deleted = client.request("DELETE", "/api/v1/", content=NAMES_ONLY, headers=YAML)
 
