@@ -25,14 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp import errors
 from vamp.core import units, validation
-from vamp.interfaces.api import (
-    body_limit,
-    context,
-    error_responses,
-    namespaces,
-    routes,
-    trailing_slash,
-)
+from vamp.interfaces.api import body_limit, context, error_responses, namespaces, routes
+from vamp.interfaces.api.trailing_slash import TrailingSlash
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -149,7 +143,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
             expose_headers=["Link", "X-Total-Count"],
             max_age=1800,
         )
-    app.add_middleware(trailing_slash.TrailingSlash)
+    app.add_middleware(TrailingSlash)
     return app
 
 
