@@ -67,6 +67,13 @@ actor: ContextVar[str | None] = ContextVar("vamp_store_actor", default=None)
 (``<scope>/<name>``), and each archive event records it as the tag ``token:<scope>/<name>``. The
 server's own loops write as nobody (``None``)."""
 
+verb: ContextVar[str | None] = ContextVar("vamp_store_verb", default=None)
+"""The HTTP method of the request whose store writes these are (``PUT``, ``POST``, ``DELETE``), set by the
+API with ``actor``. Archive events are tagged by it as Vamp tags them: every put of a ``PUT`` is an
+``archive:update`` (a new artifact too), of a ``POST`` an ``archive:create``, of a ``DELETE`` (a sliced
+deployment) an ``archive:delete``; a delete is always an ``archive:delete``. Without a verb (the
+server's own loops) a write is tagged by what it did."""
+
 EventListener = Callable[[str, model.Event], None]
 """Told ``(namespace, event)`` of each event a store has kept; must return at once and never raise."""
 

@@ -6,12 +6,17 @@ checked before anything is stored, so a body with one bad document changes nothi
 static kinds and workflows are stored or deleted; gateways go through the gateway service (with its
 internal-gateway rules); deployment documents are blueprints to merge into (``POST``, ``PUT``) or slice
 out of (``DELETE``) the deployment of their name.
+
+``DELETE`` goes by kind and name, as Vamp's does: a document that gives only ``kind`` and ``name``
+(``kind: breed``, ``name: probe:1``) deletes that artifact, and the rest of a full document is not read,
+but for a deployment's, whose clusters say which services to slice out (with its name alone, every
+service goes). A document whose kind or name cannot be told is read in full, for the reader's message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from vamp import errors
 from vamp.core import model
@@ -19,6 +24,20 @@ from vamp.services import artifacts, deployments, documents, gateway_artifacts
 
 DEPLOYMENTS = "deployments"
 GATEWAYS = "gateways"
+NAME_KEYS = frozenset({"kind", "name"})
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """One document of a ``DELETE`` body: the artifact of ``kind`` (plural) and ``name`` to delete.
+
+    ``blueprint`` is a deployment document's clusters, whose services are sliced out of the deployment;
+    ``None`` for every other kind, and for a deployment named alone (all of its services go).
+    """
+
+    kind: str
+    name: str
+    blueprint: model.Blueprint | None = None
 
 
 class Bulk:
@@ -96,24 +115,75 @@ class Bulk:
                 )
         return done
 
+    async def read_deletions(self, namespace: str, text: str, *, kind: str | None) -> list[Deletion]:
+        """What a ``DELETE`` body names, by kind and name (``kind`` as for ``read``).
+
+        Raises:
+            errors.DslError: with the issues of every document whose kind or name cannot be told.
+        """
+        found: list[Deletion] = []
+        issues: list[errors.Issue] = []
+        for index, data in enumerate(await documents.parsed(text)):
+            try:
+                found += await self._deletions(namespace, data, kind)
+            except errors.DslError as exc:
+                issues += [replace(issue, document=index) for issue in exc.issues]
+        if issues:
+            raise errors.DslError(issues)
+        return found
+
+    async def _deletions(self, namespace: str, data: object, kind: str | None) -> list[Deletion]:
+        named = _named(data, kind)
+        if named is not None and named.kind != DEPLOYMENTS:
+            return [named]
+        if named is not None and isinstance(data, dict) and set(data) <= NAME_KEYS:
+            return [named]
+        if named is not None or kind == DEPLOYMENTS or _kind(data) == DEPLOYMENTS:
+            return [
+                Deletion(DEPLOYMENTS, blueprint.name, blueprint)
+                for blueprint in await self._deployments.read_data(namespace, data)
+            ]
+        read = await self._artifacts.read_data(namespace, data, kind=kind)
+        return [Deletion(item.kind, artifacts.name_of(item)) for item in read]
+
     async def delete(
-        self, namespace: str, items: Sequence[tuple[str, model.Artifact]], *, validate_only: bool = False
+        self, namespace: str, items: Sequence[Deletion], *, validate_only: bool = False
     ) -> list[model.Artifact]:
-        """Delete ``items`` in order (slice the services of deployment documents); return what went."""
+        """Delete ``items`` in order (slice the services of deployments); return what went, as it was."""
         done: list[model.Artifact] = []
-        for kind, artifact in items:
-            name = artifacts.name_of(artifact)
-            if kind == DEPLOYMENTS and isinstance(artifact, model.Blueprint):
-                done += await self._deployments.slice(
-                    namespace, name, [artifact], validate_only=validate_only
+        for item in items:
+            if item.kind == DEPLOYMENTS:
+                done += await (
+                    self._deployments.undeploy(namespace, item.name, validate_only=validate_only)
+                    if item.blueprint is None
+                    else self._deployments.slice(
+                        namespace, item.name, [item.blueprint], validate_only=validate_only
+                    )
                 )
-            elif isinstance(artifact, model.Gateway):
-                await self._gateways.delete(namespace, name, validate_only=validate_only)
-                done.append(artifact)
+            elif item.kind == GATEWAYS:
+                try:
+                    gateway: model.Artifact | None = await self._gateways.get(namespace, item.name)
+                except errors.NotFoundError:
+                    gateway = None
+                await self._gateways.delete(namespace, item.name, validate_only=validate_only)
+                done += [] if gateway is None else [gateway]
             else:
-                deleted = await self._artifacts.delete(namespace, kind, name, validate_only=validate_only)
+                deleted = await self._artifacts.delete(
+                    namespace, item.kind, item.name, validate_only=validate_only
+                )
                 done += [] if deleted is None else [deleted]
         return done
+
+
+def _named(data: object, kind: str | None) -> Deletion | None:
+    """The kind and name a document gives (its kind agreeing with ``kind``), or ``None`` when it does not."""
+    if not isinstance(data, dict) or "import" in data:
+        return None
+    given = _kind(data) if "kind" in data else kind
+    name = data.get("name")
+    if given is None or (kind is not None and given != kind) or not isinstance(name, str) or not name:
+        return None
+    return Deletion(given, name)
 
 
 def _kind(data: object) -> str | None:

@@ -3,12 +3,12 @@
 ``POST /deployments`` and ``PUT /deployments/{name}`` merge a blueprint into a deployment (vamp.md §3.1):
 references are resolved in the namespace (a missing one is ``Artifact cannot be found``), the merge is the
 core's, with the time from the injected clock and the gateway host from settings, and its gateways must
-not take another gateway's port. ``DELETE`` with a blueprint slices its services out (§3.2). Every
-change is a compare-and-set step (``deployment_revisions``), so it is stored with a new revision and an
-archive event, and the ``Notifier`` hears about it; a scale change also marks the service for
-deployment again (Vamp #915, #798). What runs the services is the reconciler's business, not this one's,
-but a server that does not allow command deployables (``allow_commands``) refuses a merge that would
-deploy one, naming the breed and the flag that allows it.
+not take another gateway's port. ``DELETE`` with a blueprint slices its services out (§3.2); with the
+deployment's name alone, all of them. Every change is a compare-and-set step (``deployment_revisions``),
+so it is stored with a new revision and an archive event, and the ``Notifier`` hears about it; a scale
+change also marks the service for deployment again (Vamp #915, #798). What runs the services is the
+reconciler's business, not this one's, but a server that does not allow command deployables
+(``allow_commands``) refuses a merge that would deploy one, naming the breed and the flag that allows it.
 """
 
 from __future__ import annotations
@@ -150,6 +150,23 @@ class DeploymentService:
             for blueprint in blueprints:
                 sliced = deployments.slice_services(sliced, blueprint, now=self._clock())
             return sliced
+
+        found = await self._revisions.change(namespace, name, step, validate_only=validate_only)
+        return [] if found is None else [found]
+
+    async def undeploy(
+        self, namespace: str, name: str, *, validate_only: bool = False
+    ) -> list[model.Artifact]:
+        """Mark every service of deployment ``name`` for undeployment; ``[]`` when there is none.
+
+        This is a ``DELETE`` of a deployment document that gives only its name.
+        """
+
+        async def step(current: model.Deployment | None) -> model.Deployment | None:
+            if current is None:
+                return None
+            everything = deployments.as_blueprint(current)
+            return deployments.slice_services(current, everything, now=self._clock())
 
         found = await self._revisions.change(namespace, name, step, validate_only=validate_only)
         return [] if found is None else [found]

@@ -13,6 +13,7 @@ import yaml
 from tests.adapters.store.conftest import START, TICK, Clock
 from vamp import errors
 from vamp.adapters.store import rules
+from vamp.ports import store as store_port
 from vamp.ports.store import ArtifactStore, EventQuery, StoredArtifact
 
 pytestmark = pytest.mark.anyio
@@ -369,3 +370,28 @@ async def test_the_namespaces_are_those_holding_artifacts_in_name_order(store: A
     await store.delete(NS, "breeds", "sava")
 
     assert list(await store.namespaces()) == ["acme-prod"]
+
+
+@pytest.mark.parametrize(
+    ("verb", "tags"),
+    [
+        (None, ["archive:create", "archive:update", "archive:delete"]),
+        ("PUT", ["archive:update", "archive:update", "archive:delete"]),
+        ("POST", ["archive:create", "archive:create", "archive:delete"]),
+        ("DELETE", ["archive:delete", "archive:delete", "archive:delete"]),
+    ],
+)
+async def test_archive_puts_are_tagged_by_the_requests_verb_else_by_what_they_did(
+    store: ArtifactStore, verb: str | None, tags: list[str]
+) -> None:
+    async def writes() -> None:
+        store_port.verb.set(verb)
+        await store.put(NS, "breeds", "sava", SAVA, revision=0)
+        await store.put(NS, "breeds", "sava", SAVA_1_1, revision=1)
+        await store.delete(NS, "breeds", "sava")
+
+    await asyncio.create_task(writes())  # the verb is the task's, as it is a request's
+
+    archive = await store.events(NS, EventQuery(tags=("breeds:sava",), type="archive"))
+    assert [event.tags[-1] for event in reversed(archive.items)] == tags
+    assert store_port.verb.get() is None, "the writes of the server's own loops are not a request's"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.core.dsl.outcomes import located, messages, one
-from vamp.core import model
+from vamp.core import dsl, model
 from vamp.core.units import Cpu, Memory, Percentage
 
 SAVA = model.Ref(name="sava:1.0.0")
@@ -157,13 +157,6 @@ def test_an_anonymous_cluster_gateway_may_be_only_sticky() -> None:
             "Key the gateway by port name.",
         ),
         (
-            "[sava:1.0.0]",
-            "Illegal anonymous routing port mapping - the port of this gateway cannot be told from the "
-            "breeds of "
-            "the cluster (their ports: none); key the gateway by port name, e.g. gateways: {webport: "
-            "{routes: ...}}.",
-        ),
-        (
             "[{name: a, deployable: x, ports: {webport: 8080}}, {name: b, deployable: x, ports: {web: "
             "8080}}]",
             "Illegal anonymous routing port mapping - the port of this gateway cannot be told from the "
@@ -179,6 +172,24 @@ def test_an_anonymous_cluster_gateway_needs_exactly_one_port(services_text: str,
         "    gateways: {sticky: route}\n"
     )
     assert messages(text, "blueprints") == [("clusters.sava.gateways", message)]
+
+
+@pytest.mark.parametrize("kind", ["blueprints", "deployments"])
+def test_a_short_form_gateway_over_referenced_breeds_waits_for_their_port_and_writes_back_short(
+    kind: str,
+) -> None:
+    text = (
+        f"kind: {kind}\nname: sava\nclusters:\n  sava:\n    services: [sava:1.0.0]\n"
+        "    gateways:\n      sticky: route\n      routes: {sava:1.0.0: {weight: 100%}}\n"
+    )
+
+    (read,) = dsl.read(text, kind="blueprints", merging=True)
+
+    assert isinstance(read, model.Blueprint)
+    gateway = read.clusters["sava"].gateways[model.ONLY_PORT]
+    assert (gateway.sticky, list(gateway.routes)) == (model.Sticky.ROUTE, ["sava:1.0.0"])
+    written = dsl.to_data(read)["clusters"]["sava"]["gateways"]
+    assert written == {"sticky": "route", "routes": {"sava:1.0.0": {"weight": "100%"}}}
 
 
 WEB = model.Gateway(port=model.GatewayPort(number=9050), routes={"sava/webport": model.Route()})

@@ -213,13 +213,15 @@ async def test_validate_only_deploys_nothing(api: Harness) -> None:
     assert api.notifier.heard == []
 
 
-async def test_every_change_of_a_deployment_is_archived(api: Harness) -> None:
+async def test_every_change_of_a_deployment_is_archived_tagged_by_the_verb_as_vamp_does(api: Harness) -> None:
     await api.client.put(DEPLOYMENT, content=SAVA_1_0, headers=YAML)
     await api.client.put(DEPLOYMENT, content=SAVA_1_1, headers=YAML)
 
     archived = (await api.client.get("/api/v1/events?tag=deployments:sava&tag=archive")).json()
 
-    assert [event["tags"][-1] for event in archived] == ["archive:update", "archive:create"]
+    assert [event["tags"][-1] for event in archived] == ["archive:update", "archive:update"], (
+        "a PUT is an update, of a new deployment too"
+    )
 
 
 async def test_a_service_scale_reads_and_changes(api: Harness) -> None:
@@ -241,7 +243,7 @@ async def test_a_service_scale_reads_and_changes(api: Harness) -> None:
     assert after is not None
     assert after.revision == before.revision + 1
     archived = (await api.client.get("/api/v1/events?tag=deployments:sava&tag=archive:update")).json()
-    assert len(archived) == 1
+    assert len(archived) == 2, "the PUT that made the deployment, and the one of its scale"
 
 
 async def test_a_scale_may_be_a_stored_one(api: Harness) -> None:

@@ -87,16 +87,28 @@ def archived_value(source: str | None, data_text: str) -> str:
     return data_text
 
 
+VERB_ACTIONS: dict[str, Action] = {"PUT": "update", "POST": "create", "DELETE": "delete"}
+"""The archive action Vamp tags each write of a request with, by the request's method."""
+
+
+def tagged_action(action: Action, verb: str | None) -> Action:
+    """The action an archive event is tagged with: a delete is a delete; a put is tagged by the request's
+    verb (``VERB_ACTIONS``: a ``PUT`` of a new artifact is an update), else by what it did."""
+    return action if action == "delete" else VERB_ACTIONS.get((verb or "").upper(), action)
+
+
 def archive_event(kind: str, name: str, action: Action, value: str, timestamp: datetime) -> model.Event:
     """The event that records a change of an artifact (vamp.md §1.1).
 
     ``value`` is text the DSL reads back: the source the user sent, or the JSON of the data. The token
     that made the change, when there is one (``store.actor``), is the tag ``token:<scope>/<name>`` (before
-    the archive tags, so ``archive:<action>`` stays the last).
+    the archive tags, so ``archive:<action>`` stays the last). The action is the request's verb's when a
+    request made the change (``store.verb``, ``tagged_action``).
     """
     made_by = store.actor.get()
     token = (f"token:{made_by}",) if made_by else ()
-    tags = model.expand_tags((kind, f"{kind}:{name}", *token, "archive", f"archive:{action}"))
+    tagged = tagged_action(action, store.verb.get())
+    tags = model.expand_tags((kind, f"{kind}:{name}", *token, "archive", f"archive:{tagged}"))
     return model.Event(tags=tags, type="archive", value=value, timestamp=timestamp)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from vamp import errors
 from vamp.core import model
 from vamp.core.deployments import messages
+from vamp.core.validation import messages as validation_messages
 from vamp.core.validation.services import matches
 
 Lookup = Callable[[str, str], model.Artifact | None]
@@ -182,7 +183,27 @@ class _Resolver:
             for port, gateway in cluster.gateways.items()
         }
         sla = self._sla(cluster.sla, f"{path}.sla")
+        gateways = self._only_port(services, gateways, f"{path}.gateways")
         return cluster.model_copy(update={"services": services, "gateways": gateways, "sla": sla})
+
+    def _only_port(
+        self, services: tuple[model.Service, ...], gateways: dict[str, model.Gateway], path: str
+    ) -> dict[str, model.Gateway]:
+        """``gateways`` with the short form's (``model.ONLY_PORT``) keyed by the one port of the breeds."""
+        only = gateways.get(model.ONLY_PORT)
+        breeds = [service.breed for service in services]
+        if only is None or not all(isinstance(breed, model.Breed) for breed in breeds):
+            return gateways  # an unresolved breed is reported already
+        ports = sorted(
+            {port.name for breed in breeds if isinstance(breed, model.Breed) for port in breed.ports}
+        )
+        if len(ports) != 1:
+            self.issues.append(errors.Issue(validation_messages.only_port(ports), path))
+            return gateways
+        return {
+            ports[0]: only,
+            **{port: gateway for port, gateway in gateways.items() if gateway is not only},
+        }
 
     def _dependencies(
         self, breed: model.Breed | model.Ref, path: str, stack: tuple[str, ...]

@@ -5,7 +5,9 @@ Clusters: ``{sava: sava:1.0.0}`` (one service by breed name), ``{sava: [...]}`` 
 service's), or ``{sava: {services: ...}}`` where ``services`` is a breed name, one service or a list.
 A service is a breed name, ``{breed: ..., scale: ...}``, ``{reference: breed, scale: ...}``, or an
 inline breed itself (``{name: ..., deployable: ...}``). A cluster's ``gateways`` are keyed by port
-name, or given once as ``{sticky, routes}`` when the cluster's breeds have exactly one port.
+name, or given once as ``{sticky, routes}`` when the cluster's breeds have exactly one port (when the
+breeds are references, that port is told once they are resolved: ``model.ONLY_PORT``), in a deployment
+document too.
 
 A deployment document (as Vamp's GET returns it) can be read as the blueprint it describes, for
 merging: its runtime fields (status, instances, assigned ports, hosts…) are then accepted and ignored.
@@ -149,17 +151,19 @@ def _cluster_gateways(
     """Keyed by port name, or one anonymous ``{sticky, routes}`` for the one port the breeds have.
 
     When the services could not all be read, an anonymous gateway is read for its own issues only:
-    its port cannot be told.
+    its port cannot be told. When the breeds are references, it is keyed ``model.ONLY_PORT`` until they
+    are resolved.
     """
     value = cursor.value
-    if exported:
+    short = isinstance(value, dict) and ("routes" in value or "sticky" in value)
+    if exported and not short:
         deployed = gateways.keyed(cursor, gateways.Place.DEPLOYED_INTERNAL)
         return {
             port: gateway.model_copy(update={"port": model.GatewayPort()})
             for port, gateway in deployed.items()
         }
     place = gateways.Place.INTERNAL
-    if not (isinstance(value, dict) and ("routes" in value or "sticky" in value)):
+    if not short:
         return gateways.keyed(cursor, place)
     if not services_read:
         gateways.internal(cursor, place)
@@ -178,6 +182,8 @@ def _anonymous_port(cursor: Cursor, services: tuple[model.Service, ...]) -> str 
     ports = sorted({port.name for breed in inline for port in breed.ports})
     if len(ports) == 1:
         return ports[0]
+    if not ports and len(inline) < len(services):
+        return model.ONLY_PORT  # the referenced breeds will tell
     cursor.error(
         "Illegal anonymous routing port mapping - the port of this gateway cannot be told from the breeds "
         f"of the cluster (their ports: {messages.listed(ports)}); key the gateway by port name, e.g. "

@@ -19,6 +19,7 @@ from vamp.core.dsl import (
     gateways,
     imports,
     routes,
+    shapes,
     slas,
     source,
     traits,
@@ -43,7 +44,12 @@ READERS: dict[str, Reader[model.Artifact]] = {
 
 
 def read(
-    text: str, *, kind: str | None = None, lookup: imports.Lookup | None = None, merging: bool = False
+    text: str,
+    *,
+    kind: str | None = None,
+    lookup: imports.Lookup | None = None,
+    merging: bool = False,
+    infer: bool = False,
 ) -> list[model.Artifact]:
     """Every artifact in ``text``: one document, several (``---``), or a list.
 
@@ -55,12 +61,14 @@ def read(
         merging: the blueprints are to be merged into deployments (``POST /deployments``): their
             dependencies and placeholders may be met by what is deployed already, and (with
             ``kind="blueprints"``) a deployment document is read as the blueprint it describes.
+        infer: a document that does not say its kind (and no ``kind`` given) is of the kind its keys
+            tell (``shapes.infer``); when they cannot tell, the issue says which key would.
 
     Raises:
         errors.DslError: with every issue of every document.
     """
     loaded = source.load(text)
-    return _read(loaded.documents, list(loaded.issues), kind, lookup, merging)
+    return _read(loaded.documents, list(loaded.issues), kind, lookup, merging, infer)
 
 
 def read_data(
@@ -107,6 +115,7 @@ def _read(
     kind: str | None,
     lookup: imports.Lookup | None,
     merging: bool,
+    infer: bool = False,
 ) -> list[model.Artifact]:
     expected = _expected(kind)
     damaged = {issue.document for issue in issues}
@@ -115,7 +124,7 @@ def _read(
     for document in documents:
         context = Context(document, issues)
         start = len(issues)
-        found = _document(context, expected, lookup, templates, merging)
+        found = _document(context, expected, lookup, templates, merging, infer)
         if found is None or len(issues) > start or document.index in damaged:
             continue
         for problem in _problems(found, merging):
@@ -134,6 +143,7 @@ def _document(
     lookup: imports.Lookup | None,
     templates: dict[str, dict[str, object]],
     merging: bool,
+    infer: bool = False,
 ) -> model.Artifact | None:
     root = context.root(context.document.data)
     data = root.value
@@ -149,6 +159,12 @@ def _document(
     given = _given_kind(root, data)
     if given is None and "kind" in data:
         return None
+    if given is None and expected is None and infer:
+        shape = shapes.infer(data)
+        if shape.kind is None:
+            root.error(shape.reason)
+            return None
+        return READERS[shape.kind](root)
     if given is None and expected is None:
         kinds = ", ".join(artifact.KINDS)
         root.error(f"Missing kind; say which kind of artifact this is with 'kind:', one of: {kinds}.")

@@ -134,7 +134,9 @@ def _blueprint(blueprint: model.Blueprint) -> Data:
 
 def _cluster(cluster: model.Cluster | model.DeploymentCluster) -> Data:
     data: Data = {"services": [_service(service) for service in cluster.services]}
-    _put(data, "gateways", {port: gateway_data(gateway) for port, gateway in cluster.gateways.items()})
+    only = cluster.gateways.get(model.ONLY_PORT)
+    keyed = {port: gateway_data(gateway) for port, gateway in cluster.gateways.items()}
+    _put(data, "gateways", keyed if only is None else gateway_data(only))  # the short form, as read
     if cluster.sla is not None:
         data["sla"] = _cluster_sla(cluster.sla)
     _health_checks(data, cluster.health_checks)

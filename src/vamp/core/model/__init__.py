@@ -16,7 +16,7 @@ from vamp.core.model.base import (
     name_problem,
     unsafe_name_problem,
 )
-from vamp.core.model.blueprint import Blueprint, Cluster, Service
+from vamp.core.model.blueprint import ONLY_PORT, Blueprint, Cluster, Service
 from vamp.core.model.breed import (
     DEFAULT_DEPLOYABLE_TYPE,
     Argument,
@@ -97,6 +97,7 @@ __all__ = [
     "DEFAULT_SCALE",
     "KINDS",
     "MAX_NAME_LENGTH",
+    "ONLY_PORT",
     "Argument",
     "Artifact",
     "Blueprint",

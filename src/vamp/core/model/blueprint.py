@@ -27,8 +27,14 @@ class Service(Model):
         return self.breed.name
 
 
+ONLY_PORT = ""
+"""The key of a cluster gateway written in the short form (``gateways: {sticky, routes}``) whose port the
+reader cannot tell, because the cluster's breeds are references: it is the gateway of the breeds' only
+port, and resolving the blueprint's references keys it by that port (``deployments.resolve``)."""
+
+
 class Cluster(Model):
-    """A group of services (versions) behind internal gateways keyed by port name."""
+    """A group of services (versions) behind internal gateways keyed by port name (or ``ONLY_PORT``)."""
 
     services: tuple[Service, ...] = ()
     gateways: dict[str, Gateway] = {}

@@ -86,6 +86,17 @@ def anonymous_port_mapping(breed: str) -> str:
     return f"Illegal anonymous routing port mapping - more than 1 port defined for '{breed}'."
 
 
+def only_port(ports: list[str]) -> str:
+    """A cluster gateway in the short form (``gateways: {sticky, routes}``) over breeds without one port."""
+    if not ports:
+        return "Illegal anonymous routing port mapping - the breeds of this cluster have no port to route to."
+    example = "gateways: {" + ports[0] + ": {routes: ...}}"
+    return (
+        f"Illegal anonymous routing port mapping - more than 1 port defined ({listed(ports)}); "
+        f"name the port the gateway routes, e.g. {example}."
+    )
+
+
 def unresolved_service_route(cluster: str, route: str, services: Iterable[str]) -> str:
     return f"Unresolved service route for '{cluster}' and '{route}'; the services are: {listed(services)}."
 

@@ -7,8 +7,9 @@ request's namespace (403 saying which token would), and the namespace must exist
 create it) — in that order, so nobody learns which environments exist without a token that covers them.
 
 What a route does is its method's, unless ``PERMISSIONS`` names the route: ``GET`` reads, every other
-method writes, and the agents' long poll reads plans. The token becomes the store's ``actor``, so the
-archive events of the request's writes record it. The routes of organisations and tokens ask only for
+method writes, and the agents' long poll reads plans. The token becomes the store's ``actor`` and the
+method its ``verb``, so the archive events of the request's writes record the token and are tagged by
+the verb as Vamp tags them. The routes of organisations and tokens ask only for
 ``Caller`` and decide for themselves (``routes/organisations.py``, ``routes/tokens.py``).
 """
 
@@ -52,6 +53,7 @@ async def caller(
     """The request's token (a dependency). Raises ``errors.UnauthorizedError``."""
     token = await services.tokens.authenticate(secret_of(request))
     store.actor.set(token.label)
+    store.verb.set(request.method)
     return token
 
 

@@ -8,7 +8,8 @@ document (``openapi_document``) lists both. Every route needs a token (``interfa
 ``/healthz``. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS is off unless the
 settings name origins (``--cors-origin``), so a web page elsewhere cannot call the API from a user's
 browser; large answers are compressed; request bodies over
-``Settings.max_body`` are refused (``body_limit``).
+``Settings.max_body`` are refused (``body_limit``); a path with a trailing slash answers as without one
+(``trailing_slash``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from vamp.interfaces.api import (
     routes,
     websocket,
 )
+from vamp.interfaces.api.trailing_slash import TrailingSlash
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -128,6 +130,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
         version=parts.about.version,
         docs_url="/api/docs",
         redoc_url=None,
+        redirect_slashes=False,
     )
     app.state.default_namespace = settings.namespace
     app.state.services = _services(parts, settings)
@@ -150,6 +153,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
             expose_headers=["Link", "X-Total-Count"],
             max_age=1800,
         )
+    app.add_middleware(TrailingSlash)
     return app
 
 

@@ -1,4 +1,9 @@
-"""``vamp validate``: read documents with the DSL; report every problem, located, or one line per artifact."""
+"""``vamp validate``: read documents with the DSL; report every problem, located, or one line per artifact.
+
+Documents without ``kind`` are read as the API would read them: as ``--kind KIND`` when given (the
+endpoint of that kind), else as the kind their keys tell (``dsl.shapes``), saying which kind it took and
+why; when the keys cannot tell, the located problem says which key would.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import yaml
 from rich.markup import escape
 
 from vamp.core import dsl, model
+from vamp.core.dsl import shapes
 from vamp.errors import DslError
 from vamp.interfaces.cli import output
 
@@ -48,6 +54,24 @@ def _templates(texts: Mapping[str, str]) -> dict[tuple[str, str], Mapping[str, A
     return found
 
 
+def inferred(text: str) -> list[str]:
+    """What ``validate`` says of each document without ``kind``: which kind its keys tell, and why."""
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return []  # the reader reports it, located
+    said: list[str] = []
+    for index, document in enumerate(documents):
+        if not isinstance(document, dict) or "kind" in document or "import" in document:
+            continue
+        shape = shapes.infer(document)
+        if shape.kind is not None:
+            name = document.get("name")
+            what = f"'{name}'" if isinstance(name, str) else f"document {index + 1}"
+            said.append(f"{what} has no kind: read as {shape.kind} ({shape.reason}; --kind to say otherwise)")
+    return said
+
+
 def summary(artifact: model.Artifact) -> str:
     """One line that says what an artifact is."""
     what = f"{artifact.kind} {artifact.name}"
@@ -80,6 +104,13 @@ def validate(
         "-f",
         help="A YAML or JSON file of Vamp artifacts; '-' reads standard input. Repeatable.",
     ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        "-k",
+        help="The kind of the documents that do not say it (as POST /api/v1/KIND would take them); "
+        "without it, the kind their keys tell.",
+    ),
 ) -> None:
     """Check Vamp documents: print each problem as FILE:LINE:COL: path: message, or one line per artifact."""
     texts = {name: read_source(name) for name in files}
@@ -92,12 +123,14 @@ def validate(
     for name, text in texts.items():
         source = "<stdin>" if name == "-" else name
         try:
-            artifacts = dsl.read(text, lookup=lookup)
+            artifacts = dsl.read(text, kind=kind, lookup=lookup, infer=kind is None)
         except DslError as error:
             failed = True
             for issue in error.issues:
                 output.stdout.print(escape(issue.located(source)))
             continue
+        for note in [] if kind is not None else inferred(text):
+            output.stdout.print(escape(f"{source}: {note}"))
         for artifact in artifacts:
             output.stdout.print(escape(f"{source}: {summary(artifact)}"))
     if failed:

@@ -90,7 +90,7 @@ async def delete_artifacts(
     request: Request, kind: str, namespace: Namespace, services: Wired, validate_only: bool = False
 ) -> Response:
     text = await negotiation.body_text(request)
-    items = await services.bulk.read(namespace, text, kind=_kind(kind))
+    items = await services.bulk.read_deletions(namespace, text, kind=_kind(kind))
     deleted = await services.bulk.delete(namespace, items, validate_only=validate_only)
     return negotiation.render(request, bodies.shown_all(deleted), 202)
 

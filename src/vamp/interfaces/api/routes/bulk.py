@@ -39,6 +39,6 @@ async def delete_all(
     request: Request, namespace: Namespace, services: Wired, validate_only: bool = False
 ) -> Response:
     text = await negotiation.body_text(request)
-    items = await services.bulk.read(namespace, text, kind=None)
+    items = await services.bulk.read_deletions(namespace, text, kind=None)
     deleted = await services.bulk.delete(namespace, items, validate_only=validate_only)
     return negotiation.render(request, bodies.shown_all(deleted), 202)

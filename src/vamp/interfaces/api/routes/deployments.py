@@ -2,7 +2,9 @@
 
 ``POST`` deploys each blueprint of the body into the deployment of its name (merging when it exists);
 ``PUT /{name}`` merges into ``name`` (or slices, with ``?delete=true``); ``DELETE /{name}`` slices the
-services of the body out (an empty body changes nothing). Every write answers 202 with what was stored:
+services of the body out (an empty body changes nothing); ``DELETE`` slices each document's services out
+of the deployment of its name, or undeploys it whole when the document gives only its name (as Vamp's
+bulk ``DELETE`` does, ``services.bulk``). Every write answers 202 with what was stored:
 the inline breeds and the deployment. ``?as_blueprint=true`` shows a deployment as the blueprint that
 would deploy it again.
 """
@@ -79,11 +81,9 @@ async def deploy_all(
 async def slice_all(
     request: Request, namespace: Namespace, services: Wired, validate_only: bool = False
 ) -> Response:
-    stored: list[model.Artifact] = []
-    for blueprint in await _blueprints(request, namespace, services):
-        stored += await services.deployments.slice(
-            namespace, blueprint.name, [blueprint], validate_only=validate_only
-        )
+    text = await negotiation.body_text(request)
+    items = await services.bulk.read_deletions(namespace, text, kind=KIND)
+    stored = await services.bulk.delete(namespace, items, validate_only=validate_only)
     return negotiation.render(request, bodies.shown_all(stored), 202)
 
 

@@ -80,7 +80,7 @@ async def delete_gateways(
     request: Request, namespace: Namespace, services: Wired, validate_only: bool = False
 ) -> Response:
     text = await negotiation.body_text(request)
-    items = await services.bulk.read(namespace, text, kind=KIND)
+    items = await services.bulk.read_deletions(namespace, text, kind=KIND)
     deleted = await services.bulk.delete(namespace, items, validate_only=validate_only)
     return negotiation.render(request, _shown(services, namespace, deleted), 202)
 
