@@ -193,7 +193,7 @@ def route_path(segments: int) -> st.SearchStrategy[str]:
 
 
 route_paths = st.integers(1, 4).flatmap(route_path) | st.from_regex(
-    r"\[10\.0\.0\.[0-9]{1,2}:[0-9]{2,4}\]", fullmatch=True
+    r"\[10\.0\.0\.[0-9]{1,2}:[1-9][0-9]{1,3}\]", fullmatch=True
 )
 
 
