@@ -6,8 +6,9 @@ plane refused it, and then ``refused`` says why), where it is reached
 (``service``: the address of its Service on Kubernetes, else the gateway host and its port), and per
 inline route a ``lookup_name`` and the ``targets`` the plan sends its traffic to. The DSL accepts and
 ignores all of these, so what GET shows can be sent back with PUT. A deployment shows its
-``lookup_name`` too; ``only_references`` shows its services' breeds by name. Every artifact also shows
-the fields Vamp always writes, at their defaults (``always_written``).
+``lookup_name`` too, and so do its clusters' routes (the same as their gateway's); ``only_references``
+shows its services' breeds by name. Every artifact also shows the fields Vamp always writes, at their
+defaults (``always_written``).
 """
 
 from __future__ import annotations
@@ -29,11 +30,22 @@ def artifact(found: model.Artifact) -> dict[str, Any]:
 def deployment(found: model.Deployment, *, only_references: bool = False) -> dict[str, Any]:
     data = always_written.complete(dsl.to_data(found))
     data["lookup_name"] = gateway_decisions.lookup_name(found.kind, found.name)
+    for cluster_name, cluster in data["clusters"].items():
+        for port, gateway in cluster["gateways"].items():
+            _route_lookup_names(gateway, f"{found.name}/{cluster_name}", port)
     if only_references:
         for cluster in data["clusters"].values():
             for service in cluster["services"]:
                 service["breed"] = {"reference": service["breed"]["name"]}
     return data
+
+
+def _route_lookup_names(gateway: dict[str, Any], cluster: str, port: str) -> None:
+    """The lookup names of a cluster gateway's routes (keyed by service), as its gateway shows them."""
+    for service, route in gateway["routes"].items():
+        if "reference" not in route:
+            path = f"{cluster}/{service}/{port}"
+            route["lookup_name"] = gateway_decisions.lookup_name("routes", f"{cluster}/{port}//{path}")
 
 
 class GatewayViews:
