@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from tests.interfaces.api.harness import JSON, SAVA_1_0, YAML, Harness
-from vamp.core import dsl
+from vamp.core import dsl, model
+from vamp.interfaces.api import representation
 
 pytestmark = pytest.mark.anyio
 
@@ -87,8 +88,9 @@ DEPLOYED_SERVICE: Spec = {
     "scale": dict,
     "instances": list,
     "dependencies": dict,
-    "health": (dict, NONE),
+    "health": dict,
 }
+HEALTH: Spec = {"staged": int, "running": int, "healthy": int, "unhealthy": int}
 STATUS: Spec = {"intention": str, "since": str, "phase": dict}
 PHASE: Spec = {"name": str, "since": str}
 CLUSTER: Spec = {
@@ -179,6 +181,7 @@ def deployment_problems(data: Any, where: str) -> list[str]:
             problems += missing(service["scale"], SCALE, f"{place}.scale")
             problems += missing(service["status"], STATUS, f"{place}.status")
             problems += missing(service["status"]["phase"], PHASE, f"{place}.status.phase")
+            problems += missing(service["health"], HEALTH, f"{place}.health")
         for port, gateway in cluster["gateways"].items():
             problems += cluster_gateway_problems(gateway, f"{at}.gateways[{port}]")
     return problems
@@ -339,3 +342,33 @@ async def test_a_deployment_reads_back_to_the_same_model_and_is_accepted_when_se
     assert put.status_code == 202, put.text
     again = (await api.client.get("/api/v1/deployments/sava")).json()
     assert again["clusters"] == json.loads(json.dumps(yaml.safe_load(shown)))["clusters"]
+
+
+async def test_a_services_health_counts_its_instances_as_vamp_does(api: Harness) -> None:
+    await _world(api)
+    shown = (await api.client.get("/api/v1/deployments/sava")).json()
+    (found,) = dsl.read_data(shown, kind="deployments")
+    assert isinstance(found, model.Deployment)
+    cluster = found.clusters["sava"]
+    running = cluster.services[0].model_copy(
+        update={
+            "instances": (
+                model.Instance(name="sava-1", host="10.0.0.1", ports={"webport": 8080}),
+                model.Instance(name="sava-2", host="10.0.0.2", ports={"webport": 8080}, deployed=False),
+            )
+        }
+    )
+    found = found.model_copy(
+        update={"clusters": {"sava": cluster.model_copy(update={"services": (running,)})}}
+    )
+
+    service = representation.deployment(found)["clusters"]["sava"]["services"][0]
+
+    assert shown["clusters"]["sava"]["services"][0]["health"] == {
+        "staged": 0,
+        "running": 0,
+        "healthy": 0,
+        "unhealthy": 0,
+    }
+    assert service["health"] == {"staged": 0, "running": 2, "healthy": 1, "unhealthy": 1}
+    assert [instance["deployed"] for instance in service["instances"]] == [True, False]

@@ -132,11 +132,20 @@ def _deployment_service(data: Data) -> None:
         network=None,
         dependencies={},
         dialects={},
-        health=None,
+        health=_GIVEN,
     )
     _nested(data)
     for instance in data["instances"]:
         _fill(instance, name=_GIVEN, host=_GIVEN, ports={}, deployed=True)
+    data["health"] = _health(data["instances"])
+
+
+def _health(instances: list[Data]) -> Data:
+    """Vamp's ``health`` of a service, from the instances the runtime reports: all of them run, those
+    it reports ready (``deployed``) are healthy, the others unhealthy; none is reported before it
+    starts, so none is ``staged``."""
+    healthy = sum(1 for instance in instances if instance["deployed"])
+    return {"staged": 0, "running": len(instances), "healthy": healthy, "unhealthy": len(instances) - healthy}
 
 
 def _cluster(data: Data, service: Callable[[Data], None]) -> None:
