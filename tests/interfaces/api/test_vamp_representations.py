@@ -344,7 +344,7 @@ async def test_a_deployment_reads_back_to_the_same_model_and_is_accepted_when_se
     assert again["clusters"] == json.loads(json.dumps(yaml.safe_load(shown)))["clusters"]
 
 
-async def test_a_services_health_counts_its_instances_as_vamp_does(api: Harness) -> None:
+async def test_a_services_health_counts_its_instances_and_ports_are_strings(api: Harness) -> None:
     await _world(api)
     shown = (await api.client.get("/api/v1/deployments/sava")).json()
     (found,) = dsl.read_data(shown, kind="deployments")
@@ -359,10 +359,14 @@ async def test_a_services_health_counts_its_instances_as_vamp_does(api: Harness)
         }
     )
     found = found.model_copy(
-        update={"clusters": {"sava": cluster.model_copy(update={"services": (running,)})}}
+        update={
+            "clusters": {"sava": cluster.model_copy(update={"services": (running,)})},
+            "ports": {"sava.webport": 40000},
+        }
     )
 
-    service = representation.deployment(found)["clusters"]["sava"]["services"][0]
+    data = representation.deployment(found)
+    service = data["clusters"]["sava"]["services"][0]
 
     assert shown["clusters"]["sava"]["services"][0]["health"] == {
         "staged": 0,
@@ -372,3 +376,4 @@ async def test_a_services_health_counts_its_instances_as_vamp_does(api: Harness)
     }
     assert service["health"] == {"staged": 0, "running": 2, "healthy": 1, "unhealthy": 1}
     assert [instance["deployed"] for instance in service["instances"]] == [True, False]
+    assert data["ports"] == {"sava.webport": "40000"}, "Vamp writes a deployment's ports as strings"
