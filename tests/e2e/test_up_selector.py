@@ -68,7 +68,7 @@ def test_a_selector_gateway_gets_a_route_per_version(tmp_path: Path) -> None:
             f"the route came {added_after:.2f} s after the instance was healthy"
         )
         assert routes(vamp) == {"(1.0.3)": "100%", "(2.0.1)": "0%"}
-        port = vamp.api("gateways/foo-ingress")["service"]["port"]
+        port = int(vamp.api("gateways/foo-ingress")["service"]["port"])
         vamp.settled(None)
         assert versions(port, 100) == {"1.0.3": 100}
 

@@ -299,7 +299,10 @@ async def test_the_seed_scenario_with_traffic(
         assert shared["spec"]["selector"] == AGENT_SELECTOR
         assert [(p["port"], p["targetPort"]) for p in shared["spec"]["ports"]] == [(shared_port, shared_port)]
         gateway = await api.get(f"gateways/{GATEWAY}")
-        assert gateway["service"] == {"host": exposed["spec"]["clusterIP"], "port": exposed_port["nodePort"]}
+        assert gateway["service"] == {
+            "host": exposed["spec"]["clusterIP"],
+            "port": str(exposed_port["nodePort"]),
+        }
 
         # Deleting 2.0.1 removes its route; 1.0.3 takes the traffic again.
         foo.delete("2.0.1")

@@ -353,7 +353,7 @@ async def test_of_two_servers_one_leads_both_serve_and_the_other_takes_over_when
         gateway = "sava/sava/webport"
         service_name = "hex" + hashlib.sha1(gateway.encode(), usedforsecurity=False).hexdigest()[:20]
         exposed = (await read(kube, Service, service_name, namespace))["spec"]
-        address = {"host": exposed["clusterIP"], "port": exposed["ports"][0]["nodePort"]}
+        address = {"host": exposed["clusterIP"], "port": str(exposed["ports"][0]["nodePort"])}
 
         async def addresses() -> list[Any]:
             return [

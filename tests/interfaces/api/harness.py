@@ -50,6 +50,16 @@ clusters:
         instances: 1
 """
 SAVA_1_1 = SAVA_1_0.replace("1.0", "1.1").replace("gateways:\n  9050/http: sava/webport\n", "")
+ROUTE_TO_ALL: dict[str, object] = {
+    "weight": "100%",
+    "balance": "default",
+    "condition": None,
+    "condition_strength": None,
+    "rewrites": [],
+    "selector": None,
+    "metadata": {},
+}
+"""A route with all the weight and nothing else, as the API shows it: with every field Vamp always writes."""
 
 
 class Clock:

@@ -12,11 +12,17 @@ from tests.interfaces.api.harness import JSON, YAML, Harness
 pytestmark = pytest.mark.anyio
 
 BREED = "name: sava:1.0.0\ndeployable: magneticio/sava:1.0.0\nports:\n  webport: 8080/http\n"
-BREED_DATA = {
+BREED_DATA: dict[str, object] = {
     "name": "sava:1.0.0",
     "kind": "breeds",
     "deployable": {"type": "container/docker", "definition": "magneticio/sava:1.0.0"},
     "ports": {"webport": "8080/http"},
+    "metadata": {},
+    "environment_variables": {},
+    "constants": {},
+    "arguments": [],
+    "dependencies": {},
+    "health_checks": None,
 }
 BLUEPRINT = """\
 name: sava
@@ -195,7 +201,13 @@ async def test_expand_references_shows_the_stored_artifacts_inline(api: Harness)
 
     service = found["clusters"]["sava"]["services"][0]
     assert service["breed"] == {key: value for key, value in BREED_DATA.items() if key != "kind"}
-    assert service["scale"] == {"name": "small", "cpu": "0.20", "memory": "64.00MB", "instances": 2}
+    assert service["scale"] == {
+        "name": "small",
+        "cpu": 0.2,
+        "memory": "64.00MB",
+        "instances": 2,
+        "metadata": {},
+    }
 
 
 async def test_expanding_a_reference_to_nothing_says_what_is_missing(api: Harness) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.interfaces.api.harness import JSON, NOW, SAVA_1_0, SAVA_1_1, YAML, Harness
+from tests.interfaces.api.harness import JSON, NOW, ROUTE_TO_ALL, SAVA_1_0, SAVA_1_1, YAML, Harness
 
 pytestmark = pytest.mark.anyio
 
@@ -163,7 +163,7 @@ async def test_as_blueprint_shows_what_would_deploy_it_again(api: Harness) -> No
     listed = (await api.client.get("/api/v1/deployments?as_blueprint=true&only_references=true")).json()
 
     assert blueprint["kind"] == "blueprints"
-    assert blueprint["gateways"] == {"9050/http": {"routes": {"sava/webport": {"weight": "100%"}}}}
+    assert blueprint["gateways"]["9050/http"]["routes"] == {"sava/webport": ROUTE_TO_ALL}
     assert blueprint["clusters"]["sava"]["services"][0]["breed"]["name"] == "sava:1.0.0"
     assert listed[0]["clusters"]["sava"]["services"][0]["breed"] == {"reference": "sava:1.0.0"}
 
@@ -232,9 +232,15 @@ async def test_a_service_scale_reads_and_changes(api: Harness) -> None:
     read = await api.client.get(SCALE)
     changed = await api.client.put(SCALE, content="cpu: 0.5\nmemory: 256MB\ninstances: 3\n", headers=YAML)
 
-    assert read.json() == {"kind": "scales", "cpu": "0.20", "memory": "64.00MB"}
+    assert read.json() == {"kind": "scales", "cpu": 0.2, "memory": "64.00MB", "instances": 1, "metadata": {}}
     assert changed.status_code == 202
-    assert changed.json() == {"kind": "scales", "cpu": "0.50", "memory": "256.00MB", "instances": 3}
+    assert changed.json() == {
+        "kind": "scales",
+        "cpu": 0.5,
+        "memory": "256.00MB",
+        "instances": 3,
+        "metadata": {},
+    }
     assert (await api.client.get(SCALE)).json() == changed.json()
     service = (await api.client.get(DEPLOYMENT)).json()["clusters"]["sava"]["services"][0]
     assert service["status"]["phase"] == {"name": "Initiated", "since": api.clock.now.isoformat()}
@@ -258,9 +264,10 @@ async def test_a_scale_may_be_a_stored_one(api: Harness) -> None:
     assert changed.json() == {
         "name": "large",
         "kind": "scales",
-        "cpu": "2.00",
+        "cpu": 2.0,
         "memory": "2000.00MB",
         "instances": 4,
+        "metadata": {},
     }
     assert refused.status_code == 400
     assert refused.json()["message"] == "reference: Artifact cannot be found: scales 'huge'."
@@ -310,5 +317,6 @@ async def test_a_cluster_sla_is_set_read_and_removed(api: Harness) -> None:
         "type": "response_time_sliding_window",
         "threshold": {"upper": 2000, "lower": 100},
         "window": {"interval": "600s", "cooldown": "600s"},
+        "metadata": {},
     }
     assert (await api.client.get(SLA_URL)).status_code == 404

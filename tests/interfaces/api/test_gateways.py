@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.interfaces.api.harness import JSON, SAVA_1_0, SAVA_1_1, YAML, Harness
+from tests.interfaces.api.harness import JSON, ROUTE_TO_ALL, SAVA_1_0, SAVA_1_1, YAML, Harness
 from vamp.core import dsl, model
 from vamp.core.routing import compile, deployment_gateways
 
@@ -116,7 +116,9 @@ async def test_a_gateway_from_get_can_be_sent_back_with_new_weights(api: Harness
     routes = (await api.client.get("/api/v1/deployments/sava")).json()["clusters"]["sava"]["gateways"][
         "webport"
     ]["routes"]
-    assert routes["sava:1.1.0"] == {"weight": "50%", "condition": {"condition": "user-agent == Firefox"}}
+    assert routes["sava:1.1.0"]["weight"] == "50%"
+    assert routes["sava:1.1.0"]["condition"] == {"condition": "user-agent == Firefox"}
+    assert routes["sava:1.1.0"]["condition_strength"] is None, "the condition applies at its full strength"
 
 
 async def test_routes_may_be_given_by_service_name(api: Harness) -> None:
@@ -227,10 +229,11 @@ async def test_a_deployments_external_gateway_is_changed_in_the_deployment(api: 
     assert changed.status_code == 202
     assert changed.json()["virtual_hosts"] == ["sava.example"]
     external = (await api.client.get("/api/v1/deployments/sava")).json()["gateways"]["9050/http"]
-    assert external == {"virtual_hosts": ["sava.example"], "routes": {"sava/webport": {"weight": "100%"}}}
+    assert external["virtual_hosts"] == ["sava.example"]
+    assert external["routes"] == {"sava/webport": ROUTE_TO_ALL}
     removed = await api.client.delete("/api/v1/gateways/sava%2F9050")
     assert removed.status_code == 202
-    assert "gateways" not in (await api.client.get("/api/v1/deployments/sava")).json()
+    assert (await api.client.get("/api/v1/deployments/sava")).json()["gateways"] == {}
 
 
 async def test_a_port_held_by_another_gateway_is_refused(api: Harness) -> None:
@@ -283,7 +286,7 @@ async def test_a_gateway_shows_what_the_current_plan_serves(api: Harness) -> Non
         {"name": "sava-1", "host": "10.0.0.1", "port": 31001}
     ]
     external = (await api.client.get("/api/v1/gateways/sava/9050")).json()
-    assert external["service"] == {"host": "127.0.0.1", "port": 9050}
+    assert external["service"] == {"host": "127.0.0.1", "port": "9050"}
 
 
 async def test_validate_only_changes_no_gateway(api: Harness) -> None:

@@ -16,7 +16,7 @@ from vamp.interfaces.api import app, negotiation
 
 pytestmark = pytest.mark.anyio
 
-SCALE = {"name": "small", "kind": "scales", "cpu": "0.20", "memory": "64.00MB", "instances": 2}
+SCALE = {"name": "small", "kind": "scales", "metadata": {}, "cpu": 0.2, "memory": "64.00MB", "instances": 2}
 SCALE_YAML = "name: small\ncpu: 0.2\nmemory: 64MB\ninstances: 2\n"
 UNSUPPORTED = "Only the following media types are supported: application/json, application/x-yaml."
 

@@ -142,6 +142,12 @@ def test_describe_shows_other_kinds_as_yaml(served: Served) -> None:
         "kind": "breeds",
         "deployable": {"type": "container/docker", "definition": "magneticio/sava:1.0.0"},
         "ports": {"webport": "8080/http"},
+        "metadata": {},
+        "environment_variables": {},
+        "constants": {},
+        "arguments": [],
+        "dependencies": {},
+        "health_checks": None,
     }
 
 

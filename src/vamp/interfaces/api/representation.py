@@ -6,7 +6,9 @@ plane refused it, and then ``refused`` says why), where it is reached
 (``service``: the address of its Service on Kubernetes, else the gateway host and its port), and per
 inline route a ``lookup_name`` and the ``targets`` the plan sends its traffic to. The DSL accepts and
 ignores all of these, so what GET shows can be sent back with PUT. A deployment shows its
-``lookup_name`` too; ``only_references`` shows its services' breeds by name.
+``lookup_name`` too, and so do its clusters' routes (the same as their gateway's); ``only_references``
+shows its services' breeds by name. Every artifact also shows the fields Vamp always writes, at their
+defaults (``always_written``).
 """
 
 from __future__ import annotations
@@ -17,21 +19,33 @@ from typing import Any
 from vamp.core import dsl, model
 from vamp.core.reconcile import gateways as gateway_decisions
 from vamp.core.routing import plan as routing_plan
+from vamp.interfaces.api import always_written
 from vamp.ports import exposure
 
 
 def artifact(found: model.Artifact) -> dict[str, Any]:
-    return dsl.to_data(found)
+    return always_written.complete(dsl.to_data(found))
 
 
 def deployment(found: model.Deployment, *, only_references: bool = False) -> dict[str, Any]:
-    data = dsl.to_data(found)
+    data = always_written.complete(dsl.to_data(found))
     data["lookup_name"] = gateway_decisions.lookup_name(found.kind, found.name)
+    for cluster_name, cluster in data["clusters"].items():
+        for port, gateway in cluster["gateways"].items():
+            _route_lookup_names(gateway, f"{found.name}/{cluster_name}", port)
     if only_references:
         for cluster in data["clusters"].values():
             for service in cluster["services"]:
                 service["breed"] = {"reference": service["breed"]["name"]}
     return data
+
+
+def _route_lookup_names(gateway: dict[str, Any], cluster: str, port: str) -> None:
+    """The lookup names of a cluster gateway's routes (keyed by service), as its gateway shows them."""
+    for service, route in gateway["routes"].items():
+        if "reference" not in route:
+            path = f"{cluster}/{service}/{port}"
+            route["lookup_name"] = gateway_decisions.lookup_name("routes", f"{cluster}/{port}//{path}")
 
 
 class GatewayViews:
@@ -59,7 +73,7 @@ class GatewayViews:
 
     def gateway(self, gateway: model.Gateway) -> dict[str, Any]:
         name = gateway.name or ""
-        data = dsl.to_data(gateway)
+        data = always_written.complete(dsl.to_data(gateway))
         data["lookup_name"] = gateway_decisions.lookup_name(gateway.kind, name)
         data["internal"] = gateway.internal
         data["deployed"] = name in self._served and name not in self._refused
@@ -68,10 +82,10 @@ class GatewayViews:
         number = gateway.port.number
         address = self._addresses.get(name)
         if address is not None:
-            data["service"] = {"host": address.host, "port": address.port}
+            data["service"] = {"host": address.host, "port": str(address.port)}
         else:
-            data["service"] = None if number is None else {"host": self._host, "port": number}
-        for path, route in data.get("routes", {}).items():
+            data["service"] = None if number is None else {"host": self._host, "port": str(number)}
+        for path, route in data["routes"].items():
             if "reference" in route:
                 continue
             route["lookup_name"] = gateway_decisions.lookup_name("routes", f"{name}//{path}")
@@ -88,7 +102,7 @@ def _target(cluster: routing_plan.TargetCluster, endpoint: routing_plan.Endpoint
 
 def cluster_sla(sla: model.Sla | model.SlaReference | model.Ref) -> dict[str, Any]:
     if isinstance(sla, model.Sla):
-        return dsl.to_data(sla)
+        return always_written.complete(dsl.to_data(sla))
     return {"reference": sla.name}
 
 
