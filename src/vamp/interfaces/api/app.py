@@ -8,7 +8,8 @@ in the OpenAPI document, which says so. Every route needs a token (``interfaces.
 ``/healthz``. Answers carry ``Cache-Control: no-store`` and ``Pragma: no-cache``; CORS is off unless the
 settings name origins (``--cors-origin``), so a web page elsewhere cannot call the API from a user's
 browser; large answers are compressed; request bodies over
-``Settings.max_body`` are refused (``body_limit``).
+``Settings.max_body`` are refused (``body_limit``). Every request is counted for ``/metrics``
+(``monitoring``), with what ``Parts.instruments`` counts of the rest of the server.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vamp import errors
 from vamp.core import units, validation
-from vamp.interfaces.api import body_limit, context, error_responses, namespaces, routes
+from vamp.interfaces.api import body_limit, context, error_responses, monitoring, namespaces, routes
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -77,6 +78,8 @@ class Parts:
     clock: Callable[[], datetime] = field(default=utc_now)
     refusals: RefusalReader | None = None
     """Which gateways the gateway agents refused (the metrics collector)."""
+    instruments: monitoring.Instruments = field(default_factory=monitoring.Instruments)
+    """What the loops, the store and the leadership count, for ``/metrics``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,9 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
             expose_headers=["Link", "X-Total-Count"],
             max_age=1800,
         )
+    requests = monitoring.ApiRequests()
+    app.state.monitoring = monitoring.registry(requests, parts.instruments)
+    app.add_middleware(monitoring.RequestMetrics, requests=requests)
     return app
 
 
