@@ -5,16 +5,25 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Exact versions with their hashes, of everything `.[dev]` installs: refreshed by `make lock` only.
+LOCK   := requirements.lock
 
-.PHONY: up test check postgres format lint typecheck layers unit bench clean
+.PHONY: up test check postgres format lint typecheck layers unit bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## lock: pin every dependency (and dev tool) of pyproject.toml to its newest version, with hashes
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
+		--extra dev --output-file $(LOCK) pyproject.toml
 
 ## up: install, then start Vamp on this machine with the demo
 up: $(STAMP)

@@ -163,3 +163,25 @@ async def test_wake_up_calls_at_start_and_on_every_change_even_after_a_failure()
         assert await calls.get() == 2
         driver.changed()
         assert await calls.get() == 3
+
+
+async def test_the_queue_counts_its_passes_failures_durations_and_depth():
+    queue: workqueue.WorkQueue[str] = workqueue.WorkQueue("test", backoff=workqueue.Backoff(first=30.0))
+    recorder = Recorder()
+
+    async def handle(key: str) -> None:
+        await recorder(key)
+        if key == "bad":
+            raise errors.DriverError("no")
+
+    for key in ("a", "bad", "b", "end"):
+        queue.add(key)
+    assert queue.depth == 4
+
+    async with running(queue.run(handle, workers=1)):
+        await recorder.seen("end")
+        # "bad" waits out its backoff, so it is still waiting: the depth counts it.
+        assert (queue.passes, queue.failed, queue.depth) == (4, 1, 1)
+
+    assert queue.durations.count == 4
+    assert 0 <= queue.durations.sum < 5

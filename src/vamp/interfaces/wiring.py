@@ -37,7 +37,7 @@ from vamp.adapters.store import sql
 from vamp.core import access
 from vamp.interfaces import credentials, http_server
 from vamp.interfaces.api import app as api_app
-from vamp.interfaces.api import context
+from vamp.interfaces.api import context, monitoring
 from vamp.ports import access as access_port
 from vamp.ports import exposure, leadership, runtime
 from vamp.services import events, gateways, info, reconciler, refusals
@@ -166,6 +166,11 @@ def _assemble(
         about=about,
         tokens=artifact_store,
         refusals=metrics,
+        instruments=monitoring.Instruments(
+            queues=(deployments.queue, synchroniser.queue),
+            store=artifact_store.durations,
+            leading=lambda: found.leadership.is_leader,
+        ),
     )
     if found.environments is not None:
         parts = dataclasses.replace(parts, environments=found.environments)

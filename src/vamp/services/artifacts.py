@@ -3,10 +3,10 @@
 Owns the static kinds (breeds, blueprints, scales, slas, escalations, conditions, routes, rewrites,
 templates) and workflows, which are only stored; free-standing gateways are stored here too, after
 ``gateway_artifacts`` checked them. Artifacts are kept as their canonical data (``dsl.to_data``) and read
-back through the DSL. A blueprint is stored with its inline breeds split off and stored on their own
-(vamp.md §1.4), so it refers to them by name. Writes are upserts, as Vamp's POST and PUT are; every
-write and delete is an archive event (the store's). After a write that may change a routing plan
-(gateways, routes, conditions, rewrites) the ``Notifier`` hears about it.
+back through the DSL, once per revision (``stored_models``). A blueprint is stored with its inline breeds
+split off and stored on their own (vamp.md §1.4), so it refers to them by name. Writes are upserts, as
+Vamp's POST and PUT are; every write and delete is an archive event (the store's). After a write that
+may change a routing plan (gateways, routes, conditions, rewrites) the ``Notifier`` hears about it.
 
 Every artifact read is also held to the server's scale limits (``validation.ScaleLimits``: instances,
 CPU and memory), so no document asks a driver for more than the operator allows.
@@ -24,7 +24,7 @@ from typing import Any
 from vamp import errors
 from vamp.core import deployments, dsl, model, validation
 from vamp.ports import store
-from vamp.services import changes, lookups, references
+from vamp.services import changes, lookups, references, stored_models
 
 ROUTING_KINDS = frozenset({"gateways", "routes", "conditions", "rewrites"})
 """Kinds whose changes may change a routing plan."""
@@ -55,6 +55,7 @@ class ArtifactService:
         self._store = store
         self._notifier = notifier
         self._limits = limits
+        self._models = stored_models.StoredModels(model_of)
 
     async def read(
         self, namespace: str, text: str, *, kind: str | None, merging: bool = False
@@ -95,7 +96,7 @@ class ArtifactService:
 
     async def find(self, namespace: str, kind: str, name: str) -> model.Artifact | None:
         stored = await self._store.get(namespace, kind, name)
-        return None if stored is None else model_of(stored)
+        return None if stored is None else self._models.model_of(stored)
 
     async def get(self, namespace: str, kind: str, name: str) -> model.Artifact:
         """The artifact. Raises ``errors.NotFoundError`` when there is none."""
@@ -109,7 +110,7 @@ class ArtifactService:
     ) -> store.Page[model.Artifact]:
         """Artifacts of one kind in name order, and how many there are in all."""
         page = await self._store.list(namespace, kind, offset=offset, limit=limit)
-        return store.Page(items=[model_of(stored) for stored in page.items], total=page.total)
+        return store.Page(items=[self._models.model_of(stored) for stored in page.items], total=page.total)
 
     async def namespaces(self) -> Sequence[str]:
         """Every namespace that holds at least one artifact, in name order."""

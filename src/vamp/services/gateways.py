@@ -140,6 +140,11 @@ class GatewaySynchroniser:
         self._ports: dict[str, set[int]] = {}
         """The ports the gateways of each namespace held at its last pass."""
 
+    @property
+    def queue(self) -> workqueue.WorkQueue[str]:
+        """The work queue of the passes, for what it counts (``WorkQueue.passes``, ``depth``)."""
+        return self._queue
+
     def plans(self, namespace: str) -> PlanHolder:
         """The plan holder of ``namespace``; asking for a namespace not known yet synchronises it."""
         return self.board(namespace)

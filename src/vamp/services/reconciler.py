@@ -90,6 +90,11 @@ class Reconciler:
         self._queue: workqueue.WorkQueue[Key] = workqueue.WorkQueue("reconciler", backoff=backoff)
         self._notifier = notifier
 
+    @property
+    def queue(self) -> workqueue.WorkQueue[Key]:
+        """The work queue of the passes, for what it counts (``WorkQueue.passes``, ``depth``)."""
+        return self._queue
+
     def enqueue(self, namespace: str, deployment: str) -> None:
         """Reconcile ``deployment`` soon: it was just changed, so any backoff it was in is over."""
         self._namespaces.add(namespace)

@@ -10,6 +10,9 @@ The queue guarantees:
   0.2 s … up to a cap; wake-ups meanwhile (a resync, a runtime change) do not cut the wait short, an
   ``add(key, reset_backoff=True)`` (a user changed the object) does; a success forgets the failures.
 
+The queue also counts what it did, for the server's ``/metrics``: ``passes`` (handled, and how many
+failed), their ``durations``, and its ``depth`` (keys waiting to run, backing off included).
+
 The handler is the loop's business; an exception out of it is what "failed" means. ``wake_up`` is how
 the loops fill their queues: at start, on every change the runtime reports, and periodically (the
 resync that makes them level-triggered). Nothing here survives a restart, and nothing needs to: the
@@ -21,11 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from vamp import errors
+from vamp.core.durations import Durations
 
 log = logging.getLogger("vamp.workqueue")
 
@@ -58,6 +63,21 @@ class WorkQueue(Generic[K]):
         """Running keys added with ``reset_backoff``: should the run fail, they run again at once."""
         self._failures: dict[K, int] = {}
         self._retries: dict[K, asyncio.TimerHandle] = {}
+        self.passes = 0
+        """Keys handled, successfully or not."""
+        self.failed = 0
+        """Keys whose handler raised."""
+        self.durations = Durations()
+        """How long the handler took, per key handled."""
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def depth(self) -> int:
+        """Keys waiting to run: queued, or backing off after a failure."""
+        return len(self._queued | self._retries.keys())
 
     def add(self, key: K, *, reset_backoff: bool = False) -> None:
         """Have ``key`` handled soon; see the module docstring for how backoff is honoured."""
@@ -95,13 +115,17 @@ class WorkQueue(Generic[K]):
             key = await self._ready.get()
             self._queued.discard(key)
             self._running.add(key)
+            started = time.perf_counter()
             try:
                 await handle(key)
             except Exception as exc:  # one object's failure must never stop the loop
+                self.failed += 1
                 self._failed(key, exc)
             else:
                 self._failures.pop(key, None)
             finally:
+                self.passes += 1
+                self.durations.observe(time.perf_counter() - started)
                 self._running.discard(key)
                 self._fresh.discard(key)
                 if key in self._queued:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.services.agent_fakes import V1, FakeClock, FakeDataPlane, QueueSource, offered
 from vamp import errors
@@ -165,48 +166,56 @@ async def test_metrics_json_gives_each_gateway_with_its_routes(client: httpx.Asy
     }
 
 
-async def test_metrics_are_prometheus_text_per_route_with_buckets_sum_and_count(client: httpx.AsyncClient):
+async def test_metrics_are_prometheus_text_per_route_with_buckets_sum_and_count_in_seconds(
+    client: httpx.AsyncClient,
+):
     response = await client.get("/metrics")
 
     assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
-    route = 'gateway="sava",route="sava/v\\"1"'
-    assert response.text == "\n".join(
-        [
-            "# HELP vamp_gateway_requests_total Responses per gateway, route and status class since Envoy "
-            "started.",
-            "# TYPE vamp_gateway_requests_total counter",
-            *(f'vamp_gateway_requests_total{{{route},code_class="{c}"}} {n}' for c, n in CODES.items()),
-            *(
-                f'vamp_gateway_requests_total{{gateway="sava",route="sava/v2",code_class="{c}"}} 0'
-                for c in CODES
-            ),
-            "# HELP vamp_gateway_request_duration_milliseconds Time until the upstream's response, "
-            "per gateway and route.",
-            "# TYPE vamp_gateway_request_duration_milliseconds histogram",
-            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="0.5"}} 1',
-            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="1"}} 3',
-            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="5"}} 4',
-            f'vamp_gateway_request_duration_milliseconds_bucket{{{route},le="+Inf"}} 4',
-            f"vamp_gateway_request_duration_milliseconds_sum{{{route}}} 7.5",
-            f"vamp_gateway_request_duration_milliseconds_count{{{route}}} 4",
-            "# HELP vamp_agent_plan_info The routing plan the agent serves (1 for its version).",
-            "# TYPE vamp_agent_plan_info gauge",
-            f'vamp_agent_plan_info{{version="{V1.version}"}} 1',
-            "# HELP vamp_agent_plans_applied_total Routing plans made active.",
-            "# TYPE vamp_agent_plans_applied_total counter",
-            "vamp_agent_plans_applied_total 1",
-            "# HELP vamp_agent_plans_rejected_total Routing plans refused as invalid.",
-            "# TYPE vamp_agent_plans_rejected_total counter",
-            "vamp_agent_plans_rejected_total 1",
-            "# HELP vamp_agent_envoy_restarts_total Times Envoy died and was started again.",
-            "# TYPE vamp_agent_envoy_restarts_total counter",
-            "vamp_agent_envoy_restarts_total 1",
-            "# HELP vamp_agent_envoy_up Whether Envoy is running.",
-            "# TYPE vamp_agent_envoy_up gauge",
-            "vamp_agent_envoy_up 1",
-            "",
-        ]
-    )
+    families = {family.name: family for family in text_string_to_metric_families(response.text)}
+    assert {name: family.type for name, family in families.items()} == {
+        "vamp_gateway_requests": "counter",
+        "vamp_gateway_request_duration_seconds": "histogram",
+        "vamp_agent_plan_info": "gauge",
+        "vamp_agent_plans_applied": "counter",
+        "vamp_agent_plans_rejected": "counter",
+        "vamp_agent_envoy_restarts": "counter",
+        "vamp_agent_envoy_up": "gauge",
+    }
+    route = {"gateway": "sava", "route": 'sava/v"1'}
+    requests = {
+        (sample.labels["route"], sample.labels["code_class"]): sample.value
+        for sample in families["vamp_gateway_requests"].samples
+    }
+    assert requests == {
+        **{('sava/v"1', c): n for c, n in CODES.items()},
+        **{("sava/v2", c): 0 for c in CODES},
+    }
+    durations = [
+        (sample.name, sample.labels, sample.value)
+        for sample in families["vamp_gateway_request_duration_seconds"].samples
+    ]
+    name = "vamp_gateway_request_duration_seconds"
+    assert durations == [
+        (f"{name}_bucket", {**route, "le": "0.0005"}, 1),
+        (f"{name}_bucket", {**route, "le": "0.001"}, 3),
+        (f"{name}_bucket", {**route, "le": "0.005"}, 4),
+        (f"{name}_bucket", {**route, "le": "+Inf"}, 4),
+        (f"{name}_count", route, 4),
+        (f"{name}_sum", route, 0.0075),
+    ]
+    state = {
+        name: [(sample.labels, sample.value) for sample in families[name].samples]
+        for name in families
+        if name.startswith("vamp_agent_")
+    }
+    assert state == {
+        "vamp_agent_plan_info": [({"version": V1.version}, 1)],
+        "vamp_agent_plans_applied": [({}, 1)],
+        "vamp_agent_plans_rejected": [({}, 1)],
+        "vamp_agent_envoy_restarts": [({}, 1)],
+        "vamp_agent_envoy_up": [({}, 1)],
+    }
 
 
 @pytest.mark.parametrize("path", ["/metrics", "/metrics.json"])

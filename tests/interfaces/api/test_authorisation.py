@@ -44,6 +44,7 @@ MAY: dict[str, frozenset[str]] = {
 
 ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "public",
+    ("GET", "/metrics"): "token",
     ("GET", "/api/v1/organisations"): "token",
     ("POST", "/api/v1/organisations"): "administer",
     ("GET", "/api/v1/organisations/{organisation}"): "reach:acme",
@@ -66,7 +67,7 @@ admin), in its own scope. ``reach:acme``: any token whose scope reaches into org
 ``read-env:acme-prod``: any token whose scope covers the namespace acme-prod.
 """
 
-SERVER_PATHS = ("/healthz", "/api/v1/organisations", "/api/v1/tokens")
+SERVER_PATHS = ("/healthz", "/metrics", "/api/v1/organisations", "/api/v1/tokens")
 HIDDEN = (("GET", "/api/v1/information"),)
 """Routes left out of the OpenAPI document but served all the same."""
 
@@ -342,6 +343,7 @@ async def test_the_walk_covers_every_route_of_the_openapi_document(api: Harness)
         ("/ACME-PROD/api/v1/breeds", 401),
         ("/api/v1/tokens/self", 401),
         ("/api/v1/organisations", 401),
+        ("/metrics", 401),
     ],
 )
 async def test_only_liveness_and_the_api_description_answer_without_a_token(

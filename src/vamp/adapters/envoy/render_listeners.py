@@ -3,8 +3,10 @@
 * An HTTP listener binds ``RenderOptions.listen_host`` at its port and takes its route configuration
   (named like the listener) from that configuration's own file, so a weight change rewrites one route
   file and drains no listener. Its connection manager uses the client's address as the remote address
-  and appends it to ``x-forwarded-for`` (``use_remote_address``: the gateway is the edge), and normalises
-  the path before any condition looks at it. With a sticky-instance virtual host it also runs the
+  (``use_remote_address``: the gateway is the edge) and appends that address to ``x-forwarded-for`` itself,
+  with a header mutation filter: Envoy's own append writes the machine's first non-loopback address
+  instead of the client's for a client on loopback (a ``192.0.2.2`` where ``127.0.0.1`` called). It
+  normalises the path before any condition looks at it. With a sticky-instance virtual host it also runs the
   stateful-session filter, which each such virtual host turns on with its own cookie.
 * An internal listener (no address) serves the same routes to other gateways that chain to this one, and
   the rewrite hops; it trusts the ``x-forwarded-for`` of the gateway in front of it.
@@ -56,8 +58,13 @@ def http_connection_manager(
         "@type": f"{_EXTENSIONS}.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": stat_prefix,
         "rds": bootstrap.rds(files, route_config),
-        "http_filters": [*([_sessions()] if sessions else []), _router()],
+        "http_filters": [
+            *([_client_address()] if edge else []),
+            *([_sessions()] if sessions else []),
+            _router(),
+        ],
         "use_remote_address": edge,
+        "skip_xff_append": edge,
         "normalize_path": True,
     }
     return {"name": "envoy.filters.network.http_connection_manager", "typed_config": manager}
@@ -93,6 +100,21 @@ def tcp_proxy(host: plan.VirtualHost, targets: Targets, stat_prefix: str) -> Jso
     if any(target.balance is plan.Balance.RING_HASH and target.hash_on == "source" for target, _ in chosen):
         proxy["hash_policy"] = [{"source_ip": {}}]
     return {"name": "envoy.filters.network.tcp_proxy", "typed_config": proxy}
+
+
+def _client_address() -> JsonObject:
+    """Appends the client's own address to ``x-forwarded-for`` (in place of Envoy's append, see above)."""
+    append = {
+        "header": {"key": "x-forwarded-for", "value": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"},
+        "append_action": "APPEND_IF_EXISTS_OR_ADD",
+    }
+    return {
+        "name": "envoy.filters.http.header_mutation",
+        "typed_config": {
+            "@type": f"{_EXTENSIONS}.filters.http.header_mutation.v3.HeaderMutation",
+            "mutations": {"request_mutations": [{"append": append}]},
+        },
+    }
 
 
 def _sessions() -> JsonObject:

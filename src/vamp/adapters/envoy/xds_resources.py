@@ -32,6 +32,9 @@ from envoy.config.listener.v3 import listener_pb2  # type: ignore[import-untyped
 from envoy.config.route.v3 import route_pb2  # type: ignore[import-untyped]
 
 # Typed configs the renderer uses: imported to register their types (``Any`` is resolved by name).
+from envoy.extensions.filters.http.header_mutation.v3 import (  # type: ignore[import-untyped]
+    header_mutation_pb2,
+)
 from envoy.extensions.filters.http.router.v3 import router_pb2  # type: ignore[import-untyped]
 from envoy.extensions.filters.http.stateful_session.v3 import (  # type: ignore[import-untyped]
     stateful_session_pb2,
@@ -64,6 +67,7 @@ _MESSAGES = {
     ResourceType.ENDPOINTS: endpoint_pb2.ClusterLoadAssignment,
 }
 _TYPED_CONFIGS = (
+    header_mutation_pb2.HeaderMutation,
     router_pb2.Router,
     stateful_session_pb2.StatefulSession,
     stateful_session_pb2.StatefulSessionPerRoute,

@@ -5,7 +5,9 @@ into a SQLAlchemy URL for aiosqlite or psycopg (3, async); connection settings (
 timeout, foreign keys; PostgreSQL: a connect timeout and a liveness check on checkout); write
 transactions that take SQLite's write lock up front (``BEGIN IMMEDIATE``), so concurrent writers wait
 their turn instead of failing; and turning every library error (SQLAlchemy, the drivers, the file
-system) into ``errors.StoreError`` naming the store. Queries live in sql.py, the schema in tables.py.
+system) into ``errors.StoreError`` naming the store; and how long transactions take, reads and writes
+apart (``Database.durations``, for the server's ``/metrics``). Queries live in sql.py, the schema in
+tables.py.
 
 On SQLite, the write transactions of one process also queue on an asyncio lock before they take a
 connection: SQLite has one writer at a time anyway, and its busy handler (sleeping and polling) is not a
@@ -20,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from vamp import errors
 from vamp.adapters import private_files
+from vamp.core.durations import Durations
 
 SQLITE = "sqlite+aiosqlite"
 POSTGRESQL = "postgresql+psycopg"
@@ -58,6 +62,10 @@ class Database:
     engine: AsyncEngine
     name: str
     writes: asyncio.Lock | None = None
+    durations: dict[str, Durations] = field(
+        default_factory=lambda: {"read": Durations(), "write": Durations()}
+    )
+    """How long transactions took, from asking for a connection to its release: ``read`` and ``write``."""
 
     @property
     def dialect(self) -> str:
@@ -72,12 +80,16 @@ class Database:
         A ``write`` transaction holds SQLite's write lock from its start, and waits for the other writes
         of this process to end first.
         """
-        if write and self.writes is not None:
-            async with self.writes, self._transaction(doing, write=True) as connection:
-                yield connection
-        else:
-            async with self._transaction(doing, write=write) as connection:
-                yield connection
+        started = time.perf_counter()
+        try:
+            if write and self.writes is not None:
+                async with self.writes, self._transaction(doing, write=True) as connection:
+                    yield connection
+            else:
+                async with self._transaction(doing, write=write) as connection:
+                    yield connection
+        finally:
+            self.durations["write" if write else "read"].observe(time.perf_counter() - started)
 
     @asynccontextmanager
     async def _transaction(self, doing: str, *, write: bool) -> AsyncIterator[AsyncConnection]:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from vamp.adapters.store import database, migrations, rules, tokens
 from vamp.adapters.store.tables import artifact_revisions, artifacts, event_tags, events
 from vamp.core import model
+from vamp.core.durations import Durations
 from vamp.ports import store
 
 _STREAM_BATCH = 500
@@ -64,6 +65,11 @@ class SqlStore(tokens.SqlTokens):
             await db.close()
             raise
         return cls(db, clock)
+
+    @property
+    def durations(self) -> dict[str, Durations]:
+        """How long the store's transactions took, ``read`` and ``write`` (``Database.durations``)."""
+        return self._db.durations
 
     def listen(self, listener: store.EventListener) -> None:
         self._listeners.add(listener)

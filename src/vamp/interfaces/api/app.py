@@ -9,7 +9,8 @@ document (``openapi_document``) lists both. Every route needs a token (``interfa
 settings name origins (``--cors-origin``), so a web page elsewhere cannot call the API from a user's
 browser; large answers are compressed; request bodies over
 ``Settings.max_body`` are refused (``body_limit``); a path with a trailing slash answers as without one
-(``trailing_slash``).
+(``trailing_slash``). Every request is counted for ``/metrics`` (``monitoring``), with what
+``Parts.instruments`` counts of the rest of the server.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from vamp.interfaces.api import (
     body_limit,
     context,
     error_responses,
+    monitoring,
     namespaces,
     openapi_document,
     routes,
@@ -87,6 +89,8 @@ class Parts:
     clock: Callable[[], datetime] = field(default=utc_now)
     refusals: RefusalReader | None = None
     """Which gateways the gateway agents refused (the metrics collector)."""
+    instruments: monitoring.Instruments = field(default_factory=monitoring.Instruments)
+    """What the loops, the store and the leadership count, for ``/metrics``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,9 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
             max_age=1800,
         )
     app.add_middleware(TrailingSlash)
+    requests = monitoring.ApiRequests()
+    app.state.monitoring = monitoring.registry(requests, parts.instruments)
+    app.add_middleware(monitoring.RequestMetrics, requests=requests)
     return app
 
 

@@ -16,6 +16,7 @@ from vamp.interfaces.api.routes import (
     events,
     gateways,
     liveness,
+    monitoring,
     organisations,
     system,
     tokens,
@@ -26,9 +27,10 @@ PREFIX = "/api/v1"
 
 
 def server_router() -> APIRouter:
-    """The routes of the server itself: ``/healthz`` (no token), organisations and tokens."""
+    """The routes of the server itself: ``/healthz`` (no token), ``/metrics``, organisations and tokens."""
     router = APIRouter()
     router.include_router(liveness.router)
+    router.include_router(monitoring.router)
     for area in (organisations, tokens):
         router.include_router(area.router, prefix=PREFIX)
     return router
