@@ -2,11 +2,8 @@
 
 A secret is ``vamp_`` and 43 characters of URL-safe base64 (256 random bits); only its SHA-256 is kept.
 A token found, not expired, is the request's caller; its last use is recorded at most once a minute, so
-reading does not turn every request into a write. A token found is remembered for ``REMEMBERED_FOR``
-(one second), so a burst of requests does not read the store for each: revoking through this server
-forgets every remembered token at once, so its next request with that secret is refused; a revocation
-through another server (several servers on one PostgreSQL) reaches this one within that second.
-Expiry is checked on every request.
+reading does not turn every request into a write. Revoking deletes the record, so the next request
+with that secret is refused.
 
 Who may manage which tokens is ``vamp.core.access.may_grant``: within the caller's scope, and of a role
 no stronger than the caller's (``agent`` tokens by any manager). Each creation and revocation is also an
@@ -18,9 +15,7 @@ namespace, whose readers belong to no organisation.
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -34,9 +29,6 @@ SERVER_NAMESPACE = "_server"
 request can name."""
 PREFIX = "vamp_"
 USE_RECORDED_EVERY = timedelta(minutes=1)
-REMEMBERED_FOR = 1.0
-"""Seconds a token found stays remembered (see the module docstring)."""
-_REMEMBERED_AT_MOST = 1024
 NO_TOKEN = (
     "This request needs a token: send the header 'Authorization: Bearer TOKEN'. On this machine `vamp` "
     "finds the admin token of `vamp up` by itself (HOME/admin-token); elsewhere use `vamp login` or "
@@ -67,8 +59,6 @@ class Tokens:
         self._events = events
         self._clock = clock
         self.default_namespace = default_namespace
-        self._remembered: dict[str, tuple[access.Token, float]] = {}
-        """Tokens found lately, by digest, with when (``time.monotonic``) they were read."""
 
     def now(self) -> datetime:
         return self._clock()
@@ -81,36 +71,13 @@ class Tokens:
         """
         if not secret:
             raise errors.UnauthorizedError(NO_TOKEN)
-        token = await self._found(access.digest(secret))
+        token = await self._store.token_by_digest(access.digest(secret))
         now = self._clock()
         if token is None or token.expired(now):
             raise errors.UnauthorizedError(BAD_TOKEN)
         if token.last_used is None or now - token.last_used >= USE_RECORDED_EVERY:
             await self._store.token_used(token.digest, now)
-            self._remember(dataclasses.replace(token, last_used=now), at=self._remembered[token.digest][1])
         return token
-
-    async def _found(self, digest: str) -> access.Token | None:
-        """The token of ``digest``: remembered if read within ``REMEMBERED_FOR``, else from the store."""
-        remembered = self._remembered.get(digest)
-        now = time.monotonic()
-        if remembered is not None and now - remembered[1] < REMEMBERED_FOR:
-            return remembered[0]
-        token = await self._store.token_by_digest(digest)
-        if token is None:
-            self._remembered.pop(digest, None)
-        else:
-            self._remember(token, at=now)
-        return token
-
-    def _remember(self, token: access.Token, *, at: float) -> None:
-        if len(self._remembered) >= _REMEMBERED_AT_MOST and token.digest not in self._remembered:
-            self._remembered.clear()
-        self._remembered[token.digest] = (token, at)
-
-    def forget(self) -> None:
-        """Forget every remembered token: the next request reads its token from the store."""
-        self._remembered.clear()
 
     @staticmethod
     def authorise(token: access.Token, permission: access.Permission, namespace: str) -> None:
@@ -214,7 +181,6 @@ class Tokens:
             raise errors.NotFoundError(f"There is no token {name!r} in scope {str(scope)!r}.")
         self._may_manage(caller, found[0].role, scope, "revoke")
         removed = await self._store.remove_token(str(scope), name)
-        self.forget()
         if removed is None:
             raise errors.NotFoundError(f"There is no token {name!r} in scope {str(scope)!r}.")
         await self._record(removed, "revoked")
@@ -225,7 +191,6 @@ class Tokens:
         for token in await self._store.tokens():
             if scope.covers(token.scope):
                 await self._store.remove_token(str(token.scope), token.name)
-                self.forget()
                 await self._record(token, "revoked")
 
     async def ensure(self, name: str, role: access.Role, secret: str) -> access.Token:
@@ -241,7 +206,6 @@ class Tokens:
         if existing is not None and existing.label == token.label and existing.role is role:
             return existing
         await self._store.add_token(token, replace=True)
-        self.forget()
         return token
 
     async def has(self, name: str, scope: access.Scope) -> bool:
