@@ -29,7 +29,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from vamp.interfaces.api import namespaces, negotiation, schemas
+from vamp.interfaces.api import monitoring, namespaces, negotiation, schemas
 from vamp.interfaces.api.routes import artifacts
 from vamp.interfaces.api.schemas import Schema, array, one_or_many, ref
 
@@ -163,6 +163,11 @@ ANSWERS: dict[str, Answers] = {
         {201: ref("Token")}, _WRITE, _fields("name", "role", "scope", optional=("expires",))
     ),
     "own_token": Answers({200: ref("Token")}, (400, 401)),
+    "metrics": Answers(
+        {200: {"type": "string", "description": "Prometheus' text exposition format."}},
+        (400, 401),
+        media=(monitoring.CONTENT_TYPE,),
+    ),
     "revoke_token": Answers({204: None}, _READ),
     "read_info": Answers(
         {200: ref("Info"), 500: ref("Info")}, descriptions={500: "A part of the server is failing."}
