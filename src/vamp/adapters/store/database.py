@@ -183,8 +183,30 @@ def _check_sqlite_file(path: Path) -> None:
     and shared-memory files, which SQLite creates with the database file's mode.
     """
     path.parent.mkdir(mode=private_files.FOLDER_MODE, parents=True, exist_ok=True)
-    sqlite3.connect(path).close()
+    _into_wal(path)
     private_files.restrict(path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")))
+
+
+def _into_wal(path: Path, *, seconds: float = 10.0) -> None:
+    """Switch the file into WAL mode (it stays so), before any engine connects to it.
+
+    The switch needs the file's exclusive lock, and SQLite answers "database is locked" at once, without
+    waiting its busy timeout, to a connection that would otherwise deadlock with another store opened at
+    the same moment (seen as a failed start, now and then, when several stores open one new file). So it
+    is tried again, briefly, for up to ``seconds``; on a file in WAL mode already it is a no-op.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        connection = sqlite3.connect(path, timeout=seconds)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        finally:
+            connection.close()
+        time.sleep(0.02)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
