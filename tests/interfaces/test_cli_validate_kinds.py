@@ -6,27 +6,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.interfaces.api import harness
 from vamp.interfaces.cli.main import app
 
 runner = CliRunner()
 
-SAVA = """\
-name: sava:1.0
-gateways:
-  9050/http: sava/webport
-clusters:
-  sava:
-    services:
-      breed:
-        name: sava:1.0.0
-        deployable: magneticio/sava:1.0.0
-        ports:
-          webport: 8080/http
-      scale:
-        cpu: 0.2
-        memory: 64MB
-        instances: 1
-"""
+SAVA = harness.SAVA_1_0
 
 CANARY = """\
 name: sava                   # reference/vamp.md §1.9, as written there

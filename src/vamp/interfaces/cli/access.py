@@ -16,9 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
-from vamp import errors
 from vamp.interfaces import credentials
 from vamp.interfaces.cli import client, output, tables
+from vamp.interfaces.cli import server as server_command
 from vamp.interfaces.cli.artifacts import calling, show
 
 organisations = typer.Typer(
@@ -187,7 +187,7 @@ def login(
     if token_file == "-":
         secret = sys.stdin.readline().strip()
     elif token_file is not None:
-        secret = _read(token_file)
+        secret = server_command.secret_of(Path(token_file), "--token-file", credentials.TOKEN_VARIABLE) or ""
     else:
         secret = typer.prompt("Token", hide_input=True).strip()
     if not secret:
@@ -210,13 +210,3 @@ def logout(server: client.Server = client.DEFAULT_SERVER) -> None:
         output.stdout.print(f"Forgot the token for {server}.")
     else:
         output.stdout.print(f"No token was kept for {server}.")
-
-
-def _read(path: str) -> str:
-    try:
-        found = credentials.read_secret(Path(path))
-    except errors.VampError as exc:
-        output.fail(f"--token-file: {exc}")
-    if found is None:
-        output.fail(f"--token-file: there is no file {path}.")
-    return found

@@ -113,14 +113,8 @@ def agent(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per admin request is noise
-    try:
-        token = (
-            credentials.read_secret(token_file)
-            if token_file
-            else (os.environ.get(credentials.TOKEN_VARIABLE) or "").strip() or None
-        )  # stripped: a Kubernetes Secret made from a file keeps the file's last newline
-    except errors.VampError as exc:
-        output.fail(f"--token-file: {exc}")
+    # Stripped: a Kubernetes Secret made from a file keeps the file's last newline.
+    token = server_command.secret_of(token_file, "--token-file", credentials.TOKEN_VARIABLE)
     settings = process.Settings(
         workdir=workdir,
         plan=plan,

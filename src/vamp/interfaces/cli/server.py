@@ -228,7 +228,8 @@ def server(
 
 
 def secret_of(path: Path | None, flag: str, variable: str) -> str | None:
-    """A token's secret from the file a flag names, else from an environment variable, else ``None``."""
+    """A token's secret from the file a flag names (a missing or unreadable one ends the command), else from
+    an environment variable, else ``None``; stripped of white space either way."""
     if path is None:
         return os.environ.get(variable, "").strip() or None
     try:
