@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	$(BIN)/python -m bench.api
 	$(BIN)/python bench/sqlite_writers.py
+	$(BIN)/python -m bench.judge
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

@@ -1,0 +1,7 @@
+"""Releases in the pure core: how a release judges its candidate against its baseline.
+
+``judge`` holds the verdict (the interface a release controller calls once per step), ``proportions``
+the tests of error rates, ``ranks`` the rank test and percentiles on latency histograms, and ``spending``
+how a release's false-alarm budget is shared among the looks it takes. No I/O, no clock, no randomness:
+the caller passes cumulative counts and gets an answer (pass, fail or wait) with the figures behind it.
+"""

@@ -1,0 +1,141 @@
+"""The judge: wait without data, fail a clearly worse candidate, pass an equal one, and say why."""
+
+import math
+from statistics import NormalDist
+
+import pytest
+
+from vamp.core.latency_buckets import latency_bounds
+from vamp.core.releases import spending
+from vamp.core.releases.judge import Criteria, Outcome, Sample, Verdict, judge
+
+BOUNDS = latency_bounds()
+
+
+def latencies(requests: int, median_ms: float = 50.0) -> tuple[int, ...]:
+    """Cumulative counts of ``requests`` log-normal latencies (log deviation 0.5), as expected, not drawn."""
+    normal = NormalDist(math.log(median_ms), 0.5)
+    return tuple(requests if b == math.inf else round(requests * normal.cdf(math.log(b))) for b in BOUNDS)
+
+
+def sample(requests: int, errors: int = 0, median_ms: float = 50.0) -> Sample:
+    return Sample(requests, errors, BOUNDS, latencies(requests, median_ms))
+
+
+def finding(verdict: Verdict, check: str) -> Outcome:
+    return next(f.outcome for f in verdict.findings if f.check == check)
+
+
+def test_no_traffic_waits_for_samples_at_every_look_and_never_fails() -> None:
+    for look in range(1, 11):
+        verdict = judge(Criteria(), sample(0), sample(0), look=look, looks=5)
+        assert verdict.outcome is Outcome.WAIT
+        assert verdict.reason == "Waiting for samples: the candidate has served 0 of the 200 requests needed."
+        assert {f.outcome for f in verdict.findings} == {Outcome.WAIT}
+
+
+def test_one_request_short_of_the_minimum_still_waits() -> None:
+    verdict = judge(Criteria(), sample(5000), sample(199, errors=100, median_ms=500), look=1, looks=5)
+    assert verdict.outcome is Outcome.WAIT
+    assert "199 of the 200" in verdict.reason
+
+
+def test_a_candidate_with_far_more_errors_fails_with_its_figures() -> None:
+    verdict = judge(Criteria(), sample(8000, errors=8), sample(2000, errors=42), look=4, looks=5)
+    assert verdict.outcome is Outcome.FAIL
+    errors = verdict.findings[0]
+    assert errors.check == "errors"
+    assert errors.outcome is Outcome.FAIL
+    assert errors.baseline == pytest.approx(0.001)
+    assert errors.candidate == pytest.approx(0.021)
+    assert errors.samples == (8000, 2000)
+    assert errors.p_value is not None
+    assert errors.level is not None
+    assert errors.p_value <= errors.level
+    assert verdict.reason.startswith("The candidate's 5xx rate 2.10 % against the baseline's 0.10 % is more")
+    assert finding(verdict, "latency") is Outcome.PASS
+
+
+def test_an_equal_candidate_passes() -> None:
+    verdict = judge(Criteria(), sample(8000, errors=400), sample(2000, errors=100), look=4, looks=5)
+    assert verdict.outcome is Outcome.PASS
+    assert verdict.reason == "Every check passes at look 4 of 5."
+    assert finding(verdict, "errors") is Outcome.PASS
+
+
+@pytest.mark.parametrize("errors", [1, 2])
+@pytest.mark.parametrize("look", [1, 5])
+def test_one_or_two_errors_over_a_rare_error_baseline_do_not_fail(errors: int, look: int) -> None:
+    verdict = judge(Criteria(), sample(3800, errors=4), sample(200, errors=errors), look=look, looks=5)
+    assert verdict.outcome is Outcome.PASS
+
+
+def test_a_candidate_beyond_the_tolerance_without_enough_evidence_passes_and_says_so() -> None:
+    verdict = judge(Criteria(), sample(3800, errors=4), sample(200, errors=4), look=1, looks=5)
+    assert verdict.outcome is Outcome.PASS
+    assert "but not yet beyond chance" in verdict.findings[0].reason
+
+
+def test_a_candidate_half_again_as_slow_fails_the_latency_check() -> None:
+    verdict = judge(Criteria(), sample(8000), sample(1000, median_ms=75.0), look=3, looks=5)
+    assert verdict.outcome is Outcome.FAIL
+    latency = next(f for f in verdict.findings if f.check == "latency")
+    assert latency.outcome is Outcome.FAIL
+    assert latency.baseline is not None
+    assert latency.candidate is not None
+    assert latency.candidate / latency.baseline == pytest.approx(1.5, rel=0.05)
+    assert "slower than the baseline's latencies plus 20 %" in verdict.reason
+
+
+def test_a_candidate_slower_by_less_than_the_tolerance_passes() -> None:
+    verdict = judge(Criteria(), sample(8000), sample(1000, median_ms=55.0), look=3, looks=5)
+    assert finding(verdict, "latency") is Outcome.PASS
+
+
+def test_the_absolute_guards_fail_a_candidate_above_them() -> None:
+    criteria = Criteria(error_increase=None, error_max=0.05, latency_increase=None, latency_max=100.0)
+    verdict = judge(criteria, sample(1000), sample(1000, errors=100, median_ms=80.0), look=2, looks=5)
+    assert verdict.outcome is Outcome.FAIL
+    assert finding(verdict, "errors.max") is Outcome.FAIL
+    # p99 of a log-normal with median 80 ms and log deviation 0.5 is about 256 ms.
+    assert finding(verdict, "latency.max") is Outcome.FAIL
+    passing = judge(criteria, sample(1000), sample(1000, errors=20, median_ms=20.0), look=2, looks=5)
+    assert passing.outcome is Outcome.PASS
+
+
+def test_a_missing_histogram_makes_the_latency_check_wait_and_the_verdict_with_it() -> None:
+    candidate = Sample(1000, 0, (), ())
+    verdict = judge(Criteria(), sample(8000), candidate, look=2, looks=5)
+    assert verdict.outcome is Outcome.WAIT
+    assert finding(verdict, "errors") is Outcome.PASS
+    assert "latency histogram cannot be judged" in verdict.reason
+
+
+def test_a_failing_check_decides_over_a_waiting_one() -> None:
+    candidate = Sample(2000, 200, (), ())
+    verdict = judge(Criteria(), sample(8000, errors=8), candidate, look=2, looks=5)
+    assert verdict.outcome is Outcome.FAIL
+
+
+def test_counts_that_cannot_be_true_wait_with_the_reason() -> None:
+    verdict = judge(Criteria(), sample(1000), Sample(500, 600, BOUNDS, latencies(500)), look=1, looks=5)
+    assert verdict.outcome is Outcome.WAIT
+    assert verdict.reason == "The candidate's counts cannot be judged: 600 errors of 500 requests."
+
+
+def test_a_confidence_outside_zero_to_one_is_named() -> None:
+    verdict = judge(Criteria(confidence=95.0), sample(1000), sample(1000), look=1, looks=5)
+    assert verdict.outcome is Outcome.WAIT
+    assert "must be between 0 and 1" in verdict.reason
+
+
+def test_without_checks_the_candidate_passes() -> None:
+    criteria = Criteria(error_increase=None, latency_increase=None)
+    assert judge(criteria, sample(0), sample(0), look=1, looks=5).outcome is Outcome.PASS
+
+
+def test_the_looks_share_the_false_alarm_budget_and_no_more() -> None:
+    levels = [spending.level(0.05, look, 5) for look in range(1, 6)]
+    assert sum(levels) == pytest.approx(0.05)
+    assert levels == sorted(levels)
+    assert spending.level(0.05, 7, 5) == levels[-1]

@@ -1,0 +1,78 @@
+"""The error-rate tests give the known values, and read rare errors as the exact binomial does."""
+
+import math
+
+import pytest
+
+from vamp.core.releases import proportions
+
+
+def binomial_tail(seen: int, requests: int, rate: float) -> float:
+    """The exact chance of at least ``seen`` errors of ``requests`` at ``rate``."""
+    below = sum(
+        math.exp(
+            math.lgamma(requests + 1)
+            - math.lgamma(k + 1)
+            - math.lgamma(requests - k + 1)
+            + k * math.log(rate)
+            + (requests - k) * math.log(1 - rate)
+        )
+        for k in range(seen)
+    )
+    return 1.0 - below
+
+
+def test_a_rate_within_its_limit_shows_no_excess() -> None:
+    assert proportions.rate_above(2, 200, 0.011) == proportions.Excess(0.0, 1.0)
+    assert proportions.rate_above(0, 0, 0.01) == proportions.Excess(0.0, 1.0)
+
+
+def test_six_errors_where_two_are_expected_have_the_signed_root_likelihood_ratio() -> None:
+    # r = sqrt(2 * (6 ln(6/2.2) + 194 ln(194/197.8)))
+    expected = math.sqrt(2 * (6 * math.log(0.03 / 0.011) + 194 * math.log(0.97 / 0.989)))
+    excess = proportions.rate_above(6, 200, 0.011)
+    assert excess.statistic == pytest.approx(expected)
+    assert excess.statistic == pytest.approx(2.124, abs=1e-3)
+    assert excess.p_value == pytest.approx(0.0168, abs=1e-4)
+
+
+@pytest.mark.parametrize(("seen", "requests", "rate"), [(6, 200, 0.011), (9, 500, 0.01), (40, 2000, 0.011)])
+def test_the_p_value_of_rare_errors_stays_near_the_exact_binomial_chance(
+    seen: int, requests: int, rate: float
+) -> None:
+    exact = binomial_tail(seen, requests, rate)
+    p_value = proportions.rate_above(seen, requests, rate).p_value
+    assert exact / 2 < p_value < exact * 2
+
+
+def test_a_difference_within_the_tolerance_shows_no_excess() -> None:
+    assert proportions.difference_above(1, 1000, 10, 1000, 0.01).statistic == 0.0
+    assert proportions.difference_above(50, 1000, 55, 1000, 0.01).p_value == 1.0
+
+
+def test_a_difference_beyond_the_tolerance_grows_with_the_evidence() -> None:
+    fewer = proportions.difference_above(2, 2000, 8, 400, 0.01)
+    more = proportions.difference_above(8, 8000, 42, 2000, 0.01)
+    assert 0 < fewer.statistic < more.statistic
+    assert more.p_value < 0.001 < fewer.p_value
+
+
+def test_a_difference_from_a_baseline_without_errors_is_judged() -> None:
+    excess = proportions.difference_above(0, 5000, 30, 1000, 0.0)
+    assert excess.statistic > 5
+
+
+def test_with_the_tolerance_at_zero_the_difference_is_the_likelihood_ratio_of_two_proportions() -> None:
+    # Held equal, both rates are the pooled 40/4000; r^2 is twice the log-likelihood gained by freeing them.
+    def loglik(errors: int, requests: int, rate: float) -> float:
+        return errors * math.log(rate) + (requests - errors) * math.log(1 - rate)
+
+    gain = (
+        loglik(10, 2000, 10 / 2000)
+        + loglik(30, 2000, 30 / 2000)
+        - loglik(10, 2000, 0.01)
+        - loglik(30, 2000, 0.01)
+    )
+    assert proportions.difference_above(10, 2000, 30, 2000, 0.0).statistic == pytest.approx(
+        math.sqrt(2 * gain)
+    )
