@@ -139,3 +139,23 @@ def test_the_looks_share_the_false_alarm_budget_and_no_more() -> None:
     assert sum(levels) == pytest.approx(0.05)
     assert levels == sorted(levels)
     assert spending.level(0.05, 7, 5) == levels[-1]
+
+
+def test_with_no_tolerance_one_error_over_a_rare_error_baseline_never_fails() -> None:
+    criteria = Criteria(error_increase=0.0, latency_increase=None)
+    for look in range(1, 6):
+        verdict = judge(criteria, sample(3800, errors=4), sample(200, errors=1), look=look, looks=5)
+        assert verdict.outcome is Outcome.PASS
+
+
+def test_the_absolute_guards_judge_a_candidate_whose_baseline_serves_nothing() -> None:
+    # After a blue/green switch the baseline gets no traffic; the guards need only the candidate.
+    # The candidate's p99 is about 160 ms (median 50 ms, log deviation 0.5).
+    criteria = Criteria(error_increase=None, error_max=0.05, latency_increase=None, latency_max=250.0)
+    verdict = judge(criteria, sample(0), sample(1000, errors=100), look=1, looks=1)
+    assert verdict.outcome is Outcome.FAIL
+    assert finding(verdict, "errors.max") is Outcome.FAIL
+    assert finding(verdict, "latency.max") is Outcome.PASS
+    compared = judge(Criteria(), sample(0), sample(1000, errors=100), look=1, looks=1)
+    assert compared.outcome is Outcome.WAIT
+    assert compared.reason == "Waiting for samples: the baseline has served 0 of the 200 requests needed."

@@ -4,4 +4,5 @@
 the tests of error rates, ``ranks`` the rank test and percentiles on latency histograms, and ``spending``
 how a release's false-alarm budget is shared among the looks it takes. No I/O, no clock, no randomness:
 the caller passes cumulative counts and gets an answer (pass, fail or wait) with the figures behind it.
+The statistics, their choice and the simulation that measures them: ``docs/releases-judge.md``.
 """

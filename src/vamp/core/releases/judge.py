@@ -52,7 +52,8 @@ class Criteria:
     confidence: float = 0.95
     """1 - alpha, over the whole release (all looks), for each check."""
     min_samples: int = 200
-    """Requests each cohort needs before any check can pass or fail."""
+    """Requests the candidate (and, for the checks that compare, the baseline) needs before a check can pass
+    or fail."""
     error_increase: float | None = 0.01
     """Most the candidate's 5xx rate may exceed the baseline's, absolute (1 % = 0.01)."""
     error_max: float | None = None
@@ -136,55 +137,44 @@ def _finding(
     name: str, criteria: Criteria, baseline: Sample, candidate: Sample, level: float, where: str
 ) -> Finding:
     samples = (baseline.requests, candidate.requests)
-    short = _too_few(criteria.min_samples, baseline, candidate, samples)
-    if short is not None:
-        return Finding(name, Outcome.WAIT, None, None, None, None, samples, short)
+    cohorts = [("candidate", candidate)]
+    if name in ("errors", "latency"):
+        cohorts.append(("baseline", baseline))
+    waiting = _waiting(criteria.min_samples, cohorts, histograms=name.startswith("latency"))
+    if waiting is not None:
+        return Finding(name, Outcome.WAIT, None, None, None, None, samples, waiting)
     if name == "errors":
         return _errors(criteria, baseline, candidate, level, where, samples)
     if name == "errors.max":
         return _errors_max(criteria, candidate, level, where, samples)
-    histograms = _histograms(
-        baseline, candidate, criteria.min_samples, samples, needs_baseline=name == "latency"
-    )
-    if isinstance(histograms, Finding):
-        return Finding(name, Outcome.WAIT, None, None, None, None, samples, histograms.reason)
     if name == "latency":
         return _latency(criteria, baseline, candidate, level, where, samples)
     return _latency_max(criteria, baseline, candidate, level, where, samples)
 
 
-def _too_few(minimum: int, baseline: Sample, candidate: Sample, samples: tuple[int, int]) -> str | None:
-    for role, sample in (("candidate", candidate), ("baseline", baseline)):
+def _waiting(minimum: int, cohorts: list[tuple[str, Sample]], *, histograms: bool) -> str | None:
+    """Why a check cannot judge the ``cohorts`` it compares yet, or ``None`` when it can."""
+    needed = max(minimum, 1)
+    for role, sample in cohorts:
         if sample.requests < 0 or not 0 <= sample.errors <= sample.requests:
             return (
                 f"The {role}'s counts cannot be judged: {sample.errors} errors of {sample.requests} requests."
             )
-    needed = max(minimum, 1)
-    for role, count in (("candidate", samples[1]), ("baseline", samples[0])):
-        if count < needed:
-            return f"Waiting for samples: the {role} has served {count} of the {needed} requests needed."
-    return None
-
-
-def _histograms(
-    baseline: Sample, candidate: Sample, minimum: int, samples: tuple[int, int], *, needs_baseline: bool
-) -> Finding | None:
-    roles = (
-        (("candidate", candidate), ("baseline", baseline)) if needs_baseline else (("candidate", candidate),)
-    )
-    for role, sample in roles:
+        if sample.requests < needed:
+            served = sample.requests
+            return f"Waiting for samples: the {role} has served {served} of the {needed} requests needed."
+        if not histograms:
+            continue
         if not ranks.is_histogram(sample.bounds, sample.counts):
-            reason = (
+            return (
                 f"The {role}'s latency histogram cannot be judged: its bounds must increase from above 0 ms "
                 "to infinity and its counts be cumulative."
             )
-            return Finding("", Outcome.WAIT, None, None, None, None, samples, reason)
-        if sample.counts[-1] < max(minimum, 1):
-            reason = (
+        if sample.counts[-1] < needed:
+            return (
                 f"Waiting for samples: the {role}'s latency histogram holds {sample.counts[-1]} of the "
-                f"{max(minimum, 1)} requests needed."
+                f"{needed} requests needed."
             )
-            return Finding("", Outcome.WAIT, None, None, None, None, samples, reason)
     return None
 
 
