@@ -80,11 +80,20 @@ class Tally:
 
 
 def binomial(rng: random.Random, trials: int, rate: float) -> int:
-    """A binomial draw by inversion (Python 3.11 has no ``binomialvariate``)."""
+    """A binomial draw by inversion (Python 3.11 has no ``binomialvariate``), in chunks small enough that
+    the chance of no success in one does not underflow."""
     if trials <= 0 or rate <= 0.0:
         return 0
     if rate >= 1.0:
         return trials
+    chunk = max(1, int(600.0 / -math.log1p(-rate)))
+    successes = 0
+    for start in range(0, trials, chunk):
+        successes += _inverted(rng, min(chunk, trials - start), rate)
+    return successes
+
+
+def _inverted(rng: random.Random, trials: int, rate: float) -> int:
     odds = rate / (1.0 - rate)
     mass = (1.0 - rate) ** trials
     total = mass

@@ -16,9 +16,12 @@ REPLAYS = 200
 
 
 def binomial(rng: random.Random, trials: int, rate: float) -> int:
-    """A binomial draw by inversion."""
+    """A binomial draw by inversion (in chunks, so that the chance of no error does not underflow)."""
     if trials <= 0 or rate <= 0.0:
         return 0
+    chunk = max(1, int(600.0 / -math.log1p(-rate)))
+    if trials > chunk:
+        return binomial(rng, chunk, rate) + binomial(rng, trials - chunk, rate)
     odds, mass = rate / (1.0 - rate), (1.0 - rate) ** trials
     total, draw, count = mass, rng.random(), 0
     while draw > total and count < trials:
