@@ -126,7 +126,29 @@ def test_counts_that_cannot_be_true_wait_with_the_reason() -> None:
 def test_a_confidence_outside_zero_to_one_is_named() -> None:
     verdict = judge(Criteria(confidence=95.0), sample(1000), sample(1000), look=1, looks=5)
     assert verdict.outcome is Outcome.WAIT
-    assert "must be between 0 and 1" in verdict.reason
+    assert (
+        verdict.reason
+        == "The criteria's confidence 95 cannot be used: it must be between 0 and 1 (95 % is 0.95)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("criteria", "named"),
+    [
+        (Criteria(error_increase=-0.01), "error_increase -0.01 cannot be used: it must be from 0 up to 1"),
+        (Criteria(error_max=1.5), "error_max 1.5 cannot be used"),
+        (Criteria(latency_percentile=100.0), "latency_percentile 100 cannot be used"),
+        (Criteria(latency_increase=-0.2), "latency_increase -0.2 cannot be used: it must be 0 or more"),
+        (Criteria(latency_max=0.0), "latency_max 0 cannot be used: it must be above 0 ms"),
+        (Criteria(min_samples=-1), "min_samples -1 cannot be used"),
+    ],
+)
+def test_criteria_out_of_range_wait_naming_the_field_and_what_it_may_be(
+    criteria: Criteria, named: str
+) -> None:
+    verdict = judge(criteria, sample(1000), sample(1000, errors=500), look=1, looks=5)
+    assert verdict.outcome is Outcome.WAIT
+    assert named in verdict.reason
 
 
 def test_without_checks_the_candidate_passes() -> None:

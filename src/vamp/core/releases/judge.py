@@ -106,11 +106,9 @@ def judge(criteria: Criteria, baseline: Sample, candidate: Sample, *, look: int,
     ``baseline``/``candidate`` are cumulative since the release started (all steps so far), so a sequential
     test sees all data; zero or too few samples -> WAIT, never FAIL.
     """
-    if not 0.0 < criteria.confidence < 1.0:
-        reason = (
-            f"Confidence {criteria.confidence:g} cannot be used: it must be between 0 and 1 (95 % is 0.95)."
-        )
-        return Verdict(Outcome.WAIT, (), reason)
+    unusable = _unusable(criteria)
+    if unusable is not None:
+        return Verdict(Outcome.WAIT, (), unusable)
     checks = [
         name
         for name, limit in (
@@ -131,6 +129,28 @@ def judge(criteria: Criteria, baseline: Sample, candidate: Sample, *, look: int,
         if deciding:
             return Verdict(outcome, findings, deciding[0].reason)
     return Verdict(Outcome.PASS, findings, f"Every check passes at {where}.")
+
+
+def _unusable(criteria: Criteria) -> str | None:
+    """Why ``criteria`` cannot be judged by, naming the field and what it may be; ``None`` when they can."""
+    ranges = (
+        ("confidence", criteria.confidence, 0.0, 1.0, "between 0 and 1 (95 % is 0.95)"),
+        ("error_increase", criteria.error_increase, 0.0, 1.0, "from 0 up to 1 (1 % is 0.01)"),
+        ("error_max", criteria.error_max, 0.0, 1.0, "from 0 up to 1 (5 % is 0.05)"),
+        ("latency_percentile", criteria.latency_percentile, 0.0, 100.0, "between 0 and 100 (99 for p99)"),
+        ("latency_increase", criteria.latency_increase, 0.0, math.inf, "0 or more (20 % is 0.2)"),
+        ("latency_max", criteria.latency_max, 0.0, math.inf, "above 0 ms"),
+    )
+    for name, value, low, high, valid in ranges:
+        if value is None:
+            continue
+        closed_low = name in ("error_increase", "error_max", "latency_increase")
+        inside = (low <= value if closed_low else low < value) and value < high
+        if not inside:
+            return f"The criteria's {name} {value:g} cannot be used: it must be {valid}."
+    if criteria.min_samples < 0:
+        return f"The criteria's min_samples {criteria.min_samples} cannot be used: it must be 0 or more."
+    return None
 
 
 def _finding(
