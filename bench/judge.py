@@ -20,7 +20,7 @@ row uses a 10 % tolerance. The error scenarios judge errors only, the latency on
 
 Prints one table: per scenario, how often each side rolled back, how often within 2,000 candidate requests,
 the mean candidate requests at rollback, and the target. Run: ``.venv/bin/python -m bench.judge``
-(about a minute). Benchmarks are never tests.
+(about 15 s on 2 cores). Benchmarks are never tests.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ A check fails only on evidence: its p-value at or below the level its look may s
 check's false-alarm budget ``1 - confidence`` spread over the planned looks, so the chance that a check
 fails a candidate sitting exactly on its limit, at any look of the release, is at most ``1 - confidence``
 (with several checks on their limits at once, at most that many times as much; a candidate well within
-its limits is failed far less often). A check waits while either cohort has fewer than ``min_samples``
-requests (no traffic is waiting, never a failure), and passes otherwise. The judge never raises:
+its limits is failed far less often). A check waits while the candidate, or for the checks that compare
+the baseline too, has fewer than ``min_samples`` requests (no traffic is waiting, never a failure), and
+passes otherwise. The judge never raises:
 inconsistent counts make a check wait, with the reason.
 """
 
@@ -268,9 +269,8 @@ def _latency(
     allowed = f"the baseline's latencies plus {_percent(tolerance)}"
     if p_value <= level:
         outcome = Outcome.FAIL
-        reason = (
-            f"The candidate is slower than {allowed} ({figures}): p = {p_value:.2g} <= {level:.2g}, {where}."
-        )
+        evidence = f"p = {p_value:.2g} <= {level:.2g} at {where}"
+        reason = f"The candidate is slower than {allowed} ({figures}): {evidence}."
     else:
         outcome = Outcome.PASS
         reason = f"The candidate is not beyond chance slower than {allowed} ({figures}, p = {p_value:.2g})."
@@ -292,7 +292,7 @@ def _latency_max(
     if ranks.is_histogram(baseline.bounds, baseline.counts):
         base_p = ranks.percentile(baseline.bounds, baseline.counts, percent)
     total = candidate.counts[-1]
-    slower = total - ranks.scaled(candidate.bounds, candidate.counts, 1.0, (limit, math.inf))[0]
+    slower = total - ranks.below(candidate.bounds, candidate.counts, limit)
     excess = proportions.rate_above(slower, total, max(0.0, min(1.0, 1.0 - percent / 100.0)))
     figures = f"p{percent:g} {_ms(cand_p)} against the {_ms(limit)} allowed"
     if excess.p_value <= level:

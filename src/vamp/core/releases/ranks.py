@@ -49,7 +49,7 @@ def per_bucket(counts: Sequence[float]) -> list[float]:
     return [count - (counts[index - 1] if index else 0) for index, count in enumerate(counts)]
 
 
-def _below(bounds: Sequence[float], counts: Sequence[float], latency: float) -> float:
+def below(bounds: Sequence[float], counts: Sequence[float], latency: float) -> float:
     """How many requests took at most ``latency`` ms, interpolated within its bucket."""
     if latency <= 0:
         return 0.0
@@ -72,7 +72,7 @@ def scaled(
 ) -> list[float]:
     """The cumulative counts at the bounds ``onto`` if every request had taken ``factor`` times as long."""
     total = float(counts[-1])
-    return [total if bound == math.inf else _below(bounds, counts, bound / factor) for bound in onto]
+    return [total if bound == math.inf else below(bounds, counts, bound / factor) for bound in onto]
 
 
 def percentile(bounds: Sequence[float], counts: Sequence[float], percent: float) -> float | None:
