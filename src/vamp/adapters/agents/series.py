@@ -59,14 +59,31 @@ class Series:
 
     def since(self, start: float) -> Served | None:
         """What was served from ``start`` on; ``None`` when no sample was taken from then on."""
+        return self.between(start, None)
+
+    def between(self, start: float, end: float | None) -> Served | None:
+        """What was served from ``start`` to ``end`` (the newest sample when ``None``): from the newest
+        sample at or before ``start`` (the oldest kept, if none) to the newest at or before ``end``.
+
+        ``None`` when no sample was taken from ``start`` on, or none by ``end``.
+        """
         if not self._samples or self._samples[-1].at < start:
             return None
-        base = next(
-            (index for index in range(len(self._samples) - 1, -1, -1) if self._samples[index].at <= start), 0
-        )
-        window = list(itertools.islice(self._samples, base, None))
-        counts = total(after.counts.since(before.counts) for before, after in itertools.pairwise(window))
+        last = len(self._samples) - 1 if end is None else self._newest_by(end)
+        if last is None:
+            return None
+        base = min(self._newest_by(start) or 0, last)
+        window = list(itertools.islice(self._samples, base, last + 1))
+        steps = itertools.pairwise(window) if len(window) > 1 else [(window[0], window[0])]
+        counts = total(after.counts.since(before.counts) for before, after in steps)
         return Served(counts, window[-1].at - window[0].at)
+
+    def _newest_by(self, moment: float) -> int | None:
+        """The index of the newest sample taken at or before ``moment``."""
+        return next(
+            (index for index in range(len(self._samples) - 1, -1, -1) if self._samples[index].at <= moment),
+            None,
+        )
 
 
 def summary(gateway: str, route: str | None, served: Iterable[Served]) -> metrics.TrafficSummary:
@@ -87,6 +104,22 @@ def summary(gateway: str, route: str | None, served: Iterable[Served]) -> metric
         p95=latency.quantile(0.95),
         p99=latency.quantile(0.99),
         health=1.0 - codes["5xx"] / requests if requests else 1.0,
+    )
+
+
+def served(parts: Iterable[Served]) -> metrics.Served:
+    """What several agents served of one gateway or route in one window, added up; its seconds are
+    the longest span of any agent's samples."""
+    parts = list(parts)
+    counts = total(one.counts for one in parts)
+    codes = {code: counts.classes.get(code, 0) for code in stats.STATUS_CLASSES}
+    return metrics.Served(
+        requests=counts.completed,
+        errors=codes["5xx"],
+        codes=codes,
+        bounds=counts.latency.bounds,
+        counts=counts.latency.counts,
+        seconds=max((one.seconds for one in parts), default=0.0),
     )
 
 
