@@ -8,6 +8,9 @@ tick by tick on a monotonic clock the test moves, and its wall clock moves with 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
+import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -16,7 +19,10 @@ import pytest
 
 from tests.adapters.agents.test_collector import BOUNDS, GATEWAY, ROUTE, A, Agents, B, polled, report
 from vamp.adapters.agents import collector
-from vamp.ports import metrics
+from vamp.core import latency_buckets
+from vamp.interfaces.agent import endpoint
+from vamp.ports import gateway_agent, metrics
+from vamp.services import traffic as traffic_meter
 
 pytestmark = pytest.mark.anyio
 
@@ -152,3 +158,39 @@ async def test_a_naive_instant_or_a_window_ending_before_it_starts_is_refused(ag
         await metered.served("default", GATEWAY, ROUTE, since=datetime(2026, 12, 1))
     with pytest.raises(ValueError, match="cannot end"):
         await metered.served("default", GATEWAY, ROUTE, since=at(1004), until=at(1002))
+
+
+def fine_report(values: list[float]) -> dict[str, object]:
+    """An agent's report of ``ROUTE`` having served ``values`` (ms), counted into the fine buckets."""
+    bounds = latency_buckets.latency_bounds()
+    counts = tuple(sum(1 for value in values if value <= bound) for bound in bounds)
+    latency = gateway_agent.Latency(bounds, counts, sum(values), None, None, None)
+    codes = {"1xx": 0, "2xx": len(values), "3xx": 0, "4xx": 0, "5xx": 0}
+    items = tuple(
+        traffic_meter.Measured(gateway_agent.Traffic(GATEWAY, route, len(values), codes, latency), 0.0)
+        for route in (None, ROUTE)
+    )
+    data = endpoint.traffic_data(traffic_meter.TrafficReport(EPOCH, None, items))
+    travelled: dict[str, object] = json.loads(json.dumps(data))
+    return travelled
+
+
+async def test_percentiles_over_the_fine_buckets_are_within_a_bucket_of_the_true_ones(agents: Clocked):
+    rng = random.Random(11)
+    values = sorted(rng.lognormvariate(math.log(20.0), 0.8) for _ in range(5000))
+    metered = await agents.collector(A)
+
+    await polled(agents, metered, {A: fine_report([])}, {A: fine_report(values)})
+    summary = await metered.summary("default", GATEWAY, ROUTE, window=60)
+    served = await metered.served("default", GATEWAY, ROUTE, since=at(1000))
+
+    assert summary is not None
+    assert served is not None
+    truth = {q: values[math.ceil(q * len(values)) - 1] for q in (0.50, 0.95, 0.99)}
+    for q, measured in ((0.50, summary.p50), (0.95, summary.p95), (0.99, summary.p99)):
+        assert measured == pytest.approx(truth[q], rel=0.1)
+    assert (served.requests, served.bounds, served.counts[-1]) == (
+        5000,
+        latency_buckets.latency_bounds(),
+        5000,
+    )

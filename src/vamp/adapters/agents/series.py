@@ -1,7 +1,9 @@
 """Bounded time series of an agent's counters, and what they add up to over a window (pure).
 
 Each series holds the samples of one gateway (or route) as one agent reported it, oldest first, up to a
-fixed number, so memory stays bounded however long the server runs. What was served in a window is
+fixed number, so memory stays bounded however long the server runs; a sample keeps its latency counts in
+an array and shares its bucket bounds with the sample before (``bench/metrics_size.py`` measures what a
+sample costs). What was served in a window is
 summed sample to sample, so a data plane restart in the middle (its counters went down) loses only the
 requests between the last sample before it and the restart. The base of a window is the newest sample at
 or before its start, or the oldest sample kept when the series is younger than the window; a series whose
@@ -14,10 +16,11 @@ samples' span. This module has no clock: times are passed in.
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import itertools
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from vamp.adapters.envoy import stats, traffic
@@ -26,9 +29,22 @@ from vamp.ports import metrics
 
 @dataclass(frozen=True, slots=True)
 class Sample:
+    """An agent's counters of one gateway or route at one poll, stored compactly: the cumulative latency
+    counts as one array of 64-bit integers, the bounds shared with the sample before when they are equal."""
+
     at: float
     """Seconds on the collector's monotonic clock."""
-    counts: stats.ClusterStats
+    completed: int
+    classes: Mapping[str, int]
+    bounds: tuple[float, ...]
+    latency: array.array[int]
+    sum_ms: float
+
+    @property
+    def counts(self) -> stats.ClusterStats:
+        return stats.ClusterStats(
+            self.completed, self.classes, stats.Histogram(self.bounds, tuple(self.latency), self.sum_ms)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +66,15 @@ class Series:
         self._samples: deque[Sample] = deque(maxlen=capacity)
 
     def add(self, at: float, counts: stats.ClusterStats) -> None:
-        self._samples.append(Sample(at, counts))
+        latency = counts.latency
+        bounds = latency.bounds
+        if self._samples and self._samples[-1].bounds == bounds:
+            bounds = self._samples[-1].bounds
+        self._samples.append(
+            Sample(
+                at, counts.completed, counts.classes, bounds, array.array("q", latency.counts), latency.sum_ms
+            )
+        )
 
     @property
     def newest(self) -> float | None:
