@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.e2e.agents import running_agent, shop_plan, write_plan
 from tests.e2e.backends import Backends, Connection, free_port
 from tests.e2e.polling import eventually
+from vamp.adapters.agents import collector
 from vamp.core import latency_buckets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
@@ -143,3 +145,47 @@ async def test_a_backend_20_percent_slower_is_counted_in_other_buckets(tmp_path:
     print(f"p50: 10 ms backend {ten['p50']:.2f} ms, 12 ms backend {twelve['p50']:.2f} ms")
     assert 9.6 < ten["p50"] < twelve["p50"]
     assert twelve["p50"] / ten["p50"] > 1.08
+
+
+async def test_the_collector_reads_exactly_what_a_route_served_in_a_window(
+    tmp_path: Path, backends: Backends
+):
+    """Two windows one after the other through the real agent and Envoy, each read back by the server's
+    collector exactly: the requests sent in it, all in the fine latency buckets."""
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    plan = shop_plan(port, {backends.ports["fast"]: "100%"})
+    route = f"[127.0.0.1:{backends.ports['fast']}]"
+    write_plan(plan_file, json.dumps(plan.to_data()))
+    async with (
+        running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent,
+        collector.AgentMetrics([f"http://127.0.0.1:{agent.listen}"], namespace="default") as metered,
+    ):
+        await agent.serving(plan.version)
+        await metered.refresh()
+        connection = Connection(port)
+        sent, windows = 0, []
+        for count in (40, 25):
+            since = datetime.now(UTC)
+            for _ in range(count):
+                await connection.request("/")
+            sent += count
+
+            async def measured(total: int = sent) -> bool:
+                (gateway,) = (await agent.metrics())["gateways"]
+                return bool(gateway["latency"]["count"] == total)
+
+            await eventually(measured, timeout=5.0, what="Envoy's histograms have every request")
+            await metered.refresh()
+            windows.append((since, datetime.now(UTC)))
+        await connection.close()
+        first = await metered.served("default", "shop", route, since=windows[0][0], until=windows[0][1])
+        second = await metered.served("default", "shop", route, since=windows[1][0])
+        both = await metered.served("default", "shop", None, since=windows[0][0])
+
+    assert first is not None
+    assert second is not None
+    assert both is not None
+    assert (first.requests, first.errors, first.codes["2xx"], first.counts[-1]) == (40, 0, 40, 40)
+    assert (second.requests, second.counts[-1], both.requests) == (25, 25, 65)
+    assert first.bounds == second.bounds == latency_buckets.latency_bounds()
+    assert first.seconds > 0
