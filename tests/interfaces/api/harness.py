@@ -119,6 +119,11 @@ class FakeMetrics:
     summaries: dict[tuple[str, str, str | None], metrics.TrafficSummary] = field(default_factory=dict)
     windows: list[float] = field(default_factory=list)
     refusals: list[metrics.Refusal] = field(default_factory=list)
+    served_windows: dict[tuple[str, str, str | None], metrics.Served] = field(default_factory=dict)
+    """What ``served`` answers for (namespace, gateway, route), whatever the window."""
+    asked: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    """The windows ``served`` was asked for."""
+    refreshes: int = 0
 
     def refused(self, namespace: str) -> tuple[metrics.Refusal, ...]:
         return tuple(item for item in self.refusals if item.namespace == namespace)
@@ -142,6 +147,21 @@ class FakeMetrics:
     ) -> metrics.TrafficSummary | None:
         self.windows.append(window)
         return self.summaries.get((namespace, gateway, route))
+
+    async def served(
+        self,
+        namespace: str,
+        gateway: str,
+        route: str | None,
+        *,
+        since: datetime,
+        until: datetime | None = None,
+    ) -> metrics.Served | None:
+        self.asked.append((since, until))
+        return self.served_windows.get((namespace, gateway, route))
+
+    async def refresh(self) -> None:
+        self.refreshes += 1
 
 
 @dataclass

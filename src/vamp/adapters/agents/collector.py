@@ -13,6 +13,12 @@ next poll; the others go on. Until every agent has answered once, polls come eve
 counted, so an agent that starts with its server (``vamp up``) must be heard from before traffic can
 reach it. Series that received nothing for longer than the horizon are dropped.
 
+A release asks what a route ``served`` between two wall-clock instants (its step's start, and now): the
+series keep monotonic times, so both instants are turned into monotonic ones through one (wall clock,
+monotonic clock) pair read at the call. What was served since the last poll is not in a window until the
+next poll, at most ``interval`` seconds later; ``refresh`` polls at once (never at the same time as the
+polling loop: polls take turns), so a caller that needs every request up to now refreshes first.
+
 Each report also lists the gateways the agent's data plane refused; the latest list of each agent is
 kept (an agent that does not answer keeps its last one) and, after every poll, handed to ``on_refused``
 all together, so a service can tell which gateways became refused or were taken again.
@@ -33,7 +39,8 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Self
 
 import httpx
@@ -60,6 +67,7 @@ class AgentMetrics:
         interval: seconds between two polls.
         horizon: the longest window, in seconds, a summary can cover.
         clock: monotonic seconds.
+        wall_clock: the time of day, timezone-aware (``served`` converts its instants through it).
         transport: an ``httpx`` transport to use instead of the network (tests).
         on_refused: called after every poll with every agent's refused gateways.
     """
@@ -72,6 +80,7 @@ class AgentMetrics:
         interval: float = 2.0,
         horizon: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         transport: httpx.AsyncBaseTransport | None = None,
         on_refused: Callable[[tuple[metrics.Refusal, ...]], Awaitable[None]] | None = None,
     ) -> None:
@@ -80,6 +89,8 @@ class AgentMetrics:
         self._interval = interval
         self._horizon = horizon
         self._clock = clock
+        self._wall_clock = wall_clock
+        self._polling = asyncio.Lock()
         self._capacity = math.ceil(horizon / interval) + 2
         self._series: dict[tuple[str, reports.Key], series.Series] = {}
         self._problems: dict[str, str] = {}
@@ -110,7 +121,15 @@ class AgentMetrics:
             await asyncio.sleep(min(self._interval, FIRST_INTERVAL) if unheard else self._interval)
 
     async def poll(self) -> None:
-        """Ask every agent for its report now, and keep what each answered."""
+        """Ask every agent for its report now, and keep what each answered (after any poll under way)."""
+        async with self._polling:
+            await self._poll()
+
+    async def refresh(self) -> None:
+        """Poll now, so that ``served`` counts up to this moment."""
+        await self.poll()
+
+    async def _poll(self) -> None:
         answers = await asyncio.gather(*(self._ask(agent) for agent in self.agents))
         now = self._clock()
         for agent, answer in zip(self.agents, answers, strict=True):
@@ -146,15 +165,44 @@ class AgentMetrics:
         self, namespace: str, gateway: str, route: str | None, *, window: float
     ) -> metrics.TrafficSummary | None:
         start = self._clock() - min(window, self._horizon)
-        wanted = (namespace, gateway)
         served = [
             found
-            for (_, (named, on_route)), kept in self._series.items()
-            if on_route == route
-            and combined.split(named, default=self._namespace) == wanted
-            and (found := kept.since(start)) is not None
+            for kept in self._kept(namespace, gateway, route)
+            if (found := kept.since(start)) is not None
         ]
         return series.summary(gateway, route, served) if served else None
+
+    async def served(
+        self,
+        namespace: str,
+        gateway: str,
+        route: str | None,
+        *,
+        since: datetime,
+        until: datetime | None = None,
+    ) -> metrics.Served | None:
+        wall, now = self._wall_clock(), self._clock()
+        start = now - (wall - _aware(since, "since")).total_seconds()
+        end = None
+        if until is not None:
+            end = now - (wall - _aware(until, "until")).total_seconds()
+            if end < start:
+                raise ValueError(
+                    f"a window cannot end ({until.isoformat()}) before it starts ({since.isoformat()})"
+                )
+        parts = [
+            found
+            for kept in self._kept(namespace, gateway, route)
+            if (found := kept.between(start, end)) is not None
+        ]
+        return series.served(parts) if parts else None
+
+    def _kept(self, namespace: str, gateway: str, route: str | None) -> Iterator[series.Series]:
+        """The series of ``route`` of ``gateway`` (``None``: the gateway's own) of ``namespace``, by agent."""
+        wanted = (namespace, gateway)
+        for (_, (named, on_route)), kept in self._series.items():
+            if on_route == route and combined.split(named, default=self._namespace) == wanted:
+                yield kept
 
     async def _ask(
         self, agent: str
@@ -182,6 +230,12 @@ class AgentMetrics:
         else:
             self._problems[agent] = problem
             log.warning("%s", problem)
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, not {moment.isoformat()}")
+    return moment
 
 
 def _describe(agent: str, exc: Exception) -> str:

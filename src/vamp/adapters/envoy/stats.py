@@ -8,9 +8,10 @@ histogram's sum as well as its buckets); ``parse`` and ``rates`` are pure. Which
   read live); ``upstream_rq_<1-5>xx`` split it by status class. A retried request counts once, with its
   final response (the tries are ``upstream_rq_retry``); a route timeout counts as a 504.
 * ``cluster.<name>.upstream_rq_time`` is a histogram of upstream response times in whole milliseconds,
-  with Envoy's default bucket bounds (0.5, 1, 5, 10, 25, 50, 100, 250, 500 ms … 1 h, +Inf). Histograms are
-  merged from the worker threads at each stats flush (every second, ``bootstrap``), so a reading may lag
-  the counters by up to a second.
+  counted into the bounds of ``vamp.core.latency_buckets`` (0.5 ms to a minute, 10 % apart, then +Inf;
+  ``bootstrap.stats_config``) instead of Envoy's default ones (0.5, 1, 5, 10, 25, 50 … ms), which put
+  10 ms and 12 ms in one bucket. Histograms are merged from the worker threads at each stats flush (every
+  second, ``bootstrap``), so a reading may lag the counters by up to a second.
 
 A rate needs two readings and the seconds between them, which the caller measures: this module has no
 clock. A counter that went down means Envoy restarted in between; the later value then counts from zero.
