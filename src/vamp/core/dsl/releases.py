@@ -25,8 +25,9 @@ webhooks: [{name: smoke, url: "http://127.0.0.1:9000/ok", on: pre-step, timeout:
 
 Percentages are numbers (``5``) or text ending in ``%`` (``"5%"``); times are those of the rest of the
 DSL (``30``, ``30s``, ``5m``); latencies are milliseconds (``500``, ``500ms``, ``0.5s``). Every wrong field
-is reported at its place with what would be valid. ``release_data`` writes a release back in the
-canonical form (steps always as a list), which reads back to the same model.
+is reported at its place with what would be valid. The ``status`` the API shows with a release is its
+controller's, not the policy's: sent back with the policy, it is accepted and ignored. ``release_data``
+writes a release back in the canonical form (steps always as a list), which reads back to the same model.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def release(cursor: Cursor) -> model.Release | None:
     if fields is None:
         return None
     metadata = artifact.common(fields, "releases")
+    fields.ignore("status")
     strategy = fields.read("strategy", _strategy, model.Strategy.CANARY)
     baseline = fields.read_required("from", _route_name)
     candidate = fields.read_required("to", _route_name)
