@@ -217,3 +217,14 @@ async def test_a_release_that_is_over_cannot_be_set(api: Harness) -> None:
         "Release 'sava-1.1' is over (Promoted); it cannot be set aborted. "
         "Store the release again to run it again."
     )
+
+
+async def test_an_environment_deleted_takes_its_releases_statuses_with_it(api: Harness) -> None:
+    await api.client.post("/acme-test/api/v1/releases", content=RELEASE, headers=YAML)
+    await api.client.put("/acme-test/api/v1/releases/sava-1.1/status", content="paused")
+
+    deleted = await api.client.delete("/api/v1/organisations/acme/environments/test")
+
+    assert deleted.status_code == 204
+    assert (await api.store.list("acme-test", "releases")).items == []
+    assert (await api.store.list("acme-test", "release-statuses")).items == []
