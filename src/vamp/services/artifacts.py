@@ -29,6 +29,9 @@ from vamp.services import changes, lookups, references, stored_models
 ROUTING_KINDS = frozenset({"gateways", "routes", "conditions", "rewrites"})
 """Kinds whose changes may change a routing plan."""
 
+COMPANIONS: dict[str, tuple[str, ...]] = {"releases": ("release-statuses",)}
+"""Internal kinds stored under an artifact's name next to it (a release's status), deleted with it."""
+
 
 def not_found(kind: str, name: str) -> errors.NotFoundError:
     return errors.NotFoundError(f"{kind} '{name}' not found.")
@@ -166,6 +169,8 @@ class ArtifactService:
         deleted = await self._store.delete(namespace, kind, name)
         if deleted is None:
             return None
+        for companion in COMPANIONS.get(kind, ()):
+            await self._store.delete(namespace, companion, name)
         if kind in ROUTING_KINDS:
             self._notifier.gateways_changed(namespace)
         return model_of(deleted)

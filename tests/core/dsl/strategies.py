@@ -540,6 +540,63 @@ workflows = st.builds(
 templates = st.builds(model.Template, name=NAME, definition=documents, metadata=documents)
 
 
+positive_durations = st.integers(1, 100_000).map(Duration)
+
+
+@st.composite
+def releases(draw: st.DrawFn) -> model.Release:
+    """A valid release of any strategy, with the fields only that strategy takes."""
+    strategy = draw(st.sampled_from(model.Strategy))
+    interval = draw(positive_durations)
+    extra: dict[str, Any] = {}
+    if strategy is model.Strategy.CANARY:
+        weights = draw(st.lists(st.integers(1, 10_000), min_size=1, max_size=5, unique=True))
+        extra["steps"] = tuple(Percentage(weight) for weight in sorted(weights))
+    elif strategy is model.Strategy.BLUE_GREEN:
+        extra["preview"] = draw(st.sampled_from(CONDITIONS))
+        extra["rollback_window"] = draw(st.none() | positive_durations)
+    else:
+        extra["condition"] = draw(st.sampled_from(CONDITIONS))
+        extra["condition_strength"] = draw(st.none() | percentages)
+    latency = st.builds(
+        model.LatencyCheck,
+        percentile=st.sampled_from([50.0, 90.0, 99.0, 99.9]),
+        max_increase=st.none() | percentages,
+        max=st.none() | st.sampled_from([0.5, 250.0, 1500.0]),
+    )
+    errors = st.builds(model.ErrorsCheck, max_increase=st.none() | percentages, max=st.none() | percentages)
+    return model.Release(
+        name=draw(NAME),
+        gateway=draw(NAME),
+        from_="a:1.0",
+        to=draw(st.sampled_from(["b:1.1", "(2.0.1)"])),
+        strategy=strategy,
+        interval=interval,
+        samples=draw(st.integers(1, 10_000)),
+        timeout=draw(st.none() | st.integers(interval.seconds, 200_000).map(Duration)),
+        checks=model.Checks(errors=draw(st.none() | errors), latency=draw(st.none() | latency)),
+        confidence=Percentage(draw(st.integers(5001, 9999))),
+        on_failure=draw(st.sampled_from(model.OnFailure)),
+        on_success=draw(st.sampled_from(model.OnSuccess)),
+        undeploy=draw(st.booleans()),
+        webhooks=draw(
+            st.lists(
+                st.builds(
+                    model.Webhook,
+                    name=st.sampled_from(["smoke", "load", "gate"]),
+                    url=st.sampled_from(["http://127.0.0.1:9000/ok", "https://gate.example/x?y=1"]),
+                    on=st.sampled_from(model.WebhookMoment),
+                    timeout=positive_durations,
+                ),
+                max_size=3,
+                unique_by=lambda hook: hook.name,
+            ).map(tuple)
+        ),
+        metadata=draw(documents),
+        **extra,
+    )
+
+
 def named(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Stored artifacts carry a name."""
     return st.tuples(strategy, NAME).map(lambda pair: pair[0].model_copy(update={"name": pair[1]}))
@@ -567,5 +624,6 @@ artifacts: st.SearchStrategy[model.Artifact] = st.one_of(
     deployments(),
     deployments(),
     workflows,
+    releases(),
 )
 """Every kind; blueprints, gateways and deployments, the richest, twice as often."""

@@ -87,7 +87,7 @@ def test_templates_of_the_same_text_can_be_imported_after_them() -> None:
                     "Import definition error - it must be a reference to an artifact: a template name or "
                     "'kind/name'. Not 'things/a': valid kinds are breeds, blueprints, scales, slas, "
                     "escalations, "
-                    "conditions, routes, rewrites, templates, gateways, deployments, workflows.",
+                    "conditions, routes, rewrites, templates, gateways, deployments, workflows, releases.",
                 )
             ],
         ),

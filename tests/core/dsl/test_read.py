@@ -53,7 +53,7 @@ def test_the_kind_comes_from_the_document_or_the_caller_plural_or_singular(
                     "kind",
                     "Unsupported kind 'things'; valid kinds are: breeds, blueprints, scales, slas, "
                     "escalations, "
-                    "conditions, routes, rewrites, templates, gateways, deployments, workflows.",
+                    "conditions, routes, rewrites, templates, gateways, deployments, workflows, releases.",
                 )
             ],
         ),
@@ -67,7 +67,7 @@ def test_the_kind_comes_from_the_document_or_the_caller_plural_or_singular(
                     "blueprints, "
                     "scales, slas, escalations, conditions, routes, rewrites, templates, gateways, "
                     "deployments, "
-                    "workflows.",
+                    "workflows, releases.",
                 )
             ],
         ),
@@ -178,7 +178,8 @@ def test_every_issue_of_every_document_is_reported_together_in_text_order() -> N
     assert located(text, None) == [
         "1:1 Missing kind; say which kind of artifact this is with 'kind:', one of: breeds, blueprints, "
         "scales, "
-        "slas, escalations, conditions, routes, rewrites, templates, gateways, deployments, workflows.",
+        "slas, escalations, conditions, routes, rewrites, templates, gateways, deployments, "
+        "workflows, releases.",
         "8:9 ports['web.port']: Illegal strict name - white space characters, '/', '[', ']' and '.' are not "
         "allowed: 'web.port'.",
         "14:1 wieght: Unexpected key 'wieght' in scale; valid keys are: cpu, instances, memory, metadata, "

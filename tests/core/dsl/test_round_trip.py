@@ -26,3 +26,9 @@ def test_plain_data_reads_back_to_the_artifact(artifact: model.Artifact) -> None
 @given(strategies.blueprints())
 def test_written_blueprints_read_back_to_themselves(blueprint: model.Blueprint) -> None:
     assert dsl.read(dsl.write([blueprint]), kind="blueprints") == [blueprint]
+
+
+@ROUND_TRIP
+@given(strategies.releases())
+def test_written_releases_read_back_to_themselves(release: model.Release) -> None:
+    assert dsl.read(dsl.write([release]), kind="releases") == [release]

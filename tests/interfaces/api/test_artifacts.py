@@ -176,7 +176,7 @@ async def test_an_unknown_kind_is_404(api: Harness) -> None:
     assert found.status_code == 404
     assert found.json()["message"] == (
         "There is no kind 'widgets'; the kinds are: breeds, blueprints, scales, slas, escalations, "
-        "conditions, routes, rewrites, templates, gateways, deployments, workflows."
+        "conditions, routes, rewrites, templates, gateways, deployments, workflows, releases."
     )
 
 

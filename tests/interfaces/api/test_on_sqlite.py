@@ -32,6 +32,10 @@ from tests.interfaces.api.test_gateways import (
 )
 from tests.interfaces.api.test_namespaces import test_artifacts_of_one_namespace_are_invisible_from_another
 from tests.interfaces.api.test_pagination import test_pages_of_30_with_links
+from tests.interfaces.api.test_releases import (
+    test_the_controller_s_decisions_are_stored_compared_and_set_and_published,
+    test_the_status_survives_a_put_of_the_policy_and_goes_with_a_delete,
+)
 from vamp.adapters.store import sql
 
 pytestmark = pytest.mark.anyio
@@ -48,7 +52,9 @@ __all__ = [
     "test_moving_canary_weights_updates_the_deployment_and_the_gateway",
     "test_one_bad_document_stores_nothing_and_names_its_document",
     "test_pages_of_30_with_links",
+    "test_the_controller_s_decisions_are_stored_compared_and_set_and_published",
     "test_the_sava_canary_from_deploy_to_slice",
+    "test_the_status_survives_a_put_of_the_policy_and_goes_with_a_delete",
     "test_validate_only_checks_everything_and_stores_nothing",
 ]
 

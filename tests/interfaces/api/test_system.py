@@ -223,7 +223,17 @@ async def test_the_openapi_document_lists_the_api_by_area(api: Harness) -> None:
     tags = {
         tag for path in document["paths"].values() for operation in path.values() for tag in operation["tags"]
     }
-    assert tags == {"access", "artifacts", "bulk", "deployments", "events", "gateways", "metrics", "system"}
+    assert tags == {
+        "access",
+        "artifacts",
+        "bulk",
+        "deployments",
+        "events",
+        "gateways",
+        "metrics",
+        "releases",
+        "system",
+    }
     assert "/api/v1/gateways/{name}" in document["paths"]
     assert "/api/v1/deployments/{name}/clusters/{cluster}/services/{service}/scale" in document["paths"]
     assert "/{namespace}/api/v1/gateways/{name}" in document["paths"]

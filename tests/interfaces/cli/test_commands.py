@@ -161,7 +161,7 @@ def test_describe_shows_other_kinds_as_yaml(served: Served) -> None:
         (
             ("list", "things"),
             "error: Unknown kind 'things'; the kinds are: deployments, gateways, blueprints, breeds, scales, "
-            "slas, escalations, conditions, routes, rewrites, templates, workflows.",
+            "slas, escalations, conditions, routes, rewrites, templates, workflows, releases.",
         ),
         (
             ("delete", "deployments", "sava"),

@@ -7,8 +7,8 @@ line and column; ``write`` and ``to_data`` give the canonical form, which reads 
 
 The modules: ``source`` (text → plain data with places), ``cursor`` (reading a value where it is),
 ``artifact`` (kinds, names, references), one reader per kind family (``breeds``, ``blueprints``,
-``gateways``, ``routes``, ``slas``, ``deployments``, ``workflows``, ``imports`` with templates,
-``events``), ``traits`` (what those share), ``reading`` (dispatch and validation) and ``writing``.
+``gateways``, ``routes``, ``slas``, ``deployments``, ``workflows``, ``releases``, ``imports`` with
+templates, ``events``), ``traits`` (what those share), ``reading`` (dispatch and validation) and ``writing``.
 """
 
 from vamp.core.dsl.events import event_to_data, read_events

@@ -18,6 +18,7 @@ from vamp.core.dsl import (
     deployments,
     gateways,
     imports,
+    releases,
     routes,
     shapes,
     slas,
@@ -40,6 +41,7 @@ READERS: dict[str, Reader[model.Artifact]] = {
     "gateways": gateways.gateway,
     "deployments": deployments.deployment,
     "workflows": workflows.workflow,
+    "releases": releases.release,
 }
 
 

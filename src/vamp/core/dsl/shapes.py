@@ -25,6 +25,7 @@ DECIDING: dict[str, tuple[str, ...]] = {
     "rewrites": ("path",),
     "templates": ("definition", "def"),
     "workflows": ("schedule", "breed", "script"),
+    "releases": ("from", "strategy", "steps"),
 }
 """The keys that decide a kind: a document with one of them (and none of another kind's) is of that kind."""
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from vamp.core import model
+from vamp.core.dsl.releases import release_data
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -316,4 +317,5 @@ _FIELDS: dict[type[Any], Callable[[Any], Data]] = {
     model.Gateway: gateway_data,
     model.Deployment: _deployment,
     model.Workflow: _workflow,
+    model.Release: release_data,
 }

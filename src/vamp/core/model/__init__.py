@@ -39,6 +39,24 @@ from vamp.core.model.deployment import (
 from vamp.core.model.event import Event, expand_tags
 from vamp.core.model.gateway import Condition, Gateway, GatewayPort, GatewayTls, Rewrite, Route, Sticky
 from vamp.core.model.observed import ObservedInstance, ObservedPort
+from vamp.core.model.release import (
+    FINAL_PHASES,
+    MAX_DECISIONS,
+    Checks,
+    Decision,
+    DecisionAction,
+    ErrorsCheck,
+    LatencyCheck,
+    OnFailure,
+    OnSuccess,
+    Release,
+    ReleasePhase,
+    ReleaseStatus,
+    Requested,
+    Strategy,
+    Webhook,
+    WebhookMoment,
+)
 from vamp.core.model.scale import DEFAULT_SCALE, Scale
 from vamp.core.model.sla import (
     Escalation,
@@ -75,6 +93,7 @@ Artifact = (
     | Gateway
     | Deployment
     | Workflow
+    | Release
 )
 
 KINDS: tuple[str, ...] = (
@@ -90,28 +109,35 @@ KINDS: tuple[str, ...] = (
     "gateways",
     "deployments",
     "workflows",
+    "releases",
 )
 
 __all__ = [
     "DEFAULT_DEPLOYABLE_TYPE",
     "DEFAULT_SCALE",
+    "FINAL_PHASES",
     "KINDS",
+    "MAX_DECISIONS",
     "MAX_NAME_LENGTH",
     "ONLY_PORT",
     "Argument",
     "Artifact",
     "Blueprint",
     "Breed",
+    "Checks",
     "Cluster",
     "Condition",
     "Constant",
     "DaemonSchedule",
+    "Decision",
+    "DecisionAction",
     "Deployable",
     "Deployment",
     "DeploymentCluster",
     "DeploymentService",
     "Dialects",
     "EnvironmentVariable",
+    "ErrorsCheck",
     "Escalation",
     "Event",
     "EventSchedule",
@@ -123,15 +149,22 @@ __all__ = [
     "HealthCheck",
     "Instance",
     "Intention",
+    "LatencyCheck",
     "Metadata",
     "Model",
     "ObservedInstance",
     "ObservedPort",
+    "OnFailure",
+    "OnSuccess",
     "Phase",
     "PhaseName",
     "Port",
     "Protocol",
     "Ref",
+    "Release",
+    "ReleasePhase",
+    "ReleaseStatus",
+    "Requested",
     "Rewrite",
     "Route",
     "Scale",
@@ -142,9 +175,12 @@ __all__ = [
     "Sla",
     "SlaReference",
     "Sticky",
+    "Strategy",
     "Template",
     "Threshold",
     "TimeSchedule",
+    "Webhook",
+    "WebhookMoment",
     "Window",
     "Workflow",
     "WorkflowStatus",

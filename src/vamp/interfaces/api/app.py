@@ -53,6 +53,7 @@ from vamp.services import (
     routing_preview,
 )
 from vamp.services.access import tenants, tokens
+from vamp.services.releases import policies
 
 DESCRIPTION = """\
 Vamp's REST API: artifacts (breeds, blueprints, scales, SLAs, escalations, conditions, routes, rewrites,
@@ -203,6 +204,7 @@ def _services(parts: Parts, settings: Settings) -> context.Services:
         measurements=measurements.Measurements(parts.metrics, deployment_service),
         info=info.InfoService(parts.about, parts.store, parts.driver, parts.plans, parts.refusals),
         preview=routing_preview.RoutingPreview(parts.driver),
+        releases=policies.Releases(parts.store, parts.publisher),
         plans=parts.plans,
         gateway_host=settings.gateway_host,
         heartbeat=settings.heartbeat,

@@ -24,6 +24,7 @@ from vamp.services import (
 )
 from vamp.services import gateways as gateway_sync
 from vamp.services.access import tenants, tokens
+from vamp.services.releases import policies
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Services:
     measurements: measurements.Measurements
     info: info.InfoService
     preview: routing_preview.RoutingPreview
+    releases: policies.Releases
     plans: gateway_sync.PlanBoard
     """The routing plan of every namespace; called with one, its ``PlanHolder``."""
     gateway_host: str

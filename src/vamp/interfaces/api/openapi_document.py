@@ -30,7 +30,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from vamp.interfaces.api import monitoring, namespaces, negotiation, schemas
-from vamp.interfaces.api.routes import artifacts
+from vamp.interfaces.api.routes import artifacts, releases
 from vamp.interfaces.api.schemas import Schema, array, one_or_many, ref
 
 PREFIX = "/api/v1"
@@ -216,6 +216,16 @@ ANSWERS: dict[str, Answers] = {
     "create_all": Answers({202: _ARTIFACTS}, _WRITE, _body("breed", "blueprint", "gateway", required=False)),
     "update_all": Answers({202: _ARTIFACTS}, _WRITE, _body("breed", "blueprint", "gateway", required=False)),
     "delete_all": Answers({202: _ARTIFACTS}, _WRITE, _body("breed", "blueprint", "gateway", required=False)),
+    "list_releases": Answers({200: array(ref("Release"))}),
+    "read_release": Answers({200: ref("Release")}),
+    "read_release_status": Answers({200: ref("ReleaseStatus")}),
+    "set_release_status": Answers(
+        {202: ref("Release")},
+        _WRITE,
+        releases.BODY["requestBody"],
+        media=(negotiation.JSON, negotiation.YAML),
+        descriptions={202: "The release, the request recorded in its status as `requested`."},
+    ),
     "list_artifacts": Answers({200: _ARTIFACTS}),
     "create_artifacts": Answers(
         {201: one_or_many(_ARTIFACT), 202: one_or_many(_ARTIFACT)},

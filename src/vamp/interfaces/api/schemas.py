@@ -170,6 +170,32 @@ ARTIFACTS: dict[str, Schema] = {
             "dialects": _MAP,
         },
     ),
+    "Release": _artifact(
+        "releases",
+        "A release policy (issue 11): from one route of a gateway to another, by canary, blue-green or ab; "
+        "shown with its `status` (`ReleaseStatus`).",
+        {
+            "gateway": _TEXT,
+            "from": _TEXT,
+            "to": _TEXT,
+            "strategy": _TEXT,
+            "steps": _LIST,
+            "interval": _TEXT,
+            "samples": _nullable("integer"),
+            "timeout": _TEXT,
+            "checks": _MAP,
+            "confidence": _TEXT,
+            "on_failure": _TEXT,
+            "on_success": _TEXT,
+            "undeploy": _nullable("boolean"),
+            "preview": _TEXT,
+            "rollback_window": _TEXT,
+            "condition": _TEXT,
+            "condition_strength": _TEXT,
+            "webhooks": _LIST,
+            "status": {"anyOf": [{"$ref": REF + "ReleaseStatus"}, {"type": "null"}]},
+        },
+    ),
 }
 """The artifact kinds' schemas, by component name."""
 
@@ -186,6 +212,7 @@ KIND_SCHEMAS: dict[str, str] = {
     "escalations": "Escalation",
     "templates": "Template",
     "workflows": "Workflow",
+    "releases": "Release",
 }
 """Each artifact kind's component schema."""
 
@@ -228,6 +255,47 @@ OTHERS: dict[str, Schema] = {
             "digest": _TEXT,
         },
         ("tags",),
+    ),
+    "ReleaseStatus": _object(
+        "Where a release is, as its controller last wrote it, and the decisions it recorded (newest last).",
+        {
+            "phase": {
+                "type": "string",
+                "enum": [
+                    "Pending",
+                    "Progressing",
+                    "Waiting",
+                    "Paused",
+                    "Promoted",
+                    "RolledBack",
+                    "Aborted",
+                    "Failed",
+                ],
+            },
+            "step": _nullable("integer"),
+            "weights": {"type": "object", "additionalProperties": {"type": "string"}},
+            "since": {"type": "string"},
+            "reason": _TEXT,
+            "requested": _TEXT,
+            "policy_revision": _nullable("integer"),
+            "decisions": {
+                "type": "array",
+                "items": _object(
+                    "One decision: what the controller did, why, and the findings it judged by.",
+                    {
+                        "at": {"type": "string"},
+                        "step": _nullable("integer"),
+                        "action": {"type": "string"},
+                        "reason": _TEXT,
+                        "weights": _MAP,
+                        "findings": {"type": "array", "items": {"type": "object"}},
+                    },
+                    ("at", "action"),
+                ),
+            },
+            "dropped": {"type": "integer"},
+        },
+        ("phase", "since", "decisions"),
     ),
     "Aggregate": _object("An aggregator's result over the events found.", {"value": _ANY}, ("value",)),
     "Health": _object(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
 from vamp import errors
-from vamp.interfaces.cli import client, documents, output, tables
+from vamp.interfaces.cli import client, documents, output, release_views, tables
 
 KINDS = (
     "deployments",
@@ -28,6 +29,7 @@ KINDS = (
     "rewrites",
     "templates",
     "workflows",
+    "releases",
 )
 
 Kind = Annotated[str, typer.Argument(metavar="KIND", help=f"One of: {', '.join(KINDS)}.")]
@@ -89,6 +91,8 @@ def describe(
             show(found, format, lambda: tables.deployment(found))
         elif kind == "gateways":
             show(found, format, lambda: tables.gateway(found))
+        elif kind == "releases":
+            show(found, format, lambda: release_views.status(found, datetime.now(UTC)))
         else:
             output.data(found, output.Format.JSON if format is output.Format.JSON else output.Format.YAML)
 

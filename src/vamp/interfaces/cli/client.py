@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -132,15 +132,30 @@ class Client:
                 if got.is_error:
                     got.read()
                     raise _failure(got)
-                kind, data = "message", ""
+                events = _ServerSentEvents()
                 for line in got.iter_lines():
-                    if line.startswith("event:"):
-                        kind = line.partition(":")[2].strip()
-                    elif line.startswith("data:"):
-                        data += line.partition(":")[2].strip()
-                    elif not line and data:
-                        yield kind, json.loads(data)
-                        kind, data = "message", ""
+                    found = events.read(line)
+                    if found is not None:
+                        yield found
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
+
+    async def follow(self, path: str, **params: Any) -> AsyncIterator[tuple[str, Any]]:
+        """Like ``stream``, for an asyncio task: cancelling the task closes the connection at once."""
+        forever = httpx.Timeout(None, connect=5.0)
+        try:
+            async with (
+                httpx.AsyncClient(timeout=forever, trust_env=False, headers=self._http.headers) as http,
+                http.stream("GET", self._url(path), params=params) as got,
+            ):
+                if got.is_error:
+                    await got.aread()
+                    raise _failure(got)
+                events = _ServerSentEvents()
+                async for line in got.aiter_lines():
+                    found = events.read(line)
+                    if found is not None:
+                        yield found
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
 
@@ -173,6 +188,24 @@ class Client:
             f"Cannot reach the Vamp server at {self.server} ({_reason(exc)}). "
             "Start it with `vamp up` or set --server."
         )
+
+
+class _ServerSentEvents:
+    """Lines of a Server-Sent Events stream read into (event type, data) as each event ends."""
+
+    def __init__(self) -> None:
+        self._kind, self._data = "message", ""
+
+    def read(self, line: str) -> tuple[str, Any] | None:
+        if line.startswith("event:"):
+            self._kind = line.partition(":")[2].strip()
+        elif line.startswith("data:"):
+            self._data += line.partition(":")[2].strip()
+        elif not line and self._data:
+            found = (self._kind, json.loads(self._data))
+            self._kind, self._data = "message", ""
+            return found
+        return None
 
 
 def path(kind: str, name: str | None = None) -> str:

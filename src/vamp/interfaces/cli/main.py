@@ -2,10 +2,9 @@
 
 Each group of commands lives in its own module: ``server`` and ``up`` run Vamp, ``agent`` a gateway agent;
 ``access`` (organisations, environments, tokens, login), ``artifacts``, ``deployments``, ``gateways``,
-``events`` and ``metrics`` talk to a server over its REST API (``client``); ``documents`` and
-``selectors`` work offline. Every error a user can cause ends as one
-clear line (with its details, such as a log's last lines, below it; or a located list) and exit code 1,
-never a traceback.
+``releases``, ``events`` and ``metrics`` talk to a server over its REST API (``client``); ``documents``
+and ``selectors`` work offline. Every error a user can cause ends as one clear line (with its details,
+such as a log's last lines, below it; or a located list) and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from vamp.interfaces.cli import (
     gateways,
     metrics,
     output,
+    releases,
     selectors,
     server,
     up,
@@ -47,6 +47,7 @@ app.command("deploy")(deployments.deploy)
 app.command("merge")(deployments.merge)
 app.command("undeploy")(deployments.undeploy)
 app.command("update-gateway")(gateways.update_gateway)
+app.add_typer(releases.app, name="release")
 app.command("emit")(events.emit)
 app.command("events")(events.events)
 app.add_typer(metrics.app, name="metrics")

@@ -18,6 +18,7 @@ from rich.text import Text
 from vamp import errors
 from vamp.core import dsl, model
 from vamp.core.deployments import status
+from vamp.interfaces.cli import release_views
 
 JsonObject = Mapping[str, Any]
 
@@ -195,6 +196,8 @@ def listing(kind: str, items: Sequence[JsonObject]) -> Table:
         return deployments(items)
     if kind == "gateways":
         return gateways(items)
+    if kind == "releases":
+        return release_views.listing(items)
     columns = {
         "breeds": (("DEPLOYABLE", "deployable"), ("PORTS", "ports")),
         "blueprints": (("CLUSTERS", "clusters"),),

@@ -24,8 +24,8 @@ from vamp import errors
 from vamp.core import access, deployments, model
 from vamp.ports import access as access_port
 from vamp.ports import store
+from vamp.services import artifacts, gateway_artifacts
 from vamp.services import deployments as deployment_service
-from vamp.services import gateway_artifacts
 from vamp.services.access import tokens as token_service
 
 log = logging.getLogger("vamp.access")
@@ -250,3 +250,5 @@ class Tenants:
                 continue
             for item in (await self._store.list(namespace, kind)).items:
                 await self._store.delete(namespace, kind, item.name)
+                for companion in artifacts.COMPANIONS.get(kind, ()):
+                    await self._store.delete(namespace, companion, item.name)

@@ -18,6 +18,7 @@ from vamp.interfaces.api.routes import (
     liveness,
     monitoring,
     organisations,
+    releases,
     system,
     tokens,
     traffic,
@@ -39,6 +40,6 @@ def server_router() -> APIRouter:
 def api_router() -> APIRouter:
     """Every route of ``/api/v1`` that acts in a namespace."""
     router = APIRouter(dependencies=[Depends(access.authorised)])
-    for area in (system, events, traffic, gateways, deployments, bulk, artifacts):
+    for area in (system, events, traffic, gateways, deployments, bulk, releases, artifacts):
         router.include_router(area.router, prefix=PREFIX)
     return router
