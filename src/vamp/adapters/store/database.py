@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from vamp import errors
 from vamp.adapters import private_files
+from vamp.adapters.store import read_cache
 from vamp.core.durations import Durations
 
 SQLITE = "sqlite+aiosqlite"
@@ -62,6 +63,9 @@ class Database:
     engine: AsyncEngine
     name: str
     writes: asyncio.Lock | None = None
+    reads: read_cache.ReadCache = field(default_factory=read_cache.ReadCache.disabled)
+    """Reads kept while nothing is committed (SQLite only: ``read_cache``)."""
+    data_version: read_cache.DataVersion | None = None
     durations: dict[str, Durations] = field(
         default_factory=lambda: {"read": Durations(), "write": Durations()}
     )
@@ -110,6 +114,8 @@ class Database:
             raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
 
     async def close(self) -> None:
+        if self.data_version is not None:
+            self.data_version.close()
         await self.engine.dispose()
 
 
@@ -167,12 +173,21 @@ async def _sqlite(url: sa.URL) -> Database:
     name = f"SQLite at {path}"
     try:
         await asyncio.to_thread(_check_sqlite_file, path)
+        data_version = await asyncio.to_thread(read_cache.DataVersion, path)
     except (OSError, sqlite3.Error) as exc:
         raise errors.StoreError(f"Cannot open {name} ({reason(exc)}). Check --store.") from exc
-    engine = create_async_engine(url)
+    # Every transaction ends in a commit or a rollback of its own: the pool's rollback on return would
+    # only add a round trip to aiosqlite's thread.
+    engine = create_async_engine(url, pool_reset_on_return=None)
     sa.event.listen(engine.sync_engine, "connect", _configure_sqlite)
     sa.event.listen(engine.sync_engine, "begin", _begin_sqlite)
-    return Database(engine, name, writes=asyncio.Lock())
+    return Database(
+        engine,
+        name,
+        writes=asyncio.Lock(),
+        reads=read_cache.ReadCache(data_version),
+        data_version=data_version,
+    )
 
 
 def _check_sqlite_file(path: Path) -> None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,21 +80,32 @@ class SqlStore(tokens.SqlTokens):
         await self._db.close()
 
     async def get(self, namespace: str, kind: str, name: str) -> store.StoredArtifact | None:
-        async with self._db.transaction(f"read {_where(namespace, kind, name)}") as connection:
-            result = await connection.execute(sa.select(artifacts).where(*_key(namespace, kind, name)))
-            row = result.one_or_none()
-        return None if row is None else _stored(row)
+        async def load() -> _Kept | None:
+            async with self._db.transaction(f"read {_where(namespace, kind, name)}") as connection:
+                result = await connection.execute(sa.select(artifacts).where(*_key(namespace, kind, name)))
+                row = result.one_or_none()
+            return None if row is None else _Kept.of(row)
+
+        kept = await self._db.reads.read(("get", namespace, kind, name), load)
+        return None if kept is None else kept.artifact()
 
     async def list(
         self, namespace: str, kind: str, *, offset: int = 0, limit: int | None = None
     ) -> store.Page[store.StoredArtifact]:
         rules.check_window(offset, limit)
         of_kind = (artifacts.c.namespace == namespace, artifacts.c.kind == kind)
-        async with self._db.transaction(f"list {kind} in namespace {namespace!r}") as connection:
-            total = await connection.scalar(sa.select(sa.func.count()).select_from(artifacts).where(*of_kind))
-            page = sa.select(artifacts).where(*of_kind).order_by(artifacts.c.name)
-            rows = (await connection.execute(page.offset(offset).limit(limit))).all()
-        return store.Page(items=[_stored(row) for row in rows], total=int(total or 0))
+
+        async def load() -> tuple[tuple[_Kept, ...], int]:
+            async with self._db.transaction(f"list {kind} in namespace {namespace!r}") as connection:
+                total = await connection.scalar(
+                    sa.select(sa.func.count()).select_from(artifacts).where(*of_kind)
+                )
+                page = sa.select(artifacts).where(*of_kind).order_by(artifacts.c.name)
+                rows = (await connection.execute(page.offset(offset).limit(limit))).all()
+            return tuple(_Kept.of(row) for row in rows), int(total or 0)
+
+        kept, total = await self._db.reads.read(("list", namespace, kind, offset, limit), load)
+        return store.Page(items=[item.artifact() for item in kept], total=total)
 
     async def put(
         self,
@@ -234,6 +247,36 @@ async def _revision(connection: AsyncConnection, namespace: str, kind: str, name
     query = sa.select(artifacts.c.revision).where(*_key(namespace, kind, name))
     revision = await connection.scalar(query)
     return None if revision is None else int(revision)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """An artifact as the read cache keeps it: its data as JSON text, parsed anew for every reader, so
+    no reader can change what another one is given."""
+
+    namespace: str
+    kind: str
+    name: str
+    revision: int
+    text: str
+    created: datetime
+    updated: datetime
+
+    @classmethod
+    def of(cls, row: sa.Row[Any]) -> _Kept:
+        text = json.dumps(row.data, separators=(",", ":"))
+        return cls(row.namespace, row.kind, row.name, row.revision, text, row.created, row.updated)
+
+    def artifact(self) -> store.StoredArtifact:
+        return store.StoredArtifact(
+            namespace=self.namespace,
+            kind=self.kind,
+            name=self.name,
+            revision=self.revision,
+            data=json.loads(self.text),
+            created=self.created,
+            updated=self.updated,
+        )
 
 
 def _stored(row: sa.Row[Any]) -> store.StoredArtifact:

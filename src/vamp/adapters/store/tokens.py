@@ -45,9 +45,14 @@ class SqlTokens:
                 raise errors.ConflictError(_exists(token)) from None
 
     async def token_by_digest(self, digest: str) -> access.Token | None:
-        async with self._db.transaction("look up a token") as connection:
-            row = (await connection.execute(sa.select(tokens).where(tokens.c.digest == digest))).one_or_none()
-        return None if row is None else _token(row)
+        async def load() -> access.Token | None:
+            async with self._db.transaction("look up a token") as connection:
+                query = sa.select(tokens).where(tokens.c.digest == digest)
+                row = (await connection.execute(query)).one_or_none()
+            return None if row is None else _token(row)
+
+        # A token is immutable: readers may share it. Any commit (a revocation too) reads it anew.
+        return await self._db.reads.read(("token", digest), load)
 
     async def tokens(self) -> Sequence[access.Token]:
         query = sa.select(tokens).order_by(tokens.c.scope, tokens.c.name)

@@ -51,7 +51,8 @@ class Services:
     """The longest a routing-plan long poll may wait, in seconds."""
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # A coroutine, so FastAPI calls it on the event loop rather than handing it to a worker thread.
     return services_of(request.app)
 
 

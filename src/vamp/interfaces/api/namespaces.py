@@ -42,5 +42,10 @@ def current(request: Request) -> str:
     return str(named)
 
 
-Namespace = Annotated[str, Depends(current)]
+async def _current(request: Request) -> str:
+    # A coroutine, so FastAPI calls it on the event loop rather than handing it to a worker thread.
+    return current(request)
+
+
+Namespace = Annotated[str, Depends(_current)]
 """A route parameter: the namespace the request is for."""

@@ -73,7 +73,7 @@ def response_format(request: Request) -> Format:
     raise errors.RequestError(UNSUPPORTED)
 
 
-def check_accept(request: Request) -> None:
+async def check_accept(request: Request) -> None:
     """A dependency of the API's routes: refuse an ``Accept`` the API cannot answer, before acting."""
     response_format(request)
 

@@ -44,7 +44,7 @@ def _range(largest: int) -> dict[str, Any]:
     return {"minimum": 1, "maximum": largest}
 
 
-def window(
+async def window(
     page: Annotated[
         int,
         Query(description=f"The page, from 1 to {MAX_PAGE:,}.", json_schema_extra=_range(MAX_PAGE)),

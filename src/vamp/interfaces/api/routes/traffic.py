@@ -52,7 +52,7 @@ class _Measuring:
         )
 
 
-def _measuring(
+async def _measuring(
     namespace: Namespace, services: Wired, window: Window = measurements.DEFAULT_WINDOW
 ) -> _Measuring:
     return _Measuring(services.measurements, namespace, window)
