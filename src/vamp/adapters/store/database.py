@@ -23,11 +23,11 @@ import asyncio
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from vamp import errors
 from vamp.adapters import private_files
-from vamp.adapters.store import read_cache
+from vamp.adapters.store import loop_reads, read_cache
 from vamp.core.durations import Durations
 
 SQLITE = "sqlite+aiosqlite"
@@ -46,6 +46,7 @@ LIBRARY_ERRORS = (sa_exc.SQLAlchemyError, OSError)
 """What the libraries under a store raise; the drivers' own errors arrive wrapped in SQLAlchemy's."""
 
 _WRITE = "vamp_write"
+T = TypeVar("T")
 # The busy timeout first: switching a new database to WAL needs its lock, and a server started beside
 # another one (or three stores opened at once) must wait for it rather than fail with "database is locked".
 _SQLITE_SETTINGS = ("busy_timeout=10000", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")
@@ -66,6 +67,8 @@ class Database:
     reads: read_cache.ReadCache = field(default_factory=read_cache.ReadCache.disabled)
     """Reads kept while nothing is committed (SQLite only: ``read_cache``)."""
     data_version: read_cache.DataVersion | None = None
+    loop_reader: loop_reads.LoopReader | None = None
+    """Where SQLite's reads run without leaving the event loop (``loop_reads``)."""
     durations: dict[str, Durations] = field(
         default_factory=lambda: {"read": Durations(), "write": Durations()}
     )
@@ -113,7 +116,29 @@ class Database:
         except LIBRARY_ERRORS as exc:
             raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
 
+    async def read(self, doing: str, fn: Callable[[sa.Connection], T]) -> T:
+        """``fn`` run on a connection in a read transaction: on the event loop for SQLite (``loop_reads``),
+        on the driver's connection otherwise or when SQLite's file is locked for a moment.
+
+        ``doing`` says what the read is for, as in ``transaction``.
+        """
+        if self.loop_reader is not None:
+            started = time.perf_counter()
+            try:
+                found = self.loop_reader.read(fn)
+            except loop_reads.Busy:
+                pass
+            except LIBRARY_ERRORS as exc:
+                raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
+            else:
+                self.durations["read"].observe(time.perf_counter() - started)
+                return found
+        async with self.transaction(doing) as connection:
+            return await connection.run_sync(fn)
+
     async def close(self) -> None:
+        if self.loop_reader is not None:
+            self.loop_reader.close()
         if self.data_version is not None:
             self.data_version.close()
         await self.engine.dispose()
@@ -174,6 +199,7 @@ async def _sqlite(url: sa.URL) -> Database:
     try:
         await asyncio.to_thread(_check_sqlite_file, path)
         data_version = await asyncio.to_thread(read_cache.DataVersion, path)
+        loop_reader = loop_reads.LoopReader(path)
     except (OSError, sqlite3.Error) as exc:
         raise errors.StoreError(f"Cannot open {name} ({reason(exc)}). Check --store.") from exc
     # Every transaction ends in a commit or a rollback of its own: the pool's rollback on return would
@@ -187,6 +213,7 @@ async def _sqlite(url: sa.URL) -> Database:
         writes=asyncio.Lock(),
         reads=read_cache.ReadCache(data_version),
         data_version=data_version,
+        loop_reader=loop_reader,
     )
 
 

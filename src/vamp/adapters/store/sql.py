@@ -80,11 +80,12 @@ class SqlStore(tokens.SqlTokens):
         await self._db.close()
 
     async def get(self, namespace: str, kind: str, name: str) -> store.StoredArtifact | None:
-        async def load() -> _Kept | None:
-            async with self._db.transaction(f"read {_where(namespace, kind, name)}") as connection:
-                result = await connection.execute(sa.select(artifacts).where(*_key(namespace, kind, name)))
-                row = result.one_or_none()
+        def query(connection: sa.Connection) -> _Kept | None:
+            row = connection.execute(sa.select(artifacts).where(*_key(namespace, kind, name))).one_or_none()
             return None if row is None else _Kept.of(row)
+
+        async def load() -> _Kept | None:
+            return await self._db.read(f"read {_where(namespace, kind, name)}", query)
 
         kept = await self._db.reads.read(("get", namespace, kind, name), load)
         return None if kept is None else kept.artifact()
@@ -95,14 +96,14 @@ class SqlStore(tokens.SqlTokens):
         rules.check_window(offset, limit)
         of_kind = (artifacts.c.namespace == namespace, artifacts.c.kind == kind)
 
-        async def load() -> tuple[tuple[_Kept, ...], int]:
-            async with self._db.transaction(f"list {kind} in namespace {namespace!r}") as connection:
-                total = await connection.scalar(
-                    sa.select(sa.func.count()).select_from(artifacts).where(*of_kind)
-                )
-                page = sa.select(artifacts).where(*of_kind).order_by(artifacts.c.name)
-                rows = (await connection.execute(page.offset(offset).limit(limit))).all()
+        def query(connection: sa.Connection) -> tuple[tuple[_Kept, ...], int]:
+            total = connection.scalar(sa.select(sa.func.count()).select_from(artifacts).where(*of_kind))
+            page = sa.select(artifacts).where(*of_kind).order_by(artifacts.c.name)
+            rows = connection.execute(page.offset(offset).limit(limit)).all()
             return tuple(_Kept.of(row) for row in rows), int(total or 0)
+
+        async def load() -> tuple[tuple[_Kept, ...], int]:
+            return await self._db.read(f"list {kind} in namespace {namespace!r}", query)
 
         kept, total = await self._db.reads.read(("list", namespace, kind, offset, limit), load)
         return store.Page(items=[item.artifact() for item in kept], total=total)

@@ -45,11 +45,12 @@ class SqlTokens:
                 raise errors.ConflictError(_exists(token)) from None
 
     async def token_by_digest(self, digest: str) -> access.Token | None:
-        async def load() -> access.Token | None:
-            async with self._db.transaction("look up a token") as connection:
-                query = sa.select(tokens).where(tokens.c.digest == digest)
-                row = (await connection.execute(query)).one_or_none()
+        def query(connection: sa.Connection) -> access.Token | None:
+            row = connection.execute(sa.select(tokens).where(tokens.c.digest == digest)).one_or_none()
             return None if row is None else _token(row)
+
+        async def load() -> access.Token | None:
+            return await self._db.read("look up a token", query)
 
         # A token is immutable: readers may share it. Any commit (a revocation too) reads it anew.
         return await self._db.reads.read(("token", digest), load)
