@@ -13,7 +13,7 @@ import pytest
 
 from tests.adapters.store.conftest import START
 from tests.adapters.store.test_tokens import SECRET, token
-from vamp.adapters.store import read_cache, sql
+from vamp.adapters.store import loop_reads, read_cache, sql
 from vamp.core import access
 
 pytestmark = pytest.mark.anyio
@@ -110,3 +110,25 @@ async def test_nothing_is_kept_while_the_generation_cannot_be_read() -> None:
     for _ in range(3):
         await cache.read("key", load)
     assert len(loads) == 3
+
+
+async def test_a_read_that_meets_a_locked_file_is_run_off_the_loop_instead(
+    pair: tuple[sql.SqlStore, sql.SqlStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite refuses a reader on the loop now and then (a checkpoint truncating the WAL, recovery after
+    # a crash), which cannot be brought about on demand here: the loop's reader is made to meet it.
+    first, _ = pair
+    await first.put("default", "breeds", "b:1", {"name": "b:1", "deployable": "x"}, revision=None)
+    refused: list[str] = []
+
+    def locked(fn: object) -> object:
+        refused.append("read")
+        raise loop_reads.Busy("database is locked")
+
+    reader = first._db.loop_reader
+    assert reader is not None
+    monkeypatch.setattr(reader, "read", locked)
+    found = await first.get("default", "breeds", "b:1")
+    assert refused == ["read"]
+    assert found is not None
+    assert found.data["deployable"] == "x"
