@@ -81,7 +81,7 @@ class SqlStore(tokens.SqlTokens):
 
     async def get(self, namespace: str, kind: str, name: str) -> store.StoredArtifact | None:
         def query(connection: sa.Connection) -> _Kept | None:
-            row = connection.execute(sa.select(artifacts).where(*_key(namespace, kind, name))).one_or_none()
+            row = connection.execute(_KEPT_COLUMNS.where(*_key(namespace, kind, name))).one_or_none()
             return None if row is None else _Kept.of(row)
 
         async def load() -> _Kept | None:
@@ -97,10 +97,14 @@ class SqlStore(tokens.SqlTokens):
         of_kind = (artifacts.c.namespace == namespace, artifacts.c.kind == kind)
 
         def query(connection: sa.Connection) -> tuple[tuple[_Kept, ...], int]:
-            total = connection.scalar(sa.select(sa.func.count()).select_from(artifacts).where(*of_kind))
-            page = sa.select(artifacts).where(*of_kind).order_by(artifacts.c.name)
+            page = _KEPT_COLUMNS.where(*of_kind).order_by(artifacts.c.name)
             rows = connection.execute(page.offset(offset).limit(limit)).all()
-            return tuple(_Kept.of(row) for row in rows), int(total or 0)
+            if offset == 0 and limit is None:
+                total = len(rows)  # the whole kind: no need to count it apart
+            else:
+                count = sa.select(sa.func.count()).select_from(artifacts).where(*of_kind)
+                total = int(connection.scalar(count) or 0)
+            return tuple(_Kept.of(row) for row in rows), total
 
         async def load() -> tuple[tuple[_Kept, ...], int]:
             return await self._db.read(f"list {kind} in namespace {namespace!r}", query)
@@ -265,8 +269,8 @@ class _Kept:
 
     @classmethod
     def of(cls, row: sa.Row[Any]) -> _Kept:
-        text = json.dumps(row.data, separators=(",", ":"))
-        return cls(row.namespace, row.kind, row.name, row.revision, text, row.created, row.updated)
+        """From a row of ``_KEPT_COLUMNS``."""
+        return cls(row.namespace, row.kind, row.name, row.revision, row.text, row.created, row.updated)
 
     def artifact(self) -> store.StoredArtifact:
         return store.StoredArtifact(
@@ -278,6 +282,13 @@ class _Kept:
             created=self.created,
             updated=self.updated,
         )
+
+
+_KEPT_COLUMNS: sa.Select[Any] = sa.select(
+    *(column for column in artifacts.c if column.name != "data"),
+    sa.cast(artifacts.c.data, sa.Text).label("text"),
+)
+"""An artifact's columns with its data as the JSON text stored (not parsed: ``_Kept`` parses per reader)."""
 
 
 def _stored(row: sa.Row[Any]) -> store.StoredArtifact:
