@@ -258,3 +258,139 @@ async def test_a_release_whose_routes_do_not_exist_yet_waits_pending_with_the_re
     found = await status(api)
     assert found["phase"] == "Pending"
     assert found["reason"].startswith("Waiting for the routes to exist")
+
+
+def conditions(found: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
+    shown: dict[str, tuple[str | None, str | None]] = {}
+    for path, route in found["routes"].items():
+        condition = route["condition"]
+        text = condition.get("condition") if isinstance(condition, dict) else condition
+        shown[path] = (text, route["condition_strength"])
+    return shown
+
+
+async def gateway(api: harness.Harness) -> dict[str, Any]:
+    found: dict[str, Any] = (await api.client.get(f"/{NAMESPACE}/api/v1/gateways/{GATEWAY}")).json()
+    return found
+
+
+BLUE_GREEN = RELEASE.replace("steps: [50%, 100%]\n", "strategy: blue-green\n") + (
+    "preview: header X-Preview == true\nrollback_window: 60s\n"
+)
+
+
+async def test_blue_green_switches_only_after_the_preview_passes_and_promotes_after_its_window(
+    api: harness.Harness,
+) -> None:
+    await start(api, BLUE_GREEN)
+    releases = controller_of(api)
+    await releases.advance_all()
+    preview = await gateway(api)
+    assert await weights(api) == {BASELINE: "100%", CANDIDATE: "0%"}
+    assert conditions(preview)[CANDIDATE] == ("header X-Preview == true", "100%")
+
+    api.clock.advance(31)
+    await releases.advance_all()
+    assert (await status(api))["phase"] == "Waiting", "no preview traffic: no switch"
+    assert await weights(api) == {BASELINE: "100%", CANDIDATE: "0%"}
+
+    traffic(api, baseline=served(4000, 4), candidate=served(300, 0))
+    api.clock.advance(5)
+    await releases.advance_all()
+    assert await weights(api) == {BASELINE: "0%", CANDIDATE: "100%"}
+    assert conditions(await gateway(api))[CANDIDATE] == (None, None)
+    baseline_windows = [until for _, until in api.metrics.asked if until is not None]
+    api.clock.advance(30)
+    await releases.advance_all()
+    assert (await status(api))["phase"] == "Progressing", "watched for its rollback window"
+    assert [until for _, until in api.metrics.asked if until is not None] != baseline_windows, (
+        "the baseline is judged by what it served before the switch"
+    )
+    api.clock.advance(31)
+    await releases.advance_all()
+    done = await status(api)
+    assert done["phase"] == "Promoted"
+    assert actions(done) == ["step", "waiting", "step", "promoted"]
+
+
+async def test_blue_green_switches_back_when_the_candidate_fails_after_the_switch(
+    api: harness.Harness,
+) -> None:
+    await start(api, BLUE_GREEN.replace("rollback_window: 60s", "rollback_window: 600s"))
+    releases = controller_of(api)
+    await releases.advance_all()
+    traffic(api, baseline=served(4000, 4), candidate=served(300, 0))
+    api.clock.advance(31)
+    await releases.advance_all()
+    assert await weights(api) == {BASELINE: "0%", CANDIDATE: "100%"}
+
+    traffic(api, baseline=served(4000, 4), candidate=served(3000, 300))
+    api.clock.advance(5)
+    await releases.advance_all()
+    assert (await status(api))["phase"] == "RolledBack"
+    assert await weights(api) == {BASELINE: "100%", CANDIDATE: "0%"}
+
+
+AB = RELEASE.replace("steps: [50%, 100%]\n", "strategy: ab\n") + (
+    "condition: user-agent == Firefox\ncondition_strength: 100%\n"
+)
+
+
+async def test_ab_sends_the_cohort_to_the_candidate_and_reports_both_cohorts(api: harness.Harness) -> None:
+    await start(api, AB)
+    releases = controller_of(api)
+    await releases.advance_all()
+    assert await weights(api) == {BASELINE: "100%", CANDIDATE: "0%"}
+    assert conditions(await gateway(api))[CANDIDATE] == ("user-agent == Firefox", "100%")
+
+    traffic(api, baseline=served(4000, 4), candidate=served(1000, 1))
+    api.clock.advance(31)
+    with api.publisher.subscribe(NAMESPACE, tags=("release:promoted",)) as heard:
+        await releases.advance_all()
+        event = await heard.get()
+    assert (
+        "the baseline served 4000 requests, the candidate (user-agent == Firefox) 1000"
+        in event.value["reason"]
+    )
+    assert await weights(api) == {BASELINE: "0%", CANDIDATE: "100%"}
+    assert conditions(await gateway(api))[CANDIDATE] == (None, None)
+
+
+async def test_promoting_with_undeploy_slices_the_baseline_out_of_its_deployment(
+    api: harness.Harness,
+) -> None:
+    await start(api, RELEASE + "undeploy: true\n")
+    releases = controller_of(api)
+    await releases.advance_all()
+    answer = await api.client.put(f"/{NAMESPACE}/api/v1/releases/sava-1.1/status", content="promoted")
+    assert answer.status_code == 202
+    await releases.advance_all()
+
+    deployment = (await api.client.get(f"/{NAMESPACE}/api/v1/deployments/sava")).json()
+    intentions = {
+        service["breed"]["name"]: service["status"]["intention"]
+        for service in deployment["clusters"]["sava"]["services"]
+    }
+    assert intentions == {"sava:1.0.0": "Undeployment", "sava:1.1.0": "Deployment"}
+    assert "sliced out of its deployment" in (await status(api))["reason"]
+
+
+async def test_a_canary_on_a_free_standing_gateway(api: harness.Harness) -> None:
+    shop = {
+        "name": "shop",
+        "port": "9070/http",
+        "routes": {"[10.0.0.9:80]": {}, "[10.0.0.10:80]": {"weight": "0%"}},
+    }
+    assert (await api.client.put(f"/{NAMESPACE}/api/v1/gateways/shop", json=shop)).is_success
+    release = "name: shop-2\ngateway: shop\nfrom: '[10.0.0.9:80]'\nto: '[10.0.0.10:80]'\nsteps: [20%]\n"
+    assert (
+        await api.client.post(f"/{NAMESPACE}/api/v1/releases", content=release, headers=harness.YAML)
+    ).is_success
+
+    await controller_of(api).advance_all()
+
+    found = (await api.client.get(f"/{NAMESPACE}/api/v1/gateways/shop")).json()
+    assert {path: route["weight"] for path, route in found["routes"].items()} == {
+        "[10.0.0.9:80]": "80%",
+        "[10.0.0.10:80]": "20%",
+    }
