@@ -394,3 +394,46 @@ async def test_a_canary_on_a_free_standing_gateway(api: harness.Harness) -> None
         "[10.0.0.9:80]": "80%",
         "[10.0.0.10:80]": "20%",
     }
+
+
+async def test_a_policy_stored_again_keeps_the_weights_and_continues_from_its_new_steps(
+    api: harness.Harness,
+) -> None:
+    await start(api)
+    releases = controller_of(api)
+    await releases.advance_all()
+    changed = RELEASE.replace("steps: [50%, 100%]", "steps: [25%, 75%, 100%]")
+    assert (
+        await api.client.put(f"/{NAMESPACE}/api/v1/releases/sava-1.1", content=changed, headers=harness.YAML)
+    ).is_success
+
+    await releases.advance_all()
+    found = await status(api)
+    assert (found["step"], actions(found)[-1], found["policy_revision"]) == (1, "resumed", 2)
+    assert await weights(api) == {BASELINE: "50%", CANDIDATE: "50%"}
+    traffic(api, baseline=served(2000, 2), candidate=served(2000, 2))
+    api.clock.advance(31)
+    await releases.advance_all()
+    assert await weights(api) == {BASELINE: "0%", CANDIDATE: "100%"}, "step 3 of the new steps"
+
+
+async def test_a_policy_stored_again_with_another_candidate_puts_the_old_one_back_and_starts_again(
+    api: harness.Harness,
+) -> None:
+    await start(api)
+    releases = controller_of(api)
+    await releases.advance_all()
+    changed = RELEASE.replace("to: sava:1.1.0", "to: sava:1.0.0").replace(
+        "from: sava:1.0.0", "from: sava:1.1.0"
+    )
+    assert (
+        await api.client.put(f"/{NAMESPACE}/api/v1/releases/sava-1.1", content=changed, headers=harness.YAML)
+    ).is_success
+
+    await releases.advance_all()
+    restarted = await status(api)
+    assert (restarted["phase"], actions(restarted)) == ("Pending", ["step", "aborted"])
+    assert await weights(api) == {BASELINE: "100%", CANDIDATE: "0%"}
+    await releases.advance_all()
+    assert await weights(api) == {BASELINE: "50%", CANDIDATE: "50%"}
+    assert (await status(api))["candidate"] == BASELINE
