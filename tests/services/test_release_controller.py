@@ -437,3 +437,31 @@ async def test_a_policy_stored_again_with_another_candidate_puts_the_old_one_bac
     await releases.advance_all()
     assert await weights(api) == {BASELINE: "50%", CANDIDATE: "50%"}
     assert (await status(api))["candidate"] == BASELINE
+
+
+async def test_a_canary_between_selector_routes_and_nothing_to_undeploy(api: harness.Harness) -> None:
+    selected = {
+        "name": "foo-ingress",
+        "port": "9071/http",
+        "selector": "label(app)(foo) && label(version)((.*))",
+        "routes": {"(1.0.3)": {"weight": "100%"}, "(2.0.1)": {"weight": "0%"}},
+    }
+    assert (await api.client.put(f"/{NAMESPACE}/api/v1/gateways/foo-ingress", json=selected)).is_success
+    release = "name: foo\ngateway: foo-ingress\nfrom: (1.0.3)\nto: 2.0.1\nsteps: [30%]\nundeploy: true\n"
+    assert (
+        await api.client.post(f"/{NAMESPACE}/api/v1/releases", content=release, headers=harness.YAML)
+    ).is_success
+    releases = controller_of(api)
+
+    await releases.advance_all()
+    found = (await api.client.get(f"/{NAMESPACE}/api/v1/gateways/foo-ingress")).json()
+    assert {path: route["weight"] for path, route in found["routes"].items()} == {
+        "(1.0.3)": "70%",
+        "(2.0.1)": "30%",
+    }
+
+    assert (await api.client.put(f"/{NAMESPACE}/api/v1/releases/foo/status", content="promoted")).is_success
+    await releases.advance_all()
+    shown = (await api.client.get(f"/{NAMESPACE}/api/v1/releases/foo")).json()["status"]
+    assert shown["phase"] == "Promoted"
+    assert "Nothing to undeploy: the baseline (1.0.3) is a selector route" in shown["reason"]
