@@ -5,6 +5,8 @@ directly, so nothing sleeps."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -465,3 +467,34 @@ async def test_a_canary_between_selector_routes_and_nothing_to_undeploy(api: har
     shown = (await api.client.get(f"/{NAMESPACE}/api/v1/releases/foo")).json()["status"]
     assert shown["phase"] == "Promoted"
     assert "Nothing to undeploy: the baseline (1.0.3) is a selector route" in shown["reason"]
+
+
+async def test_the_running_controller_wakes_on_a_release_stored_and_on_a_request(
+    api: harness.Harness,
+) -> None:
+    await start(api)
+    releases = controller.ReleaseController(
+        api.services.releases,
+        api.services.gateways,
+        api.services.deployments,
+        api.metrics,
+        clock=api.clock,
+        period=3600.0,  # only the store's events can wake it within the test
+    )
+    releases.listen(api.store)
+
+    async def phase_becomes(phase: str) -> None:
+        async with asyncio.timeout(10):
+            while (await status(api))["phase"] != phase:
+                await asyncio.sleep(0.01)
+
+    running = asyncio.create_task(releases.run())
+    try:
+        await phase_becomes("Progressing")
+        await api.client.put(f"/{NAMESPACE}/api/v1/releases/sava-1.1/status", content="aborted")
+        await phase_becomes("Aborted")
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert await weights(api) == {BASELINE: "100%", CANDIDATE: "0%"}
