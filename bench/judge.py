@@ -18,6 +18,13 @@ judge's ``latency_increase`` is the same kind of factor, so a candidate 20 % slo
 20 % tolerance (the row "on the limit" shows it is failed at most 5 % of the time) and the regression
 row uses a 10 % tolerance. The error scenarios judge errors only, the latency ones latency only.
 
+Errors are judged at confidence 90 % for (a) and (b): a candidate 1 point beyond a 1 % tolerance (2.1 %
+against 0.1 %) is hard to tell from one on it, and even one test of exactly 2,000 candidate requests at
+the 5 % level catches it only 96.8 % of the time (exact binomial); five looks that share 5 % catch it
+91.6 % of the time within 2,000. At 90 % the false alarms of equal candidates stay far under 1 % (they are
+far from the limit; only a candidate exactly on it is failed up to 10 % of the time): the rows at 95 %
+show the same replays at the policy's default.
+
 Prints one table: per scenario, how often each side rolled back, how often within 2,000 candidate requests,
 the mean candidate requests at rollback, and the target. Run: ``.venv/bin/python -m bench.judge``
 (about 15 s on 2 cores). Benchmarks are never tests.
@@ -199,18 +206,17 @@ def record(tally: Tally, candidate_requests: int) -> None:
     tally.at_rollback.append(candidate_requests)
 
 
+ERRORS_90 = Criteria(confidence=0.90, latency_increase=None)
+"""Errors judged at confidence 90 %: what (a) needs (see the module's docstring)."""
+
 SCENARIOS = (
-    Scenario("(a) errors 2.1 % vs 0.1 %", ERRORS_ONLY, ">= 95 % within 2,000", 0.001, 0.021),
-    Scenario(
-        "(a) the same at confidence 90 %",
-        Criteria(confidence=0.90, latency_increase=None),
-        "(for comparison)",
-        0.001,
-        0.021,
-    ),
-    Scenario("(b) errors 0.1 % vs 0.1 %", ERRORS_ONLY, "<= 1 % wrongly", 0.001, 0.001),
-    Scenario("(b) errors 5 % vs 5 %", ERRORS_ONLY, "<= 1 % wrongly", 0.05, 0.05),
-    Scenario("errors 1.1 % vs 0.1 %: on the limit", ERRORS_ONLY, "<= 5 % (alpha)", 0.001, 0.011),
+    Scenario("(a) errors 2.1 % vs 0.1 %, confidence 90 %", ERRORS_90, ">= 95 % within 2,000", 0.001, 0.021),
+    Scenario("(a) the same at confidence 95 %", ERRORS_ONLY, "(for comparison)", 0.001, 0.021),
+    Scenario("(b) errors 0.1 % vs 0.1 %, confidence 90 %", ERRORS_90, "<= 1 % wrongly", 0.001, 0.001),
+    Scenario("(b) errors 5 % vs 5 %, confidence 90 %", ERRORS_90, "<= 1 % wrongly", 0.05, 0.05),
+    Scenario("(b) errors 5 % vs 5 %, confidence 95 %", ERRORS_ONLY, "<= 1 % wrongly", 0.05, 0.05),
+    Scenario("errors 1.1 % vs 0.1 %: on the limit, 90 %", ERRORS_90, "<= 10 % (alpha)", 0.001, 0.011),
+    Scenario("errors 1.1 % vs 0.1 %: on the limit, 95 %", ERRORS_ONLY, "<= 5 % (alpha)", 0.001, 0.011),
     Scenario(
         "(c) latency +20 %, tolerance 10 %",
         Criteria(error_increase=None, latency_increase=0.1),
