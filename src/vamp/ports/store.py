@@ -125,6 +125,10 @@ class ArtifactStore(Protocol):
         """
         ...
 
+    async def publish_all(self, namespace: str, events: Sequence[model.Event]) -> tuple[model.Event, ...]:
+        """Store several events at once (one write, all or none), as ``publish`` stores one; in order."""
+        ...
+
     async def events(
         self, namespace: str, query: EventQuery, *, offset: int = 0, limit: int | None = None
     ) -> Page[model.Event]:

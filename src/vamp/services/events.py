@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from vamp.core import model
 from vamp.ports import store
@@ -69,6 +69,10 @@ class Events:
             errors.StoreError: the store cannot take it.
         """
         return await self._store.publish(namespace, event)
+
+    async def publish_all(self, namespace: str, events: Sequence[model.Event]) -> tuple[model.Event, ...]:
+        """Store several events in one write (all or none), each broadcast as stored, in order."""
+        return await self._store.publish_all(namespace, events)
 
     @property
     def subscribed(self) -> int:

@@ -274,8 +274,8 @@ class GatewaySynchroniser:
         holder.publish(plan, problems)
         if before is None or previous is None or not leading:
             return
-        for event in _changes(before, plan, previous, seen):
-            await self._events.publish(namespace, event)
+        # One write for the pass's events: each write waits its turn behind the others (a user's too).
+        await self._events.publish_all(namespace, list(_changes(before, plan, previous, seen)))
 
     async def _expose(self, namespace: str, plan: routing_plan.RoutingPlan, *, leading: bool) -> None:
         """Expose the plan's gateways (the leader) or read where they are exposed (the others).

@@ -27,6 +27,26 @@ async def test_publishing_gives_an_id_and_the_time_and_expands_the_tags(store: A
     assert (await store.events(NS, EventQuery())).items == [published]
 
 
+async def test_several_events_are_published_in_one_write_in_order(store: ArtifactStore) -> None:
+    heard: list[model.Event] = []
+    store.listen(lambda _namespace, event: heard.append(event))
+
+    published = await store.publish_all(NS, [model.Event(tags=(f"route:{n}",), value=n) for n in range(3)])
+
+    assert [event.value for event in published] == [0, 1, 2]
+    assert len({event.id for event in published}) == 3
+    assert heard == list(published)
+    assert [event.value for event in (await store.events(NS, EventQuery())).items] == [2, 1, 0]
+    assert await store.publish_all(NS, []) == ()
+
+
+async def test_one_bad_event_among_several_publishes_none(store: ArtifactStore) -> None:
+    with pytest.raises(errors.DslError):
+        await store.publish_all(NS, [model.Event(tags=("a",)), model.Event(tags=())])
+
+    assert (await store.events(NS, EventQuery())).total == 0
+
+
 async def test_a_given_timestamp_is_kept_in_utc(store: ArtifactStore) -> None:
     given = datetime(2024, 5, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
 

@@ -115,6 +115,10 @@ class MemoryStore:
     async def publish(self, namespace: str, event: model.Event) -> model.Event:
         return self._append(namespace, rules.published(event, self._clock))
 
+    async def publish_all(self, namespace: str, events: Sequence[model.Event]) -> tuple[model.Event, ...]:
+        checked = [rules.published(event, self._clock) for event in events]
+        return tuple(self._append(namespace, event) for event in checked)
+
     async def events(
         self, namespace: str, query: store.EventQuery, *, offset: int = 0, limit: int | None = None
     ) -> store.Page[model.Event]:

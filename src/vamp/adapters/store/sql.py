@@ -187,6 +187,17 @@ class SqlStore(tokens.SqlTokens):
         self._listeners.tell(namespace, stored)
         return stored
 
+    async def publish_all(self, namespace: str, events: Sequence[model.Event]) -> tuple[model.Event, ...]:
+        checked = [rules.published(event, self._clock) for event in events]
+        if not checked:
+            return ()
+        doing = f"publish {len(checked)} events in namespace {namespace!r}"
+        async with self._db.transaction(doing, write=True) as connection:
+            stored = tuple([await _append(connection, namespace, event) for event in checked])
+        for event in stored:
+            self._listeners.tell(namespace, event)
+        return stored
+
     async def events(
         self, namespace: str, query: store.EventQuery, *, offset: int = 0, limit: int | None = None
     ) -> store.Page[model.Event]:
