@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from vamp import errors
 from vamp.adapters import private_files
-from vamp.adapters.store import loop_reads, read_cache
+from vamp.adapters.store import loop_transactions, read_cache
 from vamp.core.durations import Durations
 
 SQLITE = "sqlite+aiosqlite"
@@ -67,8 +67,8 @@ class Database:
     reads: read_cache.ReadCache = field(default_factory=read_cache.ReadCache.disabled)
     """Reads kept while nothing is committed (SQLite only: ``read_cache``)."""
     data_version: read_cache.DataVersion | None = None
-    loop_reader: loop_reads.LoopReader | None = None
-    """Where SQLite's reads run without leaving the event loop (``loop_reads``)."""
+    loop: loop_transactions.LoopTransactions | None = None
+    """Where SQLite's transactions run without leaving the event loop (``loop_transactions``)."""
     durations: dict[str, Durations] = field(
         default_factory=lambda: {"read": Durations(), "write": Durations()}
     )
@@ -117,16 +117,17 @@ class Database:
             raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
 
     async def read(self, doing: str, fn: Callable[[sa.Connection], T]) -> T:
-        """``fn`` run on a connection in a read transaction: on the event loop for SQLite (``loop_reads``),
-        on the driver's connection otherwise or when SQLite's file is locked for a moment.
+        """``fn`` run on a connection in a read transaction: on the event loop for SQLite
+        (``loop_transactions``), on the driver's connection otherwise, or when another process holds
+        SQLite's file locked for a moment.
 
         ``doing`` says what the read is for, as in ``transaction``.
         """
-        if self.loop_reader is not None:
+        if self.loop is not None:
             started = time.perf_counter()
             try:
-                found = self.loop_reader.read(fn)
-            except loop_reads.Busy:
+                found = self.loop.read(fn)
+            except loop_transactions.Busy:
                 pass
             except LIBRARY_ERRORS as exc:
                 raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
@@ -136,9 +137,29 @@ class Database:
         async with self.transaction(doing) as connection:
             return await connection.run_sync(fn)
 
+    async def write(self, doing: str, fn: Callable[[sa.Connection], T]) -> T:
+        """``fn`` run on a connection in a write transaction, committed when it returns, rolled back if it
+        raises (its exception is raised on). Where, as ``read``; SQLite's writes of this process take
+        their turns first.
+        """
+        if self.loop is not None and self.writes is not None:
+            started = time.perf_counter()
+            async with self.writes:
+                try:
+                    found = self.loop.write(fn)
+                except loop_transactions.Busy:
+                    pass
+                except LIBRARY_ERRORS as exc:
+                    raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
+                else:
+                    self.durations["write"].observe(time.perf_counter() - started)
+                    return found
+        async with self.transaction(doing, write=True) as connection:
+            return await connection.run_sync(fn)
+
     async def close(self) -> None:
-        if self.loop_reader is not None:
-            self.loop_reader.close()
+        if self.loop is not None:
+            self.loop.close()
         if self.data_version is not None:
             self.data_version.close()
         await self.engine.dispose()
@@ -199,7 +220,7 @@ async def _sqlite(url: sa.URL) -> Database:
     try:
         await asyncio.to_thread(_check_sqlite_file, path)
         data_version = await asyncio.to_thread(read_cache.DataVersion, path)
-        loop_reader = loop_reads.LoopReader(path)
+        loop = loop_transactions.LoopTransactions(path)
     except (OSError, sqlite3.Error) as exc:
         raise errors.StoreError(f"Cannot open {name} ({reason(exc)}). Check --store.") from exc
     # Every transaction ends in a commit or a rollback of its own: the pool's rollback on return would
@@ -213,7 +234,7 @@ async def _sqlite(url: sa.URL) -> Database:
         writes=asyncio.Lock(),
         reads=read_cache.ReadCache(data_version),
         data_version=data_version,
-        loop_reader=loop_reader,
+        loop=loop,
     )
 
 

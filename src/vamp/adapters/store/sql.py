@@ -25,7 +25,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vamp.adapters.store import database, migrations, rules, tokens
 from vamp.adapters.store.tables import artifact_revisions, artifacts, event_tags, events
@@ -126,9 +125,10 @@ class SqlStore(tokens.SqlTokens):
         plain = json.loads(text)
         now = rules.as_utc(self._clock())
         key = {"namespace": namespace, "kind": kind, "name": name}
-        async with self._db.transaction(f"save {_where(namespace, kind, name)}", write=True) as connection:
-            issued = await self._next_revision(connection, key)
-            found = await _revision(connection, namespace, kind, name)
+
+        def write(connection: sa.Connection) -> tuple[store.StoredArtifact, model.Event]:
+            issued = self._next_revision(connection, key)
+            found = _revision(connection, namespace, kind, name)
             if revision is not None and revision != (found or 0):
                 raise rules.conflict(namespace, kind, name, revision, found)  # rolls the revision back
             statement: sa.Insert | sa.Update
@@ -142,12 +142,12 @@ class SqlStore(tokens.SqlTokens):
                     .where(*_key(namespace, kind, name))
                     .values(revision=issued, data=plain, updated=now)
                 )
-            stored = _stored((await connection.execute(statement.returning(*artifacts.c))).one())
+            stored = _stored(connection.execute(statement.returning(*artifacts.c)).one())
             action: rules.Action = "create" if found is None else "update"
             value = rules.archived_value(source, text)
-            archived = await _append(
-                connection, namespace, rules.archive_event(kind, name, action, value, now)
-            )
+            return stored, _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
+
+        stored, archived = await self._db.write(f"save {_where(namespace, kind, name)}", write)
         self._listeners.tell(namespace, archived)
         return stored
 
@@ -158,19 +158,26 @@ class SqlStore(tokens.SqlTokens):
         condition = _key(namespace, kind, name)
         if revision is not None:
             condition = (*condition, artifacts.c.revision == revision)
-        async with self._db.transaction(f"delete {_where(namespace, kind, name)}", write=True) as connection:
-            await connection.execute(_locked_revision(namespace, kind, name))
-            result = await connection.execute(sa.delete(artifacts).where(*condition).returning(*artifacts.c))
-            row = result.one_or_none()
+
+        def write(connection: sa.Connection) -> tuple[store.StoredArtifact, model.Event] | None:
+            connection.execute(_locked_revision(namespace, kind, name))
+            row = connection.execute(
+                sa.delete(artifacts).where(*condition).returning(*artifacts.c)
+            ).one_or_none()
             if row is None:
-                if revision is not None and (now_at := await _revision(connection, namespace, kind, name)):
+                if revision is not None and (now_at := _revision(connection, namespace, kind, name)):
                     raise rules.conflict(namespace, kind, name, revision, now_at)
                 return None
             stored = _stored(row)
             value = rules.json_text(stored.data)
-            archived = await _append(
+            return stored, _append(
                 connection, namespace, rules.archive_event(kind, name, "delete", value, now)
             )
+
+        deleted = await self._db.write(f"delete {_where(namespace, kind, name)}", write)
+        if deleted is None:
+            return None
+        stored, archived = deleted
         self._listeners.tell(namespace, archived)
         return stored
 
@@ -182,8 +189,7 @@ class SqlStore(tokens.SqlTokens):
     async def publish(self, namespace: str, event: model.Event) -> model.Event:
         event = rules.published(event, self._clock)
         doing = f"publish an event in namespace {namespace!r}"
-        async with self._db.transaction(doing, write=True) as connection:
-            stored = await _append(connection, namespace, event)
+        stored = await self._db.write(doing, lambda connection: _append(connection, namespace, event))
         self._listeners.tell(namespace, stored)
         return stored
 
@@ -192,8 +198,11 @@ class SqlStore(tokens.SqlTokens):
         if not checked:
             return ()
         doing = f"publish {len(checked)} events in namespace {namespace!r}"
-        async with self._db.transaction(doing, write=True) as connection:
-            stored = tuple([await _append(connection, namespace, event) for event in checked])
+
+        def write(connection: sa.Connection) -> tuple[model.Event, ...]:
+            return tuple(_append(connection, namespace, event) for event in checked)
+
+        stored = await self._db.write(doing, write)
         for event in stored:
             self._listeners.tell(namespace, event)
         return stored
@@ -229,7 +238,7 @@ class SqlStore(tokens.SqlTokens):
                 aggregation.add(value)
         return aggregation.result()
 
-    async def _next_revision(self, connection: AsyncConnection, key: dict[str, str]) -> int:
+    def _next_revision(self, connection: sa.Connection, key: dict[str, str]) -> int:
         """The next revision of the artifact at ``key``, whose revision row stays locked until commit."""
         insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
         statement = (
@@ -240,7 +249,7 @@ class SqlStore(tokens.SqlTokens):
             )
             .returning(artifact_revisions.c.revision)
         )
-        return int(await connection.scalar(statement))
+        return int(connection.scalar(statement))
 
 
 def _where(namespace: str, kind: str, name: str) -> str:
@@ -259,9 +268,9 @@ def _locked_revision(namespace: str, kind: str, name: str) -> sa.Select[tuple[in
     return sa.select(revisions.revision).where(*key).with_for_update()
 
 
-async def _revision(connection: AsyncConnection, namespace: str, kind: str, name: str) -> int | None:
+def _revision(connection: sa.Connection, namespace: str, kind: str, name: str) -> int | None:
     query = sa.select(artifacts.c.revision).where(*_key(namespace, kind, name))
-    revision = await connection.scalar(query)
+    revision = connection.scalar(query)
     return None if revision is None else int(revision)
 
 
@@ -314,7 +323,7 @@ def _stored(row: sa.Row[Any]) -> store.StoredArtifact:
     )
 
 
-async def _append(connection: AsyncConnection, namespace: str, event: model.Event) -> model.Event:
+def _append(connection: sa.Connection, namespace: str, event: model.Event) -> model.Event:
     """Insert an event (already checked by ``rules.published`` or made by ``rules.archive_event``) and
     return it with the id it got."""
     row = {
@@ -325,9 +334,9 @@ async def _append(connection: AsyncConnection, namespace: str, event: model.Even
         "version": event.version,
         "digest": event.digest,
     }
-    event_id = await connection.scalar(sa.insert(events).values(row).returning(events.c.id))
+    event_id = connection.scalar(sa.insert(events).values(row).returning(events.c.id))
     tags = [{"event_id": event_id, "tag": tag, "position": at} for at, tag in enumerate(event.tags)]
-    await connection.execute(sa.insert(event_tags), tags)
+    connection.execute(sa.insert(event_tags), tags)
     return event.model_copy(update={"id": str(event_id)})
 
 

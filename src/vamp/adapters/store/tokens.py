@@ -29,20 +29,23 @@ class SqlTokens:
 
     async def add_token(self, token: access.Token, *, replace: bool = False) -> None:
         same_name = (tokens.c.scope == str(token.scope), tokens.c.name == token.name)
-        async with self._db.transaction(f"save the token {token.label}", write=True) as connection:
-            found = await connection.scalar(sa.select(tokens.c.digest).where(*same_name).with_for_update())
+
+        def write(connection: sa.Connection) -> None:
+            found = connection.scalar(sa.select(tokens.c.digest).where(*same_name).with_for_update())
             if found is not None and not replace:
                 raise errors.ConflictError(_exists(token))
             if replace:
-                await connection.execute(sa.delete(tokens).where(*same_name))
-                await connection.execute(sa.delete(tokens).where(tokens.c.digest == token.digest))
+                connection.execute(sa.delete(tokens).where(*same_name))
+                connection.execute(sa.delete(tokens).where(tokens.c.digest == token.digest))
             try:
-                await connection.execute(sa.insert(tokens).values(_row(token)))
+                connection.execute(sa.insert(tokens).values(_row(token)))
             except sa_exc.IntegrityError:
                 # PostgreSQL: another transaction added the name after this one looked (FOR UPDATE locks
                 # only rows that exist), and the unique constraint caught it. (Deleting the name first,
                 # as a replacement does, would have removed the other transaction's token instead.)
                 raise errors.ConflictError(_exists(token)) from None
+
+        await self._db.write(f"save the token {token.label}", write)
 
     async def token_by_digest(self, digest: str) -> access.Token | None:
         def query(connection: sa.Connection) -> access.Token | None:
@@ -62,16 +65,16 @@ class SqlTokens:
 
     async def remove_token(self, scope: str, name: str) -> access.Token | None:
         same_name = (tokens.c.scope == scope, tokens.c.name == name)
-        async with self._db.transaction(f"revoke the token {scope}/{name}", write=True) as connection:
-            row = (
-                await connection.execute(sa.delete(tokens).where(*same_name).returning(*tokens.c))
-            ).one_or_none()
-        return None if row is None else _token(row)
+
+        def write(connection: sa.Connection) -> access.Token | None:
+            row = connection.execute(sa.delete(tokens).where(*same_name).returning(*tokens.c)).one_or_none()
+            return None if row is None else _token(row)
+
+        return await self._db.write(f"revoke the token {scope}/{name}", write)
 
     async def token_used(self, digest: str, when: datetime) -> None:
         statement = sa.update(tokens).where(tokens.c.digest == digest).values(last_used=rules.as_utc(when))
-        async with self._db.transaction("record a token's use", write=True) as connection:
-            await connection.execute(statement)
+        await self._db.write("record a token's use", lambda connection: connection.execute(statement))
 
 
 def _exists(token: access.Token) -> str:

@@ -1,4 +1,5 @@
-"""The SQLite store answers repeated reads from memory, and never with what another writer has changed.
+"""The SQLite store runs its transactions on the event loop and answers repeated reads from memory, and
+never gives what another writer changed, nor stalls the loop when another process holds the file.
 
 Two stores open on one file stand for two servers (or a server and a command-line tool) sharing it: what
 one commits, the other reads at its next read, tokens included.
@@ -6,6 +7,8 @@ one commits, the other reads at its next read, tokens included.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 
 from tests.adapters.store.conftest import START
 from tests.adapters.store.test_tokens import SECRET, token
-from vamp.adapters.store import loop_reads, read_cache, sql
+from vamp.adapters.store import loop_transactions, read_cache, sql
 from vamp.core import access
 
 pytestmark = pytest.mark.anyio
@@ -123,12 +126,38 @@ async def test_a_read_that_meets_a_locked_file_is_run_off_the_loop_instead(
 
     def locked(fn: object) -> object:
         refused.append("read")
-        raise loop_reads.Busy("database is locked")
+        raise loop_transactions.Busy("database is locked")
 
-    reader = first._db.loop_reader
+    reader = first._db.loop
     assert reader is not None
     monkeypatch.setattr(reader, "read", locked)
     found = await first.get("default", "breeds", "b:1")
     assert refused == ["read"]
     assert found is not None
     assert found.data["deployable"] == "x"
+
+
+async def test_a_write_waits_for_another_process_s_lock_without_stalling_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "vamp.db"
+    store = await sql.SqlStore.open(f"sqlite:///{path}", clock=lambda: START)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing: it holds the write lock
+    try:
+        writing = asyncio.create_task(
+            store.put("default", "breeds", "b:1", {"name": "b:1", "deployable": "x"}, revision=None)
+        )
+        ticks = 0
+        deadline = asyncio.get_running_loop().time() + 0.3
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not writing.done(), "the write waits for the lock"
+        assert ticks >= 10, "the loop goes on meanwhile"
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    stored = await asyncio.wait_for(writing, timeout=10)
+    assert stored.revision == 1
+    found = await store.get("default", "breeds", "b:1")
+    assert found is not None
+    await store.close()
