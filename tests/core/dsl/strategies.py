@@ -162,9 +162,10 @@ rewrites = st.builds(model.Rewrite, path=st.sampled_from(REWRITES), metadata=map
 @st.composite
 def routes(draw: st.DrawFn, *, http: bool = True, selector: bool = False) -> model.Route:
     condition = draw(st.none() | conditions | references) if http else None
+    applies = Percentage.FULL if condition is not None else 0  # the same as none: read back as none
     return model.Route(
         condition=condition,
-        condition_strength=draw(st.none() | percentages),
+        condition_strength=draw(st.none() | percentages.filter(lambda given: given.hundredths != applies)),
         balance=draw(st.none() | st.sampled_from(["roundrobin", "leastconn", "first"])),
         rewrites=tuple(draw(st.lists(rewrites | references, max_size=2))),
         selector=draw(st.none() | st.sampled_from(SELECTORS)) if selector else None,

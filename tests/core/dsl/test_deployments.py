@@ -43,7 +43,7 @@ def test_a_deployment_reads_with_status_instances_and_assigned_ports() -> None:
         "webport": model.Gateway(
             port=model.GatewayPort(number=40001),
             virtual_hosts=("webport.sava.sava.vamp",),
-            routes={"sava:1.0.0": model.Route(weight=Percentage.of(100), condition_strength=Percentage(0))},
+            routes={"sava:1.0.0": model.Route(weight=Percentage.of(100))},
         )
     }
     assert deployment.gateways == {
@@ -84,11 +84,7 @@ def test_a_deployment_document_merges_as_the_blueprint_it_describes() -> None:
                 gateways={
                     "webport": model.Gateway(
                         virtual_hosts=("webport.sava.sava.vamp",),
-                        routes={
-                            "sava:1.0.0": model.Route(
-                                weight=Percentage.of(100), condition_strength=Percentage(0)
-                            )
-                        },
+                        routes={"sava:1.0.0": model.Route(weight=Percentage.of(100))},
                     )
                 },
             )

@@ -54,7 +54,7 @@ ROUTE_TO_ALL: dict[str, object] = {
     "weight": "100%",
     "balance": "default",
     "condition": None,
-    "condition_strength": None,
+    "condition_strength": "0%",
     "rewrites": [],
     "selector": None,
     "metadata": {},

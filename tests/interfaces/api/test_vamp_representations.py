@@ -255,7 +255,7 @@ async def test_gateways_show_every_field_vamp_always_writes(api: Harness, accept
     assert served["sava/9050"] == ("9050/http", {"host": "127.0.0.1", "port": "9050"})
     internal = next(item for item in listed if item["name"] == "sava/sava/webport")
     route = internal["routes"]["sava/sava/sava:1.0.0/webport"]
-    assert (route["condition"], route["condition_strength"], route["balance"]) == (None, None, "default")
+    assert (route["condition"], route["condition_strength"], route["balance"]) == (None, "0%", "default")
 
 
 @pytest.mark.parametrize("accept", FORMATS)
@@ -269,7 +269,7 @@ async def test_a_deployment_shows_every_field_vamp_always_writes(api: Harness, a
     service = single["clusters"]["sava"]["services"][0]
     assert service["scale"] == {"cpu": 0.2, "memory": "64.00MB", "instances": 1, "metadata": {}}
     route = single["clusters"]["sava"]["gateways"]["webport"]["routes"]["sava:1.0.0"]
-    assert (route["condition"], route["condition_strength"], route["weight"]) == (None, None, "100%")
+    assert (route["condition"], route["condition_strength"], route["weight"]) == (None, "0%", "100%")
     assert all(isinstance(port, str) and port.isdigit() for port in single["ports"].values())
 
 

@@ -73,17 +73,26 @@ def route_fields(cursor: Cursor, *, path: str | None, named: bool) -> model.Rout
     metadata = artifact.common(fields, "routes")
     fields.ignore("targets")
     route_name = artifact.name(fields) if named else None
+    condition = fields.read("condition", route_condition)
     return fields.build(
         model.Route,
         name=route_name,
         weight=fields.read("weight", _percentage),
-        condition=fields.read("condition", route_condition),
-        condition_strength=fields.read("condition_strength", _percentage),
+        condition=condition,
+        condition_strength=_strength(fields.read("condition_strength", _percentage), condition),
         balance=fields.read("balance", _balance),
         rewrites=fields.read("rewrites", rewrites, ()),
         selector=fields.read("selector", lambda found: _route_selector(found, path)),
         metadata=metadata,
     )
+
+
+def _strength(given: units.Percentage | None, condition: object) -> units.Percentage | None:
+    """The strength as given; the one that applies anyway (100 % with a condition, 0 % without, vamp.md
+    §1) is the same as none, as Vamp writes it back in every route it shows."""
+    if given is not None and given.hundredths == (units.Percentage.FULL if condition is not None else 0):
+        return None
+    return given
 
 
 def _route_selector(cursor: Cursor, path: str | None) -> str | None:

@@ -7,9 +7,10 @@ ones included (inline breeds and scales, cluster and external gateways, routes),
 a scale's ``cpu`` is a number, a deployment's ``ports`` are strings. Every field added here reads back
 as the default it shows, so what a GET answers can be sent back with PUT and gives the same model.
 
-A route's ``condition_strength`` is null when none was given (vamp.md §2.4 allows null), not the 0 %
-that applies without a condition: a client that takes a GET, adds a condition and sends it back would
-otherwise pin the new condition to 0 % without knowing.
+A route's ``condition_strength`` is always a percentage, as Vamp stores it: the one given, else the one
+that applies — 100 % with a condition, 0 % without (vamp.md §2.4, §1). Vamp's CLI prints it in a table
+that fails on null. As in Vamp, a client that takes a GET, adds a condition and sends it back keeps the
+0 % it was shown: it sends the strength it wants with the condition, or leaves the field out.
 
 Keys come in the order vamp.md shows them (``name``, ``kind``, ``metadata`` first); keys this module
 does not know (``lookup_name``, ``targets``…) follow.
@@ -229,7 +230,7 @@ def route_fields(data: Data) -> None:
         weight=None,
         balance=_DEFAULT_BALANCE,
         condition=None,
-        condition_strength=None,
+        condition_strength="100%" if data.get("condition") is not None else "0%",
         rewrites=[],
         selector=None,
     )

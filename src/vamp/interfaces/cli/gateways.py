@@ -57,6 +57,9 @@ def update_gateway(
         if route is not None:
             changed = routes[resolve(name, routes, route)]
             if condition is not None:
+                if strength is None and changed.get("condition") is None:
+                    # A route without a condition is shown at 0 %: a new condition takes its default, 100 %.
+                    changed.pop("condition_strength", None)
                 changed["condition"] = {"condition": condition} if condition.strip() else None
             if strength is not None:
                 changed["condition_strength"] = strength

@@ -138,6 +138,8 @@ def routes(data: JsonObject) -> Table:
         condition = _condition_text(route)
         targets = "\n".join(_target(target) for target in route.get("targets", [])) or "-"
         strength = route.get("condition_strength") or ("100%" if condition else "")
+        if not condition and strength == "0%":
+            strength = ""  # what applies without a condition: nothing to show
         table.add_row(path, str(route.get("weight") or "-"), condition or "", strength, targets)
     return table
 
