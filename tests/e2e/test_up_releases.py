@@ -141,7 +141,9 @@ checks:
         event = events.wait("releases:failing-1.1", "release:rolled-back", timeout=180.0)
         done = wait_phase(vamp, "failing-1.1", "RolledBack", timeout=10.0)
         assert gateway_weights(vamp, pair) == {pair.baseline: 100.0, pair.candidate: 0.0}
-        eventually(lambda: _last_all(traffic, BASELINE), timeout=30.0, what="100 answers in a row by 1.0")
+        eventually(
+            lambda: traffic.last(100) == {BASELINE: 100}, timeout=30.0, what="100 answers in a row by 1.0"
+        )
 
     decision = event["value"]
     assert decision["action"] == "rolled-back"
@@ -298,7 +300,9 @@ rollback_window: 2s
         assert not before_switch, f"preview requests not answered by the candidate: {preview.answers()}"
         switched = decisions(done, "step", "promoted")
         assert switched, done
-        eventually(lambda: _last_all(users, CANDIDATE), timeout=30.0, what="100 user answers in a row by 1.1")
+        eventually(
+            lambda: users.last(100) == {CANDIDATE: 100}, timeout=30.0, what="100 user answers in a row by 1.1"
+        )
     assert gateway_weights(vamp, pair).get(pair.candidate) == 100.0
 
 
@@ -335,9 +339,3 @@ samples: 50
     assert set(firefox.answers()) <= {BASELINE, CANDIDATE}, firefox.answers()
     assert firefox.answers()[CANDIDATE] > 0, firefox.answers()
     assert set(others.answers()) == {BASELINE}, others.answers()
-
-
-def _last_all(traffic: Traffic, version: str, count: int = 100) -> bool:
-    """Whether the last ``count`` answers all came from ``version``."""
-    replies = traffic.replies()
-    return len(replies) >= count and all(reply.answered == version for reply in replies[-count:])

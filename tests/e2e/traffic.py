@@ -4,9 +4,10 @@ starts and stops, and what answered them.
 ``Traffic(port, rate=..., headers=...)`` sends ``GET /json`` to ``127.0.0.1:port`` at ``rate`` requests a
 second in total, spread over a few worker threads (the demo service may be told to answer slowly, and one
 waiting client would lower the rate), each with its own keep-alive connection. Every answer is kept as a
-``Reply``: when it came, the demo version that answered (or the status code when it failed, or
-``"unreachable"`` when nothing answered). ``answers(since=...)`` counts them. Use it as a context manager:
-the threads stop at the end of the block, and the block fails if they did not.
+``Reply``: when it came, the demo version that answered (the body itself when it is not the demo's
+JSON, as the Kubernetes tests' pod servers answer; the status code when it failed; ``"unreachable"`` when
+nothing answered). ``answers(since=...)`` counts them, ``last(n)`` counts the newest ``n``. Use it as a
+context manager: the threads stop at the end of the block, and the block fails if they did not.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class Traffic:
             return str(response.status_code)
         try:
             return str(response.json()["version"])
-        except (ValueError, KeyError):
-            return "unreadable"
+        except (ValueError, KeyError, TypeError):
+            return response.text
 
     def _record(self, answered: str) -> None:
         with self._lock:
@@ -102,6 +103,11 @@ class Traffic:
         """Every answer that came at or after ``since`` (``time.monotonic()``), oldest first."""
         with self._lock:
             return [reply for reply in self._replies if reply.at >= since]
+
+    def last(self, count: int) -> Counter[str]:
+        """Who gave the newest ``count`` answers (fewer while fewer came)."""
+        with self._lock:
+            return Counter(reply.answered for reply in self._replies[-count:])
 
     def answers(self, since: float = 0.0) -> Counter[str]:
         """How many answers each version (or status code) gave since ``since``."""
