@@ -31,6 +31,10 @@ PENDING: dict[str, object] = {
     "reason": "",
     "requested": None,
     "policy_revision": None,
+    "started": None,
+    "gateway": None,
+    "baseline": None,
+    "candidate": None,
     "decisions": [],
     "dropped": 0,
 }

@@ -206,6 +206,9 @@ class ReleaseStatus(Model):
     each route as set; ``since`` when the phase (or step) began; ``requested`` the phase a user asked for
     by hand and the controller has not acted on yet (it clears it when it has); ``policy_revision`` the
     revision of the policy the controller acts on (a policy stored again while running has a newer one).
+    ``started`` is when the first step began (the judge reads everything served since), ``gateway``,
+    ``baseline`` and ``candidate`` the gateway and the full route paths the controller set weights on (so
+    that it can put them back when a policy stored again names other routes).
     ``decisions`` are the newest ``MAX_DECISIONS``, oldest first; ``dropped`` counts the older ones.
     """
 
@@ -216,6 +219,10 @@ class ReleaseStatus(Model):
     reason: str = ""
     requested: Requested | None = None
     policy_revision: int | None = None
+    started: datetime | None = None
+    gateway: str | None = None
+    baseline: str | None = None
+    candidate: str | None = None
     decisions: tuple[Decision, ...] = ()
     dropped: int = 0
 

@@ -278,6 +278,10 @@ OTHERS: dict[str, Schema] = {
             "reason": _TEXT,
             "requested": _TEXT,
             "policy_revision": _nullable("integer"),
+            "started": _TEXT,
+            "gateway": _TEXT,
+            "baseline": _TEXT,
+            "candidate": _TEXT,
             "decisions": {
                 "type": "array",
                 "items": _object(
