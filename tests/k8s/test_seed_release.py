@@ -53,6 +53,7 @@ async def test_a_release_from_1_0_3_to_2_0_1_driven_by_real_requests_promotes_2_
     foo = Foo(k8s_api, namespace, free_port())
     async with contextlib.AsyncExitStack() as stack:
         identity = await stack.enter_async_context(servers.vamp_identity(k8s_cluster, kube, namespace))
+        listen = free_port()  # the agent's endpoint, whose metrics the server polls
         server = await stack.enter_async_context(
             servers.running_server(
                 identity,
@@ -61,9 +62,10 @@ async def test_a_release_from_1_0_3_to_2_0_1_driven_by_real_requests_promotes_2_
                 namespace=namespace,
                 shared_port=free_port(),
                 ports=gateway_ports(),
+                agents=(f"http://127.0.0.1:{listen}",),
             )
         )
-        agent = await stack.enter_async_context(servers.running_agent(server.url, tmp_path))
+        agent = await stack.enter_async_context(servers.running_agent(server.url, tmp_path, listen=listen))
         backends = await stack.enter_async_context(contextlib.aclosing(servers.PodBackends()))
         api = server.api()
 
