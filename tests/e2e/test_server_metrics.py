@@ -1,5 +1,6 @@
 """A real ``vamp server``'s ``/metrics`` read with Prometheus' own parser: the API's requests, the
-reconciling loops, the store and the leadership, with the admin token as Prometheus would send it."""
+reconciling loops, the store, the leadership and the releases the release controller runs, with the admin
+token as Prometheus would send it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ def test_the_server_exposes_its_requests_loops_store_and_leadership(tmp_path: Pa
         httpx.Client(base_url=vamp.url, headers=vamp.headers, timeout=10.0, trust_env=False) as client,
     ):
         assert client.get("/api/v1/info").status_code == 200
+        release = "name: r\ngateway: shop\nfrom: a\nto: b\n"
+        stored = client.post(
+            "/api/v1/releases", content=release, headers={"content-type": "application/x-yaml"}
+        )
+        assert stored.status_code == 201, stored.text
 
         def scraped() -> dict[str, list[tuple[str, dict[str, str], float]]] | None:
             response = client.get("/metrics")
@@ -29,9 +35,12 @@ def test_the_server_exposes_its_requests_loops_store_and_leadership(tmp_path: Pa
                 for family in text_string_to_metric_families(response.text)
             }
             passes = {labels["loop"] for _, labels, value in families["vamp_reconcile_passes"] if value > 0}
-            return families if passes == {"gateways"} or passes == {"gateways", "reconciler"} else None
+            looped = passes == {"gateways"} or passes == {"gateways", "reconciler"}
+            return families if looped and families.get("vamp_release_phase") else None
 
-        families = vamp_process.eventually(scraped, what="the gateway loop has made a pass")
+        families = vamp_process.eventually(
+            scraped, what="the gateway loop and the release controller have made a pass"
+        )
         anonymous = httpx.get(f"{vamp.url}/metrics", timeout=10.0, trust_env=False)
 
     assert anonymous.status_code == 401
@@ -42,6 +51,11 @@ def test_the_server_exposes_its_requests_loops_store_and_leadership(tmp_path: Pa
     ]
     assert info == [1]
     assert families["vamp_leader"] == [("vamp_leader", {}, 1)]
+    phases = {labels["phase"] for _, labels, value in families["vamp_release_phase"] if value == 1}
+    assert phases == {"Pending"}, "a release whose gateway does not exist yet waits"
+    assert families["vamp_release_step"] == [
+        ("vamp_release_step", {"namespace": "default", "release": "r"}, 0)
+    ]
     depth = {labels["loop"] for _, labels, _ in families["vamp_workqueue_depth"]}
     assert depth == {"reconciler", "gateways"}
     reads = [

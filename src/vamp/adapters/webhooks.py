@@ -17,7 +17,7 @@ BODY_SHOWN = 200
 
 
 class HttpGates:
-    """Calls webhooks with one shared HTTP client; ``close`` it when done."""
+    """Calls webhooks with one shared HTTP client; ``aclose`` it when done."""
 
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
         self._client = client or httpx.AsyncClient(follow_redirects=False)
@@ -35,5 +35,5 @@ class HttpGates:
         said = f": {body}" if body else ""
         return f"The webhook {url} answered {answer.status_code}{said}."
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         await self._client.aclose()

@@ -6,7 +6,8 @@ gateway), the event publisher, the reconciler and the gateway synchroniser (nudg
 ``Nudges``), the metrics collector over the gateway agents, and the API over all of them. Then it runs,
 in one asyncio TaskGroup: the API's HTTP server, the election, the collector, the gateway synchroniser
 (every server holds routing plans for the agents that ask it; only the leader writes and exposes), and
-— only while this server leads — the reconciler. Every namespace that holds artifacts is resynchronised
+— only while this server leads — the reconciler and the release controller (``services.releases``, its
+webhooks called through ``adapters.webhooks``). Every namespace that holds artifacts is resynchronised
 at start, and again by a server that starts leading.
 
 When ``stop`` is set it shuts down in reverse: the HTTP server stops taking requests (open streams get a
@@ -31,6 +32,7 @@ from typing import Any
 import uvicorn
 
 from vamp import __version__, settings
+from vamp.adapters import webhooks
 from vamp.adapters.agents import collector
 from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
@@ -43,6 +45,7 @@ from vamp.ports import exposure, leadership, runtime
 from vamp.services import events, gateways, info, reconciler, refusals
 from vamp.services import leadership as single_leader
 from vamp.services.access import tokens as token_service
+from vamp.services.releases import controller as release_controller
 
 log = logging.getLogger("vamp.server")
 
@@ -126,6 +129,8 @@ class _Assembled:
     metrics: collector.AgentMetrics
     http: uvicorn.Server
     api: context.Services
+    releases: release_controller.ReleaseController
+    gates: webhooks.HttpGates
 
 
 def _assemble(
@@ -149,6 +154,7 @@ def _assemble(
     )
     nudges.connect(deployments, synchroniser)
     refused = refusals.RefusalEvents(publisher, leading=lambda: found.leadership.is_leader)
+    releases: release_controller.ReleaseController | None = None  # made over the API's services, below
     metrics = collector.AgentMetrics(config.agents, namespace=config.namespace, on_refused=refused.observe)
     about = info.About(
         version=__version__,
@@ -170,6 +176,7 @@ def _assemble(
             queues=(deployments.queue, synchroniser.queue),
             store=artifact_store.durations,
             leading=lambda: found.leadership.is_leader,
+            releases=lambda: [] if releases is None else releases.gauges(),
         ),
     )
     if found.environments is not None:
@@ -190,7 +197,13 @@ def _assemble(
             app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=GRACEFUL_SECONDS
         )
     )
-    return _Assembled(deployments, synchroniser, metrics, http, api_app.services_of(app))
+    api = api_app.services_of(app)
+    gates = webhooks.HttpGates()
+    releases = release_controller.ReleaseController(
+        api.releases, api.gateways, api.deployments, metrics, gates=gates
+    )
+    releases.listen(artifact_store)
+    return _Assembled(deployments, synchroniser, metrics, http, api, releases, gates)
 
 
 async def _run(
@@ -207,8 +220,8 @@ async def _run(
     await parts.api.tenants.adopt(namespaces)
     await _server_tokens(config, parts.api.tokens)
     # A new leader resynchronises the gateways: it writes and exposes what it only computed before.
-    leading = [parts.deployments.run, parts.synchroniser.resync]
-    async with parts.metrics, asyncio.TaskGroup() as group:
+    leading = [parts.deployments.run, parts.synchroniser.resync, parts.releases.run]
+    async with parts.metrics, contextlib.aclosing(parts.gates), asyncio.TaskGroup() as group:
         serving = group.create_task(parts.http.serve(sockets=[listening]), name="api")
         group.create_task(found.leadership.run(), name="leadership")
         loops = [

@@ -321,7 +321,11 @@ def _figures(policy: model.Release, verdict: Verdict) -> str:
     """The verdict's reason; for an A/B release, every check's figures (both cohorts)."""
     if policy.strategy is not model.Strategy.AB or not verdict.findings:
         return verdict.reason
-    return " ".join(finding.reason for finding in verdict.findings)
+    baseline, candidate = verdict.findings[0].samples
+    cohorts = (
+        f"Cohorts: the baseline served {baseline} requests, the candidate ({policy.condition}) {candidate}."
+    )
+    return " ".join((cohorts, *(finding.reason for finding in verdict.findings)))
 
 
 def _fraction(value: Percentage | None) -> float | None:

@@ -7,7 +7,10 @@
   (``vamp_reconcile_passes_total{result}``), their duration (``vamp_reconcile_pass_duration_seconds``)
   and the keys waiting in their work queue (``vamp_workqueue_depth``);
 * the store's transactions, ``read`` and ``write``: ``vamp_store_transaction_duration_seconds``;
-* whether this server leads (``vamp_leader``), so of several servers only one shows 1.
+* whether this server leads (``vamp_leader``), so of several servers only one shows 1;
+* each release the release controller runs (on the leader): ``vamp_release_phase{namespace,release,phase}``
+  (1 for its current phase, 0 for the others), ``vamp_release_step`` (1 for the first step, 0 before it)
+  and ``vamp_release_weight{namespace,release,route}`` (percent, as the controller set them).
 
 The loops, the store and the leadership are the wiring's (``Instruments``); a server built without them
 (the API's tests) exposes the API's requests only. Every value is read when Prometheus scrapes: nothing
@@ -49,6 +52,25 @@ class Queue(Protocol):
     durations: Durations
 
 
+class Release(Protocol):
+    """What ``/metrics`` shows of one release (``vamp.services.releases.controller.Gauge``)."""
+
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def release(self) -> str: ...
+    @property
+    def phase(self) -> str: ...
+    @property
+    def step(self) -> int | None: ...
+    @property
+    def weights(self) -> Mapping[str, float]: ...
+
+
+PHASES = ("Pending", "Progressing", "Waiting", "Paused", "Promoted", "RolledBack", "Aborted", "Failed")
+"""Every phase a release may be in (``model.ReleasePhase``), each a series of ``vamp_release_phase``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Instruments:
     """What the server's parts count, handed in by the wiring."""
@@ -57,6 +79,8 @@ class Instruments:
     store: Mapping[str, Durations] = field(default_factory=dict)
     """The store's transaction durations by kind (``read``, ``write``)."""
     leading: Callable[[], bool] | None = None
+    releases: Callable[[], Sequence[Release]] | None = None
+    """The releases the release controller runs, as it last saw them."""
 
 
 class ApiRequests:
@@ -144,6 +168,8 @@ class ServerMetrics(Collector):
                 "1 while this server leads (runs the reconciling loops), else 0.",
                 value=int(self.instruments.leading()),
             )
+        if self.instruments.releases is not None:
+            yield from _releases(self.instruments.releases())
 
     def _api(self) -> Iterator[Metric]:
         counts = CounterMetricFamily(
@@ -184,6 +210,32 @@ class ServerMetrics(Collector):
             durations.add_metric([queue.name], _buckets(queue.durations), queue.durations.sum)
             depth.add_metric([queue.name], queue.depth)
         yield from (passes, durations, depth)
+
+
+def _releases(found: Sequence[Release]) -> Iterator[Metric]:
+    labels = ["namespace", "release"]
+    phase = GaugeMetricFamily(
+        "vamp_release_phase",
+        "1 for the phase each release is in, 0 for the others.",
+        labels=[*labels, "phase"],
+    )
+    step = GaugeMetricFamily(
+        "vamp_release_step", "The step each release is at, from 1 (0: not started).", labels=labels
+    )
+    weight = GaugeMetricFamily(
+        "vamp_release_weight",
+        "The weight (percent) each release set on each of its routes.",
+        labels=[*labels, "route"],
+    )
+    for release in found:
+        names = [release.namespace, release.release]
+        current = str(release.phase)
+        for name in PHASES:
+            phase.add_metric([*names, name], int(name == current))
+        step.add_metric(names, 0 if release.step is None else release.step + 1)
+        for route, percent in sorted(release.weights.items()):
+            weight.add_metric([*names, route], percent)
+    yield from (phase, step, weight)
 
 
 def registry(requests: ApiRequests, instruments: Instruments) -> CollectorRegistry:

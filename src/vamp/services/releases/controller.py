@@ -173,7 +173,12 @@ class ReleaseController:
             gates[plan.gates] = await self._call_gates(namespace, policy, status, plan)
         decision = plan.decision
         if plan.routing is not None:
-            await self._route(namespace, plan.routing)
+            try:
+                await self._route(namespace, plan.routing)
+            except errors.ConflictError:
+                raise
+            except errors.VampError as exc:
+                return await self._unrouted(tracked, plan.routing, exc)
         if plan.undeploy and decision is not None:
             decision = await self._undeploy(namespace, plan.routing or traffic.promoted(routes), decision)
         if decision is not None:
@@ -186,6 +191,21 @@ class ReleaseController:
                 namespace, policy.name, plan.status, revision=tracked.status_revision
             )
         return plan.status
+
+    async def _unrouted(
+        self, tracked: policies.Tracked, routing: traffic.Routing, exc: errors.VampError
+    ) -> model.ReleaseStatus:
+        """Store why the weights could not be set (the release stays where it is, and tries again at the
+        next pass); the status as it is now."""
+        status = tracked.status
+        reason = f"The weights could not be set on gateway '{routing.routes.gateway}': {exc}"
+        if status.reason == reason:
+            return status
+        stuck = status.model_copy(update={"reason": reason})
+        await self._releases.write_status(
+            tracked.namespace, tracked.policy.name, stuck, revision=tracked.status_revision
+        )
+        return stuck
 
     async def _routes(self, tracked: policies.Tracked) -> traffic.Routes | None:
         """The release's gateway and routes by full path; ``None`` (with the reason stored) while a
