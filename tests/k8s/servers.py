@@ -215,6 +215,7 @@ async def running_server(
     ports: str,
     port: int | None = None,
     lease: tuple[float, float, float] | None = None,
+    agents: tuple[str, ...] = (),
 ) -> AsyncIterator[VampServer]:
     """``vamp server --driver kubernetes`` as ``identity``, known as ``name`` in the leader election.
 
@@ -226,6 +227,8 @@ async def running_server(
         port: the API's port; a free one by default (a restarted server may keep its predecessor's).
         lease: the leader election's lease duration, renew deadline and retry period; the server's
             defaults unless given.
+        agents: the agents whose metrics the server polls (``--agent URL``; see ``running_agent``'s
+            ``listen``), as deploy/kubernetes names its agents' Service.
     """
     port = port or free_port()
     home = folder / name
@@ -242,6 +245,7 @@ async def running_server(
     ]
     argv += [f"--store={store}"] if store else []
     argv += [f"--namespace={namespace}"] if namespace else []
+    argv += [f"--agent={agent}" for agent in agents]
     if lease is not None:
         duration, renew_deadline, retry_period = lease
         argv += [f"--lease-duration={duration}", f"--renew-deadline={renew_deadline}"]
@@ -292,10 +296,11 @@ class VampAgent:
 
 @contextlib.asynccontextmanager
 async def running_agent(
-    server_url: str, folder: Path, *, bind: str = "127.0.0.1"
+    server_url: str, folder: Path, *, bind: str = "127.0.0.1", listen: int | None = None
 ) -> AsyncIterator[VampAgent]:
-    """``vamp agent --server SERVER_URL``, its gateways and endpoint on ``bind``; stopped by PID on exit."""
-    listen = free_port()
+    """``vamp agent --server SERVER_URL``, its gateways and endpoint on ``bind`` (port ``listen``, a free
+    one by default); stopped by PID on exit."""
+    listen = listen or free_port()
     workdir = folder / f"agent-{listen}"
     argv = [
         *COMMAND,
