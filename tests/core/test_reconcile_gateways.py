@@ -120,7 +120,6 @@ def test_selector_routes_appear_at_zero_and_vanish_with_their_instances():
     assert weights(second) == {"(1.0.3)": "100%", "(2.0.1)": "0%"}
     assert second.routes["(2.0.1)"] == model.Route(
         weight=Percentage(0),
-        condition_strength=Percentage(0),
         metadata={"groups": ["2.0.1"], "title": "(2.0.1)"},
     )
     assert weights(third) == {"(2.0.1)": "100%"}

@@ -300,7 +300,7 @@ async def test_blue_green_switches_only_after_the_preview_passes_and_promotes_af
     api.clock.advance(5)
     await releases.advance_all()
     assert await weights(api) == {BASELINE: "0%", CANDIDATE: "100%"}
-    assert conditions(await gateway(api))[CANDIDATE] == (None, None)
+    assert conditions(await gateway(api))[CANDIDATE] == (None, "0%")
     baseline_windows = [until for _, until in api.metrics.asked if until is not None]
     api.clock.advance(30)
     await releases.advance_all()
@@ -355,7 +355,7 @@ async def test_ab_sends_the_cohort_to_the_candidate_and_reports_both_cohorts(api
         in event.value["reason"]
     )
     assert await weights(api) == {BASELINE: "0%", CANDIDATE: "100%"}
-    assert conditions(await gateway(api))[CANDIDATE] == (None, None)
+    assert conditions(await gateway(api))[CANDIDATE] == (None, "0%")
 
 
 async def test_promoting_with_undeploy_slices_the_baseline_out_of_its_deployment(

@@ -89,7 +89,6 @@ def test_new_routes_carry_their_groups_and_title():
     assert selector.merge_routes({}, selected) == {
         "(1.0.3),(foo)": model.Route(
             weight=Percentage.of(100),
-            condition_strength=Percentage.of(0),
             metadata={"groups": ["1.0.3", "foo"], "title": "(1.0.3),(foo)"},
         )
     }

@@ -144,7 +144,8 @@ def wait(
         )
         return Plan(paused, decision, keep, verdict=verdict)
     if status.phase is Phase.WAITING:
-        return Plan(status, routing=keep, verdict=verdict)
+        # Recorded once; the reason keeps its figures current (what `vamp release status` shows).
+        return Plan(status.model_copy(update={"reason": reason}), routing=keep, verdict=verdict)
     waiting = status.model_copy(update={"phase": Phase.WAITING, "reason": reason})
     findings = findings_data(verdict.findings) if verdict else ()
     decision = model.Decision(

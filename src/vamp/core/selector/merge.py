@@ -63,7 +63,6 @@ def _effective_weights(routes: Mapping[str, model.Route | model.Ref]) -> dict[st
 def _new_route(selection: Selection) -> model.Route:
     return model.Route(
         weight=_NOTHING,
-        condition_strength=_NOTHING,
         metadata={"groups": list(selection.groups), "title": selection.route},
     )
 

@@ -166,7 +166,13 @@ def progress(release: JsonObject, elapsed: Any) -> RenderableType:
     spent = max(0.0, float(elapsed.total_seconds()))
     bar = ProgressBar(total=float(interval), completed=min(spent, float(interval)), width=40)
     table = Table.grid(padding=(0, 1))
-    table.add_row(bar, Text(f"{int(spent)}s / {interval}s to the next step"))
+    if spent < interval:
+        table.add_row(bar, Text(f"{int(spent)}s / {interval}s to the next step"))
+    else:  # the interval is over: the step waits for its samples (or its judgement), not for time
+        samples = release.get("samples")
+        table.add_row(
+            bar, Text(f"{int(spent)}s in this step: the interval is over, waiting for {samples} samples")
+        )
     return table
 
 
