@@ -84,7 +84,7 @@ async def test_a_write_that_loses_a_race_is_tried_again_on_what_won(
     found = await service.get(NS, "sava")
     assert found.metadata == {"touched": 0}
     assert found.clusters["sava"].services[0].scale == LARGE
-    assert heard.calls == [("deployment", NS, "sava"), ("gateways", NS)]
+    assert heard.calls == [("gateways", NS), ("deployment", NS, "sava")]
 
 
 async def test_a_deployment_that_keeps_changing_is_a_conflict(

@@ -77,6 +77,8 @@ class Revisions:
                     raise
                 attempt += 1
                 continue
-            self._notifier.deployment_changed(namespace, name)
+            # Routing first: a weight change reaches the gateway agents before the reconciler, which
+            # has nothing to start or stop for it, takes its turn on the loop.
             self._notifier.gateways_changed(namespace)
+            self._notifier.deployment_changed(namespace, name)
             return changed

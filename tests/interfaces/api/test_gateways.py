@@ -99,7 +99,7 @@ async def test_moving_canary_weights_updates_the_deployment_and_the_gateway(api:
         "sava:1.0.0": "70%",
         "sava:1.1.0": "30%",
     }
-    assert api.notifier.heard == [("deployment", "default", "sava"), ("gateways", "default")]
+    assert api.notifier.heard == [("gateways", "default"), ("deployment", "default", "sava")]
 
 
 async def test_a_gateway_from_get_can_be_sent_back_with_new_weights(api: Harness) -> None:
