@@ -122,7 +122,7 @@ async def accepted(admin: admin_endpoint.Admin) -> Versions:
     Read from the ``version_text`` stats, one small answer (the config dump took several times as long
     to make and to parse, on every plan applied): ``listener_manager.lds`` and ``cluster_manager.cds``,
     ``http.<prefix>.rds.<route configuration>`` and ``cluster.<cluster>`` (its endpoints); a route
-    configuration or endpoint assignment whose version is still empty was never accepted, and is absent.
+    configuration whose version is still empty was never accepted, and is absent (as from the dump).
     """
     stats = await admin.stats(r"version_text$")
     versions: Versions = {}
@@ -132,10 +132,9 @@ async def accepted(admin: admin_endpoint.Admin) -> Versions:
             versions["lds"] = value
         elif name == "cluster_manager.cds":
             versions["cds"] = value
-        elif not value:
-            continue
         elif name.startswith("http.") and ".rds." in name:
-            versions[f"rds/{name.partition('.rds.')[2]}"] = value
+            if value:
+                versions[f"rds/{name.partition('.rds.')[2]}"] = value
         elif name.startswith("cluster.") and name.count(".") == 1:
             versions[f"eds/{name.removeprefix('cluster.')}"] = value
     return versions
