@@ -6,8 +6,8 @@ deployment to store; the write names the revision read, and when it loses (``err
 the step runs again on what is stored now, so no one's change is lost. After each write the
 ``Notifier`` hears that the deployment, and with it the namespace's gateways, changed.
 
-``Revisions`` loads and changes deployments for the deployment and gateway services; ``deployment_of``
-reads a stored one, for them and for the reconciler.
+``Revisions`` loads and changes deployments for the deployment and gateway services, each revision read
+as a model once (``stored_models``); ``deployment_of`` reads a stored one, for them and for the reconciler.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from vamp import errors
 from vamp.core import dsl, model
 from vamp.ports import store
-from vamp.services import artifacts, changes
+from vamp.services import artifacts, changes, stored_models
 
 KIND = "deployments"
 ATTEMPTS = 5
@@ -27,8 +27,11 @@ Step = Callable[[model.Deployment | None], Awaitable[model.Deployment | None]]
 """From the stored deployment (``None``: there is none) to the one to store (``None``: leave it)."""
 
 
-def deployment_of(stored: store.StoredArtifact) -> model.Deployment:
-    found = artifacts.model_of(stored)
+def deployment_of(
+    stored: store.StoredArtifact, models: stored_models.StoredModels | None = None
+) -> model.Deployment:
+    """The deployment ``stored`` holds, read through ``models`` (once per revision) when given."""
+    found = artifacts.model_of(stored) if models is None else models.model_of(stored)
     if not isinstance(found, model.Deployment):
         raise errors.StoreError(
             f"{KIND}/{stored.name} holds a {found.kind} artifact; delete it and deploy again."
@@ -42,11 +45,12 @@ class Revisions:
     def __init__(self, store: store.ArtifactStore, notifier: changes.Notifier) -> None:
         self._store = store
         self._notifier = notifier
+        self._models = stored_models.StoredModels(artifacts.model_of)
 
     async def load(self, namespace: str, name: str) -> model.Deployment | None:
         """The stored deployment, or ``None`` when there is none."""
         stored = await self._store.get(namespace, KIND, name)
-        return None if stored is None else deployment_of(stored)
+        return None if stored is None else deployment_of(stored, self._models)
 
     async def change(
         self, namespace: str, name: str, step: Step, *, validate_only: bool = False
@@ -63,7 +67,7 @@ class Revisions:
         attempt = 1
         while True:
             stored = await self._store.get(namespace, KIND, name)
-            current = None if stored is None else deployment_of(stored)
+            current = None if stored is None else deployment_of(stored, self._models)
             changed = await step(current)
             if changed is None or changed == current:
                 return current

@@ -36,7 +36,8 @@ from vamp.core import dsl, model, runtime
 from vamp.core.reconcile import deployment as decisions
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import changes, deployment_revisions, events, workqueue
+from vamp.services import artifacts as artifacts_service
+from vamp.services import changes, deployment_revisions, events, stored_models, workqueue
 
 log = logging.getLogger("vamp.reconciler")
 
@@ -89,6 +90,7 @@ class Reconciler:
         self._workers = workers
         self._queue: workqueue.WorkQueue[Key] = workqueue.WorkQueue("reconciler", backoff=backoff)
         self._notifier = notifier
+        self._models = stored_models.StoredModels(artifacts_service.model_of)
 
     @property
     def queue(self) -> workqueue.WorkQueue[Key]:
@@ -147,7 +149,7 @@ class Reconciler:
     async def _pass(self, namespace: str, name: str) -> bool:
         """One pass; whether it changed what is stored."""
         stored = await self._store.get(namespace, KIND, name)
-        deployment = None if stored is None else deployment_revisions.deployment_of(stored)
+        deployment = None if stored is None else deployment_revisions.deployment_of(stored, self._models)
         observed = await self._driver.services(namespace)
         now = self._clock()
 
