@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import socket
 import uuid
@@ -244,6 +245,10 @@ async def _run(
             )
             if ready is not None:
                 ready()
+        # What the start built (the app, its routes and schemas, the store's compiled queries) lives as
+        # long as the server: out of the way of full collections, which would otherwise walk it all and
+        # stall every request and plan for up to 150 ms now and then (``serving_tuned`` unfreezes it).
+        gc.freeze()
         await stop.wait()
         log.info("vamp server: stopping.")
         parts.http.should_exit = True
