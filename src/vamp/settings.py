@@ -67,8 +67,10 @@ class Settings:
     """Everything the server is told.
 
     ``store`` is a store address (``sqlite:///PATH`` or ``postgresql://…``); ``agents`` are the base URLs
-    of the gateway agents whose metrics the server collects; ``shared_port`` is the agents' shared
-    virtual-host port (``None``: none); ``gateway_host`` is where users reach gateways;
+    of the gateway agents whose metrics the server collects, and ``agents_dns`` the host name and port
+    of a headless Service whose every address is one more (asked again before every poll);
+    ``shared_port`` is the agents' shared virtual-host port (``None``: none); ``gateway_host`` is where
+    users reach gateways;
     ``gateway_ports`` the first and last port given to gateways without one; ``lease`` the leader
     election's timings on Kubernetes; ``allow_command_deployables`` whether breeds may run shell commands
     on the server's machine (``vamp up``, or ``vamp server --allow-command-deployables``);
@@ -83,6 +85,7 @@ class Settings:
     driver: Driver = Driver.LOCAL
     kubeconfig: Path | None = None
     agents: tuple[str, ...] = ()
+    agents_dns: tuple[str, int] | None = None
     shared_port: int | None = 80
     gateway_host: str = "127.0.0.1"
     gateway_ports: tuple[int, int] = GATEWAY_PORTS

@@ -68,6 +68,7 @@ async def test_the_manifests_apply_as_they_are(kube):
         server = await kube.get(Deployment, "vamp", namespace="vamp-system")
         agent = await kube.get(Deployment, "vamp-gateway-agent", namespace="vamp-system")
         shared = await kube.get(Service, "vamp-gateway-agent", namespace="vamp-system")
+        pods = await kube.get(Service, "vamp-gateway-agent-metrics", namespace="vamp-system")
 
     assert server.spec.replicas == 2
     container = server.spec.template.spec.containers[0]
@@ -79,6 +80,8 @@ async def test_the_manifests_apply_as_they_are(kube):
         "$(VAMP_STORE)",
         "--bind",
         "0.0.0.0",
+        "--agents-dns",
+        "vamp-gateway-agent-metrics:9090",
     ]
     assert container.readinessProbe.httpGet.path == "/healthz"  # the one route that needs no token
     assert _secrets_of(container) == {
@@ -93,6 +96,9 @@ async def test_the_manifests_apply_as_they_are(kube):
     assert shared.spec.type == "LoadBalancer"
     assert shared.spec.selector == {"io.vamp": "vamp-gateway-agent"}
     assert [port.port for port in shared.spec.ports] == [80]
+    # Each agent pod by its own address, for the server's metrics collector: headless, on the metrics port.
+    assert (pods.spec.clusterIP, pods.spec.selector) == ("None", {"io.vamp": "vamp-gateway-agent"})
+    assert [(port.port, port.targetPort) for port in pods.spec.ports] == [(9090, "metrics")]
 
 
 def _secrets_of(container: Any) -> dict[str, str]:

@@ -34,7 +34,7 @@ import uvicorn
 
 from vamp import __version__, settings
 from vamp.adapters import webhooks
-from vamp.adapters.agents import collector
+from vamp.adapters.agents import collector, discovery
 from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
 from vamp.core import access
@@ -156,7 +156,12 @@ def _assemble(
     nudges.connect(deployments, synchroniser)
     refused = refusals.RefusalEvents(publisher, leading=lambda: found.leadership.is_leader)
     releases: release_controller.ReleaseController | None = None  # made over the API's services, below
-    metrics = collector.AgentMetrics(config.agents, namespace=config.namespace, on_refused=refused.observe)
+    metrics = collector.AgentMetrics(
+        config.agents,
+        namespace=config.namespace,
+        on_refused=refused.observe,
+        discover=None if config.agents_dns is None else discovery.DnsAgents(*config.agents_dns),
+    )
     about = info.About(
         version=__version__,
         uuid=str(uuid.uuid4()),

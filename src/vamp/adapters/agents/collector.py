@@ -70,6 +70,8 @@ class AgentMetrics:
         wall_clock: the time of day, timezone-aware (``served`` converts its instants through it).
         transport: an ``httpx`` transport to use instead of the network (tests).
         on_refused: called after every poll with every agent's refused gateways.
+        discover: asked before every poll for more agents, which may change from poll to poll (the
+            pods behind a headless Service: ``discovery.DnsAgents``); added to ``agents``.
     """
 
     def __init__(
@@ -83,8 +85,11 @@ class AgentMetrics:
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         transport: httpx.AsyncBaseTransport | None = None,
         on_refused: Callable[[tuple[metrics.Refusal, ...]], Awaitable[None]] | None = None,
+        discover: Callable[[], Awaitable[tuple[str, ...]]] | None = None,
     ) -> None:
-        self.agents = tuple(agent.rstrip("/") for agent in agents)
+        self._given = tuple(agent.rstrip("/") for agent in agents)
+        self.agents = self._given
+        self._discover = discover
         self._namespace = namespace
         self._interval = interval
         self._horizon = horizon
@@ -130,6 +135,11 @@ class AgentMetrics:
         await self.poll()
 
     async def _poll(self) -> None:
+        if self._discover is not None:
+            discovered = await self._discover()
+            self.agents = (*self._given, *(agent for agent in discovered if agent not in self._given))
+            for gone in self._refused.keys() - set(self.agents):
+                del self._refused[gone]  # a pod that went away refuses nothing any more
         answers = await asyncio.gather(*(self._ask(agent) for agent in self.agents))
         now = self._clock()
         for agent, answer in zip(self.agents, answers, strict=True):

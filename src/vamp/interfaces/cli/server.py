@@ -22,6 +22,7 @@ import typer
 
 from vamp import errors, settings
 from vamp.adapters import private_files
+from vamp.adapters.agents import discovery
 from vamp.interfaces import credentials, stopping
 from vamp.interfaces.api import namespaces
 from vamp.interfaces.cli import output
@@ -100,6 +101,15 @@ def server(
             help="A gateway agent whose metrics to collect (http://HOST:9090); repeatable.",
         ),
     ] = [],  # noqa: B006 (Typer reads the default, never changes it)
+    agents_dns: Annotated[
+        str | None,
+        typer.Option(
+            "--agents-dns",
+            metavar="HOST:PORT",
+            help="The gateway agents as a headless Service (vamp-gateway-agent-metrics:9090): every "
+            "address the name has is an agent whose metrics to collect, asked again before each poll.",
+        ),
+    ] = None,
     shared_port: Annotated[
         int,
         typer.Option(
@@ -193,6 +203,10 @@ def server(
     timings = settings.LeaseTimings(lease_duration, renew_deadline, retry_period)
     if (problem := timings.problem()) is not None:
         output.fail(problem)
+    try:
+        dns = None if agents_dns is None else discovery.read_target(agents_dns)
+    except errors.VampError as exc:
+        output.fail(str(exc))
     folder = settings.home(home)
     if driver is settings.Driver.LOCAL or store is None:  # the home holds the store or the processes
         private_home(folder)
@@ -205,6 +219,7 @@ def server(
         driver=driver,
         kubeconfig=kubeconfig,
         agents=tuple(agents),
+        agents_dns=dns,
         shared_port=shared_port or None,
         gateway_host=gateway_host,
         gateway_ports=gateway_ports_of(gateway_ports),
