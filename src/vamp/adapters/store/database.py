@@ -15,11 +15,17 @@ queue: under 20 concurrent writers some waited past the busy timeout and failed 
 locked", and waiting writers held pooled connections the readers needed. The busy timeout still covers
 writers in other processes (another server on the same file). PostgreSQL writers run concurrently; its
 row locks order the writes of one artifact.
+
+On SQLite, ``read`` and ``write`` run their transactions on the event loop's own connection
+(``loop_transactions``: aiosqlite's hand-offs to its thread cost far more than SQLite's work), and the SQL
+store keeps what it read while nothing is committed (``reads``, ``read_cache``). ``transaction`` stays on
+aiosqlite for the rest: migrations, event queries, and transactions that meet another process's lock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 import time
@@ -124,16 +130,8 @@ class Database:
         ``doing`` says what the read is for, as in ``transaction``.
         """
         if self.loop is not None:
-            started = time.perf_counter()
-            try:
-                found = self.loop.read(fn)
-            except loop_transactions.Busy:
-                pass
-            except LIBRARY_ERRORS as exc:
-                raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
-            else:
-                self.durations["read"].observe(time.perf_counter() - started)
-                return found
+            with contextlib.suppress(loop_transactions.Busy):
+                return self._on_loop(doing, "read", self.loop.read, fn)
         async with self.transaction(doing) as connection:
             return await connection.run_sync(fn)
 
@@ -143,19 +141,28 @@ class Database:
         their turns first.
         """
         if self.loop is not None and self.writes is not None:
-            started = time.perf_counter()
             async with self.writes:
-                try:
-                    found = self.loop.write(fn)
-                except loop_transactions.Busy:
-                    pass
-                except LIBRARY_ERRORS as exc:
-                    raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
-                else:
-                    self.durations["write"].observe(time.perf_counter() - started)
-                    return found
+                with contextlib.suppress(loop_transactions.Busy):
+                    return self._on_loop(doing, "write", self.loop.write, fn)
         async with self.transaction(doing, write=True) as connection:
             return await connection.run_sync(fn)
+
+    def _on_loop(
+        self,
+        doing: str,
+        kind: str,
+        run: Callable[[Callable[[sa.Connection], T]], T],
+        fn: Callable[[sa.Connection], T],
+    ) -> T:
+        """``run(fn)`` timed as a ``kind`` transaction, its library errors as ``errors.StoreError``;
+        ``loop_transactions.Busy`` is raised on, for the caller to go the slow way."""
+        started = time.perf_counter()
+        try:
+            found = run(fn)
+        except LIBRARY_ERRORS as exc:
+            raise errors.StoreError(f"{self.name} failed to {doing}: {reason(exc)}.") from exc
+        self.durations[kind].observe(time.perf_counter() - started)
+        return found
 
     async def close(self) -> None:
         if self.loop is not None:
