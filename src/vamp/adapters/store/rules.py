@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from vamp import errors
-from vamp.core import model
+from vamp.core import access, model
 from vamp.ports import store
 
 Clock = Callable[[], datetime]
@@ -105,8 +105,7 @@ def archive_event(kind: str, name: str, action: Action, value: str, timestamp: d
     the archive tags, so ``archive:<action>`` stays the last). The action is the request's verb's when a
     request made the change (``store.verb``, ``tagged_action``).
     """
-    made_by = store.actor.get()
-    token = (f"token:{made_by}",) if made_by else ()
+    token = access.made_by(store.actor.get())
     tagged = tagged_action(action, store.verb.get())
     tags = model.expand_tags((kind, f"{kind}:{name}", *token, "archive", f"archive:{tagged}"))
     return model.Event(tags=tags, type="archive", value=value, timestamp=timestamp)

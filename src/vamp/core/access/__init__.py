@@ -17,7 +17,7 @@ from vamp.core.access.names import (
     token_name_problem,
 )
 from vamp.core.access.roles import ROLE_TABLE, Permission, Role, allows, may_grant, refusal
-from vamp.core.access.tokens import Token, digest
+from vamp.core.access.tokens import Token, digest, made_by
 
 __all__ = [
     "ROLE_TABLE",
@@ -30,6 +30,7 @@ __all__ = [
     "allows",
     "digest",
     "environment_problem",
+    "made_by",
     "may_grant",
     "namespace_of",
     "organisation_problem",

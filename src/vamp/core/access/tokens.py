@@ -41,3 +41,9 @@ class Token:
 
     def expired(self, now: datetime) -> bool:
         return self.expires is not None and now >= self.expires
+
+
+def made_by(label: str | None) -> tuple[str, ...]:
+    """The tag that names the token behind a change in its event (``token:<scope>/<name>``); none when
+    no token made it (the server's own loops)."""
+    return (f"token:{label}",) if label else ()

@@ -232,8 +232,7 @@ class Tokens:
     async def _record(self, token: access.Token, what: str) -> None:
         namespace = SERVER_NAMESPACE if token.scope.kind is access.ScopeKind.SERVER else token.scope.name
         tags = ("tokens", f"tokens:{token.name}", "token", f"token:{what}")
-        made_by = store.actor.get()
-        by = (f"token:{made_by}",) if made_by else ()
+        by = access.made_by(store.actor.get())
         value = {"name": token.name, "role": token.role.value, "scope": str(token.scope)}
         await self._events.publish(namespace, model.Event(tags=(*tags, *by), type="access", value=value))
 
