@@ -11,9 +11,20 @@ The modules: ``source`` (text → plain data with places), ``cursor`` (reading a
 templates, ``events``), ``traits`` (what those share), ``reading`` (dispatch and validation) and ``writing``.
 """
 
+from vamp.core.dsl.blueprints import short_cluster_gateway
 from vamp.core.dsl.events import event_to_data, read_events
 from vamp.core.dsl.imports import Lookup
 from vamp.core.dsl.reading import read, read_data, read_one
 from vamp.core.dsl.writing import to_data, write
 
-__all__ = ["Lookup", "event_to_data", "read", "read_data", "read_events", "read_one", "to_data", "write"]
+__all__ = [
+    "Lookup",
+    "event_to_data",
+    "read",
+    "read_data",
+    "read_events",
+    "read_one",
+    "short_cluster_gateway",
+    "to_data",
+    "write",
+]

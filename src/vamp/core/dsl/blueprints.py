@@ -155,7 +155,7 @@ def _cluster_gateways(
     are resolved.
     """
     value = cursor.value
-    short = isinstance(value, dict) and ("routes" in value or "sticky" in value)
+    short = short_cluster_gateway(value)
     if exported and not short:
         deployed = gateways.keyed(cursor, gateways.Place.DEPLOYED_INTERNAL)
         return {
@@ -171,6 +171,12 @@ def _cluster_gateways(
     port = _anonymous_port(cursor, services)
     found = None if port is None else gateways.internal(cursor.moved(port), place)
     return {} if port is None or found is None else {port: found}
+
+
+def short_cluster_gateway(value: object) -> bool:
+    """Whether a cluster's ``gateways`` is Vamp's short form: ``{routes: …, sticky: …}`` directly, the
+    cluster's one anonymous gateway on its only port, rather than gateways keyed by port name."""
+    return isinstance(value, dict) and ("routes" in value or "sticky" in value)
 
 
 def _anonymous_port(cursor: Cursor, services: tuple[model.Service, ...]) -> str | None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from vamp.core import dsl
+
 Data = dict[str, Any]
 
 _DEFAULT_BALANCE = "default"
@@ -162,24 +164,10 @@ def _cluster(data: Data, service: Callable[[Data], None]) -> None:
         dialects={},
         metadata={},
     )
-    if not _short_form(data["gateways"]):
+    if not dsl.short_cluster_gateway(data["gateways"]):  # kept as written, shown as is
         for gateway in data["gateways"].values():
             gateway_fields(gateway)
     _health_checks(data)
-
-
-_GATEWAY_KEYS = frozenset({"routes", "sticky", "port", "virtual_hosts", "selector", "metadata", "service"})
-
-
-def _short_form(gateways: Data) -> bool:
-    """Whether a cluster's ``gateways`` is Vamp's short form, ``{routes: …, sticky: …}`` directly (the
-    cluster's gateway on its only port), which a stored blueprint keeps as it was written: shown as is."""
-    routes = gateways.get("routes")
-    return (
-        set(gateways) <= {"routes", "sticky"}
-        and isinstance(routes, dict)
-        and not any(key in _GATEWAY_KEYS for key in routes)
-    )
 
 
 def blueprint(data: Data) -> None:
