@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from tests.interfaces.api import harness
-from vamp.adapters.store import memory
 from vamp.ports import metrics
 from vamp.services.releases import controller
 
@@ -50,9 +49,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def api() -> AsyncIterator[harness.Harness]:
-    found = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
-    await harness.prepare(found.app)
-    async with found.client:
+    async with harness.in_memory() as found:
         yield found
 
 

@@ -25,7 +25,6 @@ from tests.services.test_release_controller import (
     weights,
 )
 from vamp.adapters import webhooks
-from vamp.adapters.store import memory
 from vamp.services.releases import controller
 
 pytestmark = pytest.mark.anyio
@@ -38,9 +37,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def api() -> AsyncIterator[harness.Harness]:
-    found = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
-    await harness.prepare(found.app)
-    async with found.client:
+    async with harness.in_memory() as found:
         yield found
 
 

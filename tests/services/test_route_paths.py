@@ -9,7 +9,6 @@ import pytest
 
 from tests.interfaces.api import harness
 from vamp import errors
-from vamp.adapters.store import memory
 from vamp.services import route_paths
 
 pytestmark = pytest.mark.anyio
@@ -22,9 +21,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def api() -> AsyncIterator[harness.Harness]:
-    found = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
-    await harness.prepare(found.app)
-    async with found.client:
+    async with harness.in_memory() as found:
         yield found
 
 

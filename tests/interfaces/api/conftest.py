@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.interfaces.api import harness
-from vamp.adapters.store import memory
 
 
 @pytest.fixture
@@ -17,7 +16,5 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def api() -> AsyncIterator[harness.Harness]:
-    found = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
-    await harness.prepare(found.app)
-    async with found.client:
+    async with harness.in_memory() as found:
         yield found

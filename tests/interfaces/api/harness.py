@@ -12,6 +12,7 @@ them. A test that needs another token makes it with ``token(...)`` and sends it 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
+from vamp.adapters.store import memory
 from vamp.core import access, model, runtime
 from vamp.interfaces.api import app as api_app
 from vamp.interfaces.api import context
@@ -250,3 +252,12 @@ def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None
         transport=_Prepared(app), base_url="http://vamp", headers={"authorization": f"Bearer {ADMIN}"}
     )
     return Harness(client, app, artifact_store, clock, notifier, driver, reader, publisher, holders)
+
+
+@contextlib.asynccontextmanager
+async def in_memory() -> AsyncIterator[Harness]:
+    """The app over a fresh in-memory store, prepared (``prepare``), its client open until the block ends."""
+    found = build(memory.MemoryStore(clock=lambda: NOW))
+    await prepare(found.app)
+    async with found.client:
+        yield found
