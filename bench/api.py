@@ -64,12 +64,27 @@ def start(home: Path, port: int) -> subprocess.Popen[bytes]:
             stdin=subprocess.DEVNULL, stdout=output, stderr=output,
         )  # fmt: skip
     deadline = time.monotonic() + UP_SECONDS
-    while "Vamp is up" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise SystemExit(f"vamp up did not come up:\n{log.read_text(errors='replace')}")
-        time.sleep(0.1)
+    try:
+        while "Vamp is up" not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"vamp up did not come up:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
+    except BaseException:  # timed out, or interrupted while starting: let it stop what it started
+        stop(process)
+        raise
     return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``vamp up`` by its PID as a user would (SIGTERM: it stops its agent, Envoy and the demo's
+    services first); killed only if it does not end within a minute."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def token_headers(home: Path | None = None) -> dict[str, str]:
@@ -323,8 +338,7 @@ def main() -> None:
         try:
             asyncio.run(measure(f"http://127.0.0.1:{port}"))
         finally:
-            os.kill(process.pid, signal.SIGTERM)
-            process.wait(60)
+            stop(process)
 
 
 if __name__ == "__main__":
