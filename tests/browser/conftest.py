@@ -1,9 +1,11 @@
-"""Fixtures for browser tests: Debian's headless Chromium, driven by Playwright, once per test session.
+"""Fixtures for browser tests: Debian's headless Chromium, driven by Playwright, once for all of them.
 
 ``chromium`` starts ``/usr/bin/chromium`` (``make chromium`` installs it; no browser is ever downloaded)
 with a fresh profile in pytest's temporary directory and the flags this closed network needs (no
-background networking, no component updates, no sync), and closes it at the end of the session; it fails
-the session if a Chromium process of that profile is still alive then. ``page`` is a new tab per test,
+background networking, no component updates, no sync), and closes it after the last test of
+``tests/browser``; it fails if a Chromium process of that profile is still alive then. It lives for the
+package, not the session: Playwright's synchronous API keeps an asyncio loop of its own while it runs,
+which the asyncio tests of the other packages must not find. ``page`` is a new tab per test,
 so each test starts with an empty ``sessionStorage``. ``screenshot`` saves a PNG of a page into a folder
 under pytest's temporary directory (never into the work tree) and returns its path.
 """
@@ -33,7 +35,7 @@ FLAGS = (
 Screenshot = Callable[[Page, str], Path]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium and chromium-driver")

@@ -47,7 +47,7 @@ function serviceTable(cluster, services) {
   table.append(make("caption", `Services of cluster ${cluster}`, { class: "visually-hidden" }));
   const head = make("tr");
   for (const title of ["Service", "State", "Instances"]) head.append(make("th", title, { scope: "col" }));
-  table.append(make("thead")).append(head);
+  table.appendChild(make("thead")).append(head);
   const body = table.appendChild(make("tbody"));
   for (const service of services) {
     const row = body.appendChild(make("tr"));
