@@ -41,6 +41,7 @@ def test_the_admin_sees_the_sava_deployment_and_its_two_services(
 ) -> None:
     complaints: list[str] = []
     page.on("console", lambda message: complaints.append(message.text) if message.type == "error" else None)
+    assert f"Web UI    {vamp.url}/" in vamp.text()
     page.goto(f"{vamp.url}/")
     expect(page.get_by_label("API token")).to_be_visible(timeout=SEEN)
     screenshot(page, "sign-in")
