@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Exact versions with their hashes, of everything `.[dev]` installs: refreshed by `make lock` only.
 LOCK   := requirements.lock
 
-.PHONY: up test check postgres format lint typecheck layers unit bench lock clean
+.PHONY: up test check postgres chromium format lint typecheck layers unit bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,8 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## test: the checks, then every test (Debian's PostgreSQL is installed first when missing)
-test: check postgres
+## test: the checks, then every test (Debian's PostgreSQL and Chromium are installed first when missing)
+test: check postgres chromium
 	$(BIN)/pytest
 
 ## postgres: Debian's PostgreSQL, which the store and server tests start; installed when missing (as root)
@@ -47,6 +47,16 @@ postgres:
 			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
 		else \
 			echo "PostgreSQL is missing: install it with 'sudo apt-get install -y postgresql'." >&2; exit 1; \
+		fi; \
+	fi
+
+## chromium: Debian's Chromium and ChromeDriver, which the browser tests drive; installed when missing (as root)
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+		else \
+			echo "Chromium is missing: install it with 'sudo apt-get install -y chromium chromium-driver'." >&2; exit 1; \
 		fi; \
 	fi
 

@@ -335,7 +335,9 @@ async def test_the_walk_covers_every_route_of_the_openapi_document(api: Harness)
         ("/healthz", 200),
         ("/openapi.json", 200),
         ("/api/docs", 200),
-        ("/", 404),
+        # The web UI's page and files: the page signs in with a token of the user's own.
+        ("/", 200),
+        ("/ui/app.js", 200),
         ("/api/v1", 405),
         ("/api/v1/info", 401),
         ("/acme-prod/api/v1/info", 401),
@@ -346,7 +348,7 @@ async def test_the_walk_covers_every_route_of_the_openapi_document(api: Harness)
         ("/metrics", 401),
     ],
 )
-async def test_only_liveness_and_the_api_description_answer_without_a_token(
+async def test_only_liveness_the_api_description_and_the_web_page_answer_without_a_token(
     api: Harness, path: str, status: int
 ) -> None:
     found = await answer(api, "GET", path, None)

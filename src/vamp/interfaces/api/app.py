@@ -37,6 +37,7 @@ from vamp.interfaces.api import (
     websocket,
 )
 from vamp.interfaces.api.trailing_slash import TrailingSlash
+from vamp.interfaces.web import site
 from vamp.ports import access, metrics, runtime, store
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
@@ -144,6 +145,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     app.include_router(api)
     app.include_router(api, prefix=namespaces.PREFIX, include_in_schema=False)
     app.include_router(websocket.router)
+    site.install(app)
     error_responses.install(app)
     openapi_document.install(app)
     app.add_middleware(body_limit.BodyLimit, limit=settings.max_body)

@@ -285,6 +285,7 @@ def _print_addresses(config: settings.Settings, agent_port: int, with_demo: bool
     lines = [
         "[bold green]Vamp is up.[/]",
         f"  API       {config.url}/api/v1   (OpenAPI docs: {config.url}/api/docs)",
+        f"  Web UI    {config.url}/   (sign in with the admin token)",
         f"  Gateways  on {config.gateway_host}: each on its own port, and by Host header on port {shared}"
         + (" (80 needs root: --shared-port)" if shared != 80 else ""),
         f"  Agent     http://127.0.0.1:{agent_port}/status and /metrics.json",

@@ -1,0 +1,77 @@
+"""Fixtures for browser tests: Debian's headless Chromium, driven by Playwright, once for all of them.
+
+``chromium`` starts ``/usr/bin/chromium`` (``make chromium`` installs it; no browser is ever downloaded)
+with a fresh profile in pytest's temporary directory and the flags this closed network needs (no
+background networking, no component updates, no sync), and closes it after the last test of
+``tests/browser``; it fails if a Chromium process of that profile is still alive then. It lives for the
+package, not the session: Playwright's synchronous API keeps an asyncio loop of its own while it runs,
+which the asyncio tests of the other packages must not find. ``page`` is a new tab per test,
+so each test starts with an empty ``sessionStorage``. ``screenshot`` saves a PNG of a page into a folder
+under pytest's temporary directory (never into the work tree) and returns its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, sync_playwright
+
+from tests.e2e.vamp_process import eventually, pids_under
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+"""Without the background-networking flags Chromium keeps calling hosts this machine's network refuses."""
+
+Screenshot = Callable[[Page, str], Path]
+
+
+@pytest.fixture(scope="package")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium and chromium-driver")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=list(FLAGS), timeout=30_000
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+    eventually(lambda: not pids_under(profile), timeout=10.0, what=f"every Chromium of {profile} exited")
+
+
+@pytest.fixture
+def page(chromium: BrowserContext) -> Iterator[Page]:
+    tab = chromium.new_page()
+    tab.set_default_timeout(15_000)
+    try:
+        yield tab
+    finally:
+        tab.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the session's screenshots go to."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def screenshot(screenshots: Path, request: pytest.FixtureRequest) -> Screenshot:
+    def take(tab: Page, state: str) -> Path:
+        path = screenshots / f"{request.node.name}-{state}.png"
+        tab.screenshot(path=path, full_page=True)
+        return path
+
+    return take
