@@ -52,3 +52,25 @@ export async function get(path) {
   const total = response.headers.get("X-Total-Count");
   return { body: await response.json(), total: total === null ? null : Number(total) };
 }
+
+// PUT /api/v1/<path> with a JSON body: the answer's JSON. A refusal throws an ApiError with the server's
+// message (the page shows it where the change was asked for).
+export async function put(path, body) {
+  let response;
+  try {
+    response = await fetch(`/api/v1/${path}`, {
+      method: "PUT",
+      headers: {
+        Authorization: `Bearer ${token()}`,
+        Accept: "application/json",
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "The Vamp server cannot be reached.");
+  }
+  if (!response.ok) throw new ApiError(response.status, await messageOf(response));
+  return response.json();
+}

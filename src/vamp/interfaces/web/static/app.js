@@ -1,19 +1,13 @@
-// The page: sign in with a token, then the deployments of the server's default namespace with their
-// clusters and services (breed, state, instances). Everything is written with textContent: nothing
-// the API returns is ever read as HTML.
+// The page: sign in with a token, then, by the URL's hash (#/deployments, #/gateways, #/gateways/NAME,
+// so that a reload keeps the view), the deployments of the server's default namespace with their
+// clusters and services (breed, state, instances) or its gateways (gateways.js). Everything is written
+// with textContent: nothing the API returns is ever read as HTML.
 
 import * as api from "./api.js";
+import { element, make } from "./dom.js";
+import { showGateways } from "./gateways.js";
 
 const PER_PAGE = 30;
-
-const element = (id) => document.getElementById(id);
-
-function make(tag, text, attributes = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
 
 function showStatus(text) {
   element("status").textContent = text;
@@ -28,7 +22,36 @@ function showError(text) {
 function showSignedIn(signedIn) {
   element("sign-in").hidden = signedIn;
   element("sign-out").hidden = !signedIn;
-  element("deployments").hidden = !signedIn;
+  element("views").hidden = !signedIn;
+  const gateways = signedIn && location.hash.startsWith("#/gateways");
+  element("deployments").hidden = !signedIn || gateways;
+  element("gateways").hidden = !gateways;
+  for (const link of document.querySelectorAll("#views a")) {
+    const current = link.getAttribute("href") === (gateways ? "#/gateways" : "#/deployments");
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function refusedToken(error) {
+  api.signOut();
+  showSignedIn(false);
+  showError(`The token was refused (${error.status}): ${error.message}`);
+  element("token").focus();
+}
+
+// The view the URL's hash names.
+function showView() {
+  showError("");
+  const match = /^#\/gateways(?:\/(.+))?$/.exec(location.hash);
+  if (!match) return loadDeployments();
+  showSignedIn(true);
+  element("deployment-list").replaceChildren();
+  return showGateways(match[1] === undefined ? null : decodeURIComponent(match[1]), {
+    status: showStatus,
+    refused: refusedToken,
+    failed: showError,
+  });
 }
 
 function breedName(service) {
@@ -88,10 +111,7 @@ async function loadDeployments() {
     list.replaceChildren();
     showStatus("");
     if (error instanceof api.ApiError && error.refused) {
-      api.signOut();
-      showSignedIn(false);
-      showError(`The token was refused (${error.status}): ${error.message}`);
-      element("token").focus();
+      refusedToken(error);
     } else {
       showError(`The deployments could not be loaded: ${error.message}`);
     }
@@ -111,16 +131,20 @@ function start() {
       return;
     }
     api.signIn(secret);
-    loadDeployments();
+    showView();
   });
   element("sign-out").addEventListener("click", () => {
     api.signOut();
     element("deployment-list").replaceChildren();
+    element("gateway-view").replaceChildren();
     showStatus("Signed out.");
     showError("");
     showSignedIn(false);
   });
-  if (api.token()) loadDeployments();
+  window.addEventListener("hashchange", () => {
+    if (api.token()) showView();
+  });
+  if (api.token()) showView();
   else showSignedIn(false);
 }
 

@@ -1,0 +1,145 @@
+// The gateways view: the list of gateways (name, port, routes with their weights) and one gateway's page,
+// with a range slider per route kept summing to 100 % and an Apply button that sends the gateway, as
+// GET gave it, back in ONE PUT with the new weights. A refused PUT (a viewer's 403, weights the server
+// will not take) shows the server's message next to the button.
+
+import * as api from "./api.js";
+import { element, make } from "./dom.js";
+
+const PER_PAGE = 100;
+
+function portOf(gateway) {
+  const port = gateway.port;
+  if (port && typeof port === "object") return String(port.number ?? port.value ?? "");
+  return port === undefined || port === null ? "" : String(port);
+}
+
+function percent(weight) {
+  const number = Number.parseInt(String(weight ?? "0"), 10);
+  return Number.isFinite(number) ? Math.min(100, Math.max(0, number)) : 0;
+}
+
+function weightsText(gateway) {
+  const routes = Object.entries(gateway.routes ?? {});
+  if (routes.length === 0) return "no routes";
+  return routes.map(([path, route]) => `${path} ${route.weight ?? "—"}`).join(", ");
+}
+
+export function gatewayHref(name) {
+  return `#/gateways/${encodeURIComponent(name)}`;
+}
+
+function listTable(gateways) {
+  const table = make("table");
+  table.append(make("caption", "Gateways", { class: "visually-hidden" }));
+  const head = make("tr");
+  for (const title of ["Gateway", "Port", "Routes"]) head.append(make("th", title, { scope: "col" }));
+  table.appendChild(make("thead")).append(head);
+  const body = table.appendChild(make("tbody"));
+  for (const gateway of gateways) {
+    const row = body.appendChild(make("tr"));
+    const name = row.appendChild(make("th", undefined, { scope: "row" }));
+    name.append(make("a", gateway.name, { href: gatewayHref(gateway.name) }));
+    row.append(make("td", portOf(gateway)));
+    row.append(make("td", weightsText(gateway)));
+  }
+  return table;
+}
+
+// The weights after route `moved` was set to `value`: the others share what is left, in proportion to
+// what they had (evenly when they had nothing), rounded so that the total stays exactly 100.
+export function rebalance(weights, moved, value) {
+  const others = weights.map((_, index) => index).filter((index) => index !== moved);
+  const next = [...weights];
+  next[moved] = others.length === 0 ? 100 : value;
+  const rest = 100 - next[moved];
+  const had = others.reduce((sum, index) => sum + weights[index], 0);
+  let given = 0;
+  others.forEach((index, position) => {
+    if (position === others.length - 1) next[index] = rest - given;
+    else {
+      next[index] = Math.floor(had === 0 ? rest / others.length : (rest * weights[index]) / had);
+      given += next[index];
+    }
+  });
+  return next;
+}
+
+function gatewayPage(gateway, onApplied) {
+  const article = make("article", undefined, { "aria-label": `Gateway ${gateway.name}` });
+  article.append(make("h3", gateway.name));
+  article.append(make("p", `Port ${portOf(gateway) || "none"}`, { class: "hint" }));
+  const paths = Object.keys(gateway.routes ?? {});
+  let weights = paths.map((path) => percent(gateway.routes[path].weight));
+  const form = article.appendChild(make("form", undefined, { "aria-label": "Route weights" }));
+  const sliders = paths.map((path, index) => {
+    const id = `route-${index}`;
+    const label = form.appendChild(make("label", undefined, { for: id }));
+    const slider = form.appendChild(
+      make("input", undefined, { id, type: "range", min: "0", max: "100", step: "1" }),
+    );
+    slider.addEventListener("input", () => {
+      weights = rebalance(weights, index, Number(slider.value));
+      show();
+    });
+    return { path, label, slider };
+  });
+  const outcome = make("p", undefined, { role: "alert", class: "outcome", hidden: "" });
+  const apply = make("button", "Apply", { type: "submit" });
+  form.append(apply, outcome);
+  function show() {
+    sliders.forEach(({ path, label, slider }, index) => {
+      label.textContent = `${path}: ${weights[index]}%`;
+      slider.value = String(weights[index]);
+    });
+  }
+  show();
+  if (paths.length === 0) form.append(make("p", "This gateway has no routes to weigh."));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = structuredClone(gateway);
+    paths.forEach((path, index) => {
+      body.routes[path].weight = `${weights[index]}%`;
+    });
+    apply.disabled = true;
+    outcome.hidden = true;
+    try {
+      await api.put(`gateways/${encodeURIComponent(gateway.name)}`, body);
+      onApplied(`The new weights of ${gateway.name} are applied.`);
+    } catch (error) {
+      outcome.textContent = `Not applied (${error.status}): ${error.message}`;
+      outcome.hidden = false;
+    } finally {
+      apply.disabled = false;
+    }
+  });
+  return article;
+}
+
+// Shows the list (name null) or one gateway; refusals of the GET go to `refused`, other failures
+// to `failed`, as the deployments view reports them.
+export async function showGateways(name, { status, refused, failed }) {
+  const view = element("gateway-view");
+  element("gateways").setAttribute("aria-busy", "true");
+  try {
+    if (name === null) {
+      status("Loading gateways…");
+      const { body } = await api.get(`gateways?per_page=${PER_PAGE}`);
+      view.replaceChildren(body.length === 0 ? make("p", "No gateways yet.") : listTable(body));
+      status(`${body.length} gateway${body.length === 1 ? "" : "s"}.`);
+    } else {
+      status(`Loading gateway ${name}…`);
+      const { body } = await api.get(`gateways/${encodeURIComponent(name)}`);
+      const back = make("a", "All gateways", { href: "#/gateways" });
+      view.replaceChildren(back, gatewayPage(body, (text) => showGateways(name, { status, refused, failed }).then(() => status(text))));
+      status(`Gateway ${name}.`);
+    }
+  } catch (error) {
+    view.replaceChildren();
+    status("");
+    if (error instanceof api.ApiError && error.refused) refused(error);
+    else failed(`The gateways could not be loaded: ${error.message}`);
+  } finally {
+    element("gateways").setAttribute("aria-busy", "false");
+  }
+}
