@@ -105,3 +105,27 @@ def test_a_viewer_sees_the_refusal_in_place_and_nothing_changes(
     expect(page.get_by_label("API token")).to_be_hidden()
     assert weights(vamp) == before
     screenshot(page, "gateway-refused")
+
+
+@pytest.mark.parametrize(
+    ("weights", "moved", "value", "expected"),
+    [
+        ([100, 0], 0, 50, [50, 50]),
+        ([60, 30, 10], 0, 20, [20, 60, 20]),
+        ([100, 0, 0], 0, 40, [40, 30, 30]),
+        ([34, 33, 33], 2, 100, [0, 0, 100]),
+        ([100], 0, 40, [100]),
+    ],
+)
+def test_the_sliders_keep_the_routes_at_100_percent(
+    page: Page, vamp: vamp_process.Vamp, weights: list[int], moved: int, value: int, expected: list[int]
+) -> None:
+    """With more than two routes, the others share the rest in proportion (evenly when they had none)."""
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate(
+        "async ([weights, moved, value]) =>"
+        " (await import('/ui/gateways.js')).rebalance(weights, moved, value)",
+        [weights, moved, value],
+    )
+    assert found == expected
+    assert sum(found) == 100

@@ -41,7 +41,13 @@ async def test_the_page_is_served_at_the_root_without_a_token(anonymous: httpx.A
 
 @pytest.mark.parametrize(
     ("path", "kind"),
-    [("/ui/app.js", "javascript"), ("/ui/api.js", "javascript"), ("/ui/style.css", "text/css")],
+    [
+        ("/ui/app.js", "javascript"),
+        ("/ui/api.js", "javascript"),
+        ("/ui/dom.js", "javascript"),
+        ("/ui/gateways.js", "javascript"),
+        ("/ui/style.css", "text/css"),
+    ],
 )
 async def test_the_page_files_are_served_under_ui(anonymous: httpx.AsyncClient, path: str, kind: str) -> None:
     found = await anonymous.get(path)
@@ -73,4 +79,4 @@ async def test_the_api_still_asks_for_a_token(anonymous: httpx.AsyncClient) -> N
 
 def test_every_file_the_page_names_is_in_the_package() -> None:
     names = {path.name for path in site.STATIC.iterdir()}
-    assert {"index.html", "app.js", "api.js", "style.css"} <= names
+    assert {"index.html", "app.js", "api.js", "dom.js", "gateways.js", "style.css"} <= names

@@ -131,7 +131,11 @@ export async function showGateways(name, { status, refused, failed }) {
       status(`Loading gateway ${name}…`);
       const { body } = await api.get(`gateways/${encodeURIComponent(name)}`);
       const back = make("a", "All gateways", { href: "#/gateways" });
-      view.replaceChildren(back, gatewayPage(body, (text) => showGateways(name, { status, refused, failed }).then(() => status(text))));
+      const applied = async (text) => {
+        await showGateways(name, { status, refused, failed });
+        status(text);
+      };
+      view.replaceChildren(back, gatewayPage(body, applied));
       status(`Gateway ${name}.`);
     }
   } catch (error) {
