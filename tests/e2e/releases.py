@@ -13,8 +13,7 @@ come. ``weights`` gives a gateway's (or a status's) weight per service, whatever
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import httpx
 
 from tests.e2e import vamp_process
 from tests.e2e.backends import free_port
+from tests.e2e.event_stream import Events
 from tests.e2e.vamp_process import demo_blueprint, eventually
 
 BASELINE_VERSION = "1.0"
@@ -149,7 +149,6 @@ class EventStream:
     def __init__(self, vamp: vamp_process.Vamp, *tags: str) -> None:
         self._client = httpx.Client(base_url=vamp.url, headers=vamp.headers, timeout=30.0, trust_env=False)
         self._tags = tags
-        self.seen: list[dict[str, Any]] = []
 
     def __enter__(self) -> EventStream:
         self._response = self._client.send(
@@ -157,35 +156,19 @@ class EventStream:
             stream=True,
         )
         assert self._response.status_code == 200, self._response.read()
-        self._lines: Iterator[str] = self._response.iter_lines()
-        for line in self._lines:
-            if line.startswith(": listening"):
-                return self
-        raise AssertionError("the event stream ended before it listened")
+        self._events = Events(self._response.iter_lines(), timeout=120.0)
+        self._events.listening()
+        return self
 
     def __exit__(self, *_: object) -> None:
         self._response.close()
         self._client.close()
 
+    @property
+    def seen(self) -> list[dict[str, Any]]:
+        """Every event read so far, oldest first."""
+        return self._events.seen
+
     def wait(self, *tags: str, timeout: float = 120.0) -> dict[str, Any]:
         """The first event (seen already or to come) that carries every one of ``tags``."""
-        wanted = set(tags)
-        deadline = time.monotonic() + timeout
-        for seen in self.seen:
-            if wanted <= set(seen["tags"]):
-                return seen
-        for line in self._lines:  # a heartbeat comes at least every 15 s, so the deadline is checked
-            if line.startswith("data: "):
-                event: dict[str, Any] = json.loads(line.removeprefix("data: "))
-                self.seen.append(event)
-                if wanted <= set(event["tags"]):
-                    return event
-            if time.monotonic() > deadline:
-                break
-        raise AssertionError(
-            f"no event with tags {sorted(wanted)} within {timeout:g} s; seen: {_tags_of(self.seen)}"
-        )
-
-
-def _tags_of(events: Iterable[Mapping[str, Any]]) -> list[list[str]]:
-    return [list(event["tags"]) for event in events]
+        return self._events.wait(*tags, timeout=timeout)

@@ -12,16 +12,13 @@ breed and ``synchronization:undeployed`` of the service.
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e import vamp_process
+from tests.e2e.event_stream import Events
 from tests.e2e.vamp_process import DEPLOY_SECONDS, demo_blueprint
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -39,39 +36,6 @@ DEPLOYED = (
 NAMES_ONLY = f"---\nkind: breed\nname: probe:1\n---\nkind: deployment\nname: {DEPLOYMENT}\n"
 
 
-class Events:
-    """The events of one ``/api/v1/events/stream`` answer, read as the test waits for them."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self.seen: list[dict[str, Any]] = []
-
-    def listening(self) -> None:
-        """Return once the server says the stream listens (events from now on reach it)."""
-        for line in self._lines:
-            if line.startswith(": listening"):
-                return
-        raise AssertionError("the event stream ended before it listened")
-
-    def wait(self, *tags: str, timeout: float = DEPLOY_SECONDS) -> dict[str, Any]:
-        """The first event (seen already or to come) that carries every one of ``tags``."""
-        wanted = set(tags)
-        deadline = time.monotonic() + timeout
-        for seen in self.seen:
-            if wanted <= set(seen["tags"]):
-                return seen
-        for line in self._lines:  # a heartbeat comes at least every 15 s, so the deadline is checked
-            if line.startswith("data: "):
-                event: dict[str, Any] = json.loads(line.removeprefix("data: "))
-                self.seen.append(event)
-                if wanted <= set(event["tags"]):
-                    return event
-            if time.monotonic() > deadline:
-                break
-        tags_seen = [event["tags"] for event in self.seen]
-        raise AssertionError(f"no event with tags {sorted(wanted)} within {timeout} s; seen: {tags_seen}")
-
-
 def test_vamps_integration_recipe_puts_and_deletes_through_the_bulk_path_with_its_slash(
     tmp_path: Path,
 ) -> None:
@@ -83,7 +47,7 @@ def test_vamps_integration_recipe_puts_and_deletes_through_the_bulk_path_with_it
         client.stream("GET", "/api/v1/events/stream") as stream,
     ):
         assert stream.status_code == 200
-        events = Events(stream.iter_lines())
+        events = Events(stream.iter_lines(), timeout=DEPLOY_SECONDS)
         events.listening()
 
         put = client.put("/api/v1/", content=f"{PROBE}---\n{DEPLOYED}", headers=YAML)

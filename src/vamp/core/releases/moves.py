@@ -130,33 +130,22 @@ def wait(
     inputs: Inputs, status: model.ReleaseStatus, keep: Routing, reason: str, verdict: Verdict | None = None
 ) -> Plan:
     now, timeout = inputs.now, inputs.policy.effective_timeout
+    findings = findings_data(verdict.findings) if verdict else ()
+
+    def decided(action: Action, why: str) -> model.Decision:
+        return model.Decision(
+            at=now, step=status.step, action=action, reason=why, weights=keep.weights, findings=findings
+        )
+
     if now - status.since > seconds(timeout.seconds):
         why = f"{reason} The step waited longer than its timeout of {timeout}."
         paused = status.model_copy(update={"phase": Phase.PAUSED, "reason": why, "since": now})
-        findings = findings_data(verdict.findings) if verdict else ()
-        decision = model.Decision(
-            at=now,
-            step=status.step,
-            action=Action.PAUSED,
-            reason=why,
-            weights=keep.weights,
-            findings=findings,
-        )
-        return Plan(paused, decision, keep, verdict=verdict)
+        return Plan(paused, decided(Action.PAUSED, why), keep, verdict=verdict)
     if status.phase is Phase.WAITING:
         # Recorded once; the reason keeps its figures current (what `vamp release status` shows).
         return Plan(status.model_copy(update={"reason": reason}), routing=keep, verdict=verdict)
     waiting = status.model_copy(update={"phase": Phase.WAITING, "reason": reason})
-    findings = findings_data(verdict.findings) if verdict else ()
-    decision = model.Decision(
-        at=now,
-        step=status.step,
-        action=Action.WAITING,
-        reason=reason,
-        weights=keep.weights,
-        findings=findings,
-    )
-    return Plan(waiting, decision, keep, verdict=verdict)
+    return Plan(waiting, decided(Action.WAITING, reason), keep, verdict=verdict)
 
 
 def recorded(
