@@ -1,8 +1,9 @@
 """Issue 12's gateways page against ``vamp up --demo``: the admin opens the gateway list (name, port,
-routes with weights; the demo's port 9050 gateway routes to the internal ``sava/sava/webport``), opens
-``sava/sava/webport``, moves its two sliders to 50/50 (moving one moves the other) and applies them in
-one PUT; the demo's gateway port then splits real requests half and half. A viewer's Apply is refused
-in place with the server's 403 message, and the weights stay. A reload keeps the view.
+routes with weights; the demo's gateway, on a free port here (demo.py), routes to the internal
+``sava/sava/webport``), opens ``sava/sava/webport``, moves its two sliders to 50/50 (moving one moves the
+other) and applies them in one PUT; the demo's gateway port then splits real requests half and half. A
+viewer's Apply is refused in place with the server's 403 message, and the weights stay. A reload keeps
+the view.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
+from tests.browser.demo import Demo, started
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 from tests.e2e.vamp_process import share, versions
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 
-PORT = 9050
 SAMPLES = 600
 GATEWAY = "sava/sava/webport"
 OLD = "sava/sava/sava:1.0.0/webport"
@@ -27,9 +28,14 @@ NEW = "sava/sava/sava:1.1.0/webport"
 
 
 @pytest.fixture(scope="module")
-def vamp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[vamp_process.Vamp]:
-    with vamp_process.started(tmp_path_factory.mktemp("ui-gateways") / "home", "up", "--demo") as running:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    with started(tmp_path_factory.mktemp("ui-gateways")) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def vamp(demo: Demo) -> vamp_process.Vamp:
+    return demo.vamp
 
 
 def weights(vamp: vamp_process.Vamp) -> dict[str, str]:
@@ -37,26 +43,27 @@ def weights(vamp: vamp_process.Vamp) -> dict[str, str]:
     return {path: route.get("weight") for path, route in gateway["routes"].items()}
 
 
-def open_gateway(page: Page, vamp: vamp_process.Vamp, token: str) -> None:
+def open_gateway(page: Page, demo: Demo, token: str) -> None:
+    vamp = demo.vamp
     sign_in(page, vamp, token)
     page.get_by_role("link", name="Gateways").click()
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=GATEWAY, exact=True))
     expect(row).to_contain_text("/http", timeout=SEEN)
     expect(row).to_contain_text(OLD)
-    expect(page.get_by_role("cell", name=f"{PORT}/http", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name=f"{demo.port}/http", exact=True)).to_be_visible()
     row.get_by_role("link", name=GATEWAY).click()
     expect(page.get_by_role("article", name=f"Gateway {GATEWAY}")).to_be_visible(timeout=SEEN)
     assert page.url.endswith("#/gateways/sava%2Fsava%2Fwebport"), page.url
 
 
 def test_the_admin_moves_sava_to_50_50_and_the_gateway_splits_requests(
-    page: Page, vamp: vamp_process.Vamp, screenshot: Screenshot
+    page: Page, demo: Demo, vamp: vamp_process.Vamp, screenshot: Screenshot
 ) -> None:
     complaints: list[str] = []
     page.on("console", lambda message: complaints.append(message.text) if message.type == "error" else None)
     puts: list[str] = []
     page.on("request", lambda request: puts.append(request.url) if request.method == "PUT" else None)
-    open_gateway(page, vamp, vamp.token)
+    open_gateway(page, demo, vamp.token)
     screenshot(page, "gateway-before")
 
     old = page.get_by_label(f"{OLD}: ")
@@ -78,7 +85,7 @@ def test_the_admin_moves_sava_to_50_50_and_the_gateway_splits_requests(
     assert weights(vamp) == {OLD: "50%", NEW: "50%"}
 
     vamp.settled(plan, timeout=30.0)
-    split = versions(PORT, SAMPLES)
+    split = versions(demo.port, SAMPLES)
     assert sum(split.values()) >= 500
     assert abs(share(split, "1.0") - 0.5) <= 0.05, split
     assert abs(share(split, "1.1") - 0.5) <= 0.05, split
@@ -89,13 +96,13 @@ def test_the_admin_moves_sava_to_50_50_and_the_gateway_splits_requests(
 
 
 def test_a_viewer_sees_the_refusal_in_place_and_nothing_changes(
-    page: Page, vamp: vamp_process.Vamp, screenshot: Screenshot
+    page: Page, demo: Demo, vamp: vamp_process.Vamp, screenshot: Screenshot
 ) -> None:
     created = vamp.cli("token", "create", "--name", "ui-viewer", "--role", "viewer", "--scope", "server")
     secret = created.stdout.split()[-1]
     assert secret.startswith("vamp_"), created.stdout
     before = weights(vamp)
-    open_gateway(page, vamp, secret)
+    open_gateway(page, demo, secret)
 
     page.get_by_label(f"{OLD}: ").fill("80")
     page.get_by_role("button", name="Apply").click()

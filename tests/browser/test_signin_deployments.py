@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import demo
 from tests.browser.conftest import Screenshot
 from tests.e2e import vamp_process
 
@@ -26,8 +27,8 @@ SEEN = 15_000
 
 @pytest.fixture(scope="module")
 def vamp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[vamp_process.Vamp]:
-    with vamp_process.started(tmp_path_factory.mktemp("ui") / "home", "up", "--demo") as running:
-        yield running
+    with demo.started(tmp_path_factory.mktemp("ui")) as running:
+        yield running.vamp
 
 
 def sign_in(page: Page, vamp: vamp_process.Vamp, token: str) -> None:

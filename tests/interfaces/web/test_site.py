@@ -46,6 +46,7 @@ async def test_the_page_is_served_at_the_root_without_a_token(anonymous: httpx.A
         ("/ui/api.js", "javascript"),
         ("/ui/dom.js", "javascript"),
         ("/ui/gateways.js", "javascript"),
+        ("/ui/deployments.js", "javascript"),
         ("/ui/style.css", "text/css"),
     ],
 )
@@ -79,4 +80,4 @@ async def test_the_api_still_asks_for_a_token(anonymous: httpx.AsyncClient) -> N
 
 def test_every_file_the_page_names_is_in_the_package() -> None:
     names = {path.name for path in site.STATIC.iterdir()}
-    assert {"index.html", "app.js", "api.js", "dom.js", "gateways.js", "style.css"} <= names
+    assert {"index.html", "app.js", "api.js", "dom.js", "deployments.js", "gateways.js", "style.css"} <= names

@@ -30,8 +30,8 @@ def command(version: str) -> str:
     return f"{shlex.quote(sys.executable)} -m vamp.demo --port $PORT --version {version}"
 
 
-def blueprint(version: str, *, gateway: bool) -> dict[str, Any]:
-    """The blueprint ``sava:<version>``; only the first version declares the gateway on port 9050."""
+def blueprint(version: str, *, gateway: int | None) -> dict[str, Any]:
+    """The blueprint ``sava:<version>``; only the first version declares the gateway (port ``gateway``)."""
     found: dict[str, Any] = {
         "name": f"sava:{version}",
         "kind": "blueprints",
@@ -50,18 +50,18 @@ def blueprint(version: str, *, gateway: bool) -> dict[str, Any]:
             }
         },
     }
-    if gateway:
-        found["gateways"] = {f"{PORT}/http": "sava/webport"}
+    if gateway is not None:
+        found["gateways"] = {f"{gateway}/http": "sava/webport"}
     return found
 
 
-def deploy(api: client.Client, *, timeout: float = 120.0) -> None:
-    """Deploy the demo and wait until it serves on port 9050.
+def deploy(api: client.Client, *, port: int = PORT, timeout: float = 120.0) -> None:
+    """Deploy the demo with its gateway on ``port`` and wait until it serves there.
 
     Raises:
         client.ApiError: the server refused a step, a service failed, or the demo did not answer in time.
     """
-    for version, gateway in (("1.0", True), ("1.1", False)):
+    for version, gateway in (("1.0", port), ("1.1", None)):
         body = json.dumps(blueprint(version, gateway=gateway))
         api.request("POST", "blueprints", body, content_type=client.JSON)
         api.request("PUT", client.path("deployments", DEPLOYMENT), body, content_type=client.JSON)
@@ -72,7 +72,7 @@ def deploy(api: client.Client, *, timeout: float = 120.0) -> None:
     api.request(
         "PUT", client.path("gateways", INTERNAL_GATEWAY), json.dumps(gateway_data), content_type=client.JSON
     )
-    _answering(f"http://127.0.0.1:{PORT}/", timeout)
+    _answering(f"http://127.0.0.1:{port}/", timeout)
 
 
 def _answering(url: str, timeout: float) -> None:

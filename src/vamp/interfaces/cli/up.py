@@ -51,6 +51,16 @@ def up(
         bool,
         typer.Option("--demo", help="Deploy the sava demo: versions 1.0 and 1.1 behind port 9050 at 90/10."),
     ] = False,
+    demo_port: Annotated[
+        int,
+        typer.Option(
+            "--demo-port",
+            min=1,
+            max=65535,
+            metavar="PORT",
+            help="The demo's gateway port, when 9050 is taken (with --demo).",
+        ),
+    ] = demo.PORT,
     shared_port: Annotated[
         int,
         typer.Option(
@@ -98,7 +108,7 @@ def up(
         cors_origins=tuple(cors_origins),
         max_body=server.max_body_of(max_body),
     )
-    server.run(lambda stop: _up(config, agent_port, with_demo, stop))
+    server.run(lambda stop: _up(config, agent_port, demo_port if with_demo else None, stop))
 
 
 def _agent_token(home: Path) -> str:
@@ -114,7 +124,7 @@ def _agent_token(home: Path) -> str:
     return found
 
 
-async def _up(config: settings.Settings, agent_port: int, with_demo: bool, stop: asyncio.Event) -> None:
+async def _up(config: settings.Settings, agent_port: int, demo_port: int | None, stop: asyncio.Event) -> None:
     from vamp.interfaces import wiring
 
     started = asyncio.Event()
@@ -125,14 +135,14 @@ async def _up(config: settings.Settings, agent_port: int, with_demo: bool, stop:
         if serving.done():
             return
         try:
-            await _with_agent(config, agent_port, with_demo, stop)
+            await _with_agent(config, agent_port, demo_port, stop)
         finally:
             stop.set()
             await asyncio.wait([serving])  # a clean shutdown, before the task group would cancel it
 
 
 async def _with_agent(
-    config: settings.Settings, agent_port: int, with_demo: bool, stop: asyncio.Event
+    config: settings.Settings, agent_port: int, demo_port: int | None, stop: asyncio.Event
 ) -> None:
     workdir = config.home / "agent"
     await _previous_agent_gone(workdir)
@@ -142,11 +152,11 @@ async def _with_agent(
             await _first(_agent_healthy(agent_port, config.home), agent.wait())
         if agent.returncode is not None:
             raise errors.VampError(_agent_ended(agent.returncode, config.home))
-        if with_demo:
+        if demo_port is not None:
             admin = credentials.read_secret(config.home / credentials.ADMIN_TOKEN)
             with client.Client(config.url, token=admin) as api:
-                await asyncio.to_thread(demo.deploy, api)
-        _print_addresses(config, agent_port, with_demo)
+                await asyncio.to_thread(demo.deploy, api, port=demo_port)
+        _print_addresses(config, agent_port, demo_port)
         await _first(stop.wait(), agent.wait())
         if agent.returncode is not None and not stop.is_set():
             raise errors.VampError(_agent_ended(agent.returncode, config.home))
@@ -280,7 +290,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _print_addresses(config: settings.Settings, agent_port: int, with_demo: bool) -> None:
+def _print_addresses(config: settings.Settings, agent_port: int, demo_port: int | None) -> None:
     shared = config.shared_port
     lines = [
         "[bold green]Vamp is up.[/]",
@@ -293,18 +303,18 @@ def _print_addresses(config: settings.Settings, agent_port: int, with_demo: bool
         f"  Token     {config.home / credentials.ADMIN_TOKEN}   (the admin token: `vamp` run here finds it; "
         "elsewhere `vamp login`)",
     ]
-    if with_demo:
+    if demo_port is not None:
         lines += [
             "",
-            f"The sava demo runs: versions 1.0 and 1.1 behind gateway port {demo.PORT}, 90 % / 10 %. Try:",
-            f"  curl http://127.0.0.1:{demo.PORT}/json",
-            f"  curl -H 'Host: {demo.PORT}.sava.vamp' http://127.0.0.1:{shared}/json",
+            f"The sava demo runs: versions 1.0 and 1.1 behind gateway port {demo_port}, 90 % / 10 %. Try:",
+            f"  curl http://127.0.0.1:{demo_port}/json",
+            f"  curl -H 'Host: {demo_port}.sava.vamp' http://127.0.0.1:{shared}/json",
             "  vamp list deployments",
             f"  vamp update-gateway {demo.INTERNAL_GATEWAY} --weights sava:1.0.0@50%,sava:1.1.0@50%",
             f"  vamp update-gateway {demo.INTERNAL_GATEWAY} --route sava:1.1.0 "
             "--condition 'user-agent == Firefox' --strength 100%",
-            f"  curl -A Firefox http://127.0.0.1:{demo.PORT}/json",
-            f"  vamp metrics gateway sava/{demo.PORT} --watch",
+            f"  curl -A Firefox http://127.0.0.1:{demo_port}/json",
+            f"  vamp metrics gateway sava/{demo_port} --watch",
         ]
     lines += ["", "Press Ctrl-C to stop Vamp and everything it started."]
     for line in lines:

@@ -1,13 +1,34 @@
-// The page: sign in with a token, then, by the URL's hash (#/deployments, #/gateways, #/gateways/NAME,
-// so that a reload keeps the view), the deployments of the server's default namespace with their
-// clusters and services (breed, state, instances) or its gateways (gateways.js). Everything is written
-// with textContent: nothing the API returns is ever read as HTML.
+// The page: sign in with a token, then the view the URL's hash names (so that a reload or a bookmark keeps
+// it). Each view lives in a module of its own and is listed in VIEWS: the hash pattern it answers, the
+// <section> of index.html it fills, the nav link it belongs to, and its `show(view, match, context)`.
+// `context` gives a view `status(text)` for the polite status line, `failed(text)` for the alert, and
+// `signal`, an AbortSignal aborted when the user leaves the view (a view stops its timers and streams
+// then). A view that throws an ApiError shows it here: a refused token signs out, anything else is shown
+// as an alert. Everything is written with textContent: nothing the API returns is ever read as HTML.
 
 import * as api from "./api.js";
-import { element, make } from "./dom.js";
+import { showDeployments } from "./deployments.js";
+import { element } from "./dom.js";
 import { showGateways } from "./gateways.js";
 
-const PER_PAGE = 30;
+const VIEWS = [
+  {
+    pattern: /^#\/gateways(?:\/(.+))?$/,
+    section: "gateways",
+    nav: "#/gateways",
+    show: showGateways,
+    failure: "The gateways could not be loaded",
+  },
+  {
+    pattern: /^(?:#\/deployments)?$/,
+    section: "deployments",
+    nav: "#/deployments",
+    show: showDeployments,
+    failure: "The deployments could not be loaded",
+  },
+];
+
+let leaving = null; // aborts the view shown now
 
 function showStatus(text) {
   element("status").textContent = text;
@@ -19,102 +40,60 @@ function showError(text) {
   error.hidden = !text;
 }
 
-function showSignedIn(signedIn) {
+function sections() {
+  return VIEWS.map((view) => element(view.section));
+}
+
+function showSignedIn(signedIn, current = null) {
   element("sign-in").hidden = signedIn;
   element("sign-out").hidden = !signedIn;
   element("views").hidden = !signedIn;
-  const gateways = signedIn && location.hash.startsWith("#/gateways");
-  element("deployments").hidden = !signedIn || gateways;
-  element("gateways").hidden = !gateways;
+  for (const section of sections()) section.hidden = !signedIn || section.id !== current?.section;
   for (const link of document.querySelectorAll("#views a")) {
-    const current = link.getAttribute("href") === (gateways ? "#/gateways" : "#/deployments");
-    if (current) link.setAttribute("aria-current", "page");
+    if (current && link.getAttribute("href") === current.nav) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
 }
 
 function refusedToken(error) {
   api.signOut();
+  leave();
   showSignedIn(false);
   showError(`The token was refused (${error.status}): ${error.message}`);
   element("token").focus();
 }
 
-// The view the URL's hash names.
-function showView() {
+function leave() {
+  leaving?.abort();
+  leaving = null;
+  for (const section of sections()) section.querySelector(".view")?.replaceChildren();
+}
+
+// The view the URL's hash names; an unknown hash shows the deployments.
+async function showView() {
+  leave();
   showError("");
-  const match = /^#\/gateways(?:\/(.+))?$/.exec(location.hash);
-  if (!match) return loadDeployments();
-  showSignedIn(true);
-  element("deployment-list").replaceChildren();
-  return showGateways(match[1] === undefined ? null : decodeURIComponent(match[1]), {
-    status: showStatus,
-    refused: refusedToken,
-    failed: showError,
-  });
-}
-
-function breedName(service) {
-  const breed = service.breed ?? {};
-  return breed.name ?? breed.reference ?? String(breed);
-}
-
-function stateOf(service) {
-  const status = service.status ?? {};
-  const phase = status.phase?.name ?? "unknown";
-  return { text: `${status.intention ?? "Deployment"}: ${phase}`, phase: phase.toLowerCase() };
-}
-
-function serviceTable(cluster, services) {
-  const table = make("table");
-  table.append(make("caption", `Services of cluster ${cluster}`, { class: "visually-hidden" }));
-  const head = make("tr");
-  for (const title of ["Service", "State", "Instances"]) head.append(make("th", title, { scope: "col" }));
-  table.appendChild(make("thead")).append(head);
-  const body = table.appendChild(make("tbody"));
-  for (const service of services) {
-    const row = body.appendChild(make("tr"));
-    row.append(make("th", breedName(service), { scope: "row" }));
-    const state = stateOf(service);
-    row.append(make("td", state.text, { class: `state-${state.phase}` }));
-    const instances = service.instances ?? [];
-    const wanted = service.scale?.instances ?? instances.length;
-    row.append(make("td", `${instances.length} of ${wanted}`));
-  }
-  return table;
-}
-
-function deploymentArticle(deployment) {
-  const article = make("article", undefined, { "aria-label": `Deployment ${deployment.name}` });
-  article.append(make("h3", deployment.name));
-  for (const [name, cluster] of Object.entries(deployment.clusters ?? {})) {
-    article.append(make("h4", `Cluster ${name}`));
-    article.append(serviceTable(name, cluster.services ?? []));
-  }
-  return article;
-}
-
-async function loadDeployments() {
-  const section = element("deployments");
-  const list = element("deployment-list");
-  showError("");
-  showSignedIn(true);
+  let match = null;
+  const found = VIEWS.find((view) => (match = view.pattern.exec(location.hash))) ?? VIEWS.at(-1);
+  showSignedIn(true, found);
+  const section = element(found.section);
+  const controller = new AbortController();
+  leaving = controller;
   section.setAttribute("aria-busy", "true");
-  showStatus("Loading deployments…");
   try {
-    const { body, total } = await api.get(`deployments?per_page=${PER_PAGE}`);
-    list.replaceChildren(...body.map(deploymentArticle));
-    if (body.length === 0) list.replaceChildren(make("p", "No deployments yet."));
-    const shown = total !== null && total > body.length ? ` (the first ${body.length} of ${total})` : "";
-    showStatus(`${body.length} deployment${body.length === 1 ? "" : "s"}${shown}.`);
+    await found.show(section.querySelector(".view"), match ?? [], {
+      status: showStatus,
+      failed: showError,
+      refused: refusedToken,
+      signal: controller.signal,
+    });
   } catch (error) {
-    list.replaceChildren();
+    if (controller.signal.aborted) return;
     showStatus("");
-    if (error instanceof api.ApiError && error.refused) {
-      refusedToken(error);
-    } else {
-      showError(`The deployments could not be loaded: ${error.message}`);
-    }
+    const refused = error instanceof api.ApiError && error.refused;
+    // A 403 in a chosen namespace is that namespace's answer; anywhere else the token itself is refused.
+    if (refused && (error.status === 401 || !api.namespace())) refusedToken(error);
+    else showError(`${found.failure}: ${error.message}`);
   } finally {
     section.setAttribute("aria-busy", "false");
   }
@@ -135,8 +114,7 @@ function start() {
   });
   element("sign-out").addEventListener("click", () => {
     api.signOut();
-    element("deployment-list").replaceChildren();
-    element("gateway-view").replaceChildren();
+    leave();
     showStatus("Signed out.");
     showError("");
     showSignedIn(false);

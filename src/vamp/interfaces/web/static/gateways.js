@@ -4,7 +4,7 @@
 // will not take) shows the server's message next to the button.
 
 import * as api from "./api.js";
-import { element, make } from "./dom.js";
+import { make } from "./dom.js";
 
 const PER_PAGE = 100;
 
@@ -104,7 +104,7 @@ function gatewayPage(gateway, onApplied) {
     apply.disabled = true;
     outcome.hidden = true;
     try {
-      await api.put(`gateways/${encodeURIComponent(gateway.name)}`, body);
+      await api.put(api.named("gateways", gateway.name), body);
       onApplied(`The new weights of ${gateway.name} are applied.`);
     } catch (error) {
       outcome.textContent = `Not applied (${error.status}): ${error.message}`;
@@ -116,34 +116,24 @@ function gatewayPage(gateway, onApplied) {
   return article;
 }
 
-// Shows the list (name null) or one gateway; refusals of the GET go to `refused`, other failures
-// to `failed`, as the deployments view reports them.
-export async function showGateways(name, { status, refused, failed }) {
-  const view = element("gateway-view");
-  element("gateways").setAttribute("aria-busy", "true");
-  try {
-    if (name === null) {
-      status("Loading gateways…");
-      const { body } = await api.get(`gateways?per_page=${PER_PAGE}`);
-      view.replaceChildren(body.length === 0 ? make("p", "No gateways yet.") : listTable(body));
-      status(`${body.length} gateway${body.length === 1 ? "" : "s"}.`);
-    } else {
-      status(`Loading gateway ${name}…`);
-      const { body } = await api.get(`gateways/${encodeURIComponent(name)}`);
-      const back = make("a", "All gateways", { href: "#/gateways" });
-      const applied = async (text) => {
-        await showGateways(name, { status, refused, failed });
-        status(text);
-      };
-      view.replaceChildren(back, gatewayPage(body, applied));
-      status(`Gateway ${name}.`);
-    }
-  } catch (error) {
-    view.replaceChildren();
-    status("");
-    if (error instanceof api.ApiError && error.refused) refused(error);
-    else failed(`The gateways could not be loaded: ${error.message}`);
-  } finally {
-    element("gateways").setAttribute("aria-busy", "false");
+// Shows the list (#/gateways) or one gateway (#/gateways/NAME) in `view`; see app.js for the context.
+export async function showGateways(view, match, context) {
+  const name = match[1] === undefined ? null : decodeURIComponent(match[1]);
+  const { status, signal } = context;
+  if (name === null) {
+    status("Loading gateways…");
+    const { body } = await api.get(`gateways?per_page=${PER_PAGE}`, { signal });
+    view.replaceChildren(body.length === 0 ? make("p", "No gateways yet.") : listTable(body));
+    status(`${body.length} gateway${body.length === 1 ? "" : "s"}.`);
+    return;
   }
+  status(`Loading gateway ${name}…`);
+  const { body } = await api.get(api.named("gateways", name), { signal });
+  const back = make("a", "All gateways", { href: "#/gateways" });
+  const applied = async (text) => {
+    await showGateways(view, match, context);
+    status(text);
+  };
+  view.replaceChildren(back, gatewayPage(body, applied));
+  status(`Gateway ${name}.`);
 }
