@@ -7,8 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Exact versions with their hashes, of everything `.[dev]` installs: refreshed by `make lock` only.
 LOCK   := requirements.lock
+# The web UI's packages from the npm registry (web/package-lock.json): uPlot is copied into the Python
+# package (static/vendor, ignored by git, packaged into the wheel); axe-core stays in web/node_modules
+# for the browser tests.
+WEB    := web
+VENDOR := src/vamp/interfaces/web/static/vendor
+UI     := $(VENDOR)/.built
 
-.PHONY: up test check postgres chromium format lint typecheck layers unit bench lock clean
+.PHONY: up test check ui node postgres chromium format lint typecheck layers unit bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +31,32 @@ lock: | $(BIN)/python
 	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
 		--extra dev --output-file $(LOCK) pyproject.toml
 
+## ui: the web UI's packages, installed with npm from web/package-lock.json (the charts into the package)
+ui: $(UI)
+
+$(UI): $(WEB)/package-lock.json $(WEB)/package.json | node
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(WEB)/node_modules/uplot/dist/uPlot.esm.js $(WEB)/node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
+	cp $(WEB)/node_modules/uplot/LICENSE $(VENDOR)/uPlot.LICENSE
+	touch $(UI)
+
+## node: Debian's Node.js and npm, which `make ui` installs the web UI's packages with (as root when missing)
+node:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; \
+		else \
+			echo "npm is missing: install it with 'sudo apt-get install -y nodejs npm'." >&2; exit 1; \
+		fi; \
+	fi
+
 ## up: install, then start Vamp on this machine with the demo
-up: $(STAMP)
+up: $(STAMP) $(UI)
 	$(BIN)/vamp up --demo
 
 ## check: formatting, lint, types and the layer contract
-check: $(STAMP)
+check: $(STAMP) $(UI)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
@@ -77,4 +103,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.judge
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
+	rm -rf $(VENV) $(WEB)/node_modules $(VENDOR) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
