@@ -323,3 +323,22 @@ async def test_stored_routes_are_resolved_into_a_deployment_gateway(api: Harness
     assert moved.status_code == 202
     route = moved.json()["routes"]["sava/sava/sava:1.1.0/webport"]
     assert route["condition"] == {"name": "ff", "condition": "user-agent == Firefox"}
+
+
+async def test_validate_only_names_a_broken_condition_at_its_route_and_changes_nothing(api: Harness) -> None:
+    """The web UI's condition editor shows this issue under the route's condition field."""
+    await _canary(api)
+    gateway = (await api.client.get(f"/api/v1/gateways/{INTERNAL}")).json()
+    body = json.loads(json.dumps(gateway))
+    body["routes"]["sava/sava/sava:1.1.0/webport"]["condition"] = "user-agent =="
+
+    checked = await api.client.put(
+        f"/api/v1/gateways/{INTERNAL}?validate_only=true", content=json.dumps(body), headers=JSON
+    )
+
+    assert checked.status_code == 400
+    [issue] = checked.json()["issues"]
+    assert issue["path"] == "routes['sava/sava/sava:1.1.0/webport'].condition"
+    assert issue["message"].startswith("Invalid condition 'user-agent ==': expected a value after")
+    assert issue["message"].endswith("\nuser-agent ==\n             ^")
+    assert (await api.client.get(f"/api/v1/gateways/{INTERNAL}")).json() == gateway

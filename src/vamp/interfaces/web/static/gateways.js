@@ -5,6 +5,7 @@
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
+import { routeEditor } from "./route_editor.js";
 
 const PER_PAGE = 100;
 
@@ -86,7 +87,8 @@ function gatewayPage(gateway, onApplied) {
   });
   const outcome = make("p", undefined, { role: "alert", class: "outcome", hidden: "" });
   const apply = make("button", "Apply", { type: "submit" });
-  form.append(apply, outcome);
+  const routing = routeEditor(gateway); // conditions, strengths, sticky, targets: saved by the same Apply
+  form.append(routing.element, apply, outcome);
   function show() {
     sliders.forEach(({ path, label, slider }, index) => {
       label.textContent = `${path}: ${weights[index]}%`;
@@ -101,9 +103,11 @@ function gatewayPage(gateway, onApplied) {
     paths.forEach((path, index) => {
       body.routes[path].weight = `${weights[index]}%`;
     });
+    routing.amend(body);
     apply.disabled = true;
     outcome.hidden = true;
     try {
+      await routing.check(body); // the server's check first: nothing is saved while a field is refused
       await api.put(api.named("gateways", gateway.name), body);
       onApplied(`The new weights of ${gateway.name} are applied.`);
     } catch (error) {
