@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +34,8 @@ SAMPLES = 600
 ADDRESS = f"gateways/{GATEWAY.replace('/', '%2F')}"
 FIREFOX = {"User-Agent": "Firefox"}
 BROKEN = "user-agent =="
+AXE = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+"""The accessibility checker ``make ui`` installs."""
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +79,17 @@ def problem_of(page: Page, field: Locator) -> Locator:
     return page.locator(f"[id='{described}']")
 
 
+def serious_violations(page: Page) -> list[str]:
+    """What axe-core finds of impact serious or critical in the gateway page's routing part (route_editor.js;
+    the rest of the page is test_page_quality's)."""
+    found: list[str] = page.evaluate(
+        "async () => (await axe.run('.routing', {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
+    )
+    return found
+
+
 def condition_field(page: Page, route: str) -> Locator:
     return page.get_by_label(f"Condition of {route}", exact=True)
 
@@ -91,6 +105,8 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     expected = dsl_message(vamp, BROKEN)
     puts: list[str] = []
     page.on("request", lambda request: puts.append(request.url) if request.method == "PUT" else None)
+    assert AXE.exists(), f"{AXE} is missing: `make ui` installs it"
+    page.add_init_script(path=AXE)  # an init script is not bound by the page's CSP
     open_gateway(page, demo, vamp.token)
     field = condition_field(page, NEW)
     expect(field).to_have_value("")
@@ -108,6 +124,7 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     assert problem_box["y"] >= field_box["y"] + field_box["height"] - 1, "the message is under the field"
     assert puts, "the page did not ask the server"
     assert all(url.endswith("?validate_only=true") for url in puts), puts
+    assert serious_violations(page) == []
     screenshot(page, "condition-broken")
 
     page.get_by_role("button", name="Apply").click()
@@ -123,6 +140,11 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     assert all(url.endswith("?validate_only=true") for url in puts), puts
     assert gateway(vamp) == before
     screenshot(page, "condition-refused")
+    page.set_viewport_size(
+        {"width": 375, "height": 740}
+    )  # a phone: the message wraps, nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "condition-refused-narrow")
 
     field.fill("user-agent == Firefox")
     expect(problem).to_be_hidden(timeout=SEEN)
@@ -196,3 +218,24 @@ def test_sticky_is_saved_by_the_same_apply(
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_text("Sticky sessions now: none.")).to_be_visible(timeout=SEEN)
     assert gateway(vamp)["sticky"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "place"),
+    [
+        (f"routes['{NEW}'].condition", {"route": NEW, "part": "condition"}),
+        (f"routes['{NEW}'].condition_strength", {"route": NEW, "part": "condition_strength"}),
+        ("""routes["it's"].condition""", {"route": "it's", "part": "condition"}),
+        ("sticky", {"part": "sticky"}),
+        (f"routes['{NEW}'].weight", None),
+        ("port", None),
+    ],
+)
+def test_each_issue_goes_to_the_field_its_path_names(
+    page: Page, vamp: vamp_process.Vamp, path: str, place: dict[str, str] | None
+) -> None:
+    """The server names a route's condition as Python does (``routes['P'].condition``; ``"P"`` when P has
+    a quote); issues of other fields (weights, port) are Apply's to show."""
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate("async (path) => (await import('/ui/route_editor.js')).placeOf(path)", path)
+    assert found == place

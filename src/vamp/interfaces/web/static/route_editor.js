@@ -82,7 +82,7 @@ function routeFields(path, route, changed) {
   }
   const text = make("input", undefined, { type: "text", spellcheck: "false", autocomplete: "off" });
   text.value = saved;
-  text.placeholder = "e.g. user-agent == Firefox, has cookie group";
+  text.placeholder = "e.g. user-agent == Firefox";
   const condition = field("Condition", path, text, `the condition of ${path}`);
   const number = make("input", undefined, { type: "number", min: "0", max: "100", step: "1" });
   number.value = strength;
