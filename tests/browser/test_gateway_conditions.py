@@ -149,6 +149,9 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     field.fill("user-agent == Firefox")
     expect(problem).to_be_hidden(timeout=SEEN)
     expect(field).not_to_have_attribute("aria-invalid", "true")
+    expect(strength_field(page, NEW)).to_have_value("100")  # a new condition applies in full
+    field.fill("")
+    expect(strength_field(page, NEW)).to_have_value("0")  # and none at all at 0 %, as the DSL has it
     assert gateway(vamp) == before
 
 

@@ -99,8 +99,9 @@ function routeFields(path, route, changed) {
     changed();
   });
   text.addEventListener("input", () => {
-    // A new condition applies in full (the DSL's default) unless the user said otherwise.
-    if (!saved && !strengthTouched) number.value = text.value.trim() ? "100" : strength;
+    // Unless the user set the strength: a new condition applies in full and no condition at 0 %, the
+    // DSL's defaults; an edited condition keeps the strength it had.
+    if (!strengthTouched) number.value = !text.value.trim() ? "0" : saved ? strength : "100";
     changed();
   });
   return { path, saved, group, condition, strength: share };
