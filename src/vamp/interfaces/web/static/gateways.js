@@ -87,8 +87,7 @@ function gatewayPage(gateway, onApplied) {
   });
   const outcome = make("p", undefined, { role: "alert", class: "outcome", hidden: "" });
   const apply = make("button", "Apply", { type: "submit" });
-  const routing = routeEditor(gateway); // conditions, strengths, sticky, targets: saved by the same Apply
-  form.append(routing.element, apply, outcome);
+  form.append(apply, outcome);
   function show() {
     sliders.forEach(({ path, label, slider }, index) => {
       label.textContent = `${path}: ${weights[index]}%`;
@@ -97,6 +96,8 @@ function gatewayPage(gateway, onApplied) {
   }
   show();
   if (paths.length === 0) form.append(make("p", "This gateway has no routes to weigh."));
+  const routing = routeEditor(gateway); // conditions, strengths, sticky, targets: saved by the same Apply
+  form.insertBefore(routing.element, apply);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = structuredClone(gateway);
