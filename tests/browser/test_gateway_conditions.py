@@ -105,6 +105,8 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     expected = dsl_message(vamp, BROKEN)
     puts: list[str] = []
     page.on("request", lambda request: puts.append(request.url) if request.method == "PUT" else None)
+    thrown: list[str] = []
+    page.on("pageerror", lambda error: thrown.append(str(error)))
     assert AXE.exists(), f"{AXE} is missing: `make ui` installs it"
     page.add_init_script(path=AXE)  # an init script is not bound by the page's CSP
     open_gateway(page, demo, vamp.token)
@@ -153,6 +155,7 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     field.fill("")
     expect(strength_field(page, NEW)).to_have_value("0")  # and none at all at 0 %, as the DSL has it
     assert gateway(vamp) == before
+    assert thrown == [], "the page's scripts threw"
 
 
 def test_firefox_reaches_1_1_by_condition_and_the_others_split_by_weight(
@@ -160,6 +163,8 @@ def test_firefox_reaches_1_1_by_condition_and_the_others_split_by_weight(
 ) -> None:
     before = gateway(vamp)
     weights = {path: int(route["weight"].rstrip("%")) for path, route in before["routes"].items()}
+    thrown: list[str] = []
+    page.on("pageerror", lambda error: thrown.append(str(error)))
     open_gateway(page, demo, vamp.token)
     targets = page.get_by_role("list", name=f"Targets of {NEW}")
     assert before["routes"][NEW]["targets"], before
@@ -184,6 +189,7 @@ def test_firefox_reaches_1_1_by_condition_and_the_others_split_by_weight(
     expect(page.get_by_text("Now: user-agent == Firefox, strength 100%.")).to_be_visible()
     expect(condition_field(page, NEW)).to_have_value("user-agent == Firefox")
     screenshot(page, "condition-applied")
+    assert thrown == [], "the page's scripts threw"
 
     vamp.settled(plan, timeout=30.0)
     eventually(
