@@ -142,9 +142,8 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     assert all(url.endswith("?validate_only=true") for url in puts), puts
     assert gateway(vamp) == before
     screenshot(page, "condition-refused")
-    page.set_viewport_size(
-        {"width": 375, "height": 740}
-    )  # a phone: the message wraps, nothing scrolls sideways
+    # A phone: the message wraps, nothing scrolls sideways.
+    page.set_viewport_size({"width": 375, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "condition-refused-narrow")
 
