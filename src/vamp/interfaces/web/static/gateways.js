@@ -5,6 +5,7 @@
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
+import { releaseStart } from "./release_start.js";
 
 const PER_PAGE = 100;
 
@@ -113,6 +114,7 @@ function gatewayPage(gateway, onApplied) {
       apply.disabled = false;
     }
   });
+  article.append(releaseStart(gateway));
   return article;
 }
 
