@@ -10,6 +10,7 @@ on the API; the list shows the release aborted. The timeline's screenshot is the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -33,6 +34,8 @@ STEPS = "10, 20, 30, 40, 50, 60, 70, 80, 90"
 LIVE = 60_000
 """How long, in milliseconds, the page may take to show a step the controller takes."""
 SEEN = 15_000
+AXE = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, installed by `make ui` from web/package-lock.json."""
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +54,10 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
 ) -> None:
     complaints: list[str] = []
     page.on("console", lambda message: complaints.append(message.text) if message.type == "error" else None)
+    streams: list[str] = []
+    page.on(
+        "request", lambda request: streams.append(request.url) if "events/stream" in request.url else None
+    )
     plan = vamp.plan()
     vamp.cli("update-gateway", GATEWAY, "--weights", f"{OLD}@100%,{NEW}@0%")
     vamp.settled(plan, timeout=30.0)
@@ -84,6 +91,8 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
         expect(timeline.get_by_role("listitem").nth(2)).to_be_visible(timeout=LIVE)
         expect(release.get_by_role("button", name="Resume")).to_be_hidden()
         screenshot(page, "timeline")
+        assert serious_violations(page, "article.release") == []
+        assert f"{vamp.url}/api/v1/events/stream?tag=release-statuses%3A{RELEASE}" in streams, streams
 
         release.get_by_role("button", name="Pause").click()
         expect(release.get_by_text("Paused", exact=True).first).to_be_visible(timeout=LIVE)
@@ -114,3 +123,85 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
     expect(row).to_contain_text("Aborted", timeout=SEEN)
     expect(row).to_contain_text(GATEWAY)
     assert complaints == [], complaints
+
+
+def serious_violations(page: Page, selector: str) -> list[str]:
+    """What axe-core finds serious or critical in the part of the page that ``selector`` picks."""
+    page.evaluate(AXE.read_text())
+    found: list[str] = page.evaluate(
+        """async (selector) => (await axe.run(selector)).violations
+          .filter((violation) => ["serious", "critical"].includes(violation.impact))
+          .map((violation) => `${violation.id}: ${violation.help}`
+            + ` (${violation.nodes.map((node) => node.target).join(", ")})`)""",
+        selector,
+    )
+    return found
+
+
+def test_a_release_the_dsl_refuses_shows_why_under_the_form_and_nothing_is_stored(
+    page: Page, demo: Demo, vamp: vamp_process.Vamp, screenshot: Screenshot
+) -> None:
+    open_gateway(page, demo, vamp.token)
+    form = page.get_by_role("form", name="Start a release")
+    form.get_by_label("Release name").fill("refused-release")
+    form.get_by_label("Interval (least time per step)").fill("soon")
+    form.get_by_role("button", name="Start release").click()
+
+    refusal = form.get_by_role("alert")
+    expect(refusal).to_contain_text("Not started (400)", timeout=SEEN)
+    expect(refusal).to_contain_text("interval")
+    screenshot(page, "refused")
+    assert serious_violations(page, ".release-start") == []
+    assert "#/gateways/" in page.url, page.url
+    assert [item["name"] for item in vamp.api("releases")] in ([], [RELEASE]), "nothing new is stored"
+
+
+def test_blue_green_and_ab_ask_for_their_condition_and_a_canary_does_not(page: Page, demo: Demo) -> None:
+    open_gateway(page, demo, demo.vamp.token)
+    form = page.get_by_role("form", name="Start a release")
+    expect(form.get_by_label("Steps (the candidate's weights, %)")).to_be_visible()
+    expect(form.get_by_label("Preview condition")).to_be_hidden()
+    form.get_by_label("Strategy").select_option("blue-green")
+    expect(form.get_by_label("Preview condition")).to_be_visible()
+    expect(form.get_by_label("Steps (the candidate's weights, %)")).to_be_hidden()
+    form.get_by_label("Strategy").select_option("ab")
+    expect(form.get_by_label("Cohort condition")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("release", "expected"),
+    [
+        (
+            {"strategy": "canary", "steps": ["5%", "50%", "100%"], "status": {"step": 1}},
+            "Step 2 of 3 (candidate at 50%)",
+        ),
+        ({"strategy": "blue-green", "status": {"step": 0}}, "Step 1 of 2"),
+        ({"strategy": "ab", "status": {"step": None}}, "Not started"),
+    ],
+)
+def test_the_step_is_shown_from_1_with_the_candidates_weight(
+    page: Page, vamp: vamp_process.Vamp, release: dict[str, object], expected: str
+) -> None:
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate(
+        "async (release) => (await import('/ui/release_timeline.js')).stepText(release)", release
+    )
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        ("sava/sava/sava:1.1.0/webport", "sava-1.1.0"),
+        ("sava/sava/(2.0.1)", "2.0.1"),
+        ("shop/web/shop:2.0 beta/port", "shop-2.0-beta"),
+    ],
+)
+def test_the_form_suggests_a_release_name_from_the_candidate(
+    page: Page, vamp: vamp_process.Vamp, route: str, expected: str
+) -> None:
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate(
+        "async (route) => (await import('/ui/release_start.js')).suggestedName('g/w', route)", route
+    )
+    assert found == expected
