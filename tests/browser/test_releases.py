@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Screenshot
 from tests.browser.demo import Demo, started
 from tests.browser.test_gateways import GATEWAY, NEW, OLD, open_gateway, weights
+from tests.browser.test_signin_deployments import sign_in
 from tests.e2e import vamp_process
 from tests.e2e.releases import wait_phase
 from tests.e2e.traffic import Traffic
@@ -94,6 +95,13 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
         assert serious_violations(page, "article.release") == []
         assert f"{vamp.url}/api/v1/events/stream?tag=release-statuses%3A{RELEASE}" in streams, streams
 
+        release.get_by_role("button", name="Promote").click()
+        expect(
+            release.get_by_text(f"Promote {RELEASE}? All traffic goes to {NEW} at once.")
+        ).to_be_visible()
+        release.get_by_role("button", name="Cancel").click()
+        expect(release.get_by_role("button", name="Yes, promote")).to_be_hidden()
+
         release.get_by_role("button", name="Pause").click()
         expect(release.get_by_text("Paused", exact=True).first).to_be_visible(timeout=LIVE)
         expect(release.get_by_role("button", name="Pause")).to_be_hidden()
@@ -154,6 +162,16 @@ def test_a_release_the_dsl_refuses_shows_why_under_the_form_and_nothing_is_store
     assert serious_violations(page, ".release-start") == []
     assert "#/gateways/" in page.url, page.url
     assert [item["name"] for item in vamp.api("releases")] in ([], [RELEASE]), "nothing new is stored"
+
+
+def test_an_unknown_release_shows_the_servers_answer(page: Page, vamp: vamp_process.Vamp) -> None:
+    sign_in(page, vamp, vamp.token)
+    expect(page.get_by_role("link", name="Releases", exact=True)).to_be_visible(timeout=SEEN)
+    page.goto(f"{vamp.url}/#/releases/no-such-release")
+    alert = page.locator("#error")
+    expect(alert).to_contain_text("The releases could not be loaded", timeout=SEEN)
+    expect(alert).to_contain_text("no-such-release")
+    expect(page.get_by_role("button", name="Abort")).to_have_count(0)
 
 
 def test_blue_green_and_ab_ask_for_their_condition_and_a_canary_does_not(page: Page, demo: Demo) -> None:
