@@ -96,9 +96,7 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
         assert f"{vamp.url}/api/v1/events/stream?tag=release-statuses%3A{RELEASE}" in streams, streams
 
         release.get_by_role("button", name="Promote").click()
-        expect(
-            release.get_by_text(f"Promote {RELEASE}? All traffic goes to {NEW} at once.")
-        ).to_be_visible()
+        expect(release.get_by_text(f"Promote {RELEASE}? All traffic goes to {NEW} at once.")).to_be_visible()
         release.get_by_role("button", name="Cancel").click()
         expect(release.get_by_role("button", name="Yes, promote")).to_be_hidden()
 
