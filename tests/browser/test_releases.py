@@ -116,6 +116,11 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
         for action in ("Pause", "Resume", "Promote", "Abort"):
             expect(release.get_by_role("button", name=action)).to_be_hidden()
         screenshot(page, "aborted")
+        page.set_viewport_size({"width": 400, "height": 800})
+        expect(bars).to_be_visible()
+        wider = page.evaluate("document.documentElement.scrollWidth")
+        assert wider <= 400, f"on a 400 px wide window the page is {wider} px wide"
+        screenshot(page, "narrow")
 
     assert page.evaluate("window.stillTheSamePage") is True, "the page was reloaded"
     done = wait_phase(vamp, RELEASE, "Aborted", timeout=10.0)
