@@ -116,7 +116,10 @@ async function showList(view, { status, signal, refused }) {
       status(`${body.length} release${body.length === 1 ? "" : "s"}.`);
     } catch (error) {
       if (signal.aborted) return false;
-      if (error instanceof api.ApiError && error.status === 401) return refused(error), false;
+      if (error instanceof api.ApiError && error.status === 401) {
+        refused(error); // the token was revoked meanwhile: sign out
+        return false;
+      }
       if (shown === null) throw error;
       note.textContent = `Could not read the releases again (${error.message}); trying again.`;
     }
@@ -213,7 +216,10 @@ async function showRelease(view, name, { status, signal, refused }) {
       if (isFinal(release)) live.abort();
     } catch (error) {
       if (signal.aborted) return false;
-      if (error instanceof api.ApiError && error.status === 401) return refused(error), false;
+      if (error instanceof api.ApiError && error.status === 401) {
+        refused(error); // the token was revoked meanwhile: sign out
+        return false;
+      }
       note.textContent = `Could not read ${name} again (${error.message}); trying again.`;
     }
     return !isFinal(release);
