@@ -10,6 +10,7 @@ import * as api from "./api.js";
 import { showDeployments } from "./deployments.js";
 import { element } from "./dom.js";
 import { showGateways } from "./gateways.js";
+import { showReleases } from "./releases.js";
 
 const VIEWS = [
   {
@@ -18,6 +19,13 @@ const VIEWS = [
     nav: "#/gateways",
     show: showGateways,
     failure: "The gateways could not be loaded",
+  },
+  {
+    pattern: /^#\/releases(?:\/(.+))?$/,
+    section: "releases",
+    nav: "#/releases",
+    show: showReleases,
+    failure: "The releases could not be loaded",
   },
   {
     pattern: /^(?:#\/deployments)?$/,

@@ -6,6 +6,7 @@
 import * as api from "./api.js";
 import { make } from "./dom.js";
 import { routeEditor } from "./route_editor.js";
+import { releaseStart } from "./release_start.js";
 
 const PER_PAGE = 100;
 
@@ -118,6 +119,7 @@ function gatewayPage(gateway, onApplied) {
       apply.disabled = false;
     }
   });
+  article.append(releaseStart(gateway));
   return article;
 }
 
