@@ -132,7 +132,7 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     page.get_by_role("button", name="Apply").click()
 
     article = page.get_by_role("article", name=f"Gateway {GATEWAY}")
-    outcome = article.locator(".outcome")
+    outcome = article.get_by_role("form", name="Route weights").locator(".outcome")
     expect(outcome).to_have_text(
         f"Not applied (400): the condition of {NEW} is not valid: see the message under the field.",
         timeout=SEEN,
