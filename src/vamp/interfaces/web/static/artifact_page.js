@@ -185,16 +185,17 @@ export async function artifactPage(view, kind, name, context) {
   const editor = yamlEditor({ id: "artifact-yaml", label: `${name} as YAML`, text });
   editor.onPause = validating(editor, "PUT", path, signal);
   article.append(editor.element);
-  article.append(
+  const controls = article.appendChild(make("div", undefined, { class: "controls" }));
+  controls.append(
     saveForm(editor, `Save ${name}`, async (yaml) => {
       await api.request("PUT", path, { body: yaml, contentType: YAML, signal });
       await artifactPage(view, kind, name, context);
       status(`${name} is saved.`);
     }),
+    deleteControls(kind, name, context),
   );
-  article.append(deleteControls(kind, name, context));
   if (kind === "blueprints") article.append(deployForm(name, context));
-  view.replaceChildren(make("a", `All ${kind}`, { href: artifactHref(kind) }), article);
+  view.replaceChildren(article);
   signal.addEventListener("abort", editor.stop, { once: true });
   status(`${kind} ${name}.`);
 }
