@@ -152,3 +152,20 @@ def test_a_blueprint_is_deployed_from_its_page(
         "Deployment: Done", timeout=SEEN
     )
     screenshot(page, "deployments")
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "expected"),
+    [(1, 1, 0), (2, 3, 10), (3, 1, 15), (2, 99, 14), (9, 1, 15), (0, 0, 0)],
+)
+def test_an_issue_s_line_and_column_are_a_place_in_the_text(
+    page: Page, vamp: vamp_process.Vamp, line: int, column: int, expected: int
+) -> None:
+    """Where the caret goes for an issue: past the end of a line or of the text, to the end of it."""
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate(
+        "async ([line, column]) =>"
+        " (await import('/ui/yaml_editor.js')).offsetOf('name: x\\nports:\\nend', line, column)",
+        [line, column],
+    )
+    assert found == expected

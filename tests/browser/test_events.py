@@ -107,3 +107,26 @@ def test_the_tag_filter_narrows_the_panel_to_old_and_new_events(
     page.reload()
     expect(page.get_by_label("Filter by tag")).to_have_value("colour:red", timeout=SEEN)
     expect(items).to_have_count(2, timeout=SEEN)
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (["breeds", "breeds:sava:1.0.0", "archive", "archive:create"], ["breeds", "sava:1.0.0"]),
+        (["gateways", "gateways:sava/sava/webport", "route:added"], ["gateways", "sava/sava/webport"]),
+        (["archive:update", "token:server/admin", "deployments:sava"], ["deployments", "sava"]),
+        (["ui-filter", "colour:red"], None),
+        (["breeds:"], None),
+    ],
+)
+def test_an_event_is_about_the_artifact_its_kind_name_tag_names(
+    page: Page, vamp: vamp_process.Vamp, tags: list[str], expected: list[str] | None
+) -> None:
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate(
+        "async (tags) => {"
+        " const about = (await import('/ui/artifact_links.js')).artifactOf({ tags });"
+        " return about && [about.kind, about.name]; }",
+        tags,
+    )
+    assert found == expected

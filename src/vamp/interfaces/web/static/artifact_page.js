@@ -197,7 +197,7 @@ export async function artifactPage(view, kind, name, context) {
   if (kind === "blueprints") article.append(deployForm(name, context));
   view.replaceChildren(article);
   signal.addEventListener("abort", editor.stop, { once: true });
-  status(`${kind} ${name}.`);
+  status(`${name} (${kind}).`);
 }
 
 // The name of the artifact of `kind` a create answer gives: the one stored, or among several (a
