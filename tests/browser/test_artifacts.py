@@ -154,6 +154,66 @@ def test_a_blueprint_is_deployed_from_its_page(
     screenshot(page, "deployments")
 
 
+def test_a_kind_with_more_than_a_page_is_shown_a_page_at_a_time(
+    page: Page, vamp: vamp_process.Vamp, screenshot: Screenshot
+) -> None:
+    scales = "---\n".join(
+        f"name: ui-scale-{index:02}\ncpu: 0.1\nmemory: 64MB\ninstances: 1\n" for index in range(32)
+    )
+    response = httpx.post(
+        f"{vamp.url}/api/v1/scales",
+        content=scales,
+        headers={**vamp.headers, "content-type": "application/x-yaml"},
+        timeout=10.0,
+        trust_env=False,
+    )
+    assert response.status_code == 202, response.text
+    sign_in(page, vamp, vamp.token)
+    page.goto(f"{vamp.url}/#/artifacts/scales")
+    expect(page.get_by_role("status")).to_have_text("scales: 1–30 of 32.", timeout=SEEN)
+    expect(page.get_by_role("rowheader")).to_have_count(30)
+    expect(page.get_by_role("link", name="Previous page")).to_have_count(0)
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_role("status")).to_have_text("scales: 31–32 of 32.", timeout=SEEN)
+    expect(page.get_by_role("rowheader")).to_have_count(2)
+    assert page.url.endswith("#/artifacts/scales?page=2"), page.url
+    expect(page.get_by_role("link", name="Next page")).to_have_count(0)
+    screenshot(page, "scales-page-2")
+    page.get_by_role("link", name="Previous page").click()
+    expect(page.get_by_role("status")).to_have_text("scales: 1–30 of 32.", timeout=SEEN)
+
+
+def test_a_viewer_s_write_controls_are_marked_and_a_forced_save_is_refused_in_place(
+    page: Page, vamp: vamp_process.Vamp, screenshot: Screenshot
+) -> None:
+    created = vamp.cli(
+        "token", "create", "--name", "ui-artifacts-viewer", "--role", "viewer", "--scope", "server"
+    )
+    secret = created.stdout.split()[-1]
+    before = stored(vamp, "blueprints", "sava:1.0").json()
+    sign_in(page, vamp, secret)
+    page.goto(f"{vamp.url}/#/artifacts/blueprints/sava%3A1.0")
+    expect(page.get_by_role("heading", name="sava:1.0", exact=True)).to_be_visible(timeout=SEEN)
+    for control in (
+        page.get_by_role("button", name="Save"),
+        page.get_by_role("button", name="Delete sava:1.0"),
+        page.get_by_role("button", name="Deploy"),
+        page.get_by_label("Deployment name"),
+    ):
+        expect(control).to_have_attribute("data-write", "")
+    page.goto(f"{vamp.url}/#/artifacts/blueprints")
+    expect(page.get_by_role("link", name="New blueprint")).to_have_attribute("data-write", "", timeout=SEEN)
+
+    page.goto(f"{vamp.url}/#/artifacts/blueprints/sava%3A1.0")
+    editor = page.get_by_label("sava:1.0 as YAML")
+    editor.fill(editor.input_value().replace("instances: 1", "instances: 3"))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert").filter(has_text="Not saved (403)")).to_be_visible(timeout=SEEN)
+    expect(page.get_by_label("API token")).to_be_hidden()
+    assert stored(vamp, "blueprints", "sava:1.0").json() == before
+    screenshot(page, "viewer-refused")
+
+
 @pytest.mark.parametrize(
     ("line", "column", "expected"),
     [(1, 1, 0), (2, 3, 10), (3, 1, 15), (2, 99, 14), (9, 1, 15), (0, 0, 0)],
