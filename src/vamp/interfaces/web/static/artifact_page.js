@@ -43,11 +43,11 @@ function issuesOf(error) {
 // answer to an older text than the editor's is dropped.
 function validating(editor, method, path, signal) {
   let checking = null;
+  signal.addEventListener("abort", () => checking?.abort(), { once: true });
   return async (text) => {
     checking?.abort();
     const controller = new AbortController();
     checking = controller;
-    signal.addEventListener("abort", () => controller.abort(), { once: true });
     try {
       await api.request(method, `${path}?validate_only=true`, {
         body: text,
