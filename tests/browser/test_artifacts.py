@@ -95,6 +95,11 @@ def test_a_breed_is_written_broken_fixed_saved_edited_and_deleted(
     saved = page.get_by_label(f"{BREED} as YAML")
     assert saved.input_value().startswith(f"name: {BREED}\n")
     screenshot(page, "breed-saved")
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert wide <= 0, "on a phone-wide window the page scrolls sideways"
+    screenshot(page, "breed-saved-narrow")
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     saved.fill(saved.input_value().replace("8080/http", "8081/http"))
     page.get_by_role("button", name="Save").click()
