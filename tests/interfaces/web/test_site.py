@@ -47,6 +47,12 @@ async def test_the_page_is_served_at_the_root_without_a_token(anonymous: httpx.A
         ("/ui/dom.js", "javascript"),
         ("/ui/gateways.js", "javascript"),
         ("/ui/deployments.js", "javascript"),
+        ("/ui/artifacts.js", "javascript"),
+        ("/ui/artifact_page.js", "javascript"),
+        ("/ui/artifact_links.js", "javascript"),
+        ("/ui/yaml_editor.js", "javascript"),
+        ("/ui/revisions.js", "javascript"),
+        ("/ui/events.js", "javascript"),
         ("/ui/style.css", "text/css"),
     ],
 )

@@ -141,10 +141,12 @@ export async function del(path, options = {}) {
 }
 
 // Reads the Server-Sent Events of /api/v1/<path> (events/stream?tag=…) until `signal` aborts or the
-// stream ends: `onEvent({event, data})` for each event, `data` parsed as JSON when it is JSON. Returns
-// when the stream ends; throws an ApiError when it cannot be opened or breaks.
-export async function stream(path, onEvent, signal) {
+// stream ends: `onEvent({event, data})` for each event, `data` parsed as JSON when it is JSON;
+// `onOpen()` once the server has answered (it then sends every new event). Returns when the stream
+// ends; throws an ApiError when it cannot be opened or breaks.
+export async function stream(path, onEvent, signal, onOpen = null) {
   const response = await request("GET", path, { accept: "text/event-stream", signal });
+  onOpen?.();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   try {

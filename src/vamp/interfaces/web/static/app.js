@@ -7,12 +7,28 @@
 // as an alert. Everything is written with textContent: nothing the API returns is ever read as HTML.
 
 import * as api from "./api.js";
+import { PATTERN as ARTIFACTS, showArtifacts } from "./artifacts.js";
 import { showDeployments } from "./deployments.js";
 import { element } from "./dom.js";
+import { showEvents } from "./events.js";
 import { showGateways } from "./gateways.js";
 import { showReleases } from "./releases.js";
 
 const VIEWS = [
+  {
+    pattern: ARTIFACTS,
+    section: "artifacts",
+    nav: "#/artifacts",
+    show: showArtifacts,
+    failure: "The artifacts could not be loaded",
+  },
+  {
+    pattern: /^#\/events(?:\?(.*))?$/,
+    section: "events",
+    nav: "#/events",
+    show: showEvents,
+    failure: "The events could not be loaded",
+  },
   {
     pattern: /^#\/gateways(?:\/(.+))?$/,
     section: "gateways",
