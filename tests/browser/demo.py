@@ -1,17 +1,24 @@
 """``vamp up --demo`` for the browser tests, with the demo's gateway on a free port of its own.
 
 The demo's usual port 9050 is fixed; browser tests ask for another (``--demo-port``) so that they can run
-beside any other Vamp on this machine, the end-to-end tests' demos included.
+beside any other Vamp on this machine, the end-to-end tests' demos included. The port comes from
+29000-29999, outside the ranges ``vamp_process.gateway_ports`` gives other Vamps for their gateways
+(30000-32767): Envoy binds its listeners with SO_REUSEPORT, so a second Envoy given the same port would
+share its requests instead of failing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.e2e import vamp_process
+
+
+DEMO_PORTS = range(29000, 30000)
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,6 @@ class Demo:
 @contextlib.contextmanager
 def started(folder: Path) -> Iterator[Demo]:
     """A running ``vamp up --demo`` with its home in ``folder``; stopped (by its PID) at the end."""
-    port = int(vamp_process.gateway_ports(size=1).split("-")[0])
+    port = next(port for port in random.sample(DEMO_PORTS, 100) if vamp_process.bindable(port))
     with vamp_process.started(folder / "home", "up", "--demo", "--demo-port", str(port)) as vamp:
         yield Demo(vamp, port)

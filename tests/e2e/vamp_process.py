@@ -241,12 +241,13 @@ def gateway_ports(size: int = 20) -> str:
     (or a test) on this machine may use the default 40000-45000 at the same time."""
     for _ in range(100):
         first = random.randrange(30000, 32700)
-        if all(_bindable(port) for port in range(first, first + size)):
+        if all(bindable(port) for port in range(first, first + size)):
             return f"{first}-{first + size - 1}"
     raise AssertionError("no free range of gateway ports in 30000-32767")
 
 
-def _bindable(port: int) -> bool:
+def bindable(port: int) -> bool:
+    """Whether a socket could bind ``port`` on 127.0.0.1 now."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
