@@ -17,7 +17,6 @@ from pathlib import Path
 
 from tests.e2e import vamp_process
 
-
 DEMO_PORTS = range(29000, 30000)
 
 
