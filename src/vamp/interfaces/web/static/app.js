@@ -7,13 +7,14 @@
 // as an alert. Everything is written with textContent: nothing the API returns is ever read as HTML.
 
 import * as api from "./api.js";
+import { watchConnection } from "./connection.js";
 import { showDeployments } from "./deployments.js";
 import { element } from "./dom.js";
 import { showGateways } from "./gateways.js";
 
 const VIEWS = [
   {
-    pattern: /^#\/gateways(?:\/(.+))?$/,
+    pattern: /^#\/gateways(?:\/([^?]+))?(?:\?(.*))?$/,
     section: "gateways",
     nav: "#/gateways",
     show: showGateways,
@@ -124,6 +125,7 @@ function start() {
   });
   if (api.token()) showView();
   else showSignedIn(false);
+  watchConnection(() => api.token() && showView());
 }
 
 start();
