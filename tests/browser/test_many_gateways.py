@@ -5,7 +5,8 @@ stored in its store beside it: see ``vamp``). The admin opens
 the gateways list: it shows its first page of 30 with "1–30 of 1,000" and a pager; Next, Last and Previous
 each show their page, with its page number in the URL (#/gateways?page=N), which a reload keeps. Each of
 these is timed in the browser and must take at most ``RESPONSIVE`` seconds; the figures are printed
-(``pytest -s``) for the closing note.
+(``pytest -s``) for the closing note. The paged list passes the accessibility checker and fits a
+phone's window too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Screenshot
+from tests.browser.test_page_quality import AXE, NARROW, SERIOUS, violations
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 from vamp.adapters.store import sql
@@ -115,6 +117,7 @@ def clicked(page: Page, link: Locator) -> float:
 def test_a_thousand_gateways_are_paged_and_each_page_comes_quickly(
     page: Page, vamp: vamp_process.Vamp, screenshot: Screenshot
 ) -> None:
+    page.add_init_script(path=AXE)
     sign_in(page, vamp, vamp.token)
     page.get_by_role("link", name="Gateways").click()
     expect(page.get_by_role("link", name=name(1), exact=True)).to_be_visible(timeout=SEEN)
@@ -161,5 +164,11 @@ def test_a_thousand_gateways_are_paged_and_each_page_comes_quickly(
     print(f"\nThe gateways list with {GATEWAYS:,} gateways, seconds:")
     for what, seconds in figures.items():
         print(f"  {what:<30} {seconds:.3f}")
+    serious = [found for found in violations(page) if found["impact"] in SERIOUS]
+    assert serious == [], serious
+    page.set_viewport_size(NARROW)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    screenshot(page, "narrow")
+
     slow = {what: seconds for what, seconds in figures.items() if seconds > RESPONSIVE}
     assert not slow, f"slower than {RESPONSIVE} s: {slow}"

@@ -39,7 +39,7 @@ function listTable(gateways) {
     const row = body.appendChild(make("tr"));
     const name = row.appendChild(make("th", undefined, { scope: "row" }));
     name.append(make("a", gateway.name, { href: gatewayHref(gateway.name) }));
-    row.append(make("td", portOf(gateway)));
+    row.append(make("td", portOf(gateway), { class: "port" }));
     row.append(make("td", weightsText(gateway)));
   }
   return table;
