@@ -172,3 +172,30 @@ def test_a_thousand_gateways_are_paged_and_each_page_comes_quickly(
 
     slow = {what: seconds for what, seconds in figures.items() if seconds > RESPONSIVE}
     assert not slow, f"slower than {RESPONSIVE} s: {slow}"
+
+
+@pytest.mark.parametrize(
+    ("query", "page_number"),
+    [(None, 1), ("page=3", 3), ("page=0", 1), ("page=-2", 1), ("page=2.5", 1), ("page=x", 1), ("", 1)],
+)
+def test_the_page_asked_for_in_the_url_is_a_whole_number_from_1(
+    page: Page, vamp: vamp_process.Vamp, query: str | None, page_number: int
+) -> None:
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate("async query => (await import('/ui/pager.js')).askedPage(query)", query)
+    assert found == page_number
+
+
+@pytest.mark.parametrize(
+    ("page_number", "shown", "total", "text"),
+    [(1, 30, 1000, "1–30 of 1,000"), (34, 10, 1000, "991–1,000 of 1,000"), (5, 0, 12, "none of 12")],
+)
+def test_the_pager_says_which_items_a_page_shows(
+    page: Page, vamp: vamp_process.Vamp, page_number: int, shown: int, total: int, text: str
+) -> None:
+    page.goto(f"{vamp.url}/ui/index.html")
+    found = page.evaluate(
+        "async ([page, shown, total]) => (await import('/ui/pager.js')).rangeText(page, shown, total)",
+        [page_number, shown, total],
+    )
+    assert found == text

@@ -4,8 +4,8 @@ For each page in ``PAGES`` (the sign-in page and each signed-in view; the lead a
 other slices to ``VIEWS`` as they land): axe-core, the accessibility checker ``make ui`` installs in
 web/node_modules, finds no violation of impact "serious" or "critical"; at 375×740 (a phone) the page
 does not scroll sideways and every nav link is inside the window; the view's URL opened directly in a
-signed-in tab, and reloaded, shows that view. The nav works from the keyboard alone (Tab to a link, with
-a visible focus ring, Enter to follow it).
+signed-in tab, and reloaded, shows that view, as does one opened before signing in, once signed in. The
+nav works from the keyboard alone (Tab to a link, with a visible focus ring, Enter to follow it).
 """
 
 from __future__ import annotations
@@ -142,6 +142,17 @@ def test_a_bookmarked_view_opens_and_reloads_as_itself(
         expect(page.get_by_label("API token")).to_be_hidden()
         assert page.url == f"{vamp.url}/{view.hash}"
         page.reload()
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=page_id)
+def test_a_bookmark_opened_before_signing_in_shows_its_view_after(
+    page: Page, vamp: vamp_process.Vamp, view: View
+) -> None:
+    page.goto(f"{vamp.url}/{view.hash}")
+    page.get_by_label("API token").fill(vamp.token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(view.shown(page).first).to_be_visible(timeout=SEEN)
+    assert page.url == f"{vamp.url}/{view.hash}"
 
 
 def test_the_nav_works_from_the_keyboard_with_a_visible_focus(page: Page, vamp: vamp_process.Vamp) -> None:

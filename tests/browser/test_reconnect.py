@@ -1,13 +1,15 @@
 """Issue 12: "stopping the server shows 'reconnecting' and the page recovers when it is back".
 
 A plain ``vamp server`` (its home and port kept) with one free-standing gateway; the admin signs in. The
-server is stopped by its PID: the page says "Reconnecting…" by itself (the heartbeat to /healthz), and a
-view opened meanwhile says it cannot reach the server. The server is started again on the same home and
-port: the banner goes, and the view the user is on shows its data again, with no reload by the user.
+server is stopped by its PID: the page says "Reconnecting…" by itself (the heartbeat to /healthz), asks
+/healthz again 0.5 to 2 s after each check, and a view opened meanwhile says it cannot reach the
+server. The server is started again on the same home and port: the banner goes, and the view the user
+is on shows its data again, with no reload by the user.
 """
 
 from __future__ import annotations
 
+import itertools
 import socket
 from pathlib import Path
 
@@ -25,6 +27,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 NOTICED = 15_000
 """Milliseconds the page may take to notice the server is gone or back (heartbeat 5 s, retries ≤ 2 s)."""
 GATEWAY = "kept-over-restart"
+
+
+WATCH_HEALTHZ = """() => {
+    window.healthz = [];
+    const fetched = window.fetch;
+    window.fetch = (...asked) => {
+        if (!String(asked[0]).endsWith("/healthz")) return fetched(...asked);
+        const check = [performance.now(), null];
+        window.healthz.push(check);
+        const answered = fetched(...asked);
+        answered.finally(() => { check[1] = performance.now(); }).catch(() => {});
+        return answered;
+    };
+}"""
+"""Records when the page asks /healthz and when that ends: [start, end] on the browser's clock, in ms."""
 
 
 def listening(port: int) -> bool:
@@ -53,11 +70,13 @@ def test_a_lost_server_shows_reconnecting_and_the_page_recovers_by_itself(
         banner = page.get_by_text("Reconnecting")
         expect(banner).to_be_hidden()
         page.evaluate("window.notReloaded = true")
+        page.evaluate(WATCH_HEALTHZ)
 
         assert first.stop() == 0, first.text()
         eventually(lambda: not listening(port), timeout=10.0, what=f"nothing listens on {port}")
 
         expect(banner).to_be_visible(timeout=NOTICED)
+        lost = page.evaluate("window.healthz.length") - 1  # the check that found the server gone
         expect(page.get_by_role("alert").filter(has_text="Reconnecting")).to_be_visible()
         page.get_by_role("link", name="Gateways").click()
         expect(page.get_by_role("alert").filter(has_text="could not be loaded")).to_contain_text(
@@ -68,9 +87,15 @@ def test_a_lost_server_shows_reconnecting_and_the_page_recovers_by_itself(
         with vamp_process.started(home, "server", port=port, ready=None) as second:
             assert second.token == token
             expect(banner).to_be_hidden(timeout=NOTICED)
+            times = page.evaluate("window.healthz")[lost:]  # up to the check that found it back
             expect(page.get_by_role("link", name=GATEWAY)).to_be_visible(timeout=NOTICED)
             expect(page.get_by_role("status")).to_have_text("1 gateway.")
             expect(page.get_by_role("alert")).to_have_count(0)
             assert page.evaluate("window.notReloaded") is True
             assert page.url.endswith("#/gateways")
             screenshot(page, "recovered")
+        # While the server was away the page asked /healthz again and again, 0.5 to 2 s after each check.
+        pauses = [later[0] - earlier[1] for earlier, later in itertools.pairwise(times)]
+        assert len(pauses) >= 2, times
+        assert min(pauses) >= 400, pauses
+        assert max(pauses) <= 2_500, pauses
