@@ -99,3 +99,18 @@ def test_a_lost_server_shows_reconnecting_and_the_page_recovers_by_itself(
         assert len(pauses) >= 2, times
         assert min(pauses) >= 400, pauses
         assert max(pauses) <= 2_500, pauses
+
+
+def test_a_broken_event_stream_shows_reconnecting_at_once(page: Page, tmp_path: Path) -> None:
+    """The page need not wait for its heartbeat: a stream the server's end broke says it first."""
+    with vamp_process.started(tmp_path / "home", "server", ready=None) as vamp:
+        sign_in(page, vamp, vamp.token)
+        expect(page.get_by_text("No deployments yet.")).to_be_visible(timeout=NOTICED)
+        page.evaluate(
+            "async () => { const api = await import('/ui/api.js');"
+            " window.streamed = api.stream('events/stream', () => {}).then(() => 'ended', e => e.message); }"
+        )
+        expect(page.get_by_role("status")).to_have_text("0 deployments.")
+        vamp.stop()
+        expect(page.get_by_text("Reconnecting")).to_be_visible(timeout=3_000)
+        assert page.evaluate("window.streamed") == "The Vamp server cannot be reached."
