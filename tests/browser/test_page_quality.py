@@ -81,7 +81,7 @@ def open_page(page: Page, vamp: vamp_process.Vamp, view: View | None) -> None:
     expect(page.get_by_role("link", name="Gateways")).to_be_visible(timeout=SEEN)
     page.goto(f"{vamp.url}/{view.hash}")
     expect(view.shown(page).first).to_be_visible(timeout=SEEN)
-    expect(page.get_by_role("status")).not_to_contain_text("Loading", timeout=SEEN)
+    expect(page.locator("#status")).not_to_contain_text("Loading", timeout=SEEN)
 
 
 def violations(page: Page) -> list[dict[str, Any]]:

@@ -89,7 +89,7 @@ def test_a_lost_server_shows_reconnecting_and_the_page_recovers_by_itself(
             expect(banner).to_be_hidden(timeout=NOTICED)
             times = page.evaluate("window.healthz")[lost:]  # up to the check that found it back
             expect(page.get_by_role("link", name=GATEWAY)).to_be_visible(timeout=NOTICED)
-            expect(page.get_by_role("status")).to_have_text("1 gateway.")
+            expect(page.locator("#status")).to_have_text("1 gateway.")
             expect(page.get_by_role("alert")).to_have_count(0)
             assert page.evaluate("window.notReloaded") is True
             assert page.url.endswith("#/gateways")
@@ -110,7 +110,7 @@ def test_a_broken_event_stream_shows_reconnecting_at_once(page: Page, tmp_path: 
             "async () => { const api = await import('/ui/api.js');"
             " window.streamed = api.stream('events/stream', () => {}).then(() => 'ended', e => e.message); }"
         )
-        expect(page.get_by_role("status")).to_have_text("0 deployments.")
+        expect(page.locator("#status")).to_have_text("0 deployments.")
         vamp.stop()
         expect(page.get_by_text("Reconnecting")).to_be_visible(timeout=3_000)
         assert page.evaluate("window.streamed") == "The Vamp server cannot be reached."
