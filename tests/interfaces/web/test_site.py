@@ -54,6 +54,9 @@ async def test_the_page_is_served_at_the_root_without_a_token(anonymous: httpx.A
         ("/ui/revisions.js", "javascript"),
         ("/ui/events.js", "javascript"),
         ("/ui/style.css", "text/css"),
+        ("/ui/connection.js", "javascript"),
+        ("/ui/pager.js", "javascript"),
+        ("/ui/layout.css", "text/css"),
     ],
 )
 async def test_the_page_files_are_served_under_ui(anonymous: httpx.AsyncClient, path: str, kind: str) -> None:

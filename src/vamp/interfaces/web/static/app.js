@@ -8,6 +8,7 @@
 
 import * as api from "./api.js";
 import { PATTERN as ARTIFACTS, showArtifacts } from "./artifacts.js";
+import { watchConnection } from "./connection.js";
 import { showDeployments } from "./deployments.js";
 import { element } from "./dom.js";
 import { showEvents } from "./events.js";
@@ -30,7 +31,7 @@ const VIEWS = [
     failure: "The events could not be loaded",
   },
   {
-    pattern: /^#\/gateways(?:\/(.+))?$/,
+    pattern: /^#\/gateways(?:\/([^?]+))?(?:\?(.*))?$/,
     section: "gateways",
     nav: "#/gateways",
     show: showGateways,
@@ -148,6 +149,7 @@ function start() {
   });
   if (api.token()) showView();
   else showSignedIn(false);
+  watchConnection(() => api.token() && showView());
 }
 
 start();

@@ -7,8 +7,7 @@ import * as api from "./api.js";
 import { make } from "./dom.js";
 import { routeEditor } from "./route_editor.js";
 import { releaseStart } from "./release_start.js";
-
-const PER_PAGE = 100;
+import { PER_PAGE, askedPage, pager, rangeText } from "./pager.js";
 
 function portOf(gateway) {
   const port = gateway.port;
@@ -42,7 +41,7 @@ function listTable(gateways) {
     const row = body.appendChild(make("tr"));
     const name = row.appendChild(make("th", undefined, { scope: "row" }));
     name.append(make("a", gateway.name, { href: gatewayHref(gateway.name) }));
-    row.append(make("td", portOf(gateway)));
+    row.append(make("td", portOf(gateway), { class: "port" }));
     row.append(make("td", weightsText(gateway)));
   }
   return table;
@@ -123,15 +122,32 @@ function gatewayPage(gateway, onApplied) {
   return article;
 }
 
+// One page of the list (#/gateways?page=N, so a page can be bookmarked), with the pager (pager.js) when
+// there is more than one page.
+async function showList(view, page, { status, signal }) {
+  status(page === 1 ? "Loading gateways…" : `Loading page ${page} of the gateways…`);
+  const { body, total } = await api.get(`gateways?page=${page}&per_page=${PER_PAGE}`, { signal });
+  const all = total ?? body.length;
+  if (all === 0) {
+    view.replaceChildren(make("p", "No gateways yet."));
+    status("0 gateways.");
+    return;
+  }
+  const paged = all > PER_PAGE || page > 1;
+  const shown = body.length === 0 ? make("p", `There is no page ${page}.`) : listTable(body);
+  const parts = [shown];
+  if (paged) parts.push(pager({ base: "#/gateways", what: "Gateways", page, shown: body.length, total: all }));
+  view.replaceChildren(...parts);
+  if (paged) status(`Gateways ${rangeText(page, body.length, all)}.`);
+  else status(`${all} gateway${all === 1 ? "" : "s"}.`);
+}
+
 // Shows the list (#/gateways) or one gateway (#/gateways/NAME) in `view`; see app.js for the context.
 export async function showGateways(view, match, context) {
   const name = match[1] === undefined ? null : decodeURIComponent(match[1]);
   const { status, signal } = context;
   if (name === null) {
-    status("Loading gateways…");
-    const { body } = await api.get(`gateways?per_page=${PER_PAGE}`, { signal });
-    view.replaceChildren(body.length === 0 ? make("p", "No gateways yet.") : listTable(body));
-    status(`${body.length} gateway${body.length === 1 ? "" : "s"}.`);
+    await showList(view, askedPage(match[2]), context);
     return;
   }
   status(`Loading gateway ${name}…`);
