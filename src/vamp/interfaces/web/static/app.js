@@ -7,11 +7,20 @@
 // as an alert. Everything is written with textContent: nothing the API returns is ever read as HTML.
 
 import * as api from "./api.js";
+import { showDeployment } from "./deployment.js";
 import { showDeployments } from "./deployments.js";
 import { element } from "./dom.js";
 import { showGateways } from "./gateways.js";
+import * as session from "./session.js";
 
 const VIEWS = [
+  {
+    pattern: /^#\/deployments\/(.+)$/,
+    section: "deployments",
+    nav: "#/deployments",
+    show: showDeployment,
+    failure: "The deployment could not be loaded",
+  },
   {
     pattern: /^#\/gateways(?:\/(.+))?$/,
     section: "gateways",
@@ -57,6 +66,7 @@ function showSignedIn(signedIn, current = null) {
 
 function refusedToken(error) {
   api.signOut();
+  session.forget();
   leave();
   showSignedIn(false);
   showError(`The token was refused (${error.status}): ${error.message}`);
@@ -81,6 +91,7 @@ async function showView() {
   leaving = controller;
   section.setAttribute("aria-busy", "true");
   try {
+    await session.start({ signal: controller.signal, onChange: showView });
     await found.show(section.querySelector(".view"), match ?? [], {
       status: showStatus,
       failed: showError,
@@ -114,6 +125,7 @@ function start() {
   });
   element("sign-out").addEventListener("click", () => {
     api.signOut();
+    session.forget();
     leave();
     showStatus("Signed out.");
     showError("");

@@ -1,12 +1,13 @@
-// The deployments view (#/deployments): the deployments of the chosen namespace with their clusters and
-// services (breed, state, instances).
+// The deployments view (#/deployments): the chosen namespace's deployments with their state, ports and
+// clusters' services (breed, state, instances), each linking to its own page (deployment.js). The states
+// are named as the CLI names them (vamp.core.deployments.status).
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
 
 const PER_PAGE = 30;
 
-function breedName(service) {
+export function breedName(service) {
   const breed = service.breed ?? {};
   return breed.name ?? breed.reference ?? String(breed);
 }
@@ -15,6 +16,36 @@ function stateOf(service) {
   const status = service.status ?? {};
   const phase = status.phase?.name ?? "unknown";
   return { text: `${status.intention ?? "Deployment"}: ${phase}`, phase: phase.toLowerCase() };
+}
+
+// What a service is doing, as the CLI says it: failed, undeploying, deployed or updating.
+export function serviceState(service) {
+  const status = service.status ?? {};
+  if (status.phase?.name === "Failed") return "failed";
+  if (status.intention === "Undeployment") return "undeploying";
+  if (status.phase?.name === "Done") return "deployed";
+  return "updating";
+}
+
+// What a deployment is doing, from its services' states (deployed when it has none).
+export function deploymentState(deployment) {
+  const states = Object.values(deployment.clusters ?? {}).flatMap((cluster) =>
+    (cluster.services ?? []).map(serviceState),
+  );
+  if (states.includes("failed")) return "failed";
+  if (states.length > 0 && states.every((state) => state === "undeploying")) return "undeploying";
+  if (states.includes("updating")) return "deploying";
+  return "deployed";
+}
+
+export function deploymentHref(name) {
+  return `#/deployments/${encodeURIComponent(name)}`;
+}
+
+// "sava.webport=40000, …", or "none".
+export function portsText(deployment) {
+  const ports = Object.entries(deployment.ports ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return ports.length === 0 ? "none" : ports.map(([name, port]) => `${name}=${port}`).join(", ");
 }
 
 function serviceTable(cluster, services) {
@@ -38,7 +69,14 @@ function serviceTable(cluster, services) {
 
 function deploymentArticle(deployment) {
   const article = make("article", undefined, { "aria-label": `Deployment ${deployment.name}` });
-  article.append(make("h3", deployment.name));
+  const heading = article.appendChild(make("h3"));
+  heading.append(make("a", deployment.name, { href: deploymentHref(deployment.name) }));
+  const state = deploymentState(deployment);
+  const facts = article.appendChild(make("p", undefined, { class: "facts" }));
+  facts.append(
+    make("span", state, { class: `state-${state}` }),
+    make("span", `Ports: ${portsText(deployment)}`),
+  );
   for (const [name, cluster] of Object.entries(deployment.clusters ?? {})) {
     article.append(make("h4", `Cluster ${name}`));
     article.append(serviceTable(name, cluster.services ?? []));

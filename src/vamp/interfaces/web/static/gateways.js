@@ -5,6 +5,7 @@
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
+import { mayWrite } from "./session.js";
 
 const PER_PAGE = 100;
 
@@ -78,6 +79,7 @@ function gatewayPage(gateway, onApplied) {
     const slider = form.appendChild(
       make("input", undefined, { id, type: "range", min: "0", max: "100", step: "1" }),
     );
+    slider.disabled = !mayWrite(); // a viewer sees the weights but cannot move them
     slider.addEventListener("input", () => {
       weights = rebalance(weights, index, Number(slider.value));
       show();
@@ -85,7 +87,7 @@ function gatewayPage(gateway, onApplied) {
     return { path, label, slider };
   });
   const outcome = make("p", undefined, { role: "alert", class: "outcome", hidden: "" });
-  const apply = make("button", "Apply", { type: "submit" });
+  const apply = make("button", "Apply", { type: "submit", "data-write": "" });
   form.append(apply, outcome);
   function show() {
     sliders.forEach(({ path, label, slider }, index) => {
