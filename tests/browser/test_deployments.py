@@ -6,7 +6,9 @@ which opens that gateway's page. Scaling sava:1.1.0 to 2 instances in the page r
 seen in the page without a reload. Slicing out sava:1.0.0 while it still has 90 % of the traffic is
 refused in place and nothing is sent. Exporting shows the YAML the API exports, with a download link
 that gives the same text. A stored blueprint merged into another deployment from its page adds its
-cluster; undeploying that deployment (after a confirmation) removes it. Every page is screenshot.
+cluster; undeploying that deployment (after a confirmation) removes it. Last, once its traffic is moved,
+sava:1.1.0 is sliced out from the page (after a confirmation) and every request reaches 1.0. Every page
+is screenshot.
 """
 
 from __future__ import annotations
@@ -199,3 +201,26 @@ def test_a_blueprint_merged_in_from_the_page_then_undeployed_after_confirming(
     screenshot(page, "undeployed")
     gone = httpx.get(f"{vamp.url}/api/v1/deployments/extra", headers=vamp.headers, trust_env=False)
     assert gone.status_code == 404
+
+
+def test_sava_1_1_0_sliced_out_once_its_traffic_is_moved(
+    page: Page, demo: Demo, vamp: vamp_process.Vamp, screenshot: Screenshot
+) -> None:
+    plan = vamp.plan()
+    vamp.cli("update-gateway", "sava/sava/webport", "--weights", "sava:1.0.0@100%,sava:1.1.0@0%")
+    vamp.settled(plan, timeout=30.0)
+    sava = open_deployment(page, vamp, "sava")
+    canary = service(sava, "sava:1.1.0")
+
+    canary.get_by_role("button", name="Slice sava:1.1.0 out…").click()
+    expect(canary.get_by_role("alert")).to_be_hidden()
+    canary.get_by_role("button", name="Slice sava:1.1.0 out", exact=True).click()
+
+    expect(page.get_by_role("status")).to_contain_text("sava:1.1.0 is being sliced out of sava", timeout=SEEN)
+    sava = page.get_by_role("article", name="Deployment sava")
+    expect(service(sava, "sava:1.1.0")).to_have_count(0, timeout=DEPLOYED)
+    expect(running_instances(service(sava, "sava:1.0.0"))).to_have_count(1)
+    screenshot(page, "sliced")
+    breeds = [item["breed"]["name"] for item in vamp.api("deployments/sava")["clusters"]["sava"]["services"]]
+    assert breeds == ["sava:1.0.0"]
+    assert vamp_process.versions(demo.port, 50) == {"1.0": 50}

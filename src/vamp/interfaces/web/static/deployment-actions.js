@@ -24,7 +24,8 @@ export function outcomeLine() {
 export function askFirst({ label, question, confirm, check = () => null, act }) {
   const part = make("div", undefined, { class: "ask", "data-write": "" });
   const start = part.appendChild(make("button", label, { type: "button" }));
-  const asking = part.appendChild(make("div", undefined, { role: "group", "aria-label": question, hidden: "" }));
+  const asking = make("div", undefined, { role: "group", "aria-label": question, hidden: "" });
+  part.append(asking);
   asking.append(make("p", question));
   const yes = asking.appendChild(make("button", confirm, { type: "button", class: "danger" }));
   const no = asking.appendChild(make("button", "Cancel", { type: "button", class: "secondary" }));
@@ -58,7 +59,8 @@ export function askFirst({ label, question, confirm, check = () => null, act }) 
 }
 
 function mergeForm(page) {
-  const form = make("form", undefined, { "aria-label": `Merge a blueprint into ${page.name}`, "data-write": "" });
+  const named = { "aria-label": `Merge a blueprint into ${page.name}`, "data-write": "" };
+  const form = make("form", undefined, named);
   form.append(make("label", "Blueprint to merge", { for: "merge-blueprint" }));
   const select = form.appendChild(make("select", undefined, { id: "merge-blueprint", required: "" }));
   select.append(make("option", "Loading the blueprints…", { value: "" }));
@@ -68,7 +70,8 @@ function mergeForm(page) {
     .get("blueprints?per_page=100", { signal: page.signal })
     .then(({ body }) => {
       const options = body.map(({ name }) => make("option", name, { value: name }));
-      select.replaceChildren(...(options.length > 0 ? options : [make("option", "No stored blueprints", { value: "" })]));
+      if (options.length === 0) options.push(make("option", "No stored blueprints", { value: "" }));
+      select.replaceChildren(...options);
     })
     .catch((error) => {
       if (page.signal.aborted) return;

@@ -32,10 +32,19 @@ function settled(deployment) {
   );
 }
 
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+// Resolves after `ms`, or at once when `signal` aborts (the user left the page).
 function pause(ms, signal) {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => clearTimeout(timer) || resolve(), { once: true });
+    const stop = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener("abort", stop, { once: true });
   });
 }
 
@@ -66,7 +75,9 @@ function instanceTable(service) {
   const table = make("table");
   table.append(make("caption", `Instances of ${breedName(service)}`, { class: "visually-hidden" }));
   const head = make("tr");
-  for (const title of ["Instance", "Host", "Ports", "State"]) head.append(make("th", title, { scope: "col" }));
+  for (const title of ["Instance", "Host", "Ports", "State"]) {
+    head.append(make("th", title, { scope: "col" }));
+  }
   table.appendChild(make("thead")).append(head);
   const body = table.appendChild(make("tbody"));
   for (const instance of service.instances ?? []) {
@@ -93,12 +104,16 @@ function field(form, id, text, attributes) {
 function scaleForm(page, clusterName, service, key) {
   const scale = service.scale ?? {};
   const breed = breedName(service);
-  const form = make("form", undefined, { "aria-label": `Scale of ${breed}`, class: "scale", "data-write": "" });
+  const named = { "aria-label": `Scale of ${breed}`, class: "scale", "data-write": "" };
+  const form = make("form", undefined, named);
+  const number = { type: "number", min: "0", required: "" };
   const instances = field(form, `${key}-instances`, "Instances", {
-    type: "number", min: "0", step: "1", required: "", value: String(scale.instances ?? 1),
+    ...number, step: "1", value: String(scale.instances ?? 1),
   });
-  const cpu = field(form, `${key}-cpu`, "CPU", { type: "number", min: "0", step: "any", required: "", value: String(scale.cpu ?? "") });
-  const memory = field(form, `${key}-memory`, "Memory", { type: "text", required: "", value: String(scale.memory ?? "") });
+  const cpu = field(form, `${key}-cpu`, "CPU", { ...number, step: "any", value: String(scale.cpu ?? "") });
+  const memory = field(form, `${key}-memory`, "Memory", {
+    type: "text", required: "", value: String(scale.memory ?? ""),
+  });
   const save = form.appendChild(make("button", "Scale", { type: "submit" }));
   const outcome = form.appendChild(outcomeLine());
   form.addEventListener("submit", async (event) => {
@@ -109,7 +124,7 @@ function scaleForm(page, clusterName, service, key) {
     const path = `deployments/${each(page.name)}/clusters/${each(clusterName)}/services/${each(breed)}/scale`;
     try {
       await api.put(path, body);
-      await page.refresh(`${breed} is being scaled to ${body.instances} instance${body.instances === 1 ? "" : "s"}.`);
+      await page.refresh(`${breed} is being scaled to ${plural(body.instances, "instance")}.`);
     } catch (error) {
       outcome.textContent = `Not scaled (${error.status}): ${error.message}`;
       outcome.hidden = false;
@@ -131,16 +146,23 @@ function sliceControl(page, deployment, clusterName, service) {
     label: `Slice ${breed} out…`,
     question: `Slice ${breed} out of ${page.name}? Its instances stop.`,
     confirm: `Slice ${breed} out`,
-    check: () =>
-      weighted.length === 0
-        ? null
-        : `${breed} still gets ${weighted.map(({ port, weight }) => `${weight}% of port ${port}'s traffic`).join(" and ")}: ` +
-          `move it to the other services on gateway ${page.name}/${clusterName}/${weighted[0].port} first, then slice ${breed} out.`,
+    check: () => {
+      if (weighted.length === 0) return null;
+      const shares = weighted.map(({ port, weight }) => `${weight}% of port ${port}'s traffic`);
+      const gateway = `${page.name}/${clusterName}/${weighted[0].port}`;
+      return (
+        `${breed} still gets ${shares.join(" and ")}: move it to the other services on gateway ` +
+        `${gateway} first, then slice ${breed} out.`
+      );
+    },
+    // As `vamp undeploy --service` does: DELETE with the part of the deployment's blueprint naming it.
     act: async () => {
-      const { body: blueprint } = await api.get(`${api.named("deployments", page.name)}?as_blueprint=true`);
-      const only = (blueprint.clusters?.[clusterName]?.services ?? []).filter((item) => breedName(item) === breed);
-      const body = { name: blueprint.name, kind: "blueprints", clusters: { [clusterName]: { services: only } } };
-      await api.del(api.named("deployments", page.name), { body });
+      const path = api.named("deployments", page.name);
+      const { body: blueprint } = await api.get(`${path}?as_blueprint=true`, { signal: page.signal });
+      const services = blueprint.clusters?.[clusterName]?.services ?? [];
+      const only = services.filter((item) => breedName(item) === breed);
+      const clusters = { [clusterName]: { services: only } };
+      await api.del(path, { body: { name: blueprint.name, kind: "blueprints", clusters } });
       await page.refresh(`${breed} is being sliced out of ${page.name}.`);
     },
   });
@@ -156,7 +178,7 @@ function serviceArticle(page, deployment, clusterName, service, measured, key) {
   article.append(
     make("p", `State: ${state}${note ? ` (${note})` : ""}`, { class: `state-${state}` }),
     make("p", healthText(service, measured)),
-    make("p", `Scale: ${scale.instances ?? "?"} instance${scale.instances === 1 ? "" : "s"}, ${scale.cpu ?? "?"} CPU, ${scale.memory ?? "?"} memory.`),
+    make("p", `Scale: ${plural(scale.instances ?? 0, "instance")}, ${scale.cpu} CPU, ${scale.memory}.`),
     instanceTable(service),
     scaleForm(page, clusterName, service, key),
     sliceControl(page, deployment, clusterName, service),
@@ -171,12 +193,15 @@ function gatewayLine(name, text) {
 }
 
 function clusterPart(page, deployment, clusterName, cluster, health) {
-  const part = make("div", undefined, { role: "group", "aria-label": `Cluster ${clusterName}`, class: "cluster" });
+  const named = { role: "group", "aria-label": `Cluster ${clusterName}`, class: "cluster" };
+  const part = make("div", undefined, named);
   part.append(make("h4", `Cluster ${clusterName}`));
-  const ports = part.appendChild(make("ul", undefined, { "aria-label": `Gateways of cluster ${clusterName}` }));
+  const ports = make("ul", undefined, { "aria-label": `Gateways of cluster ${clusterName}` });
+  part.append(ports);
   for (const [port, gateway] of Object.entries(cluster.gateways ?? {})) {
-    const weights = Object.entries(gateway.routes ?? {}).map(([route, { weight }]) => `${route} ${weight ?? "—"}`);
-    ports.append(gatewayLine(`${deployment.name}/${clusterName}/${port}`, `(port ${port}: ${weights.join(", ")})`));
+    const routes = Object.entries(gateway.routes ?? {});
+    const weights = routes.map(([route, { weight }]) => `${route} ${weight ?? "—"}`).join(", ");
+    ports.append(gatewayLine(`${deployment.name}/${clusterName}/${port}`, `(port ${port}: ${weights})`));
   }
   (cluster.services ?? []).forEach((service, index) => {
     const measured = health.get(`${clusterName}/${breedName(service)}`) ?? null;
@@ -202,8 +227,11 @@ function deploymentArticle(page, deployment, health) {
   article.append(make("p", `State: ${state}. Ports: ${portsText(deployment)}.`, { class: `state-${state}` }));
   const exposed = Object.keys(deployment.gateways ?? {});
   if (exposed.length > 0) {
-    const list = article.appendChild(make("ul", undefined, { "aria-label": `Gateways of ${deployment.name}` }));
-    for (const port of exposed) list.append(gatewayLine(`${deployment.name}/${port.split("/")[0]}`, `(port ${port})`));
+    const list = make("ul", undefined, { "aria-label": `Gateways of ${deployment.name}` });
+    article.append(list);
+    for (const port of exposed) {
+      list.append(gatewayLine(`${deployment.name}/${port.split("/")[0]}`, `(port ${port})`));
+    }
   }
   for (const [name, cluster] of Object.entries(deployment.clusters ?? {})) {
     article.append(clusterPart(page, deployment, name, cluster, health));
