@@ -6,9 +6,9 @@ which opens that gateway's page. Scaling sava:1.1.0 to 2 instances in the page r
 seen in the page without a reload. Slicing out sava:1.0.0 while it still has 90 % of the traffic is
 refused in place and nothing is sent. Exporting shows the YAML the API exports, with a download link
 that gives the same text. A stored blueprint merged into another deployment from its page adds its
-cluster; undeploying that deployment (after a confirmation) removes it. Last, once its traffic is moved,
-sava:1.1.0 is sliced out from the page (after a confirmation) and every request reaches 1.0. Every page
-is screenshot.
+cluster; undeploying that deployment (after a confirmation) removes it. The page is live: weights
+changed with the CLI show without a reload. Last, once its traffic is moved, sava:1.1.0 is sliced out
+from the page (after a confirmation) and every request reaches 1.0. Every page is screenshot.
 """
 
 from __future__ import annotations
@@ -201,6 +201,18 @@ def test_a_blueprint_merged_in_from_the_page_then_undeployed_after_confirming(
     screenshot(page, "undeployed")
     gone = httpx.get(f"{vamp.url}/api/v1/deployments/extra", headers=vamp.headers, trust_env=False)
     assert gone.status_code == 404
+
+
+def test_a_change_made_elsewhere_shows_without_a_reload(page: Page, vamp: vamp_process.Vamp) -> None:
+    sava = open_deployment(page, vamp, "sava")
+    gateways = sava.get_by_role("list", name="Gateways of cluster sava")
+    expect(gateways).to_contain_text("sava:1.0.0 90%, sava:1.1.0 10%")
+    page.evaluate("window.notReloaded = true")
+
+    vamp.cli("update-gateway", "sava/sava/webport", "--weights", "sava:1.0.0@80%,sava:1.1.0@20%")
+
+    expect(gateways).to_contain_text("sava:1.0.0 80%, sava:1.1.0 20%", timeout=SEEN)
+    assert page.evaluate("window.notReloaded") is True
 
 
 def test_sava_1_1_0_sliced_out_once_its_traffic_is_moved(

@@ -2,17 +2,18 @@
 // clusters → services → instances, each service with its state, health (the runtime's healthy instances
 // and, from /api/v1/health, the share of its responses that were not 5xx), scale (editable: one PUT of
 // .../services/S/scale, as `vamp` does) and a way to slice it out once its traffic is moved. The
-// deployment-wide actions (merge, undeploy, export) are deployment-actions.js's. While a service is
-// changing the page reads the deployment again every few seconds until it has settled. Every control
-// that writes carries `data-write`.
+// deployment-wide actions (merge, undeploy, export) are deployment-actions.js's. The page is live: it
+// reads the deployment again every few seconds (every two while a change is under way) and shows it
+// again when it changed. Every control that writes carries `data-write`.
 
 import * as api from "./api.js";
 import { actionsOf, askFirst, outcomeLine } from "./deployment-actions.js";
-import { breedName, deploymentState, portsText, serviceState } from "./deployments.js";
+import { breedName, deploymentState, pause, portsText, serviceState } from "./deployments.js";
 import { make } from "./dom.js";
 import { gatewayHref } from "./gateways.js";
 
-const SETTLING_MS = 2000;
+const SETTLING_MS = 2000; // how often a deployment is read while a change is under way
+const WATCH_MS = 5000; // and otherwise
 const each = encodeURIComponent;
 
 function percent(weight) {
@@ -34,18 +35,6 @@ function settled(deployment) {
 
 function plural(count, word) {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
-}
-
-// Resolves after `ms`, or at once when `signal` aborts (the user left the page).
-function pause(ms, signal) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const stop = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    signal.addEventListener("abort", stop, { once: true });
-  });
 }
 
 // The share of a service's responses that were not 5xx (0 to 1), or null when nothing was measured.
@@ -240,67 +229,82 @@ function deploymentArticle(page, deployment, health) {
   return article;
 }
 
-// Shows deployment NAME (#/deployments/NAME) in `view`; see app.js for the context's fields.
+// Whether the user is in the middle of something on the page (typing, choosing, answering a question,
+// reading an export) that showing the deployment again would throw away.
+function busy(view) {
+  const focused = document.activeElement;
+  return (
+    (view.contains(focused) && focused.matches("input, select, textarea")) ||
+    view.querySelector(".ask [role=group]:not([hidden]), .export pre") !== null
+  );
+}
+
+// Shows deployment NAME (#/deployments/NAME) in `view`, and keeps it live until the user leaves: read
+// again every few seconds (more often while a change is under way), shown again when it changed and
+// the user is not busy with a control. See app.js for the context's fields.
 export async function showDeployment(view, match, { status, signal }) {
   const name = decodeURIComponent(match[1]);
-  let following = false;
+  let shown = null; // the deployment as last shown, as JSON
+  let pending = null; // what the user asked for, until the deployment has settled
   const page = {
     name,
     signal,
     status,
-    // Reads the deployment again and shows it with `text`; follows it until it has settled.
+    // After a change: says `text`, shows the deployment at once, and says when it has settled.
     async refresh(text) {
-      const shown = await render();
-      if (shown) status(text);
-      if (shown && !settled(shown)) follow(text);
-    },
-    // The deployment is being removed: waits until it is gone, then says so.
-    async gone(text) {
+      pending = text;
       status(text);
-      while (!signal.aborted) {
-        await pause(SETTLING_MS, signal);
-        if (signal.aborted || !(await render())) return;
-      }
+      await update(true);
+    },
+    // After undeploying: says `text` until the deployment is gone.
+    async gone(text) {
+      await page.refresh(text);
     },
   };
-  async function render() {
-    let deployment;
+  // Reads the deployment (unless `given`) and shows it (when `now`, or when it changed and the user is
+  // not busy); false once it is gone.
+  async function update(now = false, given = null) {
+    let deployment = given;
     try {
-      deployment = (await api.get(api.named("deployments", name), { signal })).body;
+      deployment ??= (await api.get(api.named("deployments", name), { signal })).body;
     } catch (error) {
       if (!(error instanceof api.ApiError && error.status === 404) || signal.aborted) throw error;
-      view.replaceChildren(make("p", `There is no deployment ${name} (any more).`), back());
+      view.replaceChildren(make("p", `There is no deployment ${name} any more.`), back());
       status(`Deployment ${name} is undeployed.`);
-      return null;
+      return false;
     }
-    const health = await healthOf(deployment, signal);
-    if (signal.aborted) return null;
-    view.replaceChildren(back(), deploymentArticle(page, deployment, health));
-    return deployment;
-  }
-  async function follow(text) {
-    if (following) return;
-    following = true;
-    try {
-      for (;;) {
-        await pause(SETTLING_MS, signal);
-        if (signal.aborted) return;
-        const shown = await render();
-        if (!shown || settled(shown)) {
-          if (shown) status(`${text} Done: deployment ${name} is ${deploymentState(shown)}.`);
-          return;
-        }
-      }
-    } catch (error) {
-      if (!signal.aborted) status(`Deployment ${name} could not be read again: ${error.message}`);
-    } finally {
-      following = false;
+    const seen = JSON.stringify(deployment);
+    if (now || (seen !== shown && !busy(view))) {
+      const health = await healthOf(deployment, signal);
+      if (signal.aborted) return false;
+      view.replaceChildren(back(), deploymentArticle(page, deployment, health));
+      shown = seen;
     }
+    if (pending && settled(deployment)) {
+      status(`${pending} Done: deployment ${name} is ${deploymentState(deployment)}.`);
+      pending = null;
+    }
+    return true;
   }
   status(`Loading deployment ${name}…`);
-  const shown = await render();
-  if (shown) status(`Deployment ${name}: ${deploymentState(shown)}.`);
-  if (shown && !settled(shown)) follow(`Deployment ${name} is changing.`);
+  const first = (await api.get(api.named("deployments", name), { signal })).body;
+  status(`Deployment ${name}: ${deploymentState(first)}.`);
+  if (!settled(first)) pending = `Deployment ${name} is changing.`;
+  await update(true, first);
+  watch();
+  async function watch() {
+    while (!signal.aborted) {
+      await pause(pending ? SETTLING_MS : WATCH_MS, signal);
+      if (signal.aborted) return;
+      try {
+        if (!(await update())) return;
+      } catch (error) {
+        if (!(error instanceof api.ApiError) || !error.unreachable) {
+          status(`Deployment ${name} could not be read again: ${error.message}`);
+        }
+      }
+    }
+  }
 }
 
 function back() {

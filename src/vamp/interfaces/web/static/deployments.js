@@ -1,11 +1,13 @@
 // The deployments view (#/deployments): the chosen namespace's deployments with their state, ports and
-// clusters' services (breed, state, instances), each linking to its own page (deployment.js). The states
-// are named as the CLI names them (vamp.core.deployments.status).
+// clusters' services (breed, state, instances), each linking to its own page (deployment.js), kept live
+// by reading them again every few seconds. The states are named as the CLI names them
+// (vamp.core.deployments.status).
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
 
 const PER_PAGE = 30;
+const WATCH_MS = 5000; // how often the list is read again
 
 export function breedName(service) {
   const breed = service.breed ?? {};
@@ -36,6 +38,18 @@ export function deploymentState(deployment) {
   if (states.length > 0 && states.every((state) => state === "undeploying")) return "undeploying";
   if (states.includes("updating")) return "deploying";
   return "deployed";
+}
+
+// Resolves after `ms`, or at once when `signal` aborts (the user left the view).
+export function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener("abort", stop, { once: true });
+  });
 }
 
 export function deploymentHref(name) {
@@ -84,12 +98,35 @@ function deploymentArticle(deployment) {
   return article;
 }
 
-// Shows the deployments in `view`; see app.js for the context's fields.
-export async function showDeployments(view, _match, { status, signal }) {
-  status("Loading deployments…");
-  const { body, total } = await api.get(`deployments?per_page=${PER_PAGE}`, { signal });
+function showList(view, body, total, status) {
   view.replaceChildren(...body.map(deploymentArticle));
   if (body.length === 0) view.replaceChildren(make("p", "No deployments yet."));
   const shown = total !== null && total > body.length ? ` (the first ${body.length} of ${total})` : "";
   status(`${body.length} deployment${body.length === 1 ? "" : "s"}${shown}.`);
+}
+
+// Shows the deployments in `view`, read again every few seconds and shown again when they changed,
+// until the user leaves; see app.js for the context's fields.
+export async function showDeployments(view, _match, { status, signal }) {
+  status("Loading deployments…");
+  const path = `deployments?per_page=${PER_PAGE}`;
+  const { body, total } = await api.get(path, { signal });
+  showList(view, body, total, status);
+  watch(JSON.stringify(body));
+  async function watch(shown) {
+    while (!signal.aborted) {
+      await pause(WATCH_MS, signal);
+      if (signal.aborted) return;
+      let read;
+      try {
+        read = await api.get(path, { signal });
+      } catch {
+        continue; // an unreachable server is reported by api.onConnection's listeners; the list stays
+      }
+      if (JSON.stringify(read.body) !== shown) {
+        showList(view, read.body, read.total, status);
+        shown = JSON.stringify(read.body);
+      }
+    }
+  }
 }
