@@ -6,7 +6,8 @@ page shows shop, not the default namespace's sava. The admin may choose between 
 namespace and acme-prod, and the choice survives a reload. A viewer sees no control that writes (no
 element with ``data-write`` is visible) on any page it can open: the deployments, sava's page, the
 gateways and a gateway's page (whose sliders show the weights, disabled); a write forced with its token
-still gets 403 and changes nothing. Each page is screenshot.
+still gets 403 and changes nothing. An agent's token (routing plans only) is refused at sign-in with
+the reason. Each page is screenshot.
 """
 
 from __future__ import annotations
@@ -145,3 +146,17 @@ def test_a_viewer_sees_no_control_that_writes_and_a_forced_write_gets_403(
     assert forced == 403
     services = vamp.api("deployments/sava")["clusters"]["sava"]["services"]
     assert [item["scale"]["instances"] for item in services] == [1, 1]
+
+
+def test_an_agent_token_is_refused_at_sign_in_with_the_reason(
+    page: Page, vamp: vamp_process.Vamp, screenshot: Screenshot
+) -> None:
+    sign_in(page, vamp, token(vamp, "ui-agent", "agent", "server"))
+
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text("The token was refused (403)", timeout=SEEN)
+    expect(refusal).to_contain_text("Sign in with a viewer, operator, owner or admin token.")
+    expect(page.get_by_label("API token")).to_be_visible()
+    expect(page.get_by_label("Namespace")).to_have_count(0)
+    assert page.evaluate("sessionStorage.length") == 0
+    screenshot(page, "agent-refused")

@@ -35,6 +35,14 @@ export async function start({ signal, onChange }) {
   const secret = api.token();
   if (known?.secret === secret) return;
   const { body: self } = await api.get("tokens/self", { server: true, signal });
+  if (self.role === "agent") {
+    api.setNamespace(null);
+    throw new api.ApiError(
+      403,
+      `The token ${self.name} is a gateway agent's: it reads routing plans only. ` +
+        "Sign in with a viewer, operator, owner or admin token.",
+    );
+  }
   const choices = await namespacesOf(self, signal);
   const stored = api.namespace() ?? DEFAULT;
   const chosen = choices.find((choice) => choice.value === stored) ?? choices[0];
@@ -73,7 +81,6 @@ async function namespacesOf(self, signal) {
 // Whether `self` may read the server's default namespace: a server-wide token may; another finds out by
 // asking (a 403 or 404 there means it may not).
 async function readsDefault(self, signal) {
-  if (self.role === "agent") return false;
   if (self.scope === "server") return true;
   try {
     await api.get("deployments?per_page=1", { server: true, signal });
