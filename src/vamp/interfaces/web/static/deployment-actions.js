@@ -152,7 +152,8 @@ function exportForm(page) {
 
 // The deployment-wide actions of `page` ({name, signal, status, refresh(text), gone(text)}).
 export function actionsOf(page) {
-  const part = make("div", undefined, { role: "group", "aria-label": "Actions", class: "actions" });
+  const named = { role: "group", "aria-label": "Actions", class: "deployment-actions" };
+  const part = make("div", undefined, named);
   part.append(make("h4", "Actions"), mergeForm(page), undeployControl(page), exportForm(page));
   return part;
 }
