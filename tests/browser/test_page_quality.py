@@ -46,6 +46,7 @@ class View:
 
 VIEWS = [
     View("#/deployments", "Deployments", "article", "Deployment sava"),
+    View("#/deployments/sava", "Deployments", "article", "Deployment sava"),
     View("#/gateways", "Gateways", "link", "sava/sava/webport"),
     View("#/gateways/sava%2Fsava%2Fwebport", "Gateways", "article", "Gateway sava/sava/webport"),
     View("#/releases", "Releases", "heading", "Releases"),

@@ -3,8 +3,8 @@
 Signing in with the admin token shows the sava deployment with its two services (sava:1.0.0 and
 sava:1.1.0), keeps the token out of the URL and keeps the tab signed in over a reload, with no error in
 the browser's console (a file the Content-Security-Policy blocked would be one); a wrong token (401)
-and a token of another namespace (403) show the server's refusal and no list. Each state is saved as a
-screenshot under pytest's temporary directory.
+shows the server's refusal and no list (test_access.py: the namespaces a token may see, and viewers).
+Each state is saved as a screenshot under pytest's temporary directory.
 """
 
 from __future__ import annotations
@@ -91,21 +91,3 @@ def test_a_wrong_token_shows_the_refusal_and_no_list(
 
 def test_screenshots_stay_out_of_the_work_tree(screenshots: Path) -> None:
     assert Path(__file__).parents[2] not in screenshots.parents
-
-
-def test_a_token_of_another_namespace_is_refused_with_the_reason(
-    page: Page, vamp: vamp_process.Vamp, screenshot: Screenshot
-) -> None:
-    vamp.cli("organisation", "create", "acme")
-    vamp.cli("environment", "create", "prod", "--organisation", "acme")
-    created = vamp.cli("token", "create", "--name", "ui", "--role", "viewer", "--scope", "acme-prod")
-    secret = created.stdout.split()[-1]
-    assert secret.startswith("vamp_"), created.stdout
-
-    sign_in(page, vamp, secret)
-
-    refusal = page.get_by_role("alert")
-    expect(refusal).to_contain_text("The token was refused (403)", timeout=SEEN)
-    expect(page.get_by_role("article")).to_have_count(0)
-    expect(page.get_by_label("API token")).to_be_visible()
-    screenshot(page, "forbidden")

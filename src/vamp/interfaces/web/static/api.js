@@ -46,9 +46,10 @@ export function setNamespace(name) {
   else sessionStorage.removeItem(NAMESPACE);
 }
 
-// The address of an API path in the chosen namespace: /api/v1/<path> or /<namespace>/api/v1/<path>.
-export function address(path) {
-  const chosen = namespace();
+// The address of an API path in the chosen namespace: /api/v1/<path> or /<namespace>/api/v1/<path>;
+// `server` paths (tokens/self, organisations) are the server's, never a namespace's.
+export function address(path, { server = false } = {}) {
+  const chosen = server ? null : namespace();
   return `${chosen ? `/${encodeURIComponent(chosen)}` : ""}/api/v1/${path}`;
 }
 
@@ -104,14 +105,14 @@ function headers(extra = {}) {
 }
 
 // Any request to /api/v1/<path>. `body` is sent as JSON unless `contentType` names another type (then it
-// is sent as it is, e.g. YAML text). Answers the Response; `signal` aborts it.
-export async function request(method, path, { body, contentType, accept, signal } = {}) {
+// is sent as it is, e.g. YAML text). Answers the Response; `signal` aborts it; `server` skips the namespace.
+export async function request(method, path, { body, contentType, accept, signal, server } = {}) {
   const init = { method, headers: headers(accept ? { Accept: accept } : {}), signal };
   if (body !== undefined) {
     init.headers["Content-Type"] = contentType ?? "application/json";
     init.body = contentType ? body : JSON.stringify(body);
   }
-  return send(address(path), init);
+  return send(address(path, { server }), init);
 }
 
 async function json(response) {
@@ -120,8 +121,8 @@ async function json(response) {
 }
 
 // GET /api/v1/<path>: the answer's JSON and its X-Total-Count (null when not a list).
-export async function get(path, { signal } = {}) {
-  const response = await request("GET", path, { signal });
+export async function get(path, { signal, server } = {}) {
+  const response = await request("GET", path, { signal, server });
   const total = response.headers.get("X-Total-Count");
   return { body: await json(response), total: total === null ? null : Number(total) };
 }

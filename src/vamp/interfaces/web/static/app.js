@@ -9,13 +9,22 @@
 import * as api from "./api.js";
 import { PATTERN as ARTIFACTS, showArtifacts } from "./artifacts.js";
 import { watchConnection } from "./connection.js";
+import { showDeployment } from "./deployment.js";
 import { showDeployments } from "./deployments.js";
 import { element } from "./dom.js";
 import { showEvents } from "./events.js";
 import { showGateways } from "./gateways.js";
 import { showReleases } from "./releases.js";
+import * as session from "./session.js";
 
 const VIEWS = [
+  {
+    pattern: /^#\/deployments\/(.+)$/,
+    section: "deployments",
+    nav: "#/deployments",
+    show: showDeployment,
+    failure: "The deployment could not be loaded",
+  },
   {
     pattern: ARTIFACTS,
     section: "artifacts",
@@ -82,6 +91,7 @@ function showSignedIn(signedIn, current = null) {
 
 function refusedToken(error) {
   api.signOut();
+  session.forget();
   leave();
   showSignedIn(false);
   showError(`The token was refused (${error.status}): ${error.message}`);
@@ -106,6 +116,7 @@ async function showView() {
   leaving = controller;
   section.setAttribute("aria-busy", "true");
   try {
+    await session.start({ signal: controller.signal, onChange: showView });
     await found.show(section.querySelector(".view"), match ?? [], {
       status: showStatus,
       failed: showError,
@@ -139,6 +150,7 @@ function start() {
   });
   element("sign-out").addEventListener("click", () => {
     api.signOut();
+    session.forget();
     leave();
     showStatus("Signed out.");
     showError("");

@@ -8,6 +8,7 @@ import { make } from "./dom.js";
 import { routeEditor } from "./route_editor.js";
 import { releaseStart } from "./release_start.js";
 import { PER_PAGE, askedPage, pager, rangeText } from "./pager.js";
+import { mayWrite } from "./session.js";
 
 function portOf(gateway) {
   const port = gateway.port;
@@ -79,6 +80,7 @@ function gatewayPage(gateway, onApplied) {
     const slider = form.appendChild(
       make("input", undefined, { id, type: "range", min: "0", max: "100", step: "1" }),
     );
+    slider.disabled = !mayWrite(); // a viewer sees the weights but cannot move them
     slider.addEventListener("input", () => {
       weights = rebalance(weights, index, Number(slider.value));
       show();
@@ -86,7 +88,7 @@ function gatewayPage(gateway, onApplied) {
     return { path, label, slider };
   });
   const outcome = make("p", undefined, { role: "alert", class: "outcome", hidden: "" });
-  const apply = make("button", "Apply", { type: "submit" });
+  const apply = make("button", "Apply", { type: "submit", "data-write": "" });
   form.append(apply, outcome);
   function show() {
     sliders.forEach(({ path, label, slider }, index) => {
