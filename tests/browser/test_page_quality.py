@@ -46,7 +46,6 @@ class View:
 
 VIEWS = [
     View("#/deployments", "Deployments", "article", "Deployment sava"),
-    View("#/deployments/sava", "Deployments", "article", "Deployment sava"),
     View("#/gateways", "Gateways", "link", "sava/sava/webport"),
     View("#/gateways/sava%2Fsava%2Fwebport", "Gateways", "article", "Gateway sava/sava/webport"),
     View("#/releases", "Releases", "heading", "Releases"),
@@ -54,6 +53,7 @@ VIEWS = [
     View("#/artifacts/breeds", "Artifacts", "link", "sava:1.0.0"),
     View("#/artifacts/breeds/sava%3A1.0.0", "Artifacts", "heading", "Artifacts"),
     View("#/events", "Events", "heading", "Events"),
+    View("#/deployments/sava", "Deployments", "article", "Deployment sava"),
 ]
 """Every view a user can bookmark; the views of releases, artifacts and events join as they land."""
 
@@ -174,5 +174,6 @@ def test_the_nav_works_from_the_keyboard_with_a_visible_focus(page: Page, vamp: 
     ring = link.evaluate("node => getComputedStyle(node).outlineStyle")
     assert ring not in ("none", ""), ring
     page.keyboard.press("Enter")
-    expect(VIEWS[1].shown(page)).to_be_visible(timeout=SEEN)
+    gateways = next(view for view in VIEWS if view.hash == "#/gateways")
+    expect(gateways.shown(page)).to_be_visible(timeout=SEEN)
     assert page.url.endswith("#/gateways")
