@@ -7,13 +7,19 @@ background networking, no component updates, no sync), and closes it after the l
 package, not the session: Playwright's synchronous API keeps an asyncio loop of its own while it runs,
 which the asyncio tests of the other packages must not find. ``page`` is a new tab per test,
 so each test starts with an empty ``sessionStorage``. ``screenshot`` saves a PNG of a page into a folder
-under pytest's temporary directory (never into the work tree) and returns its path.
+under pytest's temporary directory (never into the work tree) and returns its path; a screenshot the
+README shows is named (``readme="ui-gateway-charts.png"``) and also written to the folder
+``$VAMP_README_IMAGES`` names, when it is set: ``VAMP_README_IMAGES=docs/images .venv/bin/pytest
+tests/browser/test_gateway_charts.py tests/browser/test_releases.py`` takes the README's images again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
@@ -32,7 +38,11 @@ FLAGS = (
 )
 """Without the background-networking flags Chromium keeps calling hosts this machine's network refuses."""
 
-Screenshot = Callable[[Page, str], Path]
+README_IMAGES = "VAMP_README_IMAGES"
+
+
+class Screenshot(Protocol):
+    def __call__(self, tab: Page, state: str, *, readme: str | None = None) -> Path: ...
 
 
 @pytest.fixture(scope="package")
@@ -69,9 +79,12 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def screenshot(screenshots: Path, request: pytest.FixtureRequest) -> Screenshot:
-    def take(tab: Page, state: str) -> Path:
+    def take(tab: Page, state: str, *, readme: str | None = None) -> Path:
         path = screenshots / f"{request.node.name}-{state}.png"
         tab.screenshot(path=path, full_page=True)
+        folder = os.environ.get(README_IMAGES)
+        if readme is not None and folder:
+            shutil.copyfile(path, Path(folder) / readme)
         return path
 
     return take

@@ -91,7 +91,7 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
         expect(timeline.get_by_role("table").first).to_contain_text("errors", timeout=LIVE)
         expect(timeline.get_by_role("listitem").nth(2)).to_be_visible(timeout=LIVE)
         expect(release.get_by_role("button", name="Resume")).to_be_hidden()
-        screenshot(page, "timeline")
+        screenshot(page, "timeline", readme="ui-release-timeline.png")
         assert serious_violations(page, "article.release") == []
         assert f"{vamp.url}/api/v1/events/stream?tag=release-statuses%3A{RELEASE}" in streams, streams
 
