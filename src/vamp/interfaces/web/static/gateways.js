@@ -5,6 +5,7 @@
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
+import { gatewayCharts } from "./gateway_charts.js";
 
 const PER_PAGE = 100;
 
@@ -65,7 +66,7 @@ export function rebalance(weights, moved, value) {
   return next;
 }
 
-function gatewayPage(gateway, onApplied) {
+function gatewayPage(gateway, onApplied, signal) {
   const article = make("article", undefined, { "aria-label": `Gateway ${gateway.name}` });
   article.append(make("h3", gateway.name));
   article.append(make("p", `Port ${portOf(gateway) || "none"}`, { class: "hint" }));
@@ -113,6 +114,7 @@ function gatewayPage(gateway, onApplied) {
       apply.disabled = false;
     }
   });
+  article.append(gatewayCharts(gateway, signal));
   return article;
 }
 
@@ -134,6 +136,6 @@ export async function showGateways(view, match, context) {
     await showGateways(view, match, context);
     status(text);
   };
-  view.replaceChildren(back, gatewayPage(body, applied));
+  view.replaceChildren(back, gatewayPage(body, applied, signal));
   status(`Gateway ${name}.`);
 }
