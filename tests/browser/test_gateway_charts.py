@@ -177,3 +177,80 @@ def _measured(vamp: vamp_process.Vamp, path: str) -> bool:
         f"{vamp.url}/api/v1/{path}", params={"window": 10}, headers=vamp.headers, trust_env=False
     )
     return answer.status_code == 200 and answer.json()["requests"] > 0
+
+
+def test_a_failed_poll_shows_a_note_and_the_next_one_recovers(page: Page, demo: Demo) -> None:
+    open_gateway(page, demo, demo.vamp.token)
+    charts = charts_of(page)
+    expect(charts.get_by_role("region", name=OLD)).to_be_visible()
+
+    page.route(
+        re.compile(r"/api/v1/metrics/"), lambda route: route.fulfill(status=500, json={"message": "boom"})
+    )
+    note = charts.get_by_text("The metrics could not be read (boom); trying again in 3 s.")
+    expect(note).to_be_visible(timeout=SEEN)
+    expect(page.get_by_role("button", name="Apply")).to_be_enabled()
+    expect(page.get_by_role("alert").filter(visible=True)).to_have_count(0)
+
+    page.unroute(re.compile(r"/api/v1/metrics/"))
+    expect(note).to_be_hidden(timeout=SEEN)
+    expect(charts.get_by_role("region", name=NEW)).to_be_visible()
+
+
+SERIES = """async () => {
+  const series = await import("/ui/traffic_series.js");
+  const summary = (requests, failed, rate, p50) => ({
+    requests, rate, codes: { "2xx": requests - failed, "5xx": failed }, p50, p95: p50, p99: p50,
+  });
+  const kept = series.emptySeries();
+  series.record(kept, series.pointOf(null, 1000));
+  const waiting = series.latestText(kept);
+  series.record(kept, series.pointOf(summary(200, 5, 20, 0.254), 1003));
+  const latest = series.latestText(kept);
+  series.record(kept, series.pointOf(summary(0, 0, 0, null), 1006));
+  const quiet = series.latestText(kept);
+  series.record(kept, series.pointOf(summary(10, 0, 1, 4), 1003 + series.HISTORY_SECONDS));
+  const marks = [];
+  const tags = (route) => ["gateways", "gateways:g", `routes:${route}`, "route", "route:weightupdated"];
+  const events = [
+    { tags: tags("a"), timestamp: "2026-12-06T07:40:57.100+00:00" },
+    { tags: tags("b"), timestamp: "2026-12-06T07:40:57.300+00:00" },
+    { tags: ["gateways:g", "routes:a", "route:targetschanged"], timestamp: "2026-12-06T07:41:00+00:00" },
+    { tags: ["gateways:other", "route:weightupdated"], timestamp: "2026-12-06T07:41:01+00:00" },
+    { tags: tags("a"), timestamp: "2026-12-06T07:42:00+00:00" },
+  ];
+  const added = events.map((event) => series.weightChangeOf(event, "g"))
+    .map((change) => change !== null && series.addMark(marks, change));
+  return {
+    waiting,
+    latest,
+    quiet,
+    times: kept.times,
+    rates: kept.rate,
+    errors: kept.errors[0],
+    added,
+    marks: marks.map((mark) => mark.routes),
+  };
+}"""
+
+
+def test_samples_become_points_figures_and_weight_change_marks(page: Page, demo: Demo) -> None:
+    """The pure part of the charts (traffic_series.js), in the browser: a 404 is a gap and "waiting",
+    5xx is the share of the window's responses, the latest measured figures are what the table shows,
+    points older than the history are forgotten, and one change of two routes is one mark."""
+    page.goto(f"{demo.vamp.url}/ui/index.html")
+    found = page.evaluate(SERIES)
+    assert found["waiting"] is None
+    assert found["latest"] == {
+        "rate": "20.0",
+        "errors": "2.5 %",
+        "p50": "0.25 ms",
+        "p95": "0.25 ms",
+        "p99": "0.25 ms",
+    }
+    assert found["quiet"] == {"rate": "0.0", "errors": "0 %", "p50": "—", "p95": "—", "p99": "—"}
+    assert found["times"] == [1003, 1006, 1603]
+    assert found["rates"] == [20, 0, 1]
+    assert found["errors"] == 2.5
+    assert found["added"] == [True, False, False, False, True]
+    assert found["marks"] == [["a", "b"], ["a"]]
