@@ -124,6 +124,14 @@ def test_the_charts_show_both_routes_live_and_mark_a_weight_change(
         expect(marks.first).to_contain_text(NEW)
         shown = marks.first.inner_text().split()[2]
         assert abs(_seconds_of_day(shown) - _seconds_of_day(time.strftime("%H:%M:%S"))) <= 30, shown
+        # 90/10 became 50/50: the charts show the new route's requests/s rise to about the old one's.
+        old_rate, new_rate = (figure(figures(charts, route), 0) for route in (OLD, NEW))
+        vamp_process.eventually(
+            lambda: float(new_rate.inner_text()) >= 0.6 * float(old_rate.inner_text()),
+            timeout=45.0,
+            every=0.5,
+            what=f"{NEW} serves about as many requests/s as {OLD} on the charts",
+        )
         screenshot(page, "weights-changed")
     assert answered["200"] > 0, answered
     assert complaints == [], "the browser reported errors (a blocked file or script, say)"

@@ -40,7 +40,7 @@ const POLL_SECONDS = 3;
 const RECONNECT_SECONDS = 3;
 const CATCH_UP_POLLS = 2;
 const HEIGHT = 150;
-const MARK_COLOUR = "#b42318";
+const MARK_COLOUR = "#57606a";
 
 const CHARTS = [
   {
@@ -196,10 +196,14 @@ function markPlugin(state) {
         (chart) => {
           const { ctx, bbox } = chart;
           const { min, max } = chart.scales.x;
+          const ratio = window.devicePixelRatio || 1;
           ctx.save();
           ctx.strokeStyle = MARK_COLOUR;
-          ctx.lineWidth = Math.max(1, window.devicePixelRatio || 1);
-          ctx.setLineDash([6, 4]);
+          ctx.fillStyle = MARK_COLOUR;
+          ctx.lineWidth = Math.max(1, ratio);
+          ctx.font = `${Math.round(10 * ratio)}px system-ui, sans-serif`;
+          ctx.textBaseline = "top";
+          ctx.setLineDash([6 * ratio, 4 * ratio]);
           for (const mark of state.marks) {
             if (min === undefined || mark.at < min || mark.at > max) continue;
             const x = Math.round(chart.valToPos(mark.at, "x", true));
@@ -207,6 +211,10 @@ function markPlugin(state) {
             ctx.moveTo(x, bbox.top);
             ctx.lineTo(x, bbox.top + bbox.height);
             ctx.stroke();
+            const label = "weights";
+            const right = x + 3 * ratio + ctx.measureText(label).width <= bbox.left + bbox.width;
+            ctx.textAlign = right ? "left" : "right";
+            ctx.fillText(label, right ? x + 3 * ratio : x - 3 * ratio, bbox.top + 2 * ratio);
           }
           ctx.restore();
         },
@@ -232,7 +240,8 @@ function chartOptions(state, chart, width) {
       x: { time: true, range: (_, min, max) => timeRange(min, max, last()) },
       y: { range: (_, min, max) => [0, Math.max(max ?? 0, 0) * 1.1 || 1] },
     },
-    axes: [{}, { size: 56 }],
+    // The time axis as HH:MM:SS, one line (uPlot's default adds a date line that overlaps itself).
+    axes: [{ space: 72, values: (_, ticks) => ticks.map(clockTime) }, { size: 56 }],
     series: [
       {},
       ...chart.series.map(({ label, stroke, value }) => ({
