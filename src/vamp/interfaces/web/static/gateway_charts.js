@@ -79,7 +79,7 @@ function stateOf(name) {
       routes: [],
       series: new Map(),
       marks: [],
-      started: Date.now() / 1000,
+      since: null, // the server's time of the newest weight change before the charts started
       signal: null,
       note: "",
       catchUp: 0,
@@ -99,13 +99,16 @@ function seriesOf(state, route) {
   return series;
 }
 
+// Waits `seconds`, or less when `signal` aborts (the user left the view).
 function pause(seconds, signal) {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, seconds * 1000);
-    signal.addEventListener("abort", () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, seconds * 1000);
+    signal.addEventListener("abort", done);
   });
 }
 
@@ -132,32 +135,40 @@ async function poll(state, signal) {
       const at = Date.now() / 1000;
       routes.forEach((route, index) => record(seriesOf(state, route), pointOf(summaries[index], at)));
       state.note = "";
-      if (state.catchUp > 0) {
-        state.catchUp -= 1;
-        await catchUp(state, signal);
-      }
     } catch (error) {
       if (signal.aborted) return;
       const reason = error instanceof api.ApiError ? error.message : String(error);
       state.note = `The metrics could not be read (${reason}); trying again in ${POLL_SECONDS} s.`;
     }
+    if (state.catchUp > 0 && (await caughtUp(state, signal))) state.catchUp -= 1;
     state.view?.update();
     await pause(POLL_SECONDS, signal);
   }
 }
 
 function noteChange(state, change) {
-  if (change && change.at >= state.started && addMark(state.marks, change, Date.now() / 1000)) return true;
-  return false;
+  return change !== null && addMark(state.marks, change, Date.now() / 1000);
 }
 
-// The weight changes of the event archive since the charts started: what the stream may have missed.
-async function catchUp(state, signal) {
+// The weight changes of the event archive (newest first) that the stream may have missed: those after
+// `state.since`, which the first reading sets to the newest change before the charts started. Both are
+// the server's times, so a browser whose clock is off neither loses nor invents a mark. Answers whether
+// the archive could be read (if not, the next poll reads it again).
+async function caughtUp(state, signal) {
   const path = `events?tag=${encodeURIComponent(`gateways:${state.name}`)}&per_page=30`;
-  const { body } = await api.get(path, { signal });
-  let added = false;
-  for (const event of body ?? []) added = noteChange(state, weightChangeOf(event, state.name)) || added;
-  return added;
+  let events;
+  try {
+    events = (await api.get(path, { signal })).body ?? [];
+  } catch {
+    return false;
+  }
+  const changes = events.map((event) => weightChangeOf(event, state.name)).filter(Boolean);
+  if (state.since === null) {
+    state.since = Math.max(-Infinity, ...changes.map((change) => change.at));
+    return true;
+  }
+  for (const change of changes) if (change.at > state.since) noteChange(state, change);
+  return true;
 }
 
 async function follow(state, signal) {
