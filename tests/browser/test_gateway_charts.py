@@ -2,7 +2,9 @@
 demo's gateway port (a thread with a deadline), ``sava/sava/webport``'s page shows, for each of its two
 routes, requests/s, the 5xx rate and p50/p95/p99 in a table of the latest figures, with three charts;
 the figures become non-zero for both routes. Applying new weights marks the moment on the charts and
-lists "weights changed HH:MM:SS", and the charts keep their history across the page's rebuild.
+lists "weights changed HH:MM:SS", the charts keep their history across the page's rebuild, and the new
+route's requests/s rise on them; a change made with the CLI is marked too. Leaving the page stops its
+polls and its event stream (timers driven by Playwright's clock).
 
 The first load of the gateway page (a cold cache, navigation start → the gateway and both routes'
 first figures shown) must take at most a second; ``-s`` prints the figure.
@@ -20,7 +22,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
 from tests.browser.conftest import Screenshot
 from tests.browser.demo import Demo, started
@@ -71,6 +73,15 @@ def traffic(port: int, seconds: float = 150.0, most: int = 20_000) -> Iterator[C
     assert not sender.is_alive(), "the traffic thread did not stop"
 
 
+def complaint(message: ConsoleMessage) -> list[str]:
+    """A console error, unless it is Chromium's note of the metrics API's 404: "nothing measured in the
+    window yet", which a route answers for its first moments (the charts show "waiting for traffic")."""
+    if message.type != "error":
+        return []
+    nothing_measured = "status of 404" in message.text and "/api/v1/metrics/" in message.location["url"]
+    return [] if nothing_measured else [f"{message.text} ({message.location['url']})"]
+
+
 def charts_of(page: Page) -> Locator:
     return page.get_by_role("article", name=f"Gateway {GATEWAY}").get_by_role("region", name="Live traffic")
 
@@ -87,7 +98,7 @@ def test_the_charts_show_both_routes_live_and_mark_a_weight_change(
     page: Page, demo: Demo, screenshot: Screenshot
 ) -> None:
     complaints: list[str] = []
-    page.on("console", lambda message: complaints.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: complaints.extend(complaint(message)))
     vamp = demo.vamp
     with traffic(demo.port) as answered:
         open_gateway(page, demo, vamp.token)
@@ -133,6 +144,14 @@ def test_the_charts_show_both_routes_live_and_mark_a_weight_change(
             what=f"{NEW} serves about as many requests/s as {OLD} on the charts",
         )
         screenshot(page, "weights-changed")
+        # A phone: the charts take the width there is, nothing scrolls sideways.
+        page.set_viewport_size({"width": 375, "height": 740})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, "narrow")
+
+        # A change made elsewhere (the CLI) is marked too, without a reload.
+        vamp.cli("update-gateway", GATEWAY, "--weights", "sava:1.0.0@90%,sava:1.1.0@10%")
+        expect(marks).to_have_count(2, timeout=SEEN)
     assert answered["200"] > 0, answered
     assert complaints == [], "the browser reported errors (a blocked file or script, say)"
 
@@ -262,3 +281,30 @@ def test_samples_become_points_figures_and_weight_change_marks(page: Page, demo:
     assert found["errors"] == 2.5
     assert found["added"] == [True, False, False, False, True]
     assert found["marks"] == [["a", "b"], ["a"]]
+
+
+def test_leaving_the_gateway_page_stops_its_polls_and_its_stream(page: Page, demo: Demo) -> None:
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "/metrics/" in request.url else None)
+    page.clock.install()
+    open_gateway(page, demo, demo.vamp.token)
+    expect(charts_of(page).get_by_role("region", name=OLD)).to_be_visible()
+    vamp_process.eventually(lambda: len(polls) >= 2, timeout=10.0, what="the first poll of both routes")
+    first = len(polls)
+
+    def polled_again() -> bool:
+        page.clock.run_for(1_000)  # the page's timers, a second further
+        return len(polls) > first
+
+    vamp_process.eventually(polled_again, timeout=10.0, what="the next poll, seconds later")
+
+    with page.expect_event(
+        "requestfailed", lambda request: "/events/stream" in request.url, timeout=SEEN
+    ) as closed:
+        page.get_by_role("link", name="All gateways").click()
+        expect(page.get_by_role("row").filter(has_text=GATEWAY).first).to_be_visible(timeout=SEEN)
+    assert "gateways%3A" in closed.value.url
+    before = len(polls)
+    page.clock.run_for(30_000)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done(null)))")
+    assert len(polls) == before, polls[before:]
