@@ -152,6 +152,8 @@ def test_the_charts_show_both_routes_live_and_mark_a_weight_change(
         # A change made elsewhere (the CLI) is marked too, without a reload.
         vamp.cli("update-gateway", GATEWAY, "--weights", "sava:1.0.0@90%,sava:1.1.0@10%")
         expect(marks).to_have_count(2, timeout=SEEN)
+        expect(marks.nth(1)).to_contain_text(OLD)
+        expect(marks.nth(1)).to_contain_text(NEW)
     assert answered["200"] > 0, answered
     assert complaints == [], "the browser reported errors (a blocked file or script, say)"
 
@@ -246,7 +248,7 @@ SERIES = """async () => {
     { tags: ["gateways:other", "route:weightupdated"], timestamp: "2026-12-06T07:41:01+00:00" },
     { tags: tags("a"), timestamp: "2026-12-06T07:42:00+00:00" },
   ];
-  const added = events.map((event) => series.weightChangeOf(event, "g"))
+  const changed = events.map((event) => series.weightChangeOf(event, "g"))
     .map((change) => change !== null && series.addMark(marks, change));
   return {
     waiting,
@@ -255,7 +257,7 @@ SERIES = """async () => {
     times: kept.times,
     rates: kept.rate,
     errors: kept.errors[0],
-    added,
+    changed,
     marks: marks.map((mark) => mark.routes),
   };
 }"""
@@ -279,7 +281,7 @@ def test_samples_become_points_figures_and_weight_change_marks(page: Page, demo:
     assert found["times"] == [1003, 1006, 1603]
     assert found["rates"] == [20, 0, 1]
     assert found["errors"] == 2.5
-    assert found["added"] == [True, False, False, False, True]
+    assert found["changed"] == [True, True, False, False, True]
     assert found["marks"] == [["a", "b"], ["a"]]
 
 

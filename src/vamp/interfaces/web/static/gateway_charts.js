@@ -312,19 +312,20 @@ function routeBlock(state, route, index) {
 
 function marksList(state) {
   const list = make("ul", undefined, { class: "weight-changes", "aria-label": "Weight changes" });
-  let shown = -1;
+  let shown = null;
   return {
     list,
     update() {
-      if (state.marks.length === shown) return;
-      shown = state.marks.length;
+      const texts = state.marks.map((mark) => {
+        const routes = mark.routes.length ? ` (${mark.routes.join(", ")})` : "";
+        return `weights changed ${clockTime(mark.at)}${routes}`;
+      });
+      if (shown !== null && texts.join("\n") === shown) return;
+      shown = texts.join("\n");
       list.replaceChildren(
         ...(state.marks.length === 0
           ? [make("li", "No weight change since the charts started.", { class: "hint" })]
-          : state.marks.map((mark) => {
-              const routes = mark.routes.length ? ` (${mark.routes.join(", ")})` : "";
-              return make("li", `weights changed ${clockTime(mark.at)}${routes}`, { class: "weight-mark" });
-            })),
+          : texts.map((text) => make("li", text, { class: "weight-mark" }))),
       );
     },
   };

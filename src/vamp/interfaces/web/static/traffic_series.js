@@ -112,12 +112,13 @@ export function weightChangeOf(event, gateway) {
 
 // Adds a weight change to `marks` (sorted by time): merged into a mark less than MARK_MERGE_SECONDS
 // away, so that one PUT of two routes is one mark. Forgets marks older than the history. Answers
-// whether a mark was added.
+// whether the marks changed (a new mark, or a route new to one).
 export function addMark(marks, change, now = change.at) {
   const near = marks.find((mark) => Math.abs(mark.at - change.at) < MARK_MERGE_SECONDS);
   if (near) {
-    if (change.route && !near.routes.includes(change.route)) near.routes.push(change.route);
-    return false;
+    if (!change.route || near.routes.includes(change.route)) return false;
+    near.routes.push(change.route);
+    return true;
   }
   marks.push({ at: change.at, routes: change.route ? [change.route] : [] });
   marks.sort((a, b) => a.at - b.at);
