@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Screenshot
 from tests.browser.demo import Demo, started
@@ -73,15 +73,6 @@ def traffic(port: int, seconds: float = 150.0, most: int = 20_000) -> Iterator[C
     assert not sender.is_alive(), "the traffic thread did not stop"
 
 
-def complaint(message: ConsoleMessage) -> list[str]:
-    """A console error, unless it is Chromium's note of the metrics API's 404: "nothing measured in the
-    window yet", which a route answers for its first moments (the charts show "waiting for traffic")."""
-    if message.type != "error":
-        return []
-    nothing_measured = "status of 404" in message.text and "/api/v1/metrics/" in message.location["url"]
-    return [] if nothing_measured else [f"{message.text} ({message.location['url']})"]
-
-
 def charts_of(page: Page) -> Locator:
     return page.get_by_role("article", name=f"Gateway {GATEWAY}").get_by_role("region", name="Live traffic")
 
@@ -98,7 +89,7 @@ def test_the_charts_show_both_routes_live_and_mark_a_weight_change(
     page: Page, demo: Demo, screenshot: Screenshot
 ) -> None:
     complaints: list[str] = []
-    page.on("console", lambda message: complaints.extend(complaint(message)))
+    page.on("console", lambda message: complaints.append(message.text) if message.type == "error" else None)
     vamp = demo.vamp
     with traffic(demo.port) as answered:
         open_gateway(page, demo, vamp.token)
@@ -264,9 +255,9 @@ SERIES = """async () => {
 
 
 def test_samples_become_points_figures_and_weight_change_marks(page: Page, demo: Demo) -> None:
-    """The pure part of the charts (traffic_series.js), in the browser: a 404 is a gap and "waiting",
-    5xx is the share of the window's responses, the latest measured figures are what the table shows,
-    points older than the history are forgotten, and one change of two routes is one mark."""
+    """The pure part of the charts (traffic_series.js), in the browser: nothing measured is a gap and
+    "waiting", 5xx is the share of the window's responses, the latest measured figures are what the table
+    shows, points older than the history are forgotten, and one change of two routes is one mark."""
     page.goto(f"{demo.vamp.url}/ui/index.html")
     found = page.evaluate(SERIES)
     assert found["waiting"] is None

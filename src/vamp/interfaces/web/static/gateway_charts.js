@@ -11,11 +11,11 @@
 // the gateway would add a request per tick and only see a change at the next tick. What the stream may
 // miss (before it is subscribed, while it reconnects) is read from the event archive by the next two polls.
 //
-// A gateway's series live in this module, keyed by gateway name, not in the page's elements: the page is
-// rebuilt after Apply, and the charts keep their history across it. Polling and the stream run once per
-// gateway and view visit, stopped when the view's signal aborts (the user left the view); a new visit
-// starts them again, with a break in the lines for the time away. A failed poll shows a small note and
-// the next poll tries again; nothing here ever throws into the page.
+// A gateway's series live in this module, keyed by namespace and gateway name, not in the page's
+// elements: the page is rebuilt after Apply, and the charts keep their history across it. Polling and the
+// stream run once per gateway and view visit, stopped when the view's signal aborts (the user left the
+// view); a new visit starts them again, with a break in the lines for the time away. A failed poll shows
+// a small note and the next poll tries again; nothing here ever throws into the page.
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
@@ -69,10 +69,11 @@ const FIGURE_NAMES = [
   ["p99", "p99"],
 ];
 
-const gateways = new Map(); // gateway name → its live state (see stateOf)
+const gateways = new Map(); // "namespace gateway" → its live state (see stateOf)
 
 function stateOf(name) {
-  let state = gateways.get(name);
+  const key = `${api.namespace() ?? ""} ${name}`;
+  let state = gateways.get(key);
   if (!state) {
     state = {
       name,
@@ -85,7 +86,7 @@ function stateOf(name) {
       catchUp: 0,
       view: null,
     };
-    gateways.set(name, state);
+    gateways.set(key, state);
   }
   return state;
 }
@@ -112,19 +113,12 @@ function pause(seconds, signal) {
   });
 }
 
-function metricsPath(gateway, route) {
-  const name = encodeURIComponent(gateway);
-  return `metrics/gateways/${name}/routes/${encodeURIComponent(route)}?window=${WINDOW_SECONDS}`;
-}
-
-// One route's summary now, or null when nothing was measured in the window (the API's 404).
+// One route's summary now, or null when nothing was measured in the window (asked as null rather than
+// as a 404, which the browser's console would log as an error at every poll of a route not measured yet).
 async function summaryOf(gateway, route, signal) {
-  try {
-    return (await api.get(metricsPath(gateway, route), { signal })).body;
-  } catch (error) {
-    if (error instanceof api.ApiError && error.status === 404) return null;
-    throw error;
-  }
+  const name = encodeURIComponent(gateway);
+  const path = `metrics/gateways/${name}/routes/${encodeURIComponent(route)}`;
+  return (await api.get(`${path}?window=${WINDOW_SECONDS}&unmeasured=null`, { signal })).body;
 }
 
 async function poll(state, signal) {
@@ -278,14 +272,16 @@ function figuresTable(route) {
 }
 
 function routeBlock(state, route, index) {
-  const block = make("section", undefined, { class: "route-charts", "aria-labelledby": `traffic-route-${index}` });
-  block.append(make("h5", route, { id: `traffic-route-${index}` }));
+  const heading = `traffic-route-${index}`;
+  const block = make("section", undefined, { class: "route-charts", "aria-labelledby": heading });
+  block.append(make("h5", route, { id: heading }));
   const waiting = block.appendChild(make("p", "Waiting for traffic…", { class: "hint" }));
   const { table, cells } = figuresTable(route);
   block.append(table);
   const grid = block.appendChild(make("div", undefined, { class: "chart-grid" }));
   const plots = CHARTS.map((chart) => {
-    const figure = grid.appendChild(make("figure", undefined, { "aria-label": `${chart.title} of ${route}` }));
+    const label = `${chart.title} of ${route}`;
+    const figure = grid.appendChild(make("figure", undefined, { "aria-label": label }));
     figure.append(make("figcaption", chart.title));
     const figures = chart.series.map((line) => line.figure);
     const plot = new uPlot(chartOptions(state, chart, 300), columns(seriesOf(state, route), figures), figure);
@@ -337,8 +333,9 @@ export function gatewayCharts(gateway, signal) {
   const state = stateOf(gateway.name);
   state.routes = Object.keys(gateway.routes ?? {});
   state.view?.destroy();
-  const section = make("section", undefined, { class: "gateway-charts", "aria-labelledby": "traffic-charts-title" });
-  section.append(make("h4", "Live traffic", { id: "traffic-charts-title" }));
+  const title = "traffic-charts-title";
+  const section = make("section", undefined, { class: "gateway-charts", "aria-labelledby": title });
+  section.append(make("h4", "Live traffic", { id: title }));
   section.append(
     make(
       "p",

@@ -1,13 +1,14 @@
 // A route's traffic over time, as the gateway page's live charts keep it: pure functions, no DOM, no
 // requests (the browser tests import this module and call them directly).
 //
-// Each poll of /api/v1/metrics/gateways/NAME/routes/ROUTE?window=WINDOW_SECONDS answers a summary of the
-// last few seconds: `rate` (requests per second over the window, as the agents' counters give it),
-// `requests`, `codes` per status class, and the p50/p95/p99 response times in ms (null while nothing was
-// measured). `pointOf` turns one summary into one point of the charts: requests/s, the 5xx rate as the
-// share of the window's responses (in %), and the three percentiles. A 404 (nothing measured yet) is a
-// point with no figures: a gap in the lines, and "waiting for traffic" in the text. A series keeps the
-// last HISTORY_SECONDS of points, in uPlot's column layout (times in seconds since the epoch).
+// Each poll of /api/v1/metrics/gateways/NAME/routes/ROUTE?window=WINDOW_SECONDS&unmeasured=null answers
+// a summary of the last few seconds: `rate` (requests per second over the window, as the agents'
+// counters give it), `requests`, `codes` per status class, and the p50/p95/p99 response times in ms
+// (null while nothing was measured), or null when nothing at all was measured in the window. `pointOf`
+// turns one summary into one point of the charts: requests/s, the 5xx rate as the share of the window's
+// responses (in %), and the three percentiles; a null summary is a point with no figures: a gap in the
+// lines, and "waiting for traffic" in the text. A series keeps the last HISTORY_SECONDS of points, in
+// uPlot's column layout (times in seconds since the epoch).
 //
 // Weight changes come from the event stream: the reconciler tags each route whose weight it changed with
 // `gateways:NAME` and `route:weightupdated` (or weightadded / weightremoved); one change of several routes
