@@ -152,3 +152,32 @@ async def test_metrics_of_another_namespace_are_not_shown(api: Harness) -> None:
 
     assert (await api.client.get("/acme-prod/api/v1/metrics/gateways/sava/rate")).status_code == 200
     assert (await api.client.get("/api/v1/metrics/gateways/sava/rate")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/metrics/gateways/{GATEWAY}/routes/{NEW}?window=10&unmeasured=null",
+        "/api/v1/metrics/gateways/sava/rate?unmeasured=null",
+    ],
+)
+async def test_nothing_measured_may_be_asked_as_null(api: Harness, url: str) -> None:
+    """What the web UI's charts ask: a route not measured yet is no 404 (the browser's console logs each)."""
+    found = await api.client.get(url)
+
+    assert (found.status_code, found.json()) == (200, None)
+
+
+async def test_something_measured_is_the_same_when_null_is_asked_for(api: Harness) -> None:
+    api.metrics.report("default", "sava/9050")
+
+    found = await api.client.get("/api/v1/metrics/gateways/sava%2F9050/rate?unmeasured=null")
+
+    assert (found.status_code, found.json()) == (200, 1.5)
+
+
+async def test_unmeasured_is_404_or_null(api: Harness) -> None:
+    found = await api.client.get("/api/v1/metrics/gateways/sava/rate?unmeasured=empty")
+
+    assert found.status_code == 400
+    assert "unmeasured" in found.json()["message"]

@@ -8,14 +8,16 @@
   [/services/{s}]]``: the share of responses that were not 5xx, from 0 to 1.
 
 Gateway and route names may hold slashes (encoded or not). ``?window=`` is the window in seconds
-(default 120). Nothing measured in the window is a 404. Every route reads through ``Measured``: the
-measurements of the request's namespace over its window.
+(default 120). Nothing measured in the window is a 404, or, for ``/metrics/gateways/...`` asked with
+``?unmeasured=null``, a 200 with ``null``: the web UI's live charts ask so, since a browser logs every
+404 as an error, and a route is not measured for its first moments. Every route reads through
+``Measured``: the measurements of the request's namespace over its window.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
@@ -30,6 +32,10 @@ from vamp.services import measurements
 router = APIRouter(tags=["metrics"], dependencies=[Depends(negotiation.check_accept)])
 
 Window = Annotated[float, Query(gt=0, description="The window, in seconds.")]
+Unmeasured = Annotated[
+    Literal["404", "null"],
+    Query(description="What nothing measured in the window answers: 404, or null (with 200)."),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +78,19 @@ def _split(path: str) -> tuple[str, str | None, str | None]:
 
 
 @router.get("/metrics/gateways/{path:path}", summary="Metrics of a gateway or route")
-async def gateway_metrics(request: Request, path: str, measured: Measured) -> Response:
+async def gateway_metrics(
+    request: Request, path: str, measured: Measured, unmeasured: Unmeasured = "404"
+) -> Response:
     gateway, route, metric = _split(path)
-    if metric is None:
-        summary = await measured.summary(gateway, route)
-        return negotiation.render(request, {**asdict(summary), "codes": dict(summary.codes)})
-    return negotiation.render(request, await measured.metric(gateway, route, metric))
+    try:
+        if metric is None:
+            summary = await measured.summary(gateway, route)
+            return negotiation.render(request, {**asdict(summary), "codes": dict(summary.codes)})
+        return negotiation.render(request, await measured.metric(gateway, route, metric))
+    except errors.NotFoundError:
+        if unmeasured == "null":
+            return negotiation.render(request, None)
+        raise
 
 
 @router.get(

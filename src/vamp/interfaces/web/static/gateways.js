@@ -9,6 +9,7 @@ import { routeEditor } from "./route_editor.js";
 import { releaseStart } from "./release_start.js";
 import { PER_PAGE, askedPage, pager, rangeText } from "./pager.js";
 import { mayWrite } from "./session.js";
+import { gatewayCharts } from "./gateway_charts.js";
 
 function portOf(gateway) {
   const port = gateway.port;
@@ -67,7 +68,7 @@ export function rebalance(weights, moved, value) {
   return next;
 }
 
-function gatewayPage(gateway, onApplied) {
+function gatewayPage(gateway, onApplied, signal) {
   const article = make("article", undefined, { "aria-label": `Gateway ${gateway.name}` });
   article.append(make("h3", gateway.name));
   article.append(make("p", `Port ${portOf(gateway) || "none"}`, { class: "hint" }));
@@ -120,6 +121,7 @@ function gatewayPage(gateway, onApplied) {
       apply.disabled = false;
     }
   });
+  article.append(gatewayCharts(gateway, signal));
   article.append(releaseStart(gateway));
   return article;
 }
@@ -159,6 +161,6 @@ export async function showGateways(view, match, context) {
     await showGateways(view, match, context);
     status(text);
   };
-  view.replaceChildren(back, gatewayPage(body, applied));
+  view.replaceChildren(back, gatewayPage(body, applied, signal));
   status(`Gateway ${name}.`);
 }
