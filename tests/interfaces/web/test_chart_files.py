@@ -9,39 +9,21 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.interfaces.api import harness
-from vamp.adapters.store import memory
 from vamp.interfaces.web import site
 
 ROOT = Path(__file__).resolve().parents[3]
-CHART_FILES = {
-    "gateway_charts.js": "javascript",
-    "traffic_series.js": "javascript",
-    "gateway_charts.css": "text/css",
-    "vendor/uPlot.esm.js": "javascript",
-    "vendor/uPlot.min.css": "text/css",
-}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def anonymous() -> AsyncIterator[httpx.AsyncClient]:
-    built = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
-    await built.client.aclose()
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=built.app), base_url="http://vamp"
-    ) as client:
-        yield client
+CHART_FILES = (
+    "gateway_charts.js",
+    "traffic_series.js",
+    "gateway_charts.css",
+    "vendor/uPlot.esm.js",
+    "vendor/uPlot.min.css",
+)
 
 
 @pytest.mark.anyio
@@ -49,17 +31,6 @@ async def test_the_page_links_the_charts_styles(anonymous: httpx.AsyncClient) ->
     page = (await anonymous.get("/")).text
     assert '<link rel="stylesheet" href="/ui/vendor/uPlot.min.css">' in page
     assert '<link rel="stylesheet" href="/ui/gateway_charts.css">' in page
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize(("path", "kind"), CHART_FILES.items())
-async def test_the_chart_files_are_served_under_ui(
-    anonymous: httpx.AsyncClient, path: str, kind: str
-) -> None:
-    found = await anonymous.get(f"/ui/{path}")
-    assert found.status_code == 200, f"/ui/{path}: {found.status_code} (does `make ui` need to run?)"
-    assert kind in found.headers["content-type"]
-    assert found.headers["content-security-policy"] == site.CONTENT_SECURITY_POLICY
 
 
 def test_the_charts_import_uplot_from_the_package() -> None:

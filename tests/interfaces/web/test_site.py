@@ -3,32 +3,14 @@ token, with headers that keep the page to this server, while the API still asks 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.interfaces.api import harness
-from vamp.adapters.store import memory
 from vamp.interfaces.web import site
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def anonymous() -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app that sends no token, as a browser opening the page does."""
-    built = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
-    await built.client.aclose()
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=built.app), base_url="http://vamp"
-    ) as client:
-        yield client
 
 
 async def test_the_page_is_served_at_the_root_without_a_token(anonymous: httpx.AsyncClient) -> None:
@@ -39,30 +21,32 @@ async def test_the_page_is_served_at_the_root_without_a_token(anonymous: httpx.A
     assert '<script type="module" src="/ui/app.js"></script>' in page.text
 
 
-@pytest.mark.parametrize(
-    ("path", "kind"),
-    [
-        ("/ui/app.js", "javascript"),
-        ("/ui/api.js", "javascript"),
-        ("/ui/dom.js", "javascript"),
-        ("/ui/gateways.js", "javascript"),
-        ("/ui/deployments.js", "javascript"),
-        ("/ui/artifacts.js", "javascript"),
-        ("/ui/artifact_page.js", "javascript"),
-        ("/ui/artifact_links.js", "javascript"),
-        ("/ui/yaml_editor.js", "javascript"),
-        ("/ui/revisions.js", "javascript"),
-        ("/ui/events.js", "javascript"),
-        ("/ui/style.css", "text/css"),
-        ("/ui/connection.js", "javascript"),
-        ("/ui/pager.js", "javascript"),
-        ("/ui/layout.css", "text/css"),
-    ],
+KINDS = {".js": "javascript", ".css": "text/css", ".html": "text/html"}
+SERVED = sorted(
+    path.relative_to(site.STATIC).as_posix()
+    for path in site.STATIC.rglob("*")
+    if path.is_file() and path.suffix in KINDS
 )
-async def test_the_page_files_are_served_under_ui(anonymous: httpx.AsyncClient, path: str, kind: str) -> None:
-    found = await anonymous.get(path)
+"""Every file of the page in the package (uPlot's under vendor/, put there by `make ui`)."""
+
+
+def test_the_package_holds_the_page_and_the_charts_library() -> None:
+    assert {
+        "index.html",
+        "app.js",
+        "api.js",
+        "style.css",
+        "vendor/uPlot.esm.js",
+        "vendor/uPlot.min.css",
+    } <= set(SERVED), "vendor/ is filled by `make ui`"
+
+
+@pytest.mark.parametrize("name", SERVED)
+async def test_every_file_of_the_page_is_served_under_ui(anonymous: httpx.AsyncClient, name: str) -> None:
+    found = await anonymous.get(f"/ui/{name}")
     assert found.status_code == 200
-    assert kind in found.headers["content-type"]
+    assert KINDS[Path(name).suffix] in found.headers["content-type"]
+    assert found.headers["content-security-policy"] == site.CONTENT_SECURITY_POLICY
 
 
 @pytest.mark.parametrize("path", ["/", "/ui/app.js"])
@@ -85,8 +69,3 @@ async def test_a_missing_file_is_a_404_not_a_page(anonymous: httpx.AsyncClient) 
 async def test_the_api_still_asks_for_a_token(anonymous: httpx.AsyncClient) -> None:
     assert (await anonymous.get("/api/v1/deployments")).status_code == 401
     assert (await anonymous.get("/healthz")).status_code == 200
-
-
-def test_every_file_the_page_names_is_in_the_package() -> None:
-    names = {path.name for path in site.STATIC.iterdir()}
-    assert {"index.html", "app.js", "api.js", "dom.js", "deployments.js", "gateways.js", "style.css"} <= names
