@@ -1,16 +1,17 @@
 """Fixtures for browser tests: Debian's headless Chromium, driven by Playwright, once for all of them.
 
-``chromium`` starts ``/usr/bin/chromium`` (``make chromium`` installs it; no browser is ever downloaded)
-with a fresh profile in pytest's temporary directory and the flags this closed network needs (no
-background networking, no component updates, no sync), and closes it after the last test of
-``tests/browser``; it fails if a Chromium process of that profile is still alive then. It lives for the
-package, not the session: Playwright's synchronous API keeps an asyncio loop of its own while it runs,
-which the asyncio tests of the other packages must not find. ``page`` is a new tab per test,
-so each test starts with an empty ``sessionStorage``. ``screenshot`` saves a PNG of a page into a folder
-under pytest's temporary directory (never into the work tree) and returns its path; a screenshot the
-README shows is named (``readme="ui-gateway-charts.png"``) and also written to the folder
-``$VAMP_README_IMAGES`` names, when it is set: ``VAMP_README_IMAGES=docs/images .venv/bin/pytest
-tests/browser/test_gateway_charts.py tests/browser/test_releases.py`` takes the README's images again.
+``demo`` is ``vamp up --demo`` (demo.py) for a test module and ``vamp`` its Vamp. ``chromium`` starts
+``/usr/bin/chromium`` (``make chromium`` installs it; no browser is ever downloaded) with a fresh profile
+in pytest's temporary directory and the flags this closed network needs (no background networking, no
+component updates, no sync), and closes it after the last test of ``tests/browser``; it fails if a
+Chromium process of that profile is still alive then. It lives for the package, not the session:
+Playwright's synchronous API keeps an asyncio loop of its own while it runs, which the asyncio tests of
+the other packages must not find. ``page`` is a new tab per test, so each test starts with an empty
+``sessionStorage``. ``screenshot`` saves a PNG of a page into a folder under pytest's temporary directory
+(never into the work tree) and returns its path; a screenshot the README shows is named
+(``readme="ui-gateway-charts.png"``) and also written to the folder ``$VAMP_README_IMAGES`` names, when it
+is set: ``VAMP_README_IMAGES=docs/images .venv/bin/pytest tests/browser/test_gateway_charts.py
+tests/browser/test_releases.py`` takes the README's images again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Protocol
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
+from tests.browser.demo import Demo, started
+from tests.e2e import vamp_process
 from tests.e2e.vamp_process import eventually, pids_under
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,6 +72,19 @@ def page(chromium: BrowserContext) -> Iterator[Page]:
         yield tab
     finally:
         tab.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """``vamp up --demo`` for the test module (demo.py), stopped by its PID after the module's last test."""
+    with started(tmp_path_factory.mktemp("demo")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def vamp(demo: Demo) -> vamp_process.Vamp:
+    """The demo's Vamp; a module that needs another one (a plain ``vamp server``) defines its own."""
+    return demo.vamp
 
 
 @pytest.fixture(scope="session")

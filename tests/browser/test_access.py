@@ -13,13 +13,12 @@ the reason. Each page is screenshot.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
+from tests.browser.demo import Demo
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 
@@ -32,12 +31,6 @@ FORCED_PUT = (
     " headers: {Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json'}})).status"
 )
 """A PUT the page would never send: the status the server answers it with."""
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-access")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

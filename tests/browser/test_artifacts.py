@@ -7,14 +7,11 @@ deployment shows in the deployments view and runs. Every page is saved as a scre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 from tests.e2e.vamp_process import eventually
@@ -32,17 +29,6 @@ VALID = (
 )
 BROKEN = VALID.replace("8080/http", "8080/htp")
 """Line 6, column 12 holds the port the DSL refuses."""
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-artifacts")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def vamp(demo: Demo) -> vamp_process.Vamp:
-    return demo.vamp
 
 
 def stored(vamp: vamp_process.Vamp, kind: str, name: str) -> httpx.Response:

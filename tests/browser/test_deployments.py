@@ -13,7 +13,6 @@ from the page (after a confirmation) and every request reaches 1.0. Every page i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +20,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
+from tests.browser.demo import Demo
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 
@@ -39,17 +38,6 @@ clusters:
       breed: sava:1.0.0
       scale: {cpu: 0.1, memory: 32MB, instances: 1}
 """
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-deployments")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def vamp(demo: Demo) -> vamp_process.Vamp:
-    return demo.vamp
 
 
 def open_deployment(page: Page, vamp: vamp_process.Vamp, name: str) -> Locator:

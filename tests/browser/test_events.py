@@ -7,26 +7,18 @@ is kept in the URL. Every state is saved as a screenshot.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import started
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 
 BREED = "ui-events:1.0.0"
-
-
-@pytest.fixture(scope="module")
-def vamp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[vamp_process.Vamp]:
-    with started(tmp_path_factory.mktemp("ui-events")) as running:
-        yield running.vamp
 
 
 def send(vamp: vamp_process.Vamp, method: str, path: str, body: str) -> None:

@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
+from tests.browser.demo import Demo
 from tests.browser.test_gateways import GATEWAY, NEW, OLD, open_gateway
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
@@ -38,12 +38,6 @@ FIRST_LOAD_MS = 1000.0
 NON_ZERO = re.compile(r"^(?:[1-9]\d*(?:\.\d)?|0\.[1-9])$")
 MILLISECONDS = re.compile(r"^\d+(?:\.\d+)? ms$")
 MARK = re.compile(r"^weights changed \d\d:\d\d:\d\d")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-charts")) as running:
-        yield running
 
 
 @contextlib.contextmanager

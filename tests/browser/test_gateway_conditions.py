@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser import accessibility
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
+from tests.browser.demo import Demo
 from tests.browser.test_gateways import GATEWAY, NEW, OLD, open_gateway
 from tests.browser.test_signin_deployments import SEEN
 from tests.e2e import vamp_process
@@ -34,19 +33,6 @@ SAMPLES = 600
 ADDRESS = f"gateways/{GATEWAY.replace('/', '%2F')}"
 FIREFOX = {"User-Agent": "Firefox"}
 BROKEN = "user-agent =="
-AXE = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
-"""The accessibility checker ``make ui`` installs."""
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-conditions")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def vamp(demo: Demo) -> vamp_process.Vamp:
-    return demo.vamp
 
 
 def gateway(vamp: vamp_process.Vamp) -> dict[str, Any]:
@@ -79,17 +65,6 @@ def problem_of(page: Page, field: Locator) -> Locator:
     return page.locator(f"[id='{described}']")
 
 
-def serious_violations(page: Page) -> list[str]:
-    """What axe-core finds of impact serious or critical in the gateway page's routing part (route_editor.js;
-    the rest of the page is test_page_quality's)."""
-    found: list[str] = page.evaluate(
-        "async () => (await axe.run('.routing', {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
-    )
-    return found
-
-
 def condition_field(page: Page, route: str) -> Locator:
     return page.get_by_label(f"Condition of {route}", exact=True)
 
@@ -107,8 +82,7 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     page.on("request", lambda request: puts.append(request.url) if request.method == "PUT" else None)
     thrown: list[str] = []
     page.on("pageerror", lambda error: thrown.append(str(error)))
-    assert AXE.exists(), f"{AXE} is missing: `make ui` installs it"
-    page.add_init_script(path=AXE)  # an init script is not bound by the page's CSP
+    accessibility.checked(page)
     open_gateway(page, demo, vamp.token)
     field = condition_field(page, NEW)
     expect(field).to_have_value("")
@@ -126,7 +100,7 @@ def test_a_broken_condition_shows_the_dsls_error_under_its_field_and_nothing_is_
     assert problem_box["y"] >= field_box["y"] + field_box["height"] - 1, "the message is under the field"
     assert puts, "the page did not ask the server"
     assert all(url.endswith("?validate_only=true") for url in puts), puts
-    assert serious_violations(page) == []
+    assert accessibility.serious_violations(page, ".routing") == []
     screenshot(page, "condition-broken")
 
     page.get_by_role("button", name="Apply").click()

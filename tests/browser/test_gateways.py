@@ -8,13 +8,11 @@ the weights stay. A reload keeps the view.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
+from tests.browser.demo import Demo
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 from tests.e2e.vamp_process import share, versions
@@ -25,17 +23,6 @@ SAMPLES = 600
 GATEWAY = "sava/sava/webport"
 OLD = "sava/sava/sava:1.0.0/webport"
 NEW = "sava/sava/sava:1.1.0/webport"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-gateways")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def vamp(demo: Demo) -> vamp_process.Vamp:
-    return demo.vamp
 
 
 def weights(vamp: vamp_process.Vamp) -> dict[str, str]:

@@ -10,24 +10,19 @@ nav works from the keyboard alone (Tab to a link, with a visible focus ring, Ent
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
+from tests.browser import accessibility
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
 from tests.browser.test_signin_deployments import SEEN, sign_in
 from tests.e2e import vamp_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 
-AXE = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
 NARROW: ViewportSize = {"width": 375, "height": 740}
-SERIOUS = ("serious", "critical")
 
 
 @dataclass(frozen=True)
@@ -66,17 +61,6 @@ def page_id(view: View | None) -> str:
     return "sign-in" if view is None else view.hash.removeprefix("#/").replace("/", "-")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-quality")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def vamp(demo: Demo) -> vamp_process.Vamp:
-    return demo.vamp
-
-
 def open_page(page: Page, vamp: vamp_process.Vamp, view: View | None) -> None:
     """The page as a user reaches it: signed in (or not), the view's URL opened, its content loaded."""
     if view is None:
@@ -90,28 +74,16 @@ def open_page(page: Page, vamp: vamp_process.Vamp, view: View | None) -> None:
     expect(page.locator("#status")).not_to_contain_text("Loading", timeout=SEEN)
 
 
-def violations(page: Page) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
-        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
-    )
-    return found
-
-
 @pytest.mark.parametrize("view", PAGES, ids=page_id)
 def test_the_accessibility_checker_finds_no_serious_violation(
     page: Page, vamp: vamp_process.Vamp, view: View | None, screenshot: Screenshot
 ) -> None:
-    assert AXE.exists(), f"{AXE} is missing: `make ui` installs it"
-    # An init script is not bound by the page's Content-Security-Policy, which refuses inline script.
-    page.add_init_script(path=AXE)
+    accessibility.checked(page)
     open_page(page, vamp, view)
     assert page.evaluate("typeof axe") == "object"
-    found = violations(page)
-    serious = [violation for violation in found if violation["impact"] in SERIOUS]
     screenshot(page, "checked")
-    assert serious == [], "\n".join(f"{v['impact']} {v['id']}: {v['help']} at {v['nodes']}" for v in serious)
+    serious = accessibility.serious_violations(page)
+    assert serious == [], "\n".join(serious)
 
 
 @pytest.mark.parametrize("view", PAGES, ids=page_id)

@@ -9,14 +9,12 @@ on the API; the list shows the release aborted. The timeline's screenshot is the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import accessibility
 from tests.browser.conftest import Screenshot
-from tests.browser.demo import Demo, started
+from tests.browser.demo import Demo
 from tests.browser.test_gateways import GATEWAY, NEW, OLD, open_gateway, weights
 from tests.browser.test_signin_deployments import sign_in
 from tests.e2e import vamp_process
@@ -35,19 +33,6 @@ STEPS = "10, 20, 30, 40, 50, 60, 70, 80, 90"
 LIVE = 60_000
 """How long, in milliseconds, the page may take to show a step the controller takes."""
 SEEN = 15_000
-AXE = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
-"""axe-core, installed by `make ui` from web/package-lock.json."""
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    with started(tmp_path_factory.mktemp("ui-releases")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def vamp(demo: Demo) -> vamp_process.Vamp:
-    return demo.vamp
 
 
 def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weights_back(
@@ -92,7 +77,7 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
         expect(timeline.get_by_role("listitem").nth(2)).to_be_visible(timeout=LIVE)
         expect(release.get_by_role("button", name="Resume")).to_be_hidden()
         screenshot(page, "timeline", readme="ui-release-timeline.png")
-        assert serious_violations(page, "article.release") == []
+        assert accessibility.serious_violations(page, "article.release") == []
         assert f"{vamp.url}/api/v1/events/stream?tag=release-statuses%3A{RELEASE}" in streams, streams
 
         release.get_by_role("button", name="Promote").click()
@@ -136,19 +121,6 @@ def test_a_canary_started_on_the_gateway_page_moves_live_and_abort_puts_the_weig
     assert complaints == [], complaints
 
 
-def serious_violations(page: Page, selector: str) -> list[str]:
-    """What axe-core finds serious or critical in the part of the page that ``selector`` picks."""
-    page.evaluate(AXE.read_text())
-    found: list[str] = page.evaluate(
-        """async (selector) => (await axe.run(selector)).violations
-          .filter((violation) => ["serious", "critical"].includes(violation.impact))
-          .map((violation) => `${violation.id}: ${violation.help}`
-            + ` (${violation.nodes.map((node) => node.target).join(", ")})`)""",
-        selector,
-    )
-    return found
-
-
 def test_a_release_the_dsl_refuses_shows_why_under_the_form_and_nothing_is_stored(
     page: Page, demo: Demo, vamp: vamp_process.Vamp, screenshot: Screenshot
 ) -> None:
@@ -162,7 +134,7 @@ def test_a_release_the_dsl_refuses_shows_why_under_the_form_and_nothing_is_store
     expect(refusal).to_contain_text("Not started (400)", timeout=SEEN)
     expect(refusal).to_contain_text("interval")
     screenshot(page, "refused")
-    assert serious_violations(page, ".release-start") == []
+    assert accessibility.serious_violations(page, ".release-start") == []
     assert "#/gateways/" in page.url, page.url
     assert [item["name"] for item in vamp.api("releases")] in ([], [RELEASE]), "nothing new is stored"
 

@@ -9,13 +9,11 @@ Each state is saved as a screenshot under pytest's temporary directory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import demo
 from tests.browser.conftest import Screenshot
 from tests.e2e import vamp_process
 
@@ -23,12 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 
 SEEN = 15_000
 """How long, in milliseconds, the page may take to show what a test waits for."""
-
-
-@pytest.fixture(scope="module")
-def vamp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[vamp_process.Vamp]:
-    with demo.started(tmp_path_factory.mktemp("ui")) as running:
-        yield running.vamp
 
 
 def sign_in(page: Page, vamp: vamp_process.Vamp, token: str) -> None:

@@ -8,8 +8,9 @@
 
 import * as api from "./api.js";
 import { actionsOf, askFirst, outcomeLine } from "./deployment-actions.js";
-import { breedName, deploymentState, pause, portsText, serviceState } from "./deployments.js";
+import { breedName, deploymentState, portsText, serviceState } from "./deployments.js";
 import { make } from "./dom.js";
+import { pause } from "./pause.js";
 import { gatewayHref } from "./gateways.js";
 
 const SETTLING_MS = 2000; // how often a deployment is read while a change is under way

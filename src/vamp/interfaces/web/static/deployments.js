@@ -5,6 +5,7 @@
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
+import { pause } from "./pause.js";
 
 const PER_PAGE = 30;
 const WATCH_MS = 5000; // how often the list is read again
@@ -38,18 +39,6 @@ export function deploymentState(deployment) {
   if (states.length > 0 && states.every((state) => state === "undeploying")) return "undeploying";
   if (states.includes("updating")) return "deploying";
   return "deployed";
-}
-
-// Resolves after `ms`, or at once when `signal` aborts (the user left the view).
-export function pause(ms, signal) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const stop = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    signal.addEventListener("abort", stop, { once: true });
-  });
 }
 
 export function deploymentHref(name) {

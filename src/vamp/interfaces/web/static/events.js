@@ -9,6 +9,7 @@
 import * as api from "./api.js";
 import { artifactHref, artifactOf } from "./artifact_links.js";
 import { make } from "./dom.js";
+import { pause } from "./pause.js";
 
 export const KEEP = 300;
 const LATEST = 30;
@@ -86,16 +87,6 @@ function eventList(list) {
     while (list.children.length > KEEP) list.lastElementChild.remove();
   }
   return { add, count: () => list.children.length };
-}
-
-function pause(ms, signal) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 // Shows the events panel in `view`; see app.js for the context.

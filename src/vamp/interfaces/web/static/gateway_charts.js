@@ -19,6 +19,7 @@
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
+import { pause } from "./pause.js";
 import {
   WINDOW_SECONDS,
   addMark,
@@ -100,19 +101,6 @@ function seriesOf(state, route) {
   return series;
 }
 
-// Waits `seconds`, or less when `signal` aborts (the user left the view).
-function pause(seconds, signal) {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, seconds * 1000);
-    signal.addEventListener("abort", done);
-  });
-}
-
 // One route's summary now, or null when nothing was measured in the window (asked as null rather than
 // as a 404, which the browser's console would log as an error at every poll of a route not measured yet).
 async function summaryOf(gateway, route, signal) {
@@ -136,7 +124,7 @@ async function poll(state, signal) {
     }
     if (state.catchUp > 0 && (await caughtUp(state, signal))) state.catchUp -= 1;
     state.view?.update();
-    await pause(POLL_SECONDS, signal);
+    await pause(POLL_SECONDS * 1000, signal);
   }
 }
 
@@ -176,7 +164,7 @@ async function follow(state, signal) {
     } catch {
       // The note of the next failed poll says the server cannot be reached; the stream tries again.
     }
-    await pause(RECONNECT_SECONDS, signal);
+    await pause(RECONNECT_SECONDS * 1000, signal);
   }
 }
 

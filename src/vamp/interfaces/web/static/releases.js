@@ -7,6 +7,7 @@
 
 import * as api from "./api.js";
 import { make } from "./dom.js";
+import { pause } from "./pause.js";
 import { isFinal, stepText, timeline, weightBars, weightsLine } from "./release_timeline.js";
 
 const PER_PAGE = 100;
@@ -54,16 +55,6 @@ function every(ms, task, signal) {
   };
   signal.addEventListener("abort", () => clearTimeout(timer));
   timer = setTimeout(run, ms);
-}
-
-function pause(ms, signal) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 // Calls `onChange()` whenever the stream has an event with `tag`, reconnecting after a break, until
