@@ -30,6 +30,16 @@ class Demo:
 @contextlib.contextmanager
 def started(folder: Path) -> Iterator[Demo]:
     """A running ``vamp up --demo`` with its home in ``folder``; stopped (by its PID) at the end."""
-    port = next(port for port in random.sample(DEMO_PORTS, 100) if vamp_process.bindable(port))
-    with vamp_process.started(folder / "home", "up", "--demo", "--demo-port", str(port)) as vamp:
+    port = free_port()
+    with vamp_process.started(folder / "home", *arguments(port)) as vamp:
         yield Demo(vamp, port)
+
+
+def free_port() -> int:
+    """A port of DEMO_PORTS nothing is bound to."""
+    return next(port for port in random.sample(DEMO_PORTS, 100) if vamp_process.bindable(port))
+
+
+def arguments(port: int) -> tuple[str, ...]:
+    """``vamp up``'s arguments for the demo with its gateway on ``port``."""
+    return ("up", "--demo", "--demo-port", str(port))
