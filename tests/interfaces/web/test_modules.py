@@ -24,4 +24,4 @@ def test_every_module_a_module_imports_is_in_the_package(module: str) -> None:
 
 def test_the_page_reaches_the_session_and_the_deployment_pages() -> None:
     assert {"session.js", "deployment.js", "deployments.js"} <= set(imports("app.js"))
-    assert "deployment-actions.js" in imports("deployment.js")
+    assert "deployment_actions.js" in imports("deployment.js")

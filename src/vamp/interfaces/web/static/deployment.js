@@ -2,12 +2,12 @@
 // clusters → services → instances, each service with its state, health (the runtime's healthy instances
 // and, from /api/v1/health, the share of its responses that were not 5xx), scale (editable: one PUT of
 // .../services/S/scale, as `vamp` does) and a way to slice it out once its traffic is moved. The
-// deployment-wide actions (merge, undeploy, export) are deployment-actions.js's. The page is live: it
+// deployment-wide actions (merge, undeploy, export) are deployment_actions.js's. The page is live: it
 // reads the deployment again every few seconds (every two while a change is under way) and shows it
 // again when it changed. Every control that writes carries `data-write`.
 
 import * as api from "./api.js";
-import { actionsOf, askFirst, outcomeLine } from "./deployment-actions.js";
+import { actionsOf, askFirst, outcomeLine } from "./deployment_actions.js";
 import { breedName, deploymentState, portsText, serviceState } from "./deployments.js";
 import { make } from "./dom.js";
 import { pause } from "./pause.js";
