@@ -1,21 +1,23 @@
 """Fixtures for browser tests: Debian's headless Chromium, driven by Playwright, once for all of them.
 
 ``demo`` is ``vamp up --demo`` (demo.py) for a test module and ``vamp`` its Vamp. ``chromium`` starts
-``/usr/bin/chromium`` (``make chromium`` installs it; no browser is ever downloaded) with a fresh profile
-in pytest's temporary directory and the flags this closed network needs (no background networking, no
-component updates, no sync), and closes it after the last test of ``tests/browser``; it fails if a
-Chromium process of that profile is still alive then. It lives for the package, not the session:
-Playwright's synchronous API keeps an asyncio loop of its own while it runs, which the asyncio tests of
-the other packages must not find. ``page`` is a new tab per test, so each test starts with an empty
-``sessionStorage``. ``screenshot`` saves a PNG of a page into a folder under pytest's temporary directory
+``/usr/bin/chromium`` (``make chromium`` installs it; no browser is ever downloaded) with a fresh profile in
+pytest's temporary directory and the flags this closed network needs (no background networking, no component
+updates, no sync), and closes it after the last test of ``tests/browser``; it fails if a Chromium process of
+that profile is still alive then. It lives for the package, not the session: Playwright's synchronous API
+keeps an asyncio loop of its own while it runs, which the asyncio tests of the other packages must not find.
+``page`` is a new tab per test, so each test starts with an empty ``sessionStorage``; ``own_page`` is a tab in
+a Chromium of its own, for a test that installs Playwright's clock (which would fake the time of every later
+tab of the shared one). ``screenshot`` saves a PNG of a page into a folder under pytest's temporary directory
 (never into the work tree) and returns its path; a screenshot the README shows is named
-(``readme="ui-gateway-charts.png"``) and also written to the folder ``$VAMP_README_IMAGES`` names, when it
-is set: ``VAMP_README_IMAGES=docs/images .venv/bin/pytest tests/browser/test_gateway_charts.py
+(``readme="ui-gateway-charts.png"``) and also written to the folder ``$VAMP_README_IMAGES`` names, when it is
+set: ``VAMP_README_IMAGES=docs/images .venv/bin/pytest tests/browser/test_gateway_charts.py
 tests/browser/test_releases.py`` takes the README's images again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
 from tests.browser.demo import Demo, started
 from tests.e2e import vamp_process
@@ -49,29 +51,53 @@ class Screenshot(Protocol):
 
 
 @pytest.fixture(scope="package")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium and chromium-driver")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=list(FLAGS), timeout=30_000
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-    eventually(lambda: not pids_under(profile), timeout=10.0, what=f"every Chromium of {profile} exited")
+    with sync_playwright() as running:
+        yield running
+
+
+@contextlib.contextmanager
+def launched(playwright: Playwright, profile: Path) -> Iterator[BrowserContext]:
+    """Chromium with the profile ``profile``; closed at the end, and every process of it gone."""
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, headless=True, args=list(FLAGS), timeout=30_000
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+        eventually(lambda: not pids_under(profile), timeout=10.0, what=f"every Chromium of {profile} exited")
+
+
+@pytest.fixture(scope="package")
+def chromium(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    with launched(playwright, tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
+
+
+def _tab(context: BrowserContext) -> Page:
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    return tab
 
 
 @pytest.fixture
 def page(chromium: BrowserContext) -> Iterator[Page]:
-    tab = chromium.new_page()
-    tab.set_default_timeout(15_000)
+    tab = _tab(chromium)
     try:
         yield tab
     finally:
         tab.close()
+
+
+@pytest.fixture
+def own_page(playwright: Playwright, tmp_path: Path) -> Iterator[Page]:
+    """A tab in a Chromium of its own, for a test that changes what every tab of a browser shares: a
+    Playwright clock installed in one tab fakes Date and timers in every later tab of its browser."""
+    with launched(playwright, tmp_path / "chromium-profile") as context:
+        yield _tab(context)
 
 
 @pytest.fixture(scope="module")
