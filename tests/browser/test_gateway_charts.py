@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
 import threading
 import time
@@ -24,7 +25,7 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import Screenshot
+from tests.browser.conftest import README_IMAGES, Screenshot
 from tests.browser.demo import Demo
 from tests.browser.test_gateways import GATEWAY, NEW, OLD, open_gateway
 from tests.browser.test_signin_deployments import SEEN, sign_in
@@ -67,6 +68,14 @@ def traffic(port: int, seconds: float = 150.0, most: int = 20_000) -> Iterator[C
     assert not sender.is_alive(), "the traffic thread did not stop"
 
 
+def history(*, before: bool) -> None:
+    """Only when the README's images are taken ($VAMP_README_IMAGES): let the traffic draw some history on
+    the charts, 40 s before the weight change and 20 s after it, so that the picture shows the change."""
+    if os.environ.get(README_IMAGES):
+        until = time.monotonic() + (40.0 if before else 20.0)
+        vamp_process.eventually(lambda: time.monotonic() >= until, timeout=60.0, what="the charts' history")
+
+
 def charts_of(page: Page) -> Locator:
     return page.get_by_role("article", name=f"Gateway {GATEWAY}").get_by_role("region", name="Live traffic")
 
@@ -103,6 +112,7 @@ def test_the_charts_show_both_routes_live_and_mark_a_weight_change(
         )
         expect(marks).to_have_count(0)
         screenshot(page, "live-charts")
+        history(before=True)
 
         page.get_by_label(f"{OLD}: ").fill("50")
         expect(page.get_by_text(f"{NEW}: 50%")).to_be_visible()
@@ -129,6 +139,7 @@ def test_the_charts_show_both_routes_live_and_mark_a_weight_change(
             every=0.5,
             what=f"{NEW} serves about as many requests/s as {OLD} on the charts",
         )
+        history(before=False)
         screenshot(page, "weights-changed", readme="ui-gateway-charts.png")
         # A phone: the charts take the width there is, nothing scrolls sideways.
         page.set_viewport_size({"width": 375, "height": 740})
