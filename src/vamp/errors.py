@@ -125,6 +125,10 @@ class NotFoundError(VampError):
     """Something asked for does not exist; the message names what and where."""
 
 
+class NothingMeasuredError(NotFoundError):
+    """A gateway, route or deployment exists but nothing was measured for it in the window asked for."""
+
+
 class ConflictError(VampError):
     """A compare-and-set write lost: the artifact changed since it was read. Read it again and retry."""
 

@@ -4,7 +4,8 @@ vamp.md §2.2 and §6.3: a gateway's or route's metric is read from the ``Metric
 (default 120 s); health is the share of responses that were not 5xx (Vamp's workflow gave 0 or 1, we
 give the share). A service's health is that of its routes (one per port of its cluster), a cluster's
 the product of its services', a deployment's the product of its clusters', over whatever was measured.
-Instances are not measured one by one. Nothing measured in the window is ``errors.NotFoundError``.
+Instances are not measured one by one. Nothing measured in the window is ``errors.NothingMeasuredError``
+(a ``NotFoundError``).
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ class Measurements:
         found = await self._reader.summary(namespace, gateway, route, window=window)
         if found is None:
             what = f"gateway '{gateway}'" if route is None else f"route '{route}' of gateway '{gateway}'"
-            raise errors.NotFoundError(f"Nothing was measured for {what} in the last {window:g} seconds.")
+            raise errors.NothingMeasuredError(
+                f"Nothing was measured for {what} in the last {window:g} seconds."
+            )
         return found
 
     async def metric(
@@ -88,7 +91,9 @@ class Measurements:
                         healths.append(summary.health)
         if not healths:
             what = "/".join(part for part in (deployment, cluster, service) if part is not None)
-            raise errors.NotFoundError(f"Nothing was measured for '{what}' in the last {window:g} seconds.")
+            raise errors.NothingMeasuredError(
+                f"Nothing was measured for '{what}' in the last {window:g} seconds."
+            )
         return math.prod(healths)
 
 

@@ -159,13 +159,38 @@ async def test_metrics_of_another_namespace_are_not_shown(api: Harness) -> None:
     [
         f"/api/v1/metrics/gateways/{GATEWAY}/routes/{NEW}?window=10&unmeasured=null",
         "/api/v1/metrics/gateways/sava/rate?unmeasured=null",
+        f"/api/v1/health/gateways/{GATEWAY}?unmeasured=null",
+        "/api/v1/health/deployments/sava?unmeasured=null",
+        "/api/v1/health/deployments/sava/clusters/sava/services/sava:1.1.0?unmeasured=null",
     ],
 )
 async def test_nothing_measured_may_be_asked_as_null(api: Harness, url: str) -> None:
-    """What the web UI's charts ask: a route not measured yet is no 404 (the browser's console logs each)."""
+    """What the web UI's charts and deployment pages ask: a route or service not measured yet is no 404
+    (the browser's console logs each)."""
+    await api.client.put("/api/v1/deployments/sava", content=SAVA_1_0, headers=YAML)
+    await api.client.put("/api/v1/deployments/sava", content=SAVA_1_1, headers=YAML)
     found = await api.client.get(url)
 
     assert (found.status_code, found.json()) == (200, None)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/v1/health/deployments/nothing?unmeasured=null", "deployments 'nothing' not found."),
+        (
+            "/api/v1/health/deployments/sava/clusters/other?unmeasured=null",
+            "There is no cluster 'other' in deployment 'sava'; its clusters are: sava.",
+        ),
+    ],
+)
+async def test_what_is_not_there_is_404_even_when_null_is_asked_for(
+    api: Harness, url: str, message: str
+) -> None:
+    await api.client.put("/api/v1/deployments/sava", content=SAVA_1_0, headers=YAML)
+    found = await api.client.get(url)
+
+    assert (found.status_code, found.json()) == (404, {"message": message})
 
 
 async def test_something_measured_is_the_same_when_null_is_asked_for(api: Harness) -> None:

@@ -8,16 +8,18 @@
   [/services/{s}]]``: the share of responses that were not 5xx, from 0 to 1.
 
 Gateway and route names may hold slashes (encoded or not). ``?window=`` is the window in seconds
-(default 120). Nothing measured in the window is a 404, or, for ``/metrics/gateways/...`` asked with
-``?unmeasured=null``, a 200 with ``null``: the web UI's live charts ask so, since a browser logs every
-404 as an error, and a route is not measured for its first moments. Every route reads through
+(default 120). Nothing measured in the window is a 404, or, for ``/metrics/gateways/...`` and
+``/health/...`` asked with ``?unmeasured=null``, a 200 with ``null``: the web UI's charts and deployment
+pages ask so, since a browser logs every 404 as an error, and a route is not measured for its first
+moments. A gateway or deployment that is not there is a 404 either way. Every route reads through
 ``Measured``: the measurements of the request's namespace over its window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
@@ -28,6 +30,8 @@ from vamp.interfaces.api.context import Wired
 from vamp.interfaces.api.namespaces import Namespace
 from vamp.ports import metrics
 from vamp.services import measurements
+
+T = TypeVar("T")
 
 router = APIRouter(tags=["metrics"], dependencies=[Depends(negotiation.check_accept)])
 
@@ -82,14 +86,23 @@ async def gateway_metrics(
     request: Request, path: str, measured: Measured, unmeasured: Unmeasured = "404"
 ) -> Response:
     gateway, route, metric = _split(path)
+    if metric is None:
+        summary = await _or_none(measured.summary(gateway, route), unmeasured)
+        return negotiation.render(
+            request, None if summary is None else {**asdict(summary), "codes": dict(summary.codes)}
+        )
+    return negotiation.render(request, await _or_none(measured.metric(gateway, route, metric), unmeasured))
+
+
+async def _or_none(measuring: Awaitable[T], unmeasured: str) -> T | None:
+    """What ``measuring`` gives, or ``None`` for nothing measured when the request asked for null then
+    (``?unmeasured=null``: the web UI, whose browser logs every 404 as an error). Anything else that is
+    not there is still a 404."""
     try:
-        if metric is None:
-            summary = await measured.summary(gateway, route)
-            return negotiation.render(request, {**asdict(summary), "codes": dict(summary.codes)})
-        return negotiation.render(request, await measured.metric(gateway, route, metric))
-    except errors.NotFoundError:
+        return await measuring
+    except errors.NothingMeasuredError:
         if unmeasured == "null":
-            return negotiation.render(request, None)
+            return None
         raise
 
 
@@ -124,29 +137,41 @@ def _metric(name: str) -> str:
 
 
 @router.get("/health/gateways/{path:path}", summary="Health of a gateway or route")
-async def gateway_health(request: Request, path: str, measured: Measured) -> Response:
+async def gateway_health(
+    request: Request, path: str, measured: Measured, unmeasured: Unmeasured = "404"
+) -> Response:
     gateway, separator, route = path.partition("/routes/")
-    summary = await measured.summary(gateway, route if separator else None)
-    return negotiation.render(request, summary.health)
+    summary = await _or_none(measured.summary(gateway, route if separator else None), unmeasured)
+    return negotiation.render(request, None if summary is None else summary.health)
 
 
 @router.get("/health/deployments/{deployment}", summary="Health of a deployment")
-async def deployment_health(request: Request, deployment: str, measured: Measured) -> Response:
-    return negotiation.render(request, await measured.health(deployment))
+async def deployment_health(
+    request: Request, deployment: str, measured: Measured, unmeasured: Unmeasured = "404"
+) -> Response:
+    return negotiation.render(request, await _or_none(measured.health(deployment), unmeasured))
 
 
 @router.get("/health/deployments/{deployment}/clusters/{cluster}", summary="Health of a cluster")
-async def cluster_health(request: Request, deployment: str, cluster: str, measured: Measured) -> Response:
-    return negotiation.render(request, await measured.health(deployment, cluster))
+async def cluster_health(
+    request: Request, deployment: str, cluster: str, measured: Measured, unmeasured: Unmeasured = "404"
+) -> Response:
+    return negotiation.render(request, await _or_none(measured.health(deployment, cluster), unmeasured))
 
 
 @router.get(
     "/health/deployments/{deployment}/clusters/{cluster}/services/{service}", summary="Health of a service"
 )
 async def service_health(
-    request: Request, deployment: str, cluster: str, service: str, measured: Measured
+    request: Request,
+    deployment: str,
+    cluster: str,
+    service: str,
+    measured: Measured,
+    unmeasured: Unmeasured = "404",
 ) -> Response:
-    return negotiation.render(request, await measured.health(deployment, cluster, service))
+    found = await _or_none(measured.health(deployment, cluster, service), unmeasured)
+    return negotiation.render(request, found)
 
 
 @router.get(

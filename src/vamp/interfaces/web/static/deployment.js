@@ -41,13 +41,9 @@ function plural(count, word) {
 // The share of a service's responses that were not 5xx (0 to 1), or null when nothing was measured.
 async function trafficHealth(deployment, cluster, service, signal) {
   const path = `health/deployments/${each(deployment)}/clusters/${each(cluster)}/services/${each(service)}`;
-  try {
-    const { body } = await api.get(path, { signal });
-    return typeof body === "number" ? body : null;
-  } catch (error) {
-    if (error instanceof api.ApiError && error.status === 404) return null;
-    throw error;
-  }
+  // Nothing measured yet is asked as null, not as a 404 (which the browser's console logs as an error).
+  const { body } = await api.get(`${path}?unmeasured=null`, { signal });
+  return typeof body === "number" ? body : null;
 }
 
 function healthText(service, measured) {
