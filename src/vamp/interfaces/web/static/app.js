@@ -4,7 +4,10 @@
 // `context` gives a view `status(text)` for the polite status line, `failed(text)` for the alert, and
 // `signal`, an AbortSignal aborted when the user leaves the view (a view stops its timers and streams
 // then). A view that throws an ApiError shows it here: a refused token signs out, anything else is shown
-// as an alert. Everything is written with textContent: nothing the API returns is ever read as HTML.
+// as an alert. Before each view, session.js makes sure the namespace and the token's role are known (the
+// header's chooser; viewers' write controls hidden); connection.js shows "Reconnecting…" while the server
+// does not answer and shows the view again when it does. Everything is written with textContent: nothing
+// the API returns is ever read as HTML.
 
 import * as api from "./api.js";
 import { PATTERN as ARTIFACTS, showArtifacts } from "./artifacts.js";
