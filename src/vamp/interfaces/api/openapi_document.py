@@ -141,6 +141,10 @@ _ARTIFACT = ref("Artifact")
 _ARTIFACTS = array(_ARTIFACT)
 _GATEWAY = ref("Gateway")
 _NUMBER: Schema = {"type": "number", "description": "A share, from 0 to 1."}
+_SHARE_OR_NULL: Schema = {
+    "type": ["number", "null"],
+    "description": "A share, from 0 to 1; null when nothing was measured and ?unmeasured=null asked so.",
+}
 _METRIC: Schema = {"description": "A metric's value (a number, or counts by status code), or all of them."}
 
 ANSWERS: dict[str, Answers] = {
@@ -188,10 +192,10 @@ ANSWERS: dict[str, Answers] = {
     "gateway_metrics": Answers({200: _METRIC}),
     "cluster_metrics": Answers({200: _METRIC}),
     "service_metrics": Answers({200: _METRIC}),
-    "gateway_health": Answers({200: _NUMBER}),
-    "deployment_health": Answers({200: _NUMBER}),
-    "cluster_health": Answers({200: _NUMBER}),
-    "service_health": Answers({200: _NUMBER}),
+    "gateway_health": Answers({200: _SHARE_OR_NULL}),
+    "deployment_health": Answers({200: _SHARE_OR_NULL}),
+    "cluster_health": Answers({200: _SHARE_OR_NULL}),
+    "service_health": Answers({200: _SHARE_OR_NULL}),
     "instance_health": Answers({200: _NUMBER}),
     "list_gateways": Answers({200: array(_GATEWAY)}),
     "create_gateways": Answers({202: one_or_many(_ARTIFACT)}, _WRITE, _body("gateway")),
