@@ -1,0 +1,1 @@
+"""HAProxy as a data plane: its runtime API, statistics and configuration."""
