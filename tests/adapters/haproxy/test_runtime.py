@@ -177,6 +177,14 @@ async def test_a_server_added_at_runtime_serves_once_ready_and_can_be_deleted(pr
     assert ("app", "three") not in await rows(proxy.runtime)
 
 
+async def test_many_commands_at_once_wait_their_turn_instead_of_being_reset(proxy: Proxy):
+    weights = [1 + i % 50 for i in range(200)]
+
+    await asyncio.gather(*(proxy.runtime.set_weight("app", "two", weight) for weight in weights))
+
+    assert (await rows(proxy.runtime))["app", "two"].weight in weights
+
+
 async def test_haproxys_refusals_are_data_plane_errors_in_its_own_words(proxy: Proxy):
     with pytest.raises(
         errors.DataPlaneError, match=r"refused 'set server app/nine weight 5': No such server"
