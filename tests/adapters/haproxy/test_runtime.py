@@ -20,13 +20,7 @@ from vamp import errors
 from vamp.adapters.haproxy import runtime as haproxy_runtime
 from vamp.adapters.haproxy.runtime import Runtime, StatRow
 
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        shutil.which("haproxy") is None, reason="needs Debian's haproxy (apt-get install haproxy)"
-    ),
-]
+pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
 CONFIG = """\
 global
@@ -67,6 +61,8 @@ def short_dir() -> Iterator[Path]:
 
 @pytest.fixture
 async def proxy(short_dir: Path) -> AsyncIterator[Proxy]:
+    if shutil.which("haproxy") is None:
+        pytest.fail("haproxy is missing: `make haproxy` installs Debian's haproxy")
     with Backends("one", "two") as backends:
         port = free_port()
         socket = short_dir / "haproxy.sock"
