@@ -1,0 +1,287 @@
+"""The renderer: a routing plan → the text of one HAProxy 2.6 configuration file.
+
+``render(plan)`` is pure and deterministic: the same plan gives the same text, and nothing here touches a
+file, the clock or the network. The configuration has:
+
+* ``global`` and ``defaults``: the runtime API socket (a render option), timeouts, retries;
+* a frontend per HTTP listener: each gateway's port and the shared virtual-host port (bound on
+  ``RenderOptions.listen_host``); a frontend chooses a virtual host by the Host header (``render_acls``);
+* a backend per target cluster (one route of one gateway) with its endpoints as servers, and the backend
+  ``vamp-unrouted`` (no servers: 503) for requests no route takes.
+
+How a frontend routes, faithful to the plan's semantics (first route whose match holds and whose
+strength draws wins; then its clusters by weight):
+
+1. Each route whose ``fraction`` is below ``FULL`` draws its own ``rand(10000)`` into
+   ``txn.vamp_strength<k>``: a request takes it when the draw is below the fraction, independently of
+   every other route's draw.
+2. One ``http-request set-var(txn.vamp_route)`` line per conjunction of a route's match (the lines of a
+   route and all later routes are skipped once a route is chosen), ANDed with the virtual host's domains
+   and the route's strength draw.
+3. One ``rand(10000)`` per request in ``txn.vamp_weight`` splits the chosen route over its clusters:
+   ``use_backend`` per cluster with a weight, if the draw is below the running total of the weights.
+
+Why ``use_backend`` with a draw rather than server weights inside one backend: HAProxy's server weights
+are 0–256 per server, so a route's weights in hundredths (0.5 % is 50 of 10,000) cannot be kept exactly
+across clusters with different numbers of instances, and a backend per cluster keeps each cluster's own
+balance algorithm and its own statistics (what the release judge reads). A draw from 0–9999 is exact to
+the hundredth of a percent. (Issue 13 asks to measure the cost of both; that measurement belongs to the
+benchmark slice.)
+
+``Rendering`` also says where each frontend, backend and server came from, so the agent can report
+HAProxy's statistics per gateway and route.
+
+Not rendered yet (``render`` refuses them, naming the gateway): TCP listeners, TLS termination, sticky
+virtual hosts, path rewrites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vamp import errors
+from vamp.adapters.haproxy import render_acls, render_names
+from vamp.adapters.haproxy.render_options import RenderOptions, duration
+from vamp.core import condition, model
+from vamp.core.routing import plan
+
+__all__ = ["Origin", "RenderOptions", "Rendering", "render"]
+
+_DEFAULTS = RenderOptions()
+_ROUTE = "txn.vamp_route"
+_WEIGHT = "txn.vamp_weight"
+_UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
+_BALANCES = {
+    plan.Balance.ROUND_ROBIN: "roundrobin",
+    plan.Balance.LEAST_REQUEST: "leastconn",
+    plan.Balance.RANDOM: "random",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The gateway and route an HAProxy backend serves (the plan's target cluster ``<gateway>//<route>``)."""
+
+    gateway: str
+    route: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """A rendered plan: the configuration text, and what each frontend, backend and server stands for.
+
+    ``frontends`` maps each frontend to its plan listener's name (a gateway's, or the plan's name for the
+    shared virtual-host listener); ``backends`` maps each backend of a route to its gateway and route;
+    ``servers`` maps each ``(backend, server)`` to the instance that answers there.
+    """
+
+    text: str
+    version: str
+    frontends: Mapping[str, str]
+    backends: Mapping[str, Origin]
+    servers: Mapping[tuple[str, str], str]
+
+
+def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> Rendering:
+    """The HAProxy configuration that serves ``routing``.
+
+    Raises:
+        errors.RoutingError: the plan cannot be served by HAProxy as it is (two listeners on one port, a
+            route naming a cluster the plan lacks, a feature not rendered for HAProxy yet); the message
+            says what and where.
+    """
+    _check_ports(routing.listeners)
+    build = _Build(options, {target.name for target in routing.clusters})
+    build.lines += _global(routing.version, options)
+    for listener in routing.listeners:
+        build.frontend(listener)
+    for target in routing.clusters:
+        build.backend(target)
+    build.lines += ["", f"backend {render_names.UNROUTED}"]
+    return Rendering(
+        "\n".join(build.lines) + "\n", routing.version, build.frontends, build.backends, build.servers
+    )
+
+
+@dataclass(slots=True)
+class _Build:
+    """The configuration rendered so far, line by line."""
+
+    options: RenderOptions
+    clusters: set[str]
+    lines: list[str] = field(default_factory=list)
+    frontends: dict[str, str] = field(default_factory=dict)
+    backends: dict[str, Origin] = field(default_factory=dict)
+    servers: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def frontend(self, listener: plan.Listener) -> None:
+        """The frontend of an HTTP listener: its port, its virtual hosts' ACLs, its routes."""
+        _check_servable(listener)
+        name = render_names.haproxy_name(listener.name)
+        self.frontends[name] = listener.name
+        self.lines += [
+            "",
+            f"frontend {name}",
+            f"    bind {_address(self.options.listen_host, listener.port)}",
+        ]
+        acls = _Acls()
+        routing: list[str] = []
+        choices: list[str] = []
+        split = False
+        number = 0
+        for index, host in enumerate(listener.virtual_hosts):
+            host_acl = f"host{index}"
+            acls.lines += render_acls.domains(host_acl, host.domains)
+            host_test = [host_acl] if "*" not in host.domains else []
+            for route in host.routes:
+                match = route.match if route.match is not None else condition.Match.ALWAYS
+                if route.fraction <= 0 or match.never:
+                    continue
+                number += 1
+                weighted = [w for w in route.clusters if w.weight > 0]
+                for choice in weighted:
+                    self._check_cluster(host.gateway, route.name, choice.cluster)
+                strength = []
+                if route.fraction < plan.FULL:
+                    draw = f"txn.vamp_strength{number}"
+                    routing.append(f"    http-request set-var({draw}) rand({plan.FULL}) if {_UNROUTED}")
+                    strength = [f"{{ var({draw}) -m int lt {route.fraction} }}"]
+                for conjunction in match.disjuncts:
+                    tests = [acls.name(matcher) for matcher in conjunction.matchers]
+                    condition_text = " ".join([_UNROUTED, *host_test, *strength, *tests])
+                    routing.append(f"    http-request set-var({_ROUTE}) int({number}) if {condition_text}")
+                chosen = f"{{ var({_ROUTE}) -m int eq {number} }}"
+                total = 0
+                for position, choice in enumerate(weighted):
+                    total += choice.weight
+                    draw_test = (
+                        f" {{ var({_WEIGHT}) -m int lt {total} }}" if position < len(weighted) - 1 else ""
+                    )
+                    split = split or bool(draw_test)
+                    backend = render_names.haproxy_name(choice.cluster)
+                    choices.append(f"    use_backend {backend} if {chosen}{draw_test}")
+        if split:
+            self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
+        self.lines += [f"    {line}" for line in acls.lines]
+        self.lines += routing + choices
+        self.lines.append(f"    default_backend {render_names.UNROUTED}")
+
+    def backend(self, target: plan.TargetCluster) -> None:
+        """The backend of a target cluster: its balance algorithm and its endpoints as servers."""
+        gateway, separator, route = target.name.partition("//")
+        if not separator:
+            raise errors.RoutingError([f"target cluster '{target.name}' is not named '<gateway>//<route>'"])
+        if target.rewrites:
+            raise errors.RoutingError(
+                [
+                    f"gateway '{gateway}' route '{route}': path rewrites are not served on HAProxy yet; "
+                    "serve this gateway with Envoy"
+                ]
+            )
+        name = render_names.haproxy_name(target.name)
+        self.backends[name] = Origin(gateway, route)
+        self.lines += ["", f"backend {name}", *[f"    {line}" for line in _balance(target)]]
+        for endpoint in target.endpoints:
+            server = render_names.haproxy_name(endpoint.instance)
+            if (name, server) in self.servers:
+                server = render_names.haproxy_name(f"{endpoint.instance}@{endpoint.host}:{endpoint.port}")
+            self.servers[(name, server)] = endpoint.instance
+            self.lines.append(f"    server {server} {_address(endpoint.host, endpoint.port)}")
+
+    def _check_cluster(self, gateway: str, route: str, cluster: str) -> None:
+        if cluster not in self.clusters:
+            raise errors.RoutingError(
+                [f"gateway '{gateway}' route '{route}' sends requests to '{cluster}', which the plan lacks"]
+            )
+
+
+@dataclass(slots=True)
+class _Acls:
+    """The named ACLs of one frontend: one per distinct matcher, in the order first used."""
+
+    lines: list[str] = field(default_factory=list)
+    names: dict[condition.Matcher, str] = field(default_factory=dict)
+
+    def name(self, matcher: condition.Matcher) -> str:
+        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated."""
+        positive = condition.Matcher(
+            matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
+        )
+        name = self.names.get(positive)
+        if name is None:
+            name = self.names[positive] = f"match{len(self.names)}"
+            self.lines.append(render_acls.acl(name, positive))
+        return f"!{name}" if matcher.negated else name
+
+
+def _global(version: str, options: RenderOptions) -> list[str]:
+    lines = [f"# Rendered by Vamp from routing plan {version}.", "global"]
+    if options.stats_socket is not None:
+        socket = render_acls.quoted(options.stats_socket)
+        lines.append(f"    stats socket {socket} mode 600 level admin expose-fd listeners")
+    lines += [
+        "",
+        "defaults",
+        "    mode http",
+        f"    timeout connect {duration(options.connect_timeout_s)}",
+        f"    timeout client {duration(options.client_timeout_s)}",
+        f"    timeout server {duration(options.server_timeout_s)}",
+        f"    retries {options.retries}",
+    ]
+    if options.retries > 0:
+        lines.append("    option redispatch")
+    lines.append("    default-server init-addr last,libc,none")
+    return lines
+
+
+def _balance(target: plan.TargetCluster) -> list[str]:
+    if target.balance is not plan.Balance.RING_HASH:
+        return [f"balance {_BALANCES[target.balance]}"]
+    hashed = target.hash_on or "source"
+    if hashed == "path":
+        algorithm = "uri"
+    elif hashed.startswith("header:"):
+        algorithm = f"hdr({hashed.removeprefix('header:')})"
+    else:
+        algorithm = "source"
+    return [f"balance {algorithm}", "hash-type consistent"]
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _check_servable(listener: plan.Listener) -> None:
+    """Refuse what this renderer does not render yet, naming the listener and the feature."""
+    missing = []
+    if listener.protocol is not model.Protocol.HTTP:
+        missing.append("TCP ports")
+    if listener.tls is not None:
+        missing.append("TLS termination")
+    if any(host.sticky is not None for host in listener.virtual_hosts):
+        missing.append("sticky")
+    if missing:
+        raise errors.RoutingError(
+            [
+                f"listener '{listener.name}': {', '.join(missing)} are not served on HAProxy yet; "
+                "serve it with Envoy"
+            ]
+        )
+
+
+def _check_ports(listeners: tuple[plan.Listener, ...]) -> None:
+    holders: dict[int, str] = {}
+    for listener in listeners:
+        if not 0 < listener.port <= 65535:
+            raise errors.RoutingError(
+                [f"listener '{listener.name}' has port {listener.port}; a port is a number from 1 to 65535"]
+            )
+        holder = holders.setdefault(listener.port, listener.name)
+        if holder != listener.name:
+            raise errors.RoutingError(
+                [
+                    f"listeners '{holder}' and '{listener.name}' both use port {listener.port}; "
+                    "give each its own"
+                ]
+            )
