@@ -256,15 +256,15 @@ def _check_servable(listener: plan.Listener) -> None:
     """Refuse what this renderer does not render yet, naming the listener and the feature."""
     missing = []
     if listener.protocol is not model.Protocol.HTTP:
-        missing.append("TCP ports")
+        missing.append("TCP gateways")
     if listener.tls is not None:
         missing.append("TLS termination")
     if any(host.sticky is not None for host in listener.virtual_hosts):
-        missing.append("sticky")
+        missing.append("sticky virtual hosts")
     if missing:
         raise errors.RoutingError(
             [
-                f"listener '{listener.name}': {', '.join(missing)} are not served on HAProxy yet; "
+                f"listener '{listener.name}': HAProxy does not serve {' or '.join(missing)} yet; "
                 "serve it with Envoy"
             ]
         )
