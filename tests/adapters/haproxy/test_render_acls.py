@@ -16,7 +16,8 @@ from vamp.core.condition import Field, Matcher, Op
 def acl_of(text: str) -> str:
     [conjunction] = condition.compile(text).disjuncts
     [matcher] = conjunction.matchers
-    return render_acls.acl("m", matcher)
+    [line] = render_acls.acl("m", matcher)
+    return line
 
 
 @pytest.mark.parametrize(
@@ -30,10 +31,11 @@ def acl_of(text: str) -> str:
         ('header x-user == ""', "acl m req.fhdr(x-user) -m reg '^(?:)$'"),
         ("user-agent == Firefox", "acl m req.fhdr(user-agent) -m sub Firefox"),
         ("cookie group == beta", "acl m req.cook(group) -m str beta"),
-        ("has cookie beta", "acl m req.cook(beta) -m found"),
+        ("has cookie beta", "acl m req.hdr(cookie) -m reg '(?:^|;)\\s*beta='"),
         ("cookie group ~ b.*", "acl m req.cook(group) -m reg '^(?:b.*)$'"),
         ("query debug == 1", "acl m url_param(debug) -m str 1"),
-        ("has query debug", "acl m url_param(debug) -m found"),
+        ("has query debug", "acl m query -m reg '(?:^|&)debug(?:=|&|$)'"),
+        ("has query x.y", "acl m query -m reg '(?:^|&)x\\.y(?:=|&|$)'"),
         ("host == www.example.com", "acl m req.hdr(host),field(1,:) -i -m str www.example.com"),
         ("path == /login", "acl m path -m str /login"),
         ("path prefix /api", "acl m path -m beg /api"),
@@ -59,7 +61,39 @@ def test_each_condition_form_becomes_one_acl(text: str, line: str) -> None:
     ],
 )
 def test_case_empty_values_and_quoting(matcher: Matcher, line: str) -> None:
-    assert render_acls.acl("m", matcher) == line
+    assert render_acls.acl("m", matcher) == (line,)
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        (
+            'cookie group == ""',
+            (
+                "acl m req.cook(group) -m reg '^(?:)$'",
+                "acl m req.hdr(cookie) -m reg '(?:^|;)\\s*group=(?:;|$)'",
+            ),
+        ),
+        (
+            "cookie group ~ b?",
+            (
+                "acl m req.cook(group) -m reg '^(?:b?)$'",
+                "acl m req.hdr(cookie) -m reg '(?:^|;)\\s*group=(?:;|$)'",
+            ),
+        ),
+        (
+            'query debug == ""',
+            ("acl m url_param(debug) -m reg '^(?:)$'", "acl m query -m reg '(?:^|&)debug=?(?:&|$)'"),
+        ),
+        ("query debug == 1", ("acl m url_param(debug) -m str 1",)),
+    ],
+)
+def test_a_cookie_or_parameter_test_that_holds_for_an_empty_value_also_finds_it_empty(
+    text: str, lines: tuple[str, ...]
+) -> None:
+    [conjunction] = condition.compile(text).disjuncts
+    [matcher] = conjunction.matchers
+    assert render_acls.acl("m", matcher) == lines
 
 
 @pytest.mark.parametrize(

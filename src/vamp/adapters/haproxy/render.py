@@ -211,7 +211,7 @@ class _Acls:
         name = self.names.get(positive)
         if name is None:
             name = self.names[positive] = f"match{len(self.names)}"
-            self.lines.append(render_acls.acl(name, positive))
+            self.lines += render_acls.acl(name, positive)
         return f"!{name}" if matcher.negated else name
 
 

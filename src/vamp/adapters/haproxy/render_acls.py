@@ -18,6 +18,11 @@ and each operator: ``PRESENT`` → ``-m found``; ``EQUALS`` → ``-m str``; ``PR
 whole subject; HAProxy's searches); ``ignore_case`` → ``-i``. An empty text value (which HAProxy cannot
 take as a pattern) becomes the regex that means the same.
 
+HAProxy's ``req.cook`` and ``url_param`` find no sample for an empty cookie (``group=``) or a parameter
+without a value (``?debug``), where the IR sees an empty value. So their presence is a regex over the raw
+Cookie headers or ``query``, and a test that holds for an empty value gets a second ``acl`` line of the
+same name (lines of one name are alternatives) that finds the empty value in the raw text.
+
 The ACL itself is always the positive test; negation is ``!`` where it is used. HAProxy gives exactly the
 IR's semantics for missing subjects: a test of a missing header, cookie or parameter fails, so its
 negation holds.
@@ -39,9 +44,36 @@ _ARGUMENT = re.compile(r"[A-Za-z0-9_.!%&*+^|~-]+")
 _REGEX_SPECIAL = re.compile(r"[\\.+*?()|\[\]{}^$]")
 
 
-def acl(name: str, matcher: condition.Matcher) -> str:
-    """The ``acl`` line of the positive test of ``matcher``, called ``name``."""
-    return f"acl {name} {test(matcher.field, matcher.name, matcher.op, matcher.value, matcher.ignore_case)}"
+def acl(name: str, matcher: condition.Matcher) -> tuple[str, ...]:
+    """The ``acl`` lines, all called ``name`` (any of them holds), of the positive test of ``matcher``.
+
+    Usually one line; a second for a cookie or query parameter test that holds for an empty value, since
+    HAProxy's ``req.cook`` and ``url_param`` find no sample for ``group=`` or ``?debug``.
+    """
+    positive = condition.Matcher(
+        matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
+    )
+    lines = [
+        f"acl {name} {test(matcher.field, matcher.name, matcher.op, matcher.value, matcher.ignore_case)}"
+    ]
+    if matcher.op is not Op.PRESENT and positive.test(_empty(matcher.field, matcher.name or "")):
+        match matcher.field:
+            case Field.COOKIE:
+                regex = rf"(?:^|;)\s*{literal(_argument(matcher.name))}=(?:;|$)"
+                lines.append(f"acl {name} req.hdr(cookie) -m reg {quoted(regex)}")
+            case Field.QUERY:
+                regex = f"(?:^|&){literal(_argument(matcher.name))}=?(?:&|$)"
+                lines.append(f"acl {name} query -m reg {quoted(regex)}")
+    return tuple(lines)
+
+
+def _empty(field: Field, name: str) -> condition.Request:
+    """A request whose cookie or query parameter ``name`` is there with an empty value."""
+    return (
+        condition.Request(cookies={name: ""})
+        if field is Field.COOKIE
+        else condition.Request(query={name: ""})
+    )
 
 
 def test(field: Field, name: str | None, op: Op, value: str | None, ignore_case: bool) -> str:
@@ -49,7 +81,7 @@ def test(field: Field, name: str | None, op: Op, value: str | None, ignore_case:
     fetch = _fetch(field, name)
     flags = "-i " if ignore_case or field is Field.HOST else ""
     if op is Op.PRESENT or value is None:
-        return f"{fetch} -m found"
+        return _presence(field, name, fetch)
     match op:
         case Op.EQUALS if value:
             return f"{fetch} {flags}-m str {quoted(value)}"
@@ -96,6 +128,20 @@ def quoted(text: str) -> str:
 def literal(text: str) -> str:
     """A PCRE regex matching exactly ``text``."""
     return _REGEX_SPECIAL.sub(r"\\\g<0>", text)
+
+
+def _presence(field: Field, name: str | None, fetch: str) -> str:
+    """The test that a named subject is there, even empty: HAProxy finds no sample for an empty cookie
+    (``group=``) or a parameter without ``=`` (``?debug``), so those two search the raw text instead."""
+    match field:
+        case Field.COOKIE:
+            regex = rf"(?:^|;)\s*{literal(_argument(name))}="
+            return f"req.hdr(cookie) -m reg {quoted(regex)}"
+        case Field.QUERY:
+            regex = f"(?:^|&){literal(_argument(name))}(?:=|&|$)"
+            return f"query -m reg {quoted(regex)}"
+        case _:
+            return f"{fetch} -m found"
 
 
 def _fetch(field: Field, name: str | None) -> str:
