@@ -1,7 +1,7 @@
 """The HAProxy renderer end to end: a plan → ``vamp.adapters.haproxy.render`` → the real HAProxy 2.6 →
 backends. Every condition form routes as the match IR's reference semantics say (the requests and
-conditions of ``test_gateway_conditions``, which prove the same on Envoy), and weights and strengths
-send their shares, down to 0.5 %.
+conditions of ``test_gateway_conditions``, which prove the same on Envoy); weights and strengths send
+their shares, down to 0.5 %; the shared port chooses a gateway by Host; a gateway reaches another.
 
 Each test starts its own HAProxy in the foreground on a rendered file and stops it by its PID. Delivery
 (reloads, the runtime API) is not the renderer's business and is not tested here.
@@ -48,12 +48,12 @@ class HAProxy:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = directory / "haproxy.log"
 
-    async def serve(self, *gateways: model.Gateway) -> None:
+    async def serve(self, *gateways: model.Gateway, shared_port: int | None = None) -> None:
         instances = [
             instance(name, HOST, {"http": port}, service=f"shop/web/{name}")
             for name, port in self.backends.ports.items()
         ]
-        compiled = compile_plan(gateways, instances, shared_port=None)
+        compiled = compile_plan(gateways, instances, shared_port=shared_port)
         assert compiled.problems == (), compiled.problems
         config = self.directory / "haproxy.cfg"
         config.write_text(render(compiled).text)
@@ -132,3 +132,34 @@ async def test_weights_are_faithful_to_half_a_percent(proxy: HAProxy) -> None:
     )
 
     expect_shares(await send(port, 8000), {"a": 99.5, "b": 0.5})
+
+
+async def test_the_shared_port_chooses_the_gateway_by_host_and_refuses_an_unknown_host(
+    proxy: HAProxy,
+) -> None:
+    own, shared = free_ports(2)
+    await proxy.serve(
+        gateway("shop/front", own, [route("a")], virtual_hosts=["shop.example", "*.shop.example"]),
+        gateway("shop/back", None, [route("b")], virtual_hosts=["back.example"]),
+        shared_port=shared,
+    )
+
+    for host, backend in [
+        ("shop.example", "a"),
+        ("Shop.Example:8080", "a"),
+        ("www.shop.example", "a"),
+        ("back.example", "b"),
+        ("other.example", "503"),
+    ]:
+        assert await send(shared, 4, headers={"host": host}) == {backend: 4}, host
+    assert await send(own, 4, headers={"host": "other.example"}) == {"a": 4}
+
+
+async def test_a_gateway_routes_to_another_gateway_which_splits_by_weight(proxy: HAProxy) -> None:
+    outer, inner = free_ports(2)
+    await proxy.serve(
+        gateway("shop/outer", outer, ["shop/inner"]),
+        gateway("shop/inner", inner, {route("a"): {"weight": "80%"}, route("b"): {"weight": "20%"}}),
+    )
+
+    expect_shares(await send(outer, 2000), {"a": 80, "b": 20})
