@@ -37,7 +37,7 @@ virtual hosts, path rewrites.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from vamp import errors
@@ -125,46 +125,16 @@ class _Build:
             f"frontend {name}",
             f"    bind {_address(self.options.listen_host, listener.port)}",
         ]
-        acls = _Acls()
-        routing: list[str] = []
-        choices: list[str] = []
-        split = False
-        number = 0
+        rules = _Rules(self._check_cluster)
         for index, host in enumerate(listener.virtual_hosts):
             host_acl = f"host{index}"
-            acls.lines += render_acls.domains(host_acl, host.domains)
-            host_test = [host_acl] if "*" not in host.domains else []
+            rules.acls.lines += render_acls.domains(host_acl, host.domains)
+            host_test = () if "*" in host.domains else (host_acl,)
             for route in host.routes:
-                match = route.match if route.match is not None else condition.Match.ALWAYS
-                if route.fraction <= 0 or match.never:
-                    continue
-                number += 1
-                weighted = [w for w in route.clusters if w.weight > 0]
-                for choice in weighted:
-                    self._check_cluster(host.gateway, route.name, choice.cluster)
-                strength = []
-                if route.fraction < plan.FULL:
-                    draw = f"txn.vamp_strength{number}"
-                    routing.append(f"    http-request set-var({draw}) rand({plan.FULL}) if {_UNROUTED}")
-                    strength = [f"{{ var({draw}) -m int lt {route.fraction} }}"]
-                for conjunction in match.disjuncts:
-                    tests = [acls.name(matcher) for matcher in conjunction.matchers]
-                    condition_text = " ".join([_UNROUTED, *host_test, *strength, *tests])
-                    routing.append(f"    http-request set-var({_ROUTE}) int({number}) if {condition_text}")
-                chosen = f"{{ var({_ROUTE}) -m int eq {number} }}"
-                total = 0
-                for position, choice in enumerate(weighted):
-                    total += choice.weight
-                    draw_test = (
-                        f" {{ var({_WEIGHT}) -m int lt {total} }}" if position < len(weighted) - 1 else ""
-                    )
-                    split = split or bool(draw_test)
-                    backend = render_names.haproxy_name(choice.cluster)
-                    choices.append(f"    use_backend {backend} if {chosen}{draw_test}")
-        if split:
+                rules.route(host.gateway, route, host_test)
+        if rules.split:
             self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
-        self.lines += [f"    {line}" for line in acls.lines]
-        self.lines += routing + choices
+        self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
         self.lines.append(f"    default_backend {render_names.UNROUTED}")
 
     def backend(self, target: plan.TargetCluster) -> None:
@@ -193,6 +163,47 @@ class _Build:
         if cluster not in self.clusters:
             raise errors.RoutingError(
                 [f"gateway '{gateway}' route '{route}' sends requests to '{cluster}', which the plan lacks"]
+            )
+
+
+@dataclass(slots=True)
+class _Rules:
+    """The rules of one frontend: its ACLs, the lines choosing a route, and those choosing a backend."""
+
+    check_cluster: Callable[[str, str, str], None]
+    acls: _Acls = field(default_factory=lambda: _Acls())
+    routing: list[str] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)
+    split: bool = False
+    """Whether some route splits over several backends, so each request needs a weight draw."""
+    number: int = 0
+
+    def route(self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...]) -> None:
+        """One route: its strength draw, a line per conjunction, a ``use_backend`` per weighted cluster."""
+        match = route.match if route.match is not None else condition.Match.ALWAYS
+        if route.fraction <= 0 or match.never:
+            return
+        self.number += 1
+        strength: tuple[str, ...] = ()
+        if route.fraction < plan.FULL:
+            draw = f"txn.vamp_strength{self.number}"
+            self.routing.append(f"http-request set-var({draw}) rand({plan.FULL}) if {_UNROUTED}")
+            strength = (f"{{ var({draw}) -m int lt {route.fraction} }}",)
+        for conjunction in match.disjuncts:
+            tests = [self.acls.name(matcher) for matcher in conjunction.matchers]
+            condition_text = " ".join([_UNROUTED, *host_test, *strength, *tests])
+            self.routing.append(f"http-request set-var({_ROUTE}) int({self.number}) if {condition_text}")
+        weighted = [choice for choice in route.clusters if choice.weight > 0]
+        total = 0
+        for position, choice in enumerate(weighted):
+            self.check_cluster(gateway, route.name, choice.cluster)
+            total += choice.weight
+            last = position == len(weighted) - 1
+            draw_test = "" if last else f" {{ var({_WEIGHT}) -m int lt {total} }}"
+            self.split = self.split or not last
+            backend = render_names.haproxy_name(choice.cluster)
+            self.choices.append(
+                f"use_backend {backend} if {{ var({_ROUTE}) -m int eq {self.number} }}{draw_test}"
             )
 
 
