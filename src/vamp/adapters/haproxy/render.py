@@ -18,15 +18,19 @@ strength draws wins; then its clusters by weight):
 2. One ``http-request set-var(txn.vamp_route)`` line per conjunction of a route's match (the lines of a
    route and all later routes are skipped once a route is chosen), ANDed with the virtual host's domains
    and the route's strength draw.
-3. One ``rand(10000)`` per request in ``txn.vamp_weight`` splits the chosen route over its clusters:
-   ``use_backend`` per cluster with a weight, if the draw is below the running total of the weights.
+3. One ``rand(10000)`` per request in ``txn.vamp_weight`` (only in frontends where some route splits)
+   splits the chosen route over its clusters: ``use_backend`` per cluster with a weight, if the draw is
+   below the running total of the weights; the last weighted cluster takes the rest. A route with no
+   weight anywhere leaves the request to ``vamp-unrouted``.
 
 Why ``use_backend`` with a draw rather than server weights inside one backend: HAProxy's server weights
 are 0–256 per server, so a route's weights in hundredths (0.5 % is 50 of 10,000) cannot be kept exactly
 across clusters with different numbers of instances, and a backend per cluster keeps each cluster's own
 balance algorithm and its own statistics (what the release judge reads). A draw from 0–9999 is exact to
 the hundredth of a percent. (Issue 13 asks to measure the cost of both; that measurement belongs to the
-benchmark slice.)
+benchmark slice.) The running totals are constants in the text, so a weight change is a new text: the
+delivery slice, which must change weights without a reload, has to move them somewhere the runtime API
+can change (e.g. a map read per request) or choose server weights after all.
 
 ``Rendering`` also says where each frontend, backend and server came from, so the agent can report
 HAProxy's statistics per gateway and route.
