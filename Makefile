@@ -14,7 +14,7 @@ WEB    := web
 VENDOR := src/vamp/interfaces/web/static/vendor
 UI     := $(VENDOR)/.built
 
-.PHONY: up test check ui node postgres chromium format lint typecheck layers unit bench lock clean
+.PHONY: up test check ui node postgres chromium haproxy format lint typecheck layers unit bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +62,8 @@ check: $(STAMP) $(UI)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## test: the checks, then every test (Debian's PostgreSQL and Chromium are installed first when missing)
-test: check postgres chromium
+## test: the checks, then every test (Debian's PostgreSQL, Chromium and HAProxy are installed first when missing)
+test: check postgres chromium haproxy
 	$(BIN)/pytest
 
 ## postgres: Debian's PostgreSQL, which the store and server tests start; installed when missing (as root)
@@ -83,6 +83,16 @@ chromium:
 			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
 		else \
 			echo "Chromium is missing: install it with 'sudo apt-get install -y chromium chromium-driver'." >&2; exit 1; \
+		fi; \
+	fi
+
+## haproxy: Debian's HAProxy, which checks the HAProxy renderer's configurations; installed when missing (as root)
+haproxy:
+	@if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy; \
+		else \
+			echo "HAProxy is missing: install it with 'sudo apt-get install -y haproxy'." >&2; exit 1; \
 		fi; \
 	fi
 

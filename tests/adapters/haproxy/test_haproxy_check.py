@@ -1,0 +1,55 @@
+"""Every rendered configuration is one the real HAProxy 2.6 accepts: ``haproxy -c`` on a corpus of plans
+covering what the renderer serves, without a warning.
+
+HAProxy must be installed (``make haproxy`` installs Debian's); without it these tests fail saying so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.adapters.haproxy.render_plans import PLANS
+from vamp.adapters.haproxy.render import RenderOptions, render
+from vamp.core.routing import plan
+
+
+def haproxy() -> str:
+    found = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
+    if found is None:
+        pytest.fail("HAProxy is missing: `make haproxy` installs it (Debian's haproxy package)")
+    return found
+
+
+def check(text: str, directory: Path) -> str:
+    """HAProxy's verdict on a configuration: its output, after asserting it found the file valid."""
+    config = directory / "haproxy.cfg"
+    config.write_text(text)
+    done = subprocess.run(
+        [haproxy(), "-c", "-f", str(config)], capture_output=True, text=True, timeout=60, check=False
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"HAProxy refused the configuration:\n{output}\n{text}"
+    assert "WARNING" not in output, f"HAProxy warned about the configuration:\n{output}\n{text}"
+    return output
+
+
+@pytest.mark.parametrize("build", PLANS.values(), ids=list(PLANS))
+def test_haproxy_accepts_every_plan_of_the_corpus(
+    build: Callable[[], plan.RoutingPlan], tmp_path: Path
+) -> None:
+    assert "Configuration file is valid" in check(render(build()).text, tmp_path)
+
+
+def test_haproxy_accepts_the_runtime_socket_and_other_options(tmp_path: Path) -> None:
+    options = RenderOptions(
+        listen_host="0.0.0.0",
+        stats_socket=str(tmp_path / "run dir" / "haproxy.sock"),
+        connect_timeout_s=0.25,
+        retries=0,
+    )
+    check(render(PLANS["weights"](), options=options).text, tmp_path)
