@@ -19,11 +19,16 @@ import pytest
 
 from tests.adapters.haproxy.test_haproxy_check import haproxy
 from tests.core.routing.build import instance
-from tests.e2e.backends import HOST, Backends, Connection
+from tests.e2e.backends import HOST, Backends
 from tests.e2e.gateway_harness import BACKENDS, expect_shares, free_ports, gateway, route, send
-from tests.e2e.test_gateway_conditions import CONDITIONS, REQUESTS, condition_gateway, strength_gateway
+from tests.e2e.test_gateway_conditions import (
+    CONDITIONS,
+    condition_gateway,
+    misrouted,
+    strength_gateway,
+)
 from vamp.adapters.haproxy.render import render
-from vamp.core import condition, model
+from vamp.core import model
 from vamp.core.routing.compile import compile_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
@@ -94,19 +99,7 @@ async def test_every_condition_form_routes_as_the_reference_semantics_say(proxy:
     ports = dict(zip(texts, free_ports(len(texts)), strict=True))
     await proxy.serve(*(condition_gateway(index, ports[text], text) for index, text in enumerate(texts)))
 
-    wrong = []
-    for text, port in ports.items():
-        match = condition.compile(text)
-        connection = Connection(port)
-        for sent in REQUESTS:
-            headers = {"host": sent.host, **dict(sent.headers)}
-            response = await connection.request(sent.target, headers, sent.method)
-            expected = "b" if match.test(sent.reference()) else "a"
-            if response.backend != expected:
-                wrong.append(
-                    f"{text!r} on {sent}: went to {response.backend or response.status}, not {expected}"
-                )
-        await connection.close()
+    wrong = await misrouted(ports)
 
     assert wrong == [], "\n".join(wrong)
 

@@ -70,7 +70,7 @@ def render(
             route naming a cluster the plan lacks, HTTP-only features on a TCP listener); the message
             says what and where.
     """
-    _check_ports(routing.listeners)
+    plan.check_ports(routing.listeners)
     chained = {target.gateway for target in routing.clusters if target.gateway} & {
         listener.name for listener in routing.listeners
     }
@@ -186,20 +186,3 @@ class _Build:
 def _envoy_cluster(target: plan.TargetCluster) -> str:
     """The Envoy cluster a route sends ``target``'s requests to: its rewrite hop, if it has rewrites."""
     return render_names.rewrite_hop(target.name) if target.rewrites else render_names.envoy_name(target.name)
-
-
-def _check_ports(listeners: tuple[plan.Listener, ...]) -> None:
-    holders: dict[int, str] = {}
-    for listener in listeners:
-        if not 0 < listener.port <= 65535:
-            raise errors.RoutingError(
-                [f"listener '{listener.name}' has port {listener.port}; a port is a number from 1 to 65535"]
-            )
-        holder = holders.setdefault(listener.port, listener.name)
-        if holder != listener.name:
-            raise errors.RoutingError(
-                [
-                    f"listeners '{holder}' and '{listener.name}' both use port {listener.port}; "
-                    "give each its own"
-                ]
-            )

@@ -95,7 +95,7 @@ def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> 
             route naming a cluster the plan lacks, a feature not rendered for HAProxy yet); the message
             says what and where.
     """
-    _check_ports(routing.listeners)
+    plan.check_ports(routing.listeners)
     build = _Build(options, {target.name for target in routing.clusters})
     build.lines += _global(routing.version, options)
     for listener in routing.listeners:
@@ -283,20 +283,3 @@ def _check_servable(listener: plan.Listener) -> None:
                 "serve it with Envoy"
             ]
         )
-
-
-def _check_ports(listeners: tuple[plan.Listener, ...]) -> None:
-    holders: dict[int, str] = {}
-    for listener in listeners:
-        if not 0 < listener.port <= 65535:
-            raise errors.RoutingError(
-                [f"listener '{listener.name}' has port {listener.port}; a port is a number from 1 to 65535"]
-            )
-        holder = holders.setdefault(listener.port, listener.name)
-        if holder != listener.name:
-            raise errors.RoutingError(
-                [
-                    f"listeners '{holder}' and '{listener.name}' both use port {listener.port}; "
-                    "give each its own"
-                ]
-            )

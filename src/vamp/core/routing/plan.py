@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Self
@@ -232,3 +233,26 @@ class _Content:
 def _version(content: object) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def check_ports(listeners: Iterable[Listener]) -> None:
+    """What every data plane's renderer checks first: each listener's port is a port, and no two listeners
+    share one.
+
+    Raises:
+        errors.RoutingError: naming the listener and its port, and what would be valid.
+    """
+    holders: dict[int, str] = {}
+    for listener in listeners:
+        if not 0 < listener.port <= 65535:
+            raise errors.RoutingError(
+                [f"listener '{listener.name}' has port {listener.port}; a port is a number from 1 to 65535"]
+            )
+        holder = holders.setdefault(listener.port, listener.name)
+        if holder != listener.name:
+            raise errors.RoutingError(
+                [
+                    f"listeners '{holder}' and '{listener.name}' both use port {listener.port}; "
+                    "give each its own"
+                ]
+            )
