@@ -5,15 +5,18 @@ Prints, in one run on this machine:
 * requests/s and p50/p99 latency measured by wrk (same threads, connections and duration for each, after
   a warm-up; the best of three rounds over all targets) for: a backend directly; the vamp gateway
   (``vamp agent`` + Envoy, serving a 90/10 plan compiled by ``compile_plan``); a minimal hand-written
-  static Envoy with the same 90/10 split; HAProxy (weights 9:1); nginx (upstream weights 9:1); and the
-  ratios vamp/minimal-Envoy (target ≥ 0.95) and vamp/HAProxy. The two backends are one nginx serving a
-  static answer on two ports;
+  static Envoy with the same 90/10 split; HAProxy (weights 9:1); nginx (upstream weights 9:1); "vamp on
+  HAProxy (rendered)": HAProxy serving the text ``vamp.adapters.haproxy.render`` gives for the same 90/10
+  plan (no HAProxy agent exists yet; ``haproxy_rendered``); and the ratios vamp/minimal-Envoy (target
+  ≥ 0.95), vamp/HAProxy, vamp-on-HAProxy/HAProxy (target ≥ 0.95) and vamp-on-HAProxy/vamp-on-Envoy. The
+  two backends are one nginx serving a static answer on two ports;
 * the time from writing a new plan file to the first response routed by it, p50 and p99 over 50 changes
   (target p99 < 100 ms), seen by a keep-alive client;
 * for 1,000 gateways × 10 routes: compile and render time (render target < 1 s), the time until the
   agent reports the plan active (Envoy verified it), the same for a weight change on every gateway, and
   the agent's and Envoy's memory (RSS from /proc); if that scale cannot be served, why, and the same
-  figures for a smaller one (``--fallback-gateways``).
+  figures for a smaller one (``--fallback-gateways``); beside them, the same plan rendered for HAProxy:
+  render time, ``haproxy -c`` time, and the configuration's size in lines and bytes.
 
 It needs wrk, HAProxy and nginx, and installs them from Debian when missing (``apt-get install -y wrk
 haproxy nginx``, after ``apt-get update`` if that fails), saying what it ran; ``proxies`` starts them.
@@ -43,7 +46,7 @@ from typing import Any
 
 import httpx
 
-from bench import proxies
+from bench import haproxy_rendered, proxies
 from bench.proxies import HOST, Processes, free_port
 from vamp.adapters.envoy import layout, render
 from vamp.core import model
@@ -51,6 +54,7 @@ from vamp.core.routing import plan as routing_plan
 from vamp.core.routing.compile import compile_plan
 
 BACKENDS = 10
+RENDERED = "vamp on HAProxy (rendered)"
 """Ports the backend nginx answers on: two for the split, all ten for the large plan's routes."""
 
 
@@ -248,16 +252,20 @@ def main() -> None:
         backends = [free_port() for _ in range(BACKENDS)]
         a, b = backends[:2]
         proxies.start_backends(processes, backends)
-        ports = {name: free_port() for name in ("vamp", "envoy", "haproxy", "nginx")}
+        ports = {name: free_port() for name in ("vamp", "vamp-haproxy", "envoy", "haproxy", "nginx")}
         agent = Agent(processes)
         agent.start(split_plan(ports["vamp"], {a: "90%", b: "10%"}))
         proxies.start_minimal_envoy(processes, ports["envoy"], a, b, base_id=os.getpid() % 100_000 * 100 + 99)
         proxies.start_haproxy(processes, ports["haproxy"], a, b)
+        haproxy_rendered.start(
+            processes, split_plan(ports["vamp-haproxy"], {a: "90%", b: "10%"}), ports["vamp-haproxy"]
+        )
         proxies.start_nginx(processes, ports["nginx"], a, b)
 
         targets = {
             "direct (backend a)": a,
             "vamp gateway": ports["vamp"],
+            RENDERED: ports["vamp-haproxy"],
             "minimal Envoy": ports["envoy"],
             f"HAProxy {proxies.version('haproxy')}": ports["haproxy"],
             f"nginx {proxies.version('nginx')}": ports["nginx"],
@@ -289,6 +297,7 @@ class Scale:
     clusters: int
     compile_seconds: float
     render_seconds: float
+    haproxy: haproxy_rendered.RenderScale
     to_active: float = float("nan")
     change_to_active: float = float("nan")
     agent_mib: float = float("nan")
@@ -300,7 +309,10 @@ def measure_scale(agent: Agent, backends: list[int], gateways: int, routes: int,
     first = consecutive_free_ports(gateways)
     large, compile_seconds = timed(lambda: large_plan(first, backends, gateways, routes))
     rendering, render_seconds = timed(lambda: render.render(large, layout.Layout(workdir / "render")))
-    measured = Scale(gateways, routes, len(rendering.snapshot.clusters), compile_seconds, render_seconds)
+    on_haproxy = haproxy_rendered.measure_scale(large, workdir)
+    measured = Scale(
+        gateways, routes, len(rendering.snapshot.clusters), compile_seconds, render_seconds, on_haproxy
+    )
     try:
         agent.write(large)
         to_active = agent.wait_active(large.version, timeout=300.0)
@@ -338,16 +350,19 @@ def report(
         f"-c{options.connections} -d{options.duration}s after {options.warmup} s of warm-up, best of "
         f"{options.rounds} rounds):"
     )
-    print(f"  {'target':<20} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}  errors")
+    print(f"  {'target':<26} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}  errors")
     for result in results:
         print(
-            f"  {result.name:<20} {result.per_second:>10.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f}  "
+            f"  {result.name:<26} {result.per_second:>10.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f}  "
             f"{result.errors}"
         )
     vamp = by_name["vamp gateway"].per_second
     haproxy = next(result for name, result in by_name.items() if name.startswith("HAProxy"))
     print(f"  vamp / minimal Envoy: {vamp / by_name['minimal Envoy'].per_second:.3f} (target ≥ 0.95)")
     print(f"  vamp / HAProxy:       {vamp / haproxy.per_second:.3f}")
+    rendered = by_name[RENDERED].per_second
+    print(f"  vamp on HAProxy / HAProxy:       {rendered / haproxy.per_second:.3f} (target ≥ 0.95)")
+    print(f"  vamp on HAProxy / vamp on Envoy: {rendered / vamp:.3f}")
     cuts = statistics.quantiles(changes, n=100, method="inclusive")
     print(
         f"\nPlan file written → first response routed by it, {len(changes)} changes: "
@@ -358,6 +373,13 @@ def report(
         print(f"\n{scale.gateways:,} gateways × {scale.routes} routes ({scale.clusters:,} Envoy clusters):")
         print(f"  compile                                      {scale.compile_seconds:8.2f} s")
         print(f"  render                                       {scale.render_seconds:8.2f} s (target < 1 s)")
+        on_haproxy = scale.haproxy
+        print(f"  HAProxy render                               {on_haproxy.render_seconds:8.2f} s")
+        print(
+            f"  HAProxy haproxy -c                           {on_haproxy.check_seconds:8.2f} s"
+            + (f" (refused: {on_haproxy.check_failure})" if on_haproxy.check_failure else "")
+        )
+        print(f"  HAProxy configuration: {on_haproxy.lines:,} lines, {on_haproxy.size_bytes:,} bytes")
         if scale.failure:
             print(f"  not served: {scale.failure}")
             continue
