@@ -31,19 +31,12 @@ from vamp.adapters.envoy import layout, render_clusters, render_listeners, rende
 from vamp.adapters.envoy.render_options import RenderOptions
 from vamp.core import model
 from vamp.core.routing import plan
+from vamp.core.routing.plan import Origin
 
 __all__ = ["Origin", "RenderOptions", "Rendering", "render"]
 
 JsonObject = dict[str, Any]
 _DEFAULTS = RenderOptions()
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """The gateway and route an Envoy cluster serves (the plan's target cluster ``<gateway>//<route>``)."""
-
-    gateway: str
-    route: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +139,9 @@ class _Build:
         self.clusters.append(cluster)
         if endpoints is not None:
             self.endpoints.append(endpoints)
-        gateway, separator, route = target.name.partition("//")
-        if not separator:
-            raise errors.RoutingError([f"target cluster '{target.name}' is not named '<gateway>//<route>'"])
-        self.origins[cluster["name"]] = Origin(gateway, route)
+        origin = target.origin()
+        gateway, route = origin.gateway, origin.route
+        self.origins[cluster["name"]] = origin
         if not target.rewrites:
             return
         if target.protocol is not model.Protocol.HTTP:

@@ -49,6 +49,7 @@ from vamp.adapters.haproxy import render_acls, render_names
 from vamp.adapters.haproxy.render_options import RenderOptions, duration
 from vamp.core import condition, model
 from vamp.core.routing import plan
+from vamp.core.routing.plan import Origin
 
 __all__ = ["Origin", "RenderOptions", "Rendering", "render"]
 
@@ -61,14 +62,6 @@ _BALANCES = {
     plan.Balance.LEAST_REQUEST: "leastconn",
     plan.Balance.RANDOM: "random",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """The gateway and route an HAProxy backend serves (the plan's target cluster ``<gateway>//<route>``)."""
-
-    gateway: str
-    route: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +136,8 @@ class _Build:
 
     def backend(self, target: plan.TargetCluster) -> None:
         """The backend of a target cluster: its balance algorithm and its endpoints as servers."""
-        gateway, separator, route = target.name.partition("//")
-        if not separator:
-            raise errors.RoutingError([f"target cluster '{target.name}' is not named '<gateway>//<route>'"])
+        origin = target.origin()
+        gateway, route = origin.gateway, origin.route
         if target.rewrites:
             raise errors.RoutingError(
                 [
@@ -154,7 +146,7 @@ class _Build:
                 ]
             )
         name = render_names.haproxy_name(target.name)
-        self.backends[name] = Origin(gateway, route)
+        self.backends[name] = origin
         self.lines += ["", f"backend {name}", *[f"    {line}" for line in _balance(target)]]
         for endpoint in target.endpoints:
             server = render_names.haproxy_name(endpoint.instance)

@@ -117,6 +117,26 @@ class TargetCluster:
     rewrites: tuple[condition.PathRewrite, ...] = ()
     hash_on: str | None = None
 
+    def origin(self) -> Origin:
+        """The gateway and route this cluster serves, read back from its name.
+
+        Raises:
+            errors.RoutingError: the name is not ``<gateway>//<route>``.
+        """
+        gateway, separator, route = self.name.partition("//")
+        if not separator:
+            raise errors.RoutingError([f"target cluster '{self.name}' is not named '<gateway>//<route>'"])
+        return Origin(gateway, route)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The gateway and route a target cluster serves: what a data plane's stats of its part of the
+    rendered configuration (an Envoy cluster, an HAProxy backend) are reported as."""
+
+    gateway: str
+    route: str
+
 
 @dataclass(frozen=True, slots=True)
 class WeightedCluster:
