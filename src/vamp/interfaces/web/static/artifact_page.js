@@ -7,6 +7,7 @@
 
 import * as api from "./api.js";
 import { artifactHref, goWithNews } from "./artifact_links.js";
+import { askFirst } from "./confirmation.js";
 import { make } from "./dom.js";
 import { yamlEditor } from "./yaml_editor.js";
 
@@ -64,41 +65,17 @@ function validating(editor, method, path, signal) {
 }
 
 function deleteControls(kind, name, { signal }) {
-  const box = make("div", undefined, { class: "confirm" });
-  const ask = make("button", `Delete ${name}`, { type: "button", class: "danger", "data-write": "" });
-  const question = make("div", undefined, { role: "group", "aria-label": "Confirm the deletion", hidden: "" });
-  question.append(make("p", `Delete the ${kind} artifact ${name}? This cannot be undone.`));
-  const yes = question.appendChild(
-    make("button", `Yes, delete ${name}`, { type: "button", class: "danger", "data-write": "" }),
-  );
-  const no = question.appendChild(make("button", "Cancel", { type: "button", class: "secondary" }));
-  const outcome = make("p", undefined, { role: "alert", class: "outcome", hidden: "" });
-  ask.addEventListener("click", () => {
-    question.hidden = false;
-    ask.hidden = true;
-    no.focus();
-  });
-  no.addEventListener("click", () => {
-    question.hidden = true;
-    ask.hidden = false;
-    ask.focus();
-  });
-  yes.addEventListener("click", async () => {
-    yes.disabled = true;
-    outcome.hidden = true;
-    try {
+  return askFirst({
+    label: `Delete ${name}`,
+    danger: true,
+    question: `Delete the ${kind} artifact ${name}? This cannot be undone.`,
+    confirm: `Yes, delete ${name}`,
+    refused: "Not deleted",
+    act: async () => {
       await api.del(api.named(kind, name), { signal });
       goWithNews(artifactHref(kind), `${name} is deleted.`);
-    } catch (error) {
-      if (signal.aborted) return;
-      outcome.textContent = `Not deleted (${error.status}): ${error.message}`;
-      outcome.hidden = false;
-    } finally {
-      yes.disabled = false;
-    }
+    },
   });
-  box.append(ask, question, outcome);
-  return box;
 }
 
 // The deployment a blueprint is deployed as by default: its name without the version ("sava:1.0" → "sava").

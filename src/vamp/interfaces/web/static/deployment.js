@@ -7,7 +7,8 @@
 // again when it changed. Every control that writes carries `data-write`.
 
 import * as api from "./api.js";
-import { actionsOf, askFirst, outcomeLine } from "./deployment_actions.js";
+import { askFirst, outcomeLine } from "./confirmation.js";
+import { actionsOf } from "./deployment_actions.js";
 import { breedName, deploymentState, portsText, serviceState } from "./deployments.js";
 import { make } from "./dom.js";
 import { pause } from "./pause.js";

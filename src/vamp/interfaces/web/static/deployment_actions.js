@@ -2,61 +2,16 @@
 // it (PUT /deployments/NAME with the blueprint, as `vamp merge` does), undeploy it after a confirmation
 // (DELETE with the deployment read back as a blueprint, as `vamp undeploy` does), and export it as the
 // blueprint that would deploy it again (YAML or JSON, as the API gives it, with a download link built
-// from a Blob). Also the pieces the service controls share: a button that asks before it acts, and the
-// line a refusal is shown on. Controls that write carry `data-write`; exporting only reads.
+// from a Blob). Controls that write carry `data-write`; exporting only reads.
 
 import * as api from "./api.js";
+import { askFirst, outcomeLine } from "./confirmation.js";
 import { make } from "./dom.js";
 
 const FORMATS = {
   yaml: { text: "YAML", type: "application/x-yaml", extension: "yaml" },
   json: { text: "JSON", type: "application/json", extension: "json" },
 };
-
-// The line under a control that shows why the server (or the page) refused it.
-export function outcomeLine() {
-  return make("p", undefined, { role: "alert", class: "outcome", hidden: "" });
-}
-
-// A button (`label`) that first says why it cannot act (`check()` answers a reason, or null), else asks
-// `question` with a `confirm` and a Cancel button, and acts only on `confirm`; a refusal of `act()` is
-// shown under it.
-export function askFirst({ label, question, confirm, check = () => null, act }) {
-  const part = make("div", undefined, { class: "ask", "data-write": "" });
-  const start = part.appendChild(make("button", label, { type: "button" }));
-  const asking = make("div", undefined, { role: "group", "aria-label": question, hidden: "" });
-  part.append(asking);
-  asking.append(make("p", question));
-  const yes = asking.appendChild(make("button", confirm, { type: "button", class: "danger" }));
-  const no = asking.appendChild(make("button", "Cancel", { type: "button", class: "secondary" }));
-  const outcome = part.appendChild(outcomeLine());
-  start.addEventListener("click", () => {
-    const reason = check();
-    outcome.textContent = reason ?? "";
-    outcome.hidden = reason === null;
-    if (reason !== null) return;
-    asking.hidden = false;
-    start.hidden = true;
-    no.focus();
-  });
-  no.addEventListener("click", () => {
-    asking.hidden = true;
-    start.hidden = false;
-    start.focus();
-  });
-  yes.addEventListener("click", async () => {
-    yes.disabled = no.disabled = true;
-    try {
-      await act();
-    } catch (error) {
-      outcome.textContent = `Not done (${error.status ?? "error"}): ${error.message}`;
-      outcome.hidden = false;
-    } finally {
-      yes.disabled = no.disabled = false;
-    }
-  });
-  return part;
-}
 
 function mergeForm(page) {
   const named = { "aria-label": `Merge a blueprint into ${page.name}`, "data-write": "" };
