@@ -53,6 +53,7 @@ class HaproxyStandIn:
         self._rendering: Rendering | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
+        self._started: list[asyncio.subprocess.Process] = []
         self._retiring: set[int] = set()
         """The processes told to leave (``-sf``) for a new one: their exit is no death."""
         self.restarts = 0
@@ -70,15 +71,20 @@ class HaproxyStandIn:
         self._stopping = False
 
     async def stop(self) -> None:
-        """Stop HAProxy by its PID."""
+        """Stop every HAProxy started here, by its PID (SIGTERM: at once, connections and all)."""
         self._stopping = True
         if self._watch is not None:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
-        if self._process is not None and self._process.returncode is None:
-            self._process.terminate()
-            await self._process.wait()
+        for process in self._started:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 10.0)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
 
     async def apply(self, plan: routing_plan.RoutingPlan) -> str:
         options = RenderOptions(stats_socket=str(self.socket))
@@ -150,6 +156,7 @@ class HaproxyStandIn:
             self._retiring.add(old.pid)
         with self.log_path.open("ab") as log:
             process = await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log)
+        self._started = [*(started for started in self._started if started.returncode is None), process]
         deadline = asyncio.get_running_loop().time() + self._timeout
         while True:
             if process.returncode is not None:
