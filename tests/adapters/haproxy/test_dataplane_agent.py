@@ -41,7 +41,7 @@ async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
 
 
 def agent_on(data_plane: HaproxyDataPlane) -> agent_service.Agent:
-    return agent_service.Agent(QueueSource(), data_plane, FakeClock())  # type: ignore[arg-type]
+    return agent_service.Agent(QueueSource(), data_plane, FakeClock())
 
 
 async def test_a_gateway_on_a_taken_port_is_isolated_and_the_rest_served(
