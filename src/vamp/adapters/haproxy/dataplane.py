@@ -27,7 +27,6 @@ Work directory::
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import tempfile
@@ -247,12 +246,9 @@ class HaproxyDataPlane:
                 )
             await asyncio.sleep(_POLL_SECONDS)
 
-    def _options_for_render(self) -> RenderOptions:
-        return dataclasses.replace(self._options)
-
     def _rendered(self, plan: routing_plan.RoutingPlan) -> Rendering:
         try:
-            return self._render(plan, self._options_for_render())
+            return self._render(plan, self._options)
         # Whatever the renderer cannot handle is a plan HAProxy will not get, never a reason to stop
         # serving the last good one: the error is reported as a refused plan.
         except Exception as exc:
@@ -267,7 +263,7 @@ class HaproxyDataPlane:
         """
         try:
             kept = self.last_good()
-            return None if kept is None else self._render(kept, self._options_for_render())
+            return None if kept is None else self._render(kept, self._options)
         except Exception:  # whatever it is, HAProxy starts empty and the agent says why
             return None
 
