@@ -216,9 +216,10 @@ class HaproxyDataPlane:
         """Change maps and servers through the runtime API, then put the files in place to match; fall
         back to a reload if HAProxy refuses (the files in place are the last good ones until then).
 
-        The files follow the change rather than precede it, so no fsync delays the new weights; a
-        restart in between serves the last good plan, which is also what ``last_good`` still says.
+        The files follow the change rather than precede it, so no fsync delays the new weights. HAProxy
+        restarted meanwhile (on the last good files) is reloaded on the new ones.
         """
+        exits = len(self._supervisor.exits)
         try:
             await runtime_delivery.deliver(self._runtime, self.files, change, timeout=self._publish_timeout)
         except errors.DataPlaneError:
@@ -226,6 +227,8 @@ class HaproxyDataPlane:
             await self._reload(plan, rendering)
             return
         files.install(self.files, rendering.text, rendering.maps)
+        if len(self._supervisor.exits) != exits:
+            await self._reload(plan, rendering)
 
     async def _await_version(self, version: str) -> None:
         expected = f"{VERSION_VARIABLE}={version}"
