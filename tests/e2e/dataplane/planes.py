@@ -1,11 +1,11 @@
 """One data plane under test, whichever it is: gateways compiled into a plan and applied through the
 data-plane port (``vamp.ports.gateway_agent.DataPlane``), the backends behind them, and the process.
 
-``Plane`` holds an ``EnvoyDataPlane`` or an HAProxy one (``HaproxyDataPlane`` of branch haproxy-delivery
-once merged, the ``haproxy_standin`` until then) and the backends ``a`` … ``e`` of ``gateway_harness``
-for a whole test module (the ``data_plane`` fixture of ``conftest``). Every backend is the one ready instance
-of service ``shop/web/<name>`` at port ``http``, so a route to backend ``a`` is ``route("a")``. ``serve``
-applies a whole plan, which replaces what the previous test served.
+``Plane`` holds an ``EnvoyDataPlane`` or a ``HaproxyDataPlane``, each rendering with its adapter's
+``render`` and default options, and the backends ``a`` … ``e`` of ``gateway_harness`` for a whole test
+module (the ``data_plane`` fixture of ``conftest``). Every backend is the one ready instance of service
+``shop/web/<name>`` at port ``http``, so a route to backend ``a`` is ``route("a")``. ``serve`` applies a
+whole plan, which replaces what the previous test served.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 from tests.core.routing.build import instance
 from tests.e2e.backends import HOST, Backends
 from tests.e2e.conftest import base_id
-from tests.e2e.dataplane.haproxy_standin import HaproxyStandIn
 from vamp.adapters.envoy import dataplane as envoy_dataplane
 from vamp.adapters.envoy import layout
 from vamp.adapters.envoy import render as envoy_render
+from vamp.adapters.haproxy import dataplane as haproxy_dataplane
 from vamp.adapters.haproxy import render as haproxy_render
 from vamp.core import model
 from vamp.core.routing import plan as routing_plan
@@ -30,7 +30,7 @@ from vamp.core.routing.compile import compile_plan
 
 KINDS = ("envoy", "haproxy")
 
-DataPlane = envoy_dataplane.EnvoyDataPlane | HaproxyStandIn
+DataPlane = envoy_dataplane.EnvoyDataPlane | haproxy_dataplane.HaproxyDataPlane
 
 
 def render_envoy(plan: routing_plan.RoutingPlan, files: layout.Layout) -> envoy_render.Rendering:
@@ -47,7 +47,7 @@ def adapter_of(kind: str, workdir: Path) -> DataPlane:
     """A data plane of ``kind`` (``envoy`` or ``haproxy``) working in ``workdir``, not started yet."""
     if kind == "envoy":
         return envoy_dataplane.EnvoyDataPlane(workdir, render_envoy, node_id=workdir.name, base_id=base_id())
-    return HaproxyStandIn(workdir, render_haproxy)
+    return haproxy_dataplane.HaproxyDataPlane(workdir, render_haproxy)
 
 
 @dataclass

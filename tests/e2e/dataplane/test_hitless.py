@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 RATE = 200
 CONNECTIONS = 4
-FLIPS = 10
+FLIPS = 20
 
 
 def flipped(port: int, target: str) -> model.Gateway:
@@ -31,9 +31,6 @@ def flipped(port: int, target: str) -> model.Gateway:
     )
 
 
-@pytest.mark.haproxy_lacks(
-    "weight changes through the runtime API, without a reload", branch="haproxy-delivery"
-)
 async def test_weight_changes_under_load_fail_no_request_and_open_no_connection(data_plane: Plane):
     port = free_port()
     await data_plane.serve(flipped(port, "a"))

@@ -37,6 +37,11 @@ async def test_a_killed_proxy_comes_back_serving_the_last_good_plan(data_plane: 
     killed = data_plane.kill()
 
     await serving_again(data_plane, killed, port)
+
+    async def counted() -> bool:
+        return data_plane.adapter.health().restarts > restarts
+
+    await eventually(counted, timeout=10.0, what="the restart is counted")
     health = data_plane.adapter.health()
     assert health.restarts == restarts + 1
     assert f"pid {killed}" in health.exits[-1], health.exits
