@@ -43,9 +43,9 @@ async def test_a_killed_proxy_comes_back_serving_the_last_good_plan(data_plane: 
 
     await eventually(counted, timeout=10.0, what="the restart is counted")
     health = data_plane.adapter.health()
-    assert health.restarts == restarts + 1
-    assert f"pid {killed}" in health.exits[-1], health.exits
-    assert "SIGKILL" in health.exits[-1], health.exits
+    # A restart that found the port still held by a dying process is tried again: counted, not failed.
+    assert health.restarts > restarts, health
+    assert [exit for exit in health.exits if f"pid {killed}" in exit and "SIGKILL" in exit], health
     last = data_plane.adapter.last_good()
     assert last is not None
     assert last.version == served.version
