@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from tests.adapters.envoy import render_plans as envoy_plans
 from tests.adapters.haproxy import render_plans
 from tests.core.routing.build import gateway, instance
 from vamp import errors
@@ -198,43 +197,6 @@ def test_global_and_defaults_follow_the_options() -> None:
 
 def test_the_same_plan_renders_the_same_text() -> None:
     assert render(render_plans.conditions()).text == render(render_plans.conditions()).text
-
-
-@pytest.mark.parametrize(
-    ("build", "message"),
-    [
-        (
-            envoy_plans.conditions,
-            r"listener 'shop': HAProxy does not serve sticky virtual hosts yet; serve it with Envoy",
-        ),
-        (
-            envoy_plans.edges,
-            r"listener 'db': HAProxy does not serve TCP gateways yet",
-        ),
-        (
-            lambda: compile_plan(
-                [
-                    gateway(
-                        "secure",
-                        8443,
-                        ["shop/web/a/http"],
-                        tls={"certificate": "/c.pem", "private_key": "/c.key"},
-                    )
-                ],
-                INSTANCES,
-                shared_port=None,
-            ),
-            r"listener 'secure': HAProxy does not serve TLS termination yet",
-        ),
-        (
-            lambda: shop({"shop/web/a/http": {"rewrites": [{"path": "/api%[path] if { path_beg /v1 }"}]}}),
-            r"gateway 'shop' route 'shop/web/a/http': path rewrites are not served on HAProxy yet",
-        ),
-    ],
-)
-def test_what_is_not_rendered_yet_is_refused_naming_the_gateway(build: object, message: str) -> None:
-    with pytest.raises(errors.RoutingError, match=message):
-        render(build())  # type: ignore[operator]
 
 
 def test_a_plan_that_cannot_be_served_is_refused_saying_where() -> None:

@@ -23,6 +23,9 @@ class RenderOptions:
         server_timeout_s: how long a target may take to answer (``timeout server``).
         retries: how often connecting to a target is tried again, on another instance (``retries`` with
             ``option redispatch``); 0 for none.
+        files_directory: the folder where the data plane writes ``Rendering.files`` (the PEM files of TLS
+            listeners) next to the configuration; the configuration names them there. Needed only by a
+            plan that terminates TLS.
     """
 
     listen_host: str = "127.0.0.1"
@@ -31,6 +34,7 @@ class RenderOptions:
     client_timeout_s: float = 50.0
     server_timeout_s: float = 50.0
     retries: int = 2
+    files_directory: str | None = None
 
 
 def duration(seconds: float) -> str:
