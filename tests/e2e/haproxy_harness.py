@@ -2,7 +2,8 @@
 of the HAProxy renderer's features (``test_haproxy_features``).
 
 ``HAProxyGateways.serve`` compiles gateways over the backends (or given instances), renders them with the
-TLS files the plan names, writes the configuration and ``Rendering.files`` (mode 0600) into the test's
+TLS files the plan names and the test's folder as the instance name (so chained gateways meet over
+abstract sockets of their own), writes the configuration and ``Rendering.files`` (mode 0600) into that
 folder, and (re)starts HAProxy in the foreground on it; it is stopped by its PID when the test ends and
 before each new ``serve``. Ready means every listener's port accepts connections (within a deadline).
 """
@@ -57,7 +58,7 @@ class HAProxyGateways:
         assert compiled.problems == (), compiled.problems
         rendering = render(
             compiled,
-            options=RenderOptions(files_directory=str(self.directory)),
+            options=RenderOptions(files_directory=str(self.directory), instance_name=str(self.directory)),
             tls_files=certificates.read(compiled),
         )
         for name, content in rendering.files.items():

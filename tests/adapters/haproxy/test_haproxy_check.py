@@ -70,3 +70,10 @@ def test_haproxy_accepts_tls_with_the_pem_files_the_rendering_holds(tmp_path: Pa
     for name, content in rendering.files.items():
         (tmp_path / "run" / name).write_bytes(content)
     assert "Configuration file is valid" in check(rendering.text, tmp_path)
+
+
+def test_haproxy_accepts_chaining_over_abstract_sockets(tmp_path: Path) -> None:
+    options = RenderOptions(instance_name=str(tmp_path))
+    text = render(PLANS["features"](), options=options).text
+    assert "abns@" in text
+    check(text, tmp_path)

@@ -216,19 +216,30 @@ def test_a_tcp_gateway_without_weight_closes_connections_and_refuses_http_only_f
             render(plan.RoutingPlan.of((listener,), (cluster,), ()))
 
 
-def test_a_chained_gateway_is_reached_over_an_abstract_socket_with_the_proxy_protocol() -> None:
+def test_a_chained_gateway_is_reached_over_an_abstract_socket_named_after_the_instance() -> None:
+    routing = compile_plan(
+        [gateway("front", 9000, ["back"]), gateway("back", 9001, ["shop/web/a/http"])], INSTANCES
+    )
+    text = render(routing, options=RenderOptions(instance_name="/var/lib/vamp/haproxy")).text
+    back = render_names.haproxy_name("back")
+    socket = render_names.chain_socket("/var/lib/vamp/haproxy", "back")
+    assert section(text, f"frontend {back}")[:2] == ["bind 127.0.0.1:9001", f"bind {socket} accept-proxy"]
+    assert section(text, f"frontend {render_names.haproxy_name('front')}")[0] == "bind 127.0.0.1:9000"
+    assert section(text, f"backend {render_names.haproxy_name('front//back')}")[-1] == (
+        f"server {back} {socket} send-proxy-v2"
+    )
+    assert socket != render_names.chain_socket("/var/lib/vamp/other", "back")
+
+
+def test_without_an_instance_name_a_chained_gateway_is_reached_through_its_port() -> None:
     routing = compile_plan(
         [gateway("front", 9000, ["back"]), gateway("back", 9001, ["shop/web/a/http"])], INSTANCES
     )
     text = render(routing).text
+    assert "abns@" not in text
     back = render_names.haproxy_name("back")
-    assert section(text, f"frontend {back}")[:2] == [
-        "bind 127.0.0.1:9001",
-        f"bind abns@vamp-{back} accept-proxy",
-    ]
-    assert section(text, f"frontend {render_names.haproxy_name('front')}")[0] == "bind 127.0.0.1:9000"
     assert section(text, f"backend {render_names.haproxy_name('front//back')}")[-1] == (
-        f"server {back} abns@vamp-{back} send-proxy-v2"
+        f"server {back} 127.0.0.1:9001"
     )
 
 

@@ -42,10 +42,13 @@ clients keep their route while it exists, also at weight 0, and new clients foll
 weighted route marks the request (``render_backends.STICKY``) so its backend sets the cookie.
 ``sticky: instance`` adds HAProxy's cookie persistence to the gateway's backends (``render_backends``).
 
-**Gateway chaining** stays inside HAProxy: a gateway another gateway routes to also listens on an
-abstract UNIX socket (``abns@``, no TCP/IP and no port), and the chaining route's server is that socket,
-with the PROXY protocol (``send-proxy-v2`` / ``accept-proxy``) so the chained gateway sees the client's
-own address (for ``balance source``). Each gateway still counts its own requests.
+**Gateway chaining** stays inside HAProxy when it has a name (``RenderOptions.instance_name``): a
+gateway another gateway routes to also listens on an abstract UNIX socket (``abns@``, no TCP/IP and no
+port; measured: it survives a master-worker reload, its socket handed over like the others), and the
+chaining route's server is that socket, with the PROXY protocol (``send-proxy-v2`` / ``accept-proxy``) so
+the chained gateway sees the client's own address (for ``balance source``). Each gateway still counts its
+own requests. Abstract names are host-wide (a second HAProxy binding the same name fails to start), so
+they carry the instance's name; without one, a chain goes through the gateway's local port.
 
 ``Rendering`` also says where each frontend, backend and server came from, so the agent can report
 HAProxy's statistics per gateway and route, and holds the files the configuration names
@@ -110,9 +113,10 @@ def render(
     """
     plan.check_ports(routing.listeners)
     build = _Build(options, {target.name: target for target in routing.clusters}, dict(tls_files or {}))
-    build.chained = {target.gateway for target in routing.clusters if target.gateway} & {
-        listener.name for listener in routing.listeners
-    }
+    if options.instance_name is not None:
+        build.chained = {target.gateway for target in routing.clusters if target.gateway} & {
+            listener.name for listener in routing.listeners
+        }
     for listener in routing.listeners:
         for host in listener.virtual_hosts:
             build.sticky(host)
@@ -175,8 +179,9 @@ class _Build:
             ssl, file_name, pem = render_tls.bind_ssl(listener, listener.tls, self.options, self.tls_files)
             bind, self.files[file_name] = f"{bind} {ssl}", pem
         self.lines += ["", f"frontend {name}", bind]
-        if listener.name in self.chained:
-            self.lines.append(f"    bind {render_names.chain_socket(listener.name)} accept-proxy")
+        if listener.name in self.chained and self.options.instance_name is not None:
+            socket = render_names.chain_socket(self.options.instance_name, listener.name)
+            self.lines.append(f"    bind {socket} accept-proxy")
         if listener.protocol is model.Protocol.TCP:
             self.lines += [f"    {line}" for line in render_tcp.rules(listener, self._check_cluster)]
             return
@@ -217,8 +222,9 @@ class _Build:
             if (name, server) in self.servers:
                 server = render_names.haproxy_name(f"{endpoint.instance}@{endpoint.host}:{endpoint.port}")
             self.servers[(name, server)] = endpoint.instance
-            if target.gateway is not None and target.gateway in self.chained:
-                address = f"{render_names.chain_socket(target.gateway)} send-proxy-v2"
+            instance = self.options.instance_name
+            if target.gateway is not None and target.gateway in self.chained and instance is not None:
+                address = f"{render_names.chain_socket(instance, target.gateway)} send-proxy-v2"
             else:
                 address = _address(endpoint.host, endpoint.port)
             cookie = f" cookie {render_backends.server_cookie(endpoint)}" if sticky_instance else ""

@@ -36,6 +36,13 @@ def haproxy_name(plan_name: str) -> str:
     return f"{slug}-{digest}" if slug else digest
 
 
-def chain_socket(gateway: str) -> str:
-    """The abstract UNIX socket through which other gateways reach ``gateway`` inside this HAProxy."""
-    return f"abns@vamp-{haproxy_name(gateway)}"
+def chain_socket(instance: str, gateway: str) -> str:
+    """The abstract UNIX socket through which other gateways reach ``gateway`` inside the HAProxy named
+    ``instance`` (``RenderOptions.instance_name``): abstract names are shared by the whole host, so the
+    name carries a hash of the instance's.
+
+    >>> chain_socket("/var/lib/vamp/haproxy", "sava/9050")
+    'abns@vamp-161f052761-sava_9050-577f0a469e'
+    """
+    digest = hashlib.sha256(instance.encode()).hexdigest()[:_HASH_LENGTH]
+    return f"abns@vamp-{digest}-{haproxy_name(gateway)}"

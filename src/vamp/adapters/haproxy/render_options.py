@@ -26,6 +26,10 @@ class RenderOptions:
         files_directory: the folder where the data plane writes ``Rendering.files`` (the PEM files of TLS
             listeners) next to the configuration; the configuration names them there. Needed only by a
             plan that terminates TLS.
+        instance_name: a name of this HAProxy that no other HAProxy on its host has (its folder will do):
+            a gateway chained to another reaches it over an abstract UNIX socket named after both (no
+            network hop; abstract names are shared by every process of the host, hence the name);
+            ``None`` chains through the other gateway's local port, as a client would.
     """
 
     listen_host: str = "127.0.0.1"
@@ -35,6 +39,7 @@ class RenderOptions:
     server_timeout_s: float = 50.0
     retries: int = 2
     files_directory: str | None = None
+    instance_name: str | None = None
 
 
 def duration(seconds: float) -> str:
