@@ -230,3 +230,16 @@ async def test_a_gateway_chains_to_another_inside_haproxy_http_and_tcp(proxy: HA
 
     expect_shares(Counter(response.backend for response in responses), {"a": 50, "b": 50})
     assert await new_connections(tcp_front, 8) == {"d": 8}
+
+
+async def test_a_gateway_chains_to_a_tls_gateway_inside_haproxy_without_tls_on_the_way(
+    proxy: HAProxyGateways, tmp_path: Path
+) -> None:
+    certificate, key = self_signed(tmp_path)
+    front, back = free_ports(2)
+    tls = {"certificate": str(certificate), "private_key": str(key)}
+    await proxy.serve(gateway("front", front, ["back"]), gateway("back", back, [route("a")], tls=tls))
+
+    responses = await requests(front, 20)
+
+    assert {(response.status, response.backend) for response in responses} == {(200, "a")}
