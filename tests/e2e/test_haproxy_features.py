@@ -5,7 +5,8 @@ self-signed certificate, TCP gateways (bytes through, weights per connection, no
 external targets by name and by address, and a gateway chained to another inside HAProxy.
 
 The requests and expectations are those of the Envoy tests (``test_gateway_sticky``,
-``test_gateway_targets``, ``test_gateway_listeners``), whose helpers are reused.
+``test_gateway_targets``, ``test_gateway_listeners``); the clients are written out here, as those
+modules are moving into the data-plane suite.
 """
 
 from __future__ import annotations
@@ -33,9 +34,8 @@ from tests.e2e.gateway_harness import (
     self_signed,
 )
 from tests.e2e.haproxy_harness import HAProxyGateways
-from tests.e2e.test_gateway_listeners import new_connections
-from tests.e2e.test_gateway_sticky import ROUTE_COOKIE, new_clients, sticky_shop
 from vamp.adapters.envoy import render_names as envoy_names
+from vamp.core import model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -53,6 +53,45 @@ async def proxy(tmp_path: Path, backends: Backends) -> AsyncIterator[HAProxyGate
         yield running
     finally:
         running.stop()
+
+
+ROUTE_COOKIE = envoy_names.route_cookie("shop")
+
+
+def sticky_shop(port: int, weights: dict[str, int], sticky: str = "route") -> model.Gateway:
+    return gateway(
+        "shop", port, {route(name): {"weight": f"{share}%"} for name, share in weights.items()}, sticky=sticky
+    )
+
+
+async def new_clients(port: int, count: int) -> tuple[Counter[str], dict[str, str]]:
+    """First visits of ``count`` new clients (no cookie): where each went, and a route cookie per backend."""
+    seen: Counter[str] = Counter()
+    cookies: dict[str, str] = {}
+    connection = Connection(port)
+    for _ in range(count):
+        response = await connection.request("/")
+        seen[response.backend] += 1
+        value = cookie_of(response, ROUTE_COOKIE)
+        assert value is not None, response.headers
+        cookies.setdefault(response.backend, f"{ROUTE_COOKIE}={value}")
+    await connection.close()
+    return seen, cookies
+
+
+async def new_connections(port: int, count: int, workers: int = 4) -> Counter[str]:
+    """Where ``count`` requests went, each on a new connection (a TCP proxy chooses per connection)."""
+
+    async def worker(share: int) -> Counter[str]:
+        seen: Counter[str] = Counter()
+        for _ in range(share):
+            connection = Connection(port)
+            seen[(await connection.request("/")).backend] += 1
+            await connection.close()
+        return seen
+
+    counts = await asyncio.gather(*(worker(count // workers) for _ in range(workers)))
+    return sum(counts, Counter())
 
 
 def echoed(response: Response) -> dict[str, object]:

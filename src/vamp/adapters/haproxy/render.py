@@ -210,7 +210,7 @@ class _Build:
         name = render_names.haproxy_name(target.name)
         self.backends[name] = origin
         body = [*render_backends.mode_and_balance(target)]
-        body += render_backends.rewrites(target) + render_backends.host_header(target)
+        body += render_backends.rewrites(target, _Acls()) + render_backends.host_header(target)
         if (gateway := self.sticky_routes.get(target.name)) is not None:
             body += render_backends.route_cookie(target, gateway)
         sticky_instance = target.name in self.sticky_instances
@@ -243,7 +243,7 @@ class _Rules:
 
     check_cluster: Callable[[str, str, str], None]
     clusters: Mapping[str, plan.TargetCluster]
-    acls: render_acls.Acls = field(default_factory=render_acls.Acls)
+    acls: _Acls = field(default_factory=lambda: _Acls())
     routing: list[str] = field(default_factory=list)
     choices: list[str] = field(default_factory=list)
     split: bool = False
@@ -298,6 +298,25 @@ class _Rules:
             self.choices.append(
                 f"use_backend {backend} if {{ var({_ROUTE}) -m int eq {self.number} }}{draw_test}"
             )
+
+
+@dataclass(slots=True)
+class _Acls:
+    """The named ACLs of one frontend: one per distinct matcher, in the order first used."""
+
+    lines: list[str] = field(default_factory=list)
+    names: dict[condition.Matcher, str] = field(default_factory=dict)
+
+    def name(self, matcher: condition.Matcher) -> str:
+        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated."""
+        positive = condition.Matcher(
+            matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
+        )
+        name = self.names.get(positive)
+        if name is None:
+            name = self.names[positive] = f"match{len(self.names)}"
+            self.lines += render_acls.acl(name, positive)
+        return f"!{name}" if matcher.negated else name
 
 
 def _global(version: str, options: RenderOptions) -> list[str]:

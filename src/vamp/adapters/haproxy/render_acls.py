@@ -34,7 +34,6 @@ closed, escaped and reopened (``'it'\\''s'``). Pure: text in, text out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from vamp import errors
 from vamp.core import condition
@@ -97,25 +96,6 @@ def test(field: Field, name: str | None, op: Op, value: str | None, ignore_case:
         case _:
             regex = value
     return f"{fetch} {flags}-m reg {quoted(f'^(?:{regex})$')}"
-
-
-@dataclass(slots=True)
-class Acls:
-    """The named ACLs of one frontend or backend: one per distinct matcher, in the order first used."""
-
-    lines: list[str] = field(default_factory=list)
-    names: dict[condition.Matcher, str] = field(default_factory=dict)
-
-    def name(self, matcher: condition.Matcher) -> str:
-        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated."""
-        positive = condition.Matcher(
-            matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
-        )
-        name = self.names.get(positive)
-        if name is None:
-            name = self.names[positive] = f"match{len(self.names)}"
-            self.lines += acl(name, positive)
-        return f"!{name}" if matcher.negated else name
 
 
 def domains(name: str, names: tuple[str, ...]) -> tuple[str, ...]:

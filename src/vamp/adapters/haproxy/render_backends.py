@@ -26,6 +26,7 @@ Pure: text in, lines out.
 from __future__ import annotations
 
 import ipaddress
+from typing import Protocol
 
 from vamp.adapters.envoy import render_names as envoy_names
 from vamp.adapters.haproxy import render_acls
@@ -60,9 +61,18 @@ def mode_and_balance(target: plan.TargetCluster) -> list[str]:
     return [*mode, f"balance {algorithm}", "hash-type consistent"]
 
 
-def rewrites(target: plan.TargetCluster) -> list[str]:
-    """The lines that rewrite the paths of ``target``'s requests (none without rewrites)."""
-    acls = render_acls.Acls()
+class Acls(Protocol):
+    """The named ACLs of one proxy (``render._Acls``): the ``acl`` lines so far, and the term testing a
+    matcher, which adds its ACL to the lines when new."""
+
+    lines: list[str]
+
+    def name(self, matcher: condition.Matcher) -> str: ...
+
+
+def rewrites(target: plan.TargetCluster, acls: Acls) -> list[str]:
+    """The lines that rewrite the paths of ``target``'s requests (none without rewrites), with the ACLs
+    of their conditions named in ``acls`` (empty: a backend has ACLs of its own)."""
     chosen: list[str] = []
     applied: list[str] = []
     for number, rewrite in enumerate(target.rewrites, start=1):
