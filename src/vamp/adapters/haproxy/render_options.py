@@ -18,11 +18,6 @@ class RenderOptions:
         listen_host: the address every gateway port is bound to.
         stats_socket: the path of HAProxy's runtime API socket (``stats socket``, admin level), through
             which the agent reads statistics and changes weights; ``None`` for no socket.
-        connect_timeout_s: how long to wait for a connection to a target (``timeout connect``).
-        client_timeout_s: how long a client may stay silent (``timeout client``).
-        server_timeout_s: how long a target may take to answer (``timeout server``).
-        retries: how often connecting to a target is tried again, on another instance (``retries`` with
-            ``option redispatch``); 0 for none.
         files_directory: the folder where the data plane writes ``Rendering.files`` (the PEM files of TLS
             listeners) next to the configuration; the configuration names them there. Needed only by a
             plan that terminates TLS.
@@ -30,16 +25,21 @@ class RenderOptions:
             a gateway chained to another reaches it over an abstract UNIX socket named after both (no
             network hop; abstract names are shared by every process of the host, hence the name);
             ``None`` chains through the other gateway's local port, as a client would.
+        connect_timeout_s: how long to wait for a connection to a target (``timeout connect``).
+        client_timeout_s: how long a client may stay silent (``timeout client``).
+        server_timeout_s: how long a target may take to answer (``timeout server``).
+        retries: how often connecting to a target is tried again, on another instance (``retries`` with
+            ``option redispatch``); 0 for none.
     """
 
     listen_host: str = "127.0.0.1"
     stats_socket: str | None = None
+    files_directory: str | None = None
+    instance_name: str | None = None
     connect_timeout_s: float = 5.0
     client_timeout_s: float = 50.0
     server_timeout_s: float = 50.0
     retries: int = 2
-    files_directory: str | None = None
-    instance_name: str | None = None
 
 
 def duration(seconds: float) -> str:
