@@ -282,3 +282,24 @@ async def test_a_gateway_chains_to_a_tls_gateway_inside_haproxy_without_tls_on_t
     responses = await requests(front, 20)
 
     assert {(response.status, response.backend) for response in responses} == {(200, "a")}
+
+
+async def test_a_gateway_whose_routes_all_weigh_nothing_answers_503_naming_it_and_an_unknown_host_404(
+    proxy: HAProxyGateways,
+) -> None:
+    port, shared = free_ports(2)
+    await proxy.serve(
+        gateway("shop", port, {route("a"): {"weight": "0%"}, route("b"): {"weight": "0%"}}),
+        gateway("blog", None, [route("c")], virtual_hosts=["blog.example"]),
+        shared_port=shared,
+    )
+
+    empty = await requests(port, 3)
+    unknown_host = await requests(shared, 3, headers={"host": "other.example"})
+    known_host = await requests(shared, 3, headers={"host": "blog.example"})
+
+    assert {(response.status, response.body) for response in empty} == {
+        (503, b"gateway 'shop': no route has weight\n")
+    }
+    assert {(response.status, response.body) for response in unknown_host} == {(404, b"")}
+    assert {response.backend for response in known_host} == {"c"}

@@ -24,6 +24,9 @@ C = render_names.haproxy_name("shop//shop/web/c/http")
 FORM0_A = render_names.haproxy_name("form0//shop/web/a/http")
 FORM0_B = render_names.haproxy_name("form0//shop/web/b/http")
 SHOP = render_names.haproxy_name("shop")
+NO_WEIGHT = (
+    "http-request return status 503 content-type text/plain string \"gateway 'shop': no route has weight\\n\""
+)
 INSTANCES = [
     instance("a-1", "10.0.1.1", {"http": 8080}, service="shop/web/a"),
     instance("a-2", "10.0.1.5", {"http": 8080}, service="shop/web/a"),
@@ -63,7 +66,10 @@ def test_a_gateway_is_a_frontend_on_its_port_and_each_route_a_backend_with_its_i
         (A, render_names.haproxy_name("a-1")): "a-1",
         (A, render_names.haproxy_name("a-2")): "a-2",
     }
-    assert section(rendering.text, "backend vamp-unrouted") == []
+    assert section(rendering.text, "backend vamp-unrouted") == [
+        f"{NO_WEIGHT} if {{ fe_name -m str {SHOP} }} {{ var(txn.vamp_route) -m int eq 1 }}",
+        "http-request return status 404",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -96,6 +102,21 @@ def test_a_gateway_without_weight_sends_every_request_to_the_unrouted_backend() 
     lines = section(render(shop({"shop/web/a/http": {"weight": "0%"}})).text, f"frontend {SHOP}")
     assert not [line for line in lines if line.startswith("use_backend")]
     assert lines[-1] == "default_backend vamp-unrouted"
+
+
+def test_the_unrouted_backend_names_each_gateway_whose_route_has_no_weight_else_answers_404() -> None:
+    rendering = render(render_plans.weights())
+    shared = next(name for name, listener in rendering.frontends.items() if listener != "shop")
+    unrouted = section(rendering.text, "backend vamp-unrouted")
+    assert [re.sub(r" if .*", "", line) for line in unrouted] == [
+        NO_WEIGHT,
+        NO_WEIGHT,
+        "http-request return status 404",
+    ]
+    assert {line.partition(" if ")[2] for line in unrouted[:2]} == {
+        f"{{ fe_name -m str {frontend} }} {{ var(txn.vamp_route) -m int eq 1 }}"
+        for frontend in (SHOP, shared)
+    }
 
 
 def test_conditions_are_acls_and_each_conjunction_a_line_with_the_route_strength_drawn_once() -> None:

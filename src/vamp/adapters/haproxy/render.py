@@ -74,6 +74,10 @@ _DEFAULTS = RenderOptions()
 _ROUTE = "txn.vamp_route"
 _WEIGHT = "txn.vamp_weight"
 _UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
+_NO_ROUTE = 404
+"""What a request no route takes gets, as on Envoy (no virtual host or no route matches: 404)."""
+_NO_WEIGHT = 503
+"""What a request whose route sends nothing anywhere gets, with a body naming the gateway, as on Envoy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +129,8 @@ def render(
         build.frontend(listener)
     for target in routing.clusters:
         build.backend(target)
-    build.lines += ["", f"backend {render_names.UNROUTED}"]
+    unrouted = (*build.unrouted, f"http-request return status {_NO_ROUTE}")
+    build.lines += ["", f"backend {render_names.UNROUTED}", *[f"    {rule}" for rule in unrouted]]
     if any(listener.protocol is model.Protocol.TCP for listener in routing.listeners):
         build.lines += ["", f"backend {render_names.UNROUTED_TCP}", "    mode tcp"]
     return Rendering(
@@ -156,6 +161,8 @@ class _Build:
     backends: dict[str, Origin] = field(default_factory=dict)
     servers: dict[tuple[str, str], str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    unrouted: list[str] = field(default_factory=list)
+    """The rules of ``vamp-unrouted`` before its 404: the 503 of each gateway's routes without weight."""
 
     def sticky(self, host: plan.VirtualHost) -> None:
         """Note which clusters set ``host``'s route cookie and which keep its clients on an instance."""
@@ -191,10 +198,13 @@ class _Build:
             rules.acls.lines += render_acls.domains(host_acl, host.domains)
             host_test = () if "*" in host.domains else (host_acl,)
             catch_all = _catch_all(host) if host.sticky is not None else None
+            first = rules.number + 1
             for route in host.routes:
                 if route is catch_all:
                     rules.sticky_routes(host.gateway, route, host_test)
                 rules.route(host.gateway, route, host_test, sticky=route is catch_all)
+            if rules.number >= first:
+                self.unrouted.append(_no_weight(name, host.gateway, first, rules.number))
         if rules.split:
             self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
         self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
@@ -341,6 +351,27 @@ def _global(version: str, options: RenderOptions) -> list[str]:
 
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _no_weight(frontend: str, gateway: str, first: int, last: int) -> str:
+    """The ``vamp-unrouted`` rule answering 503 (naming ``gateway``) to the requests of ``frontend`` that
+    took one of its routes ``first`` … ``last`` but no backend: the route has no weight anywhere. It
+    looks at the route taken, not at the weights, so it stays right when the weights change."""
+    taken = f"{{ var({_ROUTE}) -m int ge {first} }} {{ var({_ROUTE}) -m int le {last} }}"
+    if first == last:
+        taken = f"{{ var({_ROUTE}) -m int eq {first} }}"
+    body = _double_quoted(f"gateway '{gateway}': no route has weight\n")
+    return (
+        f"http-request return status {_NO_WEIGHT} content-type text/plain string {body} "
+        f"if {{ fe_name -m str {frontend} }} {taken}"
+    )
+
+
+def _double_quoted(text: str) -> str:
+    """``text`` in double quotes, where HAProxy reads ``\\n`` as a new line; ``\\``, ``"`` and ``$``
+    (which would expand an environment variable) escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def _catch_all(host: plan.VirtualHost) -> plan.PlanRoute | None:
