@@ -303,3 +303,23 @@ async def test_a_gateway_whose_routes_all_weigh_nothing_answers_503_naming_it_an
     }
     assert {(response.status, response.body) for response in unknown_host} == {(404, b"")}
     assert {response.backend for response in known_host} == {"c"}
+
+
+def forwarded_for(response: Response) -> tuple[str, ...]:
+    """The addresses of the ``x-forwarded-for`` the backend saw, in order."""
+    seen: dict[str, dict[str, str]] = json.loads(response.body)
+    return tuple(address.strip() for address in seen["headers"]["x-forwarded-for"].split(","))
+
+
+async def test_the_client_address_is_forwarded_once_directly_and_through_a_chain(
+    proxy: HAProxyGateways,
+) -> None:
+    front, back = free_ports(2)
+    await proxy.serve(gateway("front", front, ["back"]), gateway("back", back, [route("a")]))
+
+    direct = await requests(back, 8)
+    through_chain = await requests(front, 8)
+    with_proxy_in_front = await requests(front, 8, headers={"x-forwarded-for": "203.0.113.7"})
+
+    assert {forwarded_for(response) for response in direct + through_chain} == {("127.0.0.1",)}
+    assert {forwarded_for(response) for response in with_proxy_in_front} == {("203.0.113.7", "127.0.0.1")}

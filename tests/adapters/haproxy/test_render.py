@@ -24,6 +24,11 @@ C = render_names.haproxy_name("shop//shop/web/c/http")
 FORM0_A = render_names.haproxy_name("form0//shop/web/a/http")
 FORM0_B = render_names.haproxy_name("form0//shop/web/b/http")
 SHOP = render_names.haproxy_name("shop")
+FORWARDED = [
+    'http-request set-header x-forwarded-for "%[req.fhdr(x-forwarded-for)], %[src]" '
+    "if { req.fhdr(x-forwarded-for) -m found }",
+    "http-request set-header x-forwarded-for %[src] if !{ req.fhdr(x-forwarded-for) -m found }",
+]
 NO_WEIGHT = (
     "http-request return status 503 content-type text/plain string \"gateway 'shop': no route has weight\\n\""
 )
@@ -51,6 +56,7 @@ def test_a_gateway_is_a_frontend_on_its_port_and_each_route_a_backend_with_its_i
     rendering = render(shop(["shop/web/a/http"]))
     assert section(rendering.text, f"frontend {SHOP}") == [
         "bind 127.0.0.1:9050",
+        *FORWARDED,
         "http-request set-var(txn.vamp_route) int(1) if !{ var(txn.vamp_route) -m found }",
         f"use_backend {A} if {{ var(txn.vamp_route) -m int eq 1 }}",
         "default_backend vamp-unrouted",
@@ -122,7 +128,8 @@ def test_the_unrouted_backend_names_each_gateway_whose_route_has_no_weight_else_
 def test_conditions_are_acls_and_each_conjunction_a_line_with_the_route_strength_drawn_once() -> None:
     lines = section(render(render_plans.conditions()).text, f"frontend {render_names.haproxy_name('form0')}")
     unrouted = "!{ var(txn.vamp_route) -m found }"
-    assert lines[1:] == [
+    assert lines[1:3] == FORWARDED
+    assert lines[3:] == [
         "acl match0 req.fhdr(user-agent) -m sub Firefox",
         "acl match1 req.hdr(cookie) -m reg '(?:^|;)\\s*beta='",
         "acl match2 req.fhdr(x-internal) -m found",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_render import INSTANCES, section, shop
+from tests.adapters.haproxy.test_render import FORWARDED, INSTANCES, section, shop
 from tests.core.routing.build import gateway
 from vamp import errors
 from vamp.adapters.envoy import render_names as envoy_names
@@ -223,7 +223,12 @@ def test_a_chained_gateway_is_reached_over_an_abstract_socket_named_after_the_in
     text = render(routing, options=RenderOptions(instance_name="/var/lib/vamp/haproxy")).text
     back = render_names.haproxy_name("back")
     socket = render_names.chain_socket("/var/lib/vamp/haproxy", "back")
-    assert section(text, f"frontend {back}")[:2] == ["bind 127.0.0.1:9001", f"bind {socket} accept-proxy"]
+    assert section(text, f"frontend {back}")[:4] == [
+        "bind 127.0.0.1:9001",
+        f"bind {socket} accept-proxy",
+        *[f"{line} !{{ fc_rcvd_proxy }}" for line in FORWARDED],
+    ]
+    assert section(text, f"frontend {render_names.haproxy_name('front')}")[1:3] == FORWARDED
     assert section(text, f"frontend {render_names.haproxy_name('front')}")[0] == "bind 127.0.0.1:9000"
     assert section(text, f"backend {render_names.haproxy_name('front//back')}")[-1] == (
         f"server {back} {socket} send-proxy-v2"

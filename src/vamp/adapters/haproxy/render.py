@@ -9,8 +9,9 @@ file, the clock or the network. The configuration has:
   frontend chooses a virtual host by the Host header (``render_acls``);
 * a ``mode tcp`` frontend per TCP gateway (``render_tcp``);
 * a backend per target cluster (one route of one gateway) with its endpoints as servers, its balance,
-  rewrites and cookies (``render_backends``), and the backends ``vamp-unrouted`` (no servers: 503) for
-  requests no route takes and ``vamp-unrouted-tcp`` (closes the connection) for TCP.
+  rewrites and cookies (``render_backends``), and the backends ``vamp-unrouted`` (404, or 503 naming the
+  gateway, as on Envoy) for requests no backend takes and ``vamp-unrouted-tcp`` (closes the connection)
+  for TCP.
 
 How a frontend routes, faithful to the plan's semantics (first route whose match holds and whose
 strength draws wins; then its clusters by weight):
@@ -24,7 +25,8 @@ strength draws wins; then its clusters by weight):
 3. One ``rand(10000)`` per request in ``txn.vamp_weight`` (only in frontends where some route splits)
    splits the chosen route over its clusters: ``use_backend`` per cluster with a weight, if the draw is
    below the running total of the weights; the last weighted cluster takes the rest. A route with no
-   weight anywhere leaves the request to ``vamp-unrouted``.
+   weight anywhere leaves the request to ``vamp-unrouted``, which answers 503 naming the gateway (and
+   404 to requests no route took: no virtual host or route matched), as Envoy does.
 
 Why ``use_backend`` with a draw rather than server weights inside one backend: HAProxy's server weights
 are 0–256 per server, so a route's weights in hundredths (0.5 % is 50 of 10,000) cannot be kept exactly
@@ -49,6 +51,10 @@ chaining route's server is that socket, with the PROXY protocol (``send-proxy-v2
 the chained gateway sees the client's own address (for ``balance source``). Each gateway still counts its
 own requests. Abstract names are host-wide (a second HAProxy binding the same name fails to start), so
 they carry the instance's name; without one, a chain goes through the gateway's local port.
+
+**X-Forwarded-For**, as on Envoy: each HTTP frontend appends the client's address to the header (one
+header line, comma-separated, so a backend reading one line sees them all), except for requests that
+came over a chain socket, whose gateway in front appended it already.
 
 ``Rendering`` also says where each frontend, backend and server came from, so the agent can report
 HAProxy's statistics per gateway and route, and holds the files the configuration names
@@ -186,12 +192,14 @@ class _Build:
             ssl, file_name, pem = render_tls.bind_ssl(listener, listener.tls, self.options, self.tls_files)
             bind, self.files[file_name] = f"{bind} {ssl}", pem
         self.lines += ["", f"frontend {name}", bind]
-        if listener.name in self.chained and self.options.instance_name is not None:
+        chained = listener.name in self.chained
+        if chained and self.options.instance_name is not None:
             socket = render_names.chain_socket(self.options.instance_name, listener.name)
             self.lines.append(f"    bind {socket} accept-proxy")
         if listener.protocol is model.Protocol.TCP:
             self.lines += [f"    {line}" for line in render_tcp.rules(listener, self._check_cluster)]
             return
+        self.lines += [f"    {line}" for line in _forwarded_for(chained=chained)]
         rules = _Rules(self._check_cluster, self.clusters)
         for index, host in enumerate(listener.virtual_hosts):
             host_acl = f"host{index}"
@@ -351,6 +359,18 @@ def _global(version: str, options: RenderOptions) -> list[str]:
 
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _forwarded_for(*, chained: bool) -> list[str]:
+    """The rules that append the client's address to ``x-forwarded-for``, as Envoy's edge does (one
+    header, ``client-sent, …, client``); a gateway reached over its chain socket adds nothing (the PROXY
+    protocol, ``fc_rcvd_proxy``): the gateway in front already did."""
+    hop = " !{ fc_rcvd_proxy }" if chained else ""
+    sent = "{ req.fhdr(x-forwarded-for) -m found }"
+    return [
+        f'http-request set-header x-forwarded-for "%[req.fhdr(x-forwarded-for)], %[src]" if {sent}{hop}',
+        f"http-request set-header x-forwarded-for %[src] if !{sent}{hop}",
+    ]
 
 
 def _no_weight(frontend: str, gateway: str, first: int, last: int) -> str:
