@@ -16,7 +16,7 @@ from tests.adapters.haproxy.test_render import FORWARDED, INSTANCES, section, sh
 from tests.core.routing.build import gateway
 from vamp import errors
 from vamp.adapters.envoy import render_names as envoy_names
-from vamp.adapters.haproxy import certificates, render_names
+from vamp.adapters.haproxy import certificates, render_edge, render_names
 from vamp.adapters.haproxy.render import RenderOptions, render
 from vamp.core import condition, model
 from vamp.core.routing import plan
@@ -256,3 +256,8 @@ def test_an_external_target_by_name_gets_its_name_as_host_and_one_by_address_kee
     by_address = section(text, f"backend {render_names.haproxy_name('out//[10.0.9.9:80]')}")
     assert "http-request set-header host api.example.com" in by_name
     assert not [line for line in by_address if "set-header" in line]
+
+
+def test_a_body_in_double_quotes_keeps_its_new_line_and_expands_nothing() -> None:
+    text = "gateway 'a$b\"c\\': none\n"
+    assert render_edge.double_quoted(text) == r'''"gateway 'a\$b\"c\\': none\n"'''

@@ -52,9 +52,8 @@ the chained gateway sees the client's own address (for ``balance source``). Each
 own requests. Abstract names are host-wide (a second HAProxy binding the same name fails to start), so
 they carry the instance's name; without one, a chain goes through the gateway's local port.
 
-**X-Forwarded-For**, as on Envoy: each HTTP frontend appends the client's address to the header (one
-header line, comma-separated, so a backend reading one line sees them all), except for requests that
-came over a chain socket, whose gateway in front appended it already.
+Each HTTP frontend also appends the client's address to ``x-forwarded-for``, and ``vamp-unrouted``
+answers what no backend takes, both as on Envoy (``render_edge``).
 
 ``Rendering`` also says where each frontend, backend and server came from, so the agent can report
 HAProxy's statistics per gateway and route, and holds the files the configuration names
@@ -68,7 +67,14 @@ from dataclasses import dataclass, field
 
 from vamp import errors
 from vamp.adapters.envoy import render_names as envoy_names
-from vamp.adapters.haproxy import render_acls, render_backends, render_names, render_tcp, render_tls
+from vamp.adapters.haproxy import (
+    render_acls,
+    render_backends,
+    render_edge,
+    render_names,
+    render_tcp,
+    render_tls,
+)
 from vamp.adapters.haproxy.render_options import RenderOptions, duration
 from vamp.core import condition, model
 from vamp.core.routing import plan
@@ -80,10 +86,6 @@ _DEFAULTS = RenderOptions()
 _ROUTE = "txn.vamp_route"
 _WEIGHT = "txn.vamp_weight"
 _UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
-_NO_ROUTE = 404
-"""What a request no route takes gets, as on Envoy (no virtual host or no route matches: 404)."""
-_NO_WEIGHT = 503
-"""What a request whose route sends nothing anywhere gets, with a body naming the gateway, as on Envoy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,7 @@ def render(
         build.frontend(listener)
     for target in routing.clusters:
         build.backend(target)
-    unrouted = (*build.unrouted, f"http-request return status {_NO_ROUTE}")
+    unrouted = (*build.unrouted, render_edge.NO_ROUTE)
     build.lines += ["", f"backend {render_names.UNROUTED}", *[f"    {rule}" for rule in unrouted]]
     if any(listener.protocol is model.Protocol.TCP for listener in routing.listeners):
         build.lines += ["", f"backend {render_names.UNROUTED_TCP}", "    mode tcp"]
@@ -199,7 +201,7 @@ class _Build:
         if listener.protocol is model.Protocol.TCP:
             self.lines += [f"    {line}" for line in render_tcp.rules(listener, self._check_cluster)]
             return
-        self.lines += [f"    {line}" for line in _forwarded_for(chained=chained)]
+        self.lines += [f"    {line}" for line in render_edge.forwarded_for(chained=chained)]
         rules = _Rules(self._check_cluster, self.clusters)
         for index, host in enumerate(listener.virtual_hosts):
             host_acl = f"host{index}"
@@ -212,7 +214,7 @@ class _Build:
                     rules.sticky_routes(host.gateway, route, host_test)
                 rules.route(host.gateway, route, host_test, sticky=route is catch_all)
             if rules.number >= first:
-                self.unrouted.append(_no_weight(name, host.gateway, first, rules.number))
+                self.unrouted.append(render_edge.no_weight(name, host.gateway, first, rules.number))
         if rules.split:
             self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
         self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
@@ -359,39 +361,6 @@ def _global(version: str, options: RenderOptions) -> list[str]:
 
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _forwarded_for(*, chained: bool) -> list[str]:
-    """The rules that append the client's address to ``x-forwarded-for``, as Envoy's edge does (one
-    header, ``client-sent, …, client``); a gateway reached over its chain socket adds nothing (the PROXY
-    protocol, ``fc_rcvd_proxy``): the gateway in front already did."""
-    hop = " !{ fc_rcvd_proxy }" if chained else ""
-    sent = "{ req.fhdr(x-forwarded-for) -m found }"
-    return [
-        f'http-request set-header x-forwarded-for "%[req.fhdr(x-forwarded-for)], %[src]" if {sent}{hop}',
-        f"http-request set-header x-forwarded-for %[src] if !{sent}{hop}",
-    ]
-
-
-def _no_weight(frontend: str, gateway: str, first: int, last: int) -> str:
-    """The ``vamp-unrouted`` rule answering 503 (naming ``gateway``) to the requests of ``frontend`` that
-    took one of its routes ``first`` … ``last`` but no backend: the route has no weight anywhere. It
-    looks at the route taken, not at the weights, so it stays right when the weights change."""
-    taken = f"{{ var({_ROUTE}) -m int ge {first} }} {{ var({_ROUTE}) -m int le {last} }}"
-    if first == last:
-        taken = f"{{ var({_ROUTE}) -m int eq {first} }}"
-    body = _double_quoted(f"gateway '{gateway}': no route has weight\n")
-    return (
-        f"http-request return status {_NO_WEIGHT} content-type text/plain string {body} "
-        f"if {{ fe_name -m str {frontend} }} {taken}"
-    )
-
-
-def _double_quoted(text: str) -> str:
-    """``text`` in double quotes, where HAProxy reads ``\\n`` as a new line; ``\\``, ``"`` and ``$``
-    (which would expand an environment variable) escaped."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("\n", "\\n")
-    return f'"{escaped}"'
 
 
 def _catch_all(host: plan.VirtualHost) -> plan.PlanRoute | None:
