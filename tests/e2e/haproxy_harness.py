@@ -11,7 +11,6 @@ before each new ``serve``. Ready means every listener's port accepts connections
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 from collections.abc import Iterable
@@ -61,10 +60,7 @@ class HAProxyGateways:
             options=RenderOptions(files_directory=str(self.directory), instance_name=str(self.directory)),
             tls_files=certificates.read(compiled),
         )
-        for name, content in rendering.files.items():
-            descriptor = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(content)
+        certificates.write(rendering.files, self.directory)
         config = self.directory / "haproxy.cfg"
         config.write_text(rendering.text)
         self.stop()

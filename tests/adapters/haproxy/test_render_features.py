@@ -164,6 +164,18 @@ def test_the_certificate_files_are_read_by_path_and_a_missing_one_is_named(tmp_p
         certificates.read(routing)
 
 
+def test_the_pem_files_are_written_whole_and_for_their_owner_only(tmp_path: Path) -> None:
+    (tmp_path / "old.pem").write_bytes(b"old")
+    certificates.write({"old.pem": PEM + KEY, "new.pem": PEM}, tmp_path)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == {
+        "old.pem": PEM + KEY,
+        "new.pem": PEM,
+    }
+    assert {path.stat().st_mode & 0o777 for path in tmp_path.iterdir()} == {0o600}
+    with pytest.raises(errors.DataPlaneError, match=r"Cannot write HAProxy's file .*missing/new.pem"):
+        certificates.write({"new.pem": PEM}, tmp_path / "missing")
+
+
 def test_a_tcp_gateway_is_a_tcp_frontend_drawing_per_connection_over_tcp_backends() -> None:
     routing = compile_plan(
         [

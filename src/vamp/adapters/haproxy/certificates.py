@@ -1,12 +1,18 @@
-"""Reads the TLS files a routing plan's listeners name (``plan.Tls``), for the pure renderer.
+"""The TLS files on both sides of the pure renderer: ``read`` the certificate and key files a routing
+plan's listeners name (``plan.Tls``), ``write`` the PEM files a rendering holds (``Rendering.files``).
 
-``render(plan, tls_files=certificates.read(plan))``: the renderer combines each listener's certificate
-chain and key into the one PEM HAProxy reads (``render_tls``). This is the only part of the HAProxy
-renderer that touches the file system.
+``render(plan, options=…, tls_files=certificates.read(plan))`` combines each listener's certificate chain
+and key into the one PEM HAProxy reads (``render_tls``); ``write(rendering.files, folder)`` puts them in
+``RenderOptions.files_directory`` before HAProxy reads the configuration. Each file is written whole
+(a temporary file, then renamed over the old one, so a reloading HAProxy never reads half a key) and
+readable by its owner only (0600: it holds a private key). This is the only part of the HAProxy renderer
+that touches the file system.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from vamp import errors
@@ -52,3 +58,24 @@ def read(routing: plan.RoutingPlan) -> dict[str, bytes]:
                 )
             contents[path] = content
     return contents
+
+
+def write(files: Mapping[str, bytes], directory: Path) -> None:
+    """Write each of ``files`` (file name → bytes) into ``directory``, mode 0600, replacing it whole.
+
+    Raises:
+        errors.DataPlaneError: a file cannot be written; the message names it and why.
+    """
+    for name, content in files.items():
+        path = directory / name
+        temporary = directory / f".{name}.tmp"
+        try:
+            temporary.unlink(missing_ok=True)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(content)
+            temporary.replace(path)
+        except OSError as exc:
+            raise errors.DataPlaneError(
+                f"Cannot write HAProxy's file {path} ({exc.strerror or exc}); the folder must be writable."
+            ) from exc
