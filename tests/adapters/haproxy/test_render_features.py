@@ -85,6 +85,33 @@ def test_sticky_instance_adds_cookie_persistence_with_one_value_per_address() ->
     assert sum("req.cook(vamp_shop" in line for line in section(text, f"frontend {SHOP}")) == 3
 
 
+def test_on_the_shared_port_a_sticky_gateway_remembers_routes_for_its_own_hosts_only() -> None:
+    routing = compile_plan(
+        [
+            gateway(
+                "shop",
+                9050,
+                ["shop/web/a/http", "shop/web/b/http"],
+                sticky="route",
+                virtual_hosts=["shop.example"],
+            ),
+            gateway("blog", 9051, ["shop/web/c/http"], virtual_hosts=["blog.example"]),
+        ],
+        INSTANCES,
+        shared_port=80,
+    )
+    rendering = render(routing)
+    shared = next(name for name, listener in rendering.frontends.items() if listener not in ("shop", "blog"))
+    lines = section(rendering.text, f"frontend {shared}")
+    remembered = [line for line in lines if "req.cook(" in line]
+    assert len(remembered) == 2
+    assert all(
+        f"{UNROUTED} host1 {{ req.cook({envoy_names.route_cookie('shop')}) -m str " in line
+        for line in remembered
+    )
+    assert sum("vamp_sticky" in line for line in lines) == 1
+
+
 def test_a_gateway_without_stickiness_has_no_cookie() -> None:
     text = render(shop({"shop/web/a/http": {"weight": "50%"}, "shop/web/b/http": {"weight": "50%"}})).text
     assert "cook" not in text

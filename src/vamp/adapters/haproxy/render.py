@@ -221,7 +221,8 @@ class _Build:
         self.lines.append(f"    default_backend {render_names.UNROUTED}")
 
     def backend(self, target: plan.TargetCluster) -> None:
-        """The backend of a target cluster: its balance algorithm and its endpoints as servers."""
+        """The backend of a target cluster: its mode, balance, rewrites, Host and cookies
+        (``render_backends``), and its endpoints as servers (a chained gateway: its chain socket)."""
         origin = target.origin()
         if target.rewrites and target.protocol is not model.Protocol.HTTP:
             raise errors.RoutingError(
