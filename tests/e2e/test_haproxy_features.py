@@ -323,3 +323,19 @@ async def test_the_client_address_is_forwarded_once_directly_and_through_a_chain
 
     assert {forwarded_for(response) for response in direct + through_chain} == {("127.0.0.1",)}
     assert {forwarded_for(response) for response in with_proxy_in_front} == {("203.0.113.7", "127.0.0.1")}
+
+
+async def test_a_tcp_gateway_with_tls_terminates_it_and_passes_the_bytes_on_in_the_clear(
+    proxy: HAProxyGateways, tmp_path: Path
+) -> None:
+    certificate, key = self_signed(tmp_path)
+    [port] = free_ports(1)
+    tls = {"certificate": str(certificate), "private_key": str(key)}
+    await proxy.serve(gateway("db", f"{port}/tcp", [route("b")], tls=tls))
+
+    trusted = ssl.create_default_context(cafile=str(certificate))
+    async with httpx.AsyncClient(verify=trusted) as client:
+        response = await client.get(f"https://{HOST}:{port}/over/tls", headers={"host": "db.example"})
+
+    assert (response.status_code, response.headers["x-backend"]) == (200, "b")
+    assert response.json()["path"] == "/over/tls"
