@@ -273,18 +273,19 @@ class _Rules:
 
     def sticky_routes(self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...]) -> None:
         """Before a sticky virtual host's weighted ``route``: a route per target with instances, taken by
-        a request whose route cookie names that target."""
+        a request whose route cookie names that target. Each is a route of the plan's own kind (a cookie
+        test, all its weight on that target), so it is rendered and delivered as any other."""
         cookie = envoy_names.route_cookie(gateway)
         for choice in route.clusters:
             self.check_cluster(gateway, route.name, choice.cluster)
             if not self.clusters[choice.cluster].endpoints:
                 continue
-            self.number += 1
-            remembered = f"{{ req.cook({cookie}) -m str {envoy_names.route_id(choice.cluster)} }}"
-            condition_text = " ".join([_UNROUTED, *host_test, remembered])
-            self.routing.append(f"http-request set-var({_ROUTE}) int({self.number}) if {condition_text}")
-            backend = render_names.haproxy_name(choice.cluster)
-            self.choices.append(f"use_backend {backend} if {{ var({_ROUTE}) -m int eq {self.number} }}")
+            remembered = condition.Matcher(
+                condition.Field.COOKIE, cookie, condition.Op.EQUALS, envoy_names.route_id(choice.cluster)
+            )
+            match = condition.Match((condition.Conjunction((remembered,)),))
+            only = (plan.WeightedCluster(choice.cluster, plan.FULL),)
+            self.route(gateway, plan.PlanRoute(f"{route.name} (sticky)", match, plan.FULL, only), host_test)
 
     def route(
         self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...], *, sticky: bool = False
