@@ -38,8 +38,9 @@ delivery slice, which must change weights without a reload, has to move them som
 can change (e.g. a map read per request) or choose server weights after all.
 
 **Sticky virtual hosts**, as on Envoy: before the first route that takes every request (the weighted
-one), one route per target with instances takes a request whose gateway route cookie
-(``envoy.render_names.route_cookie``, same name and value as on Envoy) names that target, so returning
+one), one route per target with instances (a cookie test, routed like any route) takes a request whose
+gateway route cookie (``envoy.render_names.route_cookie``, same name and value as on Envoy) names that
+target, so returning
 clients keep their route while it exists, also at weight 0, and new clients follow the weights; the
 weighted route marks the request (``render_backends.STICKY``) so its backend sets the cookie.
 ``sticky: instance`` adds HAProxy's cookie persistence to the gateway's backends (``render_backends``).
