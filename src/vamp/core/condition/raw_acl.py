@@ -30,6 +30,9 @@ OPENERS = {"<": ">", "{": "}"}
 HAPROXY_ONLY = "raw HAProxy conditions run only on the HAProxy data plane: `vamp agent --proxy haproxy`"
 """Why a data plane other than HAProxy refuses a gateway with a raw condition, and where it runs."""
 
+NOTE = f"{HAPROXY_ONLY}; a gateway agent on Envoy refuses the gateway and serves the others"
+"""What the API says beside a condition that holds a raw HAProxy condition (output only)."""
+
 ALLOWED = (
     "a raw HAProxy condition is one line holding one HAProxy ACL, such as '< hdr(x-user) -m str alice >' "
     "or '< req.cook(group) -m sub beta >': a fetch, its flags and patterns, at most "
