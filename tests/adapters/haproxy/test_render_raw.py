@@ -138,3 +138,18 @@ async def test_the_raw_conditions_haproxy_refuses_name_their_gateways_with_hapro
 async def test_a_missing_haproxy_is_a_data_plane_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(errors.DataPlaneError, match="nowhere/haproxy"):
         await raw_check.refused(raw_plan(alice=ALICE), haproxy=str(tmp_path / "nowhere" / "haproxy"))
+
+
+@pytest.mark.anyio
+async def test_check_refuses_just_the_gateways_whose_raw_conditions_haproxy_refuses() -> None:
+    routing = raw_plan(good=ALICE, bad="< nosuchfetch(x) -m found >")
+    await raw_check.check(raw_plan(good=ALICE), haproxy=haproxy())
+
+    with pytest.raises(errors.GatewaysRefused) as raised:
+        await raw_check.check(routing, haproxy=haproxy())
+
+    assert list(raised.value.gateways) == ["bad"]
+    assert str(raised.value).startswith(
+        f"Routing plan {routing.version} cannot be served by HAProxy. Gateway 'bad': HAProxy refused the raw "
+        "condition '< nosuchfetch(x) -m found >' of route 'shop/web/b/http': unknown fetch method"
+    )

@@ -7,8 +7,9 @@ of its own in a small check configuration, as the anonymous ACL the renderer mak
 ``haproxy -c`` on it (from standard input: no file is written). HAProxy stops at the first error of a
 configuration and names its line, so a refused condition is left out and HAProxy asked again, until it
 takes the rest: at most one run per refused condition, plus one. Each gateway using a refused condition
-gets HAProxy's words as its reason, so the HAProxy data plane can refuse just those gateways
-(``errors.GatewaysRefused``) and serve the others.
+gets HAProxy's words as its reason; ``check(plan)`` raises them as ``errors.GatewaysRefused``, so the
+HAProxy data plane refuses just those gateways before its own ``haproxy -c`` of the whole configuration,
+and the agent serves the others.
 """
 
 from __future__ import annotations
@@ -35,6 +36,21 @@ class _Use:
 
     gateway: str
     route: str
+
+
+async def check(plan: routing_plan.RoutingPlan, *, haproxy: str = "haproxy") -> None:
+    """Refuse the gateways of ``plan`` with raw conditions HAProxy refuses, each with HAProxy's words.
+
+    Raises:
+        errors.GatewaysRefused: names them, each with its reason.
+        errors.DataPlaneError: as ``refused``.
+    """
+    found = await refused(plan, haproxy=haproxy)
+    if found:
+        named = " ".join(f"Gateway '{gateway}': {reason}" for gateway, reason in sorted(found.items()))
+        raise errors.GatewaysRefused(
+            f"Routing plan {plan.version} cannot be served by HAProxy. {named}", found
+        )
 
 
 async def refused(plan: routing_plan.RoutingPlan, *, haproxy: str = "haproxy") -> dict[str, str]:
