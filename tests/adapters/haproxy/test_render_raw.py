@@ -84,6 +84,8 @@ def test_each_use_of_a_raw_condition_stays_on_the_line_of_its_own_route() -> Non
         "< req.hdr_cnt(x-beta) gt 0 > and < hdr(x) -m str 'it''s' >",
         '< hdr(x) -m str "say \\"hi\\"" >',
         "{ src 10.0.0.0/8 }",
+        "< hdr(x) -m str '$HOME' > and < hdr(y) -m str a\\ b >",
+        "< path -m reg ^/v[0-9]+$ > or < hdr(x) -m str -- -fast >",
     ],
 )
 def test_haproxy_accepts_rendered_raw_conditions(condition: str, tmp_path: Path) -> None:

@@ -39,7 +39,11 @@ BETA = raw("req.cook(group) -m sub beta")
         (r'< hdr(x) -m str "say \"hi\"" >', dnf([raw(r'hdr(x) -m str "say \"hi\""')])),
         (r"< path -m reg ^/v\d+/(a|b)$ >", dnf([raw(r"path -m reg ^/v\d+/(a|b)$")])),
         ("< req.hdr_cnt(x-beta) gt 0 >", dnf([raw("req.hdr_cnt(x-beta) gt 0")])),
-        ("< hdr(x) -m str -fast >", dnf([raw("hdr(x) -m str -fast")])),
+        ("< hdr(x) -m str -- -fast >", dnf([raw("hdr(x) -m str -- -fast")])),
+        ("< hdr(x) -m str '$HOME' >", dnf([raw("hdr(x) -m str '$HOME'")])),  # no variables in single quotes
+        ("< path -m reg ^/v[0-9]+$ >", dnf([raw("path -m reg ^/v[0-9]+$")])),
+        ("< hdr(x-env) -m str a\\ b >", dnf([raw("hdr(x-env) -m str a\\ b")])),
+        ("< hdr(x),lower,word(1,;) -m str map >", dnf([raw("hdr(x),lower,word(1,;) -m str map")])),
     ],
 )
 def test_raw_haproxy_conditions_are_read_into_the_match_ir(text, expected):
@@ -73,6 +77,35 @@ ALLOWED = raw_acl.ALLOWED
         ("< hdr(x) -m str 'alice >", 16, "this ' is never closed; add a closing '"),
         ('< hdr(x) -m str "a\\" >', 16, 'this " is never closed; add a closing "'),
         ("< hdr(x) -m str a\\>", 17, f"a raw HAProxy condition cannot end with a backslash; {ALLOWED}"),
+        (
+            "< hdr(x) -m str a \\x7d always_true >",
+            18,
+            f"a raw HAProxy condition cannot use hex escapes (\\x); {ALLOWED}",
+        ),
+        (
+            '< hdr(x) -m str "a\\X7B" >',
+            18,
+            f"a raw HAProxy condition cannot use hex escapes (\\x); {ALLOWED}",
+        ),
+        (
+            '< hdr(x) -m str "$HOME" >',
+            17,
+            f"HAProxy reads the agent's environment at '$' in double quotes; use single quotes; {ALLOWED}",
+        ),
+        ("< env(HOME) -m beg /root >", 2, f"the fetch env() reads the agent's environment; {ALLOWED}"),
+        (
+            "< str(7),set-var(txn.vamp_route) -m found >",
+            8,
+            f"the converters set-var and unset-var write the variables the frontend routes by; {ALLOWED}",
+        ),
+        (
+            "< hdr(x),UNSET-VAR(txn.vamp_route) -m found >",
+            8,
+            f"the converters set-var and unset-var write the variables the frontend routes by; {ALLOWED}",
+        ),
+        ("< hdr(x),debug -m found >", 8, f"the debug converter writes requests out; {ALLOWED}"),
+        ("< hdr(x) '-f' /etc/passwd >", 9, f"the option -f loads a file; {ALLOWED}"),
+        ("< hdr(x),ma'p'(/etc/hosts) -m found >", 9, f"map converters load a file; {ALLOWED}"),
         ("< -m found >", 2, f"a raw HAProxy condition starts with a fetch; {ALLOWED}"),
         ("< 'hdr(x)' -m found >", 2, f"a raw HAProxy condition starts with a fetch; {ALLOWED}"),
         (
