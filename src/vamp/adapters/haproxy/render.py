@@ -331,7 +331,10 @@ class _Acls:
     names: dict[condition.Matcher, str] = field(default_factory=dict)
 
     def name(self, matcher: condition.Matcher) -> str:
-        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated."""
+        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated (a raw
+        HAProxy condition: itself, as an anonymous ACL)."""
+        if matcher.field is condition.Field.HAPROXY:
+            return render_acls.anonymous(matcher)
         positive = condition.Matcher(
             matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
         )
