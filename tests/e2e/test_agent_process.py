@@ -1,4 +1,9 @@
-"""``vamp agent`` end to end: the real process, the real Envoy, real backends and a keep-alive load.
+"""``vamp agent`` end to end: the real process, the real Envoy (or HAProxy), real backends and a
+keep-alive load.
+
+The tests parametrised by ``proxy`` run once with ``--proxy envoy`` and once with ``--proxy haproxy``:
+what they check (serving plan files and a server's plans, SIGTERM, a restart, a killed proxy, the status
+and metrics endpoints) must hold on both; the rest check Envoy's own messages.
 
 Each test writes plan files the way a tool would (a hidden file renamed into place), and checks what a
 user sees: the responses, and what the agent says on ``/status``. The changes-under-load test prints
@@ -16,6 +21,7 @@ import signal
 import socket
 import statistics
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 RATE = 300
 CONNECTIONS = 4
+EITHER_PROXY = pytest.mark.parametrize("proxy", ["envoy", "haproxy"])
 
 
 @pytest.fixture
@@ -95,31 +102,35 @@ async def test_a_hundred_plan_changes_under_load_fail_no_request(tmp_path: Path,
     assert (status["plans_applied"], status["plans_rejected"], status["last_error"]) == (101, 0, None)
 
 
-async def test_a_killed_envoy_serves_the_last_plan_again_within_two_seconds(
-    tmp_path: Path, backends: Backends
+@EITHER_PROXY
+async def test_a_killed_proxy_serves_the_last_plan_again_within_two_seconds(
+    tmp_path: Path, backends: Backends, proxy: str
 ):
     port, plan_file = free_port(), tmp_path / "plan.json"
     plan = all_to(backends, port, "b")
     write_plan(plan_file, plan)
-    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
         await agent.serving(version_of(plan))
-        killed = (await agent.status())["envoy"]["pid"]
+        killed = (await agent.status())["data_plane"]["pid"]
 
         started = time.monotonic()
         os.kill(killed, signal.SIGKILL)
-        await eventually(lambda: served_by(port, "b"), what="Envoy serves again after SIGKILL")
+        await eventually(lambda: served_by(port, "b"), what=f"{proxy} serves again after SIGKILL")
         downtime = time.monotonic() - started
 
         async def restarted() -> bool:
-            return bool((await agent.status())["envoy"]["restarts"] == 1)
+            return bool((await agent.status())["data_plane"]["restarts"] == 1)
 
         await eventually(restarted, what="the agent reports the restart")
-        envoy = (await agent.status())["envoy"]
+        process = (await agent.status())["data_plane"]
 
-    print(f"SIGKILL to serving the last plan again: {downtime * 1000:.0f} ms")
+    print(f"{proxy}: SIGKILL to serving the last plan again: {downtime * 1000:.0f} ms")
     assert downtime < 2.0
-    assert envoy["pid"] not in (None, killed)
-    assert envoy["exits"] == [f"Envoy (pid {killed}) killed by SIGKILL"]
+    assert process["pid"] not in (None, killed)
+    assert process["exits"] == [f"{PRODUCTS[proxy]} (pid {killed}) killed by SIGKILL"]
+
+
+PRODUCTS = {"envoy": "Envoy", "haproxy": "HAProxy"}
 
 
 async def served_by(port: int, backend: str) -> bool:
@@ -255,31 +266,76 @@ async def test_a_gateway_the_data_plane_refuses_is_served_as_it_was_and_the_stat
     assert "Gateway 'shop'" in status["last_error"]
 
 
-async def test_sigterm_stops_the_agent_and_its_envoy_with_exit_code_0(tmp_path: Path, backends: Backends):
+@EITHER_PROXY
+async def test_sigterm_stops_the_agent_and_its_proxy_with_exit_code_0(
+    tmp_path: Path, backends: Backends, proxy: str
+):
     port, plan_file = free_port(), tmp_path / "plan.json"
     write_plan(plan_file, all_to(backends, port, "a"))
-    agent = await start_agent(tmp_path / "agent", "--plan", str(plan_file))
-    envoy = (await agent.status())["envoy"]["pid"]
+    agent = await start_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy)
+    pid = (await agent.status())["data_plane"]["pid"]
     await agent.client.aclose()
 
     returncode = await agent.stop(signal.SIGTERM)
 
     assert returncode == 0
-    assert not alive(envoy)
+    assert not alive(pid)
     assert "vamp agent: stopping." in agent.output_text()
+    assert not await served_by(port, "a")
 
 
-async def test_a_restarted_agent_serves_its_last_plan_before_the_server_answers(
+async def test_an_agent_on_haproxy_serves_a_plan_file_and_reports_it_like_one_on_envoy(
     tmp_path: Path, backends: Backends
+):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    plan = json.dumps(shop_plan(port, {backends.ports["a"]: "50%", backends.ports["b"]: "50%"}).to_data())
+    write_plan(plan_file, plan)
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy="haproxy") as agent:
+        await agent.serving(version_of(plan))
+        health = (await agent.client.get("/health")).json()
+        status = await agent.status()
+        connection = Connection(port)
+        answered = Counter([(await connection.request("/")).backend for _ in range(SENT)])
+        await connection.close()
+
+        async def counted() -> bool:
+            metrics.update(await agent.metrics())
+            return bool(metrics["gateways"]) and metrics["gateways"][0]["requests"] == SENT
+
+        metrics: dict[str, Any] = {}
+        await eventually(counted, timeout=15.0, what=f"the agent counts {SENT} requests")
+        prometheus = await agent.prometheus()
+        pid = status["data_plane"]["pid"]
+        haproxy_command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+
+    assert (health["status"], health["proxy"], health["pid"]) == ("ok", "haproxy", pid)
+    assert (status["proxy"], status["origin"], status["last_error"]) == ("haproxy", str(plan_file), None)
+    assert "envoy" not in status
+    assert haproxy_command.endswith(b"haproxy")
+    assert set(answered) == {"a", "b"}  # 50/50: both backends in 40 requests, but for a 1 in 10^12 chance
+    (gateway,) = metrics["gateways"]
+    assert gateway["gateway"] == "shop"
+    assert gateway["codes"]["2xx"] == SENT
+    assert sum(route["requests"] for route in gateway["routes"]) == SENT
+    assert 'vamp_agent_proxy_info{proxy="haproxy"} 1.0' in prometheus
+    assert 'vamp_gateway_requests_total{code_class="2xx",gateway="shop"' in prometheus
+
+
+SENT = 40
+
+
+@EITHER_PROXY
+async def test_a_restarted_agent_serves_its_last_plan_before_the_server_answers(
+    tmp_path: Path, backends: Backends, proxy: str
 ):
     port, plan_file = free_port(), tmp_path / "plan.json"
     plan = all_to(backends, port, "b")
     write_plan(plan_file, plan)
-    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
         await agent.serving(version_of(plan))
 
     nowhere = f"http://127.0.0.1:{free_port()}"
-    async with running_agent(tmp_path / "agent", "--server", nowhere) as agent:
+    async with running_agent(tmp_path / "agent", "--server", nowhere, proxy=proxy) as agent:
         status = await agent.status()
         assert await served_by(port, "b")
 
@@ -366,8 +422,9 @@ async def _true(value: bool) -> bool:
     return value
 
 
+@EITHER_PROXY
 async def test_plans_from_the_server_reach_traffic_as_soon_as_it_publishes_them(
-    tmp_path: Path, backends: Backends
+    tmp_path: Path, backends: Backends, proxy: str
 ):
     port = free_port()
     plans = Serving(PlanServer(), bound())
@@ -375,7 +432,8 @@ async def test_plans_from_the_server_reach_traffic_as_soon_as_it_publishes_them(
     plans.server.publish(first)
     await plans.start()
     try:
-        async with running_agent(tmp_path / "agent", "--server", f"http://127.0.0.1:{plans.port}") as agent:
+        source = ("--server", f"http://127.0.0.1:{plans.port}")
+        async with running_agent(tmp_path / "agent", *source, proxy=proxy) as agent:
             await agent.serving(first["version"])
             assert await served_by(port, "a")
 
