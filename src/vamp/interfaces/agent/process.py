@@ -36,7 +36,8 @@ import uvicorn
 
 from vamp import errors
 from vamp.adapters import private_files
-from vamp.adapters.envoy import dataplane, layout
+from vamp.adapters.envoy import dataplane as envoy_dataplane
+from vamp.adapters.envoy import layout
 from vamp.adapters.envoy import render as envoy_render
 from vamp.adapters.haproxy import dataplane as haproxy_dataplane
 from vamp.adapters.haproxy import render as haproxy_render
@@ -126,7 +127,7 @@ def _data_plane(settings: Settings) -> RunningDataPlane:
     def rendered(plan: routing_plan.RoutingPlan, files: layout.Layout) -> envoy_render.Rendering:
         return envoy_render.render(plan, files, options=options)
 
-    return dataplane.EnvoyDataPlane(
+    return envoy_dataplane.EnvoyDataPlane(
         settings.workdir,
         rendered,
         node_id=f"{socket.gethostname()}-{os.getpid()}",
