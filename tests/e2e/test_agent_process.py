@@ -32,7 +32,7 @@ from tests.adapters.plans.servers import PlanServer, Serving, bound
 from tests.e2e.agents import COMMAND, running_agent, shop_plan, start_agent, write_plan
 from tests.e2e.backends import Backends, Connection, Load, free_port, load
 from tests.e2e.polling import eventually
-from tests.e2e.vamp_process import alive
+from tests.e2e.vamp_process import alive, pids_under
 from vamp.core.routing import plan as routing_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
@@ -275,11 +275,13 @@ async def test_sigterm_stops_the_agent_and_its_proxy_with_exit_code_0(
     agent = await start_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy)
     pid = (await agent.status())["data_plane"]["pid"]
     await agent.client.aclose()
+    assert pid in pids_under(tmp_path / "agent")  # the proxy's processes name their files there
 
     returncode = await agent.stop(signal.SIGTERM)
 
     assert returncode == 0
     assert not alive(pid)
+    assert not pids_under(tmp_path / "agent")  # nor any worker of it
     assert "vamp agent: stopping." in agent.output_text()
     assert not await served_by(port, "a")
 
