@@ -120,13 +120,24 @@ class HaproxyDataPlane:
         Raises:
             errors.DataPlaneError: HAProxy did not start; the message says why.
         """
-        private_files.folder(self._root)
+        try:
+            private_files.folder(self._root)
+        except OSError as exc:
+            raise errors.DataPlaneError(
+                f"Cannot make the agent's folder {self._root}: {exc.strerror}."
+            ) from exc
         self.files.make()
         self._rendering = self._kept_rendering()
-        if self._rendering is None:
-            files.install(self.files, _EMPTY.format(socket=self.files.runtime_socket), {})
-        else:
+        if self._rendering is not None:
             files.install(self.files, self._rendering.text, self._rendering.maps)
+            try:
+                await self._supervisor.start()
+                return
+            # The kept plan no longer starts (a port taken meanwhile): HAProxy starts empty, and the
+            # agent, resuming, applies the kept plan and reports why it is refused.
+            except errors.DataPlaneError:
+                self._rendering = None
+        files.install(self.files, _EMPTY.format(socket=self.files.runtime_socket), {})
         await self._supervisor.start()
 
     async def stop(self) -> None:
@@ -194,11 +205,7 @@ class HaproxyDataPlane:
         logged = self._supervisor.log_size()
         try:
             if not await self._supervisor.reload():
-                said = refusals.alerts(self._supervisor.log_tail(logged))
-                raise errors.PublishError(
-                    f"HAProxy could not load routing plan {plan.version} and keeps serving the last good "
-                    f"one. {said}".rstrip()
-                )
+                raise refusals.refused(plan, rendering, self._supervisor.log_tail(logged))
             await self._await_version(plan.version)
         except (errors.PublishError, errors.DataPlaneError):
             files.restore(self.files, saved)
