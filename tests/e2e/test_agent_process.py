@@ -156,7 +156,7 @@ class UnderLoad:
 
 
 @contextlib.asynccontextmanager
-async def under_load(tmp_path: Path, backends: Backends) -> AsyncIterator[UnderLoad]:
+async def under_load(tmp_path: Path, backends: Backends, proxy: str = "envoy") -> AsyncIterator[UnderLoad]:
     """An agent serving, from a plan file, all of a gateway's traffic to backend ``a`` under a steady load,
     and a port another socket holds. At the end the load stops and the agent's last status is kept."""
     port, plan_file = free_port(), tmp_path / "plan.json"
@@ -165,7 +165,7 @@ async def under_load(tmp_path: Path, backends: Backends) -> AsyncIterator[UnderL
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+        async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
             await agent.serving(version_of(good))
             seen, stopping = Load(), False
             running = asyncio.create_task(
@@ -236,21 +236,23 @@ async def test_an_invalid_plan_leaves_traffic_untouched_and_the_status_says_why(
 
 
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("proxy", "content", "reason"),
     [
         (
+            "envoy",
             unrenderable_plan,
             "cannot be rendered for Envoy: listener 'shop' has port 70000; a port is a number from 1 to "
             "65535",
         ),
-        (taken_port_plan, "where Envoy cannot listen: Address already in use."),
+        ("envoy", taken_port_plan, "where Envoy cannot listen: Address already in use."),
+        ("haproxy", taken_port_plan, "where HAProxy cannot listen: Address already in use."),
     ],
-    ids=["unrenderable", "port-in-use"],
+    ids=["unrenderable", "port-in-use", "port-in-use-haproxy"],
 )
 async def test_a_gateway_the_data_plane_refuses_is_served_as_it_was_and_the_status_says_why(
-    tmp_path: Path, backends: Backends, content, reason
+    tmp_path: Path, backends: Backends, proxy, content, reason
 ):
-    async with under_load(tmp_path, backends) as trial:
+    async with under_load(tmp_path, backends, proxy) as trial:
         bad = content(backends, trial.taken)
         write_plan(trial.plan_file, bad)
         await trial.agent.serving(version_of(bad), timeout=10.0)
