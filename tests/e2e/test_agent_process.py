@@ -62,11 +62,14 @@ async def answered(seen: Load, since: float, backend: str) -> bool:
     return any(t > since and name == backend for t, name in reversed(seen.timeline[-50:]))
 
 
-async def test_a_hundred_plan_changes_under_load_fail_no_request(tmp_path: Path, backends: Backends):
+@EITHER_PROXY
+async def test_a_hundred_plan_changes_under_load_fail_no_request(
+    tmp_path: Path, backends: Backends, proxy: str
+):
     port, plan_file = free_port(), tmp_path / "plan.json"
     first = all_to(backends, port, "a")
     write_plan(plan_file, first)
-    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
         await agent.serving(version_of(first))
         seen, stopping = Load(), False
         running = asyncio.create_task(
@@ -91,7 +94,7 @@ async def test_a_hundred_plan_changes_under_load_fail_no_request(tmp_path: Path,
 
     cuts = statistics.quantiles(to_first_response, n=100, method="inclusive")
     print(
-        f"100 plan changes in {seconds:.1f} s at {seen.total / seconds:.0f} req/s: "
+        f"{proxy}: 100 plan changes in {seconds:.1f} s at {seen.total / seconds:.0f} req/s: "
         f"{len(seen.failures)} failed, {seen.connections - CONNECTIONS} reconnects; "
         f"plan file written → first response routed by it p50 {cuts[49] * 1000:.1f} ms, "
         f"p99 {cuts[98] * 1000:.1f} ms"
