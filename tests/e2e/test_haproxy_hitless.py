@@ -22,12 +22,14 @@ import pytest
 
 from tests.adapters.haproxy.test_dataplane import render_plan, shop_plan
 from tests.adapters.haproxy.test_haproxy_check import haproxy
-from tests.e2e.backends import Backends, Load, load
+from tests.core.routing.build import gateway, instance
+from tests.e2e.backends import HOST, Backends, Load, load
 from tests.e2e.gateway_harness import free_ports, send
 from tests.e2e.polling import eventually
 from tests.e2e.test_envoy_hitless import CONNECTIONS, RATE, Flips, _percentiles, answered
 from vamp.adapters.haproxy.dataplane import HaproxyDataPlane
 from vamp.core.routing import plan as routing_plan
+from vamp.core.routing.compile import compile_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -136,3 +138,26 @@ async def test_a_new_gateway_under_load_is_a_reload_that_drops_no_request(
     )
     assert seen.failures == []
     assert (await data_plane.supervisor.processes()).reloads == reloads + 10
+
+
+async def test_instances_replaced_under_load_drop_no_request_and_reload_nothing(
+    data_plane: HaproxyDataPlane, backends: Backends
+):
+    """Cluster ``a``'s one instance moves between backend ``a`` and backend ``b`` (a new instance each
+    time): the new server is added before the old one goes, and the old one is deleted once idle."""
+    (port,) = free_ports(1)
+
+    def served_by(port: int, target: str) -> routing_plan.RoutingPlan:
+        moved = instance(f"a-at-{target}", HOST, {"http": backends.ports[target]}, service="shop/web/a")
+        compiled = compile_plan([gateway("shop", port, ["shop/web/a/http"])], [moved], shared_port=None)
+        assert compiled.problems == (), compiled.problems
+        return compiled
+
+    reloads = (await data_plane.supervisor.processes()).reloads
+    flips = await flip(data_plane, port, served_by, 20, wait=2.0)
+
+    print(flips.report("HAProxy instance replaced (runtime API)"))
+    assert flips.seen.failures == []
+    assert flips.seen.connections == CONNECTIONS
+    assert flips.missed == 0
+    assert (await data_plane.supervisor.processes()).reloads == reloads + 1  # the first plan only

@@ -27,7 +27,6 @@ Work directory::
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import tempfile
@@ -217,9 +216,10 @@ class HaproxyDataPlane:
         """Change maps and servers through the runtime API, then put the files in place to match; fall
         back to a reload if HAProxy refuses (the files in place are the last good ones until then).
 
-        The files follow the change rather than precede it, so no fsync delays the new weights; a
-        restart in between serves the last good plan, which is also what ``last_good`` still says.
+        The files follow the change rather than precede it, so no fsync delays the new weights. HAProxy
+        restarted meanwhile (on the last good files) is reloaded on the new ones.
         """
+        exits = len(self._supervisor.exits)
         try:
             await runtime_delivery.deliver(self._runtime, self.files, change, timeout=self._publish_timeout)
         except errors.DataPlaneError:
@@ -227,6 +227,8 @@ class HaproxyDataPlane:
             await self._reload(plan, rendering)
             return
         files.install(self.files, rendering.text, rendering.maps)
+        if len(self._supervisor.exits) != exits:
+            await self._reload(plan, rendering)
 
     async def _await_version(self, version: str) -> None:
         expected = f"{VERSION_VARIABLE}={version}"
@@ -247,12 +249,9 @@ class HaproxyDataPlane:
                 )
             await asyncio.sleep(_POLL_SECONDS)
 
-    def _options_for_render(self) -> RenderOptions:
-        return dataclasses.replace(self._options)
-
     def _rendered(self, plan: routing_plan.RoutingPlan) -> Rendering:
         try:
-            return self._render(plan, self._options_for_render())
+            return self._render(plan, self._options)
         # Whatever the renderer cannot handle is a plan HAProxy will not get, never a reason to stop
         # serving the last good one: the error is reported as a refused plan.
         except Exception as exc:
@@ -267,7 +266,7 @@ class HaproxyDataPlane:
         """
         try:
             kept = self.last_good()
-            return None if kept is None else self._render(kept, self._options_for_render())
+            return None if kept is None else self._render(kept, self._options)
         except Exception:  # whatever it is, HAProxy starts empty and the agent says why
             return None
 
