@@ -42,6 +42,7 @@ def test_vamp_up_serves_the_demo_on_haproxy(tmp_path: Path) -> None:
 
         status = eventually(serving_the_demo, what="the agent serves the demo's plan")
         assert status["proxy"] == "haproxy"
+        assert f"Agent     {status_url} and /metrics.json   (on HAProxy)" in vamp.text()
         haproxy = status["data_plane"]["pid"]
         assert Path(f"/proc/{haproxy}/cmdline").read_bytes().split(b"\0")[0].endswith(b"haproxy")
 

@@ -174,7 +174,7 @@ async def _with_agent(
             admin = credentials.read_secret(config.home / credentials.ADMIN_TOKEN)
             with client.Client(config.url, token=admin) as api:
                 await asyncio.to_thread(demo.deploy, api, port=demo_port)
-        _print_addresses(config, agent_port, demo_port)
+        _print_addresses(config, agent_port, proxy, demo_port)
         await _first(stop.wait(), agent.wait())
         if agent.returncode is not None and not stop.is_set():
             raise errors.VampError(_agent_ended(agent.returncode, config.home))
@@ -310,7 +310,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _print_addresses(config: settings.Settings, agent_port: int, demo_port: int | None) -> None:
+def _print_addresses(
+    config: settings.Settings, agent_port: int, proxy: proxies.Proxy, demo_port: int | None
+) -> None:
     shared = config.shared_port
     lines = [
         "[bold green]Vamp is up.[/]",
@@ -318,7 +320,7 @@ def _print_addresses(config: settings.Settings, agent_port: int, demo_port: int 
         f"  Web UI    {config.url}/   (sign in with the admin token)",
         f"  Gateways  on {config.gateway_host}: each on its own port, and by Host header on port {shared}"
         + (" (80 needs root: --shared-port)" if shared != 80 else ""),
-        f"  Agent     http://127.0.0.1:{agent_port}/status and /metrics.json",
+        f"  Agent     http://127.0.0.1:{agent_port}/status and /metrics.json   (on {proxy.product})",
         f"  Home      {config.home}   (logs in {config.home / 'logs'})",
         f"  Token     {config.home / credentials.ADMIN_TOKEN}   (the admin token: `vamp` run here finds it; "
         "elsewhere `vamp login`)",
