@@ -33,9 +33,15 @@ are 0–256 per server, so a route's weights in hundredths (0.5 % is 50 of 10,00
 across clusters with different numbers of instances, and a backend per cluster keeps each cluster's own
 balance algorithm and its own statistics (what the release judge reads). A draw from 0–9999 is exact to
 the hundredth of a percent. (Issue 13 asks to measure the cost of both; that measurement belongs to the
-benchmark slice.) The running totals are constants in the text, so a weight change is a new text: the
-delivery slice, which must change weights without a reload, has to move them somewhere the runtime API
-can change (e.g. a map read per request) or choose server weights after all.
+benchmark slice.)
+
+Where the weights live: with ``RenderOptions.maps_folder`` (what the data plane renders), in one map file
+per frontend (``Rendering.maps``), which the runtime API swaps atomically without a reload. The frontend
+draws once, and one ``use_backend`` looks up ``route × 10,000 + draw`` in the map, whose range keys give
+each weighted cluster of each route its share (``20000:28999`` → the first cluster of route 2 takes 90 %);
+no entry means ``vamp-unrouted``. Every numbered route goes through the map, so a weight change (even to
+or from nothing) changes the map only. Without a maps folder, the running totals are constants in the text
+(one ``use_backend`` per weighted cluster), for a configuration that stands alone.
 
 **Sticky virtual hosts**, as on Envoy: before the first route that takes every request (the weighted
 one), one route per target with instances (a cookie test, routed like any route) takes a request whose
@@ -86,6 +92,8 @@ __all__ = ["Origin", "RenderOptions", "Rendering", "render"]
 _DEFAULTS = RenderOptions()
 _ROUTE = "txn.vamp_route"
 _WEIGHT = "txn.vamp_weight"
+MAP_SUFFIX = ".map"
+VERSION_VARIABLE = "VAMP_PLAN_VERSION"
 _UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
 
 
@@ -97,7 +105,9 @@ class Rendering:
     shared virtual-host listener); ``backends`` maps each backend of a route to its gateway and route;
     ``servers`` maps each ``(backend, server)`` to the instance that answers there. ``files`` holds the
     files the text names in ``RenderOptions.files_directory`` (the PEM of each TLS listener), by file name,
-    for the data plane to write there (mode 0600) before HAProxy reads the text.
+    for the data plane to write there (mode 0600) before HAProxy reads the text. ``maps`` holds the
+    weight map of each frontend that routes (by file name, in ``RenderOptions.maps_folder``; empty without
+    one): its ``(key, backend)`` entries, in order.
     """
 
     text: str
@@ -106,6 +116,7 @@ class Rendering:
     backends: Mapping[str, Origin]
     servers: Mapping[tuple[str, str], str]
     files: Mapping[str, bytes] = field(default_factory=dict)
+    maps: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def render(
@@ -148,7 +159,8 @@ def render(
         build.frontends,
         build.backends,
         build.servers,
-        build.files,
+        files=build.files,
+        maps=build.maps,
     )
 
 
@@ -170,6 +182,7 @@ class _Build:
     backends: dict[str, Origin] = field(default_factory=dict)
     servers: dict[tuple[str, str], str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    maps: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     unrouted: list[str] = field(default_factory=list)
     """The rules of ``vamp-unrouted`` before its 404: the 503 of each gateway's routes without weight."""
 
@@ -216,6 +229,14 @@ class _Build:
                 rules.route(host.gateway, route, host_test, sticky=route is catch_all)
             if rules.number >= first:
                 self.unrouted.append(render_edge.no_weight(name, host.gateway, first, rules.number))
+        folder = self.options.maps_folder
+        if folder is not None and rules.number > 0:
+            map_name = f"{name}{MAP_SUFFIX}"
+            self.maps[map_name] = tuple(rules.entries)
+            key = f"var({_ROUTE}),mul({plan.FULL}),add({_WEIGHT})"
+            lookup = f"map_int({folder}/{map_name},{render_names.UNROUTED})"
+            rules.choices = [f"use_backend %[{key},{lookup}] if {{ var({_ROUTE}) -m found }}"]
+            rules.split = True
         if rules.split:
             self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
         self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
@@ -271,6 +292,8 @@ class _Rules:
     split: bool = False
     """Whether some route splits over several backends, so each request needs a weight draw."""
     number: int = 0
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    """The weight map's ``(route × FULL + first:last draw, backend)`` entries, if weights go in a map."""
 
     def sticky_routes(self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...]) -> None:
         """Before a sticky virtual host's weighted ``route``: a route per target with instances, taken by
@@ -313,7 +336,13 @@ class _Rules:
         total = 0
         for position, choice in enumerate(weighted):
             self.check_cluster(gateway, route.name, choice.cluster)
+            start = total
             total += choice.weight
+            end = plan.FULL if position == len(weighted) - 1 else min(total, plan.FULL)
+            if end > start:
+                base = self.number * plan.FULL
+                key = f"{base + start}:{base + end - 1}"
+                self.entries.append((key, render_names.haproxy_name(choice.cluster)))
             last = position == len(weighted) - 1
             draw_test = "" if last else f" {{ var({_WEIGHT}) -m int lt {total} }}"
             self.split = self.split or not last
@@ -350,6 +379,10 @@ def _global(version: str, options: RenderOptions) -> list[str]:
     if options.stats_socket is not None:
         socket = render_acls.quoted(options.stats_socket)
         lines.append(f"    stats socket {socket} mode 600 level admin expose-fd listeners")
+        # What the runtime API reads back (``show env``) to tell which plan the running worker serves.
+        lines.append(f"    setenv {VERSION_VARIABLE} {render_acls.quoted(version)}")
+    if options.close_spread_s is not None:
+        lines.append(f"    close-spread-time {duration(options.close_spread_s)}")
     lines += [
         "",
         "defaults",

@@ -30,6 +30,13 @@ class RenderOptions:
         server_timeout_s: how long a target may take to answer (``timeout server``).
         retries: how often connecting to a target is tried again, on another instance (``retries`` with
             ``option redispatch``); 0 for none.
+        maps_folder: the absolute folder of the weight maps (``Rendering.maps``, one file per frontend),
+            which the runtime API can change without a reload; ``None`` writes the weights into the text
+            as constants. It must not contain spaces, commas or parentheses (it is a sample argument).
+        close_spread_s: after a reload, the old worker closes its client connections over this many
+            seconds (``close-spread-time``), each after a response (``Connection: close``) where it can,
+            rather than all idle ones at once, which races with requests clients send on them; ``None``
+            for HAProxy's default (all at once).
     """
 
     listen_host: str = "127.0.0.1"
@@ -40,6 +47,8 @@ class RenderOptions:
     client_timeout_s: float = 50.0
     server_timeout_s: float = 50.0
     retries: int = 2
+    maps_folder: str | None = None
+    close_spread_s: float | None = None
 
 
 def duration(seconds: float) -> str:
