@@ -45,7 +45,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from vamp import errors
-from vamp.adapters.haproxy import render_acls, render_names
+from vamp.adapters.haproxy import render_acls, render_latency, render_names
 from vamp.adapters.haproxy.render_options import RenderOptions, duration
 from vamp.core import condition, model
 from vamp.core.routing import plan
@@ -96,6 +96,7 @@ def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> 
     for target in routing.clusters:
         build.backend(target)
     build.lines += ["", f"backend {render_names.UNROUTED}"]
+    build.lines += render_latency.table_lines(len(build.backends), options.latency_map)
     return Rendering(
         "\n".join(build.lines) + "\n", routing.version, build.frontends, build.backends, build.servers
     )
@@ -148,6 +149,7 @@ class _Build:
         name = render_names.haproxy_name(target.name)
         self.backends[name] = origin
         self.lines += ["", f"backend {name}", *[f"    {line}" for line in _balance(target)]]
+        self.lines += render_latency.backend_lines(name, self.options.latency_map)
         for endpoint in target.endpoints:
             server = render_names.haproxy_name(endpoint.instance)
             if (name, server) in self.servers:

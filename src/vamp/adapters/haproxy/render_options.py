@@ -23,6 +23,9 @@ class RenderOptions:
         server_timeout_s: how long a target may take to answer (``timeout server``).
         retries: how often connecting to a target is tried again, on another instance (``retries`` with
             ``option redispatch``); 0 for none.
+        latency_map: the path of the latency bucket map (``render_latency.bucket_map``), which the
+            caller writes; with it each backend counts its response times into latency buckets, and
+            ``None`` counts none.
     """
 
     listen_host: str = "127.0.0.1"
@@ -31,6 +34,7 @@ class RenderOptions:
     client_timeout_s: float = 50.0
     server_timeout_s: float = 50.0
     retries: int = 2
+    latency_map: str | None = None
 
 
 def duration(seconds: float) -> str:

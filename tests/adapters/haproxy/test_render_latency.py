@@ -1,0 +1,85 @@
+"""The latency rules of the HAProxy renderer: a bucket map that gives every time exactly one bucket of
+``vamp.core.latency_buckets``, each backend counting into it, and configurations the real HAProxy accepts
+without a warning."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from tests.adapters.haproxy.render_plans import PLANS
+from tests.adapters.haproxy.test_haproxy_check import check
+from vamp import errors
+from vamp.adapters.haproxy import render_latency
+from vamp.adapters.haproxy.render import RenderOptions, render
+from vamp.core.latency_buckets import latency_bounds
+
+BOUNDS = latency_bounds()
+
+
+def ranges() -> list[tuple[int | None, int, str]]:
+    """The map's lines as (first µs or None when open below, last µs, bound)."""
+    result = []
+    for line in render_latency.bucket_map().splitlines():
+        span, bound = line.split(" ")
+        first, last = span.split(":")
+        result.append((int(first) if first else None, int(last), bound))
+    return result
+
+
+def bucket_of(microseconds: int) -> str:
+    for first, last, bound in ranges():
+        if (first is None or first <= microseconds) and microseconds <= last:
+            return bound
+    return render_latency.BEYOND
+
+
+def test_the_bucket_map_covers_every_time_once_with_the_envoy_bounds() -> None:
+    lines = ranges()
+
+    assert [float(bound) for _, _, bound in lines] == list(BOUNDS[:-1])
+    assert lines[0][0] is None
+    for (_, last, _), (first, _, _) in itertools.pairwise(lines):
+        assert first == last + 1
+
+
+@pytest.mark.parametrize(
+    ("microseconds", "bound"),
+    [(-3, "0.5"), (0, "0.5"), (500, "0.5"), (501, "0.55"), (50_000, "53.4"), (60_000_000, "inf")],
+)
+def test_a_time_counts_in_the_first_bucket_whose_bound_is_at_least_it(microseconds: int, bound: str) -> None:
+    assert float(bucket_of(microseconds)) >= microseconds / 1000
+    assert bucket_of(microseconds) == bound
+
+
+def test_without_a_map_nothing_is_counted() -> None:
+    text = render(PLANS["weights"]()).text
+
+    assert render_latency.TABLE not in text
+    assert "track-sc" not in text
+
+
+def test_each_backend_counts_into_the_one_table(tmp_path: Path) -> None:
+    options = RenderOptions(latency_map=str(tmp_path / "latency.map"))
+    rendering = render(PLANS["weights"](), options=options)
+
+    for backend in rendering.backends:
+        assert f",concat(/{backend}) table {render_latency.TABLE}" in rendering.text
+    assert rendering.text.count(f"backend {render_latency.TABLE}\n") == 1
+    assert f"size {len(rendering.backends) * len(BOUNDS)} store gpc0" in rendering.text
+
+
+@pytest.mark.parametrize("name", list(PLANS))
+def test_haproxy_accepts_every_plan_with_latency_buckets(name: str, tmp_path: Path) -> None:
+    latency_map = tmp_path / "latency.map"
+    latency_map.write_text(render_latency.bucket_map())
+    rendering = render(PLANS[name](), options=RenderOptions(latency_map=str(latency_map)))
+
+    assert "Configuration file is valid" in check(rendering.text, tmp_path)
+
+
+def test_a_map_path_haproxy_cannot_read_inside_a_converter_is_refused() -> None:
+    with pytest.raises(errors.RoutingError, match=r"latency bucket map path '/tmp/a,b\.map'.*'_\./-'"):
+        render(PLANS["weights"](), options=RenderOptions(latency_map="/tmp/a,b.map"))
