@@ -59,16 +59,22 @@ def test_without_a_map_nothing_is_counted() -> None:
 
     assert render_latency.TABLE not in text
     assert "track-sc" not in text
+    assert "\ndefaults\n" in text
 
 
-def test_each_backend_counts_into_the_one_table(tmp_path: Path) -> None:
-    options = RenderOptions(latency_map=str(tmp_path / "latency.map"))
-    rendering = render(PLANS["weights"](), options=options)
+def test_every_backend_and_no_frontend_inherits_the_rules_written_once(tmp_path: Path) -> None:
+    latency_map = str(tmp_path / "latency.map")
+    rendering = render(PLANS["weights"](), options=RenderOptions(latency_map=latency_map))
+    text = rendering.text
 
-    for backend in rendering.backends:
-        assert f",concat(/{backend}) table {render_latency.TABLE}" in rendering.text
-    assert rendering.text.count(f"backend {render_latency.TABLE}\n") == 1
-    assert f"size {len(rendering.backends) * len(BOUNDS)} store gpc0" in rendering.text
+    rules = text.index(f"defaults {render_latency.BACKEND_DEFAULTS} from {render_latency.MAIN_DEFAULTS}\n")
+    assert text.count(f"map_int({latency_map},inf)") == 1
+    assert text.count("track-sc2 be_name,concat(/,txn.vamp_bucket) table vamp-latency") == 1
+    assert all(text.index(f"backend {backend}\n") > rules for backend in rendering.backends)
+    assert all(text.index(f"frontend {frontend}\n") < rules for frontend in rendering.frontends)
+    assert f"defaults from {render_latency.MAIN_DEFAULTS}\n" in text
+    assert text.count(f"backend {render_latency.TABLE}\n") == 1
+    assert f"size {len(rendering.backends) * len(BOUNDS)} store gpc0" in text
 
 
 @pytest.mark.parametrize("name", list(PLANS))

@@ -21,14 +21,14 @@ BACKENDS = {
     C: Origin("cart", "c"),
 }
 
-# As HAProxy 2.6.12 answers `show table vamp-latency` (keys <bound>/<backend>).
+# As HAProxy 2.6.12 answers `show table vamp-latency` (keys <backend>/<bound>).
 TABLE = f"""\
 # table: vamp-latency, type: string, size:372, used:5
-0x559f60cb5618: key=0.5/{A} use=0 exp=0 gpc0=90
-0x559f60cb14f8: key=1.07/{A} use=0 exp=0 gpc0=10
-0x559f60cb1028: key=53.4/{B} use=0 exp=0 gpc0=9
-0x559f60cb5838: key=inf/{B} use=0 exp=0 gpc0=1
-0x559f60cb5839: key=0.5/old_backend-4444444444 use=0 exp=0 gpc0=7
+0x559f60cb5618: key={A}/0.5 use=0 exp=0 gpc0=90
+0x559f60cb14f8: key={A}/1.07 use=0 exp=0 gpc0=10
+0x559f60cb1028: key={B}/53.4 use=0 exp=0 gpc0=9
+0x559f60cb5838: key={B}/inf use=0 exp=0 gpc0=1
+0x559f60cb5839: key=old_backend-4444444444/0.5 use=0 exp=0 gpc0=7
 
 """
 
@@ -72,10 +72,10 @@ def test_no_table_means_nothing_was_measured() -> None:
     [
         ("Unknown command\n", "is not that table"),
         ("# table: other, type: string, size:1, used:0\n", "is not that table"),
-        (f"# table: vamp-latency, type: string\n0x1: key=0.75/{A} use=0 exp=0 gpc0=1\n", "0.75"),
-        (f"# table: vamp-latency, type: string\n0x1: key={A} use=0 exp=0 gpc0=1\n", "<bound>/<backend>"),
+        (f"# table: vamp-latency, type: string\n0x1: key={A}/0.75 use=0 exp=0 gpc0=1\n", "0.75"),
+        (f"# table: vamp-latency, type: string\n0x1: key={A} use=0 exp=0 gpc0=1\n", "<backend>/<bound>"),
         (
-            "# table: vamp-latency, type: string\n0x1: key=0.5/a use=0 exp=0\n",
+            "# table: vamp-latency, type: string\n0x1: key=a/0.5 use=0 exp=0\n",
             "gpc0=<count>', with a bound from 0.5 to 56100 ms or inf",
         ),
     ],

@@ -91,8 +91,10 @@ def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> 
     plan.check_ports(routing.listeners)
     build = _Build(options, {target.name for target in routing.clusters})
     build.lines += _global(routing.version, options)
+    build.lines += render_latency.frontend_defaults(options.latency_map)
     for listener in routing.listeners:
         build.frontend(listener)
+    build.lines += render_latency.backend_defaults(options.latency_map)
     for target in routing.clusters:
         build.backend(target)
     build.lines += ["", f"backend {render_names.UNROUTED}"]
@@ -149,7 +151,6 @@ class _Build:
         name = render_names.haproxy_name(target.name)
         self.backends[name] = origin
         self.lines += ["", f"backend {name}", *[f"    {line}" for line in _balance(target)]]
-        self.lines += render_latency.backend_lines(name, self.options.latency_map)
         for endpoint in target.endpoints:
             server = render_names.haproxy_name(endpoint.instance)
             if (name, server) in self.servers:
@@ -231,7 +232,7 @@ def _global(version: str, options: RenderOptions) -> list[str]:
         lines.append(f"    stats socket {socket} mode 600 level admin expose-fd listeners")
     lines += [
         "",
-        "defaults",
+        render_latency.main_defaults(options.latency_map),
         "    mode http",
         f"    timeout connect {duration(options.connect_timeout_s)}",
         f"    timeout client {duration(options.client_timeout_s)}",

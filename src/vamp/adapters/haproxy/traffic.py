@@ -55,7 +55,7 @@ def parse_table(text: str) -> dict[str, cluster_stats.Histogram] | None:
     has no such table (the configuration was rendered without latency buckets).
 
     Raises:
-        errors.DataPlaneError: the text is not that table, or an entry's key is not ``<bound>/<backend>``
+        errors.DataPlaneError: the text is not that table, or an entry's key is not ``<backend>/<bound>``
             with one of ``vamp.core.latency_buckets``' bounds.
     """
     if text.startswith(_NO_TABLE):
@@ -70,10 +70,10 @@ def parse_table(text: str) -> dict[str, cluster_stats.Histogram] | None:
         if not line.strip():
             continue
         entry = _ENTRY.match(line)
-        bound, slash, backend = entry["key"].partition("/") if entry else ("", "", "")
+        backend, slash, bound = entry["key"].rpartition("/") if entry else ("", "", "")
         if entry is None or not slash or bound not in _BUCKET:
             raise errors.DataPlaneError(
-                f"Cannot read the latency table entry {line!r}: each entry must be 'key=<bound>/<backend> "
+                f"Cannot read the latency table entry {line!r}: each entry must be 'key=<backend>/<bound> "
                 f"… gpc0=<count>', with a bound from {_BOUNDS[0]:g} to {_BOUNDS[-2]:g} ms or "
                 f"{render_latency.BEYOND}."
             )
