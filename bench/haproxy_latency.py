@@ -11,7 +11,9 @@ time per request (``/proc/<pid>/stat`` user + system over the requests ``show st
 round, warm-up included), the median over the rounds, and its ratio. Then it reads the instrumented HAProxy's
 traffic through ``vamp.adapters.haproxy.traffic`` and prints the requests ``show stat`` counted beside the
 responses the latency buckets counted (equal when no count is lost under two threads' load), and the
-p50/p99 HAProxy measured.
+p50/p99 HAProxy measured. Last, for 1,000 gateways × 10 routes (``bench.dataplane.large_plan``): the
+time ``haproxy -c`` takes to check the rendered text with and without buckets (what a start or a reload
+adds).
 
 It needs wrk, HAProxy and nginx (installed from Debian when missing, as ``bench/dataplane.py`` does).
 Every process listens on 127.0.0.1 only and is stopped by its PID. Run from the repository:
@@ -24,12 +26,14 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import proxies
-from bench.dataplane import Measured, split_plan, wrk
+from bench.dataplane import Measured, consecutive_free_ports, large_plan, split_plan, wrk
 from bench.proxies import HOST, Processes, free_port
 from vamp.adapters.haproxy import render_latency, traffic
 from vamp.adapters.haproxy.render import Rendering, RenderOptions, render
@@ -95,6 +99,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over both targets; the best counts")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--gateways", type=int, default=1_000)
+    parser.add_argument("--routes", type=int, default=10)
     options = parser.parse_args()
 
     installed = proxies.ensure_tools()
@@ -115,7 +121,35 @@ def main() -> None:
             served = asyncio.run(traffic.read(targets[1].runtime, targets[1].rendering.backends))
         finally:
             processes.stop_all()
+        checks = check_seconds(Path(directory), latency_map, options.gateways, options.routes)
     report(options, results, served)
+    print(
+        f"  haproxy -c of {options.gateways:,} gateways × {options.routes} routes: "
+        f"{checks[0]:.2f} s without latency buckets, {checks[1]:.2f} s with them"
+    )
+
+
+def check_seconds(directory: Path, latency_map: Path, gateways: int, routes: int) -> tuple[float, float]:
+    """How long ``haproxy -c`` takes on a large plan rendered without and with latency buckets.
+
+    Raises:
+        RuntimeError: HAProxy refused one of the two configurations.
+    """
+    plan = large_plan(
+        consecutive_free_ports(gateways), [free_port() for _ in range(routes)], gateways, routes
+    )
+    seconds = []
+    for name, path in (("large-plain", None), ("large-buckets", str(latency_map))):
+        config = directory / f"{name}.cfg"
+        config.write_text(render(plan, options=RenderOptions(latency_map=path)).text)
+        started = time.perf_counter()
+        checked = subprocess.run(
+            [proxies.tool("haproxy"), "-c", "-f", str(config)], capture_output=True, text=True
+        )
+        seconds.append(time.perf_counter() - started)
+        if checked.returncode != 0:
+            raise RuntimeError(f"HAProxy refused {config}: {(checked.stderr or checked.stdout)[-500:]}")
+    return seconds[0], seconds[1]
 
 
 def report(
