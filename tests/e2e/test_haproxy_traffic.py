@@ -3,8 +3,9 @@
 
 Counts per route equal what each backend received, status classes follow what the backends answered, a
 backend that takes 50 ms lands in the buckets around 50 ms with its percentiles within a bucket of what
-the client measured, and the counts start from zero in a new HAProxy. Each test starts its own HAProxy
-and backends and stops them by their PID.
+the client measured, and the counts start from zero in a new HAProxy. The agent's data plane
+(``HaproxyDataPlane.traffic``) reports the same, and a weight change through the runtime API keeps the
+counts. Each test starts its own HAProxy and backends and stops them by their PID.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from tests.e2e.backends import HOST, Backends, Connection
 from tests.e2e.gateway_harness import free_ports, gateway, route, send
 from vamp import errors
 from vamp.adapters.haproxy import render_latency, traffic
+from vamp.adapters.haproxy.dataplane import HaproxyDataPlane
 from vamp.adapters.haproxy.render import Rendering, RenderOptions, render
 from vamp.adapters.haproxy.runtime import Runtime
 from vamp.core.latency_buckets import latency_bounds
 from vamp.core.routing.compile import compile_plan
+from vamp.core.routing.plan import RoutingPlan
 from vamp.ports.gateway_agent import Traffic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
@@ -181,6 +184,39 @@ async def test_counts_start_from_zero_in_a_new_haproxy(proxy: HAProxy) -> None:
     assert restarted["a"].latency.counts == (0,) * len(BOUNDS)
     assert restarted["a"].latency.p50 is None
     assert (after["a"].requests, after["a"].latency.counts[-1], after[None].requests) == (5, 5, 5)
+
+
+async def test_the_data_plane_reports_latency_and_a_weight_change_keeps_the_counts(
+    backends: Backends,
+) -> None:
+    [port] = free_ports(1)
+    instances = [
+        instance(name, HOST, {"http": number}, service=f"shop/web/{name}")
+        for name, number in backends.ports.items()
+    ]
+
+    def split(a: str, b: str) -> RoutingPlan:
+        compiled = compile_plan(
+            [gateway("shop", port, {route("a"): {"weight": a}, route("b"): {"weight": b}})], instances
+        )
+        assert compiled.problems == (), compiled.problems
+        return compiled
+
+    with tempfile.TemporaryDirectory(prefix="vamp-haproxy-") as name:  # a socket path must be short
+        async with HaproxyDataPlane(Path(name), lambda plan, options: render(plan, options=options)) as plane:
+            await plane.apply(split("90%", "10%"))
+            await send(port, 200)
+            first = {item.route: item for item in await plane.traffic()}
+            await plane.apply(split("10%", "90%"))
+            await send(port, 100)
+            after = {item.route: item for item in await plane.traffic()}
+
+    assert (first[None].requests, first[None].latency.counts[-1]) == (200, 200)
+    assert first[None].latency.bounds == BOUNDS
+    assert first[None].latency.p50 is not None
+    assert {key.split("/")[2]: item.requests for key, item in after.items() if key} == backends.requests
+    assert (after[None].requests, after[None].latency.counts[-1]) == (300, 300)
+    assert after[route("b")].requests > first[route("b")].requests + 50
 
 
 async def timed(port: int, count: int, backend: str) -> list[float]:

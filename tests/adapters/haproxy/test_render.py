@@ -185,7 +185,8 @@ def test_global_and_defaults_follow_the_options() -> None:
     )
     text = render(shop(["shop/web/a/http"]), options=options).text
     assert section(text, "global") == [
-        "stats socket /run/vamp/haproxy.sock mode 600 level admin expose-fd listeners"
+        "stats socket /run/vamp/haproxy.sock mode 600 level admin expose-fd listeners",
+        f"setenv VAMP_PLAN_VERSION {render(shop(['shop/web/a/http'])).version}",
     ]
     defaults = section(text, "defaults")
     assert "timeout connect 250ms" in defaults

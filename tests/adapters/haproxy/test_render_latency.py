@@ -89,3 +89,13 @@ def test_haproxy_accepts_every_plan_with_latency_buckets(name: str, tmp_path: Pa
 def test_a_map_path_haproxy_cannot_read_inside_a_converter_is_refused() -> None:
     with pytest.raises(errors.RoutingError, match=r"latency bucket map path '/tmp/a,b\.map'.*'_\./-'"):
         render(PLANS["weights"](), options=RenderOptions(latency_map="/tmp/a,b.map"))
+
+
+def test_a_map_in_the_maps_folder_is_one_of_the_renderings_maps_and_elsewhere_the_callers() -> None:
+    inside = RenderOptions(maps_folder="/agent/maps", latency_map=f"/agent/maps/{render_latency.MAP_NAME}")
+    outside = RenderOptions(maps_folder="/agent/maps", latency_map="/elsewhere/latency.map")
+
+    maps = render(PLANS["weights"](), options=inside).maps
+    assert maps[render_latency.MAP_NAME] == render_latency.bucket_entries()
+    assert render_latency.MAP_NAME not in render(PLANS["weights"](), options=outside).maps
+    assert "latency.map" not in render(PLANS["weights"](), options=outside).maps

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from vamp import errors
+from vamp.adapters import listening_ports
 from vamp.adapters.envoy import admin as admin_endpoint
 from vamp.adapters.envoy import bootstrap, files, layout, refusals, stats, supervisor, traffic, xds
 from vamp.core.routing import plan as routing_plan
@@ -222,27 +222,7 @@ class EnvoyDataPlane:
         configurations were live for a moment.
         """
         held = _addresses((self._xds.last_good or _NOTHING).listeners)
-        problems: list[str] = []
-        blamed: dict[str, str] = {}
-        for host, port in sorted(_addresses(snapshot.listeners) - held):
-            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    probe.bind((host, port))
-                except OSError as exc:
-                    where = f"{host}:{port}, where Envoy cannot listen: {exc.strerror}."
-                    fix = "Give the gateway another port, or stop what uses this one."
-                    problems.append(f"Routing plan {plan.version} listens on {where} {fix}")
-                    for listener in plan.listeners:
-                        if listener.port == port:
-                            blamed.update(
-                                (served.gateway, f"It listens on {where} {fix}")
-                                for served in listener.virtual_hosts
-                            )
-        if blamed:
-            raise errors.GatewaysRefused(" ".join(problems), blamed)
-        if problems:
-            raise errors.PublishError(" ".join(problems))
+        listening_ports.refuse_taken(plan, _addresses(snapshot.listeners) - held, "Envoy")
 
     async def _raise_if_envoy_died(
         self, plan: routing_plan.RoutingPlan, exits: int, logged: int, unreachable: errors.DataPlaneError

@@ -28,9 +28,15 @@ are 0–256 per server, so a route's weights in hundredths (0.5 % is 50 of 10,00
 across clusters with different numbers of instances, and a backend per cluster keeps each cluster's own
 balance algorithm and its own statistics (what the release judge reads). A draw from 0–9999 is exact to
 the hundredth of a percent. (Issue 13 asks to measure the cost of both; that measurement belongs to the
-benchmark slice.) The running totals are constants in the text, so a weight change is a new text: the
-delivery slice, which must change weights without a reload, has to move them somewhere the runtime API
-can change (e.g. a map read per request) or choose server weights after all.
+benchmark slice.)
+
+Where the weights live: with ``RenderOptions.maps_folder`` (what the data plane renders), in one map file
+per frontend (``Rendering.maps``), which the runtime API swaps atomically without a reload. The frontend
+draws once, and one ``use_backend`` looks up ``route × 10,000 + draw`` in the map, whose range keys give
+each weighted cluster of each route its share (``20000:28999`` → the first cluster of route 2 takes 90 %);
+no entry means ``vamp-unrouted``. Every numbered route goes through the map, so a weight change (even to
+or from nothing) changes the map only. Without a maps folder, the running totals are constants in the text
+(one ``use_backend`` per weighted cluster), for a configuration that stands alone.
 
 ``Rendering`` also says where each frontend, backend and server came from, so the agent can report
 HAProxy's statistics per gateway and route.
@@ -56,6 +62,8 @@ __all__ = ["Origin", "RenderOptions", "Rendering", "render"]
 _DEFAULTS = RenderOptions()
 _ROUTE = "txn.vamp_route"
 _WEIGHT = "txn.vamp_weight"
+MAP_SUFFIX = ".map"
+VERSION_VARIABLE = "VAMP_PLAN_VERSION"
 _UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
 _BALANCES = {
     plan.Balance.ROUND_ROBIN: "roundrobin",
@@ -70,7 +78,9 @@ class Rendering:
 
     ``frontends`` maps each frontend to its plan listener's name (a gateway's, or the plan's name for the
     shared virtual-host listener); ``backends`` maps each backend of a route to its gateway and route;
-    ``servers`` maps each ``(backend, server)`` to the instance that answers there.
+    ``servers`` maps each ``(backend, server)`` to the instance that answers there. ``maps`` holds the
+    weight map of each frontend that routes (by file name, in ``RenderOptions.maps_folder``; empty without
+    one): its ``(key, backend)`` entries, in order.
     """
 
     text: str
@@ -78,6 +88,7 @@ class Rendering:
     frontends: Mapping[str, str]
     backends: Mapping[str, Origin]
     servers: Mapping[tuple[str, str], str]
+    maps: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> Rendering:
@@ -99,8 +110,14 @@ def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> 
         build.backend(target)
     build.lines += ["", f"backend {render_names.UNROUTED}"]
     build.lines += render_latency.table_lines(len(build.backends), options.latency_map)
+    build.maps.update(render_latency.folder_maps(options.latency_map, options.maps_folder))
     return Rendering(
-        "\n".join(build.lines) + "\n", routing.version, build.frontends, build.backends, build.servers
+        "\n".join(build.lines) + "\n",
+        routing.version,
+        build.frontends,
+        build.backends,
+        build.servers,
+        build.maps,
     )
 
 
@@ -114,6 +131,7 @@ class _Build:
     frontends: dict[str, str] = field(default_factory=dict)
     backends: dict[str, Origin] = field(default_factory=dict)
     servers: dict[tuple[str, str], str] = field(default_factory=dict)
+    maps: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def frontend(self, listener: plan.Listener) -> None:
         """The frontend of an HTTP listener: its port, its virtual hosts' ACLs, its routes."""
@@ -132,6 +150,14 @@ class _Build:
             host_test = () if "*" in host.domains else (host_acl,)
             for route in host.routes:
                 rules.route(host.gateway, route, host_test)
+        folder = self.options.maps_folder
+        if folder is not None and rules.number > 0:
+            map_name = f"{name}{MAP_SUFFIX}"
+            self.maps[map_name] = tuple(rules.entries)
+            key = f"var({_ROUTE}),mul({plan.FULL}),add({_WEIGHT})"
+            lookup = f"map_int({folder}/{map_name},{render_names.UNROUTED})"
+            rules.choices = [f"use_backend %[{key},{lookup}] if {{ var({_ROUTE}) -m found }}"]
+            rules.split = True
         if rules.split:
             self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
         self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
@@ -176,6 +202,8 @@ class _Rules:
     split: bool = False
     """Whether some route splits over several backends, so each request needs a weight draw."""
     number: int = 0
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    """The weight map's ``(route × FULL + first:last draw, backend)`` entries, if weights go in a map."""
 
     def route(self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...]) -> None:
         """One route: its strength draw, a line per conjunction, a ``use_backend`` per weighted cluster."""
@@ -196,7 +224,13 @@ class _Rules:
         total = 0
         for position, choice in enumerate(weighted):
             self.check_cluster(gateway, route.name, choice.cluster)
+            start = total
             total += choice.weight
+            end = plan.FULL if position == len(weighted) - 1 else min(total, plan.FULL)
+            if end > start:
+                base = self.number * plan.FULL
+                key = f"{base + start}:{base + end - 1}"
+                self.entries.append((key, render_names.haproxy_name(choice.cluster)))
             last = position == len(weighted) - 1
             draw_test = "" if last else f" {{ var({_WEIGHT}) -m int lt {total} }}"
             self.split = self.split or not last
@@ -230,6 +264,8 @@ def _global(version: str, options: RenderOptions) -> list[str]:
     if options.stats_socket is not None:
         socket = render_acls.quoted(options.stats_socket)
         lines.append(f"    stats socket {socket} mode 600 level admin expose-fd listeners")
+        # What the runtime API reads back (``show env``) to tell which plan the running worker serves.
+        lines.append(f"    setenv {VERSION_VARIABLE} {render_acls.quoted(version)}")
     lines += [
         "",
         render_latency.main_defaults(options.latency_map),

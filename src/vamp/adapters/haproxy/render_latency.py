@@ -27,8 +27,9 @@ Envoy. The table holds at most a key per backend and bucket, and its entries nev
 counts run from HAProxy's start like ``show stat``'s. ``traffic`` reads it back.
 
 Pure: every function here gives nothing (or the plain ``defaults``) when ``RenderOptions.latency_map``
-is ``None``; whoever writes the configuration writes ``bucket_map()`` to that path first (HAProxy
-refuses a configuration whose map file is missing).
+is ``None``. HAProxy refuses a configuration whose map file is missing: a map in
+``RenderOptions.maps_folder`` is one of ``Rendering.maps`` (``folder_maps``), which the data plane
+writes with the weight maps; whoever puts it elsewhere writes ``bucket_map()`` there first.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ BEYOND = "inf"
 """The bound of the last bucket, for every time past the last finite bound."""
 KEY_LENGTH = 96
 """The longest key the table keeps: an HAProxy backend name (at most 71 characters) and a bound."""
+MAP_NAME = "vamp-latency.map"
+"""The bucket map's file name where the data plane keeps it, beside the weight maps."""
 MAIN_DEFAULTS = "vamp-defaults"
 BACKEND_DEFAULTS = "vamp-backends"
 _START = "txn.vamp_t0"
@@ -54,16 +57,30 @@ _PATH = re.compile(r"[A-Za-z0-9_./-]+")
 """What a map file's path may hold inside a converter's arguments (no comma, parenthesis or quote)."""
 
 
-def bucket_map() -> str:
-    """The text of the map file: ``<first µs>:<last µs> <bound ms>`` per bucket, the first range open
-    below (a clock stepped back counts as fast, not as past the last bound)."""
-    lines = []
+def bucket_entries() -> tuple[tuple[str, str], ...]:
+    """The map's entries: ``(<first µs>:<last µs>, <bound ms>)`` per bucket, the first range open below
+    (a clock stepped back counts as fast, not as past the last bound)."""
+    entries = []
     lower = ""
     for bound in latency_bounds()[:-1]:
         upper = round(bound * 1000)
-        lines.append(f"{lower}:{upper} {bound:g}")
+        entries.append((f"{lower}:{upper}", f"{bound:g}"))
         lower = str(upper + 1)
-    return "\n".join(lines) + "\n"
+    return tuple(entries)
+
+
+def bucket_map() -> str:
+    """The text of the map file: one ``<first µs>:<last µs> <bound ms>`` line per bucket."""
+    return "".join(f"{key} {value}\n" for key, value in bucket_entries())
+
+
+def folder_maps(latency_map: str | None, maps_folder: str | None) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The bucket map as one of ``Rendering.maps`` (file name → entries) when ``latency_map`` is in
+    ``maps_folder``, which the data plane writes, checks and keeps; otherwise none."""
+    if latency_map is None or maps_folder is None:
+        return {}
+    folder, _, name = latency_map.rpartition("/")
+    return {name: bucket_entries()} if folder == maps_folder.rstrip("/") else {}
 
 
 def main_defaults(latency_map: str | None) -> str:

@@ -23,9 +23,14 @@ class RenderOptions:
         server_timeout_s: how long a target may take to answer (``timeout server``).
         retries: how often connecting to a target is tried again, on another instance (``retries`` with
             ``option redispatch``); 0 for none.
-        latency_map: the path of the latency bucket map (``render_latency.bucket_map``), which the
-            caller writes; with it each backend counts its response times into latency buckets, and
-            ``None`` counts none.
+        maps_folder: the absolute folder of the weight maps (``Rendering.maps``, one file per frontend),
+            which the runtime API can change without a reload; ``None`` writes the weights into the text
+            as constants. It must not contain spaces, commas or parentheses (it is a sample argument).
+        latency_map: the path of the latency bucket map (``render_latency``), which makes every backend
+            count its response times into latency buckets; ``None`` counts none. A map in
+            ``maps_folder`` is one of ``Rendering.maps`` (written, checked and kept with them); the
+            caller writes one elsewhere (``render_latency.bucket_map``). It must hold only letters, digits
+            and ``_./-`` (it is a sample argument).
     """
 
     listen_host: str = "127.0.0.1"
@@ -34,6 +39,7 @@ class RenderOptions:
     client_timeout_s: float = 50.0
     server_timeout_s: float = 50.0
     retries: int = 2
+    maps_folder: str | None = None
     latency_map: str | None = None
 
 

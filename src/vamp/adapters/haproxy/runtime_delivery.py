@@ -1,0 +1,117 @@
+"""Delivering a change through HAProxy's runtime API, with no reload: weight maps and servers.
+
+``deliver`` carries out what ``delivery.change`` found a runtime change (the files in place already hold
+the new configuration, so a reload or a restart would serve the same):
+
+* each changed weight map is swapped whole: ``prepare map`` makes a new, empty version of it, ``add map
+  @N`` fills it (many entries per command line), ``commit map @N`` makes it the one every request reads,
+  at once; ``show map`` then must list exactly the new entries, or the change is not active;
+* new servers are added (``add server``; they start in maintenance) and set ``ready`` before any server
+  goes, so a cluster whose instances are all replaced keeps answering; a server that goes is set to
+  maintenance, its sessions are shut, and it is deleted once HAProxy lets go of it (idle connections to
+  it may take a moment).
+
+Any refusal is an ``errors.DataPlaneError`` naming the command, for the data plane to fall back to a
+reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from vamp import errors
+from vamp.adapters.haproxy import delivery, files, runtime
+
+_ENTRIES_PER_LINE = 40
+_POLL_SECONDS = 0.01
+_VERSION = re.compile(r"New version created: (\d+)")
+
+
+async def deliver(
+    api: runtime.Runtime, layout: files.Layout, change: delivery.Change, *, timeout: float
+) -> None:
+    """Make the running worker serve ``change``'s maps and servers.
+
+    Raises:
+        errors.DataPlaneError: HAProxy refused a command, or did not let go of a server within
+            ``timeout`` seconds.
+    """
+    replaced = {(server.backend, server.name) for server in change.removed}
+    first = [server for server in change.added if (server.backend, server.name) not in replaced]
+    for server in first:
+        await add(api, server)
+    for name, entries in change.maps.items():
+        await swap_map(api, str(layout.map(name)), entries)
+    for server in change.removed:
+        await remove(api, server, timeout=timeout)
+    for server in change.added:
+        if server not in first:
+            await add(api, server)
+
+
+async def swap_map(api: runtime.Runtime, path: str, entries: tuple[tuple[str, str], ...]) -> None:
+    """Replace every entry of the map ``path`` at once, and check that HAProxy lists the new ones."""
+    answer = await api.command(f"prepare map {path}")
+    found = _VERSION.search(answer)
+    if found is None:
+        raise _refused(api, f"prepare map {path}", answer)
+    version = found.group(1)
+    for start in range(0, len(entries), _ENTRIES_PER_LINE):
+        chunk = entries[start : start + _ENTRIES_PER_LINE]
+        line = "; ".join(f"add map @{version} {path} {key} {value}" for key, value in chunk)
+        answer = await api.command(line)
+        if answer.strip():
+            raise _refused(api, f"add map @{version} {path} …", answer)
+    answer = await api.command(f"commit map @{version} {path}")
+    if answer.strip():
+        raise _refused(api, f"commit map @{version} {path}", answer)
+    listed = await map_entries(api, path)
+    if listed != list(entries):
+        raise errors.DataPlaneError(
+            f"HAProxy ({runtime.url_of(api.socket)}) lists {listed} in map {path} after the commit, "
+            f"not {list(entries)}."
+        )
+
+
+async def map_entries(api: runtime.Runtime, path: str) -> list[tuple[str, str]]:
+    """The ``(key, value)`` entries of the map ``path`` as the running worker reads it (``show map``)."""
+    answer = await api.command(f"show map {path}")
+    listed = []
+    for line in answer.splitlines():
+        words = line.split()
+        if len(words) == 3 and words[0].startswith("0x"):
+            listed.append((words[1], words[2]))
+        elif words:
+            raise _refused(api, f"show map {path}", answer)
+    return listed
+
+
+async def add(api: runtime.Runtime, server: delivery.Server) -> None:
+    """Add ``server`` and let it take requests."""
+    await api.add_server(server.backend, server.name, server.address)
+    await api.set_state(server.backend, server.name, "ready")
+
+
+async def remove(api: runtime.Runtime, server: delivery.Server, *, timeout: float) -> None:
+    """Take ``server`` out of service, shut its sessions, and delete it once HAProxy lets it."""
+    await api.set_state(server.backend, server.name, "maint")
+    command = f"shutdown sessions server {server.backend}/{server.name}"
+    answer = await api.command(command)
+    if answer.strip():
+        raise _refused(api, command, answer)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            await api.del_server(server.backend, server.name)
+            return
+        except errors.DataPlaneError:
+            if loop.time() >= deadline:
+                raise
+        await asyncio.sleep(_POLL_SECONDS)
+
+
+def _refused(api: runtime.Runtime, command: str, answer: str) -> errors.DataPlaneError:
+    said = " ".join(answer.split()) or "nothing"
+    return errors.DataPlaneError(f"HAProxy ({runtime.url_of(api.socket)}) refused {command!r}: {said}")
