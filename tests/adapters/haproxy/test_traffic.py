@@ -34,6 +34,7 @@ TABLE = f"""\
 
 STAT = csv(
     "shop,FRONTEND,110,OPEN,,0,0,101,0,0,9,110,,,,,,,",
+    f"{A},a-1,60,UP,1,2,0,60,0,0,0,60,0,0,0,0,1,1,127.0.0.1:8001",
     f"{A},BACKEND,100,UP,1,1,0,100,0,0,0,100,0,0,0,0,1,1,",
     f"{B},BACKEND,10,UP,1,1,0,1,0,0,9,10,0,0,0,0,50,50,",
     "old_backend-4444444444,BACKEND,7,UP,1,1,0,7,0,0,0,7,0,0,0,0,1,1,",
@@ -87,7 +88,7 @@ def test_a_table_that_cannot_be_read_is_a_data_plane_error_saying_what_was_expec
         traffic.parse_table(text)
 
 
-def test_routes_and_gateways_add_up_their_backends_and_ignore_backends_of_earlier_plans() -> None:
+def test_routes_and_gateways_add_up_their_backends_rows_and_ignore_backends_of_earlier_plans() -> None:
     read = traffic.traffic(BACKENDS, parse_stat(STAT), traffic.parse_table(TABLE))
 
     by_name = {(item.gateway, item.route): item for item in read}
