@@ -31,8 +31,10 @@ from vamp.core.latency_buckets import latency_bounds
 from vamp.core.routing.plan import Origin
 from vamp.ports import gateway_agent
 
-_ENTRY = re.compile(r"^0x[0-9a-fA-F]+: key=(?P<key>\S+) .*\bgpc0=(?P<count>\d+)")
+_ENTRY = re.compile(r"0x[0-9a-fA-F]+: key=(?P<key>\S+) (?:\S+ )*?gpc0=(?P<count>\d+)")
 _NO_TABLE = "No such table"
+_ENTRY_BYTES = 64
+"""What a line of ``show table`` holds besides its key: ``0x…: key=`` and `` use=0 exp=0 gpc0=…``."""
 _BOUNDS = latency_bounds()
 _BUCKET = {render_latency.BEYOND: len(_BOUNDS) - 1} | {
     f"{bound:g}": index for index, bound in enumerate(_BOUNDS[:-1])
@@ -46,7 +48,11 @@ async def read(runtime: Runtime, backends: Mapping[str, Origin]) -> tuple[gatewa
         errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
     """
     rows = await runtime.stat()
-    histograms = parse_table(await runtime.command(f"show table {render_latency.TABLE}"))
+    # The table can outgrow ``show stat`` by far (a line per backend and bucket in use): its answer is
+    # bounded by what the table can hold, not by the runtime's usual bound.
+    largest = len(backends) * len(_BOUNDS) * (render_latency.KEY_LENGTH + _ENTRY_BYTES)
+    table = Runtime(runtime.socket, timeout=runtime.timeout, max_bytes=max(runtime.max_bytes, largest))
+    histograms = parse_table(await table.command(f"show table {render_latency.TABLE}"))
     return traffic(backends, rows, histograms)
 
 
