@@ -78,6 +78,7 @@ from vamp.adapters.haproxy import (
     render_acls,
     render_backends,
     render_edge,
+    render_latency,
     render_names,
     render_tcp,
     render_tls,
@@ -145,14 +146,18 @@ def render(
         for host in listener.virtual_hosts:
             build.sticky(host)
     build.lines += _global(routing.version, options)
+    build.lines += render_latency.frontend_defaults(options.latency_map)
     for listener in routing.listeners:
         build.frontend(listener)
+    build.lines += render_latency.backend_defaults(options.latency_map)
     for target in routing.clusters:
         build.backend(target)
     unrouted = (*build.unrouted, render_edge.NO_ROUTE)
     build.lines += ["", f"backend {render_names.UNROUTED}", *[f"    {rule}" for rule in unrouted]]
     if any(listener.protocol is model.Protocol.TCP for listener in routing.listeners):
         build.lines += ["", f"backend {render_names.UNROUTED_TCP}", "    mode tcp"]
+    build.lines += render_latency.table_lines(len(build.backends), options.latency_map)
+    build.maps.update(render_latency.folder_maps(options.latency_map, options.maps_folder))
     return Rendering(
         "\n".join(build.lines) + "\n",
         routing.version,
@@ -385,7 +390,7 @@ def _global(version: str, options: RenderOptions) -> list[str]:
         lines.append(f"    close-spread-time {duration(options.close_spread_s)}")
     lines += [
         "",
-        "defaults",
+        render_latency.main_defaults(options.latency_map),
         "    mode http",
         f"    timeout connect {duration(options.connect_timeout_s)}",
         f"    timeout client {duration(options.client_timeout_s)}",

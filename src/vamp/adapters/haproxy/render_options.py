@@ -37,6 +37,11 @@ class RenderOptions:
             seconds (``close-spread-time``), each after a response (``Connection: close``) where it can,
             rather than all idle ones at once, which races with requests clients send on them; ``None``
             for HAProxy's default (all at once).
+        latency_map: the path of the latency bucket map (``render_latency``), which makes every backend
+            count its response times into latency buckets; ``None`` counts none. A map in
+            ``maps_folder`` is one of ``Rendering.maps`` (written, checked and kept with them); the
+            caller writes one elsewhere (``render_latency.bucket_map``). It must hold only letters, digits
+            and ``_./-`` (it is a sample argument).
     """
 
     listen_host: str = "127.0.0.1"
@@ -49,6 +54,7 @@ class RenderOptions:
     retries: int = 2
     maps_folder: str | None = None
     close_spread_s: float | None = None
+    latency_map: str | None = None
 
 
 def duration(seconds: float) -> str:
