@@ -95,6 +95,9 @@ _ROUTE = "txn.vamp_route"
 _WEIGHT = "txn.vamp_weight"
 MAP_SUFFIX = ".map"
 VERSION_VARIABLE = "VAMP_PLAN_VERSION"
+_DRAIN = "http-after-response set-header connection close if { stopping }"
+"""After a reload, the old worker ends each keep-alive connection by answering its next request with
+``Connection: close`` (``RenderOptions.drain_on_reload``)."""
 _UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
 
 
@@ -245,6 +248,8 @@ class _Build:
         if rules.split:
             self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
         self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
+        if self.options.drain_on_reload:
+            self.lines.append(f"    {_DRAIN}")
         self.lines.append(f"    default_backend {render_names.UNROUTED}")
 
     def backend(self, target: plan.TargetCluster) -> None:
@@ -386,8 +391,8 @@ def _global(version: str, options: RenderOptions) -> list[str]:
         lines.append(f"    stats socket {socket} mode 600 level admin expose-fd listeners")
         # What the runtime API reads back (``show env``) to tell which plan the running worker serves.
         lines.append(f"    setenv {VERSION_VARIABLE} {render_acls.quoted(version)}")
-    if options.close_spread_s is not None:
-        lines.append(f"    close-spread-time {duration(options.close_spread_s)}")
+    if options.drain_on_reload:
+        lines.append("    close-spread-time infinite")
     lines += [
         "",
         render_latency.main_defaults(options.latency_map),
