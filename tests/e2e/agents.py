@@ -1,7 +1,8 @@
-"""The gateway agent as a user runs it: ``python -m vamp agent`` in a subprocess, with a real Envoy.
+"""The gateway agent as a user runs it: ``python -m vamp agent`` in a subprocess, with a real Envoy or
+HAProxy (``proxy``).
 
 ``running_agent`` starts the process, waits until its endpoint answers, and at the end stops it by its
-PID (SIGTERM), failing the test if it or its Envoy outlives that. ``shop_plan`` compiles the plans the
+PID (SIGTERM), failing the test if it or its proxy outlives that. ``shop_plan`` compiles the plans the
 tests serve with the real compiler: one gateway ``shop`` splitting traffic over backends on 127.0.0.1.
 """
 
@@ -87,8 +88,10 @@ class RunningAgent:
         return self.output.read_text(errors="replace")
 
 
-async def start_agent(workdir: Path, *source: str, listen: int | None = None) -> RunningAgent:
-    """Start ``vamp agent SOURCE...`` and return once its endpoint answers."""
+async def start_agent(
+    workdir: Path, *source: str, listen: int | None = None, proxy: str = "envoy"
+) -> RunningAgent:
+    """Start ``vamp agent SOURCE... --proxy PROXY`` and return once its endpoint answers."""
     listen = listen or free_port()
     output = workdir.with_name(f"{workdir.name}-output.log")
     with output.open("ab") as stream:
@@ -101,6 +104,8 @@ async def start_agent(workdir: Path, *source: str, listen: int | None = None) ->
             str(listen),
             "--concurrency",
             "2",
+            "--proxy",
+            proxy,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=stream,
             stderr=stream,
@@ -127,19 +132,19 @@ async def start_agent(workdir: Path, *source: str, listen: int | None = None) ->
 
 @contextlib.asynccontextmanager
 async def running_agent(
-    workdir: Path, *source: str, listen: int | None = None
+    workdir: Path, *source: str, listen: int | None = None, proxy: str = "envoy"
 ) -> AsyncIterator[RunningAgent]:
-    """An agent for the length of the block; it and its Envoy must stop cleanly on SIGTERM at the end."""
-    agent = await start_agent(workdir, *source, listen=listen)
+    """An agent for the length of the block; it and its proxy must stop cleanly on SIGTERM at the end."""
+    agent = await start_agent(workdir, *source, listen=listen, proxy=proxy)
     try:
         yield agent
     finally:
-        envoy = (await agent.status())["envoy"]["pid"] if agent.process.returncode is None else None
+        pid = (await agent.status())["data_plane"]["pid"] if agent.process.returncode is None else None
         returncode = await agent.stop()
         await agent.client.aclose()
-        if envoy is not None and alive(envoy):
-            os.kill(envoy, signal.SIGKILL)
-            raise AssertionError(f"Envoy (pid {envoy}) outlived its agent:\n{agent.output_text()}")
+        if pid is not None and alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            raise AssertionError(f"The agent's {proxy} (pid {pid}) outlived it:\n{agent.output_text()}")
     assert returncode == 0, agent.output_text()
 
 

@@ -2,9 +2,9 @@
 requests/s over 4 keep-alive connections) while routing plans change through ``HaproxyDataPlane``.
 
 * 100 weight flips between two backends (100 % ↔ 0 %): each goes through the runtime API (a map swap),
-  with no reload, so no request may fail and no client connection may be reopened; the time from the
-  start of ``apply`` (the plan written) to the first response from the newly weighted backend has a p99
-  under 50 ms;
+  with no reload, so no request may fail and no client connection may be reopened; printed: the time
+  from the start of ``apply`` (the plan written) to the first response from the newly weighted backend
+  (issue 13's target: p99 under 50 ms; a figure, not an assertion, as the house rules want of timings);
 * a new gateway added and removed again, a structural change (a reload whose new worker takes the
   listening sockets over): no request to the existing gateway may fail.
 
@@ -26,14 +26,13 @@ from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Load, load
 from tests.e2e.gateway_harness import free_ports, send
 from tests.e2e.polling import eventually
-from tests.e2e.test_envoy_hitless import CONNECTIONS, RATE, Flips, _percentiles, answered
+from tests.e2e.test_envoy_hitless import CONNECTIONS, RATE, Flips, answered
 from vamp.adapters.haproxy.dataplane import HaproxyDataPlane
 from vamp.core.routing import plan as routing_plan
 from vamp.core.routing.compile import compile_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
-FIRST_RESPONSE_P99_MS = 50.0
 Build = Callable[[int, str], routing_plan.RoutingPlan]
 
 
@@ -103,8 +102,6 @@ async def test_a_hundred_weight_changes_drop_no_request_open_no_connection_and_r
     assert flips.missed == 0
     assert flips.seen.total / flips.seconds >= 200
     assert (await data_plane.supervisor.processes()).reloads == reloads + 1  # the first plan only
-    _, first_p99 = _percentiles(flips.to_first_response)
-    assert first_p99 < FIRST_RESPONSE_P99_MS, flips.report("HAProxy weight change (runtime API)")
 
 
 async def test_a_new_gateway_under_load_is_a_reload_that_drops_no_request(
@@ -138,6 +135,11 @@ async def test_a_new_gateway_under_load_is_a_reload_that_drops_no_request(
     )
     assert seen.failures == []
     assert (await data_plane.supervisor.processes()).reloads == reloads + 10
+
+    async def old_workers_gone() -> bool:
+        return len((await data_plane.supervisor.processes()).workers) == 1
+
+    await eventually(old_workers_gone, timeout=10.0, what="the old workers leave once their clients did")
 
 
 async def test_instances_replaced_under_load_drop_no_request_and_reload_nothing(

@@ -289,17 +289,22 @@ class VampAgent:
     client: httpx.AsyncClient
 
     async def version(self) -> str | None:
-        """The routing plan version its Envoy serves."""
+        """The routing plan version its proxy serves."""
         version: str | None = (await self.client.get("/status")).json()["version"]
         return version
 
 
 @contextlib.asynccontextmanager
 async def running_agent(
-    server_url: str, folder: Path, *, bind: str = "127.0.0.1", listen: int | None = None
+    server_url: str,
+    folder: Path,
+    *,
+    bind: str = "127.0.0.1",
+    listen: int | None = None,
+    proxy: str = "envoy",
 ) -> AsyncIterator[VampAgent]:
-    """``vamp agent --server SERVER_URL``, its gateways and endpoint on ``bind`` (port ``listen``, a free
-    one by default); stopped by PID on exit."""
+    """``vamp agent --server SERVER_URL --proxy PROXY``, its gateways and endpoint on ``bind`` (port
+    ``listen``, a free one by default); stopped by PID on exit (it stops its proxy)."""
     listen = listen or free_port()
     workdir = folder / f"agent-{listen}"
     argv = [
@@ -309,6 +314,7 @@ async def running_agent(
         f"--workdir={workdir}",
         f"--listen={listen}",
         f"--bind={bind}",
+        f"--proxy={proxy}",
     ]
     process = processes.Process.start(
         "vamp agent", argv, log=folder / f"agent-{listen}.log", env={**os.environ, "VAMP_TOKEN": AGENT_TOKEN}

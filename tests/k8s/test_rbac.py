@@ -156,9 +156,17 @@ async def vamp_system(kube) -> AsyncIterator[None]:
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
-async def test_kubectl_accepts_the_kustomization_once_the_tokens_are_written(k8s_cluster, kube, tmp_path):
+@pytest.mark.parametrize("components", [[], ["components/haproxy"]], ids=["envoy", "haproxy"])
+async def test_kubectl_accepts_the_kustomization_once_the_tokens_are_written(
+    k8s_cluster, kube, tmp_path, components
+):
     folder = tmp_path / "kubernetes"
     shutil.copytree(DEPLOY, folder)
+    if components:  # as README.md says to choose HAProxy for the agents
+        kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+        (folder / "kustomization.yaml").write_text(
+            yaml.safe_dump({**kustomization, "components": components})
+        )
     async with vamp_system(kube):
         without_tokens = _kubectl_apply(folder, k8s_cluster.admin.kubeconfig)
         for name in ("admin-token", "agent-token"):  # as README.md says: the token and a newline
@@ -172,6 +180,7 @@ async def test_kubectl_accepts_the_kustomization_once_the_tokens_are_written(k8s
         "namespace/vamp-system",
         "clusterrole.rbac.authorization.k8s.io/vamp",
         "deployment.apps/vamp",
+        "deployment.apps/vamp-gateway-agent",
         "secret/vamp-admin-token-[a-z0-9]+",
         "secret/vamp-agent-token-[a-z0-9]+",
     ):

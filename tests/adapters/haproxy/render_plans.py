@@ -1,6 +1,7 @@
 """Routing plans for the HAProxy renderer's tests, compiled from gateways as a user writes them: every
-feature the renderer serves so far (weights down to 0.5 %, every condition form, strengths, virtual hosts,
-chained gateways, external targets, every balance, a gateway without weight or without instances).
+feature the renderer serves (weights down to 0.5 %, every condition form, strengths, virtual hosts,
+chained gateways, external targets, every balance, a gateway without weight or without instances, sticky
+routes and instances, rewrites, TCP gateways; TLS is in ``test_haproxy_check``, which has the files).
 """
 
 from __future__ import annotations
@@ -93,6 +94,39 @@ def balances() -> plan.RoutingPlan:
     )
 
 
+def features() -> plan.RoutingPlan:
+    """Sticky route and instance, rewrites, TCP gateways (weighted, hashing, without weight, chained)."""
+    rewrites = [
+        {"path": "/api%[path] if { path_beg /v1 }"},
+        {"path": "/100% if path == /old or has cookie old"},
+    ]
+    return compile_plan(
+        [
+            gateway(
+                "route",
+                9301,
+                {
+                    "shop/web/c/http": {"weight": "0%", "condition": {"definition": "has header x-c"}},
+                    "shop/web/a/http": {"weight": "90%", "rewrites": rewrites},
+                    "shop/web/b/http": {"weight": "10%"},
+                },
+                sticky="route",
+                virtual_hosts=["route.example"],
+            ),
+            gateway("instance", 9302, ["shop/web/a/http"], sticky="instance"),
+            gateway(
+                "db", "9303/tcp", {"shop/web/a/http": {"weight": "70%"}, "[10.0.2.1:5432]": {"weight": "30%"}}
+            ),
+            gateway("hash", "9304/tcp", {"shop/web/a/http": {"balance": "source"}}),
+            gateway("idle", "9305/tcp", {"shop/web/a/http": {"weight": "0%"}}),
+            gateway("tcp-front", "9306/tcp", ["hash"]),
+            gateway("front", 9307, {"route": {"weight": "50%"}, "instance": {"weight": "50%"}}),
+        ],
+        _instances(),
+        shared_port=80,
+    )
+
+
 def _instances() -> list[model.ObservedInstance]:
     return [
         instance("a-1", "10.0.1.1", {"http": 8080}, service="shop/web/a"),
@@ -107,4 +141,6 @@ PLANS = {
     "weights": weights,
     "conditions": conditions,
     "balances": balances,
+    "features": features,
+    "envoy conditions": envoy_plans.conditions,
 }

@@ -4,6 +4,7 @@ configuration HAProxy refuses (``haproxy -c``) is isolated the same way."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -71,14 +72,7 @@ async def test_a_gateway_haproxy_refuses_to_parse_is_isolated_and_the_rest_serve
         for name, origin in rendering.backends.items():
             if origin.gateway == "more0":
                 text = text.replace(f"backend {name}\n", f"backend {name}\n    no-such-keyword\n")
-        return render.Rendering(
-            text,
-            rendering.version,
-            rendering.frontends,
-            rendering.backends,
-            rendering.servers,
-            rendering.maps,
-        )
+        return dataclasses.replace(rendering, text=text)
 
     port, other = free_ports(2)
     async with HaproxyDataPlane(tmp_path / "agent", spoiled, haproxy=haproxy()) as data_plane:

@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from tests.adapters.envoy import render_plans as envoy_plans
 from tests.adapters.haproxy import render_plans
 from tests.core.routing.build import gateway, instance
 from vamp import errors
@@ -25,6 +24,14 @@ C = render_names.haproxy_name("shop//shop/web/c/http")
 FORM0_A = render_names.haproxy_name("form0//shop/web/a/http")
 FORM0_B = render_names.haproxy_name("form0//shop/web/b/http")
 SHOP = render_names.haproxy_name("shop")
+FORWARDED = [
+    'http-request set-header x-forwarded-for "%[req.fhdr(x-forwarded-for)], %[src]" '
+    "if { req.fhdr(x-forwarded-for) -m found }",
+    "http-request set-header x-forwarded-for %[src] if !{ req.fhdr(x-forwarded-for) -m found }",
+]
+NO_WEIGHT = (
+    "http-request return status 503 content-type text/plain string \"gateway 'shop': no route has weight\\n\""
+)
 INSTANCES = [
     instance("a-1", "10.0.1.1", {"http": 8080}, service="shop/web/a"),
     instance("a-2", "10.0.1.5", {"http": 8080}, service="shop/web/a"),
@@ -49,6 +56,7 @@ def test_a_gateway_is_a_frontend_on_its_port_and_each_route_a_backend_with_its_i
     rendering = render(shop(["shop/web/a/http"]))
     assert section(rendering.text, f"frontend {SHOP}") == [
         "bind 127.0.0.1:9050",
+        *FORWARDED,
         "http-request set-var(txn.vamp_route) int(1) if !{ var(txn.vamp_route) -m found }",
         f"use_backend {A} if {{ var(txn.vamp_route) -m int eq 1 }}",
         "default_backend vamp-unrouted",
@@ -64,7 +72,10 @@ def test_a_gateway_is_a_frontend_on_its_port_and_each_route_a_backend_with_its_i
         (A, render_names.haproxy_name("a-1")): "a-1",
         (A, render_names.haproxy_name("a-2")): "a-2",
     }
-    assert section(rendering.text, "backend vamp-unrouted") == []
+    assert section(rendering.text, "backend vamp-unrouted") == [
+        f"{NO_WEIGHT} if {{ fe_name -m str {SHOP} }} {{ var(txn.vamp_route) -m int eq 1 }}",
+        "http-request return status 404",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -99,10 +110,26 @@ def test_a_gateway_without_weight_sends_every_request_to_the_unrouted_backend() 
     assert lines[-1] == "default_backend vamp-unrouted"
 
 
+def test_the_unrouted_backend_names_each_gateway_whose_route_has_no_weight_else_answers_404() -> None:
+    rendering = render(render_plans.weights())
+    shared = next(name for name, listener in rendering.frontends.items() if listener != "shop")
+    unrouted = section(rendering.text, "backend vamp-unrouted")
+    assert [re.sub(r" if .*", "", line) for line in unrouted] == [
+        NO_WEIGHT,
+        NO_WEIGHT,
+        "http-request return status 404",
+    ]
+    assert {line.partition(" if ")[2] for line in unrouted[:2]} == {
+        f"{{ fe_name -m str {frontend} }} {{ var(txn.vamp_route) -m int eq 1 }}"
+        for frontend in (SHOP, shared)
+    }
+
+
 def test_conditions_are_acls_and_each_conjunction_a_line_with_the_route_strength_drawn_once() -> None:
     lines = section(render(render_plans.conditions()).text, f"frontend {render_names.haproxy_name('form0')}")
     unrouted = "!{ var(txn.vamp_route) -m found }"
-    assert lines[1:] == [
+    assert lines[1:3] == FORWARDED
+    assert lines[3:] == [
         "acl match0 req.fhdr(user-agent) -m sub Firefox",
         "acl match1 req.hdr(cookie) -m reg '(?:^|;)\\s*beta='",
         "acl match2 req.fhdr(x-internal) -m found",
@@ -199,43 +226,6 @@ def test_global_and_defaults_follow_the_options() -> None:
 
 def test_the_same_plan_renders_the_same_text() -> None:
     assert render(render_plans.conditions()).text == render(render_plans.conditions()).text
-
-
-@pytest.mark.parametrize(
-    ("build", "message"),
-    [
-        (
-            envoy_plans.conditions,
-            r"listener 'shop': HAProxy does not serve sticky virtual hosts yet; serve it with Envoy",
-        ),
-        (
-            envoy_plans.edges,
-            r"listener 'db': HAProxy does not serve TCP gateways yet",
-        ),
-        (
-            lambda: compile_plan(
-                [
-                    gateway(
-                        "secure",
-                        8443,
-                        ["shop/web/a/http"],
-                        tls={"certificate": "/c.pem", "private_key": "/c.key"},
-                    )
-                ],
-                INSTANCES,
-                shared_port=None,
-            ),
-            r"listener 'secure': HAProxy does not serve TLS termination yet",
-        ),
-        (
-            lambda: shop({"shop/web/a/http": {"rewrites": [{"path": "/api%[path] if { path_beg /v1 }"}]}}),
-            r"gateway 'shop' route 'shop/web/a/http': path rewrites are not served on HAProxy yet",
-        ),
-    ],
-)
-def test_what_is_not_rendered_yet_is_refused_naming_the_gateway(build: object, message: str) -> None:
-    with pytest.raises(errors.RoutingError, match=message):
-        render(build())  # type: ignore[operator]
 
 
 def test_a_plan_that_cannot_be_served_is_refused_saying_where() -> None:

@@ -1,6 +1,7 @@
 """Weights in map files (``RenderOptions.maps_folder``), as the data plane renders them: one map per
 frontend whose range keys give each weighted cluster of each route its share exactly, to the hundredth of
-a percent; one ``use_backend`` reading it; and HAProxy accepting every plan of the corpus this way.
+a percent; one ``use_backend`` reading it; and HAProxy accepting every plan of the corpus rendered with
+every option the data plane sets (the runtime socket and version, the maps, draining on reload).
 """
 
 from __future__ import annotations
@@ -68,12 +69,15 @@ def test_without_a_maps_folder_the_weights_stay_in_the_text() -> None:
 
 
 @pytest.mark.parametrize("build", render_plans.PLANS.values(), ids=list(render_plans.PLANS))
-def test_haproxy_accepts_every_plan_of_the_corpus_with_its_maps(
+def test_haproxy_accepts_every_plan_of_the_corpus_as_the_data_plane_renders_it(
     build: Callable[[], plan.RoutingPlan], tmp_path: Path
 ) -> None:
     folder = tmp_path / "maps"
     folder.mkdir()
-    rendering = render(build(), options=RenderOptions(maps_folder=str(folder)))
+    options = RenderOptions(
+        stats_socket=str(tmp_path / "runtime.sock"), maps_folder=str(folder), drain_on_reload=True
+    )
+    rendering = render(build(), options=options)
     for name, entries in rendering.maps.items():
         (folder / name).write_text(files.map_text(entries))
 

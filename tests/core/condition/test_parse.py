@@ -216,36 +216,6 @@ def test_the_tree_keeps_the_structure_as_written():
     )
 
 
-RAW_ACL = (
-    "raw HAProxy ACLs cannot run on Envoy. Write the condition with these forms, joined by and, or, not and "
-    "parentheses:\n"
-    "  user-agent == Firefox | user-agent != IE   (Chrome, Firefox, Safari, Edge, IE, or any text)\n"
-    "  host == www.example.com\n"
-    "  has header X-Beta | misses header X-Beta | header X-Beta == yes | header X-Beta has ye\n"
-    "  has cookie beta | misses cookie beta | cookie beta == yes | cookie beta ~ y.*\n"
-    "  has query beta | misses query beta | query beta == yes | query beta ~ y.*\n"
-    "  path == /login | path prefix /api | path ~ /v[0-9]+/.*\n"
-    "  method == GET | method != POST\n"
-    "  true | false\n"
-    "instead of the raw ACL"
-)
-
-
-@pytest.mark.parametrize(
-    ("text", "position"),
-    [
-        ("< req.hdr(x) -m found >", 0),
-        ("{ req.cook(beta) -m found }", 0),
-        ("has cookie a and <hdr_cnt(x) gt 0>", 17),
-        ("not {path_beg /v1}", 4),
-    ],
-)
-def test_raw_haproxy_acls_are_refused_with_the_supported_forms(text, position):
-    with pytest.raises(errors.ConditionSyntaxError) as raised:
-        condition.parse(text)
-    assert (raised.value.position, raised.value.reason) == (position, RAW_ACL)
-
-
 def test_an_error_reads_as_a_sentence_with_a_caret_under_the_offending_character():
     with pytest.raises(errors.ConditionSyntaxError) as raised:
         condition.compile("has cookie a and path ~ /v(1")
@@ -257,7 +227,10 @@ def test_an_error_reads_as_a_sentence_with_a_caret_under_the_offending_character
     )
 
 
-OPERANDS = "user-agent, host, header, cookie, query, path, method, has, misses, true, false, not or '('"
+OPERANDS = (
+    "user-agent, host, header, cookie, query, path, method, has, misses, true, false, not, '(' "
+    "or a raw HAProxy condition '< … >'"
+)
 FIELD_OPERATORS = "==, =, !=, has, contains, misses, ~, matches"
 
 

@@ -5,7 +5,7 @@ import pytest
 from tests.core.condition.ir import cookie, dnf, host, path
 from vamp import errors
 from vamp.core import condition
-from vamp.core.condition import Op
+from vamp.core.condition import Field, Matcher, Op
 
 V1 = path(Op.PREFIX, "/v1")
 
@@ -111,8 +111,14 @@ def test_bad_rewrites_point_at_the_offending_character(text, position, reason):
 
 def test_a_rewrite_error_names_the_rewrite():
     with pytest.raises(errors.ConditionSyntaxError) as raised:
-        condition.parse_rewrite("/a if < path_beg /v1 >")
+        condition.parse_rewrite("/a if < path_beg /v1 -f /etc/paths >")
     assert str(raised.value).startswith(
-        "Invalid path rewrite '/a if < path_beg /v1 >': raw HAProxy ACLs cannot run on Envoy."
+        "Invalid path rewrite '/a if < path_beg /v1 -f /etc/paths >': the option -f loads a file;"
     )
-    assert raised.value.caret() == "/a if < path_beg /v1 >\n      ^"
+    assert raised.value.caret() == "/a if < path_beg /v1 -f /etc/paths >\n                     ^"
+
+
+def test_a_rewrite_may_hold_a_raw_haproxy_condition():
+    rewrite = condition.parse_rewrite("/a if < path_beg /v1 >")
+    assert rewrite.match == dnf([Matcher(Field.HAPROXY, None, Op.ACL, "path_beg /v1")])
+    assert rewrite.match.haproxy_only

@@ -420,10 +420,15 @@ def test_stored_conditions_and_rewrites_need_their_text(text: str, expected: lis
     assert messages(text) == expected
 
 
-def test_vamp_s_raw_haproxy_conditions_are_refused_with_what_is_supported() -> None:
-    ((path, message),) = messages("kind: conditions\nname: c\ncondition: < hdr_sub(user-agent) Android >\n")
+def test_vamp_s_raw_haproxy_conditions_are_read_as_written() -> None:
+    stored = one("kind: conditions\nname: c\ncondition: < hdr_sub(user-agent) Android >\n", "conditions")
+    assert stored == model.Condition(name="c", definition="< hdr_sub(user-agent) Android >")
+
+
+def test_a_raw_haproxy_condition_that_could_break_out_is_refused_with_what_is_allowed() -> None:
+    ((path, message),) = messages("kind: conditions\nname: c\ncondition: '< hdr(x) } { always_true >'\n")
     assert path == "condition"
     assert message.startswith(
-        "Invalid condition '< hdr_sub(user-agent) Android >': raw HAProxy ACLs cannot run"
+        "Invalid condition '< hdr(x) } { always_true >': a raw HAProxy condition cannot hold '}'; "
+        "a raw HAProxy condition is one line holding one HAProxy ACL, such as '< hdr(x-user) -m str alice >'"
     )
-    assert "user-agent == Firefox" in message

@@ -20,7 +20,7 @@ def error_of(parse, text):
 
 
 BAD_CONDITION = "user-agent == Firefox and ("
-RAW_ACL = "< hdr_sub(user-agent) Android >"
+RAW_ACL = "< hdr(x-user) -f /etc/passwd >"  # a raw HAProxy condition that would load a file
 
 
 @pytest.mark.parametrize(

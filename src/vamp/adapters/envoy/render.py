@@ -30,6 +30,7 @@ from vamp.adapters.envoy import files as envoy_files
 from vamp.adapters.envoy import layout, render_clusters, render_listeners, render_names, render_routes
 from vamp.adapters.envoy.render_options import RenderOptions
 from vamp.core import model
+from vamp.core.routing import haproxy_only as plan_checks
 from vamp.core.routing import plan
 from vamp.core.routing.plan import Origin
 
@@ -60,10 +61,13 @@ def render(
 
     Raises:
         errors.RoutingError: the plan cannot be served by Envoy as it is (two listeners on one port, a
-            route naming a cluster the plan lacks, HTTP-only features on a TCP listener); the message
-            says what and where.
+            route naming a cluster the plan lacks, HTTP-only features on a TCP listener, raw HAProxy
+            conditions); the message says what and where.
     """
     plan.check_ports(routing.listeners)
+    haproxy_only = plan_checks.reasons(routing)
+    if haproxy_only:
+        raise errors.RoutingError([f"gateway '{name}': {why}" for name, why in sorted(haproxy_only.items())])
     chained = {target.gateway for target in routing.clusters if target.gateway} & {
         listener.name for listener in routing.listeners
     }

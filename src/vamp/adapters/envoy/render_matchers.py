@@ -31,8 +31,9 @@ import itertools
 import re
 from typing import Any
 
+from vamp import errors
 from vamp.core import condition
-from vamp.core.condition import Field, Op
+from vamp.core.condition import Field, Op, raw_acl
 
 JsonObject = dict[str, Any]
 
@@ -88,6 +89,8 @@ def _alternatives(matcher: condition.Matcher) -> tuple[JsonObject, ...]:
             name = literal(matcher.name or "")
             value = "(?:=[^&]*)?" if matcher.op is Op.PRESENT else f"={_value_regex(matcher, '[^&]')}"
             return (_inverted(matcher, _regex(":path", rf"[^?]*\?(?:[^&]*&)*{name}{value}(?:&.*)?")),)
+        case Field.HAPROXY:
+            raise errors.RoutingError([f"'< {matcher.value} >': {raw_acl.HAPROXY_ONLY}"])
 
 
 def _header(matcher: condition.Matcher) -> tuple[JsonObject, ...]:

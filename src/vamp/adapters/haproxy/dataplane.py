@@ -16,7 +16,8 @@
   ``errors.PublishError`` says why;
 * the ``supervisor`` keeps HAProxy running, and restarts it on the files in place (the last good plan)
   when the master or the worker dies;
-* ``traffic`` reads ``show stat`` and adds it up per route and gateway (``traffic``).
+* ``traffic`` reads ``show stat`` and the latency buckets (``show table``; their map is kept with the
+  weight maps) and adds them up per route and gateway (``traffic``).
 
 Work directory::
 
@@ -35,7 +36,16 @@ from pathlib import Path
 
 from vamp import errors
 from vamp.adapters import listening_ports, private_files
-from vamp.adapters.haproxy import delivery, files, refusals, runtime, runtime_delivery, supervisor, traffic
+from vamp.adapters.haproxy import (
+    delivery,
+    files,
+    refusals,
+    render_latency,
+    runtime,
+    runtime_delivery,
+    supervisor,
+    traffic,
+)
 from vamp.adapters.haproxy.render import VERSION_VARIABLE, Rendering, RenderOptions
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
@@ -43,10 +53,6 @@ from vamp.ports import gateway_agent
 Renderer = Callable[[routing_plan.RoutingPlan, RenderOptions], Rendering]
 
 _POLL_SECONDS = 0.005
-CLOSE_SPREAD_SECONDS = 1.0
-"""How long the old worker of a reload takes to close its keep-alive client connections: closing idle ones
-all at once fails requests clients send at that moment (2 of 4,000 requests over 10 reloads, measured),
-spread over a second it failed none in five such runs."""
 _EMPTY = f"""# No routing plan yet.
 global
     stats socket {{socket}} mode 600 level admin expose-fd listeners
@@ -97,10 +103,15 @@ class HaproxyDataPlane:
         self._options = RenderOptions(
             stats_socket=str(self.files.runtime_socket),
             maps_folder=str(self.files.maps),
-            close_spread_s=CLOSE_SPREAD_SECONDS,
+            latency_map=str(self.files.map(render_latency.MAP_NAME)),
+            drain_on_reload=True,
         )
         self._rendering: Rendering | None = None
         """What the files in place hold, and HAProxy serves."""
+        self._leftovers: tuple[delivery.Server, ...] = ()
+        """Servers that went but that HAProxy did not let be deleted yet; they are in maintenance."""
+        self._leftovers_of = 0
+        """The supervisor's restart count when the leftovers were left."""
         self._lock = asyncio.Lock()
 
     @property
@@ -163,7 +174,7 @@ class HaproxyDataPlane:
                 await self._reload(plan, rendering)
             elif not change.nothing:
                 await self._change_at_runtime(plan, rendering, change)
-            self._keep(plan)
+            await asyncio.to_thread(self._keep, plan)
             self._rendering = rendering
             return plan.version
 
@@ -192,7 +203,7 @@ class HaproxyDataPlane:
         """Each gateway's and route's traffic under the last applied plan; nothing before the first."""
         if self._rendering is None:
             return ()
-        return traffic.traffic(self._rendering.backends, await self._runtime.stat())
+        return await traffic.read(self._runtime, self._rendering.backends)
 
     async def _reload(self, plan: routing_plan.RoutingPlan, rendering: Rendering) -> None:
         """Check the candidate, put it in place, reload, and wait for the new worker to report it."""
@@ -205,6 +216,7 @@ class HaproxyDataPlane:
         try:
             if not await self._supervisor.reload():
                 raise refusals.refused(plan, rendering, self._supervisor.log_tail(logged))
+            self._leftovers = ()  # the new worker has only the servers of the files
             await self._await_version(plan.version)
         except (errors.PublishError, errors.DataPlaneError):
             files.restore(self.files, saved)
@@ -221,12 +233,16 @@ class HaproxyDataPlane:
         """
         exits = len(self._supervisor.exits)
         try:
-            await runtime_delivery.deliver(self._runtime, self.files, change, timeout=self._publish_timeout)
+            if self._supervisor.restarts != self._leftovers_of:  # a new master started without them
+                self._leftovers, self._leftovers_of = (), self._supervisor.restarts
+            left = await runtime_delivery.delete_leftovers(self._runtime, self._leftovers)
+            self._leftovers = left + await runtime_delivery.deliver(self._runtime, self.files, change)
         except errors.DataPlaneError:
             # What the runtime API would not do (a server still busy), a reload does.
             await self._reload(plan, rendering)
             return
-        files.install(self.files, rendering.text, rendering.maps)
+        # In a thread: the fsyncs would hold up the event loop (and the agent's endpoint) for a moment.
+        await asyncio.to_thread(files.install, self.files, rendering.text, rendering.maps)
         if len(self._supervisor.exits) != exits:
             await self._reload(plan, rendering)
 

@@ -5,9 +5,13 @@ file, the clock or the network. The configuration has:
 
 * ``global`` and ``defaults``: the runtime API socket (a render option), timeouts, retries;
 * a frontend per HTTP listener: each gateway's port and the shared virtual-host port (bound on
-  ``RenderOptions.listen_host``); a frontend chooses a virtual host by the Host header (``render_acls``);
-* a backend per target cluster (one route of one gateway) with its endpoints as servers, and the backend
-  ``vamp-unrouted`` (no servers: 503) for requests no route takes.
+  ``RenderOptions.listen_host``, with ``ssl crt`` where the listener terminates TLS: ``render_tls``); a
+  frontend chooses a virtual host by the Host header (``render_acls``);
+* a ``mode tcp`` frontend per TCP gateway (``render_tcp``);
+* a backend per target cluster (one route of one gateway) with its endpoints as servers, its balance,
+  rewrites and cookies (``render_backends``), and the backends ``vamp-unrouted`` (404, or 503 naming the
+  gateway, as on Envoy) for requests no backend takes and ``vamp-unrouted-tcp`` (closes the connection)
+  for TCP.
 
 How a frontend routes, faithful to the plan's semantics (first route whose match holds and whose
 strength draws wins; then its clusters by weight):
@@ -21,7 +25,8 @@ strength draws wins; then its clusters by weight):
 3. One ``rand(10000)`` per request in ``txn.vamp_weight`` (only in frontends where some route splits)
    splits the chosen route over its clusters: ``use_backend`` per cluster with a weight, if the draw is
    below the running total of the weights; the last weighted cluster takes the rest. A route with no
-   weight anywhere leaves the request to ``vamp-unrouted``.
+   weight anywhere leaves the request to ``vamp-unrouted``, which answers 503 naming the gateway (and
+   404 to requests no route took: no virtual host or route matched), as Envoy does.
 
 Why ``use_backend`` with a draw rather than server weights inside one backend: HAProxy's server weights
 are 0–256 per server, so a route's weights in hundredths (0.5 % is 50 of 10,000) cannot be kept exactly
@@ -38,11 +43,28 @@ no entry means ``vamp-unrouted``. Every numbered route goes through the map, so 
 or from nothing) changes the map only. Without a maps folder, the running totals are constants in the text
 (one ``use_backend`` per weighted cluster), for a configuration that stands alone.
 
-``Rendering`` also says where each frontend, backend and server came from, so the agent can report
-HAProxy's statistics per gateway and route.
+**Sticky virtual hosts**, as on Envoy: before the first route that takes every request (the weighted
+one), one route per target with instances (a cookie test, routed like any route) takes a request whose
+gateway route cookie (``envoy.render_names.route_cookie``, same name and value as on Envoy) names that
+target, so returning
+clients keep their route while it exists, also at weight 0, and new clients follow the weights; the
+weighted route marks the request (``render_backends.STICKY``) so its backend sets the cookie.
+``sticky: instance`` adds HAProxy's cookie persistence to the gateway's backends (``render_backends``).
 
-Not rendered yet (``render`` refuses them, naming the gateway): TCP listeners, TLS termination, sticky
-virtual hosts, path rewrites.
+**Gateway chaining** stays inside HAProxy when it has a name (``RenderOptions.instance_name``): a
+gateway another gateway routes to also listens on an abstract UNIX socket (``abns@``, no TCP/IP and no
+port; measured: it survives a master-worker reload, its socket handed over like the others), and the
+chaining route's server is that socket, with the PROXY protocol (``send-proxy-v2`` / ``accept-proxy``) so
+the chained gateway sees the client's own address (for ``balance source``). Each gateway still counts its
+own requests. Abstract names are host-wide (a second HAProxy binding the same name fails to start), so
+they carry the instance's name; without one, a chain goes through the gateway's local port.
+
+Each HTTP frontend also appends the client's address to ``x-forwarded-for``, and ``vamp-unrouted``
+answers what no backend takes, both as on Envoy (``render_edge``).
+
+``Rendering`` also says where each frontend, backend and server came from, so the agent can report
+HAProxy's statistics per gateway and route, and holds the files the configuration names
+(``Rendering.files``: TLS PEM files, for the data plane to write into ``RenderOptions.files_directory``).
 """
 
 from __future__ import annotations
@@ -51,7 +73,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from vamp import errors
-from vamp.adapters.haproxy import render_acls, render_names
+from vamp.adapters.envoy import render_names as envoy_names
+from vamp.adapters.haproxy import (
+    render_acls,
+    render_backends,
+    render_edge,
+    render_latency,
+    render_names,
+    render_tcp,
+    render_tls,
+)
 from vamp.adapters.haproxy.render_options import RenderOptions, duration
 from vamp.core import condition, model
 from vamp.core.routing import plan
@@ -64,12 +95,10 @@ _ROUTE = "txn.vamp_route"
 _WEIGHT = "txn.vamp_weight"
 MAP_SUFFIX = ".map"
 VERSION_VARIABLE = "VAMP_PLAN_VERSION"
+_DRAIN = "http-after-response set-header connection close if { stopping }"
+"""After a reload, the old worker ends each keep-alive connection by answering its next request with
+``Connection: close`` (``RenderOptions.drain_on_reload``)."""
 _UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
-_BALANCES = {
-    plan.Balance.ROUND_ROBIN: "roundrobin",
-    plan.Balance.LEAST_REQUEST: "leastconn",
-    plan.Balance.RANDOM: "random",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +107,9 @@ class Rendering:
 
     ``frontends`` maps each frontend to its plan listener's name (a gateway's, or the plan's name for the
     shared virtual-host listener); ``backends`` maps each backend of a route to its gateway and route;
-    ``servers`` maps each ``(backend, server)`` to the instance that answers there. ``maps`` holds the
+    ``servers`` maps each ``(backend, server)`` to the instance that answers there. ``files`` holds the
+    files the text names in ``RenderOptions.files_directory`` (the PEM of each TLS listener), by file name,
+    for the data plane to write there (mode 0600) before HAProxy reads the text. ``maps`` holds the
     weight map of each frontend that routes (by file name, in ``RenderOptions.maps_folder``; empty without
     one): its ``(key, backend)`` entries, in order.
     """
@@ -88,32 +119,56 @@ class Rendering:
     frontends: Mapping[str, str]
     backends: Mapping[str, Origin]
     servers: Mapping[tuple[str, str], str]
+    files: Mapping[str, bytes] = field(default_factory=dict)
     maps: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
-def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> Rendering:
+def render(
+    routing: plan.RoutingPlan,
+    *,
+    options: RenderOptions = _DEFAULTS,
+    tls_files: Mapping[str, bytes] | None = None,
+) -> Rendering:
     """The HAProxy configuration that serves ``routing``.
+
+    ``tls_files``: the contents of the certificate and key files the plan's TLS listeners name, by path
+    (``certificates.read(routing)`` reads them); the renderer itself reads no file.
 
     Raises:
         errors.RoutingError: the plan cannot be served by HAProxy as it is (two listeners on one port, a
-            route naming a cluster the plan lacks, a feature not rendered for HAProxy yet); the message
-            says what and where.
+            route naming a cluster the plan lacks, HTTP-only features on a TCP gateway, a TLS listener
+            without its files); the message says what and where.
     """
     plan.check_ports(routing.listeners)
-    build = _Build(options, {target.name for target in routing.clusters})
+    build = _Build(options, {target.name: target for target in routing.clusters}, dict(tls_files or {}))
+    if options.instance_name is not None:
+        build.chained = {target.gateway for target in routing.clusters if target.gateway} & {
+            listener.name for listener in routing.listeners
+        }
+    for listener in routing.listeners:
+        for host in listener.virtual_hosts:
+            build.sticky(host)
     build.lines += _global(routing.version, options)
+    build.lines += render_latency.frontend_defaults(options.latency_map)
     for listener in routing.listeners:
         build.frontend(listener)
+    build.lines += render_latency.backend_defaults(options.latency_map)
     for target in routing.clusters:
         build.backend(target)
-    build.lines += ["", f"backend {render_names.UNROUTED}"]
+    unrouted = (*build.unrouted, render_edge.NO_ROUTE)
+    build.lines += ["", f"backend {render_names.UNROUTED}", *[f"    {rule}" for rule in unrouted]]
+    if any(listener.protocol is model.Protocol.TCP for listener in routing.listeners):
+        build.lines += ["", f"backend {render_names.UNROUTED_TCP}", "    mode tcp"]
+    build.lines += render_latency.table_lines(len(build.backends), options.latency_map)
+    build.maps.update(render_latency.folder_maps(options.latency_map, options.maps_folder))
     return Rendering(
         "\n".join(build.lines) + "\n",
         routing.version,
         build.frontends,
         build.backends,
         build.servers,
-        build.maps,
+        files=build.files,
+        maps=build.maps,
     )
 
 
@@ -122,30 +177,66 @@ class _Build:
     """The configuration rendered so far, line by line."""
 
     options: RenderOptions
-    clusters: set[str]
+    clusters: Mapping[str, plan.TargetCluster]
+    tls_files: Mapping[str, bytes]
+    chained: set[str] = field(default_factory=set)
+    """The gateways another gateway routes to: they also listen on their ``abns@`` socket."""
+    sticky_routes: dict[str, str] = field(default_factory=dict)
+    """The clusters of sticky virtual hosts' weighted routes, and their gateway."""
+    sticky_instances: dict[str, str] = field(default_factory=dict)
+    """The clusters of ``sticky: instance`` virtual hosts, and their gateway."""
     lines: list[str] = field(default_factory=list)
     frontends: dict[str, str] = field(default_factory=dict)
     backends: dict[str, Origin] = field(default_factory=dict)
     servers: dict[tuple[str, str], str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
     maps: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    unrouted: list[str] = field(default_factory=list)
+    """The rules of ``vamp-unrouted`` before its 404: the 503 of each gateway's routes without weight."""
+
+    def sticky(self, host: plan.VirtualHost) -> None:
+        """Note which clusters set ``host``'s route cookie and which keep its clients on an instance."""
+        if host.sticky is None:
+            return
+        catch_all = _catch_all(host)
+        for route in host.routes:
+            for choice in route.clusters:
+                if route is catch_all:
+                    self.sticky_routes[choice.cluster] = host.gateway
+                if host.sticky is model.Sticky.INSTANCE:
+                    self.sticky_instances[choice.cluster] = host.gateway
 
     def frontend(self, listener: plan.Listener) -> None:
-        """The frontend of an HTTP listener: its port, its virtual hosts' ACLs, its routes."""
-        _check_servable(listener)
+        """The frontend of a listener: its port (and TLS), then for HTTP its virtual hosts' ACLs and its
+        routes, for TCP its weights (``render_tcp``)."""
         name = render_names.haproxy_name(listener.name)
         self.frontends[name] = listener.name
-        self.lines += [
-            "",
-            f"frontend {name}",
-            f"    bind {_address(self.options.listen_host, listener.port)}",
-        ]
-        rules = _Rules(self._check_cluster)
+        bind = f"    bind {_address(self.options.listen_host, listener.port)}"
+        if listener.tls is not None:
+            ssl, file_name, pem = render_tls.bind_ssl(listener, listener.tls, self.options, self.tls_files)
+            bind, self.files[file_name] = f"{bind} {ssl}", pem
+        self.lines += ["", f"frontend {name}", bind]
+        chained = listener.name in self.chained
+        if chained and self.options.instance_name is not None:
+            socket = render_names.chain_socket(self.options.instance_name, listener.name)
+            self.lines.append(f"    bind {socket} accept-proxy")
+        if listener.protocol is model.Protocol.TCP:
+            self.lines += [f"    {line}" for line in render_tcp.rules(listener, self._check_cluster)]
+            return
+        self.lines += [f"    {line}" for line in render_edge.forwarded_for(chained=chained)]
+        rules = _Rules(self._check_cluster, self.clusters)
         for index, host in enumerate(listener.virtual_hosts):
             host_acl = f"host{index}"
             rules.acls.lines += render_acls.domains(host_acl, host.domains)
             host_test = () if "*" in host.domains else (host_acl,)
+            catch_all = _catch_all(host) if host.sticky is not None else None
+            first = rules.number + 1
             for route in host.routes:
-                rules.route(host.gateway, route, host_test)
+                if route is catch_all:
+                    rules.sticky_routes(host.gateway, route, host_test)
+                rules.route(host.gateway, route, host_test, sticky=route is catch_all)
+            if rules.number >= first:
+                self.unrouted.append(render_edge.no_weight(name, host.gateway, first, rules.number))
         folder = self.options.maps_folder
         if folder is not None and rules.number > 0:
             map_name = f"{name}{MAP_SUFFIX}"
@@ -157,28 +248,40 @@ class _Build:
         if rules.split:
             self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
         self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
+        if self.options.drain_on_reload:
+            self.lines.append(f"    {_DRAIN}")
         self.lines.append(f"    default_backend {render_names.UNROUTED}")
 
     def backend(self, target: plan.TargetCluster) -> None:
-        """The backend of a target cluster: its balance algorithm and its endpoints as servers."""
+        """The backend of a target cluster: its mode, balance, rewrites, Host and cookies
+        (``render_backends``), and its endpoints as servers (a chained gateway: its chain socket)."""
         origin = target.origin()
-        gateway, route = origin.gateway, origin.route
-        if target.rewrites:
+        if target.rewrites and target.protocol is not model.Protocol.HTTP:
             raise errors.RoutingError(
-                [
-                    f"gateway '{gateway}' route '{route}': path rewrites are not served on HAProxy yet; "
-                    "serve this gateway with Envoy"
-                ]
+                [f"gateway '{origin.gateway}' route '{origin.route}': path rewrites need an HTTP port"]
             )
         name = render_names.haproxy_name(target.name)
         self.backends[name] = origin
-        self.lines += ["", f"backend {name}", *[f"    {line}" for line in _balance(target)]]
+        body = [*render_backends.mode_and_balance(target)]
+        body += render_backends.rewrites(target, _Acls()) + render_backends.host_header(target)
+        if (gateway := self.sticky_routes.get(target.name)) is not None:
+            body += render_backends.route_cookie(target, gateway)
+        sticky_instance = target.name in self.sticky_instances
+        if sticky_instance:
+            body += render_backends.instance_cookie(self.sticky_instances[target.name])
+        self.lines += ["", f"backend {name}", *[f"    {line}" for line in body]]
         for endpoint in target.endpoints:
             server = render_names.haproxy_name(endpoint.instance)
             if (name, server) in self.servers:
                 server = render_names.haproxy_name(f"{endpoint.instance}@{endpoint.host}:{endpoint.port}")
             self.servers[(name, server)] = endpoint.instance
-            self.lines.append(f"    server {server} {_address(endpoint.host, endpoint.port)}")
+            instance = self.options.instance_name
+            if target.gateway is not None and target.gateway in self.chained and instance is not None:
+                address = f"{render_names.chain_socket(instance, target.gateway)} send-proxy-v2"
+            else:
+                address = _address(endpoint.host, endpoint.port)
+            cookie = f" cookie {render_backends.server_cookie(endpoint)}" if sticky_instance else ""
+            self.lines.append(f"    server {server} {address}{cookie}")
 
     def _check_cluster(self, gateway: str, route: str, cluster: str) -> None:
         if cluster not in self.clusters:
@@ -192,6 +295,7 @@ class _Rules:
     """The rules of one frontend: its ACLs, the lines choosing a route, and those choosing a backend."""
 
     check_cluster: Callable[[str, str, str], None]
+    clusters: Mapping[str, plan.TargetCluster]
     acls: _Acls = field(default_factory=lambda: _Acls())
     routing: list[str] = field(default_factory=list)
     choices: list[str] = field(default_factory=list)
@@ -201,8 +305,27 @@ class _Rules:
     entries: list[tuple[str, str]] = field(default_factory=list)
     """The weight map's ``(route × FULL + first:last draw, backend)`` entries, if weights go in a map."""
 
-    def route(self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...]) -> None:
-        """One route: its strength draw, a line per conjunction, a ``use_backend`` per weighted cluster."""
+    def sticky_routes(self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...]) -> None:
+        """Before a sticky virtual host's weighted ``route``: a route per target with instances, taken by
+        a request whose route cookie names that target. Each is a route of the plan's own kind (a cookie
+        test, all its weight on that target), so it is rendered and delivered as any other."""
+        cookie = envoy_names.route_cookie(gateway)
+        for choice in route.clusters:
+            self.check_cluster(gateway, route.name, choice.cluster)
+            if not self.clusters[choice.cluster].endpoints:
+                continue
+            remembered = condition.Matcher(
+                condition.Field.COOKIE, cookie, condition.Op.EQUALS, envoy_names.route_id(choice.cluster)
+            )
+            match = condition.Match((condition.Conjunction((remembered,)),))
+            only = (plan.WeightedCluster(choice.cluster, plan.FULL),)
+            self.route(gateway, plan.PlanRoute(f"{route.name} (sticky)", match, plan.FULL, only), host_test)
+
+    def route(
+        self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...], *, sticky: bool = False
+    ) -> None:
+        """One route: its strength draw, a line per conjunction, a ``use_backend`` per weighted cluster;
+        ``sticky``: the chosen backend sets the gateway's route cookie (``render_backends.STICKY``)."""
         match = route.match if route.match is not None else condition.Match.ALWAYS
         if route.fraction <= 0 or match.never:
             return
@@ -216,6 +339,9 @@ class _Rules:
             tests = [self.acls.name(matcher) for matcher in conjunction.matchers]
             condition_text = " ".join([_UNROUTED, *host_test, *strength, *tests])
             self.routing.append(f"http-request set-var({_ROUTE}) int({self.number}) if {condition_text}")
+        if sticky:
+            number = f"{{ var({_ROUTE}) -m int eq {self.number} }}"
+            self.routing.append(f"http-request set-var({render_backends.STICKY}) bool(1) if {number}")
         weighted = [choice for choice in route.clusters if choice.weight > 0]
         total = 0
         for position, choice in enumerate(weighted):
@@ -244,7 +370,10 @@ class _Acls:
     names: dict[condition.Matcher, str] = field(default_factory=dict)
 
     def name(self, matcher: condition.Matcher) -> str:
-        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated."""
+        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated (a raw
+        HAProxy condition: itself, as an anonymous ACL)."""
+        if matcher.field is condition.Field.HAPROXY:
+            return render_acls.anonymous(matcher)
         positive = condition.Matcher(
             matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
         )
@@ -262,11 +391,11 @@ def _global(version: str, options: RenderOptions) -> list[str]:
         lines.append(f"    stats socket {socket} mode 600 level admin expose-fd listeners")
         # What the runtime API reads back (``show env``) to tell which plan the running worker serves.
         lines.append(f"    setenv {VERSION_VARIABLE} {render_acls.quoted(version)}")
-    if options.close_spread_s is not None:
-        lines.append(f"    close-spread-time {duration(options.close_spread_s)}")
+    if options.drain_on_reload:
+        lines.append("    close-spread-time infinite")
     lines += [
         "",
-        "defaults",
+        render_latency.main_defaults(options.latency_map),
         "    mode http",
         f"    timeout connect {duration(options.connect_timeout_s)}",
         f"    timeout client {duration(options.client_timeout_s)}",
@@ -279,36 +408,10 @@ def _global(version: str, options: RenderOptions) -> list[str]:
     return lines
 
 
-def _balance(target: plan.TargetCluster) -> list[str]:
-    if target.balance is not plan.Balance.RING_HASH:
-        return [f"balance {_BALANCES[target.balance]}"]
-    hashed = target.hash_on or "source"
-    if hashed == "path":
-        algorithm = "uri"
-    elif hashed.startswith("header:"):
-        algorithm = f"hdr({hashed.removeprefix('header:')})"
-    else:
-        algorithm = "source"
-    return [f"balance {algorithm}", "hash-type consistent"]
-
-
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _check_servable(listener: plan.Listener) -> None:
-    """Refuse what this renderer does not render yet, naming the listener and the feature."""
-    missing = []
-    if listener.protocol is not model.Protocol.HTTP:
-        missing.append("TCP gateways")
-    if listener.tls is not None:
-        missing.append("TLS termination")
-    if any(host.sticky is not None for host in listener.virtual_hosts):
-        missing.append("sticky virtual hosts")
-    if missing:
-        raise errors.RoutingError(
-            [
-                f"listener '{listener.name}': HAProxy does not serve {' or '.join(missing)} yet; "
-                "serve it with Envoy"
-            ]
-        )
+def _catch_all(host: plan.VirtualHost) -> plan.PlanRoute | None:
+    """The first route of ``host`` that takes every request: the weighted one a sticky host remembers."""
+    return next((r for r in host.routes if r.match is None and r.fraction >= plan.FULL), None)

@@ -11,6 +11,10 @@ query       ``url_param(NAME)``: the raw, undecoded value, as on Envoy
 host        ``req.hdr(host),field(1,:)``: the Host header without its port, always case-insensitive
 path        ``path``: the path without the query string
 method      ``method``
+haproxy     the raw HAProxy condition's own text (``< hdr(x-user) -m str alice >``), checked when it was
+            read (``condition.raw_acl``); in a route's conjunction it is an anonymous ACL, ``{ … }``
+            (``anonymous``), on the line of that route alone, so whatever HAProxy says of it names the
+            route's line
 ==========  ================================================================================================
 
 and each operator: ``PRESENT`` → ``-m found``; ``EQUALS`` → ``-m str``; ``PREFIX`` → ``-m beg``;
@@ -56,7 +60,8 @@ def acl(name: str, matcher: condition.Matcher) -> tuple[str, ...]:
     lines = [
         f"acl {name} {test(matcher.field, matcher.name, matcher.op, matcher.value, matcher.ignore_case)}"
     ]
-    if matcher.op is not Op.PRESENT and positive.test(_empty(matcher.field, matcher.name or "")):
+    empty_differs = matcher.field in (Field.COOKIE, Field.QUERY) and matcher.op is not Op.PRESENT
+    if empty_differs and positive.test(_empty(matcher.field, matcher.name or "")):
         match matcher.field:
             case Field.COOKIE:
                 regex = rf"(?:^|;)\s*{literal(_argument(matcher.name))}=(?:;|$)"
@@ -76,8 +81,15 @@ def _empty(field: Field, name: str) -> condition.Request:
     )
 
 
+def anonymous(matcher: condition.Matcher) -> str:
+    """A raw HAProxy condition as a term of a condition: ``{ … }``, with ``!`` when negated."""
+    return f"{'!' if matcher.negated else ''}{{ {matcher.value} }}"
+
+
 def test(field: Field, name: str | None, op: Op, value: str | None, ignore_case: bool) -> str:
     """The fetch, flags and pattern of one ACL test (without ``acl NAME``)."""
+    if field is Field.HAPROXY:
+        return value or ""
     fetch = _fetch(field, name)
     flags = "-i " if ignore_case or field is Field.HOST else ""
     if op is Op.PRESENT or value is None:
@@ -158,6 +170,8 @@ def _fetch(field: Field, name: str | None) -> str:
             return "path"
         case Field.METHOD:
             return "method"
+        case Field.HAPROXY:
+            raise errors.RoutingError(["a raw HAProxy condition has no fetch of its own; it is its own test"])
 
 
 def _argument(name: str | None) -> str:

@@ -6,6 +6,7 @@ form that any data plane can render; ``Match.test(Request(...))`` is the referen
 
 * ``match``: the IR (``Field``, ``Op``, ``Matcher``, ``Conjunction``, ``Match``) and ``Request``;
 * ``scanner`` and ``parser``: text to the syntax tree (``syntax``); ``browsers``: user-agent presets;
+  ``raw_acl``: the checks on Vamp's raw HAProxy conditions ``< … >`` (only HAProxy runs them);
 * ``dnf``: the tree to a ``Match`` (``compile``); ``render``: a ``Match`` back to text (``describe``);
 * ``rewrite``: ``PathRewrite`` and ``parse_rewrite``.
 

@@ -13,7 +13,11 @@ Semantics, matcher by matcher:
   ``REGEX`` must match the *whole* subject (as Envoy's ``safe_regex`` does); ``ignore_case`` compares
   case-insensitively;
 * a missing subject fails every test, and ``negated`` is the logical NOT of the test, so a negated test on
-  a missing subject holds (``misses header x`` and ``header x misses y`` both hold without header ``x``).
+  a missing subject holds (``misses header x`` and ``header x misses y`` both hold without header ``x``);
+* a raw HAProxy condition (field ``HAPROXY``, op ``ACL``, ``< … >`` in the language) holds when HAProxy's
+  ACL ``value`` does: only HAProxy can test it, so it has no reference semantics here (``test`` refuses
+  it), and ``Match.haproxy_only`` tells a data plane that cannot run it. Its text is checked by
+  ``raw_acl`` whenever a matcher is made, also when a plan is read back from plain data.
 
 This module must not parse text (``parser``) or know any data plane.
 """
@@ -27,6 +31,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
+from vamp import errors
+from vamp.core.condition import raw_acl
+
 
 class Field(StrEnum):
     """The part of a request a matcher looks at."""
@@ -37,6 +44,8 @@ class Field(StrEnum):
     HOST = "host"
     PATH = "path"
     METHOD = "method"
+    HAPROXY = "haproxy"
+    """A raw HAProxy ACL: whatever its fetch looks at (``Op.ACL`` only)."""
 
 
 NAMED_FIELDS = frozenset({Field.HEADER, Field.COOKIE, Field.QUERY})
@@ -51,6 +60,8 @@ class Op(StrEnum):
     CONTAINS = "contains"
     PREFIX = "prefix"
     REGEX = "regex"
+    ACL = "acl"
+    """The raw HAProxy ACL ``value`` holds (``Field.HAPROXY`` only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +91,8 @@ class Request:
                 return self.path
             case Field.METHOD:
                 return self.method
+            case Field.HAPROXY:
+                raise errors.RoutingError([f"{raw_acl.HAPROXY_ONLY}; Vamp cannot test them itself"])
 
 
 @functools.lru_cache(maxsize=512)
@@ -114,13 +127,24 @@ class Matcher:
             )
         if self.op is Op.PRESENT and not named:
             raise ValueError(f"a {self.field} is always present")
+        if (self.field is Field.HAPROXY) != (self.op is Op.ACL):
+            raise ValueError(f"a raw HAProxy condition is field {Field.HAPROXY} with op {Op.ACL}")
+        if self.field is Field.HAPROXY:
+            problem = raw_acl.problem(self.value or "")
+            if problem is not None or self.value != (self.value or "").strip() or self.ignore_case:
+                reason = problem[0] if problem else "it is kept without spaces around it or ignore_case"
+                raise ValueError(f"not a raw HAProxy condition: {self.value!r}: {reason}")
 
     def negate(self) -> Matcher:
         """The matcher that holds exactly when this one does not."""
         return Matcher(self.field, self.name, self.op, self.value, not self.negated, self.ignore_case)
 
     def test(self, request: Request) -> bool:
-        """Whether ``request`` satisfies this matcher."""
+        """Whether ``request`` satisfies this matcher.
+
+        Raises:
+            errors.RoutingError: it is a raw HAProxy condition, which only HAProxy can test.
+        """
         subject = request.subject(self.field, self.name)
         return self._holds(subject) != self.negated
 
@@ -171,6 +195,15 @@ class Match:
     def never(self) -> bool:
         """True when no request matches."""
         return not self.disjuncts
+
+    @property
+    def haproxy_only(self) -> bool:
+        """True when some matcher is a raw HAProxy condition, which only the HAProxy data plane runs."""
+        return any(
+            matcher.field is Field.HAPROXY
+            for conjunction in self.disjuncts
+            for matcher in conjunction.matchers
+        )
 
     def test(self, request: Request) -> bool:
         """Whether ``request`` satisfies this match."""

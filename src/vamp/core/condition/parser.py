@@ -6,6 +6,7 @@
     conjunction := factor (("and" | "&&" | "&") factor)*
     factor      := ("not" | "!") factor | "(" expression ")" | operand
     operand     := "true" | "false"
+                 | "<" RAW_HAPROXY_ACL ">" | "{" RAW_HAPROXY_ACL "}"
                  | ("has" | "contains" | "misses") ("header" | "cookie" | "query") NAME
                  | ("user-agent" | "user.agent" | "useragent") UA_OP VALUE
                  | "host" HOST_OP VALUE
@@ -16,8 +17,9 @@
 Keywords are case-insensitive. Each operator table below says what its spellings mean; ``user-agent``
 values naming a browser expand to that browser's preset (``browsers``), host comparisons ignore case,
 header names are lower-cased and methods upper-cased. Regular expressions are checked here, so a bad one
-is reported where it was written. Vamp's raw HAProxy ACLs (``< … >``, ``{ … }``) are refused: Envoy
-cannot run them.
+is reported where it was written. Vamp's raw HAProxy ACLs (``< … >``, and ``{ … }`` of older docs) are
+read into a ``Field.HAPROXY`` matcher, their text checked by ``raw_acl`` (one line, bounded, nothing
+that could break out of an HAProxy ACL or load a file); only the HAProxy data plane runs them.
 
 Any text gives either an expression or a ``ConditionSyntaxError``; this module must not normalise
 (``dnf``).
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from vamp.core.condition import browsers
+from vamp.core.condition import browsers, raw_acl
 from vamp.core.condition.match import Field, Matcher, Op
 from vamp.core.condition.scanner import Scanner, Value
 from vamp.core.condition.syntax import And, Atom, Constant, Expr, Not, Or
@@ -57,7 +59,10 @@ _METHOD_OPERATORS = {**dict.fromkeys(["==", "="], _EQUALS), "!=": _DIFFERS}
 _USER_AGENT = frozenset({"user-agent", "user.agent", "useragent"})
 _NAMED = {"header": Field.HEADER, "cookie": Field.COOKIE, "query": Field.QUERY}
 _PRESENCE = {"has": False, "contains": False, "misses": True}
-_OPERANDS = "user-agent, host, header, cookie, query, path, method, has, misses, true, false, not or '('"
+_OPERANDS = (
+    "user-agent, host, header, cookie, query, path, method, has, misses, true, false, not, '(' "
+    "or a raw HAProxy condition '< … >'"
+)
 _MAX_DEPTH = 64
 
 SUPPORTED_FORMS = (
@@ -69,13 +74,9 @@ SUPPORTED_FORMS = (
     "path == /login | path prefix /api | path ~ /v[0-9]+/.*",
     "method == GET | method != POST",
     "true | false",
+    "< hdr(x-user) -m str alice >   (a raw HAProxy ACL: runs only on the HAProxy data plane)",
 )
 """One example line per kind of operand, for messages that list what the language supports."""
-
-RAW_ACL = (
-    "raw HAProxy ACLs cannot run on Envoy. Write the condition with these forms, joined by and, or, not "
-    "and parentheses:\n" + "\n".join(f"  {form}" for form in SUPPORTED_FORMS) + "\ninstead of the raw ACL"
-)
 
 
 def parse(text: str) -> Expr:
@@ -132,8 +133,8 @@ class _Parser:
         return factor
 
     def operand(self) -> Expr:
-        if self.scan.peek() in ("<", "{"):
-            raise self.scan.error(RAW_ACL)
+        if self.scan.peek() in raw_acl.OPENERS:
+            return self.raw()
         start = self.scan.position
         word = self.scan.take_word()
         if word in ("true", "false"):
@@ -159,6 +160,22 @@ class _Parser:
             return self.comparison(Field.METHOD, None, word, _METHOD_OPERATORS)
         self.scan.position = start
         raise self.scan.error(f"expected a condition ({_OPERANDS}), found {self.scan.found()}")
+
+    def raw(self) -> Expr:
+        """A raw HAProxy condition ``< … >`` (or ``{ … }``): its text, checked, as one matcher."""
+        start = self.scan.position
+        opener = self.scan.text[start]
+        closer = raw_acl.OPENERS[opener]
+        end = self.scan.text.find(closer, start + 1)
+        if end < 0:
+            raise self.scan.error(f"this {opener!r} is never closed; add a {closer!r}", start)
+        inner = self.scan.text[start + 1 : end]
+        problem = raw_acl.problem(inner)
+        if problem is not None:
+            message, offset = problem
+            raise self.scan.error(message, start + 1 + offset)
+        self.scan.position = end + 1
+        return Atom(Matcher(Field.HAPROXY, None, Op.ACL, inner.strip()))
 
     def comparison(
         self,

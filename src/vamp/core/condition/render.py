@@ -1,7 +1,8 @@
 """Rendering a compiled condition for people (CLI, web UI), in the condition language itself.
 
 ``describe`` writes a ``match.Match`` as ``header user-agent contains "Firefox" or has cookie beta``:
-one clause per matcher, ``and`` within a conjunction, ``or`` between them, values always quoted. What
+one clause per matcher, ``and`` within a conjunction, ``or`` between them, values always quoted (raw
+HAProxy conditions as written, ``< hdr(x) -m found >``). What
 ``compile`` produces reads back to the same match. This module must not parse (``parser``).
 """
 
@@ -37,6 +38,8 @@ def _matcher(matcher: Matcher) -> str:
             return f"{'not ' if negated else ''}{subject} prefix {value}"
         case Op.REGEX:
             return f"{'not ' if negated else ''}{subject} ~ {value}"
+        case Op.ACL:
+            return f"{'not ' if negated else ''}< {matcher.value} >"
 
 
 def _name(name: str) -> str:

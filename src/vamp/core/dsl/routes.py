@@ -71,7 +71,7 @@ def route_fields(cursor: Cursor, *, path: str | None, named: bool) -> model.Rout
     if fields is None:
         return None
     metadata = artifact.common(fields, "routes")
-    fields.ignore("targets")
+    fields.ignore("targets", "note")
     route_name = artifact.name(fields) if named else None
     condition = fields.read("condition", route_condition)
     return fields.build(
@@ -132,6 +132,7 @@ def condition_fields(cursor: Cursor, *, named: bool) -> model.Condition | None:
     if fields is None:
         return None
     metadata = artifact.common(fields, "conditions")
+    fields.ignore("note")
     condition_name = artifact.name(fields) if named else None
     return fields.build(
         model.Condition,

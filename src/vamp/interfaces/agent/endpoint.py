@@ -1,15 +1,18 @@
 """The agent's HTTP endpoint (Starlette), for people, health checks, the server and Prometheus.
 
-* ``GET /health``       200 while Envoy runs, 503 while it is down (``{"status", "envoy_pid", "version"}``);
+* ``GET /health``       200 while the proxy runs, 503 while it is down (``{"status", "proxy", "pid",
+                        "version"}``, and ``envoy_pid`` on Envoy);
 * ``GET /status``       the active plan version and since when, where it came from, what it could not
-                        serve, the gateways Envoy refused, the last error and when, and Envoy's PID,
-                        restarts and why each one ended;
+                        serve, the gateways the proxy refused, the last error and when, which proxy
+                        (``proxy``: ``envoy`` or ``haproxy``) and, in ``data_plane``, its PID, restarts
+                        and why each one ended (the same block as ``envoy`` too on Envoy, as before);
 * ``GET /metrics.json`` per gateway, and per route inside it: requests, requests per second, responses
                         per status class, latency p50/p95/p99 and mean, and the histogram's buckets; and
-                        the gateways Envoy refused (``refused``), which the server collects with them;
+                        the gateways the proxy refused (``refused``), which the server collects with them;
 * ``GET /metrics``      the same traffic for Prometheus (``prometheus``).
 
-Reading the state is the services' job; this module only shapes it. Times are ISO 8601 in UTC,
+The shapes are the same on either proxy, so the server, the CLI and the UI read both alike. Reading the
+state is the services' job; this module only shapes it. Times are ISO 8601 in UTC,
 latencies in milliseconds.
 """
 
@@ -26,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vamp import errors
-from vamp.interfaces.agent import prometheus
+from vamp.interfaces.agent import prometheus, proxies
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
 from vamp.services import traffic
@@ -41,22 +44,17 @@ class Parts:
     agent: agent_service.Agent
     meter: traffic.TrafficMeter
     data_plane: gateway_agent.DataPlane
+    proxy: proxies.Proxy = proxies.Proxy.ENVOY
 
 
 def create_app(parts: Parts) -> Starlette:
     """The endpoint's ASGI application."""
 
     async def health(request: Request) -> Response:
-        pid = parts.data_plane.health().pid
-        body = {
-            "status": "ok" if pid else "envoy down",
-            "envoy_pid": pid,
-            "version": parts.agent.status.version,
-        }
-        return JSONResponse(body, status_code=200 if pid else 503)
+        return health_response(parts.agent.status, parts.data_plane.health(), parts.proxy)
 
     async def status(request: Request) -> Response:
-        return JSONResponse(status_data(parts.agent.status, parts.data_plane.health()))
+        return JSONResponse(status_data(parts.agent.status, parts.data_plane.health(), parts.proxy))
 
     async def metrics_json(request: Request) -> Response:
         try:
@@ -71,7 +69,10 @@ def create_app(parts: Parts) -> Starlette:
         except errors.DataPlaneError as exc:
             return Response(f"# {exc}\n", status_code=503, media_type="text/plain")
         text = prometheus.exposition(
-            (measured.traffic for measured in report.items), parts.agent.status, parts.data_plane.health()
+            (measured.traffic for measured in report.items),
+            parts.agent.status,
+            parts.data_plane.health(),
+            parts.proxy,
         )
         return Response(text, media_type=prometheus.CONTENT_TYPE)
 
@@ -85,9 +86,29 @@ def create_app(parts: Parts) -> Starlette:
     )
 
 
-def status_data(status: agent_service.Status, health: gateway_agent.Health) -> JsonObject:
+def health_response(
+    status: agent_service.Status, health: gateway_agent.Health, proxy: proxies.Proxy
+) -> JSONResponse:
+    """``/health``: 200 while the proxy runs, 503 while it is down."""
+    pid = health.pid
+    body: JsonObject = {"status": "ok" if pid else f"{proxy} down", "proxy": str(proxy), "pid": pid}
+    if proxy is proxies.Proxy.ENVOY:
+        body["envoy_pid"] = pid
+    body["version"] = status.version
+    return JSONResponse(body, status_code=200 if pid else 503)
+
+
+def status_data(
+    status: agent_service.Status, health: gateway_agent.Health, proxy: proxies.Proxy
+) -> JsonObject:
     """``/status`` as plain data."""
-    return {
+    process = {
+        "pid": health.pid,
+        "restarts": health.restarts,
+        "exits": list(health.exits),
+        "admin": health.admin_url,
+    }
+    data: JsonObject = {
         "version": status.version,
         "since": _time(status.since),
         "origin": status.origin,
@@ -98,13 +119,12 @@ def status_data(status: agent_service.Status, health: gateway_agent.Health) -> J
         "last_error_at": _time(status.last_error_at),
         "plans_applied": status.applied,
         "plans_rejected": status.rejected,
-        "envoy": {
-            "pid": health.pid,
-            "restarts": health.restarts,
-            "exits": list(health.exits),
-            "admin": health.admin_url,
-        },
+        "proxy": str(proxy),
+        "data_plane": process,
     }
+    if proxy is proxies.Proxy.ENVOY:
+        data["envoy"] = process  # the key of the agents before HAProxy, which clients still read
+    return data
 
 
 def refused_data(status: agent_service.Status) -> list[JsonObject]:

@@ -4,9 +4,9 @@ Traffic is exposed per gateway and route only, as counters and a histogram in se
 unit) with cumulative buckets, a sum and a count, never as percentiles: Prometheus can then add up the
 routes of a gateway, and the same route on several agents, correctly (``sum by (gateway, le)
 (rate(vamp_gateway_request_duration_seconds_bucket[1m]))`` then ``histogram_quantile``). Counts restart
-from zero when Envoy restarts, which Prometheus' ``rate`` treats as a counter reset.
+from zero when the proxy (Envoy or HAProxy) restarts, which Prometheus' ``rate`` treats as a counter reset.
 
-Each scrape builds its families from one reading of Envoy's statistics (``Reading``, a collector of its
+Each scrape builds its families from one reading of the proxy's statistics (``Reading``, a collector of its
 own registry), so nothing here holds state between scrapes.
 """
 
@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from vamp.interfaces.agent import proxies
 from vamp.ports import gateway_agent
 from vamp.services import agent as agent_service
 
@@ -35,10 +36,11 @@ def exposition(
     traffic: Iterable[gateway_agent.Traffic],
     status: agent_service.Status,
     health: gateway_agent.Health,
+    proxy: proxies.Proxy,
 ) -> str:
     """The whole ``/metrics`` page."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(Reading([item for item in traffic if item.route is not None], status, health))
+    registry.register(Reading([item for item in traffic if item.route is not None], status, health, proxy))
     return generate_latest(registry).decode()
 
 
@@ -50,10 +52,12 @@ class Reading(Collector):
         routes: list[gateway_agent.Traffic],
         status: agent_service.Status,
         health: gateway_agent.Health,
+        proxy: proxies.Proxy,
     ) -> None:
         self.routes = routes
         self.status = status
         self.health = health
+        self.proxy = proxy
 
     def collect(self) -> Iterator[Metric]:
         yield self._requests()
@@ -63,7 +67,7 @@ class Reading(Collector):
     def _requests(self) -> Metric:
         family = CounterMetricFamily(
             REQUESTS,
-            "Responses per gateway, route and status class since Envoy started.",
+            "Responses per gateway, route and status class since the proxy started.",
             labels=[*_ROUTE, "code_class"],
         )
         for item in self.routes:
@@ -94,15 +98,27 @@ class Reading(Collector):
         if self.status.version is not None:
             plan.add_metric([self.status.version], 1)
         yield plan
-        for name, help_text, value in (
+        proxy = GaugeMetricFamily(
+            "vamp_agent_proxy_info", "The data plane the agent runs (1 for its name).", labels=["proxy"]
+        )
+        proxy.add_metric([str(self.proxy)], 1)
+        yield proxy
+        title, up = self.proxy.product, int(self.health.pid is not None)
+        counters = [
             ("vamp_agent_plans_applied", "Routing plans made active.", self.status.applied),
             ("vamp_agent_plans_rejected", "Routing plans refused as invalid.", self.status.rejected),
-            ("vamp_agent_envoy_restarts", "Times Envoy died and was started again.", self.health.restarts),
-        ):
+            ("vamp_agent_proxy_restarts", f"Times {title} died and was started again.", self.health.restarts),
+        ]
+        gauges = [("vamp_agent_proxy_up", f"Whether {title} is running.", up)]
+        if self.proxy is proxies.Proxy.ENVOY:  # the names of the agents before HAProxy, still scraped
+            counters.append(
+                ("vamp_agent_envoy_restarts", "Times Envoy died and was started again.", self.health.restarts)
+            )
+            gauges.append(("vamp_agent_envoy_up", "Whether Envoy is running.", up))
+        for name, help_text, value in counters:
             yield CounterMetricFamily(name, help_text, value=value)
-        yield GaugeMetricFamily(
-            "vamp_agent_envoy_up", "Whether Envoy is running.", value=int(self.health.pid is not None)
-        )
+        for name, help_text, value in gauges:
+            yield GaugeMetricFamily(name, help_text, value=value)
 
 
 def _seconds(milliseconds: float) -> str:

@@ -4,11 +4,12 @@ A gateway also shows its ``lookup_name`` (a stable hash of its name, vamp.md §1
 ``internal``, whether the current routing plan serves it (``deployed``: not when a gateway agent's data
 plane refused it, and then ``refused`` says why), where it is reached
 (``service``: the address of its Service on Kubernetes, else the gateway host and its port), and per
-inline route a ``lookup_name`` and the ``targets`` the plan sends its traffic to. The DSL accepts and
-ignores all of these, so what GET shows can be sent back with PUT. A deployment shows its
-``lookup_name`` too, and so do its clusters' routes (the same as their gateway's); ``only_references``
-shows its services' breeds by name. Every artifact also shows the fields Vamp always writes, at their
-defaults (``always_written``).
+inline route a ``lookup_name`` and the ``targets`` the plan sends its traffic to. A condition (stored, or
+inline in a route) that holds a raw HAProxy condition ``< … >`` gets a ``note``: it runs only on the
+HAProxy data plane. The DSL accepts and ignores all of these, so what GET shows can be sent back with
+PUT. A deployment shows its ``lookup_name`` too, and so do its clusters' routes (the same as their
+gateway's); ``only_references`` shows its services' breeds by name. Every artifact also shows the fields
+Vamp always writes, at their defaults (``always_written``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vamp.core import dsl, model
+from vamp import errors
+from vamp.core import condition, dsl, model
+from vamp.core.condition import raw_acl
 from vamp.core.reconcile import gateways as gateway_decisions
 from vamp.core.routing import plan as routing_plan
 from vamp.interfaces.api import always_written
@@ -24,7 +27,10 @@ from vamp.ports import exposure
 
 
 def artifact(found: model.Artifact) -> dict[str, Any]:
-    return always_written.complete(dsl.to_data(found))
+    data = always_written.complete(dsl.to_data(found))
+    if isinstance(found, model.Condition) and _haproxy_only(found.definition):
+        data["note"] = raw_acl.NOTE
+    return data
 
 
 def deployment(found: model.Deployment, *, only_references: bool = False) -> dict[str, Any]:
@@ -91,7 +97,20 @@ class GatewayViews:
             route["lookup_name"] = gateway_decisions.lookup_name("routes", f"{name}//{path}")
             cluster = self._clusters.get(f"{name}//{path}")
             route["targets"] = [] if cluster is None else [_target(cluster, end) for end in cluster.endpoints]
+            inline = route.get("condition")
+            if isinstance(inline, dict) and _haproxy_only(inline.get("condition")):
+                route["note"] = raw_acl.NOTE
         return data
+
+
+def _haproxy_only(text: object) -> bool:
+    """Whether the condition ``text`` holds a raw HAProxy condition (which only HAProxy runs)."""
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        return condition.compile(text).haproxy_only
+    except errors.ConditionSyntaxError:
+        return False
 
 
 def _target(cluster: routing_plan.TargetCluster, endpoint: routing_plan.Endpoint) -> dict[str, Any]:

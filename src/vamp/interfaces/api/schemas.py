@@ -75,6 +75,7 @@ _ROUTE_PROPERTIES: dict[str, Schema] = {
     "rewrites": _LIST,
     "selector": _TEXT,
     "targets": {"type": ["array", "null"], "items": {"type": "object"}},
+    "note": _TEXT,
     "reference": _TEXT,
 }
 
@@ -141,7 +142,9 @@ ARTIFACTS: dict[str, Schema] = {
         },
     ),
     "Route": _artifact("routes", "A stored route (vamp.md §1.9).", _ROUTE_PROPERTIES),
-    "Condition": _artifact("conditions", "A stored condition (vamp.md §1.11).", {"condition": _TEXT}),
+    "Condition": _artifact(
+        "conditions", "A stored condition (vamp.md §1.11).", {"condition": _TEXT, "note": _TEXT}
+    ),
     "Rewrite": _artifact("rewrites", "A stored path rewrite (vamp.md §1.9).", {"path": _TEXT}),
     "Sla": _artifact(
         "slas",

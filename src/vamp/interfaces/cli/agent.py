@@ -1,4 +1,4 @@
-"""``vamp agent``: run a gateway agent, which serves routing plans on its own Envoy.
+"""``vamp agent``: run a gateway agent, which serves routing plans on its own Envoy or HAProxy.
 
 Parses the options, sets up logging and hands over to ``vamp.interfaces.agent.process``. A mistake in
 the options or the environment ends the agent at once with one clear line and exit code 1; a bad plan
@@ -17,21 +17,23 @@ import typer
 
 from vamp import errors
 from vamp.interfaces import credentials
+from vamp.interfaces.agent import proxies
 from vamp.interfaces.cli import output
 from vamp.interfaces.cli import server as server_command
 
 HELP = "\n\n".join(
     (
-        "Run a gateway agent: serve routing plans on Envoy, supervise it, expose status and metrics.",
+        "Run a gateway agent: serve routing plans on its own proxy, Envoy or HAProxy (--proxy), supervise "
+        "it, expose status and metrics.",
         "Give exactly one source of plans: --plan FILE|DIR or --server URL. Gateway ports, including the "
         "shared virtual-host port, come from the plan. With --server, the agent serves the server's default "
         "namespace, or the namespaces given with --namespace (repeatable) or --all-namespaces, in one plan: "
         "the gateways of other namespaces than the default are named [NAMESPACE]GATEWAY in its metrics.",
-        "The agent keeps Envoy serving the last good plan: an invalid plan is logged and shown on /status, "
-        "never delivered; a killed Envoy is restarted on it; a restarted agent serves it at once.",
+        "The agent keeps its proxy serving the last good plan: an invalid plan is logged and shown on "
+        "/status, never delivered; a killed proxy is restarted on it; a restarted agent serves it at once.",
         "Endpoints on HOST:PORT (--bind, --listen): /health, /status, /metrics.json and /metrics "
-        "(Prometheus). Envoy's admin endpoint is the socket WORKDIR/admin.sock (mode 0600), for the agent "
-        "only. SIGTERM or SIGINT stops the agent and its Envoy (exit code 0).",
+        "(Prometheus), the same on either proxy. The proxy's admin socket is in WORKDIR (mode 0600), for "
+        "the agent only. SIGTERM or SIGINT stops the agent and its proxy (exit code 0).",
     )
 )
 """The help text, one line per paragraph (Typer keeps line breaks inside a paragraph)."""
@@ -83,7 +85,8 @@ def agent(
         Path,
         typer.Option(
             "--workdir",
-            help="Where the agent keeps the last good plan, Envoy's bootstrap and log; one agent each.",
+            help="Where the agent keeps the last good plan, its proxy's configuration and log; "
+            "one agent each.",
         ),
     ] = Path(".vamp/agent"),
     listen: Annotated[
@@ -103,12 +106,16 @@ def agent(
     concurrency: Annotated[
         int | None,
         typer.Option(
-            "--concurrency", min=1, metavar="N", help="Envoy's worker threads.  [default: one per CPU]"
+            "--concurrency",
+            min=1,
+            metavar="N",
+            help="Envoy's worker threads (HAProxy decides its own).  [default: one per CPU]",
         ),
     ] = None,
+    proxy: Annotated[proxies.Proxy, typer.Option("--proxy", help=proxies.HELP)] = proxies.Proxy.ENVOY,
 ) -> None:
     """Run a gateway agent (``HELP`` says what it does)."""
-    # Imported here, not at the top: the other commands need neither Envoy nor a web server.
+    # Imported here, not at the top: the other commands need neither a proxy nor a web server.
     from vamp.interfaces.agent import process
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -125,6 +132,7 @@ def agent(
         listen=listen,
         bind=bind,
         concurrency=concurrency or os.cpu_count() or 1,
+        proxy=proxy,
     )
     try:
         asyncio.run(process.serve(settings))

@@ -16,9 +16,10 @@ import typer
 import yaml
 from rich.markup import escape
 
-from vamp.core import dsl, model
+from vamp.core import condition, dsl, model
+from vamp.core.condition import raw_acl
 from vamp.core.dsl import shapes
-from vamp.errors import DslError
+from vamp.errors import ConditionSyntaxError, DslError
 from vamp.interfaces.cli import output
 
 
@@ -73,7 +74,27 @@ def inferred(text: str) -> list[str]:
 
 
 def summary(artifact: model.Artifact) -> str:
-    """One line that says what an artifact is."""
+    """One line that says what an artifact is, and where a raw HAProxy condition in it runs."""
+    line = _what(artifact)
+    return f"{line}; {raw_acl.HAPROXY_ONLY}" if _haproxy_only(artifact) else line
+
+
+def _haproxy_only(artifact: model.Artifact) -> bool:
+    """Whether the artifact is or has (inline, in a route) a condition holding a raw HAProxy condition."""
+    found: list[model.Condition] = []
+    if isinstance(artifact, model.Condition):
+        found.append(artifact)
+    elif isinstance(artifact, model.Gateway):
+        for route in artifact.routes.values():
+            if isinstance(route, model.Route) and isinstance(route.condition, model.Condition):
+                found.append(route.condition)
+    try:
+        return any(condition.compile(item.definition).haproxy_only for item in found)
+    except ConditionSyntaxError:  # too complex to route: the server says so where it compiles the gateway
+        return False
+
+
+def _what(artifact: model.Artifact) -> str:
     what = f"{artifact.kind} {artifact.name}"
     if isinstance(artifact, model.Blueprint):
         services = sum(len(cluster.services) for cluster in artifact.clusters.values())

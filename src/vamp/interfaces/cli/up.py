@@ -2,13 +2,13 @@
 
 Runs the server in this process (SQLite and the local process driver under the home folder) and one
 gateway agent as a child process (``vamp agent --server --all-namespaces``: it serves the gateways of
-every namespace), which runs its own Envoy. Logs go to ``HOME/logs/server.log`` and
-``HOME/logs/agent.log`` (0600, in a home of mode 0700: the store, logs and records are the user's alone);
-the screen shows a spinner while the parts start, then the addresses (and, with ``--demo``, curl lines to
-try). Port 80, Vamp's shared virtual-host port,
-needs root, so ``vamp up`` uses 8081 unless told otherwise.
+every namespace), which runs its own Envoy, or HAProxy with ``--proxy haproxy``. Logs go to
+``HOME/logs/server.log`` and ``HOME/logs/agent.log`` (0600, in a home of mode 0700: the store, logs and
+records are the user's alone); the screen shows a spinner while the parts start, then the addresses (and,
+with ``--demo``, curl lines to try). Port 80, Vamp's shared virtual-host port, needs root, so ``vamp up``
+uses 8081 unless told otherwise.
 
-Ctrl-C or SIGTERM stops the agent by its PID (it stops its Envoy), then the server, whose local driver
+Ctrl-C or SIGTERM stops the agent by its PID (it stops its proxy), then the server, whose local driver
 stops every service process. Should this process be killed outright, the agent gets SIGTERM from the
 kernel (``PR_SET_PDEATHSIG``), and the next ``vamp up`` on the same home adopts the service processes.
 """
@@ -33,6 +33,7 @@ import typer
 from vamp import errors, settings
 from vamp.adapters import private_files
 from vamp.interfaces import credentials
+from vamp.interfaces.agent import proxies
 from vamp.interfaces.cli import client, demo, output, server
 from vamp.services.access import tokens as token_service
 
@@ -74,12 +75,19 @@ def up(
     gateway_ports: server.GatewayPorts = server.DEFAULT_GATEWAY_PORTS,
     cors_origins: server.CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
     max_body: server.MaxBody = server.DEFAULT_MAX_BODY,
+    proxy: Annotated[proxies.Proxy, typer.Option("--proxy", help=proxies.HELP)] = proxies.Proxy.ENVOY,
 ) -> None:
-    """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy.
+    """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy or
+    HAProxy (--proxy).
 
     Gateways are served on their own ports and, by Host header, on the shared virtual-host port: 8081
     here, since Vamp's usual port 80 needs root. Ctrl-C stops everything it started.
     """
+    if proxy is proxies.Proxy.HAPROXY:
+        try:
+            proxies.haproxy_binary()
+        except errors.DataPlaneError as exc:
+            output.fail(str(exc))
     folder = settings.home(home).absolute()
     logs = folder / "logs"
     server.private_home(folder)
@@ -108,7 +116,7 @@ def up(
         cors_origins=tuple(cors_origins),
         max_body=server.max_body_of(max_body),
     )
-    server.run(lambda stop: _up(config, agent_port, demo_port if with_demo else None, stop))
+    server.run(lambda stop: _up(config, agent_port, proxy, demo_port if with_demo else None, stop))
 
 
 def _agent_token(home: Path) -> str:
@@ -124,7 +132,13 @@ def _agent_token(home: Path) -> str:
     return found
 
 
-async def _up(config: settings.Settings, agent_port: int, demo_port: int | None, stop: asyncio.Event) -> None:
+async def _up(
+    config: settings.Settings,
+    agent_port: int,
+    proxy: proxies.Proxy,
+    demo_port: int | None,
+    stop: asyncio.Event,
+) -> None:
     from vamp.interfaces import wiring
 
     started = asyncio.Event()
@@ -135,28 +149,32 @@ async def _up(config: settings.Settings, agent_port: int, demo_port: int | None,
         if serving.done():
             return
         try:
-            await _with_agent(config, agent_port, demo_port, stop)
+            await _with_agent(config, agent_port, proxy, demo_port, stop)
         finally:
             stop.set()
             await asyncio.wait([serving])  # a clean shutdown, before the task group would cancel it
 
 
 async def _with_agent(
-    config: settings.Settings, agent_port: int, demo_port: int | None, stop: asyncio.Event
+    config: settings.Settings,
+    agent_port: int,
+    proxy: proxies.Proxy,
+    demo_port: int | None,
+    stop: asyncio.Event,
 ) -> None:
     workdir = config.home / "agent"
     await _previous_agent_gone(workdir)
-    agent = await _start_agent(config, agent_port, workdir)
+    agent = await _start_agent(config, agent_port, workdir, proxy)
     try:
-        with output.stderr.status("Starting the gateway agent and Envoy…"):
-            await _first(_agent_healthy(agent_port, config.home), agent.wait())
+        with output.stderr.status(f"Starting the gateway agent and {proxy.product}…"):
+            await _first(_agent_healthy(agent_port, config.home, proxy), agent.wait())
         if agent.returncode is not None:
             raise errors.VampError(_agent_ended(agent.returncode, config.home))
         if demo_port is not None:
             admin = credentials.read_secret(config.home / credentials.ADMIN_TOKEN)
             with client.Client(config.url, token=admin) as api:
                 await asyncio.to_thread(demo.deploy, api, port=demo_port)
-        _print_addresses(config, agent_port, demo_port)
+        _print_addresses(config, agent_port, proxy, demo_port)
         await _first(stop.wait(), agent.wait())
         if agent.returncode is not None and not stop.is_set():
             raise errors.VampError(_agent_ended(agent.returncode, config.home))
@@ -189,7 +207,7 @@ def _die_with_parent() -> None:
 
 
 async def _start_agent(
-    config: settings.Settings, agent_port: int, workdir: Path
+    config: settings.Settings, agent_port: int, workdir: Path, proxy: proxies.Proxy
 ) -> asyncio.subprocess.Process:
     log_file = config.home / "logs" / "agent.log"
     with private_files.append(log_file) as stream:
@@ -209,6 +227,8 @@ async def _start_agent(
             str(agent_port),
             "--concurrency",
             "2",
+            "--proxy",
+            str(proxy),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=stream,
             stderr=stream,
@@ -216,8 +236,8 @@ async def _start_agent(
         )
 
 
-async def _agent_healthy(port: int, home: Path) -> None:
-    """Return once the agent's Envoy runs (``/health`` answers 200).
+async def _agent_healthy(port: int, home: Path, proxy: proxies.Proxy = proxies.Proxy.ENVOY) -> None:
+    """Return once the agent's proxy runs (``/health`` answers 200).
 
     Raises:
         errors.VampError: it did not within ``AGENT_START_SECONDS``.
@@ -232,7 +252,7 @@ async def _agent_healthy(port: int, home: Path) -> None:
                     await asyncio.sleep(0.1)
         except TimeoutError:
             raise errors.VampError(
-                f"The gateway agent's Envoy did not start within {AGENT_START_SECONDS:g} s; "
+                f"The gateway agent's {proxy.product} did not start within {AGENT_START_SECONDS:g} s; "
                 f"see {home / 'logs' / 'agent.log'}."
             ) from None
 
@@ -290,7 +310,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _print_addresses(config: settings.Settings, agent_port: int, demo_port: int | None) -> None:
+def _print_addresses(
+    config: settings.Settings, agent_port: int, proxy: proxies.Proxy, demo_port: int | None
+) -> None:
     shared = config.shared_port
     lines = [
         "[bold green]Vamp is up.[/]",
@@ -298,7 +320,7 @@ def _print_addresses(config: settings.Settings, agent_port: int, demo_port: int 
         f"  Web UI    {config.url}/   (sign in with the admin token)",
         f"  Gateways  on {config.gateway_host}: each on its own port, and by Host header on port {shared}"
         + (" (80 needs root: --shared-port)" if shared != 80 else ""),
-        f"  Agent     http://127.0.0.1:{agent_port}/status and /metrics.json",
+        f"  Agent     http://127.0.0.1:{agent_port}/status and /metrics.json   (on {proxy.product})",
         f"  Home      {config.home}   (logs in {config.home / 'logs'})",
         f"  Token     {config.home / credentials.ADMIN_TOKEN}   (the admin token: `vamp` run here finds it; "
         "elsewhere `vamp login`)",

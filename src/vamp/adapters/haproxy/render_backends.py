@@ -1,0 +1,136 @@
+"""What a target cluster's backend does besides listing its servers: its mode and balance algorithm, its
+path rewrites, the Host of an external target, and the cookies of sticky virtual hosts.
+
+* **mode**: a TCP route's backend is ``mode tcp``; a hashing balance there can only hash the client's
+  address (``balance source``), as on Envoy, whose TCP proxy hashes nothing else.
+* **path rewrites** (``rewrites``): as on Envoy, the first rewrite whose condition holds applies, and its
+  new path has ``%[path]`` for the original path (HAProxy's own log-format fetch, which is where Vamp's
+  syntax comes from; any other ``%`` is doubled to stay literal), and the query string is kept
+  (``set-path``). Every condition is tested on the original request, before any rewrite: one
+  ``set-var(txn.vamp_rewrite)`` per conjunction records the first that holds, then one ``set-path`` per
+  rewrite applies it. They run in the backend, so only this route's requests are rewritten, after the
+  weighted choice, as Envoy's rewrite hop does.
+* **external targets by host name** get their own name as ``Host`` (Envoy's ``host_rewrite_literal``),
+  as a browser would send it.
+* **sticky: route**: a backend of a sticky virtual host's weighted route sets the gateway's route cookie
+  (Envoy's name and value: ``envoy.render_names.route_cookie`` = ``route_id`` of the cluster) on the
+  response, when the frontend chose it by weight (``txn.vamp_sticky``): a client that came back with the
+  cookie got no new one.
+* **sticky: instance**: HAProxy's own cookie persistence (``cookie … insert indirect``) with the
+  gateway's instance cookie name; each server's value is a hash of its address, so an instance has one
+  value in every backend.
+
+Pure: text in, lines out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Protocol
+
+from vamp.adapters.envoy import render_names as envoy_names
+from vamp.adapters.haproxy import render_acls
+from vamp.core import condition, model
+from vamp.core.routing import plan
+
+STICKY = "txn.vamp_sticky"
+"""Set when a frontend chose a sticky virtual host's route by weight: the backend then sets the cookie."""
+
+_REWRITE = "txn.vamp_rewrite"
+_BALANCES = {
+    plan.Balance.ROUND_ROBIN: "roundrobin",
+    plan.Balance.LEAST_REQUEST: "leastconn",
+    plan.Balance.RANDOM: "random",
+}
+
+
+def mode_and_balance(target: plan.TargetCluster) -> list[str]:
+    """The ``mode`` (for TCP) and ``balance`` lines of ``target``'s backend."""
+    mode = ["mode tcp"] if target.protocol is model.Protocol.TCP else []
+    if target.balance is not plan.Balance.RING_HASH:
+        return [*mode, f"balance {_BALANCES[target.balance]}"]
+    hashed = target.hash_on or "source"
+    if mode or hashed == "source":
+        algorithm = "source"
+    elif hashed == "path":
+        algorithm = "uri"
+    elif hashed.startswith("header:"):
+        algorithm = f"hdr({hashed.removeprefix('header:')})"
+    else:
+        algorithm = "source"
+    return [*mode, f"balance {algorithm}", "hash-type consistent"]
+
+
+class Acls(Protocol):
+    """The named ACLs of one proxy (``render._Acls``): the ``acl`` lines so far, and the term testing a
+    matcher, which adds its ACL to the lines when new."""
+
+    lines: list[str]
+
+    def name(self, matcher: condition.Matcher) -> str: ...
+
+
+def rewrites(target: plan.TargetCluster, acls: Acls) -> list[str]:
+    """The lines that rewrite the paths of ``target``'s requests (none without rewrites), with the ACLs
+    of their conditions named in ``acls`` (empty: a backend has ACLs of its own)."""
+    chosen: list[str] = []
+    applied: list[str] = []
+    for number, rewrite in enumerate(target.rewrites, start=1):
+        if rewrite.match.never:
+            continue
+        for conjunction in rewrite.match.disjuncts:
+            tests = " ".join(acls.name(matcher) for matcher in conjunction.matchers)
+            condition_text = f"!{{ var({_REWRITE}) -m found }} {tests}".rstrip()
+            chosen.append(f"http-request set-var({_REWRITE}) int({number}) if {condition_text}")
+        path = new_path(rewrite.replacement)
+        applied.append(f"http-request set-path {path} if {{ var({_REWRITE}) -m int eq {number} }}")
+    return [*acls.lines, *chosen, *applied]
+
+
+def new_path(replacement: str) -> str:
+    """A rewrite's new path as an HAProxy log-format word: ``%[path]`` stays a fetch, other ``%`` are
+    literal.
+
+    >>> new_path("/api%[path]")
+    '/api%[path]'
+    >>> new_path("/100%")
+    '/100%%'
+    """
+    parts = (part.replace("%", "%%") for part in replacement.split(condition.ORIGINAL_PATH))
+    return render_acls.quoted(condition.ORIGINAL_PATH.join(parts))
+
+
+def host_header(target: plan.TargetCluster) -> list[str]:
+    """An external target by host name gets that name as ``Host``."""
+    if not target.external or not target.endpoints or target.protocol is model.Protocol.TCP:
+        return []
+    host = target.endpoints[0].host
+    if _is_address(host):
+        return []
+    return [f"http-request set-header host {render_acls.quoted(host)}"]
+
+
+def route_cookie(target: plan.TargetCluster, gateway: str) -> list[str]:
+    """The ``set-cookie`` of ``gateway``'s route cookie for this target, when chosen by weight."""
+    cookie = f"{envoy_names.route_cookie(gateway)}={envoy_names.route_id(target.name)}; Path=/; HttpOnly"
+    return [
+        f"http-response add-header set-cookie {render_acls.quoted(cookie)} if {{ var({STICKY}) -m bool }}"
+    ]
+
+
+def instance_cookie(gateway: str) -> list[str]:
+    """The cookie persistence of a backend of a ``sticky: instance`` gateway."""
+    return [f"cookie {envoy_names.instance_cookie(gateway)} insert indirect nocache httponly"]
+
+
+def server_cookie(endpoint: plan.Endpoint) -> str:
+    """The ``cookie`` value of a server: the same for the same address in every backend."""
+    return envoy_names.route_id(f"{endpoint.host}:{endpoint.port}")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
