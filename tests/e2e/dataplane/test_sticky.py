@@ -41,7 +41,6 @@ async def new_clients(port: int, count: int) -> tuple[Counter[str], dict[str, st
     return seen, cookies
 
 
-@pytest.mark.haproxy_lacks("sticky routes and instances")
 async def test_a_client_stays_on_its_route_while_the_weights_change_and_new_clients_follow_them(
     data_plane: Plane,
 ):
@@ -72,7 +71,6 @@ async def test_a_client_stays_on_its_route_while_the_weights_change_and_new_clie
     expect_shares(later[2], {"a": 30, "b": 70})
 
 
-@pytest.mark.haproxy_lacks("sticky routes and instances")
 async def test_a_client_whose_route_is_gone_follows_the_weights_and_gets_a_new_cookie(data_plane: Plane):
     port = free_port()
     await data_plane.serve(sticky_shop(port, {"a": 0, "b": 100}))
@@ -87,7 +85,6 @@ async def test_a_client_whose_route_is_gone_follows_the_weights_and_gets_a_new_c
     assert cookie_of(response, ROUTE_COOKIE) == render_names.route_id(f"shop//{route('a')}")
 
 
-@pytest.mark.haproxy_lacks("sticky routes and instances")
 async def test_sticky_instance_keeps_a_client_on_one_instance_of_its_route(data_plane: Plane):
     port = free_port()
     pool = [

@@ -23,7 +23,6 @@ def echoed(response: Response) -> dict[str, object]:
     return seen
 
 
-@pytest.mark.haproxy_lacks("path rewrites")
 @pytest.mark.parametrize(
     ("path", "on_a", "on_b"),
     [
@@ -49,7 +48,6 @@ async def test_a_route_rewrites_the_paths_of_its_own_requests_only(
     assert seen == {("a", on_a), ("b", on_b)}
 
 
-@pytest.mark.haproxy_lacks("external targets")
 async def test_external_targets_by_name_and_by_address(data_plane: Plane):
     port = free_port()
     by_name = f"[localhost:{data_plane.backends.ports['c']}]"

@@ -49,7 +49,6 @@ async def test_a_half_percent_route_gets_its_half_percent(data_plane: Plane):
     expect_shares(counts, {"a": 99.5, "b": 0.5})
 
 
-@pytest.mark.haproxy_lacks("the 503 body naming the gateway whose routes all weigh nothing", branch="")
 async def test_a_gateway_whose_routes_all_have_weight_zero_answers_503_naming_it(data_plane: Plane):
     port = free_port()
     await data_plane.serve(
