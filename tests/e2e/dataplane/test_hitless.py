@@ -1,7 +1,8 @@
 """Hitless changes under load on both data planes, at a modest scale: a keep-alive load runs while the
-weights flip between two backends (100 % ↔ 0 %, so every response shows which plan routed it), and while
-a new gateway is added. Weight changes fail no request and open no new connection; a structural change
-fails no request. Printed (run with -s): plan applied → first response routed by it.
+weights flip between two backends (100 % ↔ 0 %, so every response shows which plan routed it), while a
+route's instances are replaced, and while a new gateway is added. Weight changes fail no request and open
+no new connection; replaced instances and a structural change fail no request. Printed (run with -s):
+plan applied → first response routed by it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 
 import pytest
 
+from tests.core.routing.build import instance
 from tests.e2e.backends import Load, free_port, load
 from tests.e2e.dataplane.planes import Plane
 from tests.e2e.gateway_harness import free_ports, gateway, route, send
@@ -91,3 +93,35 @@ async def test_a_new_gateway_under_load_fails_no_request(data_plane: Plane):
 
     assert seen.failures == []
     assert seen.responses.keys() == {"a"}
+
+
+async def test_instances_replaced_under_load_fail_no_request(data_plane: Plane):
+    port = free_port()
+    ports = data_plane.backends.ports
+
+    def pool(*names: str) -> list[model.ObservedInstance]:
+        return [instance(name, "127.0.0.1", {"http": ports[name]}, service="shop/web/pool") for name in names]
+
+    shop = gateway("shop", port, [route("pool")])
+    await data_plane.serve(shop, instances=pool("a", "b"))
+    done = False
+    seen = Load()
+    running = asyncio.create_task(
+        load(port, rate=RATE, connections=CONNECTIONS, until=lambda: done, seen=seen)
+    )
+    try:
+        await eventually(lambda: _received(seen, 0.0, "a"), timeout=10.0, what="the load runs")
+        for names in (("b", "c"), ("c", "d"), ("d", "a")):
+            started = time.monotonic()
+            await data_plane.serve(shop, instances=pool(*names))
+            await eventually(
+                functools.partial(_received, seen, started, names[1]),
+                timeout=10.0,
+                what=f"instances {names} serve",
+            )
+    finally:
+        done = True
+        await running
+
+    assert seen.failures == []
+    assert seen.responses.keys() == {"a", "b", "c", "d"}
