@@ -1,7 +1,7 @@
 """The HAProxy renderer's sticky virtual hosts, path rewrites, TLS, TCP gateways, chaining and external
 targets: the lines each becomes, the files it needs, and what it refuses (naming the place).
 
-HAProxy itself reads these plans in ``test_haproxy_check.py``; ``tests/e2e/test_haproxy_features.py``
+HAProxy itself reads these plans in ``test_haproxy_check.py``; ``tests/e2e/dataplane/``
 sends real traffic through them.
 """
 

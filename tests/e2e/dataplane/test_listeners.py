@@ -124,3 +124,23 @@ async def test_the_http_gateway_still_answers_next_to_a_tcp_one(data_plane: Plan
 
     assert {response.backend for response in web} == {"a"}
     assert db == {"b": 8}
+
+
+@pytest.mark.haproxy_lacks(
+    "HaproxyDataPlane serving TLS (the renderer's PEM files, RenderOptions.files_directory)",
+    branch="haproxy-integration",
+)
+async def test_a_tcp_gateway_with_tls_terminates_it_and_passes_the_bytes_on_in_the_clear(
+    data_plane: Plane, tmp_path: Path
+):
+    certificate, key = self_signed(tmp_path)
+    port = free_port()
+    tls = {"certificate": str(certificate), "private_key": str(key)}
+    await data_plane.serve(gateway("db", f"{port}/tcp", [route("b")], tls=tls))
+
+    trusted = ssl.create_default_context(cafile=str(certificate))
+    async with httpx.AsyncClient(verify=trusted) as client:
+        response = await client.get(f"https://{HOST}:{port}/over/tls", headers={"host": "db.example"})
+
+    assert (response.status_code, response.headers["x-backend"]) == (200, "b")
+    assert response.json()["path"] == "/over/tls"

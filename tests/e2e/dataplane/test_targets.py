@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from tests.core.routing.build import instance
 from tests.e2e.backends import Response, free_port
 from tests.e2e.dataplane.planes import Plane
-from tests.e2e.gateway_harness import expect_shares, free_ports, gateway, requests, route, send
+from tests.e2e.gateway_harness import expect_shares, free_ports, gateway, requests, route, self_signed, send
 from tests.e2e.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
@@ -77,6 +78,33 @@ async def test_a_gateway_chains_to_another_which_splits_by_weight_and_each_count
         (traffic.gateway, traffic.route): traffic.requests for traffic in await data_plane.adapter.traffic()
     }
     assert (served["front", None], served["back", None]) == (2000, 2000)
+
+
+async def test_a_tcp_gateway_chains_to_another_tcp_gateway(data_plane: Plane):
+    front_port, back_port = free_ports(2)
+    await data_plane.serve(
+        gateway("tcp-front", f"{front_port}/tcp", ["tcp-back"]),
+        gateway("tcp-back", f"{back_port}/tcp", [route("d")]),
+    )
+
+    assert await send(front_port, 8) == {"d": 8}
+
+
+@pytest.mark.haproxy_lacks(
+    "HaproxyDataPlane serving TLS (the renderer's PEM files, RenderOptions.files_directory)",
+    branch="haproxy-integration",
+)
+async def test_a_gateway_chains_to_a_tls_gateway_without_tls_on_the_way(data_plane: Plane, tmp_path: Path):
+    certificate, key = self_signed(tmp_path)
+    front_port, back_port = free_ports(2)
+    tls = {"certificate": str(certificate), "private_key": str(key)}
+    await data_plane.serve(
+        gateway("front", front_port, ["back"]), gateway("back", back_port, [route("a")], tls=tls)
+    )
+
+    responses = await requests(front_port, 20)
+
+    assert {(response.status, response.backend) for response in responses} == {(200, "a")}
 
 
 @pytest.mark.haproxy_lacks("the x-vamp-route header naming the routes a request took", branch="")

@@ -1,17 +1,18 @@
-"""Raw HAProxy conditions route real traffic through the real HAProxy 2.6: a plan → the renderer →
-HAProxy → backends, alone and combined with the condition language (the runner of ``haproxy_harness``;
-raw conditions are HAProxy's own, so they are not in the suite of both data planes, ``dataplane/``)."""
+"""Raw HAProxy conditions (``< … >``, ``{ … }``) on both data planes: HAProxy routes the requests they match,
+alone and combined with the condition language; Envoy refuses each gateway holding one, by name and with
+where it runs, and applies nothing of that plan (the agent then isolates the gateway and serves the rest)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 
 import pytest
 
-from tests.e2e.backends import Backends, Connection
-from tests.e2e.gateway_harness import BACKENDS, free_ports, gateway, route
-from tests.e2e.haproxy_harness import HAProxyGateways
+from tests.e2e.backends import Connection
+from tests.e2e.dataplane.planes import Plane
+from tests.e2e.gateway_harness import free_ports, gateway, route
+from vamp import errors
+from vamp.core import model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -42,44 +43,29 @@ CASES: list[tuple[str, list[tuple[Mapping[str, str], str]]]] = [
 ]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[Backends]:
-    with Backends(*BACKENDS) as running:
-        yield running
-
-
-@pytest.fixture
-async def proxy(tmp_path: Path, backends: Backends) -> AsyncIterator[HAProxyGateways]:
-    running = HAProxyGateways(tmp_path, backends)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-async def test_raw_conditions_send_the_requests_haproxy_matches_to_their_route(
-    proxy: HAProxyGateways,
-) -> None:
-    ports = free_ports(len(CASES))
-    await proxy.serve(
-        *(
-            gateway(
-                f"raw-{index}",
-                port,
-                {
-                    route("a"): {"weight": "100%"},
-                    route("b"): {"weight": "0%", "condition": {"definition": text}},
-                },
-            )
-            for index, ((text, _), port) in enumerate(zip(CASES, ports, strict=True))
-        )
+def raw_gateway(index: int, port: int, text: str) -> model.Gateway:
+    return gateway(
+        f"raw-{index}",
+        port,
+        {route("a"): {"weight": "100%"}, route("b"): {"weight": "0%", "condition": {"definition": text}}},
     )
 
+
+async def test_raw_conditions_route_on_haproxy_and_envoy_refuses_their_gateways_by_name(data_plane: Plane):
+    ports = free_ports(len(CASES))
+    gateways = [
+        raw_gateway(index, port, text)
+        for index, ((text, _), port) in enumerate(zip(CASES, ports, strict=True))
+    ]
+
+    if data_plane.kind == "envoy":
+        with pytest.raises(errors.GatewaysRefused) as refused:
+            await data_plane.serve(*gateways)
+        assert set(refused.value.gateways) == {gateway.name for gateway in gateways}
+        assert all("--proxy haproxy" in reason for reason in refused.value.gateways.values())
+        return
+
+    await data_plane.serve(*gateways)
     wrong = []
     for (text, requests), port in zip(CASES, ports, strict=True):
         connection = Connection(port)
