@@ -29,6 +29,7 @@ from typing import BinaryIO, ClassVar, Self
 
 from vamp import errors
 from vamp.adapters import private_files, tasks
+from vamp.ports import gateway_agent
 
 POLL_SECONDS = 0.01
 """How often readiness and liveness are polled."""
@@ -159,6 +160,15 @@ class SupervisedProcess(abc.ABC):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    def health(self, admin_url: str) -> gateway_agent.Health:
+        """How the process is doing, for the gateway agent; ``admin_url`` is where it is administered."""
+        return gateway_agent.Health(
+            pid=self.pid,
+            restarts=self.restarts,
+            exits=tuple(exit.reason for exit in self.exits),
+            admin_url=admin_url,
+        )
 
     def log_tail(self, start: int | None = None) -> str:
         """The end of the log, or everything after offset ``start``."""
