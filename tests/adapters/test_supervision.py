@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 
@@ -45,6 +44,7 @@ class Child(supervision.SupervisedProcess):
         settings = {"ready_timeout": 20.0, "stop_timeout": 5.0, "restart_delay": 2.0} | timing
         super().__init__(workdir, "child.log", **settings)
         self.script = script
+        self.executable = sys.executable
         self.ready_file = workdir / "ready"
         self.starts: list[float] = []
         self.after_exits = 0
@@ -53,17 +53,8 @@ class Child(supervision.SupervisedProcess):
         self.ready_file.unlink(missing_ok=True)
         self.starts.append(asyncio.get_running_loop().time())
 
-    async def _spawn(self, log: BinaryIO) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            self.script,
-            str(self.ready_file),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+    def _command(self) -> list[str]:
+        return [self.executable, "-c", self.script, str(self.ready_file)]
 
     async def _await_ready(self, process: asyncio.subprocess.Process) -> None:
         deadline = asyncio.get_running_loop().time() + self._ready_timeout
@@ -173,6 +164,19 @@ async def test_a_child_not_ready_in_time_is_killed_and_an_error(tmp_path: Path):
     assert child.pid is None
     assert child._process is not None
     assert gone(child._process.pid)
+
+
+async def test_an_executable_that_cannot_be_started_is_named(tmp_path: Path):
+    child = Child(tmp_path, SERVES)
+    child.executable = str(tmp_path / "no-python")
+
+    with pytest.raises(errors.DataPlaneError) as raised:
+        await child.start()
+
+    assert str(raised.value) == (
+        f"Cannot start Child ({child.executable}): [Errno 2] No such file or directory: '{child.executable}'"
+    )
+    assert child.pid is None
 
 
 async def test_a_folder_that_cannot_be_made_is_named(tmp_path: Path):

@@ -1,7 +1,7 @@
 """Keeps one child process running: start it, wait until it is ready, restart it when it dies, stop it.
 
 Shared by the proxies' supervisors (``envoy.supervisor``, ``haproxy.supervisor``), which say only what
-is their own: how the process is launched (``_prepare`` and ``_spawn``), how its readiness is known
+is their own: how the process is launched (``_prepare`` and ``_command``), how its readiness is known
 (``_await_ready``, polling with ``_check_alive``), and what else must go when it does (``_after_exit``).
 Everything else is here, once:
 
@@ -190,12 +190,12 @@ class SupervisedProcess(abc.ABC):
             return 0
 
     @abc.abstractmethod
-    async def _spawn(self, log: BinaryIO) -> asyncio.subprocess.Process:
-        """Start the process in a session of its own, its output going to ``log``.
+    def _command(self) -> list[str]:
+        """The command line that starts the process: the executable, then its arguments."""
 
-        Raises:
-            errors.DataPlaneError: it could not be started.
-        """
+    def _cannot_start(self, executable: str, exc: OSError) -> str:
+        """What to say when ``executable`` cannot be started."""
+        return f"Cannot start {self.program} ({executable}): {exc}"
 
     @abc.abstractmethod
     async def _await_ready(self, process: asyncio.subprocess.Process) -> None:
@@ -218,6 +218,20 @@ class SupervisedProcess(abc.ABC):
             process = await self._spawn(log)
         self._process = process
         await self._await_ready(process)
+
+    async def _spawn(self, log: BinaryIO) -> asyncio.subprocess.Process:
+        """Start the process in a session of its own (so that it is signalled alone), output to ``log``."""
+        command = self._command()
+        try:
+            return await asyncio.create_subprocess_exec(
+                *command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise errors.DataPlaneError(self._cannot_start(command[0], exc)) from exc
 
     async def _check_alive(self, process: asyncio.subprocess.Process, deadline: float) -> None:
         """Raise if ``process`` has exited or ``deadline`` has passed (killing it); otherwise wait a poll.

@@ -20,7 +20,7 @@ import importlib.metadata
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from vamp import errors
 from vamp.adapters import supervision
@@ -102,34 +102,30 @@ class Supervisor(supervision.SupervisedProcess):
     async def _after_exit(self) -> None:
         """Nothing: Envoy leaves no process behind (its workers are threads)."""
 
-    async def _spawn(self, log: BinaryIO) -> asyncio.subprocess.Process:
-        try:
-            return await asyncio.create_subprocess_exec(
-                str(self._executable),
-                "--config-path",
-                str(self._workdir / "bootstrap.json"),
-                "--base-id",
-                str(self._base_id),
-                # No hot restart: it would leave shared memory behind in /dev/shm for every Envoy started.
-                "--disable-hot-restart",
-                "--concurrency",
-                str(self._concurrency),
-                "--log-level",
-                self._log_level,
-                "--log-path",
-                str(self.log_path),
-                # Flush the log every 100 ms, not 10 s: it says why Envoy refused a file, when that matters.
-                "--file-flush-interval-msec",
-                "100",
-                # A misspelt field in a dynamic resource is an error, not a warning in the log.
-                "--reject-unknown-dynamic-fields",
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise errors.DataPlaneError(f"Cannot start Envoy from {self._executable}: {exc}") from exc
+    def _command(self) -> list[str]:
+        return [
+            str(self._executable),
+            "--config-path",
+            str(self._workdir / "bootstrap.json"),
+            "--base-id",
+            str(self._base_id),
+            # No hot restart: it would leave shared memory behind in /dev/shm for every Envoy started.
+            "--disable-hot-restart",
+            "--concurrency",
+            str(self._concurrency),
+            "--log-level",
+            self._log_level,
+            "--log-path",
+            str(self.log_path),
+            # Flush the log every 100 ms, not 10 s: it says why Envoy refused a file, when that matters.
+            "--file-flush-interval-msec",
+            "100",
+            # A misspelt field in a dynamic resource is an error, not a warning in the log.
+            "--reject-unknown-dynamic-fields",
+        ]
+
+    def _cannot_start(self, executable: str, exc: OSError) -> str:
+        return f"Cannot start Envoy from {executable}: {exc}"
 
     async def _await_ready(self, process: asyncio.subprocess.Process) -> None:
         deadline = asyncio.get_running_loop().time() + self._ready_timeout

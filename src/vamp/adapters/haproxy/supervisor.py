@@ -27,7 +27,7 @@ import re
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
 from vamp import errors
 from vamp.adapters import supervision
@@ -200,22 +200,8 @@ class Supervisor(supervision.SupervisedProcess):
         for stale in (self.master_socket, self.runtime_socket):  # a dead master's, to tell when it is up
             stale.unlink(missing_ok=True)
 
-    async def _spawn(self, log: BinaryIO) -> asyncio.subprocess.Process:
-        try:
-            return await asyncio.create_subprocess_exec(
-                self._executable,
-                "-W",
-                "-S",
-                f"{self.master_socket},mode,600",
-                "-f",
-                str(self._config),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise errors.DataPlaneError(f"Cannot start HAProxy ({self._executable}): {exc}") from exc
+    def _command(self) -> list[str]:
+        return [self._executable, "-W", "-S", f"{self.master_socket},mode,600", "-f", str(self._config)]
 
     async def _await_ready(self, process: asyncio.subprocess.Process) -> None:
         deadline = asyncio.get_running_loop().time() + self._ready_timeout
