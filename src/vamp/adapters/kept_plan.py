@@ -8,11 +8,10 @@ or the new one, never half of one; ``read`` gives it back, ``None`` when none wa
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from vamp import errors
+from vamp.adapters import private_files
 from vamp.core.routing import plan as routing_plan
 
 
@@ -36,14 +35,4 @@ def read(path: Path) -> routing_plan.RoutingPlan | None:
 def write(path: Path, plan: routing_plan.RoutingPlan) -> None:
     """Keep ``plan`` at ``path``, in one rename from a file beside it."""
     content = json.dumps(plan.to_data(), separators=(",", ":")).encode()
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".json")
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(content)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    private_files.write_atomically(path, content, path.parent)
