@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.polling import eventually
 from vamp import errors
 from vamp.adapters import supervision
 
@@ -73,14 +74,6 @@ def gone(pid: int) -> bool:
     return False
 
 
-async def until(condition: object, seconds: float = 60.0) -> None:
-    """Wait for ``condition()`` to hold, for at most ``seconds``."""
-    assert callable(condition)
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 async def test_a_killed_child_is_recorded_and_restarted(tmp_path: Path):
     async with Child(tmp_path, SERVES) as child:
         first = child.pid
@@ -100,7 +93,11 @@ async def test_a_child_that_keeps_dying_is_restarted_ever_later_up_to_the_longes
     child = Child(tmp_path, DIES_SOON, restart_delay=0.4)
     try:
         await child.start()
-        await until(lambda: len(child.exits) >= 5)
+
+        async def died_five_times() -> bool:
+            return len(child.exits) >= 5
+
+        await eventually(died_five_times, timeout=60, what="five exits")
     finally:
         await child.stop()
 
