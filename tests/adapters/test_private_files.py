@@ -44,3 +44,15 @@ def test_restrict_narrows_the_files_that_exist_and_skips_the_others(tmp_path: Pa
 
     assert mode(there) == 0o600
     assert not (tmp_path / "vamp.db-wal").exists()
+
+
+def test_a_file_written_atomically_replaces_the_old_one_whole_and_is_0600(tmp_path: Path) -> None:
+    kept = tmp_path / "plan.json"
+    kept.write_text("old")
+    kept.chmod(0o644)
+
+    private_files.write_atomically(kept, b'{"version":"2"}', tmp_path)
+
+    assert kept.read_text() == '{"version":"2"}'
+    assert mode(kept) == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left

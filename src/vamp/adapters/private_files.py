@@ -4,14 +4,16 @@ The store holds every artifact (a breed's environment may carry secrets), the lo
 commands, and the agent's work directory holds Envoy's admin socket; none of it is for the machine's other
 users. ``folder`` makes a folder (missing parents with the usual mode) and sets it 0700; ``append``
 opens a log for appending, created 0600; ``restrict`` sets files that exist to 0600. Each also narrows
-what an earlier version left readable by others. They raise ``OSError``, for the caller to say what it
-was doing.
+what an earlier version left readable by others. ``write_atomically`` puts a file (a kept plan, an xDS
+file) in place in one rename from a 0600 file written and synced beside it. They raise ``OSError``, for
+the caller to say what it was doing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,3 +44,19 @@ def restrict(*paths: Path) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.chmod(FILE_MODE)
+
+
+def write_atomically(path: Path, content: bytes, staging: Path) -> None:
+    """Put ``content`` at ``path`` in one rename from ``staging`` (on the same file system), so a reader
+    never sees a partial file and a crash leaves either the old file or the new one."""
+    descriptor, temporary = tempfile.mkstemp(dir=staging, suffix=".json")
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(content)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -1,7 +1,7 @@
 """Ending background tasks: cancel them, and wait until they have ended.
 
-Shared by the adapters that run tasks of their own (the local and Kubernetes drivers, the Envoy
-supervisor and ADS server). Waiting must not swallow a cancellation of the waiter itself (a server
+Shared by the adapters that run tasks of their own (the local and Kubernetes drivers, the proxies'
+supervision, Envoy's ADS server). Waiting must not swallow a cancellation of the waiter itself (a server
 shutting down while a service stops): a waiter that swallowed it would go on working, and whoever
 cancelled it would wait forever. It must not invent one either: a waiter already being cancelled (one
 cleaning up in a ``finally``) goes on with the rest of its clean-up.

@@ -32,13 +32,12 @@ Work directory::
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from vamp import errors
-from vamp.adapters import listening_ports
+from vamp.adapters import kept_plan, listening_ports
 from vamp.adapters.envoy import admin as admin_endpoint
 from vamp.adapters.envoy import bootstrap, files, layout, refusals, stats, supervisor, traffic, xds
 from vamp.core.routing import haproxy_only
@@ -143,7 +142,7 @@ class EnvoyDataPlane:
         rendering = self._rendered(plan)
         admin = self._running()
         self._check_new_ports(plan, rendering.snapshot)
-        exits, logged = len(self._supervisor.exits), _size(self.log_path)
+        exits, logged = len(self._supervisor.exits), self._supervisor.log_size()
         try:
             published = await self._xds.publish(rendering.snapshot, timeout=self._publish_timeout)
             accepted = await files.accepted(admin)
@@ -171,24 +170,10 @@ class EnvoyDataPlane:
 
     def last_good(self) -> routing_plan.RoutingPlan | None:
         """The plan last applied, read back from ``plan.json``; ``None`` when there is none."""
-        try:
-            text = self._plan_path.read_text()
-        except FileNotFoundError:
-            return None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise errors.RoutingError([f"The kept plan {self._plan_path} is not JSON: {exc}."]) from exc
-        return routing_plan.RoutingPlan.from_data(data)
+        return kept_plan.read(self._plan_path)
 
     def health(self) -> gateway_agent.Health:
-        process = self._supervisor
-        return gateway_agent.Health(
-            pid=process.pid,
-            restarts=process.restarts,
-            exits=tuple(exit.reason for exit in process.exits),
-            admin_url=process.admin_url,
-        )
+        return self._supervisor.health(admin_url=self._supervisor.admin_url)
 
     async def traffic(self) -> tuple[gateway_agent.Traffic, ...]:
         """Each gateway's and route's traffic under the last applied plan; nothing before the first."""
@@ -247,7 +232,7 @@ class EnvoyDataPlane:
         deaths = self._deaths.get(plan.version, 0) + 1
         self._deaths = {plan.version: deaths}
         what = f"Envoy died while taking routing plan {plan.version} ({died.reason})"
-        logged_reason = _critical(self.log_path, logged)
+        logged_reason = _critical(self._supervisor.log_tail(logged))
         if deaths < 2:
             raise errors.DataPlaneError(
                 f"{what}; it is restarted on the last good configuration, and the plan is tried once more. "
@@ -264,9 +249,7 @@ class EnvoyDataPlane:
         return self._admin
 
     def _keep(self, plan: routing_plan.RoutingPlan) -> None:
-        """Write ``plan.json`` in one rename, so a crash never leaves half a plan."""
-        content = json.dumps(plan.to_data(), separators=(",", ":")).encode()
-        files.write_atomically(self._plan_path, content, self._plan_path.parent)
+        kept_plan.write(self._plan_path, plan)
 
 
 def _refuse_haproxy_only(plan: routing_plan.RoutingPlan) -> None:
@@ -279,22 +262,9 @@ def _refuse_haproxy_only(plan: routing_plan.RoutingPlan) -> None:
         )
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
-def _critical(log: Path, start: int) -> str:
-    """What the first critical line Envoy logged after ``start`` says (``[critical][assert] [at] what``)."""
-    try:
-        with log.open("rb") as stream:
-            stream.seek(start)
-            text = stream.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
-    lines = [line for line in text.splitlines() if "[critical]" in line]
+def _critical(logged: str) -> str:
+    """What the first critical line in ``logged`` says (``[critical][assert] [at] what``)."""
+    lines = [line for line in logged.splitlines() if "[critical]" in line]
     return f"Envoy logged: {lines[0].rpartition('] ')[2]}" if lines else ""
 
 

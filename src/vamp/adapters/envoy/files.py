@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vamp import errors
+from vamp.adapters import private_files
 from vamp.adapters.envoy import admin as admin_endpoint
 from vamp.adapters.envoy import layout
 from vamp.adapters.envoy.layout import ResourceType
@@ -346,24 +345,10 @@ def _restore(files: layout.Layout, backup: Mapping[Path, bytes]) -> None:
             path.unlink()
     for path, content in backup.items():
         if not path.exists() or path.read_bytes() != content:
-            write_atomically(path, content, files.staging)
+            private_files.write_atomically(path, content, files.staging)
 
 
 def _replace(files: layout.Layout, path: Path, document: JsonObject) -> None:
-    write_atomically(path, json.dumps(document, indent=1, sort_keys=True).encode(), files.staging)
-
-
-def write_atomically(path: Path, content: bytes, staging: Path) -> None:
-    """Put ``content`` at ``path`` in one rename from ``staging`` (on the same file system), so a reader
-    never sees a partial file and a crash leaves either the old file or the new one."""
-    descriptor, temporary = tempfile.mkstemp(dir=staging, suffix=".json")
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(content)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    private_files.write_atomically(
+        path, json.dumps(document, indent=1, sort_keys=True).encode(), files.staging
+    )

@@ -28,14 +28,11 @@ Work directory::
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from vamp import errors
-from vamp.adapters import listening_ports, private_files
+from vamp.adapters import kept_plan, listening_ports, private_files
 from vamp.adapters.haproxy import (
     delivery,
     files,
@@ -180,24 +177,10 @@ class HaproxyDataPlane:
 
     def last_good(self) -> routing_plan.RoutingPlan | None:
         """The plan last applied, read back from ``plan.json``; ``None`` when there is none."""
-        try:
-            text = self._plan_path.read_text()
-        except FileNotFoundError:
-            return None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise errors.RoutingError([f"The kept plan {self._plan_path} is not JSON: {exc}."]) from exc
-        return routing_plan.RoutingPlan.from_data(data)
+        return kept_plan.read(self._plan_path)
 
     def health(self) -> gateway_agent.Health:
-        process = self._supervisor
-        return gateway_agent.Health(
-            pid=process.pid,
-            restarts=process.restarts,
-            exits=tuple(exit.reason for exit in process.exits),
-            admin_url=f"unix:{self.files.runtime_socket}",
-        )
+        return self._supervisor.health(admin_url=f"unix:{self.files.runtime_socket}")
 
     async def traffic(self) -> tuple[gateway_agent.Traffic, ...]:
         """Each gateway's and route's traffic under the last applied plan; nothing before the first."""
@@ -287,11 +270,4 @@ class HaproxyDataPlane:
             return None
 
     def _keep(self, plan: routing_plan.RoutingPlan) -> None:
-        """Write ``plan.json`` in one rename, so a crash never leaves half a plan."""
-        content = json.dumps(plan.to_data(), separators=(",", ":")).encode()
-        descriptor, temporary = tempfile.mkstemp(dir=self._root)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, self._plan_path)
+        kept_plan.write(self._plan_path, plan)
