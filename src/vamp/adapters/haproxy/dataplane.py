@@ -219,7 +219,7 @@ class HaproxyDataPlane:
             if self._supervisor.restarts != self._leftovers_of:  # a new master started without them
                 self._leftovers, self._leftovers_of = (), self._supervisor.restarts
             left = await runtime_delivery.delete_leftovers(self._runtime, self._leftovers)
-            self._leftovers = left + await runtime_delivery.deliver(self._runtime, self.files, change)
+            self._leftovers = await runtime_delivery.deliver(self._runtime, self.files, change, left)
         except errors.DataPlaneError:
             # What the runtime API would not do (a server still busy), a reload does.
             await self._reload(plan, rendering)

@@ -11,7 +11,11 @@ the new configuration, so a reload or a restart would serve the same):
   goes, so a cluster whose instances are all replaced keeps answering; a server that goes is set to
   maintenance (no new request goes to it) and deleted as soon as HAProxy lets it (once its requests in
   flight are answered). One HAProxy holds on to longer (``DELETE_WITHIN_SECONDS``) stays in
-  maintenance and is deleted by a later delivery (``delete_leftovers``) or gone with the next reload.
+  maintenance and is deleted by a later delivery (``delete_leftovers``) or gone with the next reload;
+* such a leftover is still a server of the running worker: when a change adds it again (its instance
+  moves back, as in a blue/green flip), it is set ``ready`` again if its address is the same, and
+  deleted first (like a server whose address changed) if not. Adding it anew would be refused (the name
+  is taken), and the fallback, a reload, would close every client's keep-alive connection.
 
 Any refusal is an ``errors.DataPlaneError`` naming the command, for the data plane to fall back to a
 reload.
@@ -36,33 +40,53 @@ _VERSION = re.compile(r"New version created: (\d+)")
 
 
 async def deliver(
-    api: runtime.Runtime, layout: files.Layout, change: delivery.Change
+    api: runtime.Runtime,
+    layout: files.Layout,
+    change: delivery.Change,
+    leftovers: tuple[delivery.Server, ...] = (),
 ) -> tuple[delivery.Server, ...]:
     """Make the running worker serve ``change``'s maps and servers; return the servers that go but that
     HAProxy did not let be deleted yet (in maintenance: they get no request), for ``delete_leftovers``.
 
+    ``leftovers``: the servers earlier deliveries left in maintenance (still in the worker). One that
+    ``change`` adds again at the same address is set ready again; one it adds at another address is
+    deleted first. The servers returned include the leftovers ``change`` does not add again.
+
     Raises:
         errors.DataPlaneError: HAProxy refused a command.
     """
-    replaced = {(server.backend, server.name) for server in change.removed}
-    first = [server for server in change.added if (server.backend, server.name) not in replaced]
+    added = {(server.backend, server.name): server for server in change.added}
+    revived = [server for server in leftovers if added.get((server.backend, server.name)) == server]
+    in_the_way = [
+        server for server in leftovers if (server.backend, server.name) in added and server not in revived
+    ]
+    kept = [server for server in leftovers if (server.backend, server.name) not in added]
+    removed = (*change.removed, *in_the_way)
+    replaced = {(server.backend, server.name) for server in removed}
+    first = [
+        server
+        for server in change.added
+        if (server.backend, server.name) not in replaced and server not in revived
+    ]
+    for server in revived:
+        await api.set_state(server.backend, server.name, "ready")
     for server in first:
         await add(api, server)
     for name, entries in change.maps.items():
         await swap_map(api, str(layout.map(name)), entries)
     left = []
-    for server in change.removed:
+    for server in removed:
         if not await remove(api, server, within=DELETE_WITHIN_SECONDS):
-            if (server.backend, server.name) in {(s.backend, s.name) for s in change.added}:
+            if (server.backend, server.name) in added:
                 raise errors.DataPlaneError(
                     f"HAProxy does not let server {server.backend}/{server.name} go within "
                     f"{DELETE_WITHIN_SECONDS:g} s, so it cannot be added again at its new address."
                 )
             left.append(server)
     for server in change.added:
-        if server not in first:
+        if server not in first and server not in revived:
             await add(api, server)
-    return tuple(left)
+    return (*kept, *left)
 
 
 async def delete_leftovers(
