@@ -139,3 +139,25 @@ def test_without_latency_buckets_the_counts_stand_and_latency_is_empty() -> None
     route_a = next(item for item in read if item.route == "shop/web/a/http")
     assert route_a.requests == 100
     assert (route_a.latency.bounds, route_a.latency.counts, route_a.latency.p99) == ((), (), None)
+
+
+def test_a_reload_carries_each_backend_over_when_it_serves_the_same_route() -> None:
+    """Before a reload the old worker is read; its counts, on top of those carried into it, are what the
+    new worker's backends start from. A backend whose route went, or now serves another route, is dropped."""
+    last = traffic.counts(BACKENDS, parse_stat(STAT), traffic.parse_table(TABLE))
+    after = {A: BACKENDS[A], B: Origin("shop", "shop/web/other/http")}
+    carried = traffic.carried_over({}, last, BACKENDS, after)
+    assert list(carried) == [A]
+
+    again = traffic.carried_over(carried, last, BACKENDS, BACKENDS)
+    assert (again[A].completed, again[A].classes, again[A].latency.count) == (200, {"2xx": 200}, 200)
+    assert again[B].completed == 10
+
+    reading = traffic.traffic(BACKENDS, parse_stat(STAT), traffic.parse_table(TABLE), again)
+    read = {(t.gateway, t.route): t for t in reading}
+    assert read["shop", "shop/web/a/http"].requests == 300
+    assert read["shop", "shop/web/a/http"].latency.counts[0] == 270
+    assert read["shop", "shop/web/b/http"].requests == 20
+    assert read["shop", "shop/web/b/http"].codes["5xx"] == 18
+    assert read["shop", None].requests == 320
+    assert read["cart", None].requests == 0  # nothing served, nothing carried

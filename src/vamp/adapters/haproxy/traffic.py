@@ -13,8 +13,13 @@ times (2.6 can only add one to a counter), so ``sum_ms`` is estimated from the b
 the middle of its bucket (within 5 % of the truth, the buckets being 10 % apart), a request past the
 last bound at that bound.
 
-Counts run from HAProxy's start: a new process (a restart, or a reload that starts new workers) counts
-from zero again. Backends the rendering does not name (left over from an earlier plan) are ignored.
+HAProxy's own counters run from its worker's start: a reload starts a new worker, at zero. So that a
+route's counts run from the data plane's start across reloads, as Envoy's do across plan changes, the
+data plane reads the old worker's counts per backend (``counts``) right before a reload and carries them
+over (``carried_over``): the new worker's readings are added to them (``traffic``'s ``carried``). A
+backend keeps its counts only if the next rendering has it for the same gateway and route; a removed
+route's counts go with it. A real restart (HAProxy killed) counts from zero again. Backends the rendering
+does not name (left over from an earlier plan) are ignored.
 """
 
 from __future__ import annotations
@@ -41,8 +46,26 @@ _BUCKET = {render_latency.BEYOND: len(_BOUNDS) - 1} | {
 }
 
 
-async def read(runtime: Runtime, backends: Mapping[str, Origin]) -> tuple[gateway_agent.Traffic, ...]:
-    """What each gateway and route of a rendering (``Rendering.backends``) has served, read now.
+Counts = Mapping[str, cluster_stats.ClusterStats]
+"""Each backend's requests, responses by status class and latency histogram, by HAProxy backend name."""
+
+
+async def read(
+    runtime: Runtime, backends: Mapping[str, Origin], carried: Counts | None = None
+) -> tuple[gateway_agent.Traffic, ...]:
+    """What each gateway and route of a rendering (``Rendering.backends``) has served, read now, with the
+    counts ``carried`` over from the workers before this one added.
+
+    Raises:
+        errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
+    """
+    return cluster_traffic.traffic(backends, _with(carried or {}, await read_counts(runtime, backends)))
+
+
+async def read_counts(
+    runtime: Runtime, backends: Mapping[str, Origin]
+) -> dict[str, cluster_stats.ClusterStats]:
+    """Each backend's counts in the serving worker, read now (``counts``).
 
     Raises:
         errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
@@ -53,7 +76,7 @@ async def read(runtime: Runtime, backends: Mapping[str, Origin]) -> tuple[gatewa
     largest = len(backends) * len(_BOUNDS) * (render_latency.KEY_LENGTH + _ENTRY_BYTES)
     table = Runtime(runtime.socket, timeout=runtime.timeout, max_bytes=max(runtime.max_bytes, largest))
     histograms = parse_table(await table.command(f"show table {render_latency.TABLE}"))
-    return traffic(backends, rows, histograms)
+    return counts(backends, rows, histograms)
 
 
 def parse_table(text: str) -> dict[str, cluster_stats.Histogram] | None:
@@ -109,6 +132,7 @@ def traffic(
     backends: Mapping[str, Origin],
     rows: Iterable[StatRow],
     histograms: Mapping[str, cluster_stats.Histogram] | None,
+    carried: Counts | None = None,
 ) -> tuple[gateway_agent.Traffic, ...]:
     """Each gateway's traffic, followed by each of its routes', in name order (``envoy.traffic.traffic``).
 
@@ -117,7 +141,18 @@ def traffic(
         rows: one reading of ``show stat``.
         histograms: each backend's latency buckets (``parse_table``); a backend missing there has
             counted nothing yet. ``None`` if nothing is measured: every latency is then empty.
+        carried: each backend's counts in the workers before this one (``carried_over``), added to it.
     """
+    return cluster_traffic.traffic(backends, _with(carried or {}, counts(backends, rows, histograms)))
+
+
+def counts(
+    backends: Mapping[str, Origin],
+    rows: Iterable[StatRow],
+    histograms: Mapping[str, cluster_stats.Histogram] | None,
+) -> dict[str, cluster_stats.ClusterStats]:
+    """Each backend of ``backends``' counts in one reading of ``show stat`` and the latency table (see
+    ``traffic``); a backend missing from the reading has counted nothing."""
     empty = cluster_stats.Histogram() if histograms is None else histogram([0] * len(_BOUNDS))
     readings = {
         row.proxy: cluster_stats.ClusterStats(
@@ -130,4 +165,28 @@ def traffic(
     }
     for backend in backends.keys() - readings.keys():
         readings[backend] = cluster_stats.ClusterStats(latency=empty)
-    return cluster_traffic.traffic(backends, readings)
+    return readings
+
+
+def carried_over(
+    carried: Counts, last: Counts, before: Mapping[str, Origin], after: Mapping[str, Origin]
+) -> dict[str, cluster_stats.ClusterStats]:
+    """What a new worker starts from: the counts ``carried`` into the old worker plus the ``last``
+    reading of the old worker, for each backend that serves the same gateway and route ``before`` and
+    ``after`` the reload (``Rendering.backends``); the other backends' counts are dropped.
+    """
+    kept = {name for name, origin in after.items() if before.get(name) == origin}
+    return {
+        name: cluster_traffic.merge([carried.get(name, cluster_stats.ClusterStats()), last[name]])
+        if name in last
+        else carried[name]
+        for name in sorted(kept & (carried.keys() | last.keys()))
+    }
+
+
+def _with(carried: Counts, reading: Counts) -> dict[str, cluster_stats.ClusterStats]:
+    """``reading`` with the ``carried`` counts of its backends added."""
+    return {
+        name: cluster_traffic.merge([carried[name], stats]) if name in carried else stats
+        for name, stats in reading.items()
+    }
