@@ -161,3 +161,27 @@ def test_a_reload_carries_each_backend_over_when_it_serves_the_same_route() -> N
     assert read["shop", "shop/web/b/http"].codes["5xx"] == 18
     assert read["shop", None].requests == 320
     assert read["cart", None].requests == 0  # nothing served, nothing carried
+
+
+def test_one_reading_says_whose_it_is_and_holds_show_stat_and_the_table() -> None:
+    answer = f"Name: HAProxy\nPid: 4242\nUptime_sec: 3\n\n{STAT}{TABLE}"  # STAT ends in a blank line
+    reading = traffic.parse_reading(answer, BACKENDS)
+
+    assert reading.worker == 4242
+    assert (reading.counts[A].completed, reading.counts[A].latency.count) == (100, 100)
+    assert traffic.reading_command(7) == "@!7 show info;@!7 show stat;@!7 show table vamp-latency"
+
+
+def test_a_reading_of_a_worker_that_is_gone_is_refused() -> None:
+    with pytest.raises(errors.DataPlaneError, match="is not show info, show stat and show table"):
+        traffic.parse_reading("Can't find the target PID matching the prefix '@!7'\n", BACKENDS)
+
+
+def test_a_leaving_worker_that_emptied_its_table_keeps_the_latency_read_before() -> None:
+    earlier = traffic.counts(BACKENDS, parse_stat(STAT), traffic.parse_table(TABLE))
+    emptied = traffic.counts(BACKENDS, parse_stat(STAT), {})
+
+    kept = traffic.later(earlier, emptied)
+
+    assert kept[A].latency == earlier[A].latency
+    assert traffic.later(emptied, earlier)[A].latency == earlier[A].latency

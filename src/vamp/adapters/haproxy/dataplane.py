@@ -17,10 +17,8 @@
 * the ``supervisor`` keeps HAProxy running, and restarts it on the files in place (the last good plan)
   when the master or the worker dies;
 * ``traffic`` reads ``show stat`` and the latency buckets (``show table``; their map is kept with the
-  weight maps) and adds them up per route and gateway (``traffic``). A reload starts a worker at zero,
-  so the old worker's counts are read right before it and carried over (``traffic.carried_over``): a
-  route's counts run from the data plane's start, except for the requests the old worker serves
-  between that reading and its exit, and from zero after HAProxy is restarted.
+  weight maps) and adds them up per route and gateway (``traffic``), with what the workers before a
+  reload counted carried over (``carried_counts``): a route's counts run from the data plane's start.
 
 Work directory::
 
@@ -40,6 +38,7 @@ from pathlib import Path
 from vamp import errors
 from vamp.adapters import listening_ports, private_files
 from vamp.adapters.haproxy import (
+    carried_counts,
     delivery,
     files,
     refusals,
@@ -47,10 +46,8 @@ from vamp.adapters.haproxy import (
     runtime,
     runtime_delivery,
     supervisor,
-    traffic,
 )
 from vamp.adapters.haproxy.render import VERSION_VARIABLE, Rendering, RenderOptions
-from vamp.adapters.haproxy.traffic import Counts
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
 
@@ -117,13 +114,7 @@ class HaproxyDataPlane:
         self._leftovers_of = 0
         """The supervisor's restart count when the leftovers were left."""
         self._lock = asyncio.Lock()
-        self._carried: Counts = {}
-        """Each backend's counts in the workers before the serving one (``traffic.carried_over``)."""
-        self._carried_of = 0
-        """The supervisor's restart count when the counts were carried: a restart counts from zero."""
-        self._counting = asyncio.Lock()
-        """Held by a reading of the counts and by a reload, so no reading adds the carried counts to the
-        wrong worker's."""
+        self._counts = carried_counts.CarriedCounts(self._runtime, self._supervisor)
 
     @property
     def log_path(self) -> Path:
@@ -163,6 +154,7 @@ class HaproxyDataPlane:
 
     async def stop(self) -> None:
         """Stop HAProxy (master and workers) by their PIDs."""
+        await self._counts.stop()
         await self._supervisor.stop()
 
     async def __aenter__(self) -> HaproxyDataPlane:
@@ -212,16 +204,9 @@ class HaproxyDataPlane:
 
     async def traffic(self) -> tuple[gateway_agent.Traffic, ...]:
         """Each gateway's and route's traffic under the last applied plan; nothing before the first."""
-        async with self._counting:
-            if self._rendering is None:
-                return ()
-            return await traffic.read(self._runtime, self._rendering.backends, self._carried_counts())
-
-    def _carried_counts(self) -> Counts:
-        """The counts carried over the reloads since HAProxy last (re)started."""
-        if self._supervisor.restarts != self._carried_of:
-            self._carried, self._carried_of = {}, self._supervisor.restarts
-        return self._carried
+        if self._rendering is None:
+            return ()
+        return await self._counts.read(self._rendering.backends)
 
     async def _reload(self, plan: routing_plan.RoutingPlan, rendering: Rendering) -> None:
         """Check the candidate, put it in place, reload, and wait for the new worker to report it."""
@@ -231,30 +216,17 @@ class HaproxyDataPlane:
         saved = files.save(self.files)
         files.install(self.files, rendering.text, rendering.maps)
         logged = self._supervisor.log_size()
-        async with self._counting:
-            carried = await self._counts_to_carry(rendering)
+        before = self._rendering.backends if self._rendering is not None else None
+        async with self._counts.reloading(before, rendering.backends) as reload:
             try:
                 if not await self._supervisor.reload():
                     raise refusals.refused(plan, rendering, self._supervisor.log_tail(logged))
+                reload.took_over()
                 self._leftovers = ()  # the new worker has only the servers of the files
-                self._carried = carried
                 await self._await_version(plan.version)
             except (errors.PublishError, errors.DataPlaneError):
                 files.restore(self.files, saved)
                 raise
-
-    async def _counts_to_carry(self, rendering: Rendering) -> Counts:
-        """What the worker of ``rendering`` is to start counting from: the serving worker's counts, read
-        now, on top of those carried into it (nothing after a restart, or if it cannot be read)."""
-        carried = self._carried_counts()
-        if self._rendering is None:
-            return {}
-        before = self._rendering.backends
-        try:
-            last = await traffic.read_counts(self._runtime, before)
-        except errors.DataPlaneError:
-            last = {}  # its counts are lost; the routes count on from those carried into it
-        return traffic.carried_over(carried, last, before, rendering.backends)
 
     async def _change_at_runtime(
         self, plan: routing_plan.RoutingPlan, rendering: Rendering, change: delivery.Change

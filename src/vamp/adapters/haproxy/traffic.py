@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from vamp import errors
 from vamp.adapters.envoy import stats as cluster_stats
 from vamp.adapters.envoy import traffic as cluster_traffic
 from vamp.adapters.haproxy import render_latency
-from vamp.adapters.haproxy.runtime import ProxyType, Runtime, StatRow
+from vamp.adapters.haproxy.runtime import ProxyType, Runtime, StatRow, parse_info, parse_stat
 from vamp.core.latency_buckets import latency_bounds
 from vamp.core.routing.plan import Origin
 from vamp.ports import gateway_agent
@@ -48,6 +49,16 @@ _BUCKET = {render_latency.BEYOND: len(_BOUNDS) - 1} | {
 
 Counts = Mapping[str, cluster_stats.ClusterStats]
 """Each backend's requests, responses by status class and latency histogram, by HAProxy backend name."""
+_READING = ("show info", "show stat", f"show table {render_latency.TABLE}")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One worker's counts at one moment."""
+
+    worker: int
+    """The worker's PID."""
+    counts: dict[str, cluster_stats.ClusterStats]
 
 
 async def read(
@@ -59,24 +70,47 @@ async def read(
     Raises:
         errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
     """
-    return cluster_traffic.traffic(backends, _with(carried or {}, await read_counts(runtime, backends)))
+    reading = await read_counts(runtime, backends)
+    return cluster_traffic.traffic(backends, _with(carried or {}, reading.counts))
 
 
-async def read_counts(
-    runtime: Runtime, backends: Mapping[str, Origin]
-) -> dict[str, cluster_stats.ClusterStats]:
-    """Each backend's counts in the serving worker, read now (``counts``).
+async def read_counts(runtime: Runtime, backends: Mapping[str, Origin]) -> Reading:
+    """The serving worker's PID and each backend's counts in it, read now (``parse_reading``).
 
     Raises:
         errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
     """
-    rows = await runtime.stat()
     # The table can outgrow ``show stat`` by far (a line per backend and bucket in use): its answer is
     # bounded by what the table can hold, not by the runtime's usual bound.
     largest = len(backends) * len(_BOUNDS) * (render_latency.KEY_LENGTH + _ENTRY_BYTES)
     table = Runtime(runtime.socket, timeout=runtime.timeout, max_bytes=max(runtime.max_bytes, largest))
-    histograms = parse_table(await table.command(f"show table {render_latency.TABLE}"))
-    return counts(backends, rows, histograms)
+    return parse_reading(await table.command(reading_command()), backends)
+
+
+def reading_command(worker: int | None = None) -> str:
+    """The command line of one reading: ``show info`` (the worker's PID), ``show stat`` and the latency
+    table, answered by one worker over one connection; with ``worker``, each prefixed ``@!<worker>`` for
+    the master CLI, which reaches a worker that is leaving after a reload."""
+    prefix = "" if worker is None else f"@!{worker} "
+    return ";".join(f"{prefix}{command}" for command in _READING)
+
+
+def parse_reading(text: str, backends: Mapping[str, Origin]) -> Reading:
+    """The worker's PID and each of ``backends``' counts (``counts``) in the answer to
+    ``reading_command``: ``show info``, ``show stat`` and ``show table``, each ending in a blank line.
+
+    Raises:
+        errors.DataPlaneError: the answer is not those three (the worker is gone, or never was).
+    """
+    info, header, rest = text.partition("\n\n# pxname,")
+    stat, _, table = rest.partition("\n\n")
+    pid = parse_info(info).get("Pid", "")
+    if not header or not pid.isdigit():
+        raise errors.DataPlaneError(
+            f"HAProxy's answer to {reading_command()!r} is not show info, show stat and show table: "
+            f"{text[:120]!r}"
+        )
+    return Reading(int(pid), counts(backends, parse_stat(f"# pxname,{stat}\n"), parse_table(table)))
 
 
 def parse_table(text: str) -> dict[str, cluster_stats.Histogram] | None:
@@ -182,6 +216,23 @@ def carried_over(
         else carried[name]
         for name in sorted(kept & (carried.keys() | last.keys()))
     }
+
+
+def later(earlier: Counts, reading: Counts) -> dict[str, cluster_stats.ClusterStats]:
+    """A worker's counts after a ``reading`` taken after ``earlier``, one of the same worker.
+
+    ``show stat``'s counters only grow, but a worker told to leave (a reload) empties its latency table
+    (measured on 2.6.12: ``used:0`` while the requests stay counted), and counts into it from zero again
+    while it drains. So a backend keeps the ``earlier`` histogram when the reading's holds fewer
+    responses: the latency of what a leaving worker serves after that is lost, its requests are not.
+    """
+    result = {}
+    for name, now in reading.items():
+        then = earlier.get(name)
+        if then is not None and now.latency.count < then.latency.count:
+            now = cluster_stats.ClusterStats(now.completed, now.classes, then.latency)
+        result[name] = now
+    return result
 
 
 def _with(carried: Counts, reading: Counts) -> dict[str, cluster_stats.ClusterStats]:
