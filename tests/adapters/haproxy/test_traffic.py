@@ -169,12 +169,17 @@ def test_one_reading_says_whose_it_is_and_holds_show_stat_and_the_table() -> Non
 
     assert reading.worker == 4242
     assert (reading.counts[A].completed, reading.counts[A].latency.count) == (100, 100)
-    assert traffic.reading_command(7) == "@!7 show info;@!7 show stat;@!7 show table vamp-latency"
+    assert traffic.worker_of(answer) == 4242
+    assert traffic.timed(answer) == 117
+    assert traffic.reading_command(7) == "@!7 show info;@!7 show stat -1 2 -1;@!7 show table vamp-latency"
 
 
 def test_a_reading_of_a_worker_that_is_gone_is_refused() -> None:
+    gone = "Can't find the target PID matching the prefix '@!7'\n"
     with pytest.raises(errors.DataPlaneError, match="is not show info, show stat and show table"):
-        traffic.parse_reading("Can't find the target PID matching the prefix '@!7'\n", BACKENDS)
+        traffic.parse_reading(gone, BACKENDS)
+    with pytest.raises(errors.DataPlaneError, match="is not show info, show stat and show table"):
+        traffic.worker_of(gone)
 
 
 def test_a_leaving_worker_that_emptied_its_table_keeps_the_latency_read_before() -> None:

@@ -1,9 +1,10 @@
 """HAProxy's counters as traffic per gateway and per route: requests, status classes, latency buckets.
 
-One reading takes two runtime API commands (``read``): ``show stat`` for each backend's requests
+One reading is one command line on one connection, so one worker answers all of it (``read``,
+``reading_command``): ``show info`` for the worker's PID, ``show stat`` for each backend's requests
 (``req_tot``) and responses by status class (``hrsp_1xx`` … ``hrsp_5xx``), which HAProxy counts exactly,
 and ``show table vamp-latency`` for the latency buckets each backend counted its response times into
-(``render_latency``). ``parse_table`` and ``traffic`` are pure.
+(``render_latency``). The parsing functions and ``traffic`` are pure.
 
 Each backend becomes the same per-cluster reading the Envoy adapter makes (``vamp.adapters.envoy.stats``:
 counts, classes and a cumulative histogram over ``vamp.core.latency_buckets``), and
@@ -49,7 +50,11 @@ _BUCKET = {render_latency.BEYOND: len(_BOUNDS) - 1} | {
 
 Counts = Mapping[str, cluster_stats.ClusterStats]
 """Each backend's requests, responses by status class and latency histogram, by HAProxy backend name."""
-_READING = ("show info", "show stat", f"show table {render_latency.TABLE}")
+_READING = ("show info", "show stat -1 2 -1", f"show table {render_latency.TABLE}")
+"""One reading: the worker's PID, the backends' rows of ``show stat`` (not the frontends' nor the
+servers', which would double its length) and the latency table."""
+_PID = re.compile(r"^Pid: (\d+)$", re.MULTILINE)
+_COUNT = re.compile(r" gpc0=(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +85,20 @@ async def read_counts(runtime: Runtime, backends: Mapping[str, Origin]) -> Readi
     Raises:
         errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
     """
+    return parse_reading(await read_answer(runtime, backends), backends)
+
+
+async def read_answer(runtime: Runtime, backends: Mapping[str, Origin]) -> str:
+    """The serving worker's answer to ``reading_command``, unparsed (``parse_reading``, ``worker_of``).
+
+    Raises:
+        errors.DataPlaneError: the runtime API cannot be reached.
+    """
     # The table can outgrow ``show stat`` by far (a line per backend and bucket in use): its answer is
-    # bounded by what the table can hold, not by the runtime's usual bound.
+    # bounded by what the table can hold, on top of the runtime's usual bound.
     largest = len(backends) * len(_BOUNDS) * (render_latency.KEY_LENGTH + _ENTRY_BYTES)
-    table = Runtime(runtime.socket, timeout=runtime.timeout, max_bytes=max(runtime.max_bytes, largest))
-    return parse_reading(await table.command(reading_command()), backends)
+    table = Runtime(runtime.socket, timeout=runtime.timeout, max_bytes=runtime.max_bytes + largest)
+    return await table.command(reading_command())
 
 
 def reading_command(worker: int | None = None) -> str:
@@ -111,6 +125,28 @@ def parse_reading(text: str, backends: Mapping[str, Origin]) -> Reading:
             f"{text[:120]!r}"
         )
     return Reading(int(pid), counts(backends, parse_stat(f"# pxname,{stat}\n"), parse_table(table)))
+
+
+def worker_of(text: str) -> int:
+    """The PID of the worker that gave ``text``, an answer to ``reading_command`` (read without parsing
+    the rest: a reading of 10,000 backends takes half a second to parse).
+
+    Raises:
+        errors.DataPlaneError: the answer is not a reading (the worker is gone, or never was).
+    """
+    found = _PID.search(text, 0, text.find("\n\n"))
+    if found is None or "\n\n# pxname," not in text:
+        raise errors.DataPlaneError(
+            f"HAProxy's answer to {reading_command()!r} is not show info, show stat and show table: "
+            f"{text[:120]!r}"
+        )
+    return int(found[1])
+
+
+def timed(text: str) -> int:
+    """How many responses the latency table of ``text`` (an answer to ``reading_command``) counted."""
+    start = text.find("\n\n# table: ")
+    return sum(int(count) for count in _COUNT.findall(text, start)) if start >= 0 else 0
 
 
 def parse_table(text: str) -> dict[str, cluster_stats.Histogram] | None:
