@@ -16,8 +16,9 @@ last bound at that bound.
 
 HAProxy's own counters run from its worker's start: a reload starts a new worker, at zero. So that a
 route's counts run from the data plane's start across reloads, as Envoy's do across plan changes, the
-data plane reads the old worker's counts per backend (``counts``) right before a reload and carries them
-over (``carried_over``): the new worker's readings are added to them (``traffic``'s ``carried``). A
+data plane reads the old worker's counts per backend as late as it answers (``carried_counts``) and
+carries them over (``carried_over``): the new worker's readings are added to them (``traffic``'s
+``carried``). A
 backend keeps its counts only if the next rendering has it for the same gateway and route; a removed
 route's counts go with it. A real restart (HAProxy killed) counts from zero again. Backends the rendering
 does not name (left over from an earlier plan) are ignored.
