@@ -139,3 +139,54 @@ def test_without_latency_buckets_the_counts_stand_and_latency_is_empty() -> None
     route_a = next(item for item in read if item.route == "shop/web/a/http")
     assert route_a.requests == 100
     assert (route_a.latency.bounds, route_a.latency.counts, route_a.latency.p99) == ((), (), None)
+
+
+def test_a_reload_carries_each_backend_over_when_it_serves_the_same_route() -> None:
+    """Before a reload the old worker is read; its counts, on top of those carried into it, are what the
+    new worker's backends start from. A backend whose route went, or now serves another route, is dropped."""
+    last = traffic.counts(BACKENDS, parse_stat(STAT), traffic.parse_table(TABLE))
+    after = {A: BACKENDS[A], B: Origin("shop", "shop/web/other/http")}
+    carried = traffic.carried_over({}, last, BACKENDS, after)
+    assert list(carried) == [A]
+
+    again = traffic.carried_over(carried, last, BACKENDS, BACKENDS)
+    assert (again[A].completed, again[A].classes, again[A].latency.count) == (200, {"2xx": 200}, 200)
+    assert again[B].completed == 10
+
+    reading = traffic.traffic(BACKENDS, parse_stat(STAT), traffic.parse_table(TABLE), again)
+    read = {(t.gateway, t.route): t for t in reading}
+    assert read["shop", "shop/web/a/http"].requests == 300
+    assert read["shop", "shop/web/a/http"].latency.counts[0] == 270
+    assert read["shop", "shop/web/b/http"].requests == 20
+    assert read["shop", "shop/web/b/http"].codes["5xx"] == 18
+    assert read["shop", None].requests == 320
+    assert read["cart", None].requests == 0  # nothing served, nothing carried
+
+
+def test_one_reading_says_whose_it_is_and_holds_show_stat_and_the_table() -> None:
+    answer = f"Name: HAProxy\nPid: 4242\nUptime_sec: 3\n\n{STAT}{TABLE}"  # STAT ends in a blank line
+    reading = traffic.parse_reading(answer, BACKENDS)
+
+    assert reading.worker == 4242
+    assert (reading.counts[A].completed, reading.counts[A].latency.count) == (100, 100)
+    assert traffic.worker_of(answer) == 4242
+    assert traffic.timed(answer) == 117
+    assert traffic.reading_command(7) == "@!7 show info;@!7 show stat -1 2 -1;@!7 show table vamp-latency"
+
+
+def test_a_reading_of_a_worker_that_is_gone_is_refused() -> None:
+    gone = "Can't find the target PID matching the prefix '@!7'\n"
+    with pytest.raises(errors.DataPlaneError, match="is not show info, show stat and show table"):
+        traffic.parse_reading(gone, BACKENDS)
+    with pytest.raises(errors.DataPlaneError, match="is not show info, show stat and show table"):
+        traffic.worker_of(gone)
+
+
+def test_a_leaving_worker_that_emptied_its_table_keeps_the_latency_read_before() -> None:
+    earlier = traffic.counts(BACKENDS, parse_stat(STAT), traffic.parse_table(TABLE))
+    emptied = traffic.counts(BACKENDS, parse_stat(STAT), {})
+
+    kept = traffic.later(earlier, emptied)
+
+    assert kept[A].latency == earlier[A].latency
+    assert traffic.later(emptied, earlier)[A].latency == earlier[A].latency

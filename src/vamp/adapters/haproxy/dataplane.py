@@ -17,7 +17,8 @@
 * the ``supervisor`` keeps HAProxy running, and restarts it on the files in place (the last good plan)
   when the master or the worker dies;
 * ``traffic`` reads ``show stat`` and the latency buckets (``show table``; their map is kept with the
-  weight maps) and adds them up per route and gateway (``traffic``).
+  weight maps) and adds them up per route and gateway (``traffic``), with what the workers before a
+  reload counted carried over (``carried_counts``): a route's counts run from the data plane's start.
 
 Work directory::
 
@@ -34,6 +35,7 @@ from pathlib import Path
 from vamp import errors
 from vamp.adapters import kept_plan, listening_ports, private_files
 from vamp.adapters.haproxy import (
+    carried_counts,
     delivery,
     files,
     refusals,
@@ -41,7 +43,6 @@ from vamp.adapters.haproxy import (
     runtime,
     runtime_delivery,
     supervisor,
-    traffic,
 )
 from vamp.adapters.haproxy.render import VERSION_VARIABLE, Rendering, RenderOptions
 from vamp.core.routing import plan as routing_plan
@@ -110,6 +111,7 @@ class HaproxyDataPlane:
         self._leftovers_of = 0
         """The supervisor's restart count when the leftovers were left."""
         self._lock = asyncio.Lock()
+        self._counts = carried_counts.CarriedCounts(self._runtime, self._supervisor)
 
     @property
     def log_path(self) -> Path:
@@ -149,6 +151,7 @@ class HaproxyDataPlane:
 
     async def stop(self) -> None:
         """Stop HAProxy (master and workers) by their PIDs."""
+        await self._counts.stop()
         await self._supervisor.stop()
 
     async def __aenter__(self) -> HaproxyDataPlane:
@@ -186,7 +189,7 @@ class HaproxyDataPlane:
         """Each gateway's and route's traffic under the last applied plan; nothing before the first."""
         if self._rendering is None:
             return ()
-        return await traffic.read(self._runtime, self._rendering.backends)
+        return await self._counts.read(self._rendering.backends)
 
     async def _reload(self, plan: routing_plan.RoutingPlan, rendering: Rendering) -> None:
         """Check the candidate, put it in place, reload, and wait for the new worker to report it."""
@@ -196,14 +199,17 @@ class HaproxyDataPlane:
         saved = files.save(self.files)
         files.install(self.files, rendering.text, rendering.maps)
         logged = self._supervisor.log_size()
-        try:
-            if not await self._supervisor.reload():
-                raise refusals.refused(plan, rendering, self._supervisor.log_tail(logged))
-            self._leftovers = ()  # the new worker has only the servers of the files
-            await self._await_version(plan.version)
-        except (errors.PublishError, errors.DataPlaneError):
-            files.restore(self.files, saved)
-            raise
+        before = self._rendering.backends if self._rendering is not None else None
+        async with self._counts.reloading(before, rendering.backends) as reload:
+            try:
+                if not await self._supervisor.reload():
+                    raise refusals.refused(plan, rendering, self._supervisor.log_tail(logged))
+                reload.took_over()
+                self._leftovers = ()  # the new worker has only the servers of the files
+                await self._await_version(plan.version)
+            except (errors.PublishError, errors.DataPlaneError):
+                files.restore(self.files, saved)
+                raise
 
     async def _change_at_runtime(
         self, plan: routing_plan.RoutingPlan, rendering: Rendering, change: delivery.Change

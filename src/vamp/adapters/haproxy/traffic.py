@@ -1,9 +1,10 @@
 """HAProxy's counters as traffic per gateway and per route: requests, status classes, latency buckets.
 
-One reading takes two runtime API commands (``read``): ``show stat`` for each backend's requests
+One reading is one command line on one connection, so one worker answers all of it (``read``,
+``reading_command``): ``show info`` for the worker's PID, ``show stat`` for each backend's requests
 (``req_tot``) and responses by status class (``hrsp_1xx`` … ``hrsp_5xx``), which HAProxy counts exactly,
 and ``show table vamp-latency`` for the latency buckets each backend counted its response times into
-(``render_latency``). ``parse_table`` and ``traffic`` are pure.
+(``render_latency``). The parsing functions and ``traffic`` are pure.
 
 Each backend becomes the same per-cluster reading the Envoy adapter makes (``vamp.adapters.envoy.stats``:
 counts, classes and a cumulative histogram over ``vamp.core.latency_buckets``), and
@@ -13,20 +14,27 @@ times (2.6 can only add one to a counter), so ``sum_ms`` is estimated from the b
 the middle of its bucket (within 5 % of the truth, the buckets being 10 % apart), a request past the
 last bound at that bound.
 
-Counts run from HAProxy's start: a new process (a restart, or a reload that starts new workers) counts
-from zero again. Backends the rendering does not name (left over from an earlier plan) are ignored.
+HAProxy's own counters run from its worker's start: a reload starts a new worker, at zero. So that a
+route's counts run from the data plane's start across reloads, as Envoy's do across plan changes, the
+data plane reads the old worker's counts per backend as late as it answers (``carried_counts``) and
+carries them over (``carried_over``): the new worker's readings are added to them (``traffic``'s
+``carried``). A
+backend keeps its counts only if the next rendering has it for the same gateway and route; a removed
+route's counts go with it. A real restart (HAProxy killed) counts from zero again. Backends the rendering
+does not name (left over from an earlier plan) are ignored.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from vamp import errors
 from vamp.adapters.envoy import stats as cluster_stats
 from vamp.adapters.envoy import traffic as cluster_traffic
 from vamp.adapters.haproxy import render_latency
-from vamp.adapters.haproxy.runtime import ProxyType, Runtime, StatRow
+from vamp.adapters.haproxy.runtime import ProxyType, Runtime, StatRow, parse_info, parse_stat
 from vamp.core.latency_buckets import latency_bounds
 from vamp.core.routing.plan import Origin
 from vamp.ports import gateway_agent
@@ -41,19 +49,105 @@ _BUCKET = {render_latency.BEYOND: len(_BOUNDS) - 1} | {
 }
 
 
-async def read(runtime: Runtime, backends: Mapping[str, Origin]) -> tuple[gateway_agent.Traffic, ...]:
-    """What each gateway and route of a rendering (``Rendering.backends``) has served, read now.
+Counts = Mapping[str, cluster_stats.ClusterStats]
+"""Each backend's requests, responses by status class and latency histogram, by HAProxy backend name."""
+_READING = ("show info", "show stat -1 2 -1", f"show table {render_latency.TABLE}")
+"""One reading: the worker's PID, the backends' rows of ``show stat`` (not the frontends' nor the
+servers', which would double its length) and the latency table."""
+_PID = re.compile(r"^Pid: (\d+)$", re.MULTILINE)
+_COUNT = re.compile(r" gpc0=(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One worker's counts at one moment."""
+
+    worker: int
+    """The worker's PID."""
+    counts: dict[str, cluster_stats.ClusterStats]
+
+
+async def read(
+    runtime: Runtime, backends: Mapping[str, Origin], carried: Counts | None = None
+) -> tuple[gateway_agent.Traffic, ...]:
+    """What each gateway and route of a rendering (``Rendering.backends``) has served, read now, with the
+    counts ``carried`` over from the workers before this one added.
 
     Raises:
         errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
     """
-    rows = await runtime.stat()
+    reading = await read_counts(runtime, backends)
+    return cluster_traffic.traffic(backends, _with(carried or {}, reading.counts))
+
+
+async def read_counts(runtime: Runtime, backends: Mapping[str, Origin]) -> Reading:
+    """The serving worker's PID and each backend's counts in it, read now (``parse_reading``).
+
+    Raises:
+        errors.DataPlaneError: the runtime API cannot be reached, or its answers cannot be read.
+    """
+    return parse_reading(await read_answer(runtime, backends), backends)
+
+
+async def read_answer(runtime: Runtime, backends: Mapping[str, Origin]) -> str:
+    """The serving worker's answer to ``reading_command``, unparsed (``parse_reading``, ``worker_of``).
+
+    Raises:
+        errors.DataPlaneError: the runtime API cannot be reached.
+    """
     # The table can outgrow ``show stat`` by far (a line per backend and bucket in use): its answer is
-    # bounded by what the table can hold, not by the runtime's usual bound.
+    # bounded by what the table can hold, on top of the runtime's usual bound.
     largest = len(backends) * len(_BOUNDS) * (render_latency.KEY_LENGTH + _ENTRY_BYTES)
-    table = Runtime(runtime.socket, timeout=runtime.timeout, max_bytes=max(runtime.max_bytes, largest))
-    histograms = parse_table(await table.command(f"show table {render_latency.TABLE}"))
-    return traffic(backends, rows, histograms)
+    table = Runtime(runtime.socket, timeout=runtime.timeout, max_bytes=runtime.max_bytes + largest)
+    return await table.command(reading_command())
+
+
+def reading_command(worker: int | None = None) -> str:
+    """The command line of one reading: ``show info`` (the worker's PID), ``show stat`` and the latency
+    table, answered by one worker over one connection; with ``worker``, each prefixed ``@!<worker>`` for
+    the master CLI, which reaches a worker that is leaving after a reload."""
+    prefix = "" if worker is None else f"@!{worker} "
+    return ";".join(f"{prefix}{command}" for command in _READING)
+
+
+def parse_reading(text: str, backends: Mapping[str, Origin]) -> Reading:
+    """The worker's PID and each of ``backends``' counts (``counts``) in the answer to
+    ``reading_command``: ``show info``, ``show stat`` and ``show table``, each ending in a blank line.
+
+    Raises:
+        errors.DataPlaneError: the answer is not those three (the worker is gone, or never was).
+    """
+    info, header, rest = text.partition("\n\n# pxname,")
+    stat, _, table = rest.partition("\n\n")
+    pid = parse_info(info).get("Pid", "")
+    if not header or not pid.isdigit():
+        raise errors.DataPlaneError(
+            f"HAProxy's answer to {reading_command()!r} is not show info, show stat and show table: "
+            f"{text[:120]!r}"
+        )
+    return Reading(int(pid), counts(backends, parse_stat(f"# pxname,{stat}\n"), parse_table(table)))
+
+
+def worker_of(text: str) -> int:
+    """The PID of the worker that gave ``text``, an answer to ``reading_command`` (read without parsing
+    the rest: a reading of 10,000 backends takes half a second to parse).
+
+    Raises:
+        errors.DataPlaneError: the answer is not a reading (the worker is gone, or never was).
+    """
+    found = _PID.search(text, 0, text.find("\n\n"))
+    if found is None or "\n\n# pxname," not in text:
+        raise errors.DataPlaneError(
+            f"HAProxy's answer to {reading_command()!r} is not show info, show stat and show table: "
+            f"{text[:120]!r}"
+        )
+    return int(found[1])
+
+
+def timed(text: str) -> int:
+    """How many responses the latency table of ``text`` (an answer to ``reading_command``) counted."""
+    start = text.find("\n\n# table: ")
+    return sum(int(count) for count in _COUNT.findall(text, start)) if start >= 0 else 0
 
 
 def parse_table(text: str) -> dict[str, cluster_stats.Histogram] | None:
@@ -109,6 +203,7 @@ def traffic(
     backends: Mapping[str, Origin],
     rows: Iterable[StatRow],
     histograms: Mapping[str, cluster_stats.Histogram] | None,
+    carried: Counts | None = None,
 ) -> tuple[gateway_agent.Traffic, ...]:
     """Each gateway's traffic, followed by each of its routes', in name order (``envoy.traffic.traffic``).
 
@@ -117,7 +212,18 @@ def traffic(
         rows: one reading of ``show stat``.
         histograms: each backend's latency buckets (``parse_table``); a backend missing there has
             counted nothing yet. ``None`` if nothing is measured: every latency is then empty.
+        carried: each backend's counts in the workers before this one (``carried_over``), added to it.
     """
+    return cluster_traffic.traffic(backends, _with(carried or {}, counts(backends, rows, histograms)))
+
+
+def counts(
+    backends: Mapping[str, Origin],
+    rows: Iterable[StatRow],
+    histograms: Mapping[str, cluster_stats.Histogram] | None,
+) -> dict[str, cluster_stats.ClusterStats]:
+    """Each backend of ``backends``' counts in one reading of ``show stat`` and the latency table (see
+    ``traffic``); a backend missing from the reading has counted nothing."""
     empty = cluster_stats.Histogram() if histograms is None else histogram([0] * len(_BOUNDS))
     readings = {
         row.proxy: cluster_stats.ClusterStats(
@@ -130,4 +236,45 @@ def traffic(
     }
     for backend in backends.keys() - readings.keys():
         readings[backend] = cluster_stats.ClusterStats(latency=empty)
-    return cluster_traffic.traffic(backends, readings)
+    return readings
+
+
+def carried_over(
+    carried: Counts, last: Counts, before: Mapping[str, Origin], after: Mapping[str, Origin]
+) -> dict[str, cluster_stats.ClusterStats]:
+    """What a new worker starts from: the counts ``carried`` into the old worker plus the ``last``
+    reading of the old worker, for each backend that serves the same gateway and route ``before`` and
+    ``after`` the reload (``Rendering.backends``); the other backends' counts are dropped.
+    """
+    kept = {name for name, origin in after.items() if before.get(name) == origin}
+    return {
+        name: cluster_traffic.merge([carried.get(name, cluster_stats.ClusterStats()), last[name]])
+        if name in last
+        else carried[name]
+        for name in sorted(kept & (carried.keys() | last.keys()))
+    }
+
+
+def later(earlier: Counts, reading: Counts) -> dict[str, cluster_stats.ClusterStats]:
+    """A worker's counts after a ``reading`` taken after ``earlier``, one of the same worker.
+
+    ``show stat``'s counters only grow, but a worker told to leave (a reload) empties its latency table
+    (measured on 2.6.12: ``used:0`` while the requests stay counted), and counts into it from zero again
+    while it drains. So a backend keeps the ``earlier`` histogram when the reading's holds fewer
+    responses: the latency of what a leaving worker serves after that is lost, its requests are not.
+    """
+    result = {}
+    for name, now in reading.items():
+        then = earlier.get(name)
+        if then is not None and now.latency.count < then.latency.count:
+            now = cluster_stats.ClusterStats(now.completed, now.classes, then.latency)
+        result[name] = now
+    return result
+
+
+def _with(carried: Counts, reading: Counts) -> dict[str, cluster_stats.ClusterStats]:
+    """``reading`` with the ``carried`` counts of its backends added."""
+    return {
+        name: cluster_traffic.merge([carried[name], stats]) if name in carried else stats
+        for name, stats in reading.items()
+    }
