@@ -79,7 +79,6 @@ async def test_a_gateway_chains_to_another_which_splits_by_weight_and_each_count
     assert (served["front", None], served["back", None]) == (2000, 2000)
 
 
-@pytest.mark.haproxy_lacks("the x-vamp-route header naming the routes a request took", branch="")
 async def test_a_chained_request_names_every_route_it_took(data_plane: Plane):
     front_port, back_port = free_ports(2)
     await data_plane.serve(
