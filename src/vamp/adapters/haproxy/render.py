@@ -9,9 +9,9 @@ file, the clock or the network. The configuration has:
   frontend chooses a virtual host by the Host header (``render_acls``);
 * a ``mode tcp`` frontend per TCP gateway (``render_tcp``);
 * a backend per target cluster (one route of one gateway) with its endpoints as servers, its balance,
-  rewrites, cookies, ``x-vamp-route`` header and health checks (``render_backends``), and the backends ``vamp-unrouted`` (404, or 503 naming the
-  gateway, as on Envoy) for requests no backend takes and ``vamp-unrouted-tcp`` (closes the connection)
-  for TCP.
+  rewrites, cookies, ``x-vamp-route`` header and health checks (``render_backends``), and the backends
+  ``vamp-unrouted`` (404, or 503 naming the gateway, as on Envoy) for requests no backend takes and
+  ``vamp-unrouted-tcp`` (closes the connection) for TCP.
 
 How a frontend routes, faithful to the plan's semantics (first route whose match holds and whose
 strength draws wins; then its clusters by weight):
