@@ -103,6 +103,26 @@ def test_each_condition_becomes_these_route_matches(text: str, matches: list[Jso
     assert list(render_matchers.route_matches(one(text))) == matches
 
 
+@pytest.mark.parametrize(
+    ("text", "path", "holds"),
+    [
+        ('query debug == ""', "/?debug", True),
+        ('query debug == ""', "/?a=1&debug&b=2", True),
+        ('query debug == ""', "/?debug=", True),
+        ('query debug == ""', "/?debug=1", False),
+        ('query debug == ""', "/?debugger", False),
+        ('query debug != ""', "/?debug", False),
+        ('query debug != ""', "/?x=1", True),
+        ("query debug ~ 1?", "/?debug", True),
+        ("query debug == 1", "/?debug", False),
+    ],
+)
+def test_a_bare_query_parameter_has_the_empty_value(text: str, path: str, holds: bool):
+    rendered = render_matchers.route_matches(one(text))
+
+    assert any(envoy_holds(match, {":method": "GET", ":path": path}) for match in rendered) is holds
+
+
 def test_no_condition_matches_every_path():
     assert render_matchers.route_matches(None) == ({"prefix": "/"},)
 
@@ -195,9 +215,11 @@ def requests(draw: st.DrawFn) -> tuple[condition.Request, Json]:
     host = draw(st.text("aA.", min_size=1, max_size=2))
     port = draw(st.sampled_from(["", ":8080"]))
     headers, cookies, query = draw(values), draw(values), draw(values)
+    bare = draw(st.booleans())  # an empty parameter as a bare ``?NAME``, which has the empty value too
+    parameters = [k if bare and not v else f"{k}={v}" for k, v in query.items()]
     envoy: Json = {
         ":method": method,
-        ":path": path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""),
+        ":path": path + ("?" + "&".join(parameters) if query else ""),
         ":authority": host + port,
         **headers,
     }

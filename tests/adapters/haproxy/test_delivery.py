@@ -3,6 +3,8 @@ addresses a configuration binds (``delivery.binds``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.adapters.haproxy.test_render import INSTANCES, A, shop
 from tests.core.routing.build import gateway, instance
 from vamp.adapters.haproxy import render_names
@@ -12,6 +14,8 @@ from vamp.core import model
 from vamp.core.routing.compile import compile_plan
 
 OPTIONS = RenderOptions(stats_socket="/run/vamp/haproxy.sock", maps_folder="/run/vamp/maps")
+CHECKS = ("check", "inter", "1000ms", "fall", "2", "rise", "1")
+"""The health-check keywords of every backend's ``default-server`` line, by default."""
 SPLIT = {"shop/web/a/http": {"weight": "90%"}, "shop/web/b/http": {"weight": "10%"}}
 
 
@@ -43,7 +47,7 @@ def test_new_weights_change_the_map_only() -> None:
 
 def test_an_instance_added_or_removed_is_a_server_added_or_removed() -> None:
     more = [*INSTANCES, instance("a-3", "10.0.1.9", {"http": 8080}, service="shop/web/a")]
-    server = Server(A, render_names.haproxy_name("a-3"), "10.0.1.9:8080")
+    server = Server(A, render_names.haproxy_name("a-3"), "10.0.1.9:8080", CHECKS)
 
     assert change(rendered(SPLIT), rendered(SPLIT, more)) == Change(reload=False, added=(server,))
     assert change(rendered(SPLIT, more), rendered(SPLIT)) == Change(reload=False, removed=(server,))
@@ -58,8 +62,19 @@ def test_an_instance_that_moved_is_removed_and_added_again() -> None:
 
     delivered = change(rendered(SPLIT), rendered(SPLIT, moved))
 
-    assert delivered.removed == (Server(A, name, "10.0.1.1:8080"),)
-    assert delivered.added == (Server(A, name, "10.0.1.7:8080"),)
+    assert delivered.removed == (Server(A, name, "10.0.1.1:8080", CHECKS),)
+    assert delivered.added == (Server(A, name, "10.0.1.7:8080", CHECKS),)
+
+
+def test_a_server_carries_its_backend_s_health_checks_which_it_would_not_inherit_at_run_time() -> None:
+    more = [*INSTANCES, instance("a-3", "10.0.1.9", {"http": 8080}, service="shop/web/a")]
+    unchecked = replace(OPTIONS, health_check_interval_s=None)
+    before, after = (
+        render(compile_plan([gateway("shop", 9050, SPLIT)], instances, shared_port=None), options=unchecked)
+        for instances in (INSTANCES, more)
+    )
+
+    assert change(before, after).added == (Server(A, render_names.haproxy_name("a-3"), "10.0.1.9:8080"),)
 
 
 def test_a_new_gateway_or_a_new_condition_needs_a_reload() -> None:

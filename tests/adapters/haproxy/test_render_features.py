@@ -72,10 +72,10 @@ def test_sticky_route_remembers_each_target_with_instances_by_envoy_s_cookie_aft
 def test_a_backend_of_a_sticky_route_sets_the_cookie_only_when_chosen_by_weight() -> None:
     text = sticky_shop("route")
     cookie = f"{envoy_names.route_cookie('shop')}={envoy_names.route_id('shop//shop/web/a/http')}"
-    assert section(text, f"backend {A}")[1] == (
+    assert (
         f"http-response add-header set-cookie '{cookie}; Path=/; HttpOnly' "
         "if { var(txn.vamp_sticky) -m bool }"
-    )
+    ) in section(text, f"backend {A}")
     assert not [line for line in section(text, f"backend {A}") if line.startswith("cookie")]
 
 
@@ -133,7 +133,7 @@ def test_rewrites_test_every_condition_first_and_apply_the_first_that_holds_in_t
     text = render(
         shop({"shop/web/a/http": {"weight": "50%", "rewrites": rewrites}, "shop/web/b/http": {}})
     ).text
-    assert section(text, f"backend {A}")[1:-2] == [
+    assert [line for line in section(text, f"backend {A}") if line.startswith(("acl", "http-request"))] == [
         "acl match0 path -m beg /v1",
         "acl match1 path -m str /old",
         "acl match2 req.fhdr(x-old) -m found",

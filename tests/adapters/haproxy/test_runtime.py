@@ -173,6 +173,21 @@ async def test_a_server_added_at_runtime_serves_once_ready_and_can_be_deleted(pr
     assert ("app", "three") not in await rows(proxy.runtime)
 
 
+async def test_a_server_added_with_health_checks_that_refuses_is_marked_down_and_gets_nothing(proxy: Proxy):
+    checks = ("check", "inter", "100ms", "fall", "2", "rise", "1")
+    await proxy.runtime.add_server("app", "three", f"{HOST}:{free_port()}", weight=10, checks=checks)
+    await proxy.runtime.enable_health("app", "three")
+    await proxy.runtime.set_state("app", "three", "ready")
+
+    async def down() -> bool:
+        return (await rows(proxy.runtime))["app", "three"].status == "DOWN"
+
+    await until(down, what="the refusing server fails its checks")
+    assert (await send(proxy.port, 20)) == {"one": 10, "two": 10}
+    with pytest.raises(errors.DataPlaneError, match="letters, digits"):
+        await proxy.runtime.add_server("app", "four", f"{HOST}:1", checks=("check;", "show"))
+
+
 async def test_many_commands_at_once_wait_their_turn_instead_of_being_reset(proxy: Proxy):
     weights = [1 + i % 50 for i in range(200)]
 

@@ -171,7 +171,6 @@ async def test_every_condition_form_routes_as_the_reference_semantics_say(
     assert wrong == [], "\n".join(wrong)
 
 
-@pytest.mark.envoy_lacks('an empty query value (`query debug == ""`) matching a bare `?debug`')
 async def test_an_empty_query_value_matches_a_bare_parameter(data_plane: Plane):
     text = 'query debug == ""'
     [port] = free_ports(1)

@@ -8,7 +8,8 @@ What each field becomes (the reference semantics are ``condition.Matcher.test``)
 header      a header matcher: ``exact``, ``prefix``, ``contains``, ``safe_regex`` (the whole value) or
             ``present_match``
 cookie      a regex over the ``cookie`` header: ``(?:.*;\\s*)?NAME=VALUE(?:;.*)?``
-query       a regex over ``:path``: ``[^?]*\\?(?:[^&]*&)*NAME=VALUE(?:&.*)?`` (the raw, undecoded query)
+query       a regex over ``:path``: ``[^?]*\\?(?:[^&]*&)*NAME=VALUE(?:&.*)?`` (the raw, undecoded query);
+            where VALUE accepts the empty value, ``=VALUE`` is optional, since a bare ``?NAME`` has it
 host        a regex over ``:authority``, case-insensitive, with any ``:port`` after it
 path        the route's own path matcher (``path``/``prefix``/``safe_regex``, without the query) for the
             first positive path test; a regex over ``:path`` for the others
@@ -88,6 +89,8 @@ def _alternatives(matcher: condition.Matcher) -> tuple[JsonObject, ...]:
         case Field.QUERY:
             name = literal(matcher.name or "")
             value = "(?:=[^&]*)?" if matcher.op is Op.PRESENT else f"={_value_regex(matcher, '[^&]')}"
+            if matcher.op is not Op.PRESENT and _holds_for_empty(matcher):
+                value = f"(?:{value})?"  # a bare ``?NAME`` has the empty value
             return (_inverted(matcher, _regex(":path", rf"[^?]*\?(?:[^&]*&)*{name}{value}(?:&.*)?")),)
         case Field.HAPROXY:
             raise errors.RoutingError([f"'< {matcher.value} >': {raw_acl.HAPROXY_ONLY}"])
@@ -104,6 +107,14 @@ def _header(matcher: condition.Matcher) -> tuple[JsonObject, ...]:
         return (_inverted(matcher, test, missing_is_empty=True),)
     # The test holds for an empty value, so a missing header cannot count as empty.
     return ({"name": name, "present_match": False}, {**test, "invert_match": True})
+
+
+def _holds_for_empty(matcher: condition.Matcher) -> bool:
+    """Whether the positive test of ``matcher`` (a query parameter's) holds for an empty value."""
+    positive = condition.Matcher(
+        matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
+    )
+    return positive.test(condition.Request(query={matcher.name or "": ""}))
 
 
 def _inverted(matcher: condition.Matcher, test: JsonObject, *, missing_is_empty: bool = False) -> JsonObject:

@@ -5,7 +5,9 @@ writes the same into the files, so a reload or a restart serves the same):
 
 * a weight map's entries (``prepare map`` … ``commit map``): the weights of every route;
 * the servers of a backend (``add server``, ``del server``): a target cluster's instances, when the server
-  line is a bare ``server NAME ADDRESS`` (a line with options is structure).
+  line is a bare ``server NAME ADDRESS`` (a line with options is structure). A server added at run time
+  does not inherit its backend's ``default-server`` line, so each ``Server`` carries the health-check
+  keywords of that line (``render_backends.health_checks``) for the runtime API to add it with.
 
 Everything else is structure: a new or removed gateway, frontend or backend, a changed condition,
 timeout, balance algorithm or port, a new map file. ``change`` compares the two texts with the server
@@ -41,6 +43,8 @@ class Server:
     backend: str
     name: str
     address: str
+    checks: tuple[str, ...] = ()
+    """The keywords of its backend's ``default-server check …`` line (none: not checked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +106,18 @@ def _split(text: str) -> tuple[list[str], set[Server]]:
     structure: list[str] = []
     servers: set[Server] = set()
     backend: str | None = None
+    checks: tuple[str, ...] = ()
     for line in text.splitlines():
         words = line.split()
         if line and not line[0].isspace():
             backend = words[1] if words[0] == "backend" and len(words) == 2 else None
+            checks = ()
         if line.startswith("#") or _is_version(words):
             continue
+        if backend is not None and words[:2] == ["default-server", "check"]:
+            checks = tuple(words[1:])
         if backend is not None and len(words) == 3 and words[0] == "server":
-            servers.add(Server(backend, words[1], words[2]))
+            servers.add(Server(backend, words[1], words[2], checks))
             continue
         structure.append(line)
     return structure, servers

@@ -9,9 +9,9 @@ file, the clock or the network. The configuration has:
   frontend chooses a virtual host by the Host header (``render_acls``);
 * a ``mode tcp`` frontend per TCP gateway (``render_tcp``);
 * a backend per target cluster (one route of one gateway) with its endpoints as servers, its balance,
-  rewrites and cookies (``render_backends``), and the backends ``vamp-unrouted`` (404, or 503 naming the
-  gateway, as on Envoy) for requests no backend takes and ``vamp-unrouted-tcp`` (closes the connection)
-  for TCP.
+  rewrites, cookies, ``x-vamp-route`` header and health checks (``render_backends``), and the backends
+  ``vamp-unrouted`` (404, or 503 naming the gateway, as on Envoy) for requests no backend takes and
+  ``vamp-unrouted-tcp`` (closes the connection) for TCP.
 
 How a frontend routes, faithful to the plan's semantics (first route whose match holds and whose
 strength draws wins; then its clusters by weight):
@@ -264,19 +264,24 @@ class _Build:
         self.backends[name] = origin
         body = [*render_backends.mode_and_balance(target)]
         body += render_backends.rewrites(target, _Acls()) + render_backends.host_header(target)
+        if self.options.route_header:
+            body += render_backends.route_header(target)
         if (gateway := self.sticky_routes.get(target.name)) is not None:
             body += render_backends.route_cookie(target, gateway)
         sticky_instance = target.name in self.sticky_instances
         if sticky_instance:
             body += render_backends.instance_cookie(self.sticky_instances[target.name])
+        instance = self.options.instance_name
+        chain = target.gateway is not None and target.gateway in self.chained and instance is not None
+        if not chain:
+            body += render_backends.health_checks(self.options.health_check_interval_s)
         self.lines += ["", f"backend {name}", *[f"    {line}" for line in body]]
         for endpoint in target.endpoints:
             server = render_names.haproxy_name(endpoint.instance)
             if (name, server) in self.servers:
                 server = render_names.haproxy_name(f"{endpoint.instance}@{endpoint.host}:{endpoint.port}")
             self.servers[(name, server)] = endpoint.instance
-            instance = self.options.instance_name
-            if target.gateway is not None and target.gateway in self.chained and instance is not None:
+            if chain and target.gateway is not None and instance is not None:
                 address = f"{render_names.chain_socket(instance, target.gateway)} send-proxy-v2"
             else:
                 address = _address(endpoint.host, endpoint.port)
@@ -403,7 +408,7 @@ def _global(version: str, options: RenderOptions) -> list[str]:
         f"    retries {options.retries}",
     ]
     if options.retries > 0:
-        lines.append("    option redispatch")
+        lines.append("    option redispatch 1")
     lines.append("    default-server init-addr last,libc,none")
     return lines
 

@@ -12,6 +12,17 @@ path rewrites, the Host of an external target, and the cookies of sticky virtual
   weighted choice, as Envoy's rewrite hop does.
 * **external targets by host name** get their own name as ``Host`` (Envoy's ``host_rewrite_literal``),
   as a browser would send it.
+* **x-vamp-route** (``RenderOptions.route_header``, on by default as on Envoy): an HTTP backend adds a
+  response header naming its target (``<gateway>//<route>``); a chained request's response gets one line
+  per gateway, innermost first, which a client reads as ``back//<route>, front//back``, as on Envoy.
+* **health checks** (``RenderOptions.health_check_interval_s``, 1 s by default as on Envoy): every server
+  of a backend is checked by connecting to it (``default-server check``; down after 2 failures, up after
+  1 success, Envoy's thresholds), so a refusing instance gets no more requests and a route whose every
+  instance refuses answers 503 at once instead of after its retries. Only a connect: Envoy also asks
+  ``GET /`` but sends to every instance when most fail (its panic threshold), where HAProxy would send to
+  none, so a service without a page at ``/`` would lose its route. A chained gateway's socket is not
+  checked (it is this HAProxy's own frontend). The server lines stay bare, so instances still change
+  through the runtime API (``delivery``).
 * **sticky: route**: a backend of a sticky virtual host's weighted route sets the gateway's route cookie
   (Envoy's name and value: ``envoy.render_names.route_cookie`` = ``route_id`` of the cluster) on the
   response, when the frontend chose it by weight (``txn.vamp_sticky``): a client that came back with the
@@ -30,11 +41,15 @@ from typing import Protocol
 
 from vamp.adapters.envoy import render_names as envoy_names
 from vamp.adapters.haproxy import render_acls
+from vamp.adapters.haproxy.render_options import duration
 from vamp.core import condition, model
 from vamp.core.routing import plan
 
 STICKY = "txn.vamp_sticky"
 """Set when a frontend chose a sticky virtual host's route by weight: the backend then sets the cookie."""
+
+ROUTE_HEADER = "x-vamp-route"
+"""The response header naming the route (``<gateway>//<route>``) that answered."""
 
 _REWRITE = "txn.vamp_rewrite"
 _BALANCES = {
@@ -108,6 +123,22 @@ def host_header(target: plan.TargetCluster) -> list[str]:
     if _is_address(host):
         return []
     return [f"http-request set-header host {render_acls.quoted(host)}"]
+
+
+def health_checks(interval_s: float | None) -> list[str]:
+    """The ``default-server`` line that checks every server of a backend every ``interval_s`` (none for
+    ``None``)."""
+    if interval_s is None:
+        return []
+    return [f"default-server check inter {duration(interval_s)} fall 2 rise 1"]
+
+
+def route_header(target: plan.TargetCluster) -> list[str]:
+    """The ``x-vamp-route`` response header naming ``target`` (none on a TCP route)."""
+    if target.protocol is model.Protocol.TCP:
+        return []
+    name = render_acls.quoted(target.name.replace("%", "%%"))
+    return [f"http-response add-header {ROUTE_HEADER} {name}"]
 
 
 def route_cookie(target: plan.TargetCluster, gateway: str) -> list[str]:

@@ -28,8 +28,8 @@ class RenderOptions:
         connect_timeout_s: how long to wait for a connection to a target (``timeout connect``).
         client_timeout_s: how long a client may stay silent (``timeout client``).
         server_timeout_s: how long a target may take to answer (``timeout server``).
-        retries: how often connecting to a target is tried again, on another instance (``retries`` with
-            ``option redispatch``); 0 for none.
+        retries: how often connecting to a target is tried again, each time on another instance where
+            there is one (``retries`` with ``option redispatch 1``); 0 for none.
         maps_folder: the absolute folder of the weight maps (``Rendering.maps``, one file per frontend),
             which the runtime API can change without a reload; ``None`` writes the weights into the text
             as constants. It must not contain spaces, commas or parentheses (it is a sample argument).
@@ -44,6 +44,10 @@ class RenderOptions:
             ``maps_folder`` is one of ``Rendering.maps`` (written, checked and kept with them); the
             caller writes one elsewhere (``render_latency.bucket_map``). It must hold only letters, digits
             and ``_./-`` (it is a sample argument).
+        health_check_interval_s: how often every instance of a route is checked, by connecting to it
+            (``render_backends.health_checks``); ``None`` for no health checks.
+        route_header: add an ``x-vamp-route`` response header naming the route that answered
+            (``<gateway>//<route>``; once per gateway when gateways chain), as Envoy's ``route_header``.
     """
 
     listen_host: str = "127.0.0.1"
@@ -57,6 +61,8 @@ class RenderOptions:
     maps_folder: str | None = None
     drain_on_reload: bool = False
     latency_map: str | None = None
+    health_check_interval_s: float | None = 1.0
+    route_header: bool = True
 
 
 def duration(seconds: float) -> str:

@@ -33,6 +33,7 @@ MAX_WEIGHT = 256
 """The largest server weight HAProxy takes."""
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.:\[\]-]+$")
+_KEYWORD = re.compile(r"[A-Za-z0-9-]+")
 _STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 
 
@@ -143,8 +144,20 @@ class Runtime:
             )
         await self._expect(f"set server {_name(backend)}/{_name(server)} state {state}", "")
 
-    async def add_server(self, backend: str, server: str, address: str, *, weight: int = 1) -> None:
-        """Add ``backend/server`` at ``address`` (``host:port``); it starts in maintenance (``set_state``)."""
+    async def add_server(
+        self, backend: str, server: str, address: str, *, weight: int = 1, checks: tuple[str, ...] = ()
+    ) -> None:
+        """Add ``backend/server`` at ``address`` (``host:port``); it starts in maintenance (``set_state``).
+
+        ``checks``: health-check keywords (``check``, ``inter``, ``1000ms`` …), which a server added at run
+        time does not inherit from its backend's ``default-server``; its checks start with
+        ``enable_health``.
+        """
+        if any(not _KEYWORD.fullmatch(word) for word in checks):
+            raise errors.DataPlaneError(
+                f"Health-check keywords {' '.join(checks)!r} of HAProxy server {backend}/{server} must be "
+                "letters, digits and '-' only."
+            )
         if not _ADDRESS.match(address):
             raise errors.DataPlaneError(
                 f"Address {address!r} of HAProxy server {backend}/{server} must be host:port."
@@ -154,7 +167,11 @@ class Runtime:
                 f"Weight {weight} of HAProxy server {backend}/{server} must be from 0 to {MAX_WEIGHT}."
             )
         command = f"add server {_name(backend)}/{_name(server)} {address} weight {weight}"
-        await self._expect(command, "New server registered.")
+        await self._expect(" ".join([command, *checks]), "New server registered.")
+
+    async def enable_health(self, backend: str, server: str) -> None:
+        """Start the health checks of ``backend/server`` (a server added with checks has them stopped)."""
+        await self._expect(f"enable health {_name(backend)}/{_name(server)}", "")
 
     async def del_server(self, backend: str, server: str) -> None:
         """Delete ``backend/server``, which must be in maintenance with no connections left."""

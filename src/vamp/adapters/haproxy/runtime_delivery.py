@@ -140,8 +140,10 @@ async def map_entries(api: runtime.Runtime, path: str) -> list[tuple[str, str]]:
 
 
 async def add(api: runtime.Runtime, server: delivery.Server) -> None:
-    """Add ``server`` and let it take requests."""
-    await api.add_server(server.backend, server.name, server.address)
+    """Add ``server`` (with its backend's health checks, started) and let it take requests."""
+    await api.add_server(server.backend, server.name, server.address, checks=server.checks)
+    if server.checks:
+        await api.enable_health(server.backend, server.name)
     await api.set_state(server.backend, server.name, "ready")
 
 
