@@ -7,14 +7,14 @@ from dataclasses import replace
 
 from tests.adapters.haproxy.test_render import INSTANCES, A, shop
 from tests.core.routing.build import gateway, instance
-from vamp.adapters.haproxy import render_names
+from vamp.adapters.haproxy import render_backends, render_names
 from vamp.adapters.haproxy.delivery import Change, Server, binds, change
 from vamp.adapters.haproxy.render import Rendering, RenderOptions, render
 from vamp.core import model
 from vamp.core.routing.compile import compile_plan
 
 OPTIONS = RenderOptions(stats_socket="/run/vamp/haproxy.sock", maps_folder="/run/vamp/maps")
-CHECKS = ("check", "inter", "1000ms", "fall", "2", "rise", "1")
+CHECKS = tuple(render_backends.health_checks(10.0)[0].split()[1:])
 """The health-check keywords of every backend's ``default-server`` line, by default."""
 SPLIT = {"shop/web/a/http": {"weight": "90%"}, "shop/web/b/http": {"weight": "10%"}}
 

@@ -64,7 +64,10 @@ def test_a_gateway_is_a_frontend_on_its_port_and_each_route_a_backend_with_its_i
     assert section(rendering.text, f"backend {A}") == [
         "balance roundrobin",
         "http-response add-header x-vamp-route shop//shop/web/a/http",
-        "default-server check inter 1000ms fall 2 rise 1",
+        (
+            "default-server check inter 10000ms fastinter 500ms fall 2 rise 1 observe layer4 error-limit 1 "
+            "on-error fastinter"
+        ),
         f"server {render_names.haproxy_name('a-1')} 10.0.1.1:8080",
         f"server {render_names.haproxy_name('a-2')} 10.0.1.5:8080",
     ]

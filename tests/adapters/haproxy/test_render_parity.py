@@ -13,7 +13,10 @@ from vamp.adapters.haproxy.render import RenderOptions, render
 from vamp.core.routing.compile import compile_plan
 
 A = render_names.haproxy_name("shop//shop/web/a/http")
-CHECKS = "default-server check inter 1000ms fall 2 rise 1"
+CHECKS = (
+    "default-server check inter 10000ms fastinter 500ms fall 2 rise 1 observe layer4 error-limit 1 "
+    "on-error fastinter"
+)
 
 
 def test_each_route_s_backend_names_its_route_in_the_x_vamp_route_header() -> None:
@@ -62,7 +65,10 @@ def test_a_tcp_route_gets_no_header_but_its_instances_are_checked() -> None:
 def test_every_instance_is_checked_at_the_interval_and_every_retry_goes_to_another_instance() -> None:
     text = render(shop(["shop/web/a/http"]), options=RenderOptions(health_check_interval_s=0.5)).text
 
-    assert "default-server check inter 500ms fall 2 rise 1" in section(text, f"backend {A}")
+    assert (
+        "default-server check inter 500ms fastinter 500ms fall 2 rise 1 observe layer4 error-limit 1 "
+        "on-error fastinter"
+    ) in section(text, f"backend {A}")
     assert "option redispatch 1" in section(text, "defaults")
     # The server lines stay bare, so the runtime API can still add and delete instances.
     assert [line for line in section(text, f"backend {A}") if line.startswith("server")] == [

@@ -44,8 +44,9 @@ class RenderOptions:
             ``maps_folder`` is one of ``Rendering.maps`` (written, checked and kept with them); the
             caller writes one elsewhere (``render_latency.bucket_map``). It must hold only letters, digits
             and ``_./-`` (it is a sample argument).
-        health_check_interval_s: how often every instance of a route is checked, by connecting to it
-            (``render_backends.health_checks``); ``None`` for no health checks.
+        health_check_interval_s: how often every instance of a route is checked, by connecting to it,
+            while requests reach it (``render_backends.health_checks``: every 500 ms once one could
+            not); ``None`` for no health checks.
         route_header: add an ``x-vamp-route`` response header naming the route that answered
             (``<gateway>//<route>``; once per gateway when gateways chain), as Envoy's ``route_header``.
     """
@@ -61,7 +62,7 @@ class RenderOptions:
     maps_folder: str | None = None
     drain_on_reload: bool = False
     latency_map: str | None = None
-    health_check_interval_s: float | None = 1.0
+    health_check_interval_s: float | None = 10.0
     route_header: bool = True
 
 
