@@ -7,7 +7,8 @@ modules can read the options without importing ``render``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,9 @@ class RenderOptions:
             ``maps_folder`` is one of ``Rendering.maps`` (written, checked and kept with them); the
             caller writes one elsewhere (``render_latency.bucket_map``). It must hold only letters, digits
             and ``_./-`` (it is a sample argument).
+        tls_files: the contents of the certificate and key files the plan's TLS listeners name, by path,
+            read by the caller (``certificates.read``; the renderer reads no file), as ``render``'s
+            ``tls_files`` (which adds to these): how a data plane that is handed a renderer passes them.
     """
 
     listen_host: str = "127.0.0.1"
@@ -57,6 +61,7 @@ class RenderOptions:
     maps_folder: str | None = None
     drain_on_reload: bool = False
     latency_map: str | None = None
+    tls_files: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
 
 def duration(seconds: float) -> str:
