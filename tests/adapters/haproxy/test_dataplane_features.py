@@ -154,14 +154,24 @@ async def _no_reload() -> bool:
     return False
 
 
-async def test_a_certificate_file_that_cannot_be_read_refuses_its_gateway_by_name(
-    data_plane: HaproxyDataPlane, backends: Backends, tmp_path: Path
+@pytest.mark.parametrize(
+    ("spoil", "said"),
+    [
+        ("missing", "cannot read its TLS private key file {key} (No such file or directory); give the path "),
+        ("not PEM", "its TLS private key file {key} is not PEM; give a file with '-----BEGIN …' blocks"),
+    ],
+)
+async def test_a_key_file_that_will_not_do_refuses_its_gateway_by_name(
+    data_plane: HaproxyDataPlane, backends: Backends, tmp_path: Path, spoil: str, said: str
 ):
     certificate, key = self_signed(tmp_path)
     port, secure = free_ports(2)
     served = compiled(backends, gateway("shop", port, ["shop/web/b/http"]))
     await data_plane.apply(served)
-    key.unlink()
+    if spoil == "missing":
+        key.unlink()
+    else:
+        key.write_bytes(b"not a key")
 
     with pytest.raises(errors.GatewaysRefused) as refused:
         await data_plane.apply(
@@ -173,8 +183,8 @@ async def test_a_certificate_file_that_cannot_be_read_refuses_its_gateway_by_nam
         )
 
     assert list(refused.value.gateways) == ["secure"]
-    assert f"cannot read its TLS private key file {key}" in refused.value.gateways["secure"]
-    assert "give the path of a readable PEM file" in refused.value.gateways["secure"]
+    assert said.format(key=key) in refused.value.gateways["secure"]
+    assert str(refused.value).startswith("Routing plan ")
     assert data_plane.last_good() == served
     assert (await send(port, 5)) == {"b": 5}
 
