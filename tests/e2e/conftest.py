@@ -3,7 +3,9 @@
 ``envoy`` starts one Envoy (through ``supervisor.Supervisor``) whose xDS files live in the test's temporary
 directory; ``ads_envoy`` one that an ``xds.XdsServer`` feeds over a Unix domain socket there. Each is stopped
 by its PID when the test ends. ``gateways`` is one Envoy and the backends of ``gateway_harness`` for a whole
-``test_gateway_*`` module. Async tests run on asyncio through anyio's plugin.
+Envoy-only module (``test_gateway_plans``); the gateway features on every data plane are the suite in
+``dataplane/``, whose ``conftest`` runs each module on Envoy and on HAProxy. Async tests run on asyncio
+through anyio's plugin.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ async def gateways(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[gateway_harness.Gateways]:
     """An Envoy and backends ``a`` … ``e`` for a whole module, in a directory named after it (``weights``
-    for ``test_gateway_weights``)."""
+    for ``test_gateway_plans``)."""
     name = request.module.__name__.rpartition(".")[2].removeprefix("test_gateway_")
     with Backends(*gateway_harness.BACKENDS) as backends:
         running = await start_envoy(tmp_path_factory.mktemp(name))

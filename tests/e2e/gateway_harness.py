@@ -98,9 +98,13 @@ async def send(
 
 
 async def requests(
-    port: int, count: int, path: str = "/", headers: Mapping[str, str] | None = None
+    port: int,
+    count: int,
+    path: str = "/",
+    headers: Mapping[str, str] | None = None,
+    connections: int = CONNECTIONS,
 ) -> list[Response]:
-    """The responses to ``count`` GET requests, sent over ``CONNECTIONS`` keep-alive connections at once."""
+    """The responses to ``count`` GET requests, sent over ``connections`` keep-alive connections at once."""
 
     async def client(share: int) -> list[Response]:
         connection = Connection(port)
@@ -109,7 +113,7 @@ async def requests(
         finally:
             await connection.close()
 
-    shares = [count // CONNECTIONS + (index < count % CONNECTIONS) for index in range(CONNECTIONS)]
+    shares = [count // connections + (index < count % connections) for index in range(connections)]
     batches = await asyncio.gather(*(client(share) for share in shares if share))
     return [response for batch in batches for response in batch]
 

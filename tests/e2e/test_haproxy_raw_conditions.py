@@ -1,6 +1,6 @@
 """Raw HAProxy conditions route real traffic through the real HAProxy 2.6: a plan → the renderer →
-HAProxy → backends, alone and combined with the condition language (the runner of
-``test_haproxy_render_routing``)."""
+HAProxy → backends, alone and combined with the condition language (the runner of ``haproxy_harness``;
+raw conditions are HAProxy's own, so they are not in the suite of both data planes, ``dataplane/``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.backends import Backends, Connection
 from tests.e2e.gateway_harness import BACKENDS, free_ports, gateway, route
-from tests.e2e.test_haproxy_render_routing import HAProxy
+from tests.e2e.haproxy_harness import HAProxyGateways
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -54,15 +54,17 @@ def backends() -> Iterator[Backends]:
 
 
 @pytest.fixture
-async def proxy(tmp_path: Path, backends: Backends) -> AsyncIterator[HAProxy]:
-    running = HAProxy(tmp_path, backends)
+async def proxy(tmp_path: Path, backends: Backends) -> AsyncIterator[HAProxyGateways]:
+    running = HAProxyGateways(tmp_path, backends)
     try:
         yield running
     finally:
         running.stop()
 
 
-async def test_raw_conditions_send_the_requests_haproxy_matches_to_their_route(proxy: HAProxy) -> None:
+async def test_raw_conditions_send_the_requests_haproxy_matches_to_their_route(
+    proxy: HAProxyGateways,
+) -> None:
     ports = free_ports(len(CASES))
     await proxy.serve(
         *(

@@ -1,7 +1,7 @@
 """Conditions to Envoy route matches: what each matcher becomes, and — against a model of Envoy's matching —
 that the rendered matches hold exactly when the match IR's reference semantics say the condition does.
 
-The real Envoy is checked on a table of conditions and requests in ``tests/e2e/test_gateway_conditions.py``;
+The real Envoy is checked on a table of conditions and requests in ``tests/e2e/dataplane/test_conditions.py``;
 here Hypothesis tries many more combinations against ``envoy_holds``, which models Envoy's ``RouteMatch``
 (Python's ``re`` stands in for RE2, which agrees with it on the regexes the renderer writes).
 """

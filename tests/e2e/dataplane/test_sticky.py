@@ -1,5 +1,6 @@
-"""Sticky gateways end to end: ``sticky: route`` keeps a client on its route while the weights change and
-new clients follow the weights; ``sticky: instance`` also keeps it on one instance."""
+"""Sticky gateways on both data planes: ``sticky: route`` keeps a client on its route while the weights
+change and new clients follow the weights; ``sticky: instance`` also keeps it on one instance. The cookies
+are named as the Envoy renderer names them (``render_names``), which the HAProxy renderer is to follow."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from tests.core.routing.build import instance
 from tests.e2e.backends import Connection, Response, free_port
-from tests.e2e.gateway_harness import Gateways, cookie_of, expect_shares, gateway, route
+from tests.e2e.dataplane.planes import Plane
+from tests.e2e.gateway_harness import cookie_of, expect_shares, gateway, route
 from vamp.adapters.envoy import render_names
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
@@ -40,17 +42,17 @@ async def new_clients(port: int, count: int) -> tuple[Counter[str], dict[str, st
 
 
 async def test_a_client_stays_on_its_route_while_the_weights_change_and_new_clients_follow_them(
-    gateways: Gateways,
+    data_plane: Plane,
 ):
     port = free_port()
-    await gateways.serve(sticky_shop(port, {"a": 80, "b": 20}))
+    await data_plane.serve(sticky_shop(port, {"a": 80, "b": 20}))
     first, cookies = await new_clients(port, 1000)
     expect_shares(first, {"a": 80, "b": 20})
 
     stayed: list[tuple[str, Response]] = []
     later: list[Counter[str]] = []
     for weights in ({"a": 0, "b": 100}, {"a": 100, "b": 0}, {"a": 30, "b": 70}, {"a": 50, "b": 50}):
-        await gateways.serve(sticky_shop(port, weights))
+        await data_plane.serve(sticky_shop(port, weights))
         connection = Connection(port)
         for backend, cookie in cookies.items():
             for _ in range(25):
@@ -69,11 +71,11 @@ async def test_a_client_stays_on_its_route_while_the_weights_change_and_new_clie
     expect_shares(later[2], {"a": 30, "b": 70})
 
 
-async def test_a_client_whose_route_is_gone_follows_the_weights_and_gets_a_new_cookie(gateways: Gateways):
+async def test_a_client_whose_route_is_gone_follows_the_weights_and_gets_a_new_cookie(data_plane: Plane):
     port = free_port()
-    await gateways.serve(sticky_shop(port, {"a": 0, "b": 100}))
+    await data_plane.serve(sticky_shop(port, {"a": 0, "b": 100}))
     _, cookies = await new_clients(port, 1)
-    await gateways.serve(sticky_shop(port, {"a": 100, "c": 0}))
+    await data_plane.serve(sticky_shop(port, {"a": 100, "c": 0}))
     connection = Connection(port)
 
     response = await connection.request("/", {"cookie": cookies["b"]})
@@ -83,13 +85,13 @@ async def test_a_client_whose_route_is_gone_follows_the_weights_and_gets_a_new_c
     assert cookie_of(response, ROUTE_COOKIE) == render_names.route_id(f"shop//{route('a')}")
 
 
-async def test_sticky_instance_keeps_a_client_on_one_instance_of_its_route(gateways: Gateways):
+async def test_sticky_instance_keeps_a_client_on_one_instance_of_its_route(data_plane: Plane):
     port = free_port()
     pool = [
-        instance(name, "127.0.0.1", {"http": gateways.backends.ports[name]}, service="shop/web/pool")
+        instance(name, "127.0.0.1", {"http": data_plane.backends.ports[name]}, service="shop/web/pool")
         for name in ("a", "b", "c")
     ]
-    await gateways.serve(sticky_shop(port, {"pool": 100}, sticky="instance"), instances=pool)
+    await data_plane.serve(sticky_shop(port, {"pool": 100}, sticky="instance"), instances=pool)
 
     instances: Counter[str] = Counter()
     stayed = True

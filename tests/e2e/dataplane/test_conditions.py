@@ -1,9 +1,9 @@
-"""Gateway conditions end to end: every condition form routes on Envoy as the match IR's reference semantics
-(``condition.Match.test``) says it should, and condition strength sends its share of the matching requests.
+"""Gateway conditions on both data planes: every condition form routes as the match IR's reference
+semantics (``condition.Match.test``) say, and condition strength sends its share of the matching requests.
 
 Each condition gets its own gateway (route ``a`` at 100 %, route ``b`` at 0 % with the condition at 100 %
-strength), all served in one plan; every request of ``REQUESTS`` goes to every gateway, and must reach
-``b`` exactly when the reference semantics say the condition holds for it.
+strength), a batch of them served in one plan; every request of ``REQUESTS`` goes to every gateway, and
+must reach ``b`` exactly when the reference semantics say the condition holds for it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tests.e2e.backends import Connection, free_port
-from tests.e2e.gateway_harness import Gateways, expect_shares, free_ports, gateway, route, send
-from vamp.core import condition
+from tests.e2e.dataplane.planes import Plane
+from tests.e2e.gateway_harness import expect_shares, free_ports, gateway, route, send
+from vamp.core import condition, model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -92,6 +93,7 @@ CONDITIONS = [
     "header x-canary has y",
     "header x-canary misses y",
     'header x-canary != ""',
+    'header x-canary == ""',
     r"header x-version ~ 2\.[0-9]+",
     "has cookie group",
     "misses cookie group",
@@ -100,6 +102,8 @@ CONDITIONS = [
     "cookie group has bet",
     "cookie group misses bet",
     "cookie group ~ beta.*",
+    'cookie group == ""',
+    'cookie group != ""',
     "has query debug",
     "misses query debug",
     "query debug == 1",
@@ -121,17 +125,16 @@ CONDITIONS = [
     "true",
     "false",
 ]
+"""Every condition form; those on empty values (``== ""``) also check what HAProxy's cookie and
+parameter fetches do with an empty value."""
+
+BATCH = 12
 
 
-def condition_gateway(index: int, port: int, text: str):
+def condition_gateway(index: int, port: int, text: str) -> model.Gateway:
     """Route ``a`` at 100 %, route ``b`` at 0 % with the condition at 100 % strength."""
     condition_b = {"weight": "0%", "condition": {"definition": text}, "condition_strength": "100%"}
     return gateway(f"condition-{index}", port, {route("a"): {"weight": "100%"}, route("b"): condition_b})
-
-
-BATCH = 8
-"""Conditions served at once: Envoy watches each route and endpoint file with an inotify instance of its
-own, and a user has only 128 of them on this machine (shared with every other Envoy the user runs)."""
 
 
 async def misrouted(ports: dict[str, int]) -> list[str]:
@@ -158,17 +161,28 @@ async def misrouted(ports: dict[str, int]) -> list[str]:
     "batch", [CONDITIONS[start : start + BATCH] for start in range(0, len(CONDITIONS), BATCH)], ids=str
 )
 async def test_every_condition_form_routes_as_the_reference_semantics_say(
-    gateways: Gateways, batch: list[str]
+    data_plane: Plane, batch: list[str]
 ):
     ports = dict(zip(batch, free_ports(len(batch)), strict=True))
-    await gateways.serve(*(condition_gateway(index, ports[text], text) for index, text in enumerate(batch)))
+    await data_plane.serve(*(condition_gateway(index, ports[text], text) for index, text in enumerate(batch)))
 
     wrong = await misrouted(ports)
 
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)
 
 
-def strength_gateway(port: int, strength: str):
+@pytest.mark.envoy_lacks('an empty query value (`query debug == ""`) matching a bare `?debug`')
+async def test_an_empty_query_value_matches_a_bare_parameter(data_plane: Plane):
+    text = 'query debug == ""'
+    [port] = free_ports(1)
+    await data_plane.serve(condition_gateway(0, port, text))
+
+    wrong = await misrouted({text: port})
+
+    assert wrong == [], "\n".join(wrong)
+
+
+def strength_gateway(port: int, strength: str) -> model.Gateway:
     return gateway(
         "shop",
         port,
@@ -194,10 +208,10 @@ def strength_gateway(port: int, strength: str):
     ],
 )
 async def test_condition_strength_sends_its_share_and_the_rest_follow_the_weights(
-    gateways: Gateways, strength: str, matching: dict[str, float]
+    data_plane: Plane, strength: str, matching: dict[str, float]
 ):
     port = free_port()
-    await gateways.serve(strength_gateway(port, strength))
+    await data_plane.serve(strength_gateway(port, strength))
 
     drawn = await send(port, 2000, headers={"x-beta": "1"})
     others = await send(port, 2000)
@@ -206,10 +220,10 @@ async def test_condition_strength_sends_its_share_and_the_rest_follow_the_weight
     expect_shares(others, {"a": 50, "b": 50})
 
 
-async def test_the_alternatives_of_one_condition_keep_its_strength(gateways: Gateways):
+async def test_the_alternatives_of_one_condition_keep_its_strength(data_plane: Plane):
     port = free_port()
     either = {"definition": "has header x-one or has header x-two"}
-    await gateways.serve(
+    await data_plane.serve(
         gateway(
             "shop",
             port,

@@ -1,4 +1,5 @@
-"""Gateway listeners end to end: virtual hosts on the shared listener, TLS termination and TCP gateways."""
+"""Gateway listeners on both data planes: virtual hosts on the shared listener, TLS termination and TCP
+gateways."""
 
 from __future__ import annotations
 
@@ -11,15 +12,8 @@ import httpx
 import pytest
 
 from tests.e2e.backends import HOST, Connection, free_port
-from tests.e2e.gateway_harness import (
-    Gateways,
-    expect_shares,
-    free_ports,
-    gateway,
-    requests,
-    route,
-    self_signed,
-)
+from tests.e2e.dataplane.planes import Plane
+from tests.e2e.gateway_harness import expect_shares, free_ports, gateway, requests, route, self_signed, send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -30,17 +24,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
         ("shop.example", 200, "a"),
         ("SHOP.example:8080", 200, "a"),
         ("shop.vamp", 200, "a"),
+        ("www.shop.example", 200, "a"),
         ("blog.example", 200, "b"),
         ("blog.vamp", 200, "b"),
         ("other.example", 404, ""),
     ],
 )
 async def test_the_shared_listener_serves_each_gateway_by_host_name(
-    gateways: Gateways, host: str, status: int, backend: str
+    data_plane: Plane, host: str, status: int, backend: str
 ):
     shared, shop_port, blog_port = free_ports(3)
-    await gateways.serve(
-        gateway("shop", shop_port, [route("a")], virtual_hosts=["shop.example"]),
+    await data_plane.serve(
+        gateway("shop", shop_port, [route("a")], virtual_hosts=["shop.example", "*.shop.example"]),
         gateway("blog", blog_port, [route("b")], virtual_hosts=["blog.example"]),
         shared_port=shared,
     )
@@ -52,11 +47,24 @@ async def test_the_shared_listener_serves_each_gateway_by_host_name(
     assert (response.status, response.backend) == (status, backend)
 
 
-async def test_a_gateway_with_tls_terminates_it_with_its_certificate(gateways: Gateways, tmp_path: Path):
+async def test_a_gateway_on_its_own_port_answers_whatever_the_host(data_plane: Plane):
+    own, shared = free_ports(2)
+    await data_plane.serve(
+        gateway("shop", own, [route("a")], virtual_hosts=["shop.example"]), shared_port=shared
+    )
+
+    assert await send(own, 4, headers={"host": "other.example"}) == {"a": 4}
+
+
+@pytest.mark.haproxy_lacks(
+    "HaproxyDataPlane serving TLS (the renderer's PEM files, RenderOptions.files_directory)",
+    branch="haproxy-integration",
+)
+async def test_a_gateway_with_tls_terminates_it_with_its_certificate(data_plane: Plane, tmp_path: Path):
     certificate, key = self_signed(tmp_path)
     port = free_port()
     tls = {"certificate": str(certificate), "private_key": str(key)}
-    await gateways.serve(gateway("shop", port, [route("a")], tls=tls))
+    await data_plane.serve(gateway("shop", port, [route("a")], tls=tls))
 
     trusted = ssl.create_default_context(cafile=str(certificate))
     async with httpx.AsyncClient(verify=trusted) as client:
@@ -84,9 +92,9 @@ async def new_connections(port: int, count: int, workers: int = 4) -> Counter[st
     return sum(counts, Counter())
 
 
-async def test_a_tcp_gateway_proxies_connections_by_the_route_weights(gateways: Gateways):
+async def test_a_tcp_gateway_proxies_connections_by_the_route_weights(data_plane: Plane):
     port = free_port()
-    await gateways.serve(
+    await data_plane.serve(
         gateway("db", f"{port}/tcp", {route("a"): {"weight": "70%"}, route("b"): {"weight": "30%"}})
     )
 
@@ -95,9 +103,9 @@ async def test_a_tcp_gateway_proxies_connections_by_the_route_weights(gateways: 
     expect_shares(counts, {"a": 70, "b": 30})
 
 
-async def test_a_tcp_gateway_without_weight_closes_every_connection(gateways: Gateways):
+async def test_a_tcp_gateway_without_weight_closes_every_connection(data_plane: Plane):
     port = free_port()
-    await gateways.serve(gateway("db", f"{port}/tcp", {route("a"): {"weight": "0%"}}))
+    await data_plane.serve(gateway("db", f"{port}/tcp", {route("a"): {"weight": "0%"}}))
     reader, writer = await asyncio.open_connection(HOST, port)
 
     received = await reader.read()  # sending nothing, so the close is a clean end of stream
@@ -106,9 +114,9 @@ async def test_a_tcp_gateway_without_weight_closes_every_connection(gateways: Ga
     assert received == b""
 
 
-async def test_the_http_gateway_still_answers_next_to_a_tcp_one(gateways: Gateways):
+async def test_the_http_gateway_still_answers_next_to_a_tcp_one(data_plane: Plane):
     http_port, tcp_port = free_ports(2)
-    await gateways.serve(
+    await data_plane.serve(
         gateway("web", http_port, [route("a")]), gateway("db", f"{tcp_port}/tcp", [route("b")])
     )
 

@@ -1,11 +1,13 @@
-"""Gateway weights end to end: real gateways compiled, rendered and served by Envoy, split statistically."""
+"""Route weights on both data planes: requests split statistically as the weights say, down to 0.5 %,
+and a gateway whose routes all weigh nothing answers 503 naming it."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.e2e.backends import free_port
-from tests.e2e.gateway_harness import Gateways, expect_shares, gateway, requests, route, send
+from tests.e2e.dataplane.planes import Plane
+from tests.e2e.gateway_harness import expect_shares, gateway, requests, route, send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -26,19 +28,19 @@ SPLITS: list[dict[str, float]] = [
 
 
 @pytest.mark.parametrize("split", SPLITS, ids=["/".join(map(str, split.values())) for split in SPLITS])
-async def test_requests_split_by_the_route_weights(gateways: Gateways, split: dict[str, float]):
+async def test_requests_split_by_the_route_weights(data_plane: Plane, split: dict[str, float]):
     port = free_port()
     routes = {route(name): {"weight": f"{share}%"} for name, share in split.items()}
-    await gateways.serve(gateway("shop", port, routes))
+    await data_plane.serve(gateway("shop", port, routes))
 
     counts = await send(port, 2000)
 
     expect_shares(counts, split)
 
 
-async def test_a_half_percent_route_gets_its_half_percent(gateways: Gateways):
+async def test_a_half_percent_route_gets_its_half_percent(data_plane: Plane):
     port = free_port()
-    await gateways.serve(
+    await data_plane.serve(
         gateway("shop", port, {route("a"): {"weight": "99.5%"}, route("b"): {"weight": "0.5%"}})
     )
 
@@ -47,9 +49,11 @@ async def test_a_half_percent_route_gets_its_half_percent(gateways: Gateways):
     expect_shares(counts, {"a": 99.5, "b": 0.5})
 
 
-async def test_a_gateway_whose_routes_all_have_weight_zero_answers_503_naming_it(gateways: Gateways):
+async def test_a_gateway_whose_routes_all_have_weight_zero_answers_503_naming_it(data_plane: Plane):
     port = free_port()
-    await gateways.serve(gateway("shop", port, {route("a"): {"weight": "0%"}, route("b"): {"weight": "0%"}}))
+    await data_plane.serve(
+        gateway("shop", port, {route("a"): {"weight": "0%"}, route("b"): {"weight": "0%"}})
+    )
 
     responses = await requests(port, 3)
 
