@@ -56,10 +56,6 @@ async def test_a_gateway_on_its_own_port_answers_whatever_the_host(data_plane: P
     assert await send(own, 4, headers={"host": "other.example"}) == {"a": 4}
 
 
-@pytest.mark.haproxy_lacks(
-    "HaproxyDataPlane serving TLS (the renderer's PEM files, RenderOptions.files_directory)",
-    branch="haproxy-integration",
-)
 async def test_a_gateway_with_tls_terminates_it_with_its_certificate(data_plane: Plane, tmp_path: Path):
     certificate, key = self_signed(tmp_path)
     port = free_port()
