@@ -30,10 +30,6 @@ async def test_a_gateway_forwards_the_real_client_address(data_plane: Plane):
     assert {forwarded_for(response) for response in responses} == {("127.0.0.1",)}
 
 
-@pytest.mark.haproxy_lacks(
-    "HaproxyDataPlane chaining inside HAProxy (RenderOptions.instance_name), so a hop adds no address",
-    branch="haproxy-integration",
-)
 async def test_chained_gateways_forward_the_client_address_once(data_plane: Plane):
     front_port, back_port = free_ports(2)
     await data_plane.serve(

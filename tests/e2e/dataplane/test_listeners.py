@@ -56,10 +56,6 @@ async def test_a_gateway_on_its_own_port_answers_whatever_the_host(data_plane: P
     assert await send(own, 4, headers={"host": "other.example"}) == {"a": 4}
 
 
-@pytest.mark.haproxy_lacks(
-    "HaproxyDataPlane serving TLS (the renderer's PEM files, RenderOptions.files_directory)",
-    branch="haproxy-integration",
-)
 async def test_a_gateway_with_tls_terminates_it_with_its_certificate(data_plane: Plane, tmp_path: Path):
     certificate, key = self_signed(tmp_path)
     port = free_port()
@@ -126,10 +122,6 @@ async def test_the_http_gateway_still_answers_next_to_a_tcp_one(data_plane: Plan
     assert db == {"b": 8}
 
 
-@pytest.mark.haproxy_lacks(
-    "HaproxyDataPlane serving TLS (the renderer's PEM files, RenderOptions.files_directory)",
-    branch="haproxy-integration",
-)
 async def test_a_tcp_gateway_with_tls_terminates_it_and_passes_the_bytes_on_in_the_clear(
     data_plane: Plane, tmp_path: Path
 ):

@@ -90,10 +90,6 @@ async def test_a_tcp_gateway_chains_to_another_tcp_gateway(data_plane: Plane):
     assert await send(front_port, 8) == {"d": 8}
 
 
-@pytest.mark.haproxy_lacks(
-    "HaproxyDataPlane serving TLS (the renderer's PEM files, RenderOptions.files_directory)",
-    branch="haproxy-integration",
-)
 async def test_a_gateway_chains_to_a_tls_gateway_without_tls_on_the_way(data_plane: Plane, tmp_path: Path):
     certificate, key = self_signed(tmp_path)
     front_port, back_port = free_ports(2)

@@ -4,15 +4,19 @@
 ``vamp.adapters.envoy.dataplane``:
 
 * ``apply`` renders the plan (the renderer is passed in; the data plane fills in the options it needs:
-  the runtime API socket and the weight maps' folder) and refuses, before HAProxy sees anything, a plan
-  that listens where another process does (``listening_ports``). It then delivers it the cheapest way
-  ``delivery.change`` allows: weights and instances through the runtime API (``runtime_delivery``), with
-  no reload; anything else by writing the candidate, having ``haproxy -c`` check it (a configuration it
-  refuses never replaces the running one; the gateways its complaints point at are named,
-  ``refusals``), and reloading the master, which hands the listening sockets to the new worker. The plan
-  is active once HAProxy reports it: the new worker's ``VAMP_PLAN_VERSION`` (``show env``) after a
-  reload, the new map entries (``show map``) after a runtime change. Only then is it kept as the last
-  good plan (``plan.json``). When a delivery fails, the last good files are put back and
+  the runtime API socket, the weight maps' folder, the folder of the TLS listeners' PEM files with the
+  contents of their certificate and key files, read here (``certificates.read_served``: a file that will
+  not do refuses its gateways by name), and its own name, so chained gateways meet over abstract sockets
+  of this HAProxy alone) and refuses, before HAProxy sees anything, a plan that listens where another
+  process does (``listening_ports``). It then delivers it the cheapest way ``delivery.change`` allows:
+  weights and instances through the runtime API (``runtime_delivery``), with no reload; anything else
+  by writing the candidate, having ``haproxy -c`` check it (a configuration it refuses never replaces
+  the running one; the gateways its complaints point at are named, ``refusals``, or, when the plan has
+  raw HAProxy conditions, the gateways of those HAProxy refuses, ``raw_check``: only a refused
+  configuration pays for that search), and reloading the master, which hands the listening sockets to
+  the new worker. The plan is active once HAProxy reports it: the new worker's ``VAMP_PLAN_VERSION``
+  (``show env``) after a reload, the new map entries (``show map``) after a runtime change. Only then is
+  it kept as the last good plan (``plan.json``). When a delivery fails, the last good files are put back and
   ``errors.PublishError`` says why;
 * the ``supervisor`` keeps HAProxy running, and restarts it on the files in place (the last good plan)
   when the master or the worker dies;
@@ -23,12 +27,13 @@
 Work directory::
 
     plan.json   the last good plan (RoutingPlan.to_data)
-    haproxy/    the configuration, maps, sockets and log (``files``)
+    haproxy/    the configuration, maps, PEM files, sockets and log (``files``)
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,8 +41,10 @@ from vamp import errors
 from vamp.adapters import kept_plan, listening_ports, private_files
 from vamp.adapters.haproxy import (
     carried_counts,
+    certificates,
     delivery,
     files,
+    raw_check,
     refusals,
     render_latency,
     runtime,
@@ -103,6 +110,8 @@ class HaproxyDataPlane:
             maps_folder=str(self.files.maps),
             latency_map=str(self.files.map(render_latency.MAP_NAME)),
             drain_on_reload=True,
+            files_directory=str(self.files.tls),
+            instance_name=str(root),
         )
         self._rendering: Rendering | None = None
         """What the files in place hold, and HAProxy serves."""
@@ -138,7 +147,7 @@ class HaproxyDataPlane:
         self.files.make()
         self._rendering = self._kept_rendering()
         if self._rendering is not None:
-            files.install(self.files, self._rendering.text, self._rendering.maps)
+            files.install(self.files, self._rendering.text, self._rendering.maps, self._rendering.files)
             try:
                 await self._supervisor.start()
                 return
@@ -193,11 +202,13 @@ class HaproxyDataPlane:
 
     async def _reload(self, plan: routing_plan.RoutingPlan, rendering: Rendering) -> None:
         """Check the candidate, put it in place, reload, and wait for the new worker to report it."""
-        objections = await files.check(self._haproxy, self.files, rendering.text, rendering.maps)
+        objections = await files.check(
+            self._haproxy, self.files, rendering.text, rendering.maps, rendering.files
+        )
         if objections is not None:
-            raise refusals.refused(plan, rendering, objections)
+            raise await self._refusal(plan, rendering, objections)
         saved = files.save(self.files)
-        files.install(self.files, rendering.text, rendering.maps)
+        files.install(self.files, rendering.text, rendering.maps, rendering.files)
         logged = self._supervisor.log_size()
         before = self._rendering.backends if self._rendering is not None else None
         async with self._counts.reloading(before, rendering.backends) as reload:
@@ -231,7 +242,7 @@ class HaproxyDataPlane:
             await self._reload(plan, rendering)
             return
         # In a thread: the fsyncs would hold up the event loop (and the agent's endpoint) for a moment.
-        await asyncio.to_thread(files.install, self.files, rendering.text, rendering.maps)
+        await asyncio.to_thread(files.install, self.files, rendering.text, rendering.maps, rendering.files)
         if len(self._supervisor.exits) != exits:
             await self._reload(plan, rendering)
 
@@ -254,9 +265,28 @@ class HaproxyDataPlane:
                 )
             await asyncio.sleep(_POLL_SECONDS)
 
-    def _rendered(self, plan: routing_plan.RoutingPlan) -> Rendering:
+    async def _refusal(
+        self, plan: routing_plan.RoutingPlan, rendering: Rendering, objections: str
+    ) -> errors.GatewaysRefused:
+        """Why HAProxy refused ``rendering``: the gateways of the raw conditions it refuses, if any (HAProxy
+        names only the first, and a frontend's line is every gateway of its listener); else the gateways
+        its ``objections`` point at."""
         try:
-            return self._render(plan, self._options)
+            raw = await raw_check.refused(plan, haproxy=self._haproxy)
+        except errors.DataPlaneError:
+            raw = {}
+        if not raw:
+            return refusals.refused(plan, rendering, objections)
+        named = " ".join(f"Gateway '{gateway}': {reason}" for gateway, reason in sorted(raw.items()))
+        return errors.GatewaysRefused(
+            f"HAProxy refused routing plan {plan.version}; it keeps serving the last good one. {named}",
+            raw,
+        )
+
+    def _rendered(self, plan: routing_plan.RoutingPlan) -> Rendering:
+        tls_files = certificates.read_served(plan)  # errors.GatewaysRefused names the gateways
+        try:
+            return self._render(plan, dataclasses.replace(self._options, tls_files=tls_files))
         # Whatever the renderer cannot handle is a plan HAProxy will not get, never a reason to stop
         # serving the last good one: the error is reported as a refused plan.
         except Exception as exc:
@@ -271,7 +301,10 @@ class HaproxyDataPlane:
         """
         try:
             kept = self.last_good()
-            return None if kept is None else self._render(kept, self._options)
+            if kept is None:
+                return None
+            options = dataclasses.replace(self._options, tls_files=certificates.read_served(kept))
+            return self._render(kept, options)
         except Exception:  # whatever it is, HAProxy starts empty and the agent says why
             return None
 

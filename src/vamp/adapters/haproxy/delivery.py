@@ -5,14 +5,18 @@ writes the same into the files, so a reload or a restart serves the same):
 
 * a weight map's entries (``prepare map`` … ``commit map``): the weights of every route;
 * the servers of a backend (``add server``, ``del server``): a target cluster's instances, when the server
-  line is a bare ``server NAME ADDRESS`` (a line with options is structure). A server added at run time
-  does not inherit its backend's ``default-server`` line, so each ``Server`` carries the health-check
-  keywords of that line (``render_backends.health_checks``) for the runtime API to add it with.
+  line is a bare ``server NAME ADDRESS`` (a line with options is structure: a ``sticky: instance``
+  backend's servers carry their ``cookie``, which ``add server`` would leave out, so they are reloaded).
+  A server added at run time does not inherit its backend's ``default-server`` line, so each ``Server``
+  carries the health-check keywords of that line (``render_backends.health_checks``) for the runtime API
+  to add it with.
 
 Everything else is structure: a new or removed gateway, frontend or backend, a changed condition,
-timeout, balance algorithm or port, a new map file. ``change`` compares the two texts with the server
-lines and the version taken out; if what is left differs (or there was nothing before), the change needs
-a reload. ``binds`` gives the addresses a configuration listens on, for the port check before a delivery.
+timeout, balance algorithm or port, a new map file, a TLS listener's PEM file whose content changed
+(HAProxy reads it only when it loads a configuration). ``change`` compares the two texts with the server
+lines and the version taken out, and the PEM files; if what is left differs (or there was nothing
+before), the change needs a reload. ``binds`` gives the addresses a configuration listens on, for the
+port check before a delivery.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ class Rendered(Protocol):
 
     @property
     def maps(self) -> Maps: ...
+
+    @property
+    def files(self) -> Mapping[str, bytes]: ...
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -73,12 +80,7 @@ def change(before: Rendered | None, after: Rendered) -> Change:
         return Change(reload=True)
     old_structure, old_servers = _split(before.text)
     new_structure, new_servers = _split(after.text)
-    # Files beside the text (TLS certificates) are structure too: a reload reads them.
-    if (
-        old_structure != new_structure
-        or set(before.maps) != set(after.maps)
-        or getattr(before, "files", None) != getattr(after, "files", None)
-    ):
+    if old_structure != new_structure or set(before.maps) != set(after.maps) or before.files != after.files:
         return Change(reload=True)
     maps = {name: entries for name, entries in after.maps.items() if before.maps[name] != entries}
     return Change(

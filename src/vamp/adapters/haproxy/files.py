@@ -4,16 +4,18 @@ Layout under ``root`` (0700, every file 0600)::
 
     haproxy.cfg       the configuration HAProxy runs (read at every start and reload)
     maps/<fe>.map     the weight map of each frontend (``Rendering.maps``), read at every start and reload
-    candidate/        a new configuration and its maps while ``haproxy -c`` checks them
+    tls/<listener>.pem  the certificate chain and key of each TLS listener (``Rendering.files``), likewise
+    candidate/        a new configuration, its maps and PEM files while ``haproxy -c`` checks them
     staging/          files being written, renamed into place when complete
     runtime.sock      the runtime API (the configuration's stats socket)
     master.sock       the master CLI
     haproxy.log       what HAProxy says
 
-The configuration and maps in place are always what HAProxy runs, or is about to after a change that
-succeeds: ``install`` renames each file into place whole, and ``restore`` puts back what ``save`` read
-when a change fails, so a restart or a reload serves the last good plan. A candidate is checked in
-``candidate/`` with its map paths pointing there, so nothing in place changes before HAProxy approved it.
+The configuration, maps and PEM files in place are always what HAProxy runs, or is about to after a
+change that succeeds: ``install`` renames each file into place whole, and ``restore`` puts back what
+``save`` read when a change fails, so a restart or a reload serves the last good plan. A candidate is
+checked in ``candidate/`` with its map and PEM paths pointing there, so nothing in place changes before
+HAProxy approved it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from vamp.adapters import private_files
 
 Maps = Mapping[str, tuple[tuple[str, str], ...]]
 """Weight maps by file name: their ``(key, backend)`` entries in order."""
+Files = Mapping[str, bytes]
+"""The files a configuration names in ``Layout.tls`` (``Rendering.files``): contents by file name."""
+_NONE: Files = {}
 _CHECK_TIMEOUT_SECONDS = 120.0
 
 
@@ -46,6 +51,11 @@ class Layout:
     @property
     def maps(self) -> Path:
         return self.root / "maps"
+
+    @property
+    def tls(self) -> Path:
+        """The PEM files of TLS listeners (``RenderOptions.files_directory``)."""
+        return self.root / "tls"
 
     @property
     def candidate(self) -> Path:
@@ -69,7 +79,7 @@ class Layout:
         Raises:
             errors.DataPlaneError: a folder cannot be made.
         """
-        for folder in (self.root, self.maps, self.candidate, self.staging):
+        for folder in (self.root, self.maps, self.tls, self.candidate, self.staging):
             try:
                 private_files.folder(folder)
             except OSError as exc:
@@ -80,7 +90,7 @@ class Layout:
 
 @dataclass(frozen=True, slots=True)
 class Saved:
-    """The configuration and maps in place at one moment, to put back if a change fails."""
+    """The configuration, maps and PEM files in place at one moment, to put back if a change fails."""
 
     files: Mapping[Path, bytes]
 
@@ -92,23 +102,29 @@ def map_text(entries: tuple[tuple[str, str], ...]) -> str:
 
 def save(layout: Layout) -> Saved:
     """What is in place now."""
-    paths = [layout.config, *sorted(layout.maps.glob("*.map"))]
+    paths = [layout.config, *sorted(layout.maps.glob("*.map")), *sorted(layout.tls.glob("*.pem"))]
     return Saved({path: path.read_bytes() for path in paths if path.exists()})
 
 
-def install(layout: Layout, text: str, maps: Maps) -> None:
-    """Put ``text`` and ``maps`` in place, each file in one rename; delete maps no longer named."""
+def install(layout: Layout, text: str, maps: Maps, files: Files = _NONE) -> None:
+    """Put ``text``, ``maps`` and ``files`` in place, each file in one rename (the text last); delete maps
+    and PEM files no longer named."""
     for name, entries in maps.items():
         _write(layout, layout.map(name), map_text(entries).encode())
+    for name, content in files.items():
+        _write(layout, layout.tls / name, content)
     _write(layout, layout.config, text.encode())
     for stale in layout.maps.glob("*.map"):
         if stale.name not in maps:
             stale.unlink(missing_ok=True)
+    for stale in layout.tls.glob("*.pem"):
+        if stale.name not in files:
+            stale.unlink(missing_ok=True)
 
 
 def restore(layout: Layout, saved: Saved) -> None:
-    """Put back what ``saved`` holds, and delete maps it did not have."""
-    for stale in layout.maps.glob("*.map"):
+    """Put back what ``saved`` holds, and delete maps and PEM files it did not have."""
+    for stale in [*layout.maps.glob("*.map"), *layout.tls.glob("*.pem")]:
         if stale not in saved.files:
             stale.unlink(missing_ok=True)
     for path, content in saved.files.items():
@@ -116,11 +132,12 @@ def restore(layout: Layout, saved: Saved) -> None:
             _write(layout, path, content)
 
 
-async def check(executable: str, layout: Layout, text: str, maps: Maps) -> str | None:
-    """HAProxy's objections to ``text`` with ``maps`` (``haproxy -c``), or ``None`` if it finds it valid.
+async def check(executable: str, layout: Layout, text: str, maps: Maps, files: Files = _NONE) -> str | None:
+    """HAProxy's objections to ``text`` with ``maps`` and ``files`` (``haproxy -c``), or ``None`` if it
+    finds it valid.
 
-    The candidate is written to ``candidate/haproxy.cfg`` with the maps folder in its text pointing to
-    ``candidate/``; line numbers in the objections are those of ``text``.
+    The candidate is written to ``candidate/haproxy.cfg`` with the maps and PEM folders in its text
+    pointing to ``candidate/``; line numbers in the objections are those of ``text``.
 
     Raises:
         errors.DataPlaneError: HAProxy cannot be run, or did not answer within two minutes.
@@ -129,8 +146,11 @@ async def check(executable: str, layout: Layout, text: str, maps: Maps) -> str |
         stale.unlink()
     for name, entries in maps.items():
         _write(layout, layout.candidate / name, map_text(entries).encode())
+    for name, content in files.items():
+        _write(layout, layout.candidate / name, content)
     candidate = layout.candidate / "haproxy.cfg"
-    _write(layout, candidate, text.replace(f"{layout.maps}/", f"{layout.candidate}/").encode())
+    pointed = text.replace(f"{layout.maps}/", f"{layout.candidate}/")
+    _write(layout, candidate, pointed.replace(f"{layout.tls}/", f"{layout.candidate}/").encode())
     try:
         process = await asyncio.create_subprocess_exec(
             executable,

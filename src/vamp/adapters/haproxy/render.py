@@ -132,7 +132,8 @@ def render(
     """The HAProxy configuration that serves ``routing``.
 
     ``tls_files``: the contents of the certificate and key files the plan's TLS listeners name, by path
-    (``certificates.read(routing)`` reads them); the renderer itself reads no file.
+    (``certificates.read(routing)`` reads them), besides ``options.tls_files``; the renderer itself reads
+    no file.
 
     Raises:
         errors.RoutingError: the plan cannot be served by HAProxy as it is (two listeners on one port, a
@@ -140,7 +141,8 @@ def render(
             without its files); the message says what and where.
     """
     plan.check_ports(routing.listeners)
-    build = _Build(options, {target.name: target for target in routing.clusters}, dict(tls_files or {}))
+    contents = {**options.tls_files, **(tls_files or {})}
+    build = _Build(options, {target.name: target for target in routing.clusters}, contents)
     if options.instance_name is not None:
         build.chained = {target.gateway for target in routing.clusters if target.gateway} & {
             listener.name for listener in routing.listeners

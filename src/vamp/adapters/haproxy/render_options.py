@@ -7,7 +7,8 @@ modules can read the options without importing ``render``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,9 @@ class RenderOptions:
             not); ``None`` for no health checks.
         route_header: add an ``x-vamp-route`` response header naming the route that answered
             (``<gateway>//<route>``; once per gateway when gateways chain), as Envoy's ``route_header``.
+        tls_files: the contents of the certificate and key files the plan's TLS listeners name, by path,
+            read by the caller (``certificates.read``; the renderer reads no file), as ``render``'s
+            ``tls_files`` (which adds to these): how a data plane that is handed a renderer passes them.
     """
 
     listen_host: str = "127.0.0.1"
@@ -64,6 +68,7 @@ class RenderOptions:
     latency_map: str | None = None
     health_check_interval_s: float | None = 10.0
     route_header: bool = True
+    tls_files: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
 
 def duration(seconds: float) -> str:
