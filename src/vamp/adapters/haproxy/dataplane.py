@@ -16,7 +16,8 @@
   ``errors.PublishError`` says why;
 * the ``supervisor`` keeps HAProxy running, and restarts it on the files in place (the last good plan)
   when the master or the worker dies;
-* ``traffic`` reads ``show stat`` and adds it up per route and gateway (``traffic``).
+* ``traffic`` reads ``show stat`` and the latency buckets (``show table``; their map is kept with the
+  weight maps) and adds them up per route and gateway (``traffic``).
 
 Work directory::
 
@@ -36,7 +37,16 @@ from pathlib import Path
 
 from vamp import errors
 from vamp.adapters import listening_ports, private_files
-from vamp.adapters.haproxy import delivery, files, refusals, runtime, runtime_delivery, supervisor, traffic
+from vamp.adapters.haproxy import (
+    delivery,
+    files,
+    refusals,
+    render_latency,
+    runtime,
+    runtime_delivery,
+    supervisor,
+    traffic,
+)
 from vamp.adapters.haproxy.render import VERSION_VARIABLE, Rendering, RenderOptions
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
@@ -92,7 +102,9 @@ class HaproxyDataPlane:
         )
         self._runtime = runtime.Runtime(self.files.runtime_socket, timeout=publish_timeout)
         self._options = RenderOptions(
-            stats_socket=str(self.files.runtime_socket), maps_folder=str(self.files.maps)
+            stats_socket=str(self.files.runtime_socket),
+            maps_folder=str(self.files.maps),
+            latency_map=str(self.files.map(render_latency.MAP_NAME)),
         )
         self._rendering: Rendering | None = None
         """What the files in place hold, and HAProxy serves."""
@@ -176,7 +188,7 @@ class HaproxyDataPlane:
         """Each gateway's and route's traffic under the last applied plan; nothing before the first."""
         if self._rendering is None:
             return ()
-        return traffic.traffic(self._rendering.backends, await self._runtime.stat())
+        return await traffic.read(self._runtime, self._rendering.backends)
 
     async def _reload(self, plan: routing_plan.RoutingPlan, rendering: Rendering) -> None:
         """Check the candidate, put it in place, reload, and wait for the new worker to report it."""

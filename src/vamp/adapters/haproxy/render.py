@@ -51,7 +51,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from vamp import errors
-from vamp.adapters.haproxy import render_acls, render_names
+from vamp.adapters.haproxy import render_acls, render_latency, render_names
 from vamp.adapters.haproxy.render_options import RenderOptions, duration
 from vamp.core import condition, model
 from vamp.core.routing import plan
@@ -102,11 +102,15 @@ def render(routing: plan.RoutingPlan, *, options: RenderOptions = _DEFAULTS) -> 
     plan.check_ports(routing.listeners)
     build = _Build(options, {target.name for target in routing.clusters})
     build.lines += _global(routing.version, options)
+    build.lines += render_latency.frontend_defaults(options.latency_map)
     for listener in routing.listeners:
         build.frontend(listener)
+    build.lines += render_latency.backend_defaults(options.latency_map)
     for target in routing.clusters:
         build.backend(target)
     build.lines += ["", f"backend {render_names.UNROUTED}"]
+    build.lines += render_latency.table_lines(len(build.backends), options.latency_map)
+    build.maps.update(render_latency.folder_maps(options.latency_map, options.maps_folder))
     return Rendering(
         "\n".join(build.lines) + "\n",
         routing.version,
@@ -264,7 +268,7 @@ def _global(version: str, options: RenderOptions) -> list[str]:
         lines.append(f"    setenv {VERSION_VARIABLE} {render_acls.quoted(version)}")
     lines += [
         "",
-        "defaults",
+        render_latency.main_defaults(options.latency_map),
         "    mode http",
         f"    timeout connect {duration(options.connect_timeout_s)}",
         f"    timeout client {duration(options.client_timeout_s)}",

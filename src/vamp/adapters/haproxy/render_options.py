@@ -26,6 +26,11 @@ class RenderOptions:
         maps_folder: the absolute folder of the weight maps (``Rendering.maps``, one file per frontend),
             which the runtime API can change without a reload; ``None`` writes the weights into the text
             as constants. It must not contain spaces, commas or parentheses (it is a sample argument).
+        latency_map: the path of the latency bucket map (``render_latency``), which makes every backend
+            count its response times into latency buckets; ``None`` counts none. A map in
+            ``maps_folder`` is one of ``Rendering.maps`` (written, checked and kept with them); the
+            caller writes one elsewhere (``render_latency.bucket_map``). It must hold only letters, digits
+            and ``_./-`` (it is a sample argument).
     """
 
     listen_host: str = "127.0.0.1"
@@ -35,6 +40,7 @@ class RenderOptions:
     server_timeout_s: float = 50.0
     retries: int = 2
     maps_folder: str | None = None
+    latency_map: str | None = None
 
 
 def duration(seconds: float) -> str:
