@@ -1,4 +1,9 @@
-"""``vamp agent`` end to end: the real process, the real Envoy, real backends and a keep-alive load.
+"""``vamp agent`` end to end: the real process, the real Envoy (or HAProxy), real backends and a
+keep-alive load.
+
+The tests parametrised by ``proxy`` run once with ``--proxy envoy`` and once with ``--proxy haproxy``:
+what they check (serving plan files and a server's plans, SIGTERM, a restart, a killed proxy, the status
+and metrics endpoints) must hold on both; the rest check Envoy's own messages.
 
 Each test writes plan files the way a tool would (a hidden file renamed into place), and checks what a
 user sees: the responses, and what the agent says on ``/status``. The changes-under-load test prints
@@ -16,6 +21,7 @@ import signal
 import socket
 import statistics
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,13 +32,14 @@ from tests.adapters.plans.servers import PlanServer, Serving, bound
 from tests.e2e.agents import COMMAND, running_agent, shop_plan, start_agent, write_plan
 from tests.e2e.backends import Backends, Connection, Load, free_port, load
 from tests.e2e.polling import eventually
-from tests.e2e.vamp_process import alive
+from tests.e2e.vamp_process import alive, pids_under
 from vamp.core.routing import plan as routing_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 RATE = 300
 CONNECTIONS = 4
+EITHER_PROXY = pytest.mark.parametrize("proxy", ["envoy", "haproxy"])
 
 
 @pytest.fixture
@@ -55,11 +62,14 @@ async def answered(seen: Load, since: float, backend: str) -> bool:
     return any(t > since and name == backend for t, name in reversed(seen.timeline[-50:]))
 
 
-async def test_a_hundred_plan_changes_under_load_fail_no_request(tmp_path: Path, backends: Backends):
+@EITHER_PROXY
+async def test_a_hundred_plan_changes_under_load_fail_no_request(
+    tmp_path: Path, backends: Backends, proxy: str
+):
     port, plan_file = free_port(), tmp_path / "plan.json"
     first = all_to(backends, port, "a")
     write_plan(plan_file, first)
-    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
         await agent.serving(version_of(first))
         seen, stopping = Load(), False
         running = asyncio.create_task(
@@ -84,7 +94,7 @@ async def test_a_hundred_plan_changes_under_load_fail_no_request(tmp_path: Path,
 
     cuts = statistics.quantiles(to_first_response, n=100, method="inclusive")
     print(
-        f"100 plan changes in {seconds:.1f} s at {seen.total / seconds:.0f} req/s: "
+        f"{proxy}: 100 plan changes in {seconds:.1f} s at {seen.total / seconds:.0f} req/s: "
         f"{len(seen.failures)} failed, {seen.connections - CONNECTIONS} reconnects; "
         f"plan file written → first response routed by it p50 {cuts[49] * 1000:.1f} ms, "
         f"p99 {cuts[98] * 1000:.1f} ms"
@@ -95,31 +105,35 @@ async def test_a_hundred_plan_changes_under_load_fail_no_request(tmp_path: Path,
     assert (status["plans_applied"], status["plans_rejected"], status["last_error"]) == (101, 0, None)
 
 
-async def test_a_killed_envoy_serves_the_last_plan_again_within_two_seconds(
-    tmp_path: Path, backends: Backends
+@EITHER_PROXY
+async def test_a_killed_proxy_serves_the_last_plan_again_within_two_seconds(
+    tmp_path: Path, backends: Backends, proxy: str
 ):
     port, plan_file = free_port(), tmp_path / "plan.json"
     plan = all_to(backends, port, "b")
     write_plan(plan_file, plan)
-    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
         await agent.serving(version_of(plan))
-        killed = (await agent.status())["envoy"]["pid"]
+        killed = (await agent.status())["data_plane"]["pid"]
 
         started = time.monotonic()
         os.kill(killed, signal.SIGKILL)
-        await eventually(lambda: served_by(port, "b"), what="Envoy serves again after SIGKILL")
+        await eventually(lambda: served_by(port, "b"), what=f"{proxy} serves again after SIGKILL")
         downtime = time.monotonic() - started
 
         async def restarted() -> bool:
-            return bool((await agent.status())["envoy"]["restarts"] == 1)
+            return bool((await agent.status())["data_plane"]["restarts"] == 1)
 
         await eventually(restarted, what="the agent reports the restart")
-        envoy = (await agent.status())["envoy"]
+        process = (await agent.status())["data_plane"]
 
-    print(f"SIGKILL to serving the last plan again: {downtime * 1000:.0f} ms")
+    print(f"{proxy}: SIGKILL to serving the last plan again: {downtime * 1000:.0f} ms")
     assert downtime < 2.0
-    assert envoy["pid"] not in (None, killed)
-    assert envoy["exits"] == [f"Envoy (pid {killed}) killed by SIGKILL"]
+    assert process["pid"] not in (None, killed)
+    assert process["exits"] == [f"{PRODUCTS[proxy]} (pid {killed}) killed by SIGKILL"]
+
+
+PRODUCTS = {"envoy": "Envoy", "haproxy": "HAProxy"}
 
 
 async def served_by(port: int, backend: str) -> bool:
@@ -145,7 +159,7 @@ class UnderLoad:
 
 
 @contextlib.asynccontextmanager
-async def under_load(tmp_path: Path, backends: Backends) -> AsyncIterator[UnderLoad]:
+async def under_load(tmp_path: Path, backends: Backends, proxy: str = "envoy") -> AsyncIterator[UnderLoad]:
     """An agent serving, from a plan file, all of a gateway's traffic to backend ``a`` under a steady load,
     and a port another socket holds. At the end the load stops and the agent's last status is kept."""
     port, plan_file = free_port(), tmp_path / "plan.json"
@@ -154,7 +168,7 @@ async def under_load(tmp_path: Path, backends: Backends) -> AsyncIterator[UnderL
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+        async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
             await agent.serving(version_of(good))
             seen, stopping = Load(), False
             running = asyncio.create_task(
@@ -225,21 +239,23 @@ async def test_an_invalid_plan_leaves_traffic_untouched_and_the_status_says_why(
 
 
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("proxy", "content", "reason"),
     [
         (
+            "envoy",
             unrenderable_plan,
             "cannot be rendered for Envoy: listener 'shop' has port 70000; a port is a number from 1 to "
             "65535",
         ),
-        (taken_port_plan, "where Envoy cannot listen: Address already in use."),
+        ("envoy", taken_port_plan, "where Envoy cannot listen: Address already in use."),
+        ("haproxy", taken_port_plan, "where HAProxy cannot listen: Address already in use."),
     ],
-    ids=["unrenderable", "port-in-use"],
+    ids=["unrenderable", "port-in-use", "port-in-use-haproxy"],
 )
 async def test_a_gateway_the_data_plane_refuses_is_served_as_it_was_and_the_status_says_why(
-    tmp_path: Path, backends: Backends, content, reason
+    tmp_path: Path, backends: Backends, proxy, content, reason
 ):
-    async with under_load(tmp_path, backends) as trial:
+    async with under_load(tmp_path, backends, proxy) as trial:
         bad = content(backends, trial.taken)
         write_plan(trial.plan_file, bad)
         await trial.agent.serving(version_of(bad), timeout=10.0)
@@ -255,31 +271,78 @@ async def test_a_gateway_the_data_plane_refuses_is_served_as_it_was_and_the_stat
     assert "Gateway 'shop'" in status["last_error"]
 
 
-async def test_sigterm_stops_the_agent_and_its_envoy_with_exit_code_0(tmp_path: Path, backends: Backends):
+@EITHER_PROXY
+async def test_sigterm_stops_the_agent_and_its_proxy_with_exit_code_0(
+    tmp_path: Path, backends: Backends, proxy: str
+):
     port, plan_file = free_port(), tmp_path / "plan.json"
     write_plan(plan_file, all_to(backends, port, "a"))
-    agent = await start_agent(tmp_path / "agent", "--plan", str(plan_file))
-    envoy = (await agent.status())["envoy"]["pid"]
+    agent = await start_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy)
+    pid = (await agent.status())["data_plane"]["pid"]
     await agent.client.aclose()
+    assert pid in pids_under(tmp_path / "agent")  # the proxy's processes name their files there
 
     returncode = await agent.stop(signal.SIGTERM)
 
     assert returncode == 0
-    assert not alive(envoy)
+    assert not alive(pid)
+    assert not pids_under(tmp_path / "agent")  # nor any worker of it
     assert "vamp agent: stopping." in agent.output_text()
+    assert not await served_by(port, "a")
 
 
-async def test_a_restarted_agent_serves_its_last_plan_before_the_server_answers(
+async def test_an_agent_on_haproxy_serves_a_plan_file_and_reports_it_like_one_on_envoy(
     tmp_path: Path, backends: Backends
+):
+    port, plan_file = free_port(), tmp_path / "plan.json"
+    plan = json.dumps(shop_plan(port, {backends.ports["a"]: "50%", backends.ports["b"]: "50%"}).to_data())
+    write_plan(plan_file, plan)
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy="haproxy") as agent:
+        await agent.serving(version_of(plan))
+        health = (await agent.client.get("/health")).json()
+        status = await agent.status()
+        connection = Connection(port)
+        answered = Counter([(await connection.request("/")).backend for _ in range(SENT)])
+        await connection.close()
+
+        async def counted() -> bool:
+            metrics.update(await agent.metrics())
+            return bool(metrics["gateways"]) and metrics["gateways"][0]["requests"] == SENT
+
+        metrics: dict[str, Any] = {}
+        await eventually(counted, timeout=15.0, what=f"the agent counts {SENT} requests")
+        prometheus = await agent.prometheus()
+        pid = status["data_plane"]["pid"]
+        haproxy_command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+
+    assert (health["status"], health["proxy"], health["pid"]) == ("ok", "haproxy", pid)
+    assert (status["proxy"], status["origin"], status["last_error"]) == ("haproxy", str(plan_file), None)
+    assert "envoy" not in status
+    assert haproxy_command.endswith(b"haproxy")
+    assert set(answered) == {"a", "b"}  # 50/50: both backends in 40 requests, but for a 1 in 10^12 chance
+    (gateway,) = metrics["gateways"]
+    assert gateway["gateway"] == "shop"
+    assert gateway["codes"]["2xx"] == SENT
+    assert sum(route["requests"] for route in gateway["routes"]) == SENT
+    assert 'vamp_agent_proxy_info{proxy="haproxy"} 1.0' in prometheus
+    assert 'vamp_gateway_requests_total{code_class="2xx",gateway="shop"' in prometheus
+
+
+SENT = 40
+
+
+@EITHER_PROXY
+async def test_a_restarted_agent_serves_its_last_plan_before_the_server_answers(
+    tmp_path: Path, backends: Backends, proxy: str
 ):
     port, plan_file = free_port(), tmp_path / "plan.json"
     plan = all_to(backends, port, "b")
     write_plan(plan_file, plan)
-    async with running_agent(tmp_path / "agent", "--plan", str(plan_file)) as agent:
+    async with running_agent(tmp_path / "agent", "--plan", str(plan_file), proxy=proxy) as agent:
         await agent.serving(version_of(plan))
 
     nowhere = f"http://127.0.0.1:{free_port()}"
-    async with running_agent(tmp_path / "agent", "--server", nowhere) as agent:
+    async with running_agent(tmp_path / "agent", "--server", nowhere, proxy=proxy) as agent:
         status = await agent.status()
         assert await served_by(port, "b")
 
@@ -366,8 +429,9 @@ async def _true(value: bool) -> bool:
     return value
 
 
+@EITHER_PROXY
 async def test_plans_from_the_server_reach_traffic_as_soon_as_it_publishes_them(
-    tmp_path: Path, backends: Backends
+    tmp_path: Path, backends: Backends, proxy: str
 ):
     port = free_port()
     plans = Serving(PlanServer(), bound())
@@ -375,7 +439,8 @@ async def test_plans_from_the_server_reach_traffic_as_soon_as_it_publishes_them(
     plans.server.publish(first)
     await plans.start()
     try:
-        async with running_agent(tmp_path / "agent", "--server", f"http://127.0.0.1:{plans.port}") as agent:
+        source = ("--server", f"http://127.0.0.1:{plans.port}")
+        async with running_agent(tmp_path / "agent", *source, proxy=proxy) as agent:
             await agent.serving(first["version"])
             assert await served_by(port, "a")
 

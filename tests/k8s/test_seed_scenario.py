@@ -1,14 +1,14 @@
 """The seed scenario of vamp.md §1.10 against the real control plane, traffic included (issue 5, "Done when").
 
-Plain Kubernetes Deployments of ``foo`` (made with the Kubernetes API, not through Vamp) are discovered by
-the selector of gateway ``foo-ingress``, created through Vamp's REST API. ``vamp server --driver
-kubernetes`` runs out of cluster as a user bound to deploy/kubernetes's ClusterRole, one ``vamp agent``
-runs its Envoy on 127.0.0.1, and small HTTP servers answer on the pods' 127.1.x.y addresses. Asserted is
-what users see: the gateway's routes, weights, targets and ``service`` through the API; the Services
-through the Kubernetes API; which pods answer requests sent through the gateway. Discovery delays end
-when the change shows in ``GET /api/v1/gateways/foo-ingress`` and start when this test saw the pods
-Ready, or at their Ready condition's ``lastTransitionTime`` (whole seconds, so an upper bound): both
-must be under 2 s, and both are printed.
+Plain Kubernetes Deployments of ``foo`` (made with the Kubernetes API, not through Vamp) are discovered by the
+selector of gateway ``foo-ingress``, created through Vamp's REST API. ``vamp server --driver kubernetes`` runs
+out of cluster as a user bound to deploy/kubernetes's ClusterRole, one ``vamp agent`` runs its proxy on
+127.0.0.1 (the scenario runs once with Envoy and once with HAProxy, ``--proxy``), and small HTTP servers
+answer on the pods' 127.1.x.y addresses. Asserted is what users see: the gateway's routes, weights, targets
+and ``service`` through the API; the Services through the Kubernetes API; which pods answer requests sent
+through the gateway. Discovery delays end when the change shows in ``GET /api/v1/gateways/foo-ingress`` and
+start when this test saw the pods Ready, or at their Ready condition's ``lastTransitionTime`` (whole seconds,
+so an upper bound): both must be under 2 s, and both are printed.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ async def serve(backends: servers.PodBackends, pods: list[dict[str, Any]], port:
 
 
 async def settled(server: servers.VampServer, agent: servers.VampAgent) -> None:
-    """Wait until the agent's Envoy serves the server's current routing plan."""
+    """Wait until the agent's proxy serves the server's current routing plan."""
     api = server.api()
 
     async def versions() -> tuple[str | None, str | None]:
@@ -201,12 +201,14 @@ def service(api: httpx.Client, namespace: str, name: str) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.parametrize("proxy", ["envoy", "haproxy"])
 async def test_the_seed_scenario_with_traffic(
     k8s_cluster: controlplane.Cluster,
     k8s_api: httpx.Client,
     kube: kube_client.KubernetesClient,
     k8s_namespace: str,
     tmp_path: Path,
+    proxy: str,
 ) -> None:
     namespace = k8s_namespace
     await no_other_foo_pods(k8s_api, namespace)
@@ -224,7 +226,7 @@ async def test_the_seed_scenario_with_traffic(
                 ports=gateway_ports(),
             )
         )
-        agent = await stack.enter_async_context(servers.running_agent(server.url, tmp_path))
+        agent = await stack.enter_async_context(servers.running_agent(server.url, tmp_path, proxy=proxy))
         backends = await stack.enter_async_context(contextlib.aclosing(servers.PodBackends()))
         api = server.api()
 

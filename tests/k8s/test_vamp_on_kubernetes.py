@@ -393,14 +393,16 @@ async def test_of_two_servers_one_leads_both_serve_and_the_other_takes_over_when
         assert follower.stop() == 0, follower.log()
 
 
-async def test_the_agent_answers_on_the_address_it_binds_as_in_a_pod(tmp_path: Path) -> None:
+@pytest.mark.parametrize("proxy", ["envoy", "haproxy"])
+async def test_the_agent_answers_on_the_address_it_binds_as_in_a_pod(tmp_path: Path, proxy: str) -> None:
     """deploy/kubernetes runs the agent with ``--bind 0.0.0.0``: its endpoint must follow, so that the server
-    and Prometheus reach it through the ``vamp-gateway-agent-metrics`` Service (here: a pod-like address)."""
+    and Prometheus reach it through the ``vamp-gateway-agent-metrics`` Service (here: a pod-like address),
+    on either proxy (components/haproxy)."""
     agent_yaml = (servers.DEPLOY / "agent.yaml").read_text()
     assert "--bind, 0.0.0.0" in agent_yaml
     pod_address = "127.1.250.1"
     nowhere = f"http://127.0.0.1:{free_port()}"
-    async with servers.running_agent(nowhere, tmp_path, bind=pod_address) as agent:
+    async with servers.running_agent(nowhere, tmp_path, bind=pod_address, proxy=proxy) as agent:
         assert (await agent.client.get("/health")).status_code == 200
         port = agent.client.base_url.port
         with pytest.raises(httpx.ConnectError):

@@ -24,6 +24,7 @@ from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Connection
 from tests.e2e.gateway_harness import free_ports, send
 from vamp import errors
+from vamp.adapters import listening_ports
 from vamp.adapters.haproxy import render
 from vamp.adapters.haproxy.dataplane import HaproxyDataPlane
 from vamp.adapters.haproxy.render_latency import MAP_NAME
@@ -239,3 +240,52 @@ async def test_haproxy_killed_comes_back_on_the_last_good_plan(
         assert health.exits == (f"HAProxy (pid {master}) killed by SIGKILL",)
     else:
         assert health.exits[0].startswith(f"HAProxy (pid {master}) exited with status 137 after its worker")
+
+
+async def test_a_reload_haproxy_fails_keeps_the_old_worker_and_the_last_good_files(
+    data_plane: HaproxyDataPlane, backends: Backends, monkeypatch: pytest.MonkeyPatch
+):
+    """A port taken after the check (here: the check is skipped) makes the new worker fail to bind."""
+    port, other = free_ports(2)
+    good = shop_plan(backends, port, {"a": "100%"})
+    await data_plane.apply(good)
+    config = data_plane.files.config.read_text()
+    monkeypatch.setattr(listening_ports, "refuse_taken", lambda *_: None)
+    with socket.socket() as taken:
+        taken.bind((HOST, other))
+        taken.listen()
+
+        with pytest.raises(errors.GatewaysRefused) as refused:
+            await data_plane.apply(shop_plan(backends, port, {"a": "100%"}, more=(other,)))
+
+    assert "keeps serving the last good one" in str(refused.value)
+    assert list(refused.value.gateways) == ["more0"]
+    assert "cannot bind socket (Address already in use)" in refused.value.gateways["more0"]
+    assert data_plane.files.config.read_text() == config
+    assert data_plane.last_good() == good
+    assert (await send(port, 5)) == {"a": 5}
+    assert await data_plane.apply(shop_plan(backends, port, {"a": "100%"}, more=(other,)))
+    assert (await send(other, 5)) == {"a": 5}
+
+
+async def test_a_new_data_plane_on_the_same_folder_serves_the_kept_plan_at_once(
+    tmp_path: Path, backends: Backends
+):
+    (port,) = free_ports(1)
+    plan = shop_plan(backends, port, {"a": "0.5%", "b": "99.5%"})
+    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as first:
+        await first.apply(plan)
+
+    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as second:
+        assert second.last_good() == plan
+        answered = await send(port, 20)
+        assert set(answered) <= {"a", "b"}
+        assert answered["b"] >= 15
+        assert [t.requests for t in await second.traffic() if t.route is None] == [20]
+
+    with socket.socket() as taken:
+        taken.bind((HOST, port))
+        taken.listen()
+        async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as third:
+            assert third.health().pid is not None
+            assert await third.traffic() == ()

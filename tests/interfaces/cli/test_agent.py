@@ -144,17 +144,20 @@ def test_the_help_says_what_each_proxy_is(command: str) -> None:
     assert "haproxy (HAProxy 2.6 or later from the system" in text
 
 
-def test_haproxy_missing_ends_the_agent_saying_how_to_install_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("command", ["agent", "up"])
+def test_haproxy_missing_ends_the_agent_or_vamp_up_saying_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text("{}")
     monkeypatch.setenv("PATH", str(tmp_path))  # no haproxy on PATH …
     monkeypatch.setattr(proxies, "_HAPROXY_PLACES", ())  # … nor in /usr/sbin
+    arguments = {
+        "agent": ["--plan", str(plan), "--workdir", str(tmp_path / "agent")],
+        "up": ["--home", str(tmp_path / "home")],
+    }[command]
 
-    result = CliRunner().invoke(
-        app, ["agent", "--plan", str(plan), "--workdir", str(tmp_path / "agent"), "--proxy", "haproxy"]
-    )
+    result = CliRunner().invoke(app, [command, *arguments, "--proxy", "haproxy"])
 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [

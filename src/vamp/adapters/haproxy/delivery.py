@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from vamp.adapters.haproxy.render import VERSION_VARIABLE
+
 Maps = Mapping[str, tuple[tuple[str, str], ...]]
 
 
@@ -115,4 +117,4 @@ def _split(text: str) -> tuple[list[str], set[Server]]:
 
 def _is_version(words: Iterable[str]) -> bool:
     listed = list(words)
-    return len(listed) == 3 and listed[0] == "setenv" and listed[1] == "VAMP_PLAN_VERSION"
+    return len(listed) == 3 and listed[0] == "setenv" and listed[1] == VERSION_VARIABLE

@@ -106,12 +106,6 @@ def install(layout: Layout, text: str, maps: Maps) -> None:
             stale.unlink(missing_ok=True)
 
 
-def write_maps(layout: Layout, maps: Maps) -> None:
-    """Put the given maps in place (the others stay as they are)."""
-    for name, entries in maps.items():
-        _write(layout, layout.map(name), map_text(entries).encode())
-
-
 def restore(layout: Layout, saved: Saved) -> None:
     """Put back what ``saved`` holds, and delete maps it did not have."""
     for stale in layout.maps.glob("*.map"):

@@ -1,8 +1,10 @@
 """Which gateways HAProxy refused: its ``haproxy -c`` complaints traced back to the gateways of a plan (pure).
 
-HAProxy names the line it could not take (``[ALERT] … : config : parsing [/…/haproxy.cfg:42] : unknown
-keyword …``). The line lies in one section of the rendered text: a ``frontend`` (a plan listener, whose
-virtual hosts name its gateways) or a ``backend`` (one route of one gateway, ``Rendering.backends``).
+HAProxy names the line it could not take: ``[ALERT] … : config : parsing [/…/haproxy.cfg:42] :
+unknown keyword …`` from ``haproxy -c``, ``Binding [/…/haproxy.cfg:17] for frontend …: cannot bind
+socket`` in its log when a reload fails. The line lies in one section of the rendered text: a
+``frontend`` (a plan listener, whose virtual hosts name its gateways) or a ``backend`` (one route of one
+gateway, ``Rendering.backends``).
 ``refused`` names those gateways with HAProxy's words (``errors.GatewaysRefused``); a complaint on no
 gateway's section (``global``, ``defaults``, or without a line) names none, and its words become the
 reason the agent gives the gateway it finds at fault by searching (``vamp.services.agent``).
@@ -16,7 +18,7 @@ from vamp import errors
 from vamp.adapters.haproxy.render import Rendering
 from vamp.core.routing import plan as routing_plan
 
-_PARSING = re.compile(r"parsing \[[^\]]*?:(\d+)\]\s*:?\s*(.*)")
+_PARSING = re.compile(r"(?:parsing|Binding) \[[^\]]*?:(\d+)\]\s*:?\s*(.*)")
 _ALERT = re.compile(r"\[ALERT\][^:]*:\s*(?:config\s*:\s*)?(.*)")
 _GENERIC = ("Error(s) found in configuration file", "Fatal errors found in configuration")
 

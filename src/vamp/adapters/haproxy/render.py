@@ -266,6 +266,8 @@ def _global(version: str, options: RenderOptions) -> list[str]:
         lines.append(f"    stats socket {socket} mode 600 level admin expose-fd listeners")
         # What the runtime API reads back (``show env``) to tell which plan the running worker serves.
         lines.append(f"    setenv {VERSION_VARIABLE} {render_acls.quoted(version)}")
+    if options.close_spread_s is not None:
+        lines.append(f"    close-spread-time {duration(options.close_spread_s)}")
     lines += [
         "",
         render_latency.main_defaults(options.latency_map),

@@ -31,6 +31,10 @@ class RenderOptions:
             ``maps_folder`` is one of ``Rendering.maps`` (written, checked and kept with them); the
             caller writes one elsewhere (``render_latency.bucket_map``). It must hold only letters, digits
             and ``_./-`` (it is a sample argument).
+        close_spread_s: after a reload, the old worker closes its client connections over this many
+            seconds (``close-spread-time``), each after a response (``Connection: close``) where it can,
+            rather than all idle ones at once, which races with requests clients send on them; ``None``
+            for HAProxy's default (all at once).
     """
 
     listen_host: str = "127.0.0.1"
@@ -41,6 +45,7 @@ class RenderOptions:
     retries: int = 2
     maps_folder: str | None = None
     latency_map: str | None = None
+    close_spread_s: float | None = None
 
 
 def duration(seconds: float) -> str:

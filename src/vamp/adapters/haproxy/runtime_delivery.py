@@ -8,8 +8,8 @@ the new configuration, so a reload or a restart would serve the same):
   at once; ``show map`` then must list exactly the new entries, or the change is not active;
 * new servers are added (``add server``; they start in maintenance) and set ``ready`` before any server
   goes, so a cluster whose instances are all replaced keeps answering; a server that goes is set to
-  maintenance, its sessions are shut, and it is deleted once HAProxy lets go of it (idle connections to
-  it may take a moment).
+  maintenance (no new request goes to it) and deleted as soon as HAProxy lets it (once its requests in
+  flight are answered); only a server still busy after ``SHUTDOWN_AFTER_SECONDS`` has its sessions shut.
 
 Any refusal is an ``errors.DataPlaneError`` naming the command, for the data plane to fall back to a
 reload.
@@ -24,6 +24,10 @@ from vamp import errors
 from vamp.adapters.haproxy import delivery, files, runtime
 
 _ENTRIES_PER_LINE = 40
+SHUTDOWN_AFTER_SECONDS = 5.0
+"""How long a server in maintenance may keep its sessions before they are shut. Shutting them at once
+failed the requests in flight to it (7 of 6,000 over 10 removals under 400 requests/s, measured); once
+in maintenance it gets no new request, and HAProxy let it be deleted within 12 ms in every removal."""
 _POLL_SECONDS = 0.01
 _VERSION = re.compile(r"New version created: (\d+)")
 
@@ -94,21 +98,26 @@ async def add(api: runtime.Runtime, server: delivery.Server) -> None:
 
 
 async def remove(api: runtime.Runtime, server: delivery.Server, *, timeout: float) -> None:
-    """Take ``server`` out of service, shut its sessions, and delete it once HAProxy lets it."""
+    """Take ``server`` out of service and delete it once HAProxy lets it: at once when no request is in
+    flight to it; its sessions are shut only if it still holds some after ``SHUTDOWN_AFTER_SECONDS``."""
     await api.set_state(server.backend, server.name, "maint")
-    command = f"shutdown sessions server {server.backend}/{server.name}"
-    answer = await api.command(command)
-    if answer.strip():
-        raise _refused(api, command, answer)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    began = loop.time()
+    shut = False
     while True:
         try:
             await api.del_server(server.backend, server.name)
             return
         except errors.DataPlaneError:
-            if loop.time() >= deadline:
+            waited = loop.time() - began
+            if waited >= timeout:
                 raise
+            if not shut and waited >= min(SHUTDOWN_AFTER_SECONDS, timeout / 2):
+                command = f"shutdown sessions server {server.backend}/{server.name}"
+                answer = await api.command(command)
+                if answer.strip():
+                    raise _refused(api, command, answer) from None
+                shut = True
         await asyncio.sleep(_POLL_SECONDS)
 
 

@@ -71,7 +71,8 @@ class Processes:
     failed: int
     """Reloads that failed (the workers of the previous configuration kept serving)."""
     workers: tuple[tuple[int, int], ...]
-    """``(pid, reloads it has lived through)`` of each worker; 0 is the current one."""
+    """``(pid, reloads it has lived through)`` of each worker: 0 for the worker of the latest successful
+    reload (after a failed one, the serving worker counts it too)."""
 
     @property
     def current(self) -> int | None:
@@ -213,8 +214,10 @@ class Supervisor:
         while True:
             with contextlib.suppress(errors.DataPlaneError):  # the master re-executes itself meanwhile
                 after = await self.processes()
+                if after.reloads > before.reloads and after.failed > before.failed:
+                    return False
                 if after.reloads > before.reloads and after.current is not None:
-                    return after.failed == before.failed
+                    return True
             if process.returncode is not None or loop.time() >= deadline:
                 raise errors.DataPlaneError(
                     f"HAProxy (pid {process.pid}) did not finish reloading {self._config} within "

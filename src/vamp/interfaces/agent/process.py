@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import gc
 import logging
@@ -35,8 +36,11 @@ import uvicorn
 
 from vamp import errors
 from vamp.adapters import private_files
-from vamp.adapters.envoy import dataplane, layout
+from vamp.adapters.envoy import dataplane as envoy_dataplane
+from vamp.adapters.envoy import layout
 from vamp.adapters.envoy import render as envoy_render
+from vamp.adapters.haproxy import dataplane as haproxy_dataplane
+from vamp.adapters.haproxy import render as haproxy_render
 from vamp.adapters.plans import files as plan_files
 from vamp.adapters.plans import server as plan_server
 from vamp.core.routing import plan as routing_plan
@@ -123,7 +127,7 @@ def _data_plane(settings: Settings) -> RunningDataPlane:
     def rendered(plan: routing_plan.RoutingPlan, files: layout.Layout) -> envoy_render.Rendering:
         return envoy_render.render(plan, files, options=options)
 
-    return dataplane.EnvoyDataPlane(
+    return envoy_dataplane.EnvoyDataPlane(
         settings.workdir,
         rendered,
         node_id=f"{socket.gethostname()}-{os.getpid()}",
@@ -133,8 +137,14 @@ def _data_plane(settings: Settings) -> RunningDataPlane:
 
 
 def _haproxy(settings: Settings) -> RunningDataPlane:
-    proxies.haproxy_binary()
-    raise errors.DataPlaneError("--proxy haproxy: the HAProxy data plane is not built into this agent yet.")
+    binary = proxies.haproxy_binary()
+
+    def rendered(
+        plan: routing_plan.RoutingPlan, options: haproxy_render.RenderOptions
+    ) -> haproxy_render.Rendering:
+        return haproxy_render.render(plan, options=dataclasses.replace(options, listen_host=settings.bind))
+
+    return haproxy_dataplane.HaproxyDataPlane(settings.workdir, rendered, haproxy=binary)
 
 
 async def _run(

@@ -106,7 +106,10 @@ def agent(
     concurrency: Annotated[
         int | None,
         typer.Option(
-            "--concurrency", min=1, metavar="N", help="Envoy's worker threads.  [default: one per CPU]"
+            "--concurrency",
+            min=1,
+            metavar="N",
+            help="Envoy's worker threads (HAProxy decides its own).  [default: one per CPU]",
         ),
     ] = None,
     proxy: Annotated[proxies.Proxy, typer.Option("--proxy", help=proxies.HELP)] = proxies.Proxy.ENVOY,
