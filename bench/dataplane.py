@@ -255,6 +255,8 @@ def report(
         )
         memory = ", ".join(f"{name} {mib:.0f} MiB" for name, mib in scale.memory.items())
         print(f"  memory (RSS): {memory}")
+        if scale.restarts:
+            print(f"  the proxy died and was restarted {scale.restarts} time(s) meanwhile")
 
 
 def _reloads(count: int | None) -> str:

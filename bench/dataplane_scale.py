@@ -10,7 +10,8 @@
 * the time from writing the plan file until the agent reports the plan active, and the same for a weight
   change on every gateway, with the reloads the HAProxy master went through for each (0 for the change
   means HAProxy served it through the runtime API);
-* the memory (RSS) of the agent and its proxy's processes: Envoy, or HAProxy's master and worker.
+* the memory (RSS) of the agent and its proxy's processes: Envoy, or HAProxy's master and workers; and
+  how often the proxy died and was restarted meanwhile (should be never).
 
 If the agent cannot serve the plan, ``Scale.failure`` says why.
 """
@@ -56,6 +57,8 @@ class Scale:
     change_reloads: int | None = None
     """Reloads of the HAProxy master during the weight change; ``None`` on Envoy."""
     memory: dict[str, float] = field(default_factory=dict)
+    restarts: int = 0
+    """Restarts of the proxy after it died, while the large plan was served (0 unless it died)."""
     failure: str = ""
 
 
@@ -73,6 +76,7 @@ def measure(agent: GatewayAgent, backends: list[int], gateways: int, routes: int
         rendered = f"{len(snapshot.clusters):,} Envoy clusters"
     measured = Scale(agent.name, gateways, routes, compile_seconds, render_seconds, rendered)
     try:
+        restarts = agent.restarts()
         before = agent.reloads()
         agent.write(large)
         to_active = agent.wait_active(large.version, timeout=_TIMEOUT_SECONDS)
@@ -91,6 +95,7 @@ def measure(agent: GatewayAgent, backends: list[int], gateways: int, routes: int
         change_to_active=change_to_active,
         change_reloads=after - loaded if on_haproxy else None,
         memory=agent.memory(),
+        restarts=agent.restarts() - restarts,
     )
 
 

@@ -7,7 +7,8 @@
   the proxy verified it: Envoy's config dump, or HAProxy's ``show env`` after a reload and ``show map``
   after a runtime change);
 * ``memory``: the RSS (from ``/proc``) of the agent and of its proxy's processes: Envoy, or the HAProxy
-  master and its current worker;
+  master and its workers (the current one, and any older one still finishing its requests);
+* ``restarts``: how often the agent restarted its proxy after it died;
 * ``reloads``: on HAProxy, how many reloads the master went through (its CLI's ``show proc``), so the
   bench can say whether a change was delivered through the runtime API or by a reload.
 """
@@ -104,8 +105,10 @@ class GatewayAgent:
         if self.proxy is Proxy.HAPROXY:
             processes = self.haproxy_processes()
             measured["HAProxy master"] = rss_mib(processes.master)
-            if processes.current is not None:
-                measured["HAProxy worker"] = rss_mib(processes.current)
+            for pid, reloads in processes.workers:
+                # The current worker, and any of an earlier configuration still finishing its requests.
+                name = "HAProxy worker" if reloads == 0 else f"HAProxy worker {reloads} reload(s) old"
+                measured[name] = rss_mib(pid)
         else:
             measured["Envoy"] = rss_mib(self.proxy_pid())
         return measured
@@ -119,6 +122,10 @@ class GatewayAgent:
             master.shutdown(socket.SHUT_WR)
             answer = b"".join(iter(lambda: master.recv(65536), b""))
         return supervisor.parse_proc(answer.decode(errors="replace"))
+
+    def restarts(self) -> int:
+        """How often the agent restarted its proxy after it died (``/status``' ``data_plane.restarts``)."""
+        return int(self.status()["data_plane"]["restarts"])
 
     def reloads(self) -> int:
         """Reloads the HAProxy master went through since it started; 0 on Envoy."""
