@@ -9,8 +9,12 @@ Prints, in one run on this machine:
   buckets included, as it really serves), both serving a 90/10 plan compiled by ``compile_plan``; a
   minimal hand-written static Envoy with the same 90/10 split; a hand-written HAProxy (weights 9:1);
   nginx (upstream weights 9:1); and the ratios vamp-on-Envoy/minimal-Envoy (target ≥ 0.95),
-  vamp-on-Envoy/HAProxy, vamp-on-HAProxy/HAProxy (target ≥ 0.95) and vamp-on-HAProxy/vamp-on-Envoy. The
-  two backends are one nginx serving a static answer on two ports;
+  vamp-on-Envoy/HAProxy, vamp-on-HAProxy/HAProxy (target ≥ 0.95) and vamp-on-HAProxy/vamp-on-Envoy.
+  Because neighbours on a shared machine move requests/s by tens of percent from round to round, it
+  also prints what is far steadier: each Envoy's and HAProxy's CPU time per request while wrk measured
+  (``/proc/<pid>/stat``, HAProxy's worker; the median over the rounds) and its ratios, vamp on HAProxy
+  to HAProxy and vamp on Envoy to the minimal Envoy. The two backends are one nginx serving a static
+  answer on two ports;
 * for each vamp gateway, the time from writing a new plan file to the first response routed by it, p50
   and p99 over 50 weight changes (target p99 < 100 ms), seen by a keep-alive client;
 * for each vamp gateway, with 1,000 gateways × 10 routes (``dataplane_scale``): compile and render time
@@ -32,6 +36,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import math
 import os
 import re
 import statistics
@@ -62,23 +68,39 @@ class Measured:
     p50_ms: float
     p99_ms: float
     errors: str
+    cpu_us: float = float("nan")
+    """CPU time (user + system) the proxy spent per request while wrk measured, in microseconds."""
 
 
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(name: str, port: int, options: argparse.Namespace) -> Measured:
+def wrk(name: str, port: int, options: argparse.Namespace, proxy_pid: int | None = None) -> Measured:
+    """wrk's figures for ``port``, and the CPU time per request of the process ``proxy_pid`` if given."""
     base = [proxies.tool("wrk"), f"-t{options.threads}", f"-c{options.connections}"]
     url = f"http://{HOST}:{port}/"
     subprocess.run([*base, f"-d{options.warmup}s", url], check=True, capture_output=True)
+    cpu_before = cpu_seconds(proxy_pid)
     output = subprocess.run(
         [*base, f"-d{options.duration}s", "--latency", url], check=True, capture_output=True, text=True
     ).stdout
+    cpu = cpu_seconds(proxy_pid) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", output)[1])  # type: ignore[index]
     latency = {percent: float(value) * _UNITS[unit] for percent, value, unit in _LATENCY.findall(output)}
     per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
     errors = re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", output)
-    return Measured(name, per_second, latency["50"], latency["99"], "; ".join(errors) or "none")
+    return Measured(
+        name, per_second, latency["50"], latency["99"], "; ".join(errors) or "none", cpu / requests * 1e6
+    )
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads) from ``/proc``; NaN without one."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def first_response_times(agent: GatewayAgent, port: int, a: int, b: int, changes: int) -> list[float]:
@@ -155,22 +177,35 @@ def main() -> None:
         ports = {name: free_port() for name in (ON_ENVOY, ON_HAPROXY, "envoy", "haproxy", "nginx")}
         for agent in agents:
             agent.start(split_plan(ports[agent.name], {a: "90%", b: "10%"}))
-        proxies.start_minimal_envoy(processes, ports["envoy"], a, b, base_id=os.getpid() % 100_000 * 100 + 99)
-        proxies.start_haproxy(processes, ports["haproxy"], a, b)
+        envoy = proxies.start_minimal_envoy(
+            processes, ports["envoy"], a, b, base_id=os.getpid() % 100_000 * 100 + 99
+        )
+        haproxy = proxies.start_haproxy(processes, ports["haproxy"], a, b)
         proxies.start_nginx(processes, ports["nginx"], a, b)
 
-        targets = {
-            "direct (backend a)": a,
-            ON_ENVOY: ports[ON_ENVOY],
-            ON_HAPROXY: ports[ON_HAPROXY],
-            "minimal Envoy": ports["envoy"],
-            f"HAProxy {proxies.version('haproxy')}": ports["haproxy"],
-            f"nginx {proxies.version('nginx')}": ports["nginx"],
+        # Each target's port, and the proxy process whose CPU time is counted (Envoy, HAProxy's worker).
+        targets: dict[str, tuple[int, int | None]] = {
+            "direct (backend a)": (a, None),
+            ON_ENVOY: (ports[ON_ENVOY], agents[0].proxy_pid()),
+            ON_HAPROXY: (ports[ON_HAPROXY], agents[1].haproxy_processes().current),
+            "minimal Envoy": (ports["envoy"], envoy),
+            f"HAProxy {proxies.version('haproxy')}": (ports["haproxy"], haproxy),
+            f"nginx {proxies.version('nginx')}": (ports["nginx"], None),
         }
-        # Round after round over all targets, keeping each one's best: a neighbour's burst of CPU then
-        # spoils one round of one target, not the comparison.
-        rounds = [[wrk(name, port, options) for name, port in targets.items()] for _ in range(options.rounds)]
-        results = [max(measured, key=lambda m: m.per_second) for measured in zip(*rounds, strict=True)]
+        # Round after round over all targets, keeping each one's best requests/s: a neighbour's burst of
+        # CPU then spoils one round of one target, not the comparison. CPU per request, which neighbours
+        # move far less, is the median over the rounds.
+        rounds = [
+            [wrk(name, port, options, pid) for name, (port, pid) in targets.items()]
+            for _ in range(options.rounds)
+        ]
+        results = [
+            dataclasses.replace(
+                max(measured, key=lambda m: m.per_second),
+                cpu_us=statistics.median(m.cpu_us for m in measured),
+            )
+            for measured in zip(*rounds, strict=True)
+        ]
         changes = {agent.name: plan_changes(agent, a, b, options.changes) for agent in agents}
 
         scales = []
@@ -214,20 +249,28 @@ def report(
         f"-c{options.connections} -d{options.duration}s after {options.warmup} s of warm-up, best of "
         f"{options.rounds} rounds):"
     )
-    print(f"  {'target':<26} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}  errors")
+    print(f"  {'target':<26} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11}  errors")
     for result in results:
+        cpu = "" if math.isnan(result.cpu_us) else f"{result.cpu_us:.1f}"
         print(
-            f"  {result.name:<26} {result.per_second:>10.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f}  "
-            f"{result.errors}"
+            f"  {result.name:<26} {result.per_second:>10.0f} {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} "
+            f"{cpu:>11}  {result.errors}"
         )
     on_envoy = by_name[ON_ENVOY].per_second
     on_haproxy = by_name[ON_HAPROXY].per_second
-    haproxy = next(result for name, result in by_name.items() if name.startswith("HAProxy")).per_second
-    minimal = by_name["minimal Envoy"].per_second
+    by_haproxy = next(result for name, result in by_name.items() if name.startswith("HAProxy"))
+    haproxy = by_haproxy.per_second
+    minimal_envoy = by_name["minimal Envoy"]
+    minimal = minimal_envoy.per_second
     print(f"  vamp on Envoy / minimal Envoy:   {on_envoy / minimal:.3f} (target ≥ 0.95)")
     print(f"  vamp on Envoy / HAProxy:         {on_envoy / haproxy:.3f}")
     print(f"  vamp on HAProxy / HAProxy:       {on_haproxy / haproxy:.3f} (target ≥ 0.95)")
     print(f"  vamp on HAProxy / vamp on Envoy: {on_haproxy / on_envoy:.3f}")
+    print(
+        "  CPU per request (median over the rounds), vamp on HAProxy / HAProxy: "
+        f"{by_name[ON_HAPROXY].cpu_us / by_haproxy.cpu_us:.3f}; vamp on Envoy / minimal Envoy: "
+        f"{by_name[ON_ENVOY].cpu_us / minimal_envoy.cpu_us:.3f} (lower is cheaper)"
+    )
     for name, (times, reloads) in changes.items():
         cuts = statistics.quantiles(times, n=100, method="inclusive")
         print(
