@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import proxies
-from bench.dataplane import Measured, consecutive_free_ports, large_plan, split_plan, wrk
+from bench.dataplane import Measured, wrk
+from bench.plans import consecutive_free_ports, large_plan, split_plan
 from bench.proxies import HOST, Processes, free_port
 from vamp.adapters.haproxy import render_latency, traffic
 from vamp.adapters.haproxy.render import Rendering, RenderOptions, render

@@ -149,7 +149,8 @@ def _start_nginx(processes: Processes, name: str, servers: str, *, workers: int)
     processes.start(name, tool("nginx"), "-p", str(prefix), "-c", str(conf))
 
 
-def start_haproxy(processes: Processes, port: int, a: int, b: int) -> None:
+def start_haproxy(processes: Processes, port: int, a: int, b: int) -> int:
+    """HAProxy (one process, two threads) splitting ``port`` 9:1 over ``a`` and ``b``; its PID."""
     conf = processes.workdir / "haproxy.cfg"
     conf.write_text(
         "global\n  maxconn 8000\n  nbthread 2\n"
@@ -158,12 +159,13 @@ def start_haproxy(processes: Processes, port: int, a: int, b: int) -> None:
         "backend split\n  balance roundrobin\n"
         f"  server a {HOST}:{a} weight 9\n  server b {HOST}:{b} weight 1\n"
     )
-    processes.start("haproxy", tool("haproxy"), "-f", str(conf), "-db")
+    started = processes.start("haproxy", tool("haproxy"), "-f", str(conf), "-db")
     wait_listening(port)
+    return started.pid
 
 
-def start_minimal_envoy(processes: Processes, port: int, a: int, b: int, *, base_id: int) -> None:
-    """A static Envoy with nothing but a listener, one 90/10 route and two clusters."""
+def start_minimal_envoy(processes: Processes, port: int, a: int, b: int, *, base_id: int) -> int:
+    """A static Envoy with nothing but a listener, one 90/10 route and two clusters; its PID."""
     weights = [{"name": "a", "weight": 9000}, {"name": "b", "weight": 1000}]
     route = {"match": {"prefix": "/"}, "route": {"weighted_clusters": {"clusters": weights}}}
     host = {"name": "split", "domains": ["*"], "routes": [route]}
@@ -183,7 +185,7 @@ def start_minimal_envoy(processes: Processes, port: int, a: int, b: int, *, base
     }
     path = processes.workdir / "minimal-envoy.json"
     path.write_text(json.dumps(config, indent=1))
-    processes.start(
+    started = processes.start(
         "minimal-envoy",
         str(supervisor.bundled_envoy()),
         "--config-path",
@@ -196,6 +198,7 @@ def start_minimal_envoy(processes: Processes, port: int, a: int, b: int, *, base
         "warn",
     )
     wait_listening(port)
+    return started.pid
 
 
 def _address(port: int) -> dict[str, Any]:

@@ -138,6 +138,29 @@ async def test_weights_change_through_the_runtime_api_without_a_reload(
     assert keys == ["10000:19949", "19950:19999"]
 
 
+async def test_weights_changed_on_many_gateways_at_once_are_all_served_without_a_reload(
+    data_plane: HaproxyDataPlane, backends: Backends
+):
+    ports = free_ports(12)
+
+    def every_gateway(weights: dict[str, str]) -> routing_plan.RoutingPlan:
+        routes = {f"shop/web/{name}/http": {"weight": weight} for name, weight in weights.items()}
+        instances = [
+            instance(f"{name}-1", HOST, {"http": backends.ports[name]}, service=f"shop/web/{name}")
+            for name in weights
+        ]
+        gateways = [gateway(f"g{n}", port, routes) for n, port in enumerate(ports)]
+        return compile_plan(gateways, instances, shared_port=None)
+
+    await data_plane.apply(every_gateway({"a": "100%", "b": "0%"}))
+    before = await reloads(data_plane)
+
+    await data_plane.apply(every_gateway({"a": "0%", "b": "100%"}))
+
+    assert [await send(port, 4) for port in ports] == [{"b": 4}] * len(ports)
+    assert await reloads(data_plane) == before
+
+
 async def test_an_instance_added_and_removed_changes_servers_without_a_reload(
     data_plane: HaproxyDataPlane, backends: Backends
 ):
