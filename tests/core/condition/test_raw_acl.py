@@ -38,6 +38,8 @@ BETA = raw("req.cook(group) -m sub beta")
         ("< hdr(x) -m str 'a b' >", dnf([raw("hdr(x) -m str 'a b'")])),
         (r'< hdr(x) -m str "say \"hi\"" >', dnf([raw(r'hdr(x) -m str "say \"hi\""')])),
         (r"< path -m reg ^/v\d+/(a|b)$ >", dnf([raw(r"path -m reg ^/v\d+/(a|b)$")])),
+        ("< src 10.0.0.0/8 >", dnf([raw("src 10.0.0.0/8")])),  # the request's own, without an argument
+        ("< src_port gt 1024 >", dnf([raw("src_port gt 1024")])),
         ("< req.hdr_cnt(x-beta) gt 0 >", dnf([raw("req.hdr_cnt(x-beta) gt 0")])),
         ("< hdr(x) -m str -- -fast >", dnf([raw("hdr(x) -m str -- -fast")])),
         ("< hdr(x) -m str '$HOME' >", dnf([raw("hdr(x) -m str '$HOME'")])),  # no variables in single quotes
@@ -104,6 +106,26 @@ ALLOWED = raw_acl.ALLOWED
             f"the converters set-var and unset-var write the variables the frontend routes by; {ALLOWED}",
         ),
         ("< hdr(x),debug -m found >", 8, f"the debug converter writes requests out; {ALLOWED}"),
+        (
+            "< src_inc_gpc0(vamp-latency) gt 0 >",
+            2,
+            f"a stick table or another backend named here belongs to every gateway this HAProxy serves; {ALLOWED}",
+        ),
+        (
+            "< nbsrv(shop) gt 0 >",
+            2,
+            f"a stick table or another backend named here belongs to every gateway this HAProxy serves; {ALLOWED}",
+        ),
+        (
+            "< srv_is_up(shop/a) >",
+            2,
+            f"a stick table or another backend named here belongs to every gateway this HAProxy serves; {ALLOWED}",
+        ),
+        (
+            "< hdr(x),table_gpc0(t) gt 1 >",
+            8,
+            f"a stick table or another backend named here belongs to every gateway this HAProxy serves; {ALLOWED}",
+        ),
         ("< hdr(x) '-f' /etc/passwd >", 9, f"the option -f loads a file; {ALLOWED}"),
         ("< hdr(x),ma'p'(/etc/hosts) -m found >", 9, f"map converters load a file; {ALLOWED}"),
         ("< -m found >", 2, f"a raw HAProxy condition starts with a fetch; {ALLOWED}"),

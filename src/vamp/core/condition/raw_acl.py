@@ -14,7 +14,11 @@ conservatively, before anything keeps it:
 * nothing that reaches outside the request: no file-loading option (``-f`` patterns from a file, ``-M``
   a map file), no map converter (``map``, ``map_str``, … read a file), no ``env()`` fetch and no ``$``
   in double quotes (HAProxy reads the agent's environment there), no ``set-var``/``unset-var`` converter
-  (it would write the variables the frontend routes by) and no ``debug`` converter.
+  (it would write the variables the frontend routes by), no ``debug`` converter, and no fetch or converter
+  naming a stick table or another backend or server (``src_inc_gpc0(t)``, ``table_gpc0(t)``,
+  ``nbsrv(b)``, ``srv_is_up(b/s)`` …: they read or change what every gateway of the HAProxy shares, such
+  as another tenant's servers or the latency counters); the same fetches without an argument, which
+  mean the request's own, are taken.
 
 The words are read the way HAProxy splits a line (quotes removed, backslash escapes applied), so quoting
 part of a word (``'-f'``, ``ma'p'(…)``) hides nothing. Whether HAProxy itself accepts the ACL is
@@ -43,7 +47,7 @@ ALLOWED = (
     "a raw HAProxy condition is one line holding one HAProxy ACL, such as '< hdr(x-user) -m str alice >' "
     "or '< req.cook(group) -m sub beta >': a fetch, its flags and patterns, at most "
     f"{MAX_LENGTH} characters, without '#', '{{', '}}', '<', '>', file options (-f, -M), map converters, "
-    "env(), set-var or debug"
+    "env(), set-var, debug, or a stick table or another backend named as an argument"
 )
 """What the raw form takes, for every refusal of it."""
 
@@ -57,6 +61,14 @@ _REACHING_OUT = (
         "the converters set-var and unset-var write the variables the frontend routes by",
     ),
     (re.compile(r",\s*debug\b", re.IGNORECASE), "the debug converter writes requests out"),
+    (
+        re.compile(
+            r"(?<![\w.-])(?:sc\d*_|src_|table_|be_|srv_|nbsrv|connslots|avg_queue|queue)[\w.]*\s*\("
+            r"|,\s*(?:table_\w+|in_table)\b",
+            re.IGNORECASE,
+        ),
+        "a stick table or another backend named here belongs to every gateway this HAProxy serves",
+    ),
 )
 _FORBIDDEN = {"#": "'#'", "{": "'{'", "}": "'}'", "<": "'<'", ">": "'>'"}
 
