@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_dataplane import render_plan, shop_plan
-from tests.adapters.haproxy.test_haproxy_check import haproxy
+from tests.adapters.haproxy.running import haproxy, render_plan, shop_plan
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Load, load
 from tests.e2e.gateway_harness import free_ports, send

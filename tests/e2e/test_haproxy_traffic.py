@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_haproxy_check import haproxy
+from tests.adapters.haproxy.running import haproxy
 from tests.core.routing.build import instance
 from tests.e2e.backends import HOST, Backends, Connection
 from tests.e2e.gateway_harness import free_ports, gateway, route, send

@@ -9,18 +9,24 @@ Each test starts its own data plane (master and workers) and stops it by PID; th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import os
 import signal
 import socket
 import stat
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_haproxy_check import haproxy
+from tests.adapters.haproxy.running import (
+    DEADLINE_S,
+    eventually_served,
+    haproxy,
+    reloads,
+    render_plan,
+    shop_plan,
+)
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Connection
 from tests.e2e.gateway_harness import free_ports, send
@@ -34,69 +40,11 @@ from vamp.core.routing.compile import compile_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
-DEADLINE_S = 20.0
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture(scope="module")
 def backends() -> Iterator[Backends]:
     with Backends("a", "b", "c") as running:
         yield running
-
-
-def shop_plan(
-    backends: Backends,
-    port: int,
-    weights: dict[str, str],
-    *,
-    extra: tuple[str, ...] = (),
-    more: tuple[int, ...] = (),
-) -> routing_plan.RoutingPlan:
-    """Gateway ``shop`` on ``port`` splitting over backends by ``weights``, a second instance of each backend
-    in ``extra``, and a gateway ``more<n>`` to ``a`` on each port of ``more``."""
-    instances = [
-        instance(f"{name}-1", HOST, {"http": backends.ports[name]}, service=f"shop/web/{name}")
-        for name in backends.ports
-    ]
-    instances += [
-        instance(f"{name}-2", HOST, {"http": backends.ports[name]}, service=f"shop/web/{name}")
-        for name in extra
-    ]
-    routes = {f"shop/web/{name}/http": {"weight": weight} for name, weight in weights.items()}
-    gateways = [gateway("shop", port, routes)]
-    gateways += [gateway(f"more{n}", number, {"shop/web/a/http": {}}) for n, number in enumerate(more)]
-    compiled = compile_plan(gateways, instances, shared_port=None)
-    assert compiled.problems == (), compiled.problems
-    return compiled
-
-
-def render_plan(plan: routing_plan.RoutingPlan, options: render.RenderOptions) -> render.Rendering:
-    return render.render(plan, options=options)
-
-
-@pytest.fixture
-async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
-    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as running:
-        yield running
-
-
-async def eventually_served(port: int, backend: str) -> None:
-    deadline = asyncio.get_running_loop().time() + DEADLINE_S
-    while True:
-        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-            if (await send(port, 4)).get(backend) == 4:
-                return
-        if asyncio.get_running_loop().time() >= deadline:
-            raise AssertionError(f"port {port} is not served by {backend} within {DEADLINE_S} s")
-        await asyncio.sleep(0.02)
-
-
-async def reloads(data_plane: HaproxyDataPlane) -> int:
-    return (await data_plane.supervisor.processes()).reloads
 
 
 async def test_a_plan_applied_is_active_served_and_kept(data_plane: HaproxyDataPlane, backends: Backends):

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_dataplane import render_plan, shop_plan
-from tests.adapters.haproxy.test_haproxy_check import haproxy
+from tests.adapters.haproxy.running import haproxy, shop_plan
 from tests.e2e.backends import HOST, Backends
 from tests.e2e.gateway_harness import free_ports, send
 from tests.services.agent_fakes import FakeClock, QueueSource, offered
@@ -22,23 +20,6 @@ from vamp.core.routing import plan as routing_plan
 from vamp.services import agent as agent_service
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[Backends]:
-    with Backends("a", "b") as running:
-        yield running
-
-
-@pytest.fixture
-async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
-    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as running:
-        yield running
 
 
 def agent_on(data_plane: HaproxyDataPlane) -> agent_service.Agent:

@@ -4,13 +4,10 @@ isolate their own gateway, named with the reason in the agent's status, while th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_dataplane import render_plan
-from tests.adapters.haproxy.test_haproxy_check import haproxy
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends
 from tests.e2e.gateway_harness import free_ports, self_signed, send
@@ -25,23 +22,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 REFUSED = "< no_such_fetch(x-user) -m str alice >"
 ALICE = "< hdr(x-user) -m str alice >"
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[Backends]:
-    with Backends("a", "b") as running:
-        yield running
-
-
-@pytest.fixture
-async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
-    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as running:
-        yield running
 
 
 def compiled(

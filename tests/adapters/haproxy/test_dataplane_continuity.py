@@ -14,13 +14,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_dataplane import DEADLINE_S, eventually_served, render_plan, shop_plan
-from tests.adapters.haproxy.test_haproxy_check import haproxy
+from tests.adapters.haproxy.running import DEADLINE_S, eventually_served, reloads, shop_plan
 from tests.e2e.backends import Backends, Connection
 from tests.e2e.gateway_harness import free_ports, send
 from vamp.adapters.haproxy.dataplane import HaproxyDataPlane
@@ -36,30 +33,9 @@ LOST_WINDOW_S = 0.01
 gap between two readings of the old worker; measured: one per connection and those of 2 ms)."""
 
 
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[Backends]:
-    with Backends("a", "b") as running:
-        yield running
-
-
-@pytest.fixture
-async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
-    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as running:
-        yield running
-
-
 async def shop(data_plane: HaproxyDataPlane) -> dict[str | None, gateway_agent.Traffic]:
     """Gateway ``shop``'s traffic (key ``None``) and its routes', by route."""
     return {item.route: item for item in await data_plane.traffic() if item.gateway == "shop"}
-
-
-async def reloads(data_plane: HaproxyDataPlane) -> int:
-    return (await data_plane.supervisor.processes()).reloads
 
 
 async def test_counts_and_latency_run_on_across_a_reload(data_plane: HaproxyDataPlane, backends: Backends):

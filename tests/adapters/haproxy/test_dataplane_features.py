@@ -17,14 +17,12 @@ import shutil
 import signal
 import ssl
 import stat
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.adapters.haproxy.test_dataplane import DEADLINE_S, reloads, render_plan
-from tests.adapters.haproxy.test_haproxy_check import haproxy
+from tests.adapters.haproxy.running import DEADLINE_S, haproxy, reloads, render_plan
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Connection
 from tests.e2e.gateway_harness import cookie_of, free_ports, self_signed, send
@@ -36,23 +34,6 @@ from vamp.core.routing import plan as routing_plan
 from vamp.core.routing.compile import compile_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[Backends]:
-    with Backends("a", "b") as running:
-        yield running
-
-
-@pytest.fixture
-async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
-    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as running:
-        yield running
 
 
 def compiled(backends: Backends, *gateways: object, pool: tuple[str, ...] = ()) -> routing_plan.RoutingPlan:

@@ -6,8 +6,6 @@ HAProxy must be installed (``make haproxy`` installs Debian's); without it these
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,30 +13,11 @@ import pytest
 
 from tests.adapters.envoy import render_plans as envoy_plans
 from tests.adapters.haproxy.render_plans import PLANS
+from tests.adapters.haproxy.running import check
 from tests.e2e.gateway_harness import self_signed
 from vamp.adapters.haproxy import certificates
 from vamp.adapters.haproxy.render import RenderOptions, render
 from vamp.core.routing import plan
-
-
-def haproxy() -> str:
-    found = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
-    if found is None:
-        pytest.fail("HAProxy is missing: `make haproxy` installs it (Debian's haproxy package)")
-    return found
-
-
-def check(text: str, directory: Path) -> str:
-    """HAProxy's verdict on a configuration: its output, after asserting it found the file valid."""
-    config = directory / "haproxy.cfg"
-    config.write_text(text)
-    done = subprocess.run(
-        [haproxy(), "-c", "-f", str(config)], capture_output=True, text=True, timeout=60, check=False
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, f"HAProxy refused the configuration:\n{output}\n{text}"
-    assert "WARNING" not in output, f"HAProxy warned about the configuration:\n{output}\n{text}"
-    return output
 
 
 @pytest.mark.parametrize("build", PLANS.values(), ids=list(PLANS))

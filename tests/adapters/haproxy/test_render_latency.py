@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.haproxy.render_plans import PLANS
-from tests.adapters.haproxy.test_haproxy_check import check
+from tests.adapters.haproxy.running import check
 from vamp import errors
 from vamp.adapters.haproxy import render_latency
 from vamp.adapters.haproxy.render import RenderOptions, render

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.haproxy import render_plans
-from tests.adapters.haproxy.test_haproxy_check import check
+from tests.adapters.haproxy.running import check
 from tests.adapters.haproxy.test_render import SHOP, A, B, C, section, shop
 from vamp.adapters.haproxy import files
 from vamp.adapters.haproxy.render import RenderOptions, render

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_haproxy_check import check, haproxy
+from tests.adapters.haproxy.running import check, haproxy
 from tests.core.routing.build import gateway, instance
 from vamp import errors
 from vamp.adapters.haproxy import raw_check

@@ -7,13 +7,10 @@ keep-alive connection is closed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.adapters.haproxy.test_dataplane import reloads, render_plan
-from tests.adapters.haproxy.test_haproxy_check import haproxy
+from tests.adapters.haproxy.running import reloads
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Connection
 from tests.e2e.gateway_harness import free_ports
@@ -28,23 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 IN_FLIGHT_S = runtime_delivery.DELETE_WITHIN_SECONDS + 4.0
 """How long the request that holds the old server takes: past the delivery's wait for the deletion, and
 past the move back."""
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[Backends]:
-    with Backends("a", "b") as running:
-        yield running
-
-
-@pytest.fixture
-async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
-    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as running:
-        yield running
 
 
 def served_at(backends: Backends, port: int, target: str) -> routing_plan.RoutingPlan:
