@@ -9,24 +9,18 @@ new versions. Rewriting the listener instead (the route inline) is measured for 
 
 from __future__ import annotations
 
-import asyncio
-import statistics
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import pytest
 
 from tests.e2e import resources as r
-from tests.e2e.backends import Backends, Load, free_port, load
+from tests.e2e.backends import Backends, free_port
 from tests.e2e.conftest import Envoy
-from tests.e2e.polling import eventually
+from tests.e2e.flips import CONNECTIONS, Flips, flip_under_load
 from vamp.adapters.envoy import files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
-RATE = 400
-CONNECTIONS = 4
 Build = Callable[[Envoy, Backends, int, int, str], files.Snapshot]
 
 
@@ -45,34 +39,6 @@ def inline(envoy: Envoy, backends: Backends, port: int, version: int, target: st
     return files.Snapshot(snapshot.version, snapshot.listeners, snapshot.clusters, (), snapshot.endpoints)
 
 
-@dataclass
-class Flips:
-    seen: Load
-    changes: int
-    seconds: float = 0.0
-    to_first_response: list[float] = field(default_factory=list)
-    to_accepted: list[float] = field(default_factory=list)
-    missed: int = 0
-
-    def report(self, kind: str) -> str:
-        first, accepted = _percentiles(self.to_first_response), _percentiles(self.to_accepted)
-        return (
-            f"{kind}: {self.changes} changes in {self.seconds:.1f} s "
-            f"at {self.seen.total / self.seconds:.0f} req/s; "
-            f"{self.seen.total} responses, {len(self.seen.failures)} failed, "
-            f"{self.seen.connections - CONNECTIONS} reconnects, {self.missed} changes not seen in time; "
-            f"publish to first response from the new backend p50 {first[0]:.1f} ms p99 {first[1]:.1f} ms; "
-            f"publish to new versions reported p50 {accepted[0]:.1f} ms p99 {accepted[1]:.1f} ms"
-        )
-
-
-def _percentiles(seconds: list[float]) -> tuple[float, float]:
-    if len(seconds) < 2:
-        return float("nan"), float("nan")
-    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
-    return cuts[49] * 1000, cuts[98] * 1000
-
-
 async def flip(
     envoy: Envoy,
     backends: Backends,
@@ -83,36 +49,11 @@ async def flip(
 ) -> Flips:
     """Flip ``changes`` times between targets ``a`` and ``b`` (answered by ``new_backend[target]`` if set)."""
     port = free_port()
-    await envoy.publish(build(envoy, backends, port, 0, "a"))
-    seen = Load()
-    stopping = False
-    running = asyncio.create_task(
-        load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
-    )
-    await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
-    flips = Flips(seen, changes)
-    began = time.monotonic()
-    for change in range(1, changes + 1):
-        target = "b" if change % 2 else "a"
-        started = time.monotonic()
+
+    async def publish(change: int, target: str) -> None:
         await envoy.publish(build(envoy, backends, port, change, target))
-        flips.to_accepted.append(time.monotonic() - started)
-        answering = (new_backend or {}).get(target, target)
-        try:
-            await eventually(lambda: answered(seen, started, answering), timeout=wait)  # noqa: B023
-        except AssertionError:
-            flips.missed += 1
-            continue
-        first = next(t for t, backend in seen.timeline if t > started and backend == answering)
-        flips.to_first_response.append(first - started)
-    flips.seconds = time.monotonic() - began
-    stopping = True
-    await running
-    return flips
 
-
-async def answered(seen: Load, since: float, backend: str) -> bool:
-    return any(t > since and name == backend for t, name in reversed(seen.timeline[-50:]))
+    return await flip_under_load(port, publish, changes, wait, new_backend)
 
 
 async def test_a_hundred_weight_changes_through_rds_drop_no_request_and_open_no_connection(

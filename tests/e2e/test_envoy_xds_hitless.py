@@ -15,7 +15,8 @@ import pytest
 
 from tests.e2e.backends import Backends
 from tests.e2e.conftest import AdsEnvoy, Envoy, start_ads_envoy, start_envoy
-from tests.e2e.test_envoy_hitless import CONNECTIONS, Flips, flip, through_rds, with_or_without_c
+from tests.e2e.flips import CONNECTIONS, Flips
+from tests.e2e.test_envoy_hitless import flip, through_rds, with_or_without_c
 from vamp.adapters.envoy import bootstrap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]

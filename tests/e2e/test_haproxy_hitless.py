@@ -23,9 +23,9 @@ import pytest
 from tests.adapters.haproxy.running import haproxy, render_plan, shop_plan
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Load, load
+from tests.e2e.flips import CONNECTIONS, RATE, Flips, answered, flip_under_load
 from tests.e2e.gateway_harness import free_ports, send
 from tests.e2e.polling import eventually
-from tests.e2e.test_envoy_hitless import CONNECTIONS, RATE, Flips, answered
 from vamp.adapters.haproxy.dataplane import HaproxyDataPlane
 from vamp.core.routing import plan as routing_plan
 from vamp.core.routing.compile import compile_plan
@@ -55,31 +55,11 @@ async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
 async def flip(data_plane: HaproxyDataPlane, port: int, build: Build, changes: int, wait: float) -> Flips:
     """Apply ``changes`` plans under load, flipping between targets ``a`` and ``b``."""
     plans = {target: build(port, target) for target in ("a", "b")}
-    await data_plane.apply(plans["a"])
-    seen = Load()
-    stopping = False
-    running = asyncio.create_task(
-        load(port, rate=RATE, connections=CONNECTIONS, until=lambda: stopping, seen=seen)
-    )
-    await eventually(lambda: answered(seen, 0.0, "a"), what="the load gets answers")
-    flips = Flips(seen, changes)
-    began = time.monotonic()
-    for change in range(1, changes + 1):
-        target = "b" if change % 2 else "a"
-        started = time.monotonic()
+
+    async def publish(change: int, target: str) -> None:
         await data_plane.apply(plans[target])
-        flips.to_accepted.append(time.monotonic() - started)
-        try:
-            await eventually(lambda: answered(seen, started, target), timeout=wait)  # noqa: B023
-        except AssertionError:
-            flips.missed += 1
-            continue
-        first = next(t for t, backend in seen.timeline if t > started and backend == target)
-        flips.to_first_response.append(first - started)
-    flips.seconds = time.monotonic() - began
-    stopping = True
-    await running
-    return flips
+
+    return await flip_under_load(port, publish, changes, wait)
 
 
 async def test_a_hundred_weight_changes_drop_no_request_open_no_connection_and_reload_nothing(
