@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from tests.adapters.haproxy.running import haproxy, render_plan, shop_plan
+from tests.adapters.haproxy.running import shop_plan
 from tests.core.routing.build import gateway, instance
 from tests.e2e.backends import HOST, Backends, Load, load
 from tests.e2e.flips import CONNECTIONS, RATE, Flips, answered, flip_under_load
@@ -33,23 +32,6 @@ from vamp.core.routing.compile import compile_plan
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 Build = Callable[[int, str], routing_plan.RoutingPlan]
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def backends() -> Iterator[Backends]:
-    with Backends("a", "b") as running:
-        yield running
-
-
-@pytest.fixture
-async def data_plane(tmp_path: Path) -> AsyncIterator[HaproxyDataPlane]:
-    async with HaproxyDataPlane(tmp_path / "agent", render_plan, haproxy=haproxy()) as running:
-        yield running
 
 
 async def flip(data_plane: HaproxyDataPlane, port: int, build: Build, changes: int, wait: float) -> Flips:
