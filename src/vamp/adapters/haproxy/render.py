@@ -13,7 +13,7 @@ file, the clock or the network. The configuration has:
   ``vamp-unrouted`` (404, or 503 naming the gateway, as on Envoy) for requests no backend takes and
   ``vamp-unrouted-tcp`` (closes the connection) for TCP.
 
-How a frontend routes, faithful to the plan's semantics (first route whose match holds and whose
+How a frontend routes (``render_rules``), faithful to the plan's semantics (first route whose match holds and whose
 strength draws wins; then its clusters by weight):
 
 1. Each route whose ``fraction`` is below ``FULL`` draws its own ``rand(10000)`` into
@@ -69,36 +69,33 @@ HAProxy's statistics per gateway and route, and holds the files the configuratio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from vamp import errors
-from vamp.adapters.envoy import render_names as envoy_names
 from vamp.adapters.haproxy import (
     render_acls,
     render_backends,
     render_edge,
     render_latency,
     render_names,
+    render_rules,
     render_tcp,
     render_tls,
 )
 from vamp.adapters.haproxy.render_options import RenderOptions, duration
-from vamp.core import condition, model
+from vamp.core import model
 from vamp.core.routing import plan
 from vamp.core.routing.plan import Origin
 
 __all__ = ["Origin", "RenderOptions", "Rendering", "render"]
 
 _DEFAULTS = RenderOptions()
-_ROUTE = "txn.vamp_route"
-_WEIGHT = "txn.vamp_weight"
 MAP_SUFFIX = ".map"
 VERSION_VARIABLE = "VAMP_PLAN_VERSION"
 _DRAIN = "http-after-response set-header connection close if { stopping }"
 """After a reload, the old worker ends each keep-alive connection by answering its next request with
 ``Connection: close`` (``RenderOptions.drain_on_reload``)."""
-_UNROUTED = f"!{{ var({_ROUTE}) -m found }}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +223,7 @@ class _Build:
             self.lines += [f"    {line}" for line in render_tcp.rules(listener, self._check_cluster)]
             return
         self.lines += [f"    {line}" for line in render_edge.forwarded_for(chained=chained)]
-        rules = _Rules(self._check_cluster, self.clusters)
+        rules = render_rules.Rules(self._check_cluster, self.clusters)
         for index, host in enumerate(listener.virtual_hosts):
             host_acl = f"host{index}"
             rules.acls.lines += render_acls.domains(host_acl, host.domains)
@@ -243,12 +240,12 @@ class _Build:
         if folder is not None and rules.number > 0:
             map_name = f"{name}{MAP_SUFFIX}"
             self.maps[map_name] = tuple(rules.entries)
-            key = f"var({_ROUTE}),mul({plan.FULL}),add({_WEIGHT})"
+            key = f"var({render_rules.ROUTE}),mul({plan.FULL}),add({render_rules.WEIGHT})"
             lookup = f"map_int({folder}/{map_name},{render_names.UNROUTED})"
-            rules.choices = [f"use_backend %[{key},{lookup}] if {{ var({_ROUTE}) -m found }}"]
+            rules.choices = [f"use_backend %[{key},{lookup}] if {{ var({render_rules.ROUTE}) -m found }}"]
             rules.split = True
         if rules.split:
-            self.lines.append(f"    http-request set-var({_WEIGHT}) rand({plan.FULL})")
+            self.lines.append(f"    http-request set-var({render_rules.WEIGHT}) rand({plan.FULL})")
         self.lines += [f"    {line}" for line in (*rules.acls.lines, *rules.routing, *rules.choices)]
         if self.options.drain_on_reload:
             self.lines.append(f"    {_DRAIN}")
@@ -265,7 +262,7 @@ class _Build:
         name = render_names.haproxy_name(target.name)
         self.backends[name] = origin
         body = [*render_backends.mode_and_balance(target)]
-        body += render_backends.rewrites(target, _Acls()) + render_backends.host_header(target)
+        body += render_backends.rewrites(target, render_rules.Acls()) + render_backends.host_header(target)
         if self.options.route_header:
             body += render_backends.route_header(target)
         if (gateway := self.sticky_routes.get(target.name)) is not None:
@@ -295,100 +292,6 @@ class _Build:
             raise errors.RoutingError(
                 [f"gateway '{gateway}' route '{route}' sends requests to '{cluster}', which the plan lacks"]
             )
-
-
-@dataclass(slots=True)
-class _Rules:
-    """The rules of one frontend: its ACLs, the lines choosing a route, and those choosing a backend."""
-
-    check_cluster: Callable[[str, str, str], None]
-    clusters: Mapping[str, plan.TargetCluster]
-    acls: _Acls = field(default_factory=lambda: _Acls())
-    routing: list[str] = field(default_factory=list)
-    choices: list[str] = field(default_factory=list)
-    split: bool = False
-    """Whether some route splits over several backends, so each request needs a weight draw."""
-    number: int = 0
-    entries: list[tuple[str, str]] = field(default_factory=list)
-    """The weight map's ``(route × FULL + first:last draw, backend)`` entries, if weights go in a map."""
-
-    def sticky_routes(self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...]) -> None:
-        """Before a sticky virtual host's weighted ``route``: a route per target with instances, taken by
-        a request whose route cookie names that target. Each is a route of the plan's own kind (a cookie
-        test, all its weight on that target), so it is rendered and delivered as any other."""
-        cookie = envoy_names.route_cookie(gateway)
-        for choice in route.clusters:
-            self.check_cluster(gateway, route.name, choice.cluster)
-            if not self.clusters[choice.cluster].endpoints:
-                continue
-            remembered = condition.Matcher(
-                condition.Field.COOKIE, cookie, condition.Op.EQUALS, envoy_names.route_id(choice.cluster)
-            )
-            match = condition.Match((condition.Conjunction((remembered,)),))
-            only = (plan.WeightedCluster(choice.cluster, plan.FULL),)
-            self.route(gateway, plan.PlanRoute(f"{route.name} (sticky)", match, plan.FULL, only), host_test)
-
-    def route(
-        self, gateway: str, route: plan.PlanRoute, host_test: tuple[str, ...], *, sticky: bool = False
-    ) -> None:
-        """One route: its strength draw, a line per conjunction, a ``use_backend`` per weighted cluster;
-        ``sticky``: the chosen backend sets the gateway's route cookie (``render_backends.STICKY``)."""
-        match = route.match if route.match is not None else condition.Match.ALWAYS
-        if route.fraction <= 0 or match.never:
-            return
-        self.number += 1
-        strength: tuple[str, ...] = ()
-        if route.fraction < plan.FULL:
-            draw = f"txn.vamp_strength{self.number}"
-            self.routing.append(f"http-request set-var({draw}) rand({plan.FULL}) if {_UNROUTED}")
-            strength = (f"{{ var({draw}) -m int lt {route.fraction} }}",)
-        for conjunction in match.disjuncts:
-            tests = [self.acls.name(matcher) for matcher in conjunction.matchers]
-            condition_text = " ".join([_UNROUTED, *host_test, *strength, *tests])
-            self.routing.append(f"http-request set-var({_ROUTE}) int({self.number}) if {condition_text}")
-        if sticky:
-            number = f"{{ var({_ROUTE}) -m int eq {self.number} }}"
-            self.routing.append(f"http-request set-var({render_backends.STICKY}) bool(1) if {number}")
-        weighted = [choice for choice in route.clusters if choice.weight > 0]
-        total = 0
-        for position, choice in enumerate(weighted):
-            self.check_cluster(gateway, route.name, choice.cluster)
-            start = total
-            total += choice.weight
-            end = plan.FULL if position == len(weighted) - 1 else min(total, plan.FULL)
-            if end > start:
-                base = self.number * plan.FULL
-                key = f"{base + start}:{base + end - 1}"
-                self.entries.append((key, render_names.haproxy_name(choice.cluster)))
-            last = position == len(weighted) - 1
-            draw_test = "" if last else f" {{ var({_WEIGHT}) -m int lt {total} }}"
-            self.split = self.split or not last
-            backend = render_names.haproxy_name(choice.cluster)
-            self.choices.append(
-                f"use_backend {backend} if {{ var({_ROUTE}) -m int eq {self.number} }}{draw_test}"
-            )
-
-
-@dataclass(slots=True)
-class _Acls:
-    """The named ACLs of one frontend: one per distinct matcher, in the order first used."""
-
-    lines: list[str] = field(default_factory=list)
-    names: dict[condition.Matcher, str] = field(default_factory=dict)
-
-    def name(self, matcher: condition.Matcher) -> str:
-        """The term that tests ``matcher`` in a condition: its ACL's name, with ``!`` when negated (a raw
-        HAProxy condition: itself, as an anonymous ACL)."""
-        if matcher.field is condition.Field.HAPROXY:
-            return render_acls.anonymous(matcher)
-        positive = condition.Matcher(
-            matcher.field, matcher.name, matcher.op, matcher.value, False, matcher.ignore_case
-        )
-        name = self.names.get(positive)
-        if name is None:
-            name = self.names[positive] = f"match{len(self.names)}"
-            self.lines += render_acls.acl(name, positive)
-        return f"!{name}" if matcher.negated else name
 
 
 def _global(version: str, options: RenderOptions) -> list[str]:

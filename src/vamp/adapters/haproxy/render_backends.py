@@ -81,7 +81,7 @@ def mode_and_balance(target: plan.TargetCluster) -> list[str]:
 
 
 class Acls(Protocol):
-    """The named ACLs of one proxy (``render._Acls``): the ``acl`` lines so far, and the term testing a
+    """The named ACLs of one proxy (``render_rules.Acls``): the ``acl`` lines so far, and the term testing a
     matcher, which adds its ACL to the lines when new."""
 
     lines: list[str]
