@@ -40,7 +40,7 @@ def vamp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[vamp_process.Vamp
 
 def client(vamp: vamp_process.Vamp) -> httpx.Client:
     """A client of the server: every request of this module goes through one made here."""
-    return httpx.Client(base_url=vamp.url, timeout=30.0, trust_env=False, headers=vamp.headers)
+    return vamp.client(timeout=30.0)
 
 
 class InfoLoop:

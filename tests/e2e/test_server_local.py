@@ -36,7 +36,7 @@ COMMAND_REFUSED = (
 
 def api_client(vamp: vamp_process.Vamp) -> httpx.Client:
     """The client of this module's own API requests (``Vamp.api`` and ``Vamp.cli`` make the others)."""
-    return httpx.Client(base_url=vamp.url, timeout=10.0, trust_env=False, headers=vamp.headers)
+    return vamp.client()
 
 
 def test_an_image_on_the_local_driver_fails_the_service_at_once(tmp_path: Path) -> None:

@@ -40,9 +40,7 @@ BAD = ("busy", "regex", "repeats")
 @pytest.fixture
 def api(vamp: vamp_process.Vamp) -> Iterator[httpx.Client]:
     """The one client every request to the API goes through (an authorisation header goes here)."""
-    with httpx.Client(
-        base_url=f"{vamp.url}/api/v1", timeout=10.0, trust_env=False, headers=vamp.headers
-    ) as client:
+    with vamp.client("/api/v1") as client:
         yield client
 
 

@@ -31,9 +31,7 @@ def vamp(tmp_path: Path) -> Iterator[vamp_process.Vamp]:
 
 @pytest.fixture
 def api(vamp: vamp_process.Vamp) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{vamp.url}/api/v1", timeout=10.0, trust_env=False, headers=vamp.headers
-    ) as client:
+    with vamp.client("/api/v1") as client:
         yield client
 
 

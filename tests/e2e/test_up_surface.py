@@ -32,7 +32,7 @@ def mode(path: Path) -> int:
 
 def api_client(vamp: vamp_process.Vamp) -> httpx.Client:
     """The client of every API request of this module."""
-    return httpx.Client(base_url=vamp.url, timeout=10.0, trust_env=False, headers=vamp.headers)
+    return vamp.client()
 
 
 def test_the_home_is_private_and_cors_is_only_for_the_named_origin(tmp_path: Path) -> None:

@@ -134,6 +134,12 @@ class Vamp:
         """What every API request sends: the admin token."""
         return {"authorization": f"Bearer {self.token}"}
 
+    def client(self, path: str = "", timeout: float = 10.0) -> httpx.Client:
+        """An HTTP client of this server (under ``path``, e.g. ``/api/v1``) sending the admin token."""
+        return httpx.Client(
+            base_url=f"{self.url}{path}", timeout=timeout, trust_env=False, headers=self.headers
+        )
+
     def cli(
         self, *arguments: str, check: bool = True, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:

@@ -13,8 +13,8 @@ file, the clock or the network. The configuration has:
   ``vamp-unrouted`` (404, or 503 naming the gateway, as on Envoy) for requests no backend takes and
   ``vamp-unrouted-tcp`` (closes the connection) for TCP.
 
-How a frontend routes (``render_rules``), faithful to the plan's semantics (first route whose match holds and whose
-strength draws wins; then its clusters by weight):
+How a frontend routes (``render_rules``), faithful to the plan's semantics (first route whose match holds
+and whose strength draws wins; then its clusters by weight):
 
 1. Each route whose ``fraction`` is below ``FULL`` draws its own ``rand(10000)`` into
    ``txn.vamp_strength<k>``: a request takes it when the draw is below the fraction, independently of
