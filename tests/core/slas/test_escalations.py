@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vamp.core import model
+from vamp.core import model, validation
 from vamp.core.slas import escalations, window
 from vamp.core.units import Cpu, Memory
 
@@ -134,3 +134,15 @@ def test_events_tell_what_applied_or_why_nothing_did() -> None:
     assert "beyond the minimum of 2" in none.value["reason"]
     (empty,) = escalations.events("shop", UP, "sava", run(UP))
     assert empty.value["reason"] == "The SLA has no escalations."
+
+
+def test_a_scale_beyond_the_servers_limits_does_not_apply() -> None:
+    limits = validation.ScaleLimits(instances=2)
+    outcome = escalations.escalate(
+        UP, (instances(maximum=5),), cluster="sava", services=SERVICES, limits=limits
+    )
+    assert not outcome.applied
+    assert outcome.skipped[0].reason == (
+        "Scaling 'sava:1.0.0': At most 2 instances are allowed on this server, not 3 (the server's "
+        "--max-instances)."
+    )

@@ -6,8 +6,10 @@ megabytes, up when escalating and down when de-escalating. It applies only when 
 ``[minimum, maximum]``: an escalation at its bound does not apply (and says so). ``to_one`` tries its
 escalations in order until one applies (de-escalating, in reverse order); ``to_all`` applies every one;
 a list of several escalations is a ``to_all``. Escalations apply one after another, so two of them on
-one cluster add up. A generic escalation type, or a reference the caller could not resolve, is skipped
-with the reason. The caller resolves references, writes the new scales and publishes the events.
+one cluster add up. A new scale beyond the server's scale limits (``--max-instances`` …) does not apply
+either, as a user's ``PUT …/scale`` would be refused. A generic escalation type, or a reference the
+caller could not resolve, is skipped with the reason. The caller resolves references, writes the new
+scales and publishes the events.
 
 An escalation event is of type ``event``, tagged ``escalation``, ``escalation:escalate`` or
 ``escalation:deescalate``, ``deployment:<d>`` and ``cluster:<c>`` (the scaled cluster), with the value
@@ -21,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from vamp.core import model
+from vamp.core import model, validation
 from vamp.core.model import sla as sla_model
 from vamp.core.slas.window import Direction
 from vamp.core.units import Cpu, Memory
@@ -80,6 +82,7 @@ class _Run:
     direction: Direction
     cluster: str
     services: dict[str, FirstService]
+    limits: validation.ScaleLimits
     applied: list[Applied] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
@@ -99,10 +102,12 @@ def escalate(
     *,
     cluster: str,
     services: Mapping[str, FirstService],
+    limits: validation.ScaleLimits = validation.DEFAULT_LIMITS,
 ) -> Outcome:
     """Apply ``escalations`` (an SLA's, several meaning all of them) of the SLA of ``cluster`` in
-    ``direction`` to ``services`` (the first service of each cluster of the deployment)."""
-    run = _Run(direction, cluster, dict(services))
+    ``direction`` to ``services`` (the first service of each cluster of the deployment), within the
+    server's ``limits``."""
+    run = _Run(direction, cluster, dict(services), limits)
     if len(escalations) == 1:
         _apply(run, escalations[0])
     else:
@@ -160,6 +165,11 @@ def _scale(run: _Run, escalation: model.ScaleEscalation) -> bool:
             f"{_what(escalation.type)} of '{found.service}' would go from {before:g} to {after:g}, "
             f"beyond the {bound} of {escalation.maximum if bound == 'maximum' else escalation.minimum:g}."
         )
+        run.skipped.append(Skipped(escalation.type, target, reason))
+        return False
+    beyond = validation.scale_problems(scale, run.limits)
+    if beyond:
+        reason = f"Scaling '{found.service}': {beyond[0].message}"
         run.skipped.append(Skipped(escalation.type, target, reason))
         return False
     run.services[target] = FirstService(found.service, scale)
