@@ -251,3 +251,45 @@ async def test_an_unsupported_sla_type_is_logged_once_and_left_alone(
         "SLA of acme-prod/sava/sava: SLA type 'error_rate' is not supported; only "
         "response_time_sliding_window is judged (and escalation_only escalates on events from outside)."
     ]
+
+
+STORED_SLA = """\
+name: one-more
+kind: escalations
+type: scale_instances
+minimum: 1
+maximum: 3
+scale_by: 1
+---
+name: to-one
+kind: escalations
+to_one: [one-more]
+---
+name: quick
+kind: slas
+type: response_time_sliding_window
+threshold: {upper: 150, lower: 50}
+window: {interval: 10, cooldown: 20}
+escalations: [to-one]
+"""
+
+
+@pytest.mark.parametrize("how", ["in the blueprint", "by PUT …/sla"])
+async def test_an_sla_by_reference_uses_the_stored_sla_and_its_stored_escalations(
+    loops: Loops, how: str
+) -> None:
+    answer = await loops.api.client.post(f"/{NAMESPACE}/api/v1", content=STORED_SLA, headers=harness.YAML)
+    assert answer.is_success, answer.text
+    if how == "in the blueprint":
+        await loops.deploy(blueprint("      reference: quick\n"))
+    else:
+        await loops.deploy(harness.SAVA_1_0)
+        url = f"/{NAMESPACE}/api/v1/deployments/sava/clusters/sava/sla"
+        answer = await loops.api.client.put(url, content="reference: quick\n", headers=harness.YAML)
+        assert answer.status_code == 202, answer.text
+    shown = await loops.api.client.get(f"/{NAMESPACE}/api/v1/deployments/sava")
+    assert shown.status_code == 200, shown.text
+    loops.measure(300.0)
+    tags = await loops.judge_and_escalate()
+    assert [found[1] for found in tags] == ["sla:escalate", "escalation:escalate"]
+    assert await loops.instances() == 2
