@@ -105,6 +105,9 @@ class Settings:
     max_memory: str = "1024Gi"
     """The largest scale a service may ask for (``--max-instances``, ``--max-cpu``, ``--max-memory``), as
     given: CPU cores and memory in the DSL's units."""
+    sla_period: float = 5.0
+    """Seconds between two judgements of the clusters' SLAs (``--sla-period``); 0: SLAs and escalations
+    are off."""
 
     @property
     def url(self) -> str:

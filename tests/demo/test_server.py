@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -95,6 +96,27 @@ def test_latency_delays_every_answer_but_health(start_demo: Callable[..., Demo])
     assert max(health) < 0.3
 
 
+def test_a_latency_file_changes_the_latency_while_it_runs_and_never_delays_health(
+    start_demo: Callable[..., Demo], tmp_path: Path
+):
+    file = tmp_path / "latency"
+    connection = start_demo("--latency", "0", "--latency-file", str(file)).connect()
+    assert timed(connection, "/json") < 0.3  # no file: --latency
+
+    file.write_text("300\n")
+    assert min(timed(connection, "/json") for _ in range(3)) >= 0.3
+    assert max(timed(connection, "/health") for _ in range(3)) < 0.3
+
+    file.write_text("0\n")
+    assert max(timed(connection, "/json") for _ in range(3)) < 0.3
+    file.write_text("slow")  # not milliseconds: --latency, and a line on standard error
+    assert timed(connection, "/json") < 0.3
+    file.write_text("300")
+    assert timed(connection, "/json") >= 0.3
+    file.unlink()
+    assert timed(connection, "/json") < 0.3
+
+
 def test_jitter_adds_up_to_its_milliseconds_at_random(start_demo: Callable[..., Demo]):
     connection = start_demo("--latency", "20", "--latency-jitter", "60").connect()
 
@@ -137,5 +159,13 @@ def test_help_explains_every_flag():
     )
 
     assert result.returncode == 0
-    for flag in ("--port", "--host", "--version", "--failure-rate", "--latency", "--latency-jitter"):
+    for flag in (
+        "--port",
+        "--host",
+        "--version",
+        "--failure-rate",
+        "--latency",
+        "--latency-jitter",
+        "--latency-file",
+    ):
         assert flag in result.stdout

@@ -23,6 +23,7 @@ class Options:
     failure_rate: float
     latency_ms: float
     latency_jitter_ms: float
+    latency_file: str | None = None
 
 
 def parse(arguments: Sequence[str], environment: Mapping[str, str]) -> Options:
@@ -42,6 +43,7 @@ def parse(arguments: Sequence[str], environment: Mapping[str, str]) -> Options:
         failure_rate=namespace.failure_rate,
         latency_ms=namespace.latency,
         latency_jitter_ms=namespace.latency_jitter,
+        latency_file=namespace.latency_file,
     )
 
 
@@ -85,6 +87,13 @@ def _parser(environment: Mapping[str, str]) -> argparse.ArgumentParser:
         default=0.0,
         metavar="MS",
         help="milliseconds added to every answer (default: 0)",
+    )
+    parser.add_argument(
+        "--latency-file",
+        metavar="PATH",
+        help="a file holding the milliseconds to add instead of --latency, read again whenever it "
+        "changes, so the latency can come and go while the demo runs (echo 300 > PATH; echo 0 > PATH); "
+        "a missing or empty file means --latency",
     )
     parser.add_argument(
         "--latency-jitter",

@@ -3,7 +3,8 @@
 Built on the standard library's ``ThreadingHTTPServer`` so the demo needs nothing installed. Every path
 answers: ``/health`` with 200 (never failed or delayed, so the instance stays ready however badly it is
 told to behave), ``/json`` and requests accepting ``application/json`` with the JSON of ``answers``, the
-rest with the page. ``--latency`` and ``--failure-rate`` apply to every answer but ``/health``.
+rest with the page. ``--latency`` (or what ``--latency-file`` holds now, see ``latency``) and
+``--failure-rate`` apply to every answer but ``/health``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from vamp.demo import answers
+from vamp.demo import answers, latency
 from vamp.demo.options import Options
 
 _HEALTH_PATH = "/health"
@@ -33,6 +34,7 @@ class DemoServer(ThreadingHTTPServer):
         self.options = options
         self.facts = answers.Facts(options.version, options.instance, options.host, self.server_address[1])
         self.random = random.Random()
+        self.latency = latency.Latency(options.latency_ms, options.latency_file)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -74,7 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _delay(self) -> None:
         options = self.server.options
-        milliseconds = options.latency_ms + self.server.random.uniform(0.0, options.latency_jitter_ms)
+        milliseconds = self.server.latency.milliseconds() + self.server.random.uniform(
+            0.0, options.latency_jitter_ms
+        )
         if milliseconds > 0:
             time.sleep(milliseconds / 1000)
 

@@ -6,8 +6,9 @@ gateway), the event publisher, the reconciler and the gateway synchroniser (nudg
 ``Nudges``), the metrics collector over the gateway agents, and the API over all of them. Then it runs,
 in one asyncio TaskGroup: the API's HTTP server, the election, the collector, the gateway synchroniser
 (every server holds routing plans for the agents that ask it; only the leader writes and exposes), and
-— only while this server leads — the reconciler and the release controller (``services.releases``, its
-webhooks called through ``adapters.webhooks``). Every namespace that holds artifacts is resynchronised
+— only while this server leads — the reconciler, the release controller (``services.releases``, its
+webhooks called through ``adapters.webhooks``), and the SLA monitor and escalator (``services.slas``,
+unless ``--sla-period 0``). Every namespace that holds artifacts is resynchronised
 at start, and again by a server that starts leading.
 
 When ``stop`` is set it shuts down in reverse: the HTTP server stops taking requests (open streams get a
@@ -47,6 +48,8 @@ from vamp.services import events, gateways, info, reconciler, refusals
 from vamp.services import leadership as single_leader
 from vamp.services.access import tokens as token_service
 from vamp.services.releases import controller as release_controller
+from vamp.services.slas import escalator as sla_escalator
+from vamp.services.slas import monitor as sla_monitor
 
 log = logging.getLogger("vamp.server")
 
@@ -227,6 +230,7 @@ async def _run(
     await _server_tokens(config, parts.api.tokens)
     # A new leader resynchronises the gateways: it writes and exposes what it only computed before.
     leading = [parts.deployments.run, parts.synchroniser.resync, parts.releases.run]
+    leading += _sla_loops(config, artifact_store, parts)
     async with parts.metrics, contextlib.aclosing(parts.gates), asyncio.TaskGroup() as group:
         serving = group.create_task(parts.http.serve(sockets=[listening]), name="api")
         group.create_task(found.leadership.run(), name="leadership")
@@ -261,6 +265,22 @@ async def _run(
         for task in loops:
             task.cancel()
         found.leadership.stop()  # the election hands the leadership over; the task group waits for it
+
+
+def _sla_loops(
+    config: settings.Settings, artifact_store: sql.SqlStore, parts: _Assembled
+) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+    """The SLA monitor and the escalator over the API's services, unless ``--sla-period 0``."""
+    if config.sla_period <= 0:
+        return []
+    api = parts.api
+    judged = sla_monitor.SlaMonitor(
+        artifact_store, api.deployments, api.artifacts, parts.metrics, api.publisher, period=config.sla_period
+    )
+    limits = api_app.scale_limits(config.max_instances, config.max_cpu, config.max_memory)
+    acting = sla_escalator.Escalator(api.deployments, api.artifacts, api.publisher, limits=limits)
+    acting.listen(artifact_store)
+    return [judged.run, acting.run]
 
 
 async def _server_tokens(config: settings.Settings, tokens: token_service.Tokens) -> None:

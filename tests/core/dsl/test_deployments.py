@@ -9,7 +9,7 @@ import pytest
 
 from tests.core.dsl.outcomes import messages
 from vamp.core import dsl, model
-from vamp.core.units import Cpu, Memory, Percentage
+from vamp.core.units import Cpu, Duration, Memory, Percentage
 
 DATA = Path(__file__).parents[2] / "data" / "dsl"
 TEXT = (DATA / "sava-deployment.yml").read_text()
@@ -192,3 +192,21 @@ def test_deployment_rules_are_checked_on_read() -> None:
             "Unresolved service route for 'sava' and 'sava:2.0.0'; the services are: 'sava:1.0.0'.",
         ),
     ]
+
+
+def test_a_deployed_sla_keeps_the_names_of_the_stored_sla_and_escalations_it_was_resolved_from() -> None:
+    grow = model.ScaleEscalation(name="grow", type="scale_instances", minimum=1, maximum=3, scale_by=1)
+    sla = model.Sla(
+        name="fast",
+        type="response_time_sliding_window",
+        threshold=model.Threshold(upper=150, lower=50),
+        window=model.Window(interval=Duration(10), cooldown=Duration(20)),
+        escalations=(model.GroupEscalation(name="either", type="to_one", escalations=(grow,)), grow),
+    )
+    (deployment,) = dsl.read(TEXT)
+    assert isinstance(deployment, model.Deployment)
+    for cluster_sla in (sla, sla.model_copy(update={"name": None})):
+        cluster = deployment.clusters["sava"].model_copy(update={"sla": cluster_sla})
+        resolved = deployment.model_copy(update={"clusters": {"sava": cluster}})
+
+        assert dsl.read(dsl.write([resolved])) == [resolved]

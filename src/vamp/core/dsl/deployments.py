@@ -55,7 +55,7 @@ def _cluster(cursor: Cursor) -> model.DeploymentCluster | None:
         ),
         health_checks=fields.read("health_checks", traits.health_checks),
         network=traits.network(fields),
-        sla=fields.read("sla", slas.cluster_sla),
+        sla=fields.read("sla", slas.deployed_sla),
         dialects=traits.dialects(fields),
         metadata=artifact.metadata(fields),
     )

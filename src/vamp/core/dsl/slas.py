@@ -6,7 +6,8 @@ escalations of its own (``{reference: s, escalations: [...]}``). Escalations: ``
 ``scale_cpu``, ``scale_memory``; ``to_one``/``to_all`` written ``{type: to_all, escalations: [...]}``,
 ``{to_all: [...]}`` or ``{to_all: {escalations: [...]}}``; any other type kept with its parameters.
 A list of several escalations means all of them (Vamp wraps such a list in ``to_all``; it is kept as
-written here).
+written here). A deployment holds its clusters' SLAs resolved (``deployed_sla``): inline, each SLA and
+escalation with the name of the stored one it came from, if any.
 """
 
 from __future__ import annotations
@@ -39,7 +40,16 @@ def cluster_sla(cursor: Cursor) -> model.Sla | model.SlaReference | model.Ref | 
     return artifact.weak(cursor, "sla", lambda inline: sla(inline, named=False))
 
 
-def sla(cursor: Cursor, *, named: bool) -> model.Sla | None:
+def deployed_sla(cursor: Cursor) -> model.Sla | model.SlaReference | model.Ref | None:
+    """A deployed cluster's SLA: as ``cluster_sla``, but inline SLAs and escalations may keep the name of
+    the stored artifact they were resolved from."""
+    value = cursor.value
+    if isinstance(value, dict) and not artifact.is_reference(value):
+        return sla(cursor, named="name" in value, deployed=True)
+    return cluster_sla(cursor)
+
+
+def sla(cursor: Cursor, *, named: bool, deployed: bool = False) -> model.Sla | None:
     fields = cursor.fields("SLA")
     if fields is None:
         return None
@@ -56,7 +66,7 @@ def sla(cursor: Cursor, *, named: bool) -> model.Sla | None:
         model.Sla,
         name=sla_name,
         type=kind,
-        escalations=fields.read("escalations", _escalations, ()),
+        escalations=fields.read("escalations", _deployed_escalations if deployed else _escalations, ()),
         metadata=metadata,
         **values,
     )
@@ -103,7 +113,22 @@ def _escalations(cursor: Cursor) -> tuple[model.Escalation | model.Ref, ...]:
     )
 
 
-def escalation(cursor: Cursor, *, named: bool) -> model.Escalation | None:
+def _deployed_escalations(cursor: Cursor) -> tuple[model.Escalation | model.Ref, ...]:
+    """A deployed SLA's escalations: references, or inline with or without a name."""
+    items = cursor.elements() if isinstance(cursor.value, list) else [cursor.moved(0)]
+
+    def one(item: Cursor) -> model.Escalation | model.Ref | None:
+        value = item.value
+        if isinstance(value, dict) and "name" in value and not artifact.is_reference(value):
+            return escalation(item, named=True, deployed=True)
+        return artifact.weak(
+            item, "escalation", lambda inline: escalation(inline, named=False, deployed=True)
+        )
+
+    return each(items, one)
+
+
+def escalation(cursor: Cursor, *, named: bool, deployed: bool = False) -> model.Escalation | None:
     fields = cursor.fields("escalation")
     if fields is None:
         return None
@@ -116,7 +141,7 @@ def escalation(cursor: Cursor, *, named: bool) -> model.Escalation | None:
             model.GroupEscalation,
             name=escalation_name,
             type=group,
-            escalations=_group(found_group),
+            escalations=_group(found_group, deployed),
             metadata=metadata,
         )
     kind = fields.read_required("type", Cursor.string)
@@ -130,18 +155,19 @@ def escalation(cursor: Cursor, *, named: bool) -> model.Escalation | None:
             **common,
         )
     if kind in sla_model.GROUP_ESCALATION_TYPES:
-        escalations = fields.read_required("escalations", _escalations)
+        escalations = fields.read_required("escalations", _deployed_escalations if deployed else _escalations)
         return fields.build(model.GroupEscalation, type=kind, escalations=escalations, **common)
     return fields.build(model.GenericEscalation, type=kind, parameters=_parameters(fields), **common)
 
 
-def _group(cursor: Cursor) -> tuple[model.Escalation | model.Ref, ...] | None:
+def _group(cursor: Cursor, deployed: bool = False) -> tuple[model.Escalation | model.Ref, ...] | None:
     """``to_all: [...]`` or ``to_all: {escalations: [...]}``."""
+    read = _deployed_escalations if deployed else _escalations
     if not isinstance(cursor.value, dict):
-        return _escalations(cursor)
+        return read(cursor)
     fields = cursor.fields("escalation group")
     if fields is None:
         return None
     found = fields.require("escalations")
     fields.finish()
-    return None if found is None else _escalations(cursor.inner("escalations", found.value))
+    return None if found is None else read(cursor.inner("escalations", found.value))

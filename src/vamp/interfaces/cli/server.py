@@ -64,6 +64,17 @@ MaxBody = Annotated[
     ),
 ]
 DEFAULT_MAX_BODY = "4MiB"
+SlaPeriod = Annotated[
+    float,
+    typer.Option(
+        "--sla-period",
+        min=0,
+        metavar="SECONDS",
+        help="How often the clusters' SLAs are judged (and SLA events acted on by escalations); "
+        "0 turns SLAs and escalations off, as Vamp's default was.",
+    ),
+]
+DEFAULT_SLA_PERIOD = 5.0
 DEFAULT_LEASE = settings.LeaseTimings()
 SWITCH_INTERVAL = 0.0005
 """Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005)."""
@@ -192,6 +203,7 @@ def server(
             "--max-memory", metavar="SIZE", help="The most memory a service may ask for (1024Gi, 512MB)."
         ),
     ] = "1024Gi",
+    sla_period: SlaPeriod = DEFAULT_SLA_PERIOD,
 ) -> None:
     """Run the Vamp server: REST API, reconciler, gateway synchroniser and metrics collector.
 
@@ -232,6 +244,7 @@ def server(
         max_instances=max_instances,
         max_cpu=max_cpu,
         max_memory=max_memory,
+        sla_period=sla_period,
     )
     scale_limits_of(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

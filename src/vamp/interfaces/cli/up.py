@@ -76,6 +76,7 @@ def up(
     cors_origins: server.CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
     max_body: server.MaxBody = server.DEFAULT_MAX_BODY,
     proxy: Annotated[proxies.Proxy, typer.Option("--proxy", help=proxies.HELP)] = proxies.Proxy.ENVOY,
+    sla_period: server.SlaPeriod = server.DEFAULT_SLA_PERIOD,
 ) -> None:
     """Start Vamp on this machine: server, reconciler, local driver and a gateway agent with Envoy or
     HAProxy (--proxy).
@@ -115,6 +116,7 @@ def up(
         allow_command_deployables=True,  # one machine, one user: its services are local processes
         cors_origins=tuple(cors_origins),
         max_body=server.max_body_of(max_body),
+        sla_period=sla_period,
     )
     server.run(lambda stop: _up(config, agent_port, proxy, demo_port if with_demo else None, stop))
 

@@ -1,0 +1,148 @@
+"""Escalations scale the first service of their target within [minimum, maximum]: to_one tries in order
+(reversed when de-escalating), to_all applies every one, several at the top are a to_all, and what
+cannot apply says why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from vamp.core import model, validation
+from vamp.core.slas import escalations, window
+from vamp.core.units import Cpu, Memory
+
+UP, DOWN = window.Direction.ESCALATE, window.Direction.DEESCALATE
+
+
+def scale(instances: int = 1, cpu: str = "0.5", memory: str = "256MB") -> model.Scale:
+    return model.Scale(instances=instances, cpu=Cpu.parse(cpu), memory=Memory.parse(memory))
+
+
+SERVICES = {
+    "sava": escalations.FirstService("sava:1.0.0", scale(2)),
+    "backend": escalations.FirstService("backend:1.0.0", scale(1)),
+}
+
+
+def instances(
+    minimum: float = 1, maximum: float = 3, by: float = 1, target: str | None = None
+) -> model.ScaleEscalation:
+    return model.ScaleEscalation(
+        type="scale_instances", minimum=minimum, maximum=maximum, scale_by=by, target=target
+    )
+
+
+def run(
+    direction: window.Direction,
+    *given: model.Escalation | model.Ref,
+    services: Mapping[str, escalations.FirstService] = SERVICES,
+) -> escalations.Outcome:
+    return escalations.escalate(direction, given, cluster="sava", services=services)
+
+
+def counts(outcome: escalations.Outcome) -> dict[str, int]:
+    return {cluster: found.scale.instances for cluster, found in outcome.services.items()}
+
+
+def test_scale_instances_adds_and_removes_instances_of_the_slas_cluster() -> None:
+    up = run(UP, instances())
+    assert counts(up) == {"sava": 3, "backend": 1}
+    assert up.applied == (escalations.Applied("scale_instances", "sava", "sava:1.0.0", 2, 3),)
+    assert counts(run(DOWN, instances())) == {"sava": 1, "backend": 1}
+    assert up.changed(SERVICES) == {"sava": up.services["sava"]}
+
+
+def test_an_escalation_at_its_bound_does_not_apply_and_says_why() -> None:
+    at_top = run(UP, instances(maximum=2))
+    assert counts(at_top) == counts(run(UP))
+    assert not at_top.applied
+    assert at_top.skipped[0].reason == (
+        "Instances of 'sava:1.0.0' would go from 2 to 3, beyond the maximum of 2."
+    )
+    at_bottom = run(DOWN, instances(minimum=2))
+    assert not at_bottom.applied
+    assert "beyond the minimum of 2" in at_bottom.skipped[0].reason
+    assert not run(UP, instances(by=2, maximum=3)).applied  # 4 would be past the maximum: none of it
+
+
+def test_cpu_and_memory_scale_by_cores_and_megabytes() -> None:
+    cpu = model.ScaleEscalation(type="scale_cpu", minimum=0.25, maximum=2, scale_by=0.25)
+    memory = model.ScaleEscalation(type="scale_memory", minimum=128, maximum=1024, scale_by=128)
+    up = run(UP, cpu, memory)
+    assert up.services["sava"].scale.cpu == Cpu.parse("0.75")
+    assert up.services["sava"].scale.memory == Memory.parse("384MB")
+    assert [(a.type, a.before, a.after) for a in up.applied] == [
+        ("scale_cpu", 0.5, 0.75),
+        ("scale_memory", 256, 384),
+    ]
+    down = run(DOWN, cpu, memory)
+    assert (down.services["sava"].scale.cpu, down.services["sava"].scale.memory) == (
+        Cpu.parse("0.25"),
+        Memory.parse("128MB"),
+    )
+
+
+def test_a_target_scales_another_cluster() -> None:
+    assert counts(run(UP, instances(target="backend"))) == {"sava": 2, "backend": 2}
+    missing = run(UP, instances(target="nowhere"))
+    assert missing.skipped[0].reason == "Cluster 'nowhere' has no service to scale."
+
+
+def test_to_one_tries_in_order_until_one_applies_and_in_reverse_when_deescalating() -> None:
+    group = model.GroupEscalation(
+        type="to_one", escalations=(instances(maximum=2), instances(target="backend"), instances())
+    )
+    up = run(UP, group)  # the first is at its maximum, the second applies, the third is not tried
+    assert counts(up) == {"sava": 2, "backend": 2}
+    assert len(up.skipped) == 1
+    down = run(DOWN, group)  # the last first: sava 2 → 1; the others are not tried
+    assert counts(down) == {"sava": 1, "backend": 1}
+    assert len(down.applied) == 1
+
+
+def test_to_all_and_a_list_of_several_apply_every_one_adding_up() -> None:
+    group = model.GroupEscalation(type="to_all", escalations=(instances(maximum=5), instances(maximum=5)))
+    assert counts(run(UP, group)) == {"sava": 4, "backend": 1}
+    assert counts(run(UP, instances(maximum=5), instances(target="backend"))) == {"sava": 3, "backend": 2}
+
+
+def test_generic_escalations_and_unresolved_references_are_skipped_with_a_reason() -> None:
+    outcome = run(
+        UP,
+        model.GenericEscalation(type="notify", parameters={"to": "ops"}),
+        model.Ref(name="gone"),
+        instances(),
+    )
+    assert counts(outcome) == {"sava": 3, "backend": 1}
+    assert [skipped.reason for skipped in outcome.skipped] == [
+        "Escalation type 'notify' is not run here; these are: scale_instances, scale_cpu, scale_memory, "
+        "to_one, to_all.",
+        "Escalation 'gone' is not stored.",
+    ]
+
+
+def test_events_tell_what_applied_or_why_nothing_did() -> None:
+    applied = escalations.events("shop", UP, "sava", run(UP, instances()))
+    assert [(event.tags, event.value) for event in applied] == [
+        (
+            ("escalation", "escalation:escalate", "deployment:shop", "cluster:sava"),
+            {"service": "sava:1.0.0", "type": "scale_instances", "from": 2, "to": 3},
+        )
+    ]
+    (none,) = escalations.events("shop", DOWN, "sava", run(DOWN, instances(minimum=2)))
+    assert none.tags == ("escalation", "escalation:none", "deployment:shop", "cluster:sava")
+    assert none.value["direction"] == "deescalate"
+    assert "beyond the minimum of 2" in none.value["reason"]
+    (empty,) = escalations.events("shop", UP, "sava", run(UP))
+    assert empty.value["reason"] == "The SLA has no escalations."
+
+
+def test_a_scale_beyond_the_servers_limits_does_not_apply() -> None:
+    limits = validation.ScaleLimits(instances=2)
+    outcome = escalations.escalate(
+        UP, (instances(maximum=5),), cluster="sava", services=SERVICES, limits=limits
+    )
+    assert not outcome.applied
+    assert outcome.skipped[0].reason == (
+        "Scaling 'sava:1.0.0': At most 2 instances are allowed on this server, not 3 (the server's "
+        "--max-instances)."
+    )
