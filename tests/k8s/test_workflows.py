@@ -203,6 +203,48 @@ async def test_scheduling_again_changes_nothing_unless_the_spec_or_the_token_cha
     assert (await states(runtime, namespace))["canary"].digest == changed.digest
 
 
+async def test_a_daemon_that_cannot_run_says_why(runtime, namespace):
+    nowhere = {"kubernetes": {"nodeSelector": {"disk": "none-such"}}}  # no Node has it
+
+    await runtime.schedule(spec(namespace, dialects=nowhere), TOKEN)
+
+    found = await eventually.until(
+        "the reason it cannot run",
+        lambda: states(runtime, namespace),
+        lambda found: found["canary"].failure is not None,
+    )
+    assert "cannot be scheduled" in str(found["canary"].failure)
+    assert found["canary"].running == 0
+
+
+async def test_an_object_of_the_same_name_that_is_not_the_workflows_is_left_alone(kube, runtime, namespace):
+    await kube.apply(Namespace, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    labels = {"app": "other"}
+    other = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "workflow-canary", "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "x", "image": "x"}]},
+            },
+        },
+    }
+    await kube.apply(Deployment, other)
+
+    with pytest.raises(errors.DriverError) as refused:
+        await runtime.schedule(spec(namespace), TOKEN)
+
+    assert str(refused.value) == (
+        f"Workflow '{namespace}/canary': its Deployment {namespace}/workflow-canary exists already and is "
+        "not a workflow's: rename the workflow or remove that object."
+    )
+    kept = await kube.get(Deployment, "workflow-canary", namespace=namespace)
+    assert kept.spec.template.spec.containers[0].image == "x"
+
+
 async def test_an_event_run_is_a_job_with_the_event_in_its_environment(kube, k8s_api, runtime, namespace):
     workflow = spec(namespace, runs.ScheduleKind.EVENT)
     await runtime.schedule(workflow, TOKEN)
