@@ -241,6 +241,8 @@ async def test_an_object_of_the_same_name_that_is_not_the_workflows_is_left_alon
         f"Workflow '{namespace}/canary': its Deployment {namespace}/workflow-canary exists already and is "
         "not a workflow's: rename the workflow or remove that object."
     )
+    await runtime.schedule(spec(namespace, runs.ScheduleKind.EVENT), TOKEN)  # a CronJob: no Deployment
+    await runtime.unschedule(runs.WorkflowKey(namespace, "canary"))
     kept = await kube.get(Deployment, "workflow-canary", namespace=namespace)
     assert kept.spec.template.spec.containers[0].image == "x"
 

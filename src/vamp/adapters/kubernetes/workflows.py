@@ -150,9 +150,9 @@ class KubernetesWorkflows:
             if current is not None:
                 owner = workflow_executions.workflow_name(_annotations(current))
                 if owner != key.name:
-                    whose = f"workflow '{owner}''s" if owner else "not a workflow's"
+                    whose = f"belongs to workflow '{owner}'" if owner else "is not a workflow's"
                     raise errors.DriverError(
-                        f"its {kind.__name__} {key.namespace}/{name} exists already and is {whose}: "
+                        f"its {kind.__name__} {key.namespace}/{name} exists already and {whose}: "
                         "rename the workflow or remove that object."
                     )
                 if _same(current, wanted):
@@ -165,7 +165,7 @@ class KubernetesWorkflows:
                 await self._kube.delete(ConfigMap, name, namespace=key.namespace)
             else:
                 await self._namespaces.apply(ConfigMap, script)
-            await self._kube.delete(other, name, namespace=key.namespace, keep_dependents=other is CronJob)
+            await self._delete_own(other, key)
             await self._stop_runs(key, keep=spec.digest)
             await self._namespaces.apply(kind, wanted)
         except errors.DriverError as exc:
@@ -176,8 +176,8 @@ class KubernetesWorkflows:
         name = workflow_manifests.object_name(key.name)
         namespace = key.namespace
         try:
-            await self._kube.delete(Deployment, name, namespace=namespace)
-            await self._kube.delete(CronJob, name, namespace=namespace, keep_dependents=True)
+            await self._delete_own(Deployment, key)
+            await self._delete_own(CronJob, key)
             await self._stop_runs(key, keep=None)
             await self._kube.delete(Secret, workflow_manifests.secret_name(key.name), namespace=namespace)
             await self._kube.delete(ConfigMap, name, namespace=namespace)
@@ -243,6 +243,18 @@ class KubernetesWorkflows:
 
     async def close(self) -> None:
         """Nothing to release: the client is whoever made it's to close."""
+
+    async def _delete_own(self, kind: type[Deployment | CronJob], key: runs.WorkflowKey) -> None:
+        """Delete the workflow's Deployment (its Pods go) or CronJob (its Jobs stay), if there is one.
+
+        An object of that name that is not the workflow's (a service's Deployment may be called
+        ``workflow-<id>``) is left alone. The Secret and ConfigMap are deleted by name: nothing else of
+        Vamp's makes any, and reading Secrets is what the ClusterRole does not allow.
+        """
+        name = workflow_manifests.object_name(key.name)
+        found = await self._kube.get(kind, name, namespace=key.namespace)
+        if found is not None and workflow_executions.workflow_name(_annotations(found)) == key.name:
+            await self._kube.delete(kind, name, namespace=key.namespace, keep_dependents=kind is CronJob)
 
     async def _jobs(self, key: runs.WorkflowKey) -> list[Job]:
         listed = await self._kube.list(Job, namespace=key.namespace, labels=workflow_manifests.selector(key))
