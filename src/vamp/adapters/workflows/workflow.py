@@ -151,13 +151,21 @@ class Workflow:
         """Start a run; ``None`` when it cannot start (recorded as a failed execution, and the failure)."""
         try:
             inner = self._inner_command()
-            run = await execution.start(
-                self.folder,
-                inner=inner,
-                trigger=trigger,
-                environment=self._environment(data),
-                watching=self._watching(),
+            starting = asyncio.ensure_future(
+                execution.start(
+                    self.folder,
+                    inner=inner,
+                    trigger=trigger,
+                    environment=self._environment(data),
+                    watching=self._watching(),
+                )
             )
+            try:
+                run = await asyncio.shield(starting)
+            except asyncio.CancelledError:  # stopped while it started: tracked, so that ``stop`` ends it
+                with contextlib.suppress(errors.DriverError):
+                    self._track(await starting)
+                raise
         except errors.DriverError as exc:
             self.failure = str(exc)
             with contextlib.suppress(errors.DriverError):
