@@ -176,14 +176,16 @@ class Workflow:
         return run
 
     def _track(self, run: execution.Run) -> None:
-        self.runs[run.id] = run
+        if not run.ended.is_set():  # a run may end before the one who started it hears of its start
+            self.runs[run.id] = run
 
     def _ended(self, run: execution.Run) -> None:
         self.runs.pop(run.id, None)
         ended = run.execution
         lasted = ((ended.finished or ended.started) - ended.started).total_seconds()
         if ended.exit_code == 127 and lasted < NOT_FOUND_SECONDS:
-            last = ended.output[-1].text if ended.output else ""
+            errors_written = [line.text for line in ended.output if line.stream == "stderr"]
+            last = errors_written[-1] if errors_written else ""
             self.failure = f"Workflow '{self.key}' cannot run: its command was not found (exit code 127)" + (
                 f": {last}" if last else "."
             )
