@@ -136,3 +136,24 @@ async def test_a_runtime_that_may_not_run_commands_stops_what_a_crashed_one_left
         assert (stopped.id, stopped.status) == (run_id, runs.ExecutionStatus.STOPPED)
     finally:
         await local.close()
+
+
+async def test_an_adopted_daemon_that_exits_is_started_again_not_lost(home: Path):
+    ending = spec("echo started; while [ ! -e go-on ]; do sleep 0.05; done; rm go-on; echo ending")
+    run_id = await crash(home, ending)
+
+    local = make_runtime(home)
+    try:
+        await local.schedule(ending, TOKEN)
+        (home / "default" / "canary" / "go-on").touch()
+
+        async def started_again() -> list[runs.Execution] | None:
+            found = list(await local.executions(KEY))
+            return found if len(found) == 2 and found[0].status is runs.ExecutionStatus.RUNNING else None
+
+        newest, adopted = await until(started_again, what="the daemon started again after its adopted run")
+        assert (adopted.id, adopted.status, adopted.exit_code) == (run_id, runs.ExecutionStatus.SUCCEEDED, 0)
+        assert texts(adopted) == ["started", "ending"]
+        assert newest.trigger == "daemon"
+    finally:
+        await local.close()
