@@ -91,9 +91,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield Demo(vamp, port, scripts)
 
 
-def node(demo: Demo, body: str, *, token: str | None = None, namespace: str | None = None) -> Ran:
-    """Run ``body`` (after ``PRELUDE``, inside an async function) as a workflow run would; fails the test
-    when it does not exit within ``NODE_SECONDS``."""
+def node(
+    demo: Demo,
+    body: str,
+    *,
+    token: str | None = None,
+    namespace: str | None = None,
+    variables: dict[str, str] | None = None,
+) -> Ran:
+    """Run ``body`` (after ``PRELUDE``, inside an async function) as a workflow run would, with the
+    workflow's own ``variables``; fails the test when it does not exit within ``NODE_SECONDS``."""
     executable = shutil.which("node")
     if executable is None:
         pytest.fail("node is not installed: `make node` installs Debian's")
@@ -110,6 +117,7 @@ def node(demo: Demo, body: str, *, token: str | None = None, namespace: str | No
         "VAMP_URL": demo.vamp.url,
         "VAMP_API_TOKEN": token or demo.vamp.token,
         "VAMP_NAMESPACE": namespace or "",
+        **(variables or {}),
     }
     process = subprocess.Popen(
         (executable, str(script)),
@@ -167,6 +175,29 @@ def test_get_reads_every_page_of_a_list_and_answers_from_its_cache_until_forced(
     assert sorted(found["streamed"]) == [f"paged-{index:02}:1.0" for index in range(PAGED)]
     log = [line.split(" ", 1)[1] for line in ran.stdout.splitlines() if " API " in f" {line}"]
     assert log == ["API GET /breeds", "API GET /breeds [CACHED]", "API GET /breeds"], ran.stdout
+
+
+def test_with_vamp_api_cache_false_every_get_reads_the_server_and_log_false_is_quiet(demo: Demo) -> None:
+    ran = succeeded(
+        node(
+            demo,
+            """
+            const breed = {name: 'cached:1.0', deployable: 'magneticio/sava:1.0.0'};
+            breed.ports = {web: '8080/http'};
+            const other = new vamp.Api();  // its writes leave the cache of api as it was
+            await other.post('breeds', breed);
+            const before = Object.keys((await api.get('breeds/cached:1.0')).ports);
+            breed.ports = {web: '8080/http', admin: '81/http'};
+            await other.put('breeds/cached:1.0', breed);
+            const after = Object.keys((await api.get('breeds/cached:1.0')).ports);
+            result({before, after});
+            """,
+            variables={"VAMP_API_CACHE": "false", "VAMP_API_LOG": "false"},
+        )
+    )
+
+    assert ran.result == {"before": ["web"], "after": ["web", "admin"]}
+    assert ran.stdout.splitlines() == ['RESULT {"before":["web"],"after":["web","admin"]}']
 
 
 def test_post_put_and_delete_round_trip_a_breed(demo: Demo) -> None:
