@@ -98,15 +98,19 @@ def node(
     token: str | None = None,
     namespace: str | None = None,
     variables: dict[str, str] | None = None,
+    whole: bool = False,
 ) -> Ran:
-    """Run ``body`` (after ``PRELUDE``, inside an async function) as a workflow run would, with the
-    workflow's own ``variables``; fails the test when it does not exit within ``NODE_SECONDS``."""
+    """Run ``body`` (after ``PRELUDE``, inside an async function; as it is when ``whole``) as a workflow
+    run would, with the workflow's own ``variables``; fails the test when it does not exit within
+    ``NODE_SECONDS``."""
     executable = shutil.which("node")
     if executable is None:
         pytest.fail("node is not installed: `make node` installs Debian's")
     script = demo.scripts / f"script-{len(list(demo.scripts.iterdir()))}.js"
     script.write_text(
-        PRELUDE
+        body
+        if whole
+        else PRELUDE
         + "(async () => {\n"
         + body
         + "\n})().catch((error) => { console.error('FAILED ' + error.stack); process.exit(1); });\n"
@@ -317,6 +321,59 @@ def test_vamps_stream_methods_and_namify_work_on_answers(demo: Demo) -> None:
     assert found["clusters"] == ["sava"]
     assert found["caught"] == [404]
     assert found["each"] == [{"x": 1, "name": "a"}, {"name": "b", "value": 2}]
+
+
+VAMP_STYLE = """\
+'use strict';
+
+let _ = require('highland');
+let vamp = require('vamp-node-client');
+
+let api = new vamp.Api();
+let metrics = new vamp.Metrics(api);
+
+function health(gateway, route, tags) {
+  return metrics.errors(gateway, route, {window: 300}).map(function (errors) {
+    return errors > 0 ? 0 : 1;
+  }).tap(function (health) {
+    publish(tags, health);
+  });
+}
+
+function publish(tags, health) {
+  api.log('health: [' + JSON.stringify(tags) + '] - ' + health);
+  api.event(tags, health, 'health');
+}
+
+api.gateways().flatMap(function (gateway) {
+  return health(gateway.name, null, ['gateways:' + gateway.name, 'gateway', 'health']).flatMap(function () {
+    return api.namify(gateway.routes).flatMap(function (route) {
+      return health(gateway.name, route.name, ['gateways:' + gateway.name, 'routes:' + route.name, 'health']);
+    });
+  });
+}).reduce1(function (x1, x2) {
+  return x1 * x2;
+}).tap(function (all) {
+  publish(['node-client:all', 'health'], all);
+}).done(function () {
+});
+"""
+"""A health workflow as Vamp users wrote them (Vamp's own ``health`` script, with metrics read from the
+metrics API instead of Elasticsearch): Highland required, streams chained, events fired and forgotten."""
+
+
+def test_a_script_written_as_vamps_were_runs_and_publishes_its_events(demo: Demo) -> None:
+    ran = succeeded(node(demo, VAMP_STYLE, whole=True, variables={"VAMP_API_LOG": "false"}))
+
+    published = [line.split(" ", 1)[1] for line in ran.stdout.splitlines()]
+    assert f'health: [["gateways:{demo.gateway}","gateway","health"]] - 1' in published, ran.stdout
+    assert 'health: [["node-client:all","health"]] - 1' in published, ran.stdout
+    overall = eventually(
+        lambda: demo.vamp.api("events", tag="node-client:all"), timeout=10.0, what="the overall health event"
+    )
+    assert [(event["type"], event["value"]) for event in overall] == [("health", 1)]
+    routes = demo.vamp.api("events", tag=f"gateways:{demo.gateway}", type="health")
+    assert {"routes:sava/sava/webport"} <= {tag for event in routes for tag in event["tags"]}
 
 
 def test_a_scoped_token_works_in_its_namespace_and_errors_say_what_was_refused(demo: Demo) -> None:

@@ -67,6 +67,23 @@ def test_require_finds_it_through_node_path_with_vamps_names(tmp_path: Path) -> 
     assert made == "http://127.0.0.1:9999/acme-prod/api/v1 true true"
 
 
+def test_highland_is_a_stand_in_for_what_vamps_scripts_did_with_it_and_says_what_it_lacks(
+    tmp_path: Path,
+) -> None:
+    ran = node(
+        "const _ = require('highland');"
+        "_([1, 2, 3]).map((x) => x * 2).reduce1((a, b) => a + b).each((sum) => _.log('sum', sum));"
+        "_(Promise.resolve([1, 2])).each((one) => _.log('one', JSON.stringify(one)));"
+        "try { _.zip([1], [2]); } catch (error) { console.error(error.message); }",
+        tmp_path,
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    assert sorted(ran.stdout.splitlines()) == ["one [1,2]", "sum 12"]
+    assert "_.zip is not in vamp-node-client's stand-in for Highland" in ran.stderr
+    assert "npm install highland" in ran.stderr
+
+
 def test_a_failed_request_that_nothing_handles_fails_the_script_saying_where_it_went(tmp_path: Path) -> None:
     port = free_port()
     ran = node(
@@ -96,12 +113,15 @@ def test_the_token_is_sent_but_never_shown(tmp_path: Path) -> None:
     assert header == "Bearer secret-token"
 
 
-def test_the_wheel_carries_every_file_of_the_client() -> None:
+def test_the_wheel_carries_every_file_of_node_modules() -> None:
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["vamp"]
     package = ROOT / "src" / "vamp"
-    files = [path.relative_to(package).as_posix() for path in CLIENT.rglob("*") if path.is_file()]
+    files = [path.relative_to(package).as_posix() for path in NODE_MODULES.rglob("*") if path.is_file()]
 
-    assert {"interfaces/workflow_scripts/node_modules/vamp-node-client/index.js"} <= set(files)
+    assert {
+        "interfaces/workflow_scripts/node_modules/vamp-node-client/index.js",
+        "interfaces/workflow_scripts/node_modules/highland/index.js",
+    } <= set(files)
     for name in files:
         assert any(
             fnmatch.fnmatch(name, glob) and "/" not in name[len(glob.rstrip("*")) :] for glob in globs
