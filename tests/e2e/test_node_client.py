@@ -520,3 +520,33 @@ def _requests(demo: Demo) -> int:
     with demo.client() as client:
         found = client.get(f"/api/v1/metrics/gateways/{demo.gateway}/requests", params={"window": 300})
     return int(found.json()) if found.status_code == 200 else 0
+
+
+def test_a_canary_step_reads_the_gateway_moves_weight_and_puts_it_back(demo: Demo) -> None:
+    ran = succeeded(
+        node(
+            demo,
+            """
+            const name = 'sava/sava/webport';
+            const gateway = await api.get('gateways/' + name);
+            const routes = Object.keys(gateway.routes);
+            const [old, next] = routes.map((route) => gateway.routes[route]);
+            const weight = (route) => Number(route.weight.replace('%', ''));
+            const before = routes.map((route) => gateway.routes[route].weight);
+            const moved = Math.min(10, weight(old));
+            old.weight = (weight(old) - moved) + '%';
+            next.weight = (weight(next) + moved) + '%';
+            await api.put('gateways/' + name, gateway);
+            const after = await api.get('gateways/' + name);
+            await api.event(['workflows:canary', 'updated'], {moved});
+            result({routes, before, after: routes.map((route) => after.routes[route].weight)});
+            """,
+        )
+    )
+
+    found = ran.result
+    assert found["routes"] == ["sava/sava/sava:1.0.0/webport", "sava/sava/sava:1.1.0/webport"]
+    assert found["before"] == ["90%", "10%"]
+    assert found["after"] == ["80%", "20%"]
+    weights = demo.vamp.api("gateways/sava/sava/webport")["routes"]
+    assert [route["weight"] for route in weights.values()] == ["80%", "20%"]
