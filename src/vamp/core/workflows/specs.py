@@ -5,11 +5,12 @@ the API's URL its runs call and the time the workflow was stored. Decisions, whe
 
 * environment: the breed's variables (each under its alias, if it has one), overridden by the
   workflow's; then ``VAMP_URL``, ``VAMP_NAMESPACE`` and the execution period and timeout, which the
-  server sets (a workflow cannot point its runs at another API or namespace). A workflow may only set the
-  variables its breed declares when the breed is inline, as Vamp checked; a referenced breed takes any,
-  as Vamp ran them (its canary recipe sets ``GATEWAY`` and ``PERIOD`` on a breed that declares neither).
-  ``VAMP_WORKFLOW_EXECUTION_PERIOD`` and ``…_TIMEOUT`` may always be set (Vamp's executor breed declared
-  them). A variable with no value anywhere is an error;
+  server sets (a workflow cannot point its runs at another API or namespace). A workflow may set
+  variables its breed does not declare: they are added, as Vamp's runtime merged them (its canary recipe
+  sets ``GATEWAY`` and ``PERIOD`` on a breed that declares neither). Vamp's reader also refused, for an
+  inline breed only, a variable the breed does not declare; that check is not made here (a spec is made
+  of a workflow already stored: refusing it now would only keep it from running) and not yet when
+  workflows are stored. A variable with no value anywhere is an error;
 * period and timeout: from those two variables, seconds as a number ≥ 0 (0: run once; no timeout);
 * time schedules: the ISO-8601 period in weeks, days, hours, minutes and seconds; years and months are
   refused (they have no fixed length: say ``P30D``). A schedule with no start starts when the workflow
@@ -39,8 +40,6 @@ PERIOD_VARIABLE = "VAMP_WORKFLOW_EXECUTION_PERIOD"
 TIMEOUT_VARIABLE = "VAMP_WORKFLOW_EXECUTION_TIMEOUT"
 URL_VARIABLE = "VAMP_URL"
 NAMESPACE_VARIABLE = "VAMP_NAMESPACE"
-RUN_VARIABLES = frozenset({PERIOD_VARIABLE, TIMEOUT_VARIABLE})
-"""Variables a workflow may set whatever its breed declares."""
 WORKFLOW_LABEL = "workflow"
 VAMP_WORKFLOW_LABEL = "io.vamp/workflow"
 
@@ -139,16 +138,6 @@ def _environment(workflow: model.Workflow, breed: model.Breed, issues: list[erro
     for key, value in workflow.environment_variables.items():
         var = declared.get(key) or by_key.get(key)
         path = f"environment_variables.{key}"
-        if var is None and isinstance(workflow.breed, model.Breed) and key not in RUN_VARIABLES:
-            known = ", ".join(sorted(declared)) or "none"
-            issues.append(
-                errors.Issue(
-                    f"Workflow '{name}' sets the variable {key}, which its breed '{breed.name}' does not "
-                    f"declare; a workflow sets only its breed's variables (declared: {known}).",
-                    path,
-                )
-            )
-            continue
         if value is None:
             issues.append(errors.Issue(f"Workflow '{name}': the variable {key} needs a value.", path))
             continue
