@@ -28,6 +28,7 @@ from vamp.ports import store
 from vamp.services import events
 from vamp.services.access import tokens as token_service
 from vamp.services.workflows import controller
+from vamp.services.workflows.controller import FAILED
 
 pytestmark = pytest.mark.anyio
 
@@ -49,9 +50,10 @@ class Scheduled:
 
 
 class FakeRuntime:
-    """Keeps what it is asked to schedule; ``refuse[name]`` makes ``schedule`` fail, ``failing[name]``
-    is a failure it reports of a scheduled workflow; ``before_schedule`` runs inside ``schedule`` (a
-    user's write racing the controller)."""
+    """Keeps what it is asked to schedule; ``refuse[name]`` makes ``schedule`` fail (a fault of the
+    moment), ``forbid[name]`` too, and then reports the workflow failing with that digest (as the local
+    runtime reports a command it may not run); ``failing[name]`` is a failure it reports of a scheduled
+    workflow; ``before_schedule`` runs inside ``schedule`` (a user's write racing the controller)."""
 
     name = "fake"
 
@@ -60,21 +62,29 @@ class FakeRuntime:
         self.calls: list[str] = []
         self.executed: list[tuple[runs.WorkflowKey, str]] = []
         self.refuse: dict[str, str] = {}
+        self.forbid: dict[str, str] = {}
+        self.forbidden: dict[runs.WorkflowKey, runs.WorkflowState] = {}
         self.failing: dict[str, str] = {}
         self.before_schedule: Callable[[], Awaitable[None]] | None = None
         self._executed = asyncio.Condition()
 
     async def workflows(self, namespace: str) -> Sequence[runs.WorkflowState]:
-        return [
-            runs.WorkflowState(key, found.spec.digest, failure=self.failing.get(key.name))
+        states = {
+            key: runs.WorkflowState(key, found.spec.digest, failure=self.failing.get(key.name))
             for key, found in self.scheduled.items()
-            if key.namespace == namespace
-        ]
+        }
+        states.update(self.forbidden)
+        return [state for key, state in states.items() if key.namespace == namespace]
 
     async def schedule(self, spec: runs.WorkflowSpec, token: str) -> None:
         self.calls.append(f"schedule {spec.key.name}")
         if spec.key.name in self.refuse:
             raise errors.DriverError(self.refuse[spec.key.name])
+        if spec.key.name in self.forbid:
+            reason = self.forbid[spec.key.name]
+            self.forbidden[spec.key] = runs.WorkflowState(spec.key, spec.digest, failure=reason)
+            raise errors.DriverError(reason)
+        self.forbidden.pop(spec.key, None)
         if self.before_schedule is not None:
             race, self.before_schedule = self.before_schedule, None
             await race()
@@ -83,6 +93,7 @@ class FakeRuntime:
     async def unschedule(self, key: runs.WorkflowKey) -> None:
         self.calls.append(f"unschedule {key.name}")
         self.scheduled.pop(key, None)
+        self.forbidden.pop(key, None)
 
     async def execute(self, key: runs.WorkflowKey, data: str) -> None:
         if key not in self.scheduled:
@@ -264,9 +275,7 @@ async def test_one_broken_workflow_stops_no_other_and_is_tried_again_once_a_peri
     await world.store_text("workflows", "name: orphaned-breed\nbreed: nowhere\n")
     await world.workflow("refused")
     await world.workflow("good")
-    world.runtime.refuse["refused"] = (
-        "Workflow 'refused' runs a command: start the server with --allow-command."
-    )
+    world.runtime.refuse["refused"] = "The cluster cannot be reached."
     workflows = world.controller()
 
     await workflows.pass_all()
@@ -298,7 +307,27 @@ async def test_a_failure_the_runtime_reports_is_published_once(world: World) -> 
     await workflows.pass_all()
     await workflows.pass_all()
     (failure,) = await world.failures("canary")
-    assert failure == "It is scheduled but cannot run: it exited with status 1 three times; next start in 8 s"
+    assert failure == "it exited with status 1 three times; next start in 8 s"
+
+
+async def test_a_workflow_the_runtime_may_not_run_stays_starting_with_its_failure_and_no_token(
+    world: World,
+) -> None:
+    reason = "Workflow 'acme-prod/canary' runs a command: start the server with --allow-command-deployables."
+    world.runtime.forbid["canary"] = reason
+    await world.workflow()
+    workflows = world.controller()
+    for _ in range(3):
+        await workflows.pass_all()
+        world.clock.now += controller.DEFAULT_PERIOD
+    assert await world.status() == "starting", "never announced as running"
+    assert await world.lifecycle() == [FAILED]
+    assert await world.failures("canary") == [reason]
+    assert [token.name for token in await world.store.tokens()] == []
+
+    await world.set_status("stopping")
+    await workflows.pass_all()
+    assert await world.status() is None
 
 
 async def test_what_the_runtime_runs_of_a_workflow_no_longer_stored_is_unscheduled(world: World) -> None:

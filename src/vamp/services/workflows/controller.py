@@ -197,12 +197,15 @@ class WorkflowController:
                 state = await self._state(key)
                 continue
             self._failures.pop(key, None)
-            if state is not None and state.failure and not step.unschedule:
-                await self._report(key, f"It is scheduled but cannot run: {state.failure}")
+            if state is not None and state.failure and not (step.schedule or step.unschedule):
+                await self._report(key, state.failure)
             else:
                 self._reported.pop(key, None)
-            runs_now = (state is not None and not step.unschedule) or step.schedule
-            if runs_now and not step.delete and isinstance(workflow.schedule, model.EventSchedule):
+            status = step.status or workflow.status
+            running = step.schedule or (
+                state is not None and not step.unschedule and status is model.WorkflowStatus.RUNNING
+            )
+            if running and isinstance(workflow.schedule, model.EventSchedule):
                 return workflow.schedule.tags
             return None
         raise errors.ConflictError(
@@ -228,7 +231,11 @@ class WorkflowController:
             if spec is None:
                 raise errors.DriverError(f"Workflow '{key.name}' cannot be scheduled without its spec.")
             secret = await self._tokens.mint(key)
-            await self._runtime.schedule(spec, secret)
+            try:
+                await self._runtime.schedule(spec, secret)
+            except Exception:
+                await self._tokens.revoke(key)  # no run holds it
+                raise
             log.info("workflow %s: scheduled (%s, digest %s).", key, spec.schedule.value, spec.digest)
         try:
             await self._record(key, step, stored)
