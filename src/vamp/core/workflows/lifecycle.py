@@ -26,8 +26,8 @@ stopping                    not scheduled                 delete
 "Failing" is scheduled with this digest, running nothing, with a failure the runtime reports (a command
 the server may not run, a daemon that keeps exiting): a workflow that never ran is not announced as
 ``running`` and ``scheduled`` until it does; the controller publishes the failure. Otherwise failing
-counts as scheduled. A workflow the runtime runs that is no longer stored (``orphan``) is unscheduled, with ``unscheduled``.
-Pure: no I/O, no clock.
+counts as scheduled. A workflow the runtime runs that is no longer stored (``ORPHAN``) is unscheduled,
+with ``unscheduled``. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
