@@ -61,6 +61,7 @@ class FakeRuntime:
         self.scheduled: dict[runs.WorkflowKey, Scheduled] = {}
         self.calls: list[str] = []
         self.executed: list[tuple[runs.WorkflowKey, str]] = []
+        self.looked: list[str] = []
         self.refuse: dict[str, str] = {}
         self.forbid: dict[str, str] = {}
         self.forbidden: dict[runs.WorkflowKey, runs.WorkflowState] = {}
@@ -69,6 +70,7 @@ class FakeRuntime:
         self._executed = asyncio.Condition()
 
     async def workflows(self, namespace: str) -> Sequence[runs.WorkflowState]:
+        self.looked.append(namespace)
         states = {
             key: runs.WorkflowState(key, found.spec.digest, failure=self.failing.get(key.name))
             for key, found in self.scheduled.items()
@@ -427,3 +429,19 @@ async def _background(loop: Any) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_the_runtime_is_asked_about_a_namespace_without_workflows_once(world: World) -> None:
+    await world.store.put("acme-test", "breeds", "canary", {"name": "canary"}, revision=None)
+    await world.store.put("acme", "environments", "test", {"name": "test"}, revision=None)
+    workflows = world.controller()
+    for _ in range(3):
+        await workflows.pass_all()
+    assert world.runtime.looked.count("acme-test") == 1, "once, for what a crash may have left there"
+    assert "acme" not in world.runtime.looked, "an organisation's records are no environment"
+    assert world.runtime.looked.count(NS) == 1
+
+    await world.workflow()
+    await workflows.pass_all()
+    await workflows.pass_all()
+    assert world.runtime.looked.count(NS) == 3
