@@ -91,15 +91,26 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield Demo(vamp, port, scripts)
 
 
-def node(demo: Demo, body: str, *, token: str | None = None, namespace: str | None = None) -> Ran:
-    """Run ``body`` (after ``PRELUDE``, inside an async function) as a workflow run would; fails the test
-    when it does not exit within ``NODE_SECONDS``."""
+def node(
+    demo: Demo,
+    body: str,
+    *,
+    token: str | None = None,
+    namespace: str | None = None,
+    variables: dict[str, str] | None = None,
+    whole: bool = False,
+) -> Ran:
+    """Run ``body`` (after ``PRELUDE``, inside an async function; as it is when ``whole``) as a workflow
+    run would, with the workflow's own ``variables``; fails the test when it does not exit within
+    ``NODE_SECONDS``."""
     executable = shutil.which("node")
     if executable is None:
         pytest.fail("node is not installed: `make node` installs Debian's")
     script = demo.scripts / f"script-{len(list(demo.scripts.iterdir()))}.js"
     script.write_text(
-        PRELUDE
+        body
+        if whole
+        else PRELUDE
         + "(async () => {\n"
         + body
         + "\n})().catch((error) => { console.error('FAILED ' + error.stack); process.exit(1); });\n"
@@ -110,6 +121,7 @@ def node(demo: Demo, body: str, *, token: str | None = None, namespace: str | No
         "VAMP_URL": demo.vamp.url,
         "VAMP_API_TOKEN": token or demo.vamp.token,
         "VAMP_NAMESPACE": namespace or "",
+        **(variables or {}),
     }
     process = subprocess.Popen(
         (executable, str(script)),
@@ -167,6 +179,29 @@ def test_get_reads_every_page_of_a_list_and_answers_from_its_cache_until_forced(
     assert sorted(found["streamed"]) == [f"paged-{index:02}:1.0" for index in range(PAGED)]
     log = [line.split(" ", 1)[1] for line in ran.stdout.splitlines() if " API " in f" {line}"]
     assert log == ["API GET /breeds", "API GET /breeds [CACHED]", "API GET /breeds"], ran.stdout
+
+
+def test_with_vamp_api_cache_false_every_get_reads_the_server_and_log_false_is_quiet(demo: Demo) -> None:
+    ran = succeeded(
+        node(
+            demo,
+            """
+            const breed = {name: 'cached:1.0', deployable: 'magneticio/sava:1.0.0'};
+            breed.ports = {web: '8080/http'};
+            const other = new vamp.Api();  // its writes leave the cache of api as it was
+            await other.post('breeds', breed);
+            const before = Object.keys((await api.get('breeds/cached:1.0')).ports);
+            breed.ports = {web: '8080/http', admin: '81/http'};
+            await other.put('breeds/cached:1.0', breed);
+            const after = Object.keys((await api.get('breeds/cached:1.0')).ports);
+            result({before, after});
+            """,
+            variables={"VAMP_API_CACHE": "false", "VAMP_API_LOG": "false"},
+        )
+    )
+
+    assert ran.result == {"before": ["web"], "after": ["web", "admin"]}
+    assert ran.stdout.splitlines() == ['RESULT {"before":["web"],"after":["web","admin"]}']
 
 
 def test_post_put_and_delete_round_trip_a_breed(demo: Demo) -> None:
@@ -286,6 +321,59 @@ def test_vamps_stream_methods_and_namify_work_on_answers(demo: Demo) -> None:
     assert found["clusters"] == ["sava"]
     assert found["caught"] == [404]
     assert found["each"] == [{"x": 1, "name": "a"}, {"name": "b", "value": 2}]
+
+
+VAMP_STYLE = """\
+'use strict';
+
+let _ = require('highland');
+let vamp = require('vamp-node-client');
+
+let api = new vamp.Api();
+let metrics = new vamp.Metrics(api);
+
+function health(gateway, route, tags) {
+  return metrics.errors(gateway, route, {window: 300}).map(function (errors) {
+    return errors > 0 ? 0 : 1;
+  }).tap(function (health) {
+    publish(tags, health);
+  });
+}
+
+function publish(tags, health) {
+  api.log('health: [' + JSON.stringify(tags) + '] - ' + health);
+  api.event(tags, health, 'health');
+}
+
+api.gateways().flatMap(function (gateway) {
+  return health(gateway.name, null, ['gateways:' + gateway.name, 'gateway', 'health']).flatMap(function () {
+    return api.namify(gateway.routes).flatMap(function (route) {
+      return health(gateway.name, route.name, ['gateways:' + gateway.name, 'routes:' + route.name, 'health']);
+    });
+  });
+}).reduce1(function (x1, x2) {
+  return x1 * x2;
+}).tap(function (all) {
+  publish(['node-client:all', 'health'], all);
+}).done(function () {
+});
+"""
+"""A health workflow as Vamp users wrote them (Vamp's own ``health`` script, with metrics read from the
+metrics API instead of Elasticsearch): Highland required, streams chained, events fired and forgotten."""
+
+
+def test_a_script_written_as_vamps_were_runs_and_publishes_its_events(demo: Demo) -> None:
+    ran = succeeded(node(demo, VAMP_STYLE, whole=True, variables={"VAMP_API_LOG": "false"}))
+
+    published = [line.split(" ", 1)[1] for line in ran.stdout.splitlines()]
+    assert f'health: [["gateways:{demo.gateway}","gateway","health"]] - 1' in published, ran.stdout
+    assert 'health: [["node-client:all","health"]] - 1' in published, ran.stdout
+    overall = eventually(
+        lambda: demo.vamp.api("events", tag="node-client:all"), timeout=10.0, what="the overall health event"
+    )
+    assert [(event["type"], event["value"]) for event in overall] == [("health", 1)]
+    routes = demo.vamp.api("events", tag=f"gateways:{demo.gateway}", type="health")
+    assert {"routes:sava/sava/webport"} <= {tag for event in routes for tag in event["tags"]}
 
 
 def test_a_scoped_token_works_in_its_namespace_and_errors_say_what_was_refused(demo: Demo) -> None:
@@ -432,3 +520,33 @@ def _requests(demo: Demo) -> int:
     with demo.client() as client:
         found = client.get(f"/api/v1/metrics/gateways/{demo.gateway}/requests", params={"window": 300})
     return int(found.json()) if found.status_code == 200 else 0
+
+
+def test_a_canary_step_reads_the_gateway_moves_weight_and_puts_it_back(demo: Demo) -> None:
+    ran = succeeded(
+        node(
+            demo,
+            """
+            const name = 'sava/sava/webport';
+            const gateway = await api.get('gateways/' + name);
+            const routes = Object.keys(gateway.routes);
+            const [old, next] = routes.map((route) => gateway.routes[route]);
+            const weight = (route) => Number(route.weight.replace('%', ''));
+            const before = routes.map((route) => gateway.routes[route].weight);
+            const moved = Math.min(10, weight(old));
+            old.weight = (weight(old) - moved) + '%';
+            next.weight = (weight(next) + moved) + '%';
+            await api.put('gateways/' + name, gateway);
+            const after = await api.get('gateways/' + name);
+            await api.event(['workflows:canary', 'updated'], {moved});
+            result({routes, before, after: routes.map((route) => after.routes[route].weight)});
+            """,
+        )
+    )
+
+    found = ran.result
+    assert found["routes"] == ["sava/sava/sava:1.0.0/webport", "sava/sava/sava:1.1.0/webport"]
+    assert found["before"] == ["90%", "10%"]
+    assert found["after"] == ["80%", "20%"]
+    weights = demo.vamp.api("gateways/sava/sava/webport")["routes"]
+    assert [route["weight"] for route in weights.values()] == ["80%", "20%"]
