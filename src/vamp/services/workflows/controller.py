@@ -65,6 +65,12 @@ WAKING_KINDS = frozenset({KIND, "breeds", "scales"})
 
 
 @dataclass(frozen=True, slots=True)
+class _Made:
+    spec: runs.WorkflowSpec
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Failure:
     reason: str
     revision: int
@@ -107,6 +113,10 @@ class WorkflowController:
         self._active: set[str] = set()
         """Namespaces that held workflows, stored or run, at the last look."""
         self._models = stored_models.StoredModels(artifacts.model_of, size=1024)
+        self._specs: dict[runs.WorkflowKey, tuple[tuple[int, int | None, int | None], _Made]] = {}
+        """The spec last made of each workflow, by the revisions it was made of."""
+        self._referrals: dict[tuple[str, str, str], store.StoredArtifact | None] = {}
+        """The breeds and scales read in the current pass over a namespace."""
         self._period = period
         self._clock = clock
         self._woken = asyncio.Event()
@@ -158,6 +168,7 @@ class WorkflowController:
         was never looked at (once, for what a crash left there): on Kubernetes each look is three lists.
         """
         stored = (await self._store.list(namespace, KIND)).items
+        self._referrals.clear()
         if not stored and namespace in self._looked and namespace not in self._active:
             self.triggers.watch(namespace, {})
             return
@@ -189,8 +200,9 @@ class WorkflowController:
                 await self._act(key, lifecycle.ORPHAN, None, None)
             except Exception as exc:  # an orphan's failure must never stop the others
                 await self._failed(key, 0, exc)
-        for key in [key for key in self._reported if key.namespace == namespace and key.name not in names]:
-            del self._reported[key]
+        for held in (self._reported, self._specs):
+            for key in [key for key in held if key.namespace == namespace and key.name not in names]:
+                del held[key]
         self.triggers.watch(namespace, listening)
 
     async def _converge(
@@ -204,9 +216,10 @@ class WorkflowController:
             if stored is None:
                 return None  # deleted meanwhile: the next pass unschedules what is left of it
             workflow = _workflow(self._models.model_of(stored))
-            spec = await self._spec(key, workflow, stored) if lifecycle.needs_spec(workflow.status) else None
+            made = await self._spec(key, workflow, stored) if lifecycle.needs_spec(workflow.status) else None
+            spec = None if made is None else made.spec
             step = lifecycle.decide(
-                workflow.status, lifecycle.observe(state, None if spec is None else spec.digest)
+                workflow.status, lifecycle.observe(state, None if made is None else made.digest)
             )
             try:
                 await self._act(key, step, spec, stored)
@@ -283,14 +296,25 @@ class WorkflowController:
 
     async def _spec(
         self, key: runs.WorkflowKey, workflow: model.Workflow, stored: store.StoredArtifact
-    ) -> runs.WorkflowSpec:
+    ) -> _Made:
+        """The workflow's spec and its digest, made again only when the workflow, or the breed or scale it
+        names, has another revision than when it was last made."""
+        breed_found = scale_found = None
+        if isinstance(workflow.breed, model.Ref):
+            breed_found = await self._referred(key, "breeds", workflow.breed.name)
+        if isinstance(workflow.scale, model.Ref):
+            scale_found = await self._referred(key, "scales", workflow.scale.name)
+        fingerprint = (stored.revision, _revision(breed_found), _revision(scale_found))
+        held = self._specs.get(key)
+        if held is not None and held[0] == fingerprint:
+            return held[1]
         breed = workflow.breed
         if isinstance(breed, model.Ref):
-            breed = await self._lookup(key, "breeds", breed.name, model.Breed)
+            breed = self._read(key, "breeds", breed.name, breed_found, model.Breed)
         scale = None
         if isinstance(workflow.scale, model.Ref):
-            scale = await self._lookup(key, "scales", workflow.scale.name, model.Scale)
-        return specs.workflow_spec(
+            scale = self._read(key, "scales", workflow.scale.name, scale_found, model.Scale)
+        spec = specs.workflow_spec(
             workflow,
             breed,
             namespace=key.namespace,
@@ -298,9 +322,25 @@ class WorkflowController:
             created=stored.created,
             scale=scale,
         )
+        made = _Made(spec, spec.digest)
+        self._specs[key] = (fingerprint, made)
+        return made
 
-    async def _lookup(self, key: runs.WorkflowKey, kind: str, name: str, wanted: type[_Found]) -> _Found:
-        found = await self._store.get(key.namespace, kind, name)
+    async def _referred(self, key: runs.WorkflowKey, kind: str, name: str) -> store.StoredArtifact | None:
+        """What the workflow ``key`` names, read once per pass over its namespace."""
+        where = (key.namespace, kind, name)
+        if where not in self._referrals:
+            self._referrals[where] = await self._store.get(key.namespace, kind, name)
+        return self._referrals[where]
+
+    def _read(
+        self,
+        key: runs.WorkflowKey,
+        kind: str,
+        name: str,
+        found: store.StoredArtifact | None,
+        wanted: type[_Found],
+    ) -> _Found:
         read = None if found is None else self._models.model_of(found)
         if not isinstance(read, wanted):
             singular = kind.removesuffix("s")
@@ -342,6 +382,10 @@ class WorkflowController:
     def _heard(self, namespace: str, event: model.Event) -> None:
         if event.type != EVENT_TYPE and any(tag in WAKING_KINDS for tag in event.tags):
             self._woken.set()
+
+
+def _revision(found: store.StoredArtifact | None) -> int | None:
+    return None if found is None else found.revision
 
 
 def _event_tags(stored: store.StoredArtifact) -> tuple[str, ...] | None:
