@@ -4,7 +4,8 @@ One pass over one namespace is observe → decide → act → record, like the r
 
 * observe: the workflows stored in the namespace (each with its revision) and what the runtime has
   scheduled there (``WorkflowRuntime.workflows``); for a workflow that should run, its spec
-  (``core.workflows.specs``: its breed and a named scale looked up in the store) and the spec's digest;
+  (``core.workflows.specs``, through ``stored_specs``: its breed and a named scale looked up in the
+  store) and the spec's digest;
 * decide: ``core.workflows.lifecycle.decide``, which is pure;
 * act: revoke the workflow's token and unschedule it; mint a token and schedule it (``tokens``);
 * record: its status written compare-and-set against the revision read, or the workflow deleted (a
@@ -27,7 +28,8 @@ keeps exiting) is published the same way.
 The controller runs only while its server leads (the wiring starts it with the reconciler), so one
 server acts, and event runs (``triggers``) happen once. It passes over the server's namespaces and
 every environment's at start, whenever the store keeps an event about a workflow, a breed or a scale,
-and every ``period`` seconds. Stored workflows are read as models once per revision (``stored_models``).
+and every ``period`` seconds. Stored workflows are read as models, and their specs made
+(``stored_specs``), once per revision.
 """
 
 from __future__ import annotations
@@ -38,21 +40,18 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from vamp import errors
 from vamp.core import access, model
-from vamp.core.workflows import lifecycle, runs, specs
+from vamp.core.workflows import lifecycle, runs
 from vamp.ports import store
 from vamp.ports import workflows as workflows_port
 from vamp.services import artifacts, events, stored_models
 from vamp.services.access import tokens as token_service
+from vamp.services.workflows import stored_specs, triggers
 from vamp.services.workflows import tokens as workflow_tokens
-from vamp.services.workflows import triggers
 
 log = logging.getLogger("vamp.workflows")
-
-_Found = TypeVar("_Found", model.Breed, model.Scale)
 
 KIND = "workflows"
 EVENT_TYPE = "workflow"
@@ -62,12 +61,6 @@ CONFLICT_RETRIES = 5
 DEFAULT_PERIOD = 2.0
 WAKING_KINDS = frozenset({KIND, "breeds", "scales"})
 """Kinds whose changes may change what a workflow runs."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Made:
-    spec: runs.WorkflowSpec
-    digest: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +99,13 @@ class WorkflowController:
         self._runtime = runtime
         self._publisher = publisher
         self._tokens = workflow_tokens.WorkflowTokens(tokens)
-        self._api_url = api_url
         self._namespaces = set(namespaces)
         self._looked: set[str] = set()
         """Namespaces the runtime was asked about at least once."""
         self._active: set[str] = set()
         """Namespaces that held workflows, stored or run, at the last look."""
         self._models = stored_models.StoredModels(artifacts.model_of, size=1024)
-        self._specs: dict[runs.WorkflowKey, tuple[tuple[int, int | None, int | None], _Made]] = {}
-        """The spec last made of each workflow, by the revisions it was made of."""
-        self._referrals: dict[tuple[str, str, str], store.StoredArtifact | None] = {}
-        """The breeds and scales read in the current pass over a namespace."""
+        self._specs = stored_specs.StoredSpecs(workflow_store, self._models, api_url=api_url)
         self._period = period
         self._clock = clock
         self._woken = asyncio.Event()
@@ -168,7 +157,7 @@ class WorkflowController:
         was never looked at (once, for what a crash left there): on Kubernetes each look is three lists.
         """
         stored = (await self._store.list(namespace, KIND)).items
-        self._referrals.clear()
+        self._specs.begin_pass()
         if not stored and namespace in self._looked and namespace not in self._active:
             self.triggers.watch(namespace, {})
             return
@@ -200,9 +189,9 @@ class WorkflowController:
                 await self._act(key, lifecycle.ORPHAN, None, None)
             except Exception as exc:  # an orphan's failure must never stop the others
                 await self._failed(key, 0, exc)
-        for held in (self._reported, self._specs):
-            for key in [key for key in held if key.namespace == namespace and key.name not in names]:
-                del held[key]
+        for key in [key for key in self._reported if key.namespace == namespace and key.name not in names]:
+            del self._reported[key]
+        self._specs.keep(namespace, names)
         self.triggers.watch(namespace, listening)
 
     async def _converge(
@@ -216,7 +205,11 @@ class WorkflowController:
             if stored is None:
                 return None  # deleted meanwhile: the next pass unschedules what is left of it
             workflow = _workflow(self._models.model_of(stored))
-            made = await self._spec(key, workflow, stored) if lifecycle.needs_spec(workflow.status) else None
+            made = (
+                await self._specs.spec(key, workflow, stored)
+                if lifecycle.needs_spec(workflow.status)
+                else None
+            )
             spec = None if made is None else made.spec
             step = lifecycle.decide(
                 workflow.status, lifecycle.observe(state, None if made is None else made.digest)
@@ -294,62 +287,6 @@ class WorkflowController:
             data = {**stored.data, "status": step.status.value}
             await self._store.put(key.namespace, KIND, key.name, data, revision=stored.revision)
 
-    async def _spec(
-        self, key: runs.WorkflowKey, workflow: model.Workflow, stored: store.StoredArtifact
-    ) -> _Made:
-        """The workflow's spec and its digest, made again only when the workflow, or the breed or scale it
-        names, has another revision than when it was last made."""
-        breed_found = scale_found = None
-        if isinstance(workflow.breed, model.Ref):
-            breed_found = await self._referred(key, "breeds", workflow.breed.name)
-        if isinstance(workflow.scale, model.Ref):
-            scale_found = await self._referred(key, "scales", workflow.scale.name)
-        fingerprint = (stored.revision, _revision(breed_found), _revision(scale_found))
-        held = self._specs.get(key)
-        if held is not None and held[0] == fingerprint:
-            return held[1]
-        breed = workflow.breed
-        if isinstance(breed, model.Ref):
-            breed = self._read(key, "breeds", breed.name, breed_found, model.Breed)
-        scale = None
-        if isinstance(workflow.scale, model.Ref):
-            scale = self._read(key, "scales", workflow.scale.name, scale_found, model.Scale)
-        spec = specs.workflow_spec(
-            workflow,
-            breed,
-            namespace=key.namespace,
-            api_url=self._api_url,
-            created=stored.created,
-            scale=scale,
-        )
-        made = _Made(spec, spec.digest)
-        self._specs[key] = (fingerprint, made)
-        return made
-
-    async def _referred(self, key: runs.WorkflowKey, kind: str, name: str) -> store.StoredArtifact | None:
-        """What the workflow ``key`` names, read once per pass over its namespace."""
-        where = (key.namespace, kind, name)
-        if where not in self._referrals:
-            self._referrals[where] = await self._store.get(key.namespace, kind, name)
-        return self._referrals[where]
-
-    def _read(
-        self,
-        key: runs.WorkflowKey,
-        kind: str,
-        name: str,
-        found: store.StoredArtifact | None,
-        wanted: type[_Found],
-    ) -> _Found:
-        read = None if found is None else self._models.model_of(found)
-        if not isinstance(read, wanted):
-            singular = kind.removesuffix("s")
-            raise errors.NotFoundError(
-                f"Workflow '{key.name}' names the {singular} '{name}', which namespace '{key.namespace}' "
-                f"does not hold; store the {singular}, or give it inline."
-            )
-        return read
-
     async def _state(self, key: runs.WorkflowKey) -> runs.WorkflowState | None:
         return next(
             (state for state in await self._runtime.workflows(key.namespace) if state.key == key), None
@@ -382,10 +319,6 @@ class WorkflowController:
     def _heard(self, namespace: str, event: model.Event) -> None:
         if event.type != EVENT_TYPE and any(tag in WAKING_KINDS for tag in event.tags):
             self._woken.set()
-
-
-def _revision(found: store.StoredArtifact | None) -> int | None:
-    return None if found is None else found.revision
 
 
 def _event_tags(stored: store.StoredArtifact) -> tuple[str, ...] | None:
