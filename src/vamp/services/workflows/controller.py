@@ -23,7 +23,8 @@ One workflow's failure (its breed missing, a bad period, the runtime refusing it
 others: it is logged and published (tags ``workflows:<name>`` and ``failed``, the reason as value) when
 its reason changes, and it is tried again at the first pass at least ``period`` seconds later (sooner
 when the workflow is stored again). A failure the runtime reports of a scheduled workflow (a daemon that
-keeps exiting) is published the same way.
+keeps exiting) is published the same way; one that never ran (a command this server may not run) stays
+``starting`` meanwhile (``lifecycle``).
 
 The controller runs only while its server leads (the wiring starts it with the reconciler), so one
 server acts, and event runs (``triggers``) happen once. It passes over the server's namespaces and
