@@ -7,14 +7,15 @@ gateway), the event publisher, the reconciler and the gateway synchroniser (nudg
 in one asyncio TaskGroup: the API's HTTP server, the election, the collector, the gateway synchroniser
 (every server holds routing plans for the agents that ask it; only the leader writes and exposes), and
 — only while this server leads — the reconciler, the release controller (``services.releases``, its
-webhooks called through ``adapters.webhooks``), and the SLA monitor and escalator (``services.slas``,
-unless ``--sla-period 0``). Every namespace that holds artifacts is resynchronised
-at start, and again by a server that starts leading.
+webhooks called through ``adapters.webhooks``), the SLA monitor and escalator (``services.slas``, unless
+``--sla-period 0``) and the workflow controller (``services.workflows``, over the workflow runtime of the
+driver: processes under ``HOME/workflows``, or Kubernetes objects). Every namespace that holds artifacts
+is resynchronised at start, and again by a server that starts leading.
 
 When ``stop`` is set it shuts down in reverse: the HTTP server stops taking requests (open streams get a
 moment to end), the loops are cancelled, the leadership is handed back, the metrics collector's HTTP
-client is closed, the driver is closed (the local driver stops every process it runs) and the store
-last. Nothing here holds a business rule.
+client is closed, the workflow runtime and the driver are closed (the local ones stop every process
+they run) and the store last. Nothing here holds a business rule.
 """
 
 from __future__ import annotations
@@ -38,18 +39,21 @@ from vamp.adapters import webhooks
 from vamp.adapters.agents import collector, discovery
 from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
+from vamp.adapters.workflows import runtime as local_workflows
 from vamp.core import access
-from vamp.interfaces import credentials, http_server
+from vamp.interfaces import credentials, http_server, workflow_scripts
 from vamp.interfaces.api import app as api_app
 from vamp.interfaces.api import context, monitoring
 from vamp.ports import access as access_port
 from vamp.ports import exposure, leadership, runtime
+from vamp.ports import workflows as workflows_port
 from vamp.services import events, gateways, info, reconciler, refusals
 from vamp.services import leadership as single_leader
 from vamp.services.access import tokens as token_service
 from vamp.services.releases import controller as release_controller
 from vamp.services.slas import escalator as sla_escalator
 from vamp.services.slas import monitor as sla_monitor
+from vamp.services.workflows import controller as workflow_controller
 
 log = logging.getLogger("vamp.server")
 
@@ -69,6 +73,8 @@ class Runtime:
     gateway_exposure: exposure.GatewayExposure | None = None
     environments: access_port.EnvironmentRuntime | None = None
     """Told of environments created and removed; ``None``: they need nothing of the runtime."""
+    workflows: workflows_port.WorkflowRuntime | None = None
+    """Where workflows run (closed by ``close``); ``None``: this server runs none."""
 
 
 class Nudges:
@@ -135,6 +141,7 @@ class _Assembled:
     api: context.Services
     releases: release_controller.ReleaseController
     gates: webhooks.HttpGates
+    workflows: workflow_controller.WorkflowController | None
 
 
 def _assemble(
@@ -190,6 +197,8 @@ def _assemble(
     )
     if found.environments is not None:
         parts = dataclasses.replace(parts, environments=found.environments)
+    if found.workflows is not None:
+        parts = dataclasses.replace(parts, workflow_runtime=found.workflows)
     app = api_app.create_app(
         parts,
         api_app.Settings(
@@ -215,7 +224,18 @@ def _assemble(
         api.releases, api.gateways, api.deployments, metrics, gates=gates
     )
     releases.listen(artifact_store)
-    return _Assembled(deployments, synchroniser, metrics, http, api, releases, gates)
+    workflows = None
+    if found.workflows is not None:
+        workflows = workflow_controller.WorkflowController(
+            artifact_store,
+            found.workflows,
+            publisher,
+            api.tokens,
+            api_url=config.workflow_api_url or config.url,
+            namespaces=namespaces,
+        )
+        workflows.listen(artifact_store)
+    return _Assembled(deployments, synchroniser, metrics, http, api, releases, gates, workflows)
 
 
 async def _run(
@@ -234,6 +254,8 @@ async def _run(
     # A new leader resynchronises the gateways: it writes and exposes what it only computed before.
     leading = [parts.deployments.run, parts.synchroniser.resync, parts.releases.run]
     leading += _sla_loops(config, artifact_store, parts)
+    if parts.workflows is not None:
+        leading.append(parts.workflows.run)
     async with parts.metrics, contextlib.aclosing(parts.gates), asyncio.TaskGroup() as group:
         serving = group.create_task(parts.http.serve(sockets=[listening]), name="api")
         group.create_task(found.leadership.run(), name="leadership")
@@ -334,7 +356,15 @@ async def _runtime(config: settings.Settings) -> AsyncIterator[Runtime]:
         found = await _kubernetes(config)
     else:
         driver = local_driver.LocalDriver(config.home, allow_commands=config.allow_command_deployables)
-        found = Runtime(driver, single_leader.AlwaysLeader(), driver.close)
+        flows = _local_workflows(config)
+
+        async def close() -> None:
+            try:
+                await flows.close()
+            finally:
+                await driver.close()
+
+        found = Runtime(driver, single_leader.AlwaysLeader(), close, workflows=flows)
     try:
         yield found
     finally:
@@ -347,12 +377,17 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
     # Imported here: lightkube is only needed when Vamp runs on Kubernetes.
     from vamp.adapters.kubernetes import client, driver, environments, lease, services
     from vamp.adapters.kubernetes import config as kube_config
+    from vamp.adapters.kubernetes import workflows as kube_workflows
 
     kube = client.KubernetesClient(kube_config.load(config.kubeconfig))
     kube_driver = driver.KubernetesDriver(kube, identity=config.identity)
+    flows = kube_workflows.KubernetesWorkflows(
+        kube, identity=config.identity, script_image=config.workflow_image
+    )
 
     async def close() -> None:
         try:
+            await flows.close()
             await kube_driver.close()
         finally:
             await kube.close()
@@ -366,7 +401,18 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
         retry_period=config.lease.retry_period,
     )
     exposed = services.GatewayServices(kube, agent_port=config.shared_port or 80)
-    return Runtime(kube_driver, election, close, exposed, environments.KubernetesEnvironments(kube))
+    return Runtime(
+        kube_driver, election, close, exposed, environments.KubernetesEnvironments(kube), workflows=flows
+    )
+
+
+def _local_workflows(config: settings.Settings) -> workflows_port.WorkflowRuntime:
+    """Workflows as processes on this machine, under ``HOME/workflows``; scripts find vamp-node-client."""
+    return local_workflows.LocalWorkflows(
+        config.home / "workflows",
+        node_modules=workflow_scripts.NODE_MODULES,
+        allow_commands=config.allow_command_deployables,
+    )
 
 
 class _QuietShutdown(logging.Filter):
