@@ -92,8 +92,17 @@ def test_only_regex_operators_read_the_value_as_a_pattern(text, request_, holds)
         (Field.HEADER, "X-Beta", Op.PRESENT, None, "header names are lower-case, not 'X-Beta'"),
         (Field.COOKIE, "a", Op.PRESENT, "x", "a present matcher takes no value"),
         (Field.COOKIE, "a", Op.EQUALS, None, "a equals matcher needs a value"),
+        (Field.PATH, None, Op.PRESENT, None, "a path is always present"),
     ],
 )
 def test_matchers_refuse_impossible_shapes(field, name, op, value, problem):
     with pytest.raises(ValueError, match=problem):
         Matcher(field, name, op, value)
+
+
+def test_a_regex_matcher_that_ignores_case_matches_any_case():
+    insensitive = Matcher(Field.HEADER, "x-n", Op.REGEX, "ab+c", ignore_case=True)
+    sensitive = Matcher(Field.HEADER, "x-n", Op.REGEX, "ab+c")
+    request = Request(headers={"X-N": "ABbC"})
+    assert insensitive.test(request) is True
+    assert sensitive.test(request) is False

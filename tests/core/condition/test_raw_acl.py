@@ -64,6 +64,8 @@ ALLOWED = raw_acl.ALLOWED
         ("< hdr(x-user) -m found", 0, "this '<' is never closed; add a '>'"),
         ("{ hdr(x-user) -m found", 0, "this '{' is never closed; add a '}'"),
         ("has cookie a and <  >", 18, f"the raw HAProxy condition is empty; {ALLOWED}"),
+        ("<>", 1, f"the raw HAProxy condition is empty; {ALLOWED}"),
+        ("{}", 1, f"the raw HAProxy condition is empty; {ALLOWED}"),
         ("< hdr(x) -m str a # b >", 18, f"a raw HAProxy condition cannot hold '#'; {ALLOWED}"),
         ("< hdr(x) } frontend evil { >", 9, f"a raw HAProxy condition cannot hold '}}'; {ALLOWED}"),
         ("{ hdr(x) { always_true }", 9, f"a raw HAProxy condition cannot hold '{{'; {ALLOWED}"),
