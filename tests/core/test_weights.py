@@ -99,6 +99,6 @@ def test_normalise_scales_to_any_target():
     assert weights.normalise([1, 2], target=100) == (33, 67)
 
 
-def test_normalise_refuses_negative_weights():
+def test_normalise_refuses_a_negative_weight_among_others():
     with pytest.raises(ValueError, match=r"^weights cannot be negative$"):
         weights.normalise([50, -1, 51])
