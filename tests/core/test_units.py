@@ -1,10 +1,12 @@
 """Units of the DSL: every spelling Vamp accepts, the canonical form, and what is refused."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from vamp.core.units import Cpu, Duration, Memory, Percentage, UnitError, percent_text
 
@@ -32,8 +34,10 @@ def test_percentages_read_every_spelling(given_value, hundredths, printed):
 @pytest.mark.parametrize(
     ("given_value", "message"),
     [
-        ("101%", "between 0% and 100%"),
-        ("-1%", "between 0% and 100%"),
+        ("101%", r"^A percentage must be between 0% and 100%, not '101%'\.$"),
+        ("100.5", r"^A percentage must be between 0% and 100%, not '100.5'\.$"),
+        (100.01, r"^A percentage must be between 0% and 100%, not 100.01\.$"),
+        ("-1%", r"^A percentage must be between 0% and 100%, not '-1%'\.$"),
         ("0.125%", "at most two decimals"),
         ("half", "Expected a percentage such as '50%'"),
         (True, "Expected a percentage"),
@@ -155,11 +159,25 @@ def test_huge_values_up_to_80_digits_are_read_for_the_servers_limits_to_judge(pa
 
 
 @pytest.mark.parametrize(
-    ("parse", "given_value"), [(Memory.parse, "1" + "0" * 90 + "GB"), (Cpu.parse, "9" * 90)]
+    ("parse", "given_value", "hint"),
+    [
+        (
+            Memory.parse,
+            "1" + "0" * 90 + "GB",
+            "Expected memory such as '512MB', '0.5GB', '1024KB' or '128Mi'",
+        ),
+        (Cpu.parse, "9" * 90, "Expected CPU cores such as 0.2, 2 or '500m'"),
+        (Cpu.parse, "1" + "0" * 78, "Expected CPU cores such as 0.2, 2 or '500m'"),
+    ],
 )
-def test_values_too_large_to_hold_are_a_unit_error_that_says_so(parse, given_value):
-    with pytest.raises(UnitError, match="the number is far too large"):
+def test_values_too_large_to_hold_are_a_unit_error_that_says_so(parse, given_value, hint):
+    with pytest.raises(UnitError) as raised:
         parse(given_value)
+    assert str(raised.value) == f"{hint}, not {given_value!r}: the number is far too large."
+
+
+def test_80_digits_of_hundredths_are_the_most_a_value_keeps():
+    assert Cpu.parse("9" * 78).hundredths == int("9" * 78) * 100
 
 
 PERCENTAGE_HINT = "Expected a percentage such as '50%', '0.5%' or 50"
@@ -214,3 +232,56 @@ def test_zero_is_a_valid_amount_of_every_unit():
     assert str(Cpu.parse(0)) == "0.00"
     assert str(Duration.parse("0s")) == "0s"
     assert str(Percentage.parse(0)) == "0%"
+
+
+@pytest.mark.parametrize(
+    ("parse", "given_value", "message"),
+    [
+        (Percentage.parse, Cpu.parse("0.5"), f"{PERCENTAGE_HINT}, not Cpu('0.50')."),
+        (Percentage.parse, Fraction(50), f"{PERCENTAGE_HINT}, not Fraction(50, 1)."),
+        (Cpu.parse, Fraction(2), f"{CPU_HINT}, not Fraction(2, 1)."),
+        (Duration.parse, Decimal(10), f"{TIME_HINT}, not Decimal('10')."),
+        (Duration.parse, 10.0, f"{TIME_HINT}, not 10.0."),
+    ],
+)
+def test_values_of_other_types_are_refused_even_when_their_text_reads_as_a_number(
+    parse, given_value, message
+):
+    with pytest.raises(UnitError) as raised:
+        parse(given_value)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "value", "printed", "refused", "message"),
+    [
+        (Percentage, "90", Percentage(9000), "90%", "half", f"{PERCENTAGE_HINT}, not 'half'."),
+        (
+            Memory,
+            "1GB",
+            Memory(100_000),
+            "1000.00MB",
+            "1 parsec",
+            f"{MEMORY_HINT}, not '1 parsec': unknown unit 'parsec'.",
+        ),
+        (Cpu, "500m", Cpu(50), "0.50", "two", f"{CPU_HINT}, not 'two'."),
+        (Duration, "5min", Duration(300), "300s", "5 days", f"{TIME_HINT}, not '5 days'."),
+    ],
+)
+def test_a_unit_in_a_schema_reads_its_spellings_prints_its_canonical_text_and_refuses_with_its_message(
+    unit, text, value, printed, refused, message
+):
+    adapter = TypeAdapter(unit)
+
+    assert adapter.validate_python(text) == value
+    assert adapter.validate_python(value) is value
+    assert adapter.dump_python(value) == printed
+    assert adapter.dump_json(value) == f'"{printed}"'.encode()
+    with pytest.raises(ValidationError) as raised:
+        adapter.validate_python(refused)
+    assert raised.value.errors()[0]["msg"] == f"Value error, {message}"
+
+
+def test_a_unit_shows_as_its_type_and_canonical_text():
+    assert repr(Memory.parse("64MB")) == "Memory('64.00MB')"
+    assert repr(Percentage.parse("12.5")) == "Percentage('12.5%')"
