@@ -272,6 +272,7 @@ async def test_the_backoff_given_is_the_first_and_the_longest_wait():
 
 
 async def test_a_server_down_for_nine_hours_is_still_asked_every_30_seconds():
+    # Past about 1,025 failures an uncapped 0.5 * 2 ** n no longer fits a float and would end the agent.
     clock = FakeClock()
     reads = plan_server.PlanServer(
         "http://vamp", transport=scripted(*failing(1100)), sleep=clock.sleep
