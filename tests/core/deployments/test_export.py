@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from tests.core.deployments.builders import (
+    FIRST,
     HOST,
     LATER,
     NOW,
+    SERVICE_FIRST,
     SMALL,
     sava_blueprint,
     sava_breed,
     two_cluster_blueprint,
     with_phase,
+    with_settings,
     with_weights,
 )
 from vamp.core import deployments, model
@@ -174,3 +177,23 @@ def test_cluster_scope_variables_of_clusters_left_out_are_left_out() -> None:
 
     assert list(blueprint.clusters) == ["backend"]
     assert blueprint.environment_variables == {}
+
+
+def test_every_setting_of_the_clusters_services_and_deployment_is_exported() -> None:
+    blueprint = with_settings(
+        sava_blueprint(),
+        FIRST,
+        SERVICE_FIRST,
+        dialects={"kubernetes": {"namespace": "shop"}},
+        metadata={"owner": "alice"},
+    )
+
+    exported = deployments.as_blueprint(deployments.merge(None, blueprint, name="sava", now=NOW, host=HOST))
+
+    cluster = exported.clusters["sava"]
+    assert {key: getattr(cluster, key) for key in FIRST} == FIRST
+    assert {key: getattr(cluster.services[0], key) for key in SERVICE_FIRST} == SERVICE_FIRST
+    assert (exported.dialects, exported.metadata) == (
+        {"kubernetes": {"namespace": "shop"}},
+        {"owner": "alice"},
+    )

@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.core.deployments.builders import (
+    CHECK,
+    FIRST,
     HOST,
     LARGE,
     LATER,
     NOW,
+    SERVICE_FIRST,
+    SLA,
     SMALL,
     backend_breed,
     external_gateway,
@@ -19,11 +23,12 @@ from tests.core.deployments.builders import (
     two_cluster_blueprint,
     weights_of,
     with_phase,
+    with_settings,
     with_weights,
 )
 from vamp import errors
 from vamp.core import deployments, model
-from vamp.core.units import Duration, Percentage
+from vamp.core.units import Percentage
 
 
 def deploy(
@@ -500,23 +505,8 @@ def test_a_stored_route_that_is_still_a_reference_cannot_be_merged() -> None:
     )
 
 
-CHECK = model.HealthCheck(
-    port="webport", initial_delay=Duration(10), timeout=Duration(5), interval=Duration(60), failures=3
-)
 OTHER_CHECK = CHECK.model_copy(update={"path": "/health", "failures": 5})
-SLA = model.Sla(
-    type="response_time_sliding_window",
-    threshold=model.Threshold(upper=1000, lower=100),
-    window=model.Window(interval=Duration(600), cooldown=Duration(600)),
-)
 OTHER_SLA = SLA.model_copy(update={"threshold": model.Threshold(upper=2000, lower=200)})
-FIRST: dict[str, object] = {
-    "health_checks": (CHECK,),
-    "network": "bridge",
-    "sla": SLA,
-    "dialects": {"marathon": {"cmd": "run"}, "docker": {"user": "sava"}},
-    "metadata": {"team": "web", "tier": "gold"},
-}
 SECOND: dict[str, object] = {
     "health_checks": (OTHER_CHECK,),
     "network": "host",
@@ -524,29 +514,11 @@ SECOND: dict[str, object] = {
     "dialects": {"marathon": {"cmd": "serve"}},
     "metadata": {"team": "shop"},
 }
-SERVICE_FIRST: dict[str, object] = {
-    "health_checks": (CHECK,),
-    "network": "bridge",
-    "dialects": {"docker": {"user": "sava"}},
-}
 SERVICE_SECOND: dict[str, object] = {
     "health_checks": (OTHER_CHECK,),
     "network": "host",
     "dialects": {"docker": {"user": "web"}},
 }
-
-
-def with_settings(
-    blueprint: model.Blueprint,
-    cluster: dict[str, object] | None = None,
-    service: dict[str, object] | None = None,
-    **deployment: object,
-) -> model.Blueprint:
-    """``blueprint`` with settings given at cluster ``sava``, at its service, and at the blueprint itself."""
-    found = blueprint.clusters["sava"]
-    services = tuple(given.model_copy(update=service or {}) for given in found.services)
-    clusters = {"sava": found.model_copy(update={**(cluster or {}), "services": services})}
-    return blueprint.model_copy(update={"clusters": clusters, **deployment})
 
 
 def cluster_settings(cluster: model.DeploymentCluster) -> dict[str, object]:
