@@ -163,10 +163,10 @@ def test_arguments_the_breed_brings_are_left_to_the_breed() -> None:
     )
 
 
-def test_cluster_scope_variables_of_clusters_left_out_are_left_out() -> None:
+def test_cluster_scope_variables_of_clusters_left_out_are_left_out_and_the_others_kept() -> None:
     deployment = deployments.merge(None, two_cluster_blueprint(), name="shop", now=NOW, host=HOST)
     deployment = deployment.model_copy(
-        update={"environment_variables": {"frontend.BACKEND": "http://backend"}}
+        update={"environment_variables": {"frontend.BACKEND": "http://backend", "backend.TIMEOUT": "5"}}
     )
     frontend = two_cluster_blueprint().model_copy(
         update={"clusters": {"frontend": two_cluster_blueprint().clusters["frontend"]}}
@@ -176,7 +176,7 @@ def test_cluster_scope_variables_of_clusters_left_out_are_left_out() -> None:
     blueprint = deployments.as_blueprint(sliced)
 
     assert list(blueprint.clusters) == ["backend"]
-    assert blueprint.environment_variables == {}
+    assert blueprint.environment_variables == {"backend.TIMEOUT": "5"}
 
 
 def test_every_setting_of_the_clusters_services_and_deployment_is_exported() -> None:

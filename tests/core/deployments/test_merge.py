@@ -196,6 +196,22 @@ def test_the_blueprint_cluster_gateway_settings_apply() -> None:
     assert statuses(after)["sava:1.0.0"] == ("Deployment", "Done")  # not in the blueprint: left alone
 
 
+def test_an_internal_gateway_keeps_the_port_number_it_was_given() -> None:
+    before = running()
+    cluster = before.clusters["sava"]
+    gateway = cluster.gateways["webport"].model_copy(update={"port": model.GatewayPort(number=40001)})
+    before = before.model_copy(
+        update={"clusters": {"sava": cluster.model_copy(update={"gateways": {"webport": gateway}})}}
+    )
+
+    after = deploy(sava_blueprint("1.1.0", cluster_gateways=CHANGED_STICKY), before, now=LATER)
+
+    assert after.clusters["sava"].gateways["webport"].port == model.GatewayPort(
+        number=40001, protocol=model.Protocol.HTTP
+    )
+    assert after.clusters["sava"].gateways["webport"].sticky is model.Sticky.ROUTE
+
+
 def test_weights_set_on_the_deployment_are_kept_by_a_later_merge() -> None:
     before = with_weights(deploy(sava_blueprint("1.1.0"), running()), {"sava:1.0.0": 20, "sava:1.1.0": 80})
 
