@@ -197,3 +197,18 @@ def test_every_setting_of_the_clusters_services_and_deployment_is_exported() -> 
         {"kubernetes": {"namespace": "shop"}},
         {"owner": "alice"},
     )
+
+
+def test_a_cluster_value_repeating_the_default_of_each_breed_with_the_variable_is_dropped() -> None:
+    blueprint = sava_blueprint().model_copy(update={"environment_variables": {"sava.DEBUG": "false"}})
+    deployment = deployments.merge(None, blueprint, name="sava", now=NOW, host=HOST)
+    without_debug = sava_blueprint("1.1.0", breed=sava_breed("1.1.0", environment_variables=()))
+    deployment = deployments.merge(deployment, without_debug, name="sava", now=LATER, host=HOST)
+
+    exported = deployments.as_blueprint(deployment)
+
+    assert [service.breed.name for service in exported.clusters["sava"].services] == [
+        "sava:1.0.0",
+        "sava:1.1.0",
+    ]
+    assert exported.environment_variables == {}
