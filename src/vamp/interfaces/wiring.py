@@ -196,6 +196,9 @@ def _assemble(
             cors_origins=config.cors_origins,
             max_body=config.max_body,
             scale_limits=api_app.scale_limits(config.max_instances, config.max_cpu, config.max_memory),
+            api_port=config.port,
+            gateway_ports=config.gateway_ports,
+            shared_port=config.shared_port,
         ),
     )
     http = http_server.Server(

@@ -113,6 +113,12 @@ class Settings:
     """The largest request body in bytes; a larger one is answered 413."""
     scale_limits: validation.ScaleLimits = validation.DEFAULT_LIMITS
     """The largest scale (instances, CPU, memory) a service may ask for."""
+    api_port: int | None = None
+    """The port the API listens on (``--port``), as ``/api/v1/config`` tells it; ``None``: not told."""
+    gateway_ports: tuple[int, int] | None = None
+    """The ports gateways without one are given (``--gateway-ports``), for ``/api/v1/config``."""
+    shared_port: int | None = None
+    """The agents' shared virtual-host port (``--shared-port``), for ``/api/v1/config``."""
 
 
 def scale_limits(instances: int, cpu: str, memory: str) -> validation.ScaleLimits:
@@ -211,6 +217,15 @@ def _services(parts: Parts, settings: Settings) -> context.Services:
         gateway_host=settings.gateway_host,
         heartbeat=settings.heartbeat,
         longest_wait=settings.longest_wait,
+        config=routes.config.server_keys(
+            version=parts.about.version,
+            persistence=parts.about.persistence,
+            driver=parts.driver.name,
+            gateway_host=settings.gateway_host,
+            api_port=settings.api_port,
+            gateway_ports=settings.gateway_ports,
+            shared_port=settings.shared_port,
+        ),
     )
 
 

@@ -6,8 +6,9 @@ Built once by ``app.create_app`` and kept on the application's state; a handler 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 
@@ -49,6 +50,8 @@ class Services:
     """Seconds between the SSE stream's keep-alive comments."""
     longest_wait: float
     """The longest a routing-plan long poll may wait, in seconds."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """The server's ``vamp.*`` configuration keys but the namespace, flat (``routes/config``)."""
 
 
 async def services(request: Request) -> Services:

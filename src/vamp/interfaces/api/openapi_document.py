@@ -177,6 +177,8 @@ ANSWERS: dict[str, Answers] = {
         {200: ref("Info"), 500: ref("Info")}, descriptions={500: "A part of the server is failing."}
     ),
     "preview_routing": Answers({200: array(ref("RoutingPreview"))}),
+    "read_config": Answers({200: {"type": "object", "description": "`vamp.*` keys, nested or flat."}}),
+    "read_config_key": Answers({200: {"description": "The key's value, or the keys under it."}}),
     "routing_plan": Answers(
         {200: ref("RoutingPlan"), 304: None},
         media=(negotiation.JSON,),

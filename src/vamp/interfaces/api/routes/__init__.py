@@ -12,6 +12,7 @@ from vamp.interfaces.api import access
 from vamp.interfaces.api.routes import (
     artifacts,
     bulk,
+    config,
     deployments,
     events,
     gateways,
@@ -40,6 +41,6 @@ def server_router() -> APIRouter:
 def api_router() -> APIRouter:
     """Every route of ``/api/v1`` that acts in a namespace."""
     router = APIRouter(dependencies=[Depends(access.authorised)])
-    for area in (system, events, traffic, gateways, deployments, bulk, releases, artifacts):
+    for area in (system, config, events, traffic, gateways, deployments, bulk, releases, artifacts):
         router.include_router(area.router, prefix=PREFIX)
     return router
