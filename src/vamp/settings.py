@@ -20,6 +20,9 @@ DEFAULT_HOME = Path(".vamp")
 STORE_FILE = "vamp.db"
 GATEWAY_PORTS = (40000, 45000)
 """Vamp's range for gateways without a port (``vamp.operation.gateway.port-range``)."""
+WORKFLOW_IMAGE = "vamp-workflow:latest"
+"""The image workflow scripts run in on Kubernetes (``--workflow-image``): a placeholder, like the server's
+``vamp:latest``; it must carry ``node`` and vamp-node-client on its ``NODE_PATH``."""
 
 
 class Driver(StrEnum):
@@ -100,6 +103,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body: int = 4 * 1024 * 1024
     """The largest request body in bytes (``--max-body``)."""
+    workflow_image: str = WORKFLOW_IMAGE
+    """On Kubernetes, the image workflow scripts (``application/javascript`` breeds) run in."""
+    workflow_api_url: str | None = None
+    """The API URL workflow runs call (``VAMP_URL``); ``None``: ``url`` (``--workflow-api-url``)."""
     max_instances: int = 1000
     max_cpu: str = "64"
     max_memory: str = "1024Gi"

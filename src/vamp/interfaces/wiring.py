@@ -6,14 +6,15 @@ gateway), the event publisher, the reconciler and the gateway synchroniser (nudg
 ``Nudges``), the metrics collector over the gateway agents, and the API over all of them. Then it runs,
 in one asyncio TaskGroup: the API's HTTP server, the election, the collector, the gateway synchroniser
 (every server holds routing plans for the agents that ask it; only the leader writes and exposes), and
-— only while this server leads — the reconciler and the release controller (``services.releases``, its
-webhooks called through ``adapters.webhooks``). Every namespace that holds artifacts is resynchronised
-at start, and again by a server that starts leading.
+— only while this server leads — the reconciler, the release controller (``services.releases``, its
+webhooks called through ``adapters.webhooks``) and the workflow controller (``services.workflows``, over
+the workflow runtime of the driver: processes under ``HOME/workflows``, or Kubernetes objects). Every
+namespace that holds artifacts is resynchronised at start, and again by a server that starts leading.
 
 When ``stop`` is set it shuts down in reverse: the HTTP server stops taking requests (open streams get a
 moment to end), the loops are cancelled, the leadership is handed back, the metrics collector's HTTP
-client is closed, the driver is closed (the local driver stops every process it runs) and the store
-last. Nothing here holds a business rule.
+client is closed, the workflow runtime and the driver are closed (the local ones stop every process
+they run) and the store last. Nothing here holds a business rule.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import importlib
 import logging
 import socket
 import uuid
@@ -43,10 +45,12 @@ from vamp.interfaces.api import app as api_app
 from vamp.interfaces.api import context, monitoring
 from vamp.ports import access as access_port
 from vamp.ports import exposure, leadership, runtime
+from vamp.ports import workflows as workflows_port
 from vamp.services import events, gateways, info, reconciler, refusals
 from vamp.services import leadership as single_leader
 from vamp.services.access import tokens as token_service
 from vamp.services.releases import controller as release_controller
+from vamp.services.workflows import controller as workflow_controller
 
 log = logging.getLogger("vamp.server")
 
@@ -66,6 +70,8 @@ class Runtime:
     gateway_exposure: exposure.GatewayExposure | None = None
     environments: access_port.EnvironmentRuntime | None = None
     """Told of environments created and removed; ``None``: they need nothing of the runtime."""
+    workflows: workflows_port.WorkflowRuntime | None = None
+    """Where workflows run (closed by ``close``); ``None``: this server runs none."""
 
 
 class Nudges:
@@ -132,6 +138,7 @@ class _Assembled:
     api: context.Services
     releases: release_controller.ReleaseController
     gates: webhooks.HttpGates
+    workflows: workflow_controller.WorkflowController | None
 
 
 def _assemble(
@@ -212,7 +219,18 @@ def _assemble(
         api.releases, api.gateways, api.deployments, metrics, gates=gates
     )
     releases.listen(artifact_store)
-    return _Assembled(deployments, synchroniser, metrics, http, api, releases, gates)
+    workflows = None
+    if found.workflows is not None:
+        workflows = workflow_controller.WorkflowController(
+            artifact_store,
+            found.workflows,
+            publisher,
+            api.tokens,
+            api_url=config.workflow_api_url or config.url,
+            namespaces=namespaces,
+        )
+        workflows.listen(artifact_store)
+    return _Assembled(deployments, synchroniser, metrics, http, api, releases, gates, workflows)
 
 
 async def _run(
@@ -230,6 +248,8 @@ async def _run(
     await _server_tokens(config, parts.api.tokens)
     # A new leader resynchronises the gateways: it writes and exposes what it only computed before.
     leading = [parts.deployments.run, parts.synchroniser.resync, parts.releases.run]
+    if parts.workflows is not None:
+        leading.append(parts.workflows.run)
     async with parts.metrics, contextlib.aclosing(parts.gates), asyncio.TaskGroup() as group:
         serving = group.create_task(parts.http.serve(sockets=[listening]), name="api")
         group.create_task(found.leadership.run(), name="leadership")
@@ -314,7 +334,16 @@ async def _runtime(config: settings.Settings) -> AsyncIterator[Runtime]:
         found = await _kubernetes(config)
     else:
         driver = local_driver.LocalDriver(config.home, allow_commands=config.allow_command_deployables)
-        found = Runtime(driver, single_leader.AlwaysLeader(), driver.close)
+        flows = _local_workflows(config)
+
+        async def close() -> None:
+            try:
+                if flows is not None:
+                    await flows.close()
+            finally:
+                await driver.close()
+
+        found = Runtime(driver, single_leader.AlwaysLeader(), close, workflows=flows)
     try:
         yield found
     finally:
@@ -330,9 +359,12 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
 
     kube = client.KubernetesClient(kube_config.load(config.kubeconfig))
     kube_driver = driver.KubernetesDriver(kube, identity=config.identity)
+    flows = _kubernetes_workflows(config, kube)
 
     async def close() -> None:
         try:
+            if flows is not None:
+                await flows.close()
             await kube_driver.close()
         finally:
             await kube.close()
@@ -346,7 +378,45 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
         retry_period=config.lease.retry_period,
     )
     exposed = services.GatewayServices(kube, agent_port=config.shared_port or 80)
-    return Runtime(kube_driver, election, close, exposed, environments.KubernetesEnvironments(kube))
+    return Runtime(
+        kube_driver, election, close, exposed, environments.KubernetesEnvironments(kube), workflows=flows
+    )
+
+
+def _local_workflows(config: settings.Settings) -> workflows_port.WorkflowRuntime | None:
+    """Workflows as processes on this machine, under ``HOME/workflows``; scripts find vamp-node-client."""
+    found = _workflow_parts("vamp.adapters.workflows.runtime", "vamp.interfaces.workflow_scripts")
+    if found is None:
+        return None
+    adapter, scripts = found
+    runtime_: workflows_port.WorkflowRuntime = adapter.LocalWorkflows(
+        config.home / "workflows",
+        node_modules=scripts.NODE_MODULES,
+        allow_commands=config.allow_command_deployables,
+    )
+    return runtime_
+
+
+def _kubernetes_workflows(config: settings.Settings, kube: Any) -> workflows_port.WorkflowRuntime | None:
+    """Workflows as Deployments, Jobs and CronJobs in their environments' Namespaces."""
+    found = _workflow_parts("vamp.adapters.kubernetes.workflows")
+    if found is None:
+        return None
+    (adapter,) = found
+    runtime_: workflows_port.WorkflowRuntime = adapter.KubernetesWorkflows(
+        kube, identity=config.identity, script_image=config.workflow_image
+    )
+    return runtime_
+
+
+def _workflow_parts(*modules: str) -> tuple[Any, ...] | None:
+    """The workflow runtime's modules, while they are being written on other branches (issue 14):
+    ``None``, logged, when one is not there yet, and the server runs no workflows."""
+    try:
+        return tuple(importlib.import_module(name) for name in modules)
+    except ImportError as exc:
+        log.warning("Workflows do not run on this server: %s.", exc)
+        return None
 
 
 class _QuietShutdown(logging.Filter):

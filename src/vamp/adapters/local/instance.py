@@ -23,7 +23,6 @@ import contextlib
 import os
 import re
 import signal
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,9 +234,7 @@ class Instance:
 
     def _environment(self) -> dict[str, str]:
         environment = dict(os.environ)
-        if sys.prefix != sys.base_prefix:
-            path = environment.get("PATH", os.defpath)
-            environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), path])
+        environment["PATH"] = processes.search_path()
         environment.update(self.spec.environment)
         environment["VAMP_HOST"] = self._supervision.host
         environment["VAMP_INSTANCE"] = self.name

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,22 +104,49 @@ class Adopted:
 Process = Child | Adopted
 
 
-async def spawn(command: str, *, environment: dict[str, str], log: Path) -> Child:
-    """Run ``command`` with ``/bin/sh -c`` in a new session, its output appended to ``log`` (0600)."""
-    with private_files.append(log) as output:
+async def spawn(
+    command: str,
+    *,
+    environment: dict[str, str],
+    log: Path,
+    error_log: Path | None = None,
+    cwd: Path | None = None,
+) -> Child:
+    """Run ``command`` with ``/bin/sh -c`` in a new session, in ``cwd`` (default: the current folder).
+
+    Its output is appended to ``log`` (0600); its standard error too, or to ``error_log`` when given. Files,
+    not pipes: a process keeps writing when the process that started it is gone.
+    """
+    with contextlib.ExitStack() as files:
+        output = files.enter_context(private_files.append(log))
+        errors = (
+            asyncio.subprocess.STDOUT
+            if error_log is None
+            else files.enter_context(private_files.append(error_log))
+        )
         process = await asyncio.create_subprocess_exec(
             "/bin/sh",
             "-c",
             command,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=output,
-            stderr=asyncio.subprocess.STDOUT,
+            stderr=errors,
             env=environment,
+            cwd=cwd,
             start_new_session=True,
         )
     started = start_time(process.pid)
     # The child exists until it is reaped, and only this run reaps it: ``None`` means it already exited.
     return Child(process, Identity(process.pid, -1 if started is None else started))
+
+
+def search_path() -> str:
+    """The server's ``$PATH`` for the commands it runs, its virtual environment's ``bin`` first when it runs
+    in one, so that ``python`` in a command is the interpreter Vamp runs in."""
+    path = os.environ.get("PATH", os.defpath)
+    if sys.prefix != sys.base_prefix:
+        path = os.pathsep.join([str(Path(sys.executable).parent), path])
+    return path
 
 
 async def stop(process: Process, timeout: float) -> None:

@@ -179,6 +179,24 @@ def server(
     ] = False,
     cors_origins: CorsOrigins = [],  # noqa: B006 (Typer reads the default, never changes it)
     max_body: MaxBody = DEFAULT_MAX_BODY,
+    workflow_image: Annotated[
+        str,
+        typer.Option(
+            "--workflow-image",
+            metavar="IMAGE",
+            help="With --driver kubernetes: the image workflow scripts run in; it must carry node and "
+            "vamp-node-client (on its NODE_PATH).",
+        ),
+    ] = settings.WORKFLOW_IMAGE,
+    workflow_api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--workflow-api-url",
+            metavar="URL",
+            help="The API URL workflow runs call (VAMP_URL); default: this server's. On Kubernetes give "
+            "the in-cluster Service's (http://vamp.vamp-system:8080).",
+        ),
+    ] = None,
     max_instances: Annotated[
         int,
         typer.Option("--max-instances", min=1, metavar="N", help="The most instances a service may ask for."),
@@ -229,6 +247,8 @@ def server(
         allow_command_deployables=allow_command_deployables,
         cors_origins=tuple(cors_origins),
         max_body=max_body_of(max_body),
+        workflow_image=workflow_image,
+        workflow_api_url=workflow_api_url,
         max_instances=max_instances,
         max_cpu=max_cpu,
         max_memory=max_memory,

@@ -208,6 +208,33 @@ class Tokens:
         await self._store.add_token(token, replace=True)
         return token
 
+    async def issue(self, name: str, role: access.Role, scope: access.Scope) -> tuple[access.Token, str]:
+        """A token the server makes for its own loops (a workflow's runs), with no caller to check,
+        replacing any token of that name in ``scope``; the token and its secret. Recorded as ``create``'s.
+
+        Raises:
+            errors.RequestError: a bad name, or a role that cannot have this scope.
+        """
+        if (problem := access.token_name_problem(name)) is not None:
+            raise errors.RequestError(problem)
+        if scope.kind not in role.scopes:
+            raise errors.RequestError(f"A token of role {role.value!r} cannot have the scope {scope}.")
+        secret = mint()
+        token = access.Token(
+            name=name, role=role, scope=scope, digest=access.digest(secret), created=self._clock()
+        )
+        await self._store.add_token(token, replace=True)
+        await self._record(token, "created")
+        return token, secret
+
+    async def withdraw(self, name: str, scope: access.Scope) -> access.Token | None:
+        """Revoke the token ``name`` of ``scope`` that the server made (``issue``), with no caller to
+        check; ``None`` when there is none (not an error)."""
+        removed = await self._store.remove_token(str(scope), name)
+        if removed is not None:
+            await self._record(removed, "revoked")
+        return removed
+
     async def has(self, name: str, scope: access.Scope) -> bool:
         return any(token.name == name and token.scope == scope for token in await self._store.tokens())
 

@@ -1,0 +1,14 @@
+"""Workflows at run time (vamp.md §7): what makes stored workflows run, on whichever runtime the server has.
+
+* ``controller`` — ``WorkflowController``, the level-triggered loop (leader only) that schedules and
+  unschedules workflows on the runtime (``ports.workflows.WorkflowRuntime``), writes their statuses
+  compare-and-set, deletes stopped ones and publishes their lifecycle events;
+* ``tokens`` — ``WorkflowTokens``: the API token each scheduled workflow's runs call the API with
+  (``workflow-<name>``, role operator, scoped to its namespace), minted when it is scheduled and revoked
+  when it is unscheduled;
+* ``triggers`` — ``Triggers``: runs event-scheduled workflows, once per matching event;
+* ``requests`` — the API's side (read and set a status, stop, executions), beside this package's loop.
+
+The pure decisions are ``vamp.core.workflows`` (``specs``: the spec of a stored workflow; ``lifecycle``:
+the next step of one).
+"""
