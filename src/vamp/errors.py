@@ -25,7 +25,8 @@ The tree::
     ├── RequestError          an API request cannot be understood: its media type, a parameter, the namespace
     │   └── BodyTooLargeError a request body is larger than the server takes (``--max-body``)
     ├── UnauthorizedError     a request carries no token, or one that is unknown, revoked or expired
-    └── ForbiddenError        a request's token may not do what it asks; the message says which token would
+    ├── ForbiddenError        a request's token may not do what it asks; the message says which token would
+    └── UnavailableError      the server does not run the part a request needs (workflows, without a runtime)
 """
 
 from __future__ import annotations
@@ -176,6 +177,11 @@ class UnauthorizedError(VampError):
 
 class ForbiddenError(VampError):
     """A request's token may not do what the request asks; the message names the role and scope that may."""
+
+
+class UnavailableError(VampError):
+    """The server does not run the part a request needs (a server without a workflow runtime asked for
+    workflow executions); the message says which part and how to run a server that has it."""
 
 
 class BodyTooLargeError(RequestError):

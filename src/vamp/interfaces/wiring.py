@@ -194,6 +194,8 @@ def _assemble(
     )
     if found.environments is not None:
         parts = dataclasses.replace(parts, environments=found.environments)
+    if found.workflows is not None:
+        parts = dataclasses.replace(parts, workflow_runtime=found.workflows)
     app = api_app.create_app(
         parts,
         api_app.Settings(

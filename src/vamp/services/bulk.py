@@ -5,7 +5,8 @@
 checked before anything is stored, so a body with one bad document changes nothing. Then, in order:
 static kinds and workflows are stored or deleted; gateways go through the gateway service (with its
 internal-gateway rules); deployment documents are blueprints to merge into (``POST``, ``PUT``) or slice
-out of (``DELETE``) the deployment of their name.
+out of (``DELETE``) the deployment of their name. Workflows keep Vamp's rules (``workflows.requests``):
+stored only while new or suspended, never under a deployment's name, and deleted by stopping them.
 
 ``DELETE`` goes by kind and name, as Vamp's does: a document that gives only ``kind`` and ``name``
 (``kind: breed``, ``name: probe:1``) deletes that artifact, and the rest of a full document is not read,
@@ -21,9 +22,11 @@ from dataclasses import dataclass, replace
 from vamp import errors
 from vamp.core import model
 from vamp.services import artifacts, deployments, documents, gateway_artifacts
+from vamp.services.workflows import requests as workflow_requests
 
 DEPLOYMENTS = "deployments"
 GATEWAYS = "gateways"
+WORKFLOWS = "workflows"
 NAME_KEYS = frozenset({"kind", "name"})
 
 
@@ -48,10 +51,12 @@ class Bulk:
         artifacts: artifacts.ArtifactService,
         gateways: gateway_artifacts.GatewayService,
         deployments: deployments.DeploymentService,
+        workflows: workflow_requests.WorkflowRequests,
     ) -> None:
         self._artifacts = artifacts
         self._gateways = gateways
         self._deployments = deployments
+        self._workflows = workflows
 
     async def read(self, namespace: str, text: str, *, kind: str | None) -> list[tuple[str, model.Artifact]]:
         """Every artifact of ``text`` with the kind of service it goes to; deployments come as blueprints.
@@ -100,6 +105,11 @@ class Bulk:
             namespace,
             [item for kind, item in items if kind == DEPLOYMENTS and isinstance(item, model.Blueprint)],
         )
+        # Nor when a workflow of the body runs now or would take a deployment's name.
+        deploying = {
+            item.name for kind, item in items if kind == DEPLOYMENTS and isinstance(item, model.Blueprint)
+        }
+        await self._workflows.check_storable(namespace, [item for _, item in items], deploying=deploying)
         done: list[model.Artifact] = []
         source = source if len(items) == 1 else None
         for kind, artifact in items:
@@ -160,6 +170,9 @@ class Bulk:
                         namespace, item.name, [item.blueprint], validate_only=validate_only
                     )
                 )
+            elif item.kind == WORKFLOWS:
+                stopped = await self._workflows.stop(namespace, item.name, validate_only=validate_only)
+                done += [] if stopped is None else [stopped]
             elif item.kind == GATEWAYS:
                 try:
                     gateway: model.Artifact | None = await self._gateways.get(namespace, item.name)

@@ -9,6 +9,7 @@ so it is stored with a new revision and an archive event, and the ``Notifier`` h
 change also marks the service for deployment again (Vamp #915, #798). What runs the services is the
 reconciler's business, not this one's, but a server that does not allow command deployables
 (``allow_commands``) refuses a merge that would deploy one, naming the breed and the flag that allows it.
+A new deployment may not take a workflow's name (vamp.md §1.15).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from vamp import errors
 from vamp.core import deployments, model
 from vamp.core.deployments import messages
 from vamp.core.routing import deployment_gateways
+from vamp.core.workflows import rules as workflow_rules
 from vamp.ports import store
 from vamp.services import artifacts, changes, deployment_revisions, documents, namespace_gateways
 
@@ -250,6 +252,8 @@ class DeploymentService:
         resolved = await self._artifacts.resolve(namespace, blueprint)
 
         async def step(current: model.Deployment | None) -> model.Deployment:
+            if current is None and await self._artifacts.find(namespace, "workflows", name) is not None:
+                raise errors.ConflictError(workflow_rules.name_clash(name))
             merged = deployments.merge(current, resolved, name=name, now=self._clock(), host=self._host)
             await self._check_ports(namespace, merged)
             return merged

@@ -24,7 +24,7 @@ from vamp.adapters.store import memory
 from vamp.core import access, model, runtime
 from vamp.interfaces.api import app as api_app
 from vamp.interfaces.api import context
-from vamp.ports import metrics, store
+from vamp.ports import metrics, store, workflows
 from vamp.services import events, gateways, info
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -224,8 +224,14 @@ async def prepare(app: FastAPI) -> None:
             await services.tenants.create_environment(organisation, environment)
 
 
-def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None = None) -> Harness:
-    """The app over ``artifact_store``; the caller closes ``client``."""
+def build(
+    artifact_store: store.ArtifactStore,
+    settings: api_app.Settings | None = None,
+    *,
+    workflow_runtime: workflows.WorkflowRuntime | None = None,
+) -> Harness:
+    """The app over ``artifact_store`` (and ``workflow_runtime``, if the test gives one); the caller closes
+    ``client``."""
     clock = Clock()
     board = gateways.PlanBoard()
     holders = board.holders
@@ -246,6 +252,7 @@ def build(artifact_store: store.ArtifactStore, settings: api_app.Settings | None
         tokens=artifact_store,  # type: ignore[arg-type]
         clock=clock,
         refusals=reader,
+        workflow_runtime=workflow_runtime,
     )
     app = api_app.create_app(parts, settings or api_app.Settings())
     client = httpx.AsyncClient(

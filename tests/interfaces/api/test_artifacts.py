@@ -77,7 +77,9 @@ async def test_a_static_kind_answers_201_200_and_204(api: Harness, kind: str) ->
 
 
 async def test_workflows_are_stored_and_answer_202(api: Harness) -> None:
-    body = json.dumps(DOCUMENTS["workflows"])
+    # Suspended: a workflow is updated only while suspended (vamp.md §1.15; test_workflows.py). This
+    # server runs no workflows, so its DELETE deletes at once (with a runtime: status stopping).
+    body = json.dumps({"name": "a", "breed": {"reference": "b"}, "schedule": "daemon", "status": "suspended"})
 
     created = await api.client.post("/api/v1/workflows", content=body, headers=JSON)
     updated = await api.client.put("/api/v1/workflows/a", content=body, headers=JSON)

@@ -27,7 +27,8 @@ Spec = Mapping[str, type | tuple[type, ...]]
 FREE = "name: foo\nport: 9060/http\nroutes:\n  '[10.0.0.9:8080]': {weight: 100%}\n"
 BREED = "name: probe:1.0\ndeployable: magneticio/probe:1.0\nports: {web: 8080/http}\n"
 BLUEPRINT = "name: probe\nclusters:\n  probe:\n    services:\n      breed: probe:1.0\n"
-WORKFLOW = "name: tick\nbreed: probe:1.0\n"
+WORKFLOW = "name: tick\nbreed: probe:1.0\nstatus: suspended\n"
+"""Suspended, so that what a GET shows can be PUT back: a workflow is updated only while suspended."""
 
 METADATA: Spec = {"name": str, "kind": str, "metadata": dict}
 PERCENTAGE_OR_NONE = (str, NONE)
@@ -291,7 +292,7 @@ async def test_workflows_breeds_and_blueprints_show_every_field_vamp_always_writ
 
     assert problems == []
     workflow = await _get(api, "/api/v1/workflows/tick", accept)
-    assert (workflow["schedule"], workflow["status"]) == ("daemon", "starting")
+    assert (workflow["schedule"], workflow["status"]) == ("daemon", "suspended")
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from vamp.interfaces.api import (
 )
 from vamp.interfaces.api.trailing_slash import TrailingSlash
 from vamp.interfaces.web import site
-from vamp.ports import access, metrics, runtime, store
+from vamp.ports import access, metrics, runtime, store, workflows
 from vamp.ports.metrics import RefusalReader
 from vamp.services import (
     artifacts,
@@ -55,6 +55,7 @@ from vamp.services import (
 )
 from vamp.services.access import tenants, tokens
 from vamp.services.releases import policies
+from vamp.services.workflows import requests as workflow_requests
 
 DESCRIPTION = """\
 Vamp's REST API: artifacts (breeds, blueprints, scales, SLAs, escalations, conditions, routes, rewrites,
@@ -93,6 +94,8 @@ class Parts:
     """Which gateways the gateway agents refused (the metrics collector)."""
     instruments: monitoring.Instruments = field(default_factory=monitoring.Instruments)
     """What the loops, the store and the leadership count, for ``/metrics``."""
+    workflow_runtime: workflows.WorkflowRuntime | None = None
+    """Where workflows run, for their executions; ``None``: this server runs no workflows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +192,7 @@ def _services(parts: Parts, settings: Settings) -> context.Services:
         gateway_host=settings.gateway_host,
         allow_commands=settings.allow_command_deployables,
     )
+    workflow_service = workflow_requests.WorkflowRequests(parts.store, parts.workflow_runtime)
     token_service = tokens.Tokens(
         parts.tokens, parts.store, parts.clock, default_namespace=settings.namespace
     )
@@ -206,13 +210,14 @@ def _services(parts: Parts, settings: Settings) -> context.Services:
         artifacts=stored,
         gateways=gateway_service,
         deployments=deployment_service,
-        bulk=bulk.Bulk(stored, gateway_service, deployment_service),
+        bulk=bulk.Bulk(stored, gateway_service, deployment_service, workflow_service),
         event_log=event_log.EventLog(parts.store, parts.publisher),
         publisher=parts.publisher,
         measurements=measurements.Measurements(parts.metrics, deployment_service),
         info=info.InfoService(parts.about, parts.store, parts.driver, parts.plans, parts.refusals),
         preview=routing_preview.RoutingPreview(parts.driver),
         releases=policies.Releases(parts.store, parts.publisher),
+        workflows=workflow_service,
         plans=parts.plans,
         gateway_host=settings.gateway_host,
         heartbeat=settings.heartbeat,

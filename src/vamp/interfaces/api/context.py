@@ -26,6 +26,7 @@ from vamp.services import (
 from vamp.services import gateways as gateway_sync
 from vamp.services.access import tenants, tokens
 from vamp.services.releases import policies
+from vamp.services.workflows import requests as workflow_requests
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class Services:
     info: info.InfoService
     preview: routing_preview.RoutingPreview
     releases: policies.Releases
+    workflows: workflow_requests.WorkflowRequests
     plans: gateway_sync.PlanBoard
     """The routing plan of every namespace; called with one, its ``PlanHolder``."""
     gateway_host: str

@@ -43,6 +43,7 @@ STATUSES: dict[type[errors.VampError], int] = {
     errors.DataPlaneError: 502,
     errors.PlanSourceError: 502,
     errors.StoreError: 503,
+    errors.UnavailableError: 503,
     errors.VampError: 500,
 }
 """The status of each error type; a type not listed takes its nearest listed ancestor's."""

@@ -30,7 +30,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from vamp.interfaces.api import monitoring, namespaces, negotiation, schemas
-from vamp.interfaces.api.routes import artifacts, releases
+from vamp.interfaces.api.routes import artifacts, releases, workflows
 from vamp.interfaces.api.schemas import Schema, array, one_or_many, ref
 
 PREFIX = "/api/v1"
@@ -232,6 +232,20 @@ ANSWERS: dict[str, Answers] = {
         media=(negotiation.JSON, negotiation.YAML),
         descriptions={202: "The release, the request recorded in its status as `requested`."},
     ),
+    "read_workflow_status": Answers({200: ref("WorkflowStatus")}),
+    "set_workflow_status": Answers(
+        {202: ref("Workflow")},
+        _WRITE,
+        workflows.STATUS_BODY["requestBody"],
+        descriptions={202: "The workflow with its new status; the workflow controller acts on it."},
+    ),
+    "read_workflow_executions": Answers(
+        {200: array(ref("Execution")), 503: ref("Error")},
+        descriptions={
+            200: "The workflow's last executions (and last failed ones), newest first.",
+            503: "This server runs no workflows.",
+        },
+    ),
     "list_artifacts": Answers({200: _ARTIFACTS}),
     "create_artifacts": Answers(
         {201: one_or_many(_ARTIFACT), 202: one_or_many(_ARTIFACT)},
@@ -251,7 +265,7 @@ ANSWERS: dict[str, Answers] = {
     "delete_artifact": Answers(
         {204: None, 202: _ARTIFACTS},
         (400, 401, 403, 404, 409),
-        descriptions={202: "A workflow (a background kind): what was deleted."},
+        descriptions={202: "A workflow: stopped (status `stopping`), deleted when its runs are gone."},
     ),
 }
 """What each route answers, by route name."""

@@ -304,6 +304,34 @@ OTHERS: dict[str, Schema] = {
         },
         ("phase", "since", "decisions"),
     ),
+    "WorkflowStatus": {
+        "type": "string",
+        "description": "A workflow's status (vamp.md §7.1): the workflow controller schedules a `starting`, "
+        "`running` or `restarting` workflow and unschedules a `suspending`, `suspended` or `stopping` one "
+        "(and then deletes it).",
+        "enum": ["starting", "running", "stopping", "suspended", "suspending", "restarting"],
+    },
+    "Execution": _object(
+        "One run of a workflow, with the last lines it wrote.",
+        {
+            "id": {"type": "string"},
+            "trigger": {"type": "string", "description": "`daemon`, `time`, or `event:<id>`."},
+            "started": {"type": "string"},
+            "finished": _TEXT,
+            "status": {"type": "string", "enum": ["running", "succeeded", "failed", "timed_out", "stopped"]},
+            "exit_code": _nullable("integer"),
+            "reason": _TEXT,
+            "output": {
+                "type": "array",
+                "items": _object(
+                    "One line of output.",
+                    {"stream": {"type": "string", "enum": ["stdout", "stderr"]}, "text": {"type": "string"}},
+                    ("stream", "text"),
+                ),
+            },
+        },
+        ("id", "trigger", "started", "status", "output"),
+    ),
     "Aggregate": _object("An aggregator's result over the events found.", {"value": _ANY}, ("value",)),
     "Health": _object(
         "Whether the server and its store answer.",

@@ -23,6 +23,7 @@ from vamp.interfaces.api.routes import (
     system,
     tokens,
     traffic,
+    workflows,
 )
 
 PREFIX = "/api/v1"
@@ -41,6 +42,17 @@ def server_router() -> APIRouter:
 def api_router() -> APIRouter:
     """Every route of ``/api/v1`` that acts in a namespace."""
     router = APIRouter(dependencies=[Depends(access.authorised)])
-    for area in (system, config, events, traffic, gateways, deployments, bulk, releases, artifacts):
+    for area in (
+        system,
+        config,
+        events,
+        traffic,
+        gateways,
+        deployments,
+        bulk,
+        releases,
+        workflows,
+        artifacts,
+    ):
         router.include_router(area.router, prefix=PREFIX)
     return router

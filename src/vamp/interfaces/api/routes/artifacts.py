@@ -2,7 +2,9 @@
 
 Breeds, blueprints, scales, SLAs, escalations, conditions, routes, rewrites and templates answer at once:
 POST 201 (202 for several documents), PUT 200, DELETE 204. Workflows are stored too, and as a background
-kind answer 202. Gateways and deployments have routes of their own (``gateways.py``, ``deployments.py``).
+kind answer 202; a workflow's DELETE stops it (status ``stopping``: the workflow controller deletes it
+once its runs are gone), and its status and executions have routes of their own (``workflows.py``).
+Gateways and deployments have routes of their own (``gateways.py``, ``deployments.py``).
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ async def update_artifact(
 async def delete_artifact(
     request: Request, kind: str, name: str, namespace: Namespace, services: Wired, validate_only: bool = False
 ) -> Response:
-    deleted = await services.artifacts.delete(namespace, _kind(kind), name, validate_only=validate_only)
-    if kind in BACKGROUND_KINDS:
-        return negotiation.render(request, [] if deleted is None else [bodies.shown(deleted)], 202)
+    if kind == "workflows":
+        stopped = await services.workflows.stop(namespace, name, validate_only=validate_only)
+        return negotiation.render(request, [] if stopped is None else [bodies.shown(stopped)], 202)
+    await services.artifacts.delete(namespace, _kind(kind), name, validate_only=validate_only)
     return Response(status_code=204)

@@ -1,11 +1,13 @@
 """What the mutating routes share: the artifacts a body must hold, the name in the URL, and replies.
 
 A reply to a write is the stored artifact when there is one, and an array when there are several (a
-blueprint with the breeds stored with it), as Vamp answers.
+blueprint with the breeds stored with it), as Vamp answers. A status set by hand (a release's, a
+workflow's) is one word, sent as Vamp's clients send it (``status_word``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -62,3 +64,22 @@ def reply(stored: Sequence[model.Artifact]) -> Any:
     if len(stored) == 1:
         return shown(stored[0])
     return shown_all(stored)
+
+
+def status_word(body: bytes) -> tuple[str | None, str]:
+    """The word a status body holds — ``paused``, ``"paused"`` or ``{"status": "paused"}`` — or ``None``
+    when it holds none of these; and the body as text, cut to 60 characters, for a message."""
+    try:
+        text = body.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        text = ""
+    word: object = text
+    if text.startswith(("{", '"')):
+        try:
+            word = json.loads(text)
+        except ValueError:
+            word = None
+    if isinstance(word, dict):
+        word = word.get("status") if set(word) == {"status"} else None
+    shown_text = text if len(text) <= 60 else text[:57] + "..."
+    return (word.strip() if isinstance(word, str) and word.strip() else None), shown_text

@@ -13,7 +13,6 @@ string or ``{"status": word}``. It answers 202 with the release and its status, 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,6 +23,7 @@ from vamp.core import model
 from vamp.interfaces.api import negotiation, pagination, representation
 from vamp.interfaces.api.context import Wired
 from vamp.interfaces.api.namespaces import Namespace
+from vamp.interfaces.api.routes import bodies
 from vamp.services.releases import policies
 
 router = APIRouter(tags=["releases"], dependencies=[Depends(negotiation.check_accept)])
@@ -86,21 +86,9 @@ def requested_of(body: bytes, name: str) -> model.Requested:
         errors.RequestError: anything else, naming the valid values.
     """
     place = f"PUT /api/v1/releases/{name}/status"
-    try:
-        text = body.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        text = ""
-    word: object = text
-    if text.startswith(("{", '"')):
-        try:
-            word = json.loads(text)
-        except ValueError:
-            word = None
-    if isinstance(word, dict):
-        word = word.get("status") if set(word) == {"status"} else None
-    if isinstance(word, str) and word.strip() in set(model.Requested):
-        return model.Requested(word.strip())
-    shown_body = text if len(text) <= 60 else text[:57] + "..."
+    word, shown_body = bodies.status_word(body)
+    if word is not None and word in set(model.Requested):
+        return model.Requested(word)
     raise errors.RequestError(
         f"Unknown release status {shown_body!r} in the body of {place}; valid values are: {VALID} "
         '(as plain text, a JSON string or {"status": ...}).'
