@@ -7,6 +7,7 @@ one error line, and the exit code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -45,8 +46,14 @@ class Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
+    with serving(harness.build(memory.MemoryStore(clock=lambda: harness.NOW))) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def serving(api: harness.Harness) -> Iterator[Served]:
+    """``api`` served on a free port of 127.0.0.1 until the block ends."""
     port = free_port()
-    api = harness.build(memory.MemoryStore(clock=lambda: harness.NOW))
     config = uvicorn.Config(api.app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()

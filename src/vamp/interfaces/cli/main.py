@@ -2,9 +2,9 @@
 
 Each group of commands lives in its own module: ``server`` and ``up`` run Vamp, ``agent`` a gateway agent;
 ``access`` (organisations, environments, tokens, login), ``artifacts``, ``deployments``, ``gateways``,
-``releases``, ``events`` and ``metrics`` talk to a server over its REST API (``client``); ``documents``
-and ``selectors`` work offline. Every error a user can cause ends as one clear line (with its details,
-such as a log's last lines, below it; or a located list) and exit code 1, never a traceback.
+``releases``, ``workflows``, ``events`` and ``metrics`` talk to a server over its REST API (``client``);
+``documents`` and ``selectors`` work offline. Every error a user can cause ends as one clear line (with
+its details, such as a log's last lines, below it; or a located list) and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from vamp.interfaces.cli import (
     selectors,
     server,
     up,
+    workflows,
 )
 
 app = typer.Typer(
@@ -48,6 +49,7 @@ app.command("merge")(deployments.merge)
 app.command("undeploy")(deployments.undeploy)
 app.command("update-gateway")(gateways.update_gateway)
 app.add_typer(releases.app, name="release")
+app.add_typer(workflows.app, name="workflow")
 app.command("emit")(events.emit)
 app.command("events")(events.events)
 app.add_typer(metrics.app, name="metrics")

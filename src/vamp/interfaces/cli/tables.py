@@ -2,8 +2,9 @@
 
 Deployments show the state of each service as users know it (``deployed``, ``updating``,
 ``undeploying``, ``failed``: ``vamp.core.deployments.status``) and the deployment's overall state;
-gateways show their routes with weights, conditions and strengths. Any other kind is a list of names
-(its details are for ``--output yaml``).
+gateways show their routes with weights, conditions and strengths; releases and workflows are shown by
+``release_views`` and ``workflow_views``. Any other kind is a list of names (its details are for
+``--output yaml``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.text import Text
 from vamp import errors
 from vamp.core import dsl, model
 from vamp.core.deployments import status
-from vamp.interfaces.cli import release_views
+from vamp.interfaces.cli import release_views, workflow_views
 
 JsonObject = Mapping[str, Any]
 
@@ -200,6 +201,8 @@ def listing(kind: str, items: Sequence[JsonObject]) -> Table:
         return gateways(items)
     if kind == "releases":
         return release_views.listing(items)
+    if kind == "workflows":
+        return workflow_views.listing(items)
     columns = {
         "breeds": (("DEPLOYABLE", "deployable"), ("PORTS", "ports")),
         "blueprints": (("CLUSTERS", "clusters"),),
