@@ -3,11 +3,13 @@ written as Vamp's users wrote them, drive the sava demo of ``vamp up --demo`` wi
 
 ``canary.js`` runs as a daemon workflow (its breed's deployable ``application/javascript``, the script as
 its definition) and moves 10 % of ``sava/sava/webport`` from 1.0 to 1.1 every few seconds through
-``vamp-node-client`` (``api.get``, ``api.put`` of the whole gateway, ``api.event``). Suspended half way, it
-holds the weights where they are while ≥ 500 requests split as they say (each version within ±5 points);
-set running again, it goes on to 100 %, each step an event. ``rollback.js`` watches the 5xx answers of a
-failing version (the demo's ``--failure-rate 1.0``) through the client's ``Metrics`` and gives all the
-traffic back to the good one, saying so with an event; the traffic then all goes there.
+``vamp-node-client`` (``api.get``, ``api.put`` of the whole gateway, ``api.event``), with steady traffic
+through the gateway all along (none of it lost). Suspended half way (``vamp workflow suspend``), it holds
+the weights where they are while ≥ 500 requests split as they say (each version within ±5 points);
+resumed, it goes on to 100 %, each step an event, and then 1.1 answers everything. ``rollback.js``
+watches the 5xx answers of a failing version (the demo's ``--failure-rate 1.0``) through the client's
+``Metrics`` and gives all the traffic back to the good one, saying so with an event; the traffic then all
+goes there.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tests.e2e.backends import free_port
 from tests.e2e.releases import EventStream, percent
 from tests.e2e.traffic import Traffic
 from tests.e2e.vamp_process import eventually, share, versions
-from tests.e2e.workflows import set_status, wait_status
+from tests.e2e.workflows import wait_status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -97,33 +99,41 @@ def test_a_javascript_canary_drives_sava_from_0_to_100_percent_and_holds_while_s
     canary = javascript(
         "canary", "canary.js", GATEWAY=GATEWAY, OLD=route("sava:1.0.0"), NEW=route("sava:1.1.0"), PERIOD="3"
     )
-    workflows.create(vamp, canary)
-    wait_status(vamp, "canary", "running")
+    with Traffic(demo.port, rate=20.0) as traffic:
+        workflows.create(vamp, canary)
+        wait_status(vamp, "canary", "running")
+        eventually(
+            lambda: weights(vamp)["sava:1.1.0"] >= 50, timeout=DRIVE_SECONDS, what="1.1 at 50 %", every=0.2
+        )
+        vamp.cli("workflow", "suspend", "canary")
+        wait_status(vamp, "canary", "suspended")
+        held = weights(vamp)
+        assert 50 <= held["sava:1.1.0"] < 100, held
+        serving(vamp)
+        split = versions(demo.port, SAMPLES)
+        for breed, version in (("sava:1.0.0", "1.0"), ("sava:1.1.0", "1.1")):
+            assert abs(share(split, version) - held[breed] / 100) <= 0.05, (held, split)
+        assert weights(vamp) == held, "the suspended canary still moved the weights"
 
-    eventually(
-        lambda: weights(vamp)["sava:1.1.0"] >= 50, timeout=DRIVE_SECONDS, what="1.1 reaches 50 %", every=0.2
-    )
-    set_status(vamp, "canary", "suspended")
-    wait_status(vamp, "canary", "suspended")
-    held = weights(vamp)
-    assert 50 <= held["sava:1.1.0"] < 100, held
-    serving(vamp)
-    split = versions(demo.port, SAMPLES)
-    for breed, version in (("sava:1.0.0", "1.0"), ("sava:1.1.0", "1.1")):
-        assert abs(share(split, version) - held[breed] / 100) <= 0.05, (held, split)
-    assert weights(vamp) == held, "the suspended canary still moved the weights"
-
-    set_status(vamp, "canary", "running")
-    eventually(
-        lambda: weights(vamp)["sava:1.1.0"] == 100, timeout=DRIVE_SECONDS, what="1.1 gets it all", every=0.2
-    )
+        vamp.cli("workflow", "resume", "canary")
+        eventually(
+            lambda: weights(vamp)["sava:1.1.0"] == 100, timeout=DRIVE_SECONDS, what="1.1 gets all", every=0.2
+        )
+        serving(vamp)
+        since = traffic.replies()[-1].at
+        eventually(lambda: traffic.answers(since)["1.1"] >= 50, what="50 answers by 1.1 at 100 %")
     assert weights(vamp) == {"sava:1.0.0": 0.0, "sava:1.1.0": 100.0}
     steps = updates(vamp)
     assert steps == [float(weight) for weight in range(10, 101, 10)], steps
-    serving(vamp)
     assert versions(demo.port, SAMPLES) == {"1.1": SAMPLES}
+    answers = traffic.answers()
+    assert answers["1.0"] > 0, answers
+    assert answers["1.1"] > 0, answers
+    assert set(traffic.answers(since)) == {"1.1"}, traffic.answers(since)
+    lost = sum(count for answer, count in answers.items() if answer not in ("1.0", "1.1"))
+    assert lost <= 0.005 * sum(answers.values()), f"answers lost while the canary moved: {answers}"
 
-    set_status(vamp, "canary", "stopping")
+    vamp.cli("workflow", "stop", "canary")
     wait_status(vamp, "canary", None)
 
 
@@ -164,5 +174,5 @@ def test_a_javascript_rollback_gives_the_traffic_back_when_the_new_version_fails
     answers = traffic.answers()
     assert answers["500"] > 0, f"the failing version never answered: {json.dumps(answers)}"
 
-    set_status(vamp, "rollback", "stopping")
+    vamp.cli("workflow", "stop", "rollback")
     wait_status(vamp, "rollback", None)
