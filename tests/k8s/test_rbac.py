@@ -82,6 +82,8 @@ async def test_the_manifests_apply_as_they_are(kube):
         "0.0.0.0",
         "--agents-dns",
         "vamp-gateway-agent-metrics:9090",
+        "--workflow-api-url",
+        "http://vamp.vamp-system:8080",
     ]
     assert container.readinessProbe.httpGet.path == "/healthz"  # the one route that needs no token
     assert _secrets_of(container) == {

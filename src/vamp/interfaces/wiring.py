@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
-import importlib
 import logging
 import socket
 import uuid
@@ -39,8 +38,9 @@ from vamp.adapters import webhooks
 from vamp.adapters.agents import collector, discovery
 from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
+from vamp.adapters.workflows import runtime as local_workflows
 from vamp.core import access
-from vamp.interfaces import credentials, http_server
+from vamp.interfaces import credentials, http_server, workflow_scripts
 from vamp.interfaces.api import app as api_app
 from vamp.interfaces.api import context, monitoring
 from vamp.ports import access as access_port
@@ -340,8 +340,7 @@ async def _runtime(config: settings.Settings) -> AsyncIterator[Runtime]:
 
         async def close() -> None:
             try:
-                if flows is not None:
-                    await flows.close()
+                await flows.close()
             finally:
                 await driver.close()
 
@@ -358,15 +357,17 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
     # Imported here: lightkube is only needed when Vamp runs on Kubernetes.
     from vamp.adapters.kubernetes import client, driver, environments, lease, services
     from vamp.adapters.kubernetes import config as kube_config
+    from vamp.adapters.kubernetes import workflows as kube_workflows
 
     kube = client.KubernetesClient(kube_config.load(config.kubeconfig))
     kube_driver = driver.KubernetesDriver(kube, identity=config.identity)
-    flows = _kubernetes_workflows(config, kube)
+    flows = kube_workflows.KubernetesWorkflows(
+        kube, identity=config.identity, script_image=config.workflow_image
+    )
 
     async def close() -> None:
         try:
-            if flows is not None:
-                await flows.close()
+            await flows.close()
             await kube_driver.close()
         finally:
             await kube.close()
@@ -385,40 +386,13 @@ async def _kubernetes(config: settings.Settings) -> Runtime:
     )
 
 
-def _local_workflows(config: settings.Settings) -> workflows_port.WorkflowRuntime | None:
+def _local_workflows(config: settings.Settings) -> workflows_port.WorkflowRuntime:
     """Workflows as processes on this machine, under ``HOME/workflows``; scripts find vamp-node-client."""
-    found = _workflow_parts("vamp.adapters.workflows.runtime", "vamp.interfaces.workflow_scripts")
-    if found is None:
-        return None
-    adapter, scripts = found
-    runtime_: workflows_port.WorkflowRuntime = adapter.LocalWorkflows(
+    return local_workflows.LocalWorkflows(
         config.home / "workflows",
-        node_modules=scripts.NODE_MODULES,
+        node_modules=workflow_scripts.NODE_MODULES,
         allow_commands=config.allow_command_deployables,
     )
-    return runtime_
-
-
-def _kubernetes_workflows(config: settings.Settings, kube: Any) -> workflows_port.WorkflowRuntime | None:
-    """Workflows as Deployments, Jobs and CronJobs in their environments' Namespaces."""
-    found = _workflow_parts("vamp.adapters.kubernetes.workflows")
-    if found is None:
-        return None
-    (adapter,) = found
-    runtime_: workflows_port.WorkflowRuntime = adapter.KubernetesWorkflows(
-        kube, identity=config.identity, script_image=config.workflow_image
-    )
-    return runtime_
-
-
-def _workflow_parts(*modules: str) -> tuple[Any, ...] | None:
-    """The workflow runtime's modules, while they are being written on other branches (issue 14):
-    ``None``, logged, when one is not there yet, and the server runs no workflows."""
-    try:
-        return tuple(importlib.import_module(name) for name in modules)
-    except ImportError as exc:
-        log.warning("Workflows do not run on this server: %s.", exc)
-        return None
 
 
 class _QuietShutdown(logging.Filter):

@@ -14,14 +14,18 @@ ROWS = [
     (S.STARTING, Observed.ABSENT, Step(schedule=True, status=S.RUNNING, events=(SCHEDULED,))),
     (S.STARTING, Observed.STALE, Step(schedule=True, status=S.RUNNING, events=(SCHEDULED,))),
     (S.STARTING, Observed.CURRENT, Step(status=S.RUNNING, events=(SCHEDULED,))),
+    (S.STARTING, Observed.FAILING, lifecycle.NOTHING),
     (S.RUNNING, Observed.ABSENT, Step(schedule=True, events=(SCHEDULED,))),
     (S.RUNNING, Observed.STALE, Step(schedule=True, events=(SCHEDULED,))),
     (S.RUNNING, Observed.CURRENT, lifecycle.NOTHING),
+    (S.RUNNING, Observed.FAILING, lifecycle.NOTHING),
     (S.SUSPENDING, Observed.CURRENT, Step(unschedule=True, status=S.SUSPENDED, events=(UNSCHEDULED,))),
     (S.SUSPENDING, Observed.STALE, Step(unschedule=True, status=S.SUSPENDED, events=(UNSCHEDULED,))),
+    (S.SUSPENDING, Observed.FAILING, Step(unschedule=True, status=S.SUSPENDED, events=(UNSCHEDULED,))),
     (S.SUSPENDING, Observed.ABSENT, Step(status=S.SUSPENDED, events=(UNSCHEDULED,))),
     (S.SUSPENDED, Observed.CURRENT, Step(unschedule=True, events=(UNSCHEDULED,))),
     (S.SUSPENDED, Observed.STALE, Step(unschedule=True, events=(UNSCHEDULED,))),
+    (S.SUSPENDED, Observed.FAILING, Step(unschedule=True, events=(UNSCHEDULED,))),
     (S.SUSPENDED, Observed.ABSENT, lifecycle.NOTHING),
     (
         S.RESTARTING,
@@ -33,9 +37,15 @@ ROWS = [
         Observed.STALE,
         Step(unschedule=True, schedule=True, status=S.RUNNING, events=(UNSCHEDULED, SCHEDULED)),
     ),
+    (
+        S.RESTARTING,
+        Observed.FAILING,
+        Step(unschedule=True, schedule=True, status=S.RUNNING, events=(UNSCHEDULED, SCHEDULED)),
+    ),
     (S.RESTARTING, Observed.ABSENT, Step(schedule=True, status=S.RUNNING, events=(SCHEDULED,))),
     (S.STOPPING, Observed.CURRENT, Step(unschedule=True, delete=True, events=(UNSCHEDULED,))),
     (S.STOPPING, Observed.STALE, Step(unschedule=True, delete=True, events=(UNSCHEDULED,))),
+    (S.STOPPING, Observed.FAILING, Step(unschedule=True, delete=True, events=(UNSCHEDULED,))),
     (S.STOPPING, Observed.ABSENT, Step(delete=True)),
 ]
 
@@ -58,7 +68,10 @@ def test_an_orphan_is_unscheduled_with_its_event() -> None:
 def test_the_runtime_state_against_the_digest_of_the_spec() -> None:
     assert lifecycle.observe(None, "abc") is Observed.ABSENT
     assert lifecycle.observe(runs.WorkflowState(KEY, "abc"), "abc") is Observed.CURRENT
-    assert lifecycle.observe(runs.WorkflowState(KEY, "abc", failure="exits"), "abc") is Observed.CURRENT
+    assert lifecycle.observe(runs.WorkflowState(KEY, "abc", failure="exits"), "abc") is Observed.FAILING
+    assert (
+        lifecycle.observe(runs.WorkflowState(KEY, "abc", 1, failure="one of two"), "abc") is Observed.CURRENT
+    )
     assert lifecycle.observe(runs.WorkflowState(KEY, "old"), "abc") is Observed.STALE
     assert lifecycle.observe(runs.WorkflowState(KEY, None), "abc") is Observed.STALE
     assert lifecycle.observe(runs.WorkflowState(KEY, "old"), None) is Observed.CURRENT, "digest not asked"

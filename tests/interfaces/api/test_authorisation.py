@@ -83,6 +83,7 @@ VALUES = {
     "instance": "nothere",
     "port": "webport",
     "metric": "rate",
+    "key": "vamp.version",
 }
 DESTRUCTIVE = {
     ("DELETE", "/api/v1/organisations/{organisation}"): {"organisation": "acme"},

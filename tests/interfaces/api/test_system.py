@@ -233,6 +233,7 @@ async def test_the_openapi_document_lists_the_api_by_area(api: Harness) -> None:
         "metrics",
         "releases",
         "system",
+        "workflows",
     }
     assert "/api/v1/gateways/{name}" in document["paths"]
     assert "/api/v1/deployments/{name}/clusters/{cluster}/services/{service}/scale" in document["paths"]

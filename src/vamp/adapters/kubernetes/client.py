@@ -156,17 +156,35 @@ class KubernetesClient:
         items = await self._call(action, everything())
         return Listing(items, listed.resourceVersion)
 
-    async def delete(self, kind: type[R], name: str, *, namespace: str | None = None) -> bool:
-        """Delete the object, its dependents in the background; ``False`` if it was gone already."""
+    async def delete(
+        self, kind: type[R], name: str, *, namespace: str | None = None, keep_dependents: bool = False
+    ) -> bool:
+        """Delete the object, its dependents in the background (or none of them: ``keep_dependents``);
+        ``False`` if it was gone already."""
         api: Any = self._api
+        cascade = CascadeType.ORPHAN if keep_dependents else CascadeType.BACKGROUND
         try:
             await self._call(
                 f"delete {_describe(kind, name, namespace)}",
-                api.delete(kind, name, namespace=namespace, cascade=CascadeType.BACKGROUND),
+                api.delete(kind, name, namespace=namespace, cascade=cascade),
             )
         except NotFound:
             return False
         return True
+
+    async def log(self, pod: str, *, namespace: str, tail_lines: int) -> tuple[str, ...]:
+        """The last ``tail_lines`` lines the Pod's (only) container wrote, stdout and stderr interleaved."""
+        api: Any = self._api
+
+        async def lines() -> tuple[str, ...]:
+            return tuple(
+                [
+                    line
+                    async for line in api.log(pod, namespace=namespace, tail_lines=tail_lines, newlines=False)
+                ]
+            )
+
+        return cast(tuple[str, ...], await self._call(f"read the log of Pod {namespace}/{pod}", lines()))
 
     async def watch(
         self,

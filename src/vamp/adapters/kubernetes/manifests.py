@@ -85,7 +85,9 @@ def namespace(name: str, *, organisation: str | None = None, environment: str | 
             LABEL_ORGANISATION: names.label_value(parts[0]),
             LABEL_ENVIRONMENT: names.label_value(parts[1]),
         }
-    return _sorted({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}})
+    return sorted_keys(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+    )
 
 
 def deployment(spec: runtime.ServiceSpec, *, applied_by: str | None = None) -> Manifest:
@@ -115,7 +117,7 @@ def deployment(spec: runtime.ServiceSpec, *, applied_by: str | None = None) -> M
         ANNOTATION_PORTS: json.dumps({ports[name]: name for name in sorted(ports)}, sort_keys=True),
         ANNOTATION_LABELS: json.dumps(_exact_labels(spec), sort_keys=True),
     }
-    return _sorted(
+    return sorted_keys(
         {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
@@ -130,7 +132,7 @@ def deployment(spec: runtime.ServiceSpec, *, applied_by: str | None = None) -> M
                 "selector": {"matchLabels": {LABEL_DEPLOYMENT_SERVICE: name}},
                 "template": {
                     "metadata": {"labels": labels, "annotations": pod_annotations},
-                    "spec": _pod_spec(spec, _container(spec, name, ports)),
+                    "spec": pod_spec(spec.dialects, f"service '{spec.key}'", _container(spec, name, ports)),
                 },
             },
         }
@@ -188,7 +190,7 @@ def _service(
     metadata: Manifest = {"name": name, "namespace": namespace, "labels": labels}
     if annotations:
         metadata["annotations"] = annotations
-    return _sorted({"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec})
+    return sorted_keys({"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec})
 
 
 def _labels(spec: runtime.ServiceSpec, name: str) -> dict[str, str]:
@@ -223,9 +225,9 @@ def _container(spec: runtime.ServiceSpec, name: str, port_names: Mapping[str, st
         "ports": [_port(spec, port, port_names[port.name]) for port in spec.ports],
         "env": [{"name": key, "value": value} for key, value in sorted(spec.environment.items())],
     }
-    resources = _resources(spec.scale)
-    if resources:
-        container["resources"] = {"requests": resources, "limits": resources}
+    amounts = resources(spec.scale)
+    if amounts:
+        container["resources"] = {"requests": amounts, "limits": amounts}
     if spec.health_checks:
         container["readinessProbe"] = _probe(spec, spec.health_checks[0], port_names)
     if any(argument.key == "privileged" and argument.value.lower() == "true" for argument in spec.arguments):
@@ -261,7 +263,7 @@ def _port(spec: runtime.ServiceSpec, port: model.Port, name: str) -> Manifest:
     return {"name": name, "containerPort": port.number, "protocol": "TCP"}
 
 
-def _resources(scale: model.Scale) -> dict[str, str]:
+def resources(scale: model.Scale) -> dict[str, str]:
     """CPU in millicores (``0.20`` → ``200m``), memory in Mi (``64.00MB`` → ``64Mi``) or Ki if fractional."""
     amounts: dict[str, str] = {}
     if scale.cpu.hundredths:
@@ -290,21 +292,21 @@ def _probe(spec: runtime.ServiceSpec, check: model.HealthCheck, port_names: Mapp
     }
 
 
-def _pod_spec(spec: runtime.ServiceSpec, container: Manifest) -> Manifest:
+def pod_spec(dialects: Mapping[str, Any], subject: str, container: Manifest) -> Manifest:
     """The ``kubernetes`` dialect merged into the pod spec; its ``containers[0]`` into the generated one.
 
-    Generated keys win over the dialect's; further dialect containers run beside (sidecars).
+    Generated keys win over the dialect's; further dialect containers run beside (sidecars). ``subject``
+    names what the dialect belongs to in errors (``service 'acme-prod/sava/…'``).
     """
-    dialect = spec.dialects.get(KUBERNETES_DIALECT, {})
+    dialect = dialects.get(KUBERNETES_DIALECT, {})
     if not isinstance(dialect, Mapping):
         raise errors.DriverError(
-            f"The kubernetes dialect of service '{spec.key}' must be a map of pod spec fields, "
-            f"not {dialect!r}."
+            f"The kubernetes dialect of {subject} must be a map of pod spec fields, not {dialect!r}."
         )
     containers = dialect.get("containers", [])
     if not isinstance(containers, list) or not all(isinstance(item, Mapping) for item in containers):
         raise errors.DriverError(
-            f"The kubernetes dialect of service '{spec.key}' has 'containers' that is not a list of maps: "
+            f"The kubernetes dialect of {subject} has 'containers' that is not a list of maps: "
             f"{containers!r}."
         )
     first, *sidecars = containers or [{}]
@@ -322,7 +324,7 @@ def _merged(base: Mapping[str, Any], winner: Mapping[str, Any]) -> dict[str, Any
     return merged
 
 
-def _sorted(manifest: Manifest) -> Manifest:
+def sorted_keys(manifest: Manifest) -> Manifest:
     """``manifest`` with every map's keys in order, so manifests (and golden files) are stable."""
     return {key: _ordered(manifest[key]) for key in sorted(manifest)}
 

@@ -154,7 +154,7 @@ def deployment(obj: Deployment) -> DeploymentRecord | None:
         digest=annotations.get(manifests.ANNOTATION_SPEC_DIGEST),
         pod_digest=(template.annotations or {}).get(manifests.ANNOTATION_DIGEST),
         replicas=spec.replicas if spec.replicas is not None else 1,
-        failure=_deployment_failure(obj),
+        failure=deployment_failure(obj),
     )
 
 
@@ -211,7 +211,7 @@ def _last_exit(container: core_v1.ContainerStatus) -> str:
     return f", its command last exited with code {terminated.exitCode} ({terminated.reason or 'no reason'})"
 
 
-def _deployment_failure(obj: Deployment) -> str | None:
+def deployment_failure(obj: Deployment) -> str | None:
     """Why a Deployment cannot run its Pods: a ReplicaSet refused (quota, policy) or a stalled rollout."""
     conditions = obj.status.conditions if obj.status else None
     name = obj.metadata.name if obj.metadata else "?"

@@ -11,8 +11,9 @@ status                      runtime                       step
 starting, running           not scheduled                 schedule → ``running``, ``scheduled``
 starting, running           scheduled, another digest     schedule anew → ``running``, ``scheduled``
 starting                    scheduled, this digest        write ``running``, ``scheduled``
-running                     scheduled, this digest        nothing (failing or not: the runtime retries)
-suspending, suspended       scheduled                     unschedule → ``suspended``, ``unscheduled``
+starting                    failing                       nothing: it stays ``starting``
+running                     scheduled or failing          nothing (the runtime retries what fails)
+suspending, suspended       scheduled (or failing)        unschedule → ``suspended``, ``unscheduled``
 suspending                  not scheduled                 write ``suspended``, ``unscheduled``
 suspended                   not scheduled                 nothing
 restarting                  scheduled                     unschedule, schedule → ``running``,
@@ -22,8 +23,11 @@ stopping                    scheduled                     unschedule, delete, ``
 stopping                    not scheduled                 delete
 ==========================  ============================  ==========================================
 
-A workflow the runtime runs that is no longer stored (``orphan``) is unscheduled, with ``unscheduled``.
-Pure: no I/O, no clock.
+"Failing" is scheduled with this digest, running nothing, with a failure the runtime reports (a command
+the server may not run, a daemon that keeps exiting): a workflow that never ran is not announced as
+``running`` and ``scheduled`` until it does; the controller publishes the failure. Otherwise failing
+counts as scheduled. A workflow the runtime runs that is no longer stored (``ORPHAN``) is unscheduled,
+with ``unscheduled``. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -44,7 +48,9 @@ class Observed(StrEnum):
     ABSENT = "absent"
     """Not scheduled at all."""
     CURRENT = "current"
-    """Scheduled with the digest of the workflow as stored now (failing or not)."""
+    """Scheduled with the digest of the workflow as stored now."""
+    FAILING = "failing"
+    """Scheduled with the digest of the workflow as stored now, running nothing, reporting a failure."""
     STALE = "stale"
     """Scheduled with another digest: its breed, environment or schedule changed since."""
 
@@ -75,9 +81,9 @@ def observe(state: runs.WorkflowState | None, digest: str | None) -> Observed:
     the digest of the spec it should run (``None``: its spec does not matter for its status)."""
     if state is None:
         return Observed.ABSENT
-    if digest is None or state.digest == digest:
-        return Observed.CURRENT
-    return Observed.STALE
+    if digest is not None and state.digest != digest:
+        return Observed.STALE
+    return Observed.FAILING if state.failure and not state.running else Observed.CURRENT
 
 
 def decide(status: WorkflowStatus, runtime: Observed) -> Step:
@@ -85,6 +91,8 @@ def decide(status: WorkflowStatus, runtime: Observed) -> Step:
     scheduled = runtime is not Observed.ABSENT
     match status:
         case WorkflowStatus.STARTING | WorkflowStatus.RUNNING:
+            if runtime is Observed.FAILING:
+                return NOTHING
             if runtime is Observed.CURRENT:
                 if status is WorkflowStatus.RUNNING:
                     return NOTHING

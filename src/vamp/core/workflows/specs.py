@@ -14,7 +14,9 @@ the API's URL its runs call and the time the workflow was stored. Decisions, whe
 * period and timeout: from those two variables, seconds as a number ≥ 0 (0: run once; no timeout);
 * time schedules: the ISO-8601 period in weeks, days, hours, minutes and seconds; years and months are
   refused (they have no fixed length: say ``P30D``). A schedule with no start starts when the workflow
-  was stored (``created``), not "now", so the spec — and its digest — stays the same from pass to pass;
+  was stored (``created``), not "now", so the spec — and its digest — stays the same from pass to pass.
+  Its ticks count from then: a workflow suspended and resumed goes on with the ticks left (those missed
+  meanwhile are lost), as a paused schedule would; one created again starts counting anew;
 * scale: the workflow's, else ``DEFAULT_SCALE`` (one instance, 0.1 CPU, 64MB, Vamp's workflow default);
 * arguments: the workflow's, else the breed's; labels: the breed's, then ``workflow`` and
   ``io.vamp/workflow`` (the workflow's name), never ``app`` (gateway selectors must not find workflow

@@ -7,7 +7,7 @@ Built once by ``app.create_app`` and kept on the application's state; a handler 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -52,7 +52,7 @@ class Services:
     """Seconds between the SSE stream's keep-alive comments."""
     longest_wait: float
     """The longest a routing-plan long poll may wait, in seconds."""
-    config: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any]
     """The server's ``vamp.*`` configuration keys but the namespace, flat (``routes/config``)."""
 
 

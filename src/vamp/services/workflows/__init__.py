@@ -7,8 +7,9 @@
   (``workflow-<name>``, role operator, scoped to its namespace), minted when it is scheduled and revoked
   when it is unscheduled;
 * ``triggers`` — ``Triggers``: runs event-scheduled workflows, once per matching event;
-* ``requests`` — the API's side (read and set a status, stop, executions), beside this package's loop.
+* ``requests`` — ``WorkflowRequests``, the API's side: a workflow's status read and set by hand, stop
+  (``DELETE``), its executions, and Vamp's rules for storing one.
 
 The pure decisions are ``vamp.core.workflows`` (``specs``: the spec of a stored workflow; ``lifecycle``:
-the next step of one).
+the next step of one; ``rules``: when one may be stored).
 """

@@ -25,8 +25,9 @@ when the workflow is stored again). A failure the runtime reports of a scheduled
 keeps exiting) is published the same way.
 
 The controller runs only while its server leads (the wiring starts it with the reconciler), so one
-server acts, and event runs (``triggers``) happen once. It passes over every namespace at start,
-whenever the store keeps an event about a workflow, a breed or a scale, and every ``period`` seconds.
+server acts, and event runs (``triggers``) happen once. It passes over the server's namespaces and
+every environment's at start, whenever the store keeps an event about a workflow, a breed or a scale,
+and every ``period`` seconds. Stored workflows are read as models once per revision (``stored_models``).
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from vamp import errors
-from vamp.core import model
+from vamp.core import access, model
 from vamp.core.workflows import lifecycle, runs, specs
 from vamp.ports import store
 from vamp.ports import workflows as workflows_port
-from vamp.services import artifacts, events
+from vamp.services import artifacts, events, stored_models
 from vamp.services.access import tokens as token_service
 from vamp.services.workflows import tokens as workflow_tokens
 from vamp.services.workflows import triggers
@@ -101,6 +102,11 @@ class WorkflowController:
         self._tokens = workflow_tokens.WorkflowTokens(tokens)
         self._api_url = api_url
         self._namespaces = set(namespaces)
+        self._looked: set[str] = set()
+        """Namespaces the runtime was asked about at least once."""
+        self._active: set[str] = set()
+        """Namespaces that held workflows, stored or run, at the last look."""
+        self._models = stored_models.StoredModels(artifacts.model_of, size=1024)
         self._period = period
         self._clock = clock
         self._woken = asyncio.Event()
@@ -137,7 +143,8 @@ class WorkflowController:
 
     async def pass_all(self) -> None:
         """One pass over the workflows of every namespace; one namespace's failure stops no other."""
-        found = {*self._namespaces, *await self._store.namespaces()}
+        stored = await self._store.namespaces()
+        found = {*self._namespaces, *(name for name in stored if access.split_namespace(name))}
         for namespace in sorted(found):
             try:
                 await self.pass_namespace(namespace)
@@ -145,11 +152,21 @@ class WorkflowController:
                 _log_failure(f"workflows of namespace {namespace}", exc)
 
     async def pass_namespace(self, namespace: str) -> None:
-        """One pass over every workflow of ``namespace``, and over what the runtime runs there."""
-        states = {state.key.name: state for state in await self._runtime.workflows(namespace)}
-        if states:
-            self._namespaces.add(namespace)  # so that its orphans are found when its last artifact goes
+        """One pass over every workflow of ``namespace``, and over what the runtime runs there.
+
+        The runtime is asked only about a namespace that holds workflows, held some at the last look, or
+        was never looked at (once, for what a crash left there): on Kubernetes each look is three lists.
+        """
         stored = (await self._store.list(namespace, KIND)).items
+        if not stored and namespace in self._looked and namespace not in self._active:
+            self.triggers.watch(namespace, {})
+            return
+        states = {state.key.name: state for state in await self._runtime.workflows(namespace)}
+        self._looked.add(namespace)
+        if stored or states:
+            self._active.add(namespace)
+        else:
+            self._active.discard(namespace)
         listening: dict[str, tuple[str, ...]] = {}
         for item in stored:
             key = runs.WorkflowKey(namespace, item.name)
@@ -159,7 +176,7 @@ class WorkflowController:
                 running = _event_tags(item) if state is not None else None  # not tried again yet
             else:
                 try:
-                    running = await self._converge(key, state)
+                    running = await self._converge(key, state, item)
                 except Exception as exc:  # one workflow's failure must never stop the others
                     await self._failed(key, item.revision, exc)
                     running = _event_tags(item) if state is not None else None
@@ -177,15 +194,16 @@ class WorkflowController:
         self.triggers.watch(namespace, listening)
 
     async def _converge(
-        self, key: runs.WorkflowKey, state: runs.WorkflowState | None
+        self, key: runs.WorkflowKey, state: runs.WorkflowState | None, listed: store.StoredArtifact
     ) -> tuple[str, ...] | None:
-        """Observe, decide and act on one workflow until a pass goes through without a user's change in
-        between; the tags of its event schedule when it runs on events afterwards (else ``None``)."""
+        """Observe, decide and act on one workflow (``listed`` as the pass read it) until a pass goes
+        through without a user's change in between; the tags of its event schedule when it runs on events
+        afterwards (else ``None``)."""
+        stored: store.StoredArtifact | None = listed
         for _ in range(CONFLICT_RETRIES):
-            stored = await self._store.get(key.namespace, KIND, key.name)
             if stored is None:
                 return None  # deleted meanwhile: the next pass unschedules what is left of it
-            workflow = _workflow(artifacts.model_of(stored))
+            workflow = _workflow(self._models.model_of(stored))
             spec = await self._spec(key, workflow, stored) if lifecycle.needs_spec(workflow.status) else None
             step = lifecycle.decide(
                 workflow.status, lifecycle.observe(state, None if spec is None else spec.digest)
@@ -195,14 +213,18 @@ class WorkflowController:
             except errors.ConflictError as exc:
                 log.debug("workflow %s changed while it was acted on, again: %s", key, exc)
                 state = await self._state(key)
+                stored = await self._store.get(key.namespace, KIND, key.name)
                 continue
             self._failures.pop(key, None)
-            if state is not None and state.failure and not step.unschedule:
-                await self._report(key, f"It is scheduled but cannot run: {state.failure}")
+            if state is not None and state.failure and not (step.schedule or step.unschedule):
+                await self._report(key, state.failure)
             else:
                 self._reported.pop(key, None)
-            runs_now = (state is not None and not step.unschedule) or step.schedule
-            if runs_now and not step.delete and isinstance(workflow.schedule, model.EventSchedule):
+            status = step.status or workflow.status
+            running = step.schedule or (
+                state is not None and not step.unschedule and status is model.WorkflowStatus.RUNNING
+            )
+            if running and isinstance(workflow.schedule, model.EventSchedule):
                 return workflow.schedule.tags
             return None
         raise errors.ConflictError(
@@ -228,7 +250,11 @@ class WorkflowController:
             if spec is None:
                 raise errors.DriverError(f"Workflow '{key.name}' cannot be scheduled without its spec.")
             secret = await self._tokens.mint(key)
-            await self._runtime.schedule(spec, secret)
+            try:
+                await self._runtime.schedule(spec, secret)
+            except Exception:
+                await self._tokens.revoke(key)  # no run holds it
+                raise
             log.info("workflow %s: scheduled (%s, digest %s).", key, spec.schedule.value, spec.digest)
         try:
             await self._record(key, step, stored)
@@ -275,7 +301,7 @@ class WorkflowController:
 
     async def _lookup(self, key: runs.WorkflowKey, kind: str, name: str, wanted: type[_Found]) -> _Found:
         found = await self._store.get(key.namespace, kind, name)
-        read = None if found is None else artifacts.model_of(found)
+        read = None if found is None else self._models.model_of(found)
         if not isinstance(read, wanted):
             singular = kind.removesuffix("s")
             raise errors.NotFoundError(
