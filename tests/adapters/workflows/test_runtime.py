@@ -219,3 +219,25 @@ async def test_forget_removes_every_execution(runtime: workflows_runtime.LocalWo
 
     assert await runtime.executions(EVENT_KEY) == []
     assert await runtime.workflows("default") == []
+
+
+async def test_a_run_sees_its_own_environment_and_not_the_servers_other_variables(
+    runtime: workflows_runtime.LocalWorkflows, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SERVER_SECRET", "not for workflows")
+    await runtime.schedule(
+        spec("env", key=EVENT_KEY, schedule=runs.ScheduleKind.EVENT, environment={"GATEWAY": "sava/web"}),
+        TOKEN,
+    )
+
+    await runtime.execute(EVENT_KEY, "")
+
+    [run] = await until(finished(runtime, 1, EVENT_KEY), what="the run ended")
+    seen = dict(line.partition("=")[::2] for line in texts(run))
+    assert seen["GATEWAY"] == "sava/web"
+    assert seen["VAMP_API_TOKEN"] == TOKEN
+    assert seen["VAMP_WORKFLOW_DATA"] == ""
+    assert seen["VAMP_NAMESPACE"] == "default"
+    assert seen["VAMP_WORKFLOW_EXECUTION_TIMEOUT"] == "0"
+    assert seen["PATH"] == processes.search_path()
+    assert "SERVER_SECRET" not in seen

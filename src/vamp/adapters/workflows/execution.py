@@ -7,7 +7,9 @@ code. Standard output and error go to the files ``<id>.stdout`` and ``<id>.stder
 keeps writing when the server that started it is gone. The run reads those files as they grow (every
 ``POLL_SECONDS``), tagging every line with its stream and keeping the last ``runs.KEPT_OUTPUT_LINES``:
 lines of both streams are in the order they were read, which is the order they were written to within a
-poll (output written while no server watched comes stream after stream).
+poll (output written while no server watched comes stream after stream). A file that has grown past
+``ROTATE_BYTES`` is emptied once read to its end, so that a daemon writing for weeks does not fill the disk
+(lines written in the instant between the read and the cut are lost).
 
 A run with a timeout is stopped (SIGTERM to its group, SIGKILL after the stop timeout) once it has run that
 long, and reports ``timed_out``. When the run's shell exits, whatever it left running in its group is
@@ -37,6 +39,8 @@ from vamp.core.workflows import runs
 
 POLL_SECONDS = 0.2
 """How often a run reads its output files and checks its timeout."""
+ROTATE_BYTES = 4 * 1024 * 1024
+"""An output file this large is emptied once read (the runtime keeps only the last lines anyway)."""
 _LINE_LIMIT = 4000
 """The longest line kept, in characters: the rest of a longer one is cut."""
 
@@ -57,11 +61,15 @@ class Output:
                 with path.open("rb") as source:
                     source.seek(self._offsets[stream])
                     chunk = source.read()
-            except FileNotFoundError:
+            except OSError:  # not there yet, or gone: nothing new
                 chunk = b""
             self._offsets[stream] += len(chunk)
             pieces = (self._partial[stream] + chunk).split(b"\n")
             self._partial[stream] = pieces.pop()
+            if self._offsets[stream] >= ROTATE_BYTES and not final:
+                with contextlib.suppress(OSError):
+                    os.truncate(path, 0)
+                    self._offsets[stream] = 0
             if final and self._partial[stream]:
                 pieces.append(self._partial[stream])
                 self._partial[stream] = b""
@@ -143,7 +151,8 @@ class Run:
                     and _seconds_since(self.execution.started) >= self._timeout
                 ):
                     timed_out = True
-                    await self._terminate()
+                    with contextlib.suppress(errors.DriverError):  # tried again at the next poll
+                        await self._terminate()
             returncode = waiting.result()
         finally:
             if not waiting.done():

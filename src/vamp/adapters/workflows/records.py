@@ -217,13 +217,13 @@ def spec_from_data(data: dict[str, Any]) -> runs.WorkflowSpec:
         deployable=model.Deployable.model_validate(data["deployable"]),
         environment={str(name): str(value) for name, value in data["environment"].items()},
         scale=model.Scale.model_validate(data["scale"]),
-        period=float(data["period"]),
-        timeout=float(data["timeout"]),
+        period=_number(data["period"]),
+        timeout=_number(data["timeout"]),
         timing=None
         if timing is None
         else runs.Timing(
             start=datetime.fromisoformat(timing["start"]),
-            period=float(timing["period"]),
+            period=_number(timing["period"]),
             period_text=str(timing["period_text"]),
             repeat=None if timing["repeat"] is None else int(timing["repeat"]),
         ),
@@ -269,6 +269,13 @@ def kept_ids(executions: list[runs.Execution]) -> set[str]:
     running = [execution for execution in executions if execution.status is runs.ExecutionStatus.RUNNING]
     kept = executions[: runs.KEPT_EXECUTIONS] + failed[: runs.KEPT_EXECUTIONS] + running
     return {execution.id for execution in kept}
+
+
+def _number(value: object) -> float:
+    """A number as it was written: an ``int`` stays one, so that the spec's digest does not change."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {value!r}")
+    return value
 
 
 def _read(path: Path) -> dict[str, Any]:

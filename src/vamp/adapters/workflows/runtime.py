@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,7 +71,13 @@ class LocalWorkflows:
     async def workflows(self, namespace: str) -> Sequence[runs.WorkflowState]:
         await self._open()
         states = {key: scheduled.state() for key, scheduled in self._workflows.items()}
-        states.update(self._refused)
+        for key, refused in self._refused.items():  # an earlier spec may still run: its runs are counted
+            running = states.get(key)
+            states[key] = (
+                refused
+                if running is None
+                else dataclasses.replace(running, digest=refused.digest, failure=refused.failure)
+            )
         return [states[key] for key in sorted(states, key=str) if key.namespace == namespace]
 
     async def schedule(self, spec: runs.WorkflowSpec, token: str) -> None:
@@ -120,13 +127,14 @@ class LocalWorkflows:
             errors.DriverError: the workflow is not scheduled here.
         """
         await self._open()
-        current = self._workflows.get(key)
-        if current is None:
-            raise errors.DriverError(
-                f"Workflow '{key}' is not scheduled on the local runtime, so it cannot run: set its status "
-                "to running first."
-            )
-        await current.execute(data)
+        async with self._locks[key]:
+            current = self._workflows.get(key)
+            if current is None:
+                raise errors.DriverError(
+                    f"Workflow '{key}' is not scheduled on the local runtime, so it cannot run: set its "
+                    "status to running first."
+                )
+            await current.execute(data)
 
     async def executions(self, key: runs.WorkflowKey) -> Sequence[runs.Execution]:
         await self._open()

@@ -151,13 +151,21 @@ class Workflow:
         """Start a run; ``None`` when it cannot start (recorded as a failed execution, and the failure)."""
         try:
             inner = self._inner_command()
-            run = await execution.start(
-                self.folder,
-                inner=inner,
-                trigger=trigger,
-                environment=self._environment(data),
-                watching=self._watching(),
+            starting = asyncio.ensure_future(
+                execution.start(
+                    self.folder,
+                    inner=inner,
+                    trigger=trigger,
+                    environment=self._environment(data),
+                    watching=self._watching(),
+                )
             )
+            try:
+                run = await asyncio.shield(starting)
+            except asyncio.CancelledError:  # stopped while it started: tracked, so that ``stop`` ends it
+                with contextlib.suppress(errors.DriverError):
+                    self._track(await starting)
+                raise
         except errors.DriverError as exc:
             self.failure = str(exc)
             with contextlib.suppress(errors.DriverError):
@@ -168,14 +176,16 @@ class Workflow:
         return run
 
     def _track(self, run: execution.Run) -> None:
-        self.runs[run.id] = run
+        if not run.ended.is_set():  # a run may end before the one who started it hears of its start
+            self.runs[run.id] = run
 
     def _ended(self, run: execution.Run) -> None:
         self.runs.pop(run.id, None)
         ended = run.execution
         lasted = ((ended.finished or ended.started) - ended.started).total_seconds()
         if ended.exit_code == 127 and lasted < NOT_FOUND_SECONDS:
-            last = ended.output[-1].text if ended.output else ""
+            errors_written = [line.text for line in ended.output if line.stream == "stderr"]
+            last = errors_written[-1] if errors_written else ""
             self.failure = f"Workflow '{self.key}' cannot run: its command was not found (exit code 127)" + (
                 f": {last}" if last else "."
             )
