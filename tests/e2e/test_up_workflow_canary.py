@@ -123,6 +123,8 @@ def test_a_javascript_canary_drives_sava_from_0_to_100_percent_and_holds_while_s
         since = traffic.replies()[-1].at
         eventually(lambda: traffic.answers(since)["1.1"] >= 50, what="50 answers by 1.1 at 100 %")
     assert weights(vamp) == {"sava:1.0.0": 0.0, "sava:1.1.0": 100.0}
+    # The script publishes each event just after its put: wait for the last one.
+    eventually(lambda: updates(vamp)[-1:] == [100.0], what="the event of the last step")
     steps = updates(vamp)
     assert steps == [float(weight) for weight in range(10, 101, 10)], steps
     assert versions(demo.port, SAMPLES) == {"1.1": SAMPLES}

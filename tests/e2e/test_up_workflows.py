@@ -103,7 +103,7 @@ def test_a_daemon_runs_is_suspended_restarted_and_stopped_with_its_events_in_ord
     set_status(vamp, "keeper", "suspended")
     wait_status(vamp, "keeper", "suspended")
     eventually(lambda: not alive(first), timeout=30.0, what="the suspended daemon's process is gone")
-    assert lifecycle(vamp, "keeper") == ["scheduled", "unscheduled"]
+    in_order(vamp, "keeper", ["scheduled", "unscheduled"])
 
     set_status(vamp, "keeper", "restarting")
     wait_status(vamp, "keeper", "running")
@@ -114,7 +114,7 @@ def test_a_daemon_runs_is_suspended_restarted_and_stopped_with_its_events_in_ord
     wait_status(vamp, "keeper", None)
     eventually(lambda: not alive(second), timeout=30.0, what="the stopped daemon's process is gone")
     assert records.pids() == {first, second}
-    assert lifecycle(vamp, "keeper") == ["scheduled", "unscheduled", "scheduled", "unscheduled"]
+    in_order(vamp, "keeper", ["scheduled", "unscheduled", "scheduled", "unscheduled"])
     refused = httpx.get(f"{vamp.url}/api/v1/workflows", headers=token, trust_env=False)
     assert refused.status_code == 401, f"the stopped workflow's token still works: {refused.text}"
 
@@ -222,6 +222,18 @@ def test_a_server_killed_with_sigkill_neither_loses_nor_doubles_a_daemon(
         assert wait_status(second, "survivor", "running") == "running"
         assert "unscheduled" not in lifecycle(second, "survivor")
     assert not alive(pid), "the daemon's process outlived the server's stop"
+
+
+def in_order(vamp: vamp_process.Vamp, name: str, expected: list[str]) -> None:
+    """Wait until the workflow's lifecycle events are ``expected`` (the controller publishes them just
+    after it writes the status or deletes the workflow); fail at once on any other sequence."""
+
+    def arrived() -> bool:
+        found = lifecycle(vamp, name)
+        assert found == expected[: len(found)], f"lifecycle events {found}, expected {expected}"
+        return found == expected
+
+    eventually(arrived, timeout=10.0, what=f"the lifecycle events {expected}")
 
 
 def quiet_for(seconds: float, holds: Callable[[], bool], what: str) -> None:
