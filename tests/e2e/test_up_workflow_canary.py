@@ -107,9 +107,9 @@ def test_a_javascript_canary_drives_sava_from_0_to_100_percent_and_holds_while_s
         )
         vamp.cli("workflow", "suspend", "canary")
         wait_status(vamp, "canary", "suspended")
+        serving(vamp)
         held = weights(vamp)
         assert 50 <= held["sava:1.1.0"] < 100, held
-        serving(vamp)
         split = versions(demo.port, SAMPLES)
         for breed, version in (("sava:1.0.0", "1.0"), ("sava:1.1.0", "1.1")):
             assert abs(share(split, version) - held[breed] / 100) <= 0.05, (held, split)
