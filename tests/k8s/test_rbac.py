@@ -2,8 +2,8 @@
 apply, and ``kubectl apply -k --dry-run=server`` where kubectl is installed, with the token files README.md
 says to write, and refused without them), the tokens reach the server and the agents from their Secrets,
 and the ClusterRole is exactly enough: under a user bound to it, and nothing else, the driver deploys,
-observes, scales and undeploys, exposes gateways, makes and deletes environments' Namespaces and elects a
-leader, while anything outside the role is forbidden.
+observes, scales and undeploys, exposes gateways, makes and deletes environments' Namespaces, elects a
+leader and runs workflows (daemon, event and time), while anything outside the role is forbidden.
 """
 
 import asyncio
@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,10 @@ from vamp.adapters.kubernetes import client as kube_client
 from vamp.adapters.kubernetes import config, environments, lease, manifests
 from vamp.adapters.kubernetes import driver as kube_driver
 from vamp.adapters.kubernetes import services as gateway_services
+from vamp.adapters.kubernetes import workflows as kube_workflows
 from vamp.core import model, runtime
 from vamp.core.units import Cpu, Memory
+from vamp.core.workflows import runs
 from vamp.ports import exposure
 
 pytestmark = pytest.mark.anyio
@@ -203,6 +206,7 @@ async def test_the_cluster_role_is_enough_for_the_driver_and_no_more(k8s_cluster
         async with kube_client.KubernetesClient(config.from_kubeconfig(user.kubeconfig)) as client:
             await _authorized(client)
             await _drive(client, namespace)
+            await _run_workflows(client, namespace)
             await _expose(client, namespace)
             await _elect(client, k8s_namespace)
             await _environment(client, kube, environment)
@@ -255,6 +259,33 @@ async def _drive(client, namespace: str) -> None:
             await eventually.until(f"{instances} ready", ready, instances.__eq__, changes=driver.changes)
         assert any(i.namespace == namespace for i in await driver.instances())
         await driver.undeploy(spec.key)
+
+
+async def _run_workflows(client, namespace: str) -> None:
+    """Workflows of each schedule scheduled, run, read, unscheduled and forgotten under the role."""
+    running = kube_workflows.KubernetesWorkflows(client, identity="rbac", script_image="vamp/workflow:1")
+    script = model.Deployable(type=runs.JAVASCRIPT, definition="console.log('hi')")
+    scale = model.Scale(cpu=Cpu(10), memory=Memory(6400), instances=1)
+    later = runs.Timing(start=datetime.now(UTC) + timedelta(hours=1), period=60, period_text="PT1M", repeat=2)
+    schedules = {
+        "daemon": (runs.ScheduleKind.DAEMON, None),
+        "event": (runs.ScheduleKind.EVENT, None),
+        "time": (runs.ScheduleKind.TIME, later),
+    }
+    specs = [
+        runs.WorkflowSpec(runs.WorkflowKey(namespace, name), kind, script, {}, scale, timing=timing)
+        for name, (kind, timing) in schedules.items()
+    ]
+    for spec in specs:
+        await running.schedule(spec, "t0ken")
+        await running.schedule(spec, "t0ken")  # read back: the same digest
+    await running.execute(specs[1].key, "")
+    assert len(await running.workflows(namespace)) == 3
+    assert len(await running.executions(specs[1].key)) == 1
+    for spec in specs:
+        await running.unschedule(spec.key)
+        await running.forget(spec.key)
+    assert await running.workflows(namespace) == []
 
 
 async def _environment(client, kube, namespace: str) -> None:

@@ -7,10 +7,10 @@ A workflow ``<name>`` of namespace ``acme-prod`` lives in the Namespace ``acme-p
   it, never from a plain env value);
 * a ``ConfigMap`` ``workflow-<id>`` holding the script of an ``application/javascript`` breed, mounted at
   ``/vamp`` and run as ``node /vamp/workflow.js`` in the runtime's script image — an image that must
-  have ``node`` and the ``vamp-node-client`` package resolvable by ``require`` (Vamp's own workflow image
-  is built so); an image breed (``container/docker``) runs its own image with its own entrypoint;
-  a command breed is refused, as the kubernetes driver refuses it for services (use the local runtime,
-  or an image);
+  have ``node`` and the ``vamp-node-client`` package resolvable by ``require`` (the server's settings
+  name it; nothing here builds it); an image breed (``container/docker``) runs its own image with its
+  own entrypoint; a command breed is refused, as the kubernetes driver refuses it for services (use the
+  local runtime, or an image);
 * a daemon: a ``Deployment`` of ``scale.instances`` Pods (strategy ``Recreate``: runs of two versions
   never overlap), restarted by the kubelet when the script exits, with the kubelet's back-off;
 * an event schedule: a suspended ``CronJob`` that never fires, whose job template each event's ``Job`` is
@@ -20,8 +20,9 @@ A workflow ``<name>`` of namespace ``acme-prod`` lives in the Namespace ``acme-p
   while a run goes on, as Vamp's workflow agent did), in UTC.
 
 Every object carries the labels the driver puts on its objects (``app.kubernetes.io/managed-by``…),
-``io.vamp/workflow`` and the spec's labels; annotations carry the exact workflow name, the spec digest
-and a digest of the token (a new token rolls a daemon's Pods, as their environment holds the old one).
+``app.kubernetes.io/component: workflow``, ``io.vamp/workflow`` and the spec's labels; annotations
+carry the exact workflow name, the spec digest and a digest of the token (a new token rolls a daemon's
+Pods, as their environment holds the old one).
 Jobs run once (``backoffLimit: 0``), are stopped after the workflow's timeout
 (``activeDeadlineSeconds``), and carry the spec's digest as a label. Nothing here does I/O; refusing
 what Kubernetes cannot run raises ``errors.DriverError`` naming the workflow.
@@ -44,6 +45,8 @@ from vamp.core.workflows import runs
 Manifest = dict[str, Any]
 
 LABEL_WORKFLOW = "io.vamp/workflow"
+LABEL_COMPONENT = "app.kubernetes.io/component"
+COMPONENT = "workflow"
 LABEL_SCHEDULE = "io.vamp/workflow-schedule"
 """``daemon``, ``event`` or ``time``: which kind of schedule an object (or a run) belongs to."""
 LABEL_DIGEST = "io.vamp/workflow-digest"
@@ -85,9 +88,14 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
+def every_workflow() -> dict[str, str]:
+    """The labels every object and run of every workflow carries."""
+    return manifests.managed_by_vamp() | {LABEL_COMPONENT: COMPONENT}
+
+
 def selector(key: runs.WorkflowKey) -> dict[str, str]:
     """The labels every object and run of the workflow carries (the exact name is in an annotation)."""
-    return manifests.managed_by_vamp() | {LABEL_WORKFLOW: names.label_value(key.name)}
+    return every_workflow() | {LABEL_WORKFLOW: names.label_value(key.name)}
 
 
 def secret(key: runs.WorkflowKey, token: str, *, applied_by: str | None = None) -> Manifest:

@@ -25,6 +25,11 @@ so a restarted server finds everything it scheduled (``workflows`` lists it back
   and ``unschedule``, and within a day anyway (``ttlSecondsAfterFinished``); a CronJob's own are pruned
   by its history limits. ``forget`` deletes every Job left.
 
+What runs: a JavaScript breed in the ``script_image`` (``node /vamp/workflow.js``, the script mounted from
+its ConfigMap), an image breed as its image; a command breed is refused, as the driver refuses it for
+services (a command runs on the local runtime only). Whether scripts and images may run at all is the
+workflow controller's to decide (``--allow-command-deployables``): this runtime runs what it is given.
+
 A daemon's timeout is not enforced on Kubernetes (a Deployment's Pods cannot have a deadline), and the
 kubelet restarts a daemon whose script exits with its own back-off (10 s doubling to 5 min): both are in
 the script's environment (``VAMP_WORKFLOW_EXECUTION_TIMEOUT``, ``…_PERIOD``) for it to honour. Every
@@ -77,28 +82,33 @@ class KubernetesWorkflows:
         self._namespaces = kube_namespaces.Namespaces(kube)
 
     async def workflows(self, namespace: str) -> Sequence[runs.WorkflowState]:
-        """Every workflow with a Deployment or CronJob in ``namespace``; time schedules' CronJobs suspended or
-        resumed as their start and repeat count say."""
-        vamps = manifests.managed_by_vamp()
+        """Every workflow with a Deployment or CronJob in ``namespace``, with the first problem of its Pods
+        (an image that cannot be pulled…); time schedules' CronJobs suspended or resumed as their start and
+        repeat count say."""
+        everything = workflow_manifests.every_workflow()
         try:
-            deployments = await self._kube.list(Deployment, namespace=namespace, labels=vamps)
-            crons = await self._kube.list(CronJob, namespace=namespace, labels=vamps)
-            jobs = await self._kube.list(Job, namespace=namespace, labels=vamps)
+            deployments = await self._kube.list(Deployment, namespace=namespace, labels=everything)
+            crons = await self._kube.list(CronJob, namespace=namespace, labels=everything)
+            jobs = await self._kube.list(Job, namespace=namespace, labels=everything)
+            pods = await self._kube.list(Pod, namespace=namespace, labels=everything)
+            problems: dict[str, str] = {}
+            for pod in pods.items:
+                record = observed.pod(pod)
+                name = workflow_executions.workflow_name(_annotations(pod))
+                if record is not None and record.problem is not None and name is not None:
+                    problems.setdefault(name, record.problem)
             states: list[runs.WorkflowState] = []
             for deployment in deployments.items:
-                name = workflow_executions.workflow_name(_meta(deployment).annotations)
+                name = workflow_executions.workflow_name(_annotations(deployment))
                 if name is None:
                     continue
+                ready = (deployment.status.readyReplicas if deployment.status else None) or 0
+                failure = observed.deployment_failure(deployment) or problems.get(name)
                 states.append(
-                    runs.WorkflowState(
-                        key=runs.WorkflowKey(namespace, name),
-                        digest=_digest(deployment),
-                        running=(deployment.status.readyReplicas if deployment.status else None) or 0,
-                        failure=observed.deployment_failure(deployment),
-                    )
+                    runs.WorkflowState(runs.WorkflowKey(namespace, name), _digest(deployment), ready, failure)
                 )
             for cron in crons.items:
-                name = workflow_executions.workflow_name(_meta(cron).annotations)
+                name = workflow_executions.workflow_name(_annotations(cron))
                 if name is None:
                     continue
                 mine = [
@@ -107,7 +117,8 @@ class KubernetesWorkflows:
                 running = sum(1 for job in mine if not workflow_executions.finished(job))
                 if _schedule(cron) == runs.ScheduleKind.TIME:
                     await self._keep_time(cron, mine)
-                states.append(runs.WorkflowState(runs.WorkflowKey(namespace, name), _digest(cron), running))
+                key = runs.WorkflowKey(namespace, name)
+                states.append(runs.WorkflowState(key, _digest(cron), running, problems.get(name)))
         except errors.DriverError as exc:
             raise errors.DriverError(f"Workflows of namespace '{namespace}': {exc}") from exc
         return sorted(states, key=lambda state: state.key.name)
@@ -136,14 +147,25 @@ class KubernetesWorkflows:
         script = workflow_manifests.script(spec, applied_by=applied_by)
         try:
             current = await self._kube.get(kind, name, namespace=key.namespace)
-            if current is not None and _same(current, wanted):
-                return
+            if current is not None:
+                owner = workflow_executions.workflow_name(_annotations(current))
+                if owner != key.name:
+                    whose = f"belongs to workflow '{owner}'" if owner else "is not a workflow's"
+                    raise errors.DriverError(
+                        f"its {kind.__name__} {key.namespace}/{name} exists already and {whose}: "
+                        "rename the workflow or remove that object."
+                    )
+                if _same(current, wanted):
+                    return
+                if isinstance(current, CronJob) and current.spec and _digest(current) == spec.digest:
+                    # A new token only: stay suspended if the start or repeat count said so.
+                    wanted["spec"]["suspend"] = bool(current.spec.suspend) or wanted["spec"]["suspend"]
             await self._namespaces.apply(Secret, workflow_manifests.secret(key, token, applied_by=applied_by))
             if script is None:
                 await self._kube.delete(ConfigMap, name, namespace=key.namespace)
             else:
                 await self._namespaces.apply(ConfigMap, script)
-            await self._kube.delete(other, name, namespace=key.namespace, keep_dependents=other is CronJob)
+            await self._delete_own(other, key)
             await self._stop_runs(key, keep=spec.digest)
             await self._namespaces.apply(kind, wanted)
         except errors.DriverError as exc:
@@ -154,8 +176,8 @@ class KubernetesWorkflows:
         name = workflow_manifests.object_name(key.name)
         namespace = key.namespace
         try:
-            await self._kube.delete(Deployment, name, namespace=namespace)
-            await self._kube.delete(CronJob, name, namespace=namespace, keep_dependents=True)
+            await self._delete_own(Deployment, key)
+            await self._delete_own(CronJob, key)
             await self._stop_runs(key, keep=None)
             await self._kube.delete(Secret, workflow_manifests.secret_name(key.name), namespace=namespace)
             await self._kube.delete(ConfigMap, name, namespace=namespace)
@@ -221,6 +243,18 @@ class KubernetesWorkflows:
 
     async def close(self) -> None:
         """Nothing to release: the client is whoever made it's to close."""
+
+    async def _delete_own(self, kind: type[Deployment | CronJob], key: runs.WorkflowKey) -> None:
+        """Delete the workflow's Deployment (its Pods go) or CronJob (its Jobs stay), if there is one.
+
+        An object of that name that is not the workflow's (a service's Deployment may be called
+        ``workflow-<id>``) is left alone. The Secret and ConfigMap are deleted by name: nothing else of
+        Vamp's makes any, and reading Secrets is what the ClusterRole does not allow.
+        """
+        name = workflow_manifests.object_name(key.name)
+        found = await self._kube.get(kind, name, namespace=key.namespace)
+        if found is not None and workflow_executions.workflow_name(_annotations(found)) == key.name:
+            await self._kube.delete(kind, name, namespace=key.namespace, keep_dependents=kind is CronJob)
 
     async def _jobs(self, key: runs.WorkflowKey) -> list[Job]:
         listed = await self._kube.list(Job, namespace=key.namespace, labels=workflow_manifests.selector(key))
