@@ -6,8 +6,9 @@ writes one record per process it is (its PID, the ``VAMP_*`` variables it was gi
 for) into a folder of the test's, then ends, or waits until it is killed. What each test checks is what a
 user would see: the workflow's status, its ``scheduled``/``unscheduled`` events in order, its processes
 there or gone, how often it ran and with which event, its kept executions and ``vamp workflow logs``,
-and a daemon that outlives a server killed with SIGKILL adopted, not doubled, by the next one. Every
-process the scripts recorded is checked, and stopped by its PID, at the end.
+a daemon that outlives a server killed with SIGKILL adopted, not doubled, by the next one, and a server
+without the flag running nothing and saying why. Every process the scripts recorded is checked, and
+stopped by its PID, at the end.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shlex
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -222,6 +224,25 @@ def test_a_server_killed_with_sigkill_neither_loses_nor_doubles_a_daemon(
         assert wait_status(second, "survivor", "running") == "running"
         assert "unscheduled" not in lifecycle(second, "survivor")
     assert not alive(pid), "the daemon's process outlived the server's stop"
+
+
+def test_a_server_that_runs_no_commands_runs_no_workflow_and_says_why(
+    tmp_path: Path, records: Records
+) -> None:
+    definition = command(tmp_path, records, "wait")
+    with vamp_process.started(tmp_path / "home", "server", ready=None) as vamp:
+        workflows.create(vamp, workflows.document("forbidden", definition))
+
+        def failure() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = vamp.api("events", tag=["workflows:forbidden", "failed"])
+            return found
+
+        (event,) = eventually(failure, timeout=workflows.STATUS_SECONDS, what="the workflow's failure event")
+        assert "forbidden" in event["value"], event
+        assert "--allow-command-deployables" in event["value"], event
+        quiet_for(QUIET_SECONDS, lambda: not records.pids(), "nothing runs")
+        assert workflows.status(vamp, "forbidden") == "starting"
+        assert lifecycle(vamp, "forbidden") == []
 
 
 def in_order(vamp: vamp_process.Vamp, name: str, expected: list[str]) -> None:
