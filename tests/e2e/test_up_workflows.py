@@ -5,7 +5,8 @@ Each workflow's breed is a command: this Python running a small script of the te
 writes one record per process it is (its PID, the ``VAMP_*`` variables it was given, the event it runs
 for) into a folder of the test's, then ends, or waits until it is killed. What each test checks is what a
 user would see: the workflow's status, its ``scheduled``/``unscheduled`` events in order, its processes
-there or gone, how often it ran and with which event, its kept executions and ``vamp workflow logs``,
+there or gone, its runs' namespace and token (which reaches that namespace alone), how often it ran and
+with which event, its kept executions and ``vamp workflow logs``,
 a daemon that outlives a server killed with SIGKILL adopted, not doubled, by the next one, and a server
 without the flag running nothing and saying why. Every process the scripts recorded is checked, and
 stopped by its PID, at the end.
@@ -119,6 +120,29 @@ def test_a_daemon_runs_is_suspended_restarted_and_stopped_with_its_events_in_ord
     in_order(vamp, "keeper", ["scheduled", "unscheduled", "scheduled", "unscheduled"])
     refused = httpx.get(f"{vamp.url}/api/v1/workflows", headers=token, trust_env=False)
     assert refused.status_code == 401, f"the stopped workflow's token still works: {refused.text}"
+
+
+def test_a_workflow_of_an_environment_runs_there_with_a_token_of_that_namespace_alone(
+    vamp: vamp_process.Vamp, tmp_path: Path, records: Records
+) -> None:
+    vamp.cli("organisation", "create", "acme")
+    vamp.cli("environment", "create", "prod", "--organisation", "acme")
+    definition = command(tmp_path, records, "wait")
+    workflows.create(vamp, workflows.document("tenant", definition), namespace="acme-prod")
+    wait_status(vamp, "tenant", "running", namespace="acme-prod")
+    assert workflows.status(vamp, "tenant") is None, "the workflow shows in the default namespace"
+
+    seen = records.written()[one_alive(records)]["environment"]
+    assert seen["VAMP_NAMESPACE"] == "acme-prod"
+    token = {"authorization": f"Bearer {seen['VAMP_API_TOKEN']}"}
+    own = httpx.get(f"{vamp.url}/acme-prod/api/v1/workflows/tenant", headers=token, trust_env=False)
+    assert own.status_code == 200, own.text
+    other = httpx.get(f"{vamp.url}/api/v1/workflows", headers=token, trust_env=False)
+    assert other.status_code == 403, other.text
+
+    vamp.cli("workflow", "stop", "tenant", "--namespace", "acme-prod")
+    wait_status(vamp, "tenant", None, namespace="acme-prod")
+    eventually(lambda: not records.alive(), timeout=30.0, what="the stopped workflow's process is gone")
 
 
 def test_an_event_workflow_runs_once_per_matching_event_with_the_event_in_its_data(

@@ -59,17 +59,20 @@ def document(
     return json.dumps(written, indent=1) + "\n"
 
 
-def create(vamp: vamp_process.Vamp, written: str) -> None:
-    vamp.cli("create", "-f", "-", stdin=written)
+def create(vamp: vamp_process.Vamp, written: str, namespace: str | None = None) -> None:
+    place = () if namespace is None else ("--namespace", namespace)
+    vamp.cli("create", "-f", "-", *place, stdin=written)
 
 
-def client(vamp: vamp_process.Vamp) -> httpx.Client:
-    return httpx.Client(base_url=f"{vamp.url}/api/v1", headers=vamp.headers, timeout=10.0, trust_env=False)
+def client(vamp: vamp_process.Vamp, namespace: str | None = None) -> httpx.Client:
+    """A client of the API of ``namespace`` (the server's default one when ``None``), with the admin token."""
+    base = f"{vamp.url}/api/v1" if namespace is None else f"{vamp.url}/{namespace}/api/v1"
+    return httpx.Client(base_url=base, headers=vamp.headers, timeout=10.0, trust_env=False)
 
 
-def status(vamp: vamp_process.Vamp, name: str) -> str | None:
+def status(vamp: vamp_process.Vamp, name: str, namespace: str | None = None) -> str | None:
     """The stored workflow's status; ``None`` once it is gone (404)."""
-    with client(vamp) as api:
+    with client(vamp, namespace) as api:
         response = api.get(f"workflows/{name}")
     if response.status_code == 404:
         return None
@@ -85,13 +88,17 @@ def set_status(vamp: vamp_process.Vamp, name: str, word: str) -> None:
 
 
 def wait_status(
-    vamp: vamp_process.Vamp, name: str, *wanted: str | None, timeout: float = STATUS_SECONDS
+    vamp: vamp_process.Vamp,
+    name: str,
+    *wanted: str | None,
+    timeout: float = STATUS_SECONDS,
+    namespace: str | None = None,
 ) -> str | None:
     """The workflow's status once it is one of ``wanted`` (``None``: deleted)."""
     seen: list[str | None] = []
 
     def reached() -> bool:
-        seen.append(status(vamp, name))
+        seen.append(status(vamp, name, namespace))
         return seen[-1] in wanted
 
     try:
