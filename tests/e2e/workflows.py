@@ -44,17 +44,12 @@ def document(
     """A workflow ``name`` whose inline breed (``name:1.0.0``) runs ``definition``, as a document (JSON,
     which is YAML). ``schedule`` is as the DSL has it (``"daemon"``, ``{"event": [tags]}``,
     ``{"time": {"period": "PT2S", "repeat": 3}}``); ``environment`` the workflow's own variables."""
-    variables = dict(environment or {})
-    # An inline breed declares the variables its workflow sets (as Vamp checked), here without a value;
-    # the execution's period and timeout need no declaring.
-    declared = {key: None for key in variables if not key.startswith("VAMP_WORKFLOW_EXECUTION_")}
-    breed = {"name": f"{name}:1.0.0", "deployable": {"type": deployable, "definition": definition}}
     written = {
         "name": name,
         "kind": "workflows",
-        "breed": {**breed, "environment_variables": declared} if declared else breed,
+        "breed": {"name": f"{name}:1.0.0", "deployable": {"type": deployable, "definition": definition}},
         "schedule": schedule,
-        "environment_variables": variables,
+        "environment_variables": dict(environment or {}),
     }
     return json.dumps(written, indent=1) + "\n"
 
