@@ -28,6 +28,7 @@ from vamp.ports import store
 from vamp.services import events
 from vamp.services.access import tokens as token_service
 from vamp.services.workflows import controller
+from vamp.services.workflows import tokens as workflow_tokens
 from vamp.services.workflows.controller import FAILED
 
 pytestmark = pytest.mark.anyio
@@ -445,3 +446,14 @@ async def test_the_runtime_is_asked_about_a_namespace_without_workflows_once(wor
     await workflows.pass_all()
     await workflows.pass_all()
     assert world.runtime.looked.count(NS) == 3
+
+
+def test_a_workflow_whose_name_makes_no_token_name_gets_one_by_digest() -> None:
+    assert workflow_tokens.token_name(runs.WorkflowKey(NS, "canary")) == "workflow-canary"
+    long = workflow_tokens.token_name(runs.WorkflowKey(NS, "c" * 80))
+    odd = workflow_tokens.token_name(runs.WorkflowKey(NS, "sava:1.0"))
+    assert long.startswith("workflow-")
+    assert len(long) == len("workflow-") + 16
+    assert odd != long
+    assert access.token_name_problem(long) is None
+    assert access.token_name_problem(odd) is None

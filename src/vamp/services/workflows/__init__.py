@@ -3,6 +3,7 @@
 * ``controller`` — ``WorkflowController``, the level-triggered loop (leader only) that schedules and
   unschedules workflows on the runtime (``ports.workflows.WorkflowRuntime``), writes their statuses
   compare-and-set, deletes stopped ones and publishes their lifecycle events;
+* ``stored_specs`` — ``StoredSpecs``: the specs of stored workflows, made once per revision;
 * ``tokens`` — ``WorkflowTokens``: the API token each scheduled workflow's runs call the API with
   (``workflow-<name>``, role operator, scoped to its namespace), minted when it is scheduled and revoked
   when it is unscheduled;

@@ -4,7 +4,8 @@ One pass over one namespace is observe → decide → act → record, like the r
 
 * observe: the workflows stored in the namespace (each with its revision) and what the runtime has
   scheduled there (``WorkflowRuntime.workflows``); for a workflow that should run, its spec
-  (``core.workflows.specs``: its breed and a named scale looked up in the store) and the spec's digest;
+  (``core.workflows.specs``, through ``stored_specs``: its breed and a named scale looked up in the
+  store) and the spec's digest;
 * decide: ``core.workflows.lifecycle.decide``, which is pure;
 * act: revoke the workflow's token and unschedule it; mint a token and schedule it (``tokens``);
 * record: its status written compare-and-set against the revision read, or the workflow deleted (a
@@ -22,12 +23,14 @@ One workflow's failure (its breed missing, a bad period, the runtime refusing it
 others: it is logged and published (tags ``workflows:<name>`` and ``failed``, the reason as value) when
 its reason changes, and it is tried again at the first pass at least ``period`` seconds later (sooner
 when the workflow is stored again). A failure the runtime reports of a scheduled workflow (a daemon that
-keeps exiting) is published the same way.
+keeps exiting) is published the same way; one that never ran (a command this server may not run) stays
+``starting`` meanwhile (``lifecycle``).
 
 The controller runs only while its server leads (the wiring starts it with the reconciler), so one
 server acts, and event runs (``triggers``) happen once. It passes over the server's namespaces and
 every environment's at start, whenever the store keeps an event about a workflow, a breed or a scale,
-and every ``period`` seconds. Stored workflows are read as models once per revision (``stored_models``).
+and every ``period`` seconds. Stored workflows are read as models, and their specs made
+(``stored_specs``), once per revision.
 """
 
 from __future__ import annotations
@@ -38,21 +41,18 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from vamp import errors
 from vamp.core import access, model
-from vamp.core.workflows import lifecycle, runs, specs
+from vamp.core.workflows import lifecycle, runs
 from vamp.ports import store
 from vamp.ports import workflows as workflows_port
 from vamp.services import artifacts, events, stored_models
 from vamp.services.access import tokens as token_service
+from vamp.services.workflows import stored_specs, triggers
 from vamp.services.workflows import tokens as workflow_tokens
-from vamp.services.workflows import triggers
 
 log = logging.getLogger("vamp.workflows")
-
-_Found = TypeVar("_Found", model.Breed, model.Scale)
 
 KIND = "workflows"
 EVENT_TYPE = "workflow"
@@ -100,13 +100,13 @@ class WorkflowController:
         self._runtime = runtime
         self._publisher = publisher
         self._tokens = workflow_tokens.WorkflowTokens(tokens)
-        self._api_url = api_url
         self._namespaces = set(namespaces)
         self._looked: set[str] = set()
         """Namespaces the runtime was asked about at least once."""
         self._active: set[str] = set()
         """Namespaces that held workflows, stored or run, at the last look."""
         self._models = stored_models.StoredModels(artifacts.model_of, size=1024)
+        self._specs = stored_specs.StoredSpecs(workflow_store, self._models, api_url=api_url)
         self._period = period
         self._clock = clock
         self._woken = asyncio.Event()
@@ -158,6 +158,7 @@ class WorkflowController:
         was never looked at (once, for what a crash left there): on Kubernetes each look is three lists.
         """
         stored = (await self._store.list(namespace, KIND)).items
+        self._specs.begin_pass()
         if not stored and namespace in self._looked and namespace not in self._active:
             self.triggers.watch(namespace, {})
             return
@@ -191,6 +192,7 @@ class WorkflowController:
                 await self._failed(key, 0, exc)
         for key in [key for key in self._reported if key.namespace == namespace and key.name not in names]:
             del self._reported[key]
+        self._specs.keep(namespace, names)
         self.triggers.watch(namespace, listening)
 
     async def _converge(
@@ -204,9 +206,14 @@ class WorkflowController:
             if stored is None:
                 return None  # deleted meanwhile: the next pass unschedules what is left of it
             workflow = _workflow(self._models.model_of(stored))
-            spec = await self._spec(key, workflow, stored) if lifecycle.needs_spec(workflow.status) else None
+            made = (
+                await self._specs.spec(key, workflow, stored)
+                if lifecycle.needs_spec(workflow.status)
+                else None
+            )
+            spec = None if made is None else made.spec
             step = lifecycle.decide(
-                workflow.status, lifecycle.observe(state, None if spec is None else spec.digest)
+                workflow.status, lifecycle.observe(state, None if made is None else made.digest)
             )
             try:
                 await self._act(key, step, spec, stored)
@@ -280,35 +287,6 @@ class WorkflowController:
         elif step.status is not None:
             data = {**stored.data, "status": step.status.value}
             await self._store.put(key.namespace, KIND, key.name, data, revision=stored.revision)
-
-    async def _spec(
-        self, key: runs.WorkflowKey, workflow: model.Workflow, stored: store.StoredArtifact
-    ) -> runs.WorkflowSpec:
-        breed = workflow.breed
-        if isinstance(breed, model.Ref):
-            breed = await self._lookup(key, "breeds", breed.name, model.Breed)
-        scale = None
-        if isinstance(workflow.scale, model.Ref):
-            scale = await self._lookup(key, "scales", workflow.scale.name, model.Scale)
-        return specs.workflow_spec(
-            workflow,
-            breed,
-            namespace=key.namespace,
-            api_url=self._api_url,
-            created=stored.created,
-            scale=scale,
-        )
-
-    async def _lookup(self, key: runs.WorkflowKey, kind: str, name: str, wanted: type[_Found]) -> _Found:
-        found = await self._store.get(key.namespace, kind, name)
-        read = None if found is None else self._models.model_of(found)
-        if not isinstance(read, wanted):
-            singular = kind.removesuffix("s")
-            raise errors.NotFoundError(
-                f"Workflow '{key.name}' names the {singular} '{name}', which namespace '{key.namespace}' "
-                f"does not hold; store the {singular}, or give it inline."
-            )
-        return read
 
     async def _state(self, key: runs.WorkflowKey) -> runs.WorkflowState | None:
         return next(
