@@ -337,6 +337,17 @@ def test_emit_publishes_and_events_shows_the_newest(served: Served) -> None:
     ]
 
 
+def test_events_show_an_events_own_plain_tags_but_not_those_its_other_tags_brought(served: Served) -> None:
+    served.vamp("emit", "--tag", "workflows:canary", "--tag", "updated", "--value", "step")
+
+    table = served.vamp("events", "--tag", "workflows:canary")
+
+    assert lines(table.stdout) == [
+        "TIME TYPE TAGS VALUE",
+        "2024-05-01T12:00:00+00:00 event workflows:canary, updated step",
+    ]
+
+
 def test_metrics_show_the_gateway_and_each_route(served: Served) -> None:
     canary(served)
     served.api.metrics.report("default", "sava/sava/webport", None, requests=300, rate=5.0)

@@ -222,7 +222,11 @@ def events(items: Iterable[JsonObject]) -> Table:
 
 
 def event_cells(item: JsonObject) -> tuple[str, str, str, str]:
-    tags = [tag for tag in item.get("tags", []) if ":" in tag] or list(item.get("tags", []))
+    given = [str(tag) for tag in item.get("tags", [])]
+    # ``a:b`` is stored expanded to ``a`` and ``a:b``: the ``a`` it brought is not shown, a plain tag of its
+    # own (``scheduled``, ``updated``) is.
+    expanded = {tag.split(":", 1)[0] for tag in given if ":" in tag}
+    tags = [tag for tag in given if tag not in expanded] or given
     value = item.get("value")
     shown = value if isinstance(value, str) else ("" if value is None else _short(value))
     return (str(item.get("timestamp", "")), str(item.get("type", "")), ", ".join(tags), _cut(shown, 60))
