@@ -219,3 +219,24 @@ def test_events_show_whole_numbers_as_integers_and_join_the_reasons() -> None:
         "CPU of 'sava:1.0.0' would go from 0.5 to 0.75, beyond the maximum of 0.2. "
         "Instances of 'sava:1.0.0' would go from 2 to 3, beyond the maximum of 1."
     )
+
+
+def test_a_generic_escalation_is_skipped_naming_its_type_and_cluster() -> None:
+    outcome = run(UP, model.GenericEscalation(type="alert"))
+    assert [(skipped.type, skipped.cluster) for skipped in outcome.skipped] == [("alert", "sava")]
+
+
+def test_with_its_bounds_crossed_an_escalation_names_the_bound_it_is_outside() -> None:
+    # 2 + 1 = 3 is the maximum, but below the minimum of 5.
+    crossed = run(UP, instances(minimum=5, maximum=3))
+    assert crossed.skipped[0].reason == (
+        "Instances of 'sava:1.0.0' would go from 2 to 3, beyond the minimum of 5."
+    )
+
+
+def test_after_a_scale_beyond_the_servers_limits_to_one_tries_the_next() -> None:
+    limits = validation.ScaleLimits(instances=2)
+    group = model.GroupEscalation(type="to_one", escalations=(instances(), instances(target="backend")))
+    outcome = escalations.escalate(UP, (group,), cluster="sava", services=SERVICES, limits=limits)
+    assert counts(outcome) == {"sava": 2, "backend": 2}
+    assert [(skipped.type, skipped.cluster) for skipped in outcome.skipped] == [("scale_instances", "sava")]
