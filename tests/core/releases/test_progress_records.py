@@ -15,6 +15,7 @@ from tests.core.releases.test_progress import (
     NOTHING,
     NOW,
     Phase,
+    blue_green,
     decide,
     pct,
     policy,
@@ -22,7 +23,10 @@ from tests.core.releases.test_progress import (
     sample,
 )
 from vamp.core import model
+from vamp.core.releases import progress
+from vamp.core.releases.judge import Criteria
 from vamp.core.releases.moves import Plan, Served
+from vamp.core.units import Duration
 
 NEW_CANDIDATE = "sava/sava/sava:1.2.0/webport"
 FAILED_ERRORS = (
@@ -336,3 +340,47 @@ def test_a_policy_naming_other_routes_records_the_old_routes_back_on_the_baselin
     )
     assert plan.routing is not None
     assert plan.routing.routes.gateway == "sava/sava/webport"
+
+
+def test_a_policys_checks_become_the_judges_criteria() -> None:
+    checks = model.Checks(
+        errors=model.ErrorsCheck(max_increase=pct(2), max=pct(5)),
+        latency=model.LatencyCheck(percentile=95.0, max_increase=pct(10), max=250.0),
+    )
+    release = policy(checks=checks, confidence=pct(90), samples=300)
+    assert progress.criteria_of(release) == Criteria(
+        confidence=0.9,
+        min_samples=300,
+        error_increase=0.02,
+        error_max=0.05,
+        latency_percentile=95.0,
+        latency_increase=0.1,
+        latency_max=250.0,
+    )
+    unchecked = policy(checks=model.Checks(errors=None, latency=None))
+    assert progress.criteria_of(unchecked) == Criteria(
+        min_samples=200, error_increase=None, error_max=None, latency_increase=None, latency_max=None
+    )
+
+
+def test_each_strategy_describes_its_step() -> None:
+    watched = blue_green(rollback_window=Duration(60))
+    preview = decide(model.ReleaseStatus(since=NOW), at=0, release=watched)
+    assert preview.status.reason == (
+        "Step 1 of 2: the candidate gets only the preview traffic (header X-Preview == true)."
+    )
+    switched = decide(preview.status, at=30, served=HEALTHY, release=watched)
+    assert switched.status.reason == (
+        "Every check passes at look 1 of 2. Step 2 of 2: all traffic switched to the candidate, "
+        "watched for 60s."
+    )
+    cohort = decide(
+        model.ReleaseStatus(since=NOW),
+        at=0,
+        release=policy(
+            strategy=model.Strategy.AB, condition="user-agent == Firefox", condition_strength=pct(50)
+        ),
+    )
+    assert (
+        cohort.status.reason == "Step 1 of 1: the cohort user-agent == Firefox at 50% goes to the candidate."
+    )
