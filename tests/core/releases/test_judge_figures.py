@@ -225,12 +225,13 @@ def test_without_a_minimum_a_check_still_needs_one_request() -> None:
 
 
 def test_a_histogram_holding_fewer_requests_than_needed_waits_naming_its_count() -> None:
-    thin = Sample(1000, 0, GUARD_BOUNDS, (90, 150, 150, 150))
+    thin = Sample(1000, 0, GUARD_BOUNDS, (90, 120, 140, 150))
     verdict = judge(Criteria(error_increase=None), STEADY, thin, look=1, looks=1)
-    assert (
-        verdict.reason
-        == "Waiting for samples: the candidate's latency histogram holds 150 of the 200 requests needed."
+    assert verdict.reason == (
+        "Waiting for samples: the candidate's latency histogram holds 150 of the 200 requests needed."
     )
+    tail = Sample(1000, 0, GUARD_BOUNDS, (90, 120, 150, 1000))
+    assert judge(Criteria(error_increase=None), STEADY, tail, look=1, looks=1).outcome is Outcome.FAIL
     bad = Sample(1000, 0, GUARD_BOUNDS, (90, 50, 150, 150))
     assert judge(Criteria(error_increase=None), STEADY, bad, look=1, looks=1).reason == (
         "The candidate's latency histogram cannot be judged: its bounds must increase from above 0 ms "

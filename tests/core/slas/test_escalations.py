@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from vamp.core import model, validation
+from tests.core.deployments.builders import NOW, two_cluster_blueprint
+from vamp.core import deployments, model, validation
 from vamp.core.slas import escalations, window
 from vamp.core.units import Cpu, Memory
 
@@ -240,3 +241,25 @@ def test_after_a_scale_beyond_the_servers_limits_to_one_tries_the_next() -> None
     outcome = escalations.escalate(UP, (group,), cluster="sava", services=SERVICES, limits=limits)
     assert counts(outcome) == {"sava": 2, "backend": 2}
     assert [(skipped.type, skipped.cluster) for skipped in outcome.skipped] == [("scale_instances", "sava")]
+
+
+def test_cpu_and_memory_scaled_down_to_a_minimum_of_zero_land_on_zero() -> None:
+    cpu = model.ScaleEscalation(type="scale_cpu", minimum=0, maximum=4, scale_by=0.5)
+    assert run(DOWN, cpu).services["sava"].scale.cpu == Cpu(0)
+    memory = model.ScaleEscalation(type="scale_memory", minimum=0, maximum=400, scale_by=256)
+    assert run(DOWN, memory).services["sava"].scale.memory == Memory(0)
+
+
+def test_the_first_service_of_each_cluster_with_services_is_the_one_scaled() -> None:
+    deployed = deployments.merge(None, two_cluster_blueprint(), name="shop", now=NOW, host="10.0.0.5")
+    frontend = deployed.clusters["frontend"]
+    first = frontend.services[0]
+    second = first.model_copy(
+        update={"breed": first.breed.model_copy(update={"name": "sava-frontend:2.0.0"})}
+    )
+    clusters = {
+        "frontend": frontend.model_copy(update={"services": (first, second)}),
+        "backend": deployed.clusters["backend"].model_copy(update={"services": ()}),
+    }
+    found = escalations.first_services(deployed.model_copy(update={"clusters": clusters}))
+    assert found == {"frontend": escalations.FirstService("sava-frontend:1.0.0", first.scale)}
