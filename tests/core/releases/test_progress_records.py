@@ -34,6 +34,7 @@ FAILED_ERRORS = (
     "p = 0 <= 0.017 at look 2 of 3."
 )
 WAITING = "Waiting for samples at step 1 of 3: the candidate served 0 of the 200 requests this step needs."
+Moment = model.WebhookMoment
 
 BASELINE_SHORT = Served(sample(100), sample(2000, 2), 2000)
 JUDGE_WAITS = "Step 1 of 3: Waiting for samples: the baseline has served 100 of the 200 requests needed."

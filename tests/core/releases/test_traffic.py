@@ -47,3 +47,32 @@ def test_a_held_release_keeps_its_weights_and_its_steps_condition() -> None:
     assert (str(switched.baseline), str(switched.candidate), switched.condition) == ("0%", "100%", None)
     canary = traffic.held(policy(), ROUTES, 2, {BASELINE: pct(0), CANDIDATE: pct(100)})
     assert (canary.routes, str(canary.candidate)) == (ROUTES, "100%")
+
+
+def test_a_held_release_carries_its_own_routes_and_all_traffic_drops_the_condition() -> None:
+    switched = traffic.held(blue_green(), ROUTES, 1, {BASELINE: pct(0), CANDIDATE: pct(100)})
+    assert switched.routes == ROUTES
+    ab = policy(strategy=model.Strategy.AB, condition="user-agent == Firefox")
+    whole = traffic.held(ab, ROUTES, 0, {BASELINE: pct(0), CANDIDATE: pct(100)})
+    assert (whole.routes, str(whole.candidate), whole.condition, whole.strength) == (
+        ROUTES,
+        "100%",
+        None,
+        None,
+    )
+    assert traffic.held(ab, ROUTES, 0, {}).routes == ROUTES
+
+
+def test_without_a_preview_or_condition_no_strength_is_set() -> None:
+    bare = policy(strategy=model.Strategy.BLUE_GREEN)
+    assert (traffic.at_step(bare, ROUTES, 0).condition, traffic.at_step(bare, ROUTES, 0).strength) == (
+        None,
+        None,
+    )
+    cohortless = policy(strategy=model.Strategy.AB)
+    assert traffic.at_step(cohortless, ROUTES, 0).strength is None
+
+
+def test_a_canary_of_one_step_takes_one_look() -> None:
+    assert traffic.steps_of(policy(steps=(pct(100),))) == 1
+    assert traffic.steps_of(policy(steps=())) == 1

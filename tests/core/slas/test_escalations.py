@@ -263,3 +263,13 @@ def test_the_first_service_of_each_cluster_with_services_is_the_one_scaled() -> 
     }
     found = escalations.first_services(deployed.model_copy(update={"clusters": clusters}))
     assert found == {"frontend": escalations.FirstService("sava-frontend:1.0.0", first.scale)}
+
+
+def test_the_first_services_own_scale_is_the_one_read() -> None:
+    deployed = deployments.merge(None, two_cluster_blueprint(), name="shop", now=NOW, host="10.0.0.5")
+    frontend = deployed.clusters["frontend"]
+    first = frontend.services[0]
+    second = first.model_copy(update={"scale": scale(5)})
+    clusters = {"frontend": frontend.model_copy(update={"services": (first, second)})}
+    found = escalations.first_services(deployed.model_copy(update={"clusters": clusters}))
+    assert found["frontend"].scale == first.scale
