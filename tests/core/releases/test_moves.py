@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.core.releases.test_progress import (
+    BASELINE,
+    CANDIDATE,
     FAILING,
     HEALTHY,
     NOW,
@@ -16,13 +18,14 @@ from tests.core.releases.test_progress import (
     pct,
     policy,
     running,
+    sample,
     webhook,
 )
 from tests.core.releases.test_progress_records import BASELINE_SHORT, FAILED_ERRORS, at
 from vamp.core import model
 from vamp.core.releases import progress
 from vamp.core.releases.judge import Outcome
-from vamp.core.releases.moves import Inputs
+from vamp.core.releases.moves import Inputs, Served
 from vamp.core.releases.traffic import Routes
 from vamp.core.units import Duration
 
@@ -89,3 +92,90 @@ def test_a_pass_judges_only_a_running_step_past_its_interval_or_a_watched_switch
     switched = running(1, since=30)
     assert progress.judging(blue_green(rollback_window=Duration(60)), switched, at(31))
     assert not progress.judging(blue_green(rollback_window=Duration(60)), running(0), at(29))
+
+
+def test_asking_for_gates_keeps_the_weights_on_the_gateway_and_the_verdict() -> None:
+    release = policy(webhooks=(webhook("post-step"),))
+    asked = decide(running(), at=31, served=HEALTHY, release=release)
+    assert asked.routing is not None
+    assert (str(asked.routing.baseline), str(asked.routing.candidate)) == ("90%", "10%")
+    assert asked.verdict is not None
+    assert asked.verdict.outcome is Outcome.PASS
+    failed = decide(
+        running(), at=31, served=HEALTHY, release=release, gates={Moment.POST_STEP: gate(Outcome.FAIL)}
+    )
+    assert failed.decision is not None
+    assert [f"{found['check']}:{found['outcome']}" for found in failed.decision.findings] == [
+        "errors:pass",
+        "webhook:smoke:fail",
+    ]
+    assert failed.verdict is not None
+    promote = policy(webhooks=(webhook("promote"),))
+    asked_last = decide(running(2), at=31, served=HEALTHY, release=promote)
+    assert asked_last.routing is not None
+    assert (str(asked_last.routing.candidate), asked_last.verdict is not None) == ("100%", True)
+    refused = decide(
+        running(2), at=31, served=HEALTHY, release=promote, gates={Moment.PROMOTE: gate(Outcome.FAIL)}
+    )
+    assert refused.status.phase is Phase.ROLLED_BACK
+    assert refused.verdict is not None
+
+
+def test_a_step_with_exactly_its_samples_is_judged() -> None:
+    plan = decide(running(), at=31, served=Served(sample(4000, 4), sample(200), 200))
+    assert (plan.status.phase, plan.status.step) == (Phase.PROGRESSING, 1)
+
+
+def test_blue_green_watches_until_its_window_is_over_and_not_a_moment_longer() -> None:
+    release = blue_green(rollback_window=Duration(60))
+    switched = running(1, since=30, weights={BASELINE: pct(0), CANDIDATE: pct(100)})
+    watching = decide(switched, at=89, served=HEALTHY, release=release)
+    assert watching.routing is not None
+    assert (str(watching.routing.candidate), watching.verdict is not None) == ("100%", True)
+    assert decide(switched, at=90, served=HEALTHY, release=release).status.phase is Phase.PROMOTED
+    assert progress.baseline_until(policy(), running()) is None
+
+
+def test_blue_green_without_a_rollback_window_promotes_after_its_preview() -> None:
+    preview = running(0, weights={BASELINE: pct(100), CANDIDATE: pct(0)})
+    assert decide(preview, at=31, served=HEALTHY, release=blue_green()).status.phase is Phase.PROMOTED
+
+
+def test_a_policy_stored_again_keeps_a_blue_green_step_and_starts_a_canary_without_weights_at_its_first() -> (
+    None
+):
+    release = blue_green(rollback_window=Duration(60))
+    switched = running(1, since=30, weights={BASELINE: pct(0), CANDIDATE: pct(100)})
+    assert decide(switched, at=31, release=release, revision=2).status.reason == (
+        "Policy revision 2 taken at step 2 of 2."
+    )
+    preview = running(0, weights={BASELINE: pct(100), CANDIDATE: pct(0)})
+    assert decide(preview, at=31, release=release, revision=2).status.step == 0
+    assert decide(running(1, weights={}), at=5, revision=2).status.step == 0
+
+
+def test_starting_records_the_routes_and_revision_and_a_restart_keeps_the_history() -> None:
+    started = decide(model.ReleaseStatus(since=NOW), at=0, revision=3).status
+    assert (started.gateway, started.baseline, started.candidate, started.policy_revision) == (
+        "sava/sava/webport",
+        BASELINE,
+        CANDIDATE,
+        3,
+    )
+    assert started.started == NOW
+    history = decide(running(), at=30, served=HEALTHY).status.decisions
+    moved = running(1, candidate="sava/sava/sava:1.2.0/webport", decisions=history)
+    assert decide(moved, at=40, revision=2).status.decisions == history
+
+
+def test_hand_requests_on_a_release_not_yet_stepping() -> None:
+    paused_early = model.ReleaseStatus(since=NOW, phase=Phase.PAUSED, requested=model.Requested.RUNNING)
+    plan = decide(paused_early, at=5)
+    assert (plan.status.phase, plan.status.step, plan.status.requested) == (Phase.PROGRESSING, 0, None)
+    again = decide(running(1, phase=Phase.PAUSED, requested=model.Requested.PAUSED), at=5)
+    assert again.routing is not None
+    assert (again.status.requested, str(again.routing.candidate), again.decision) == (None, "50%", None)
+    unweighted = decide(running(0, phase=Phase.PAUSED, weights={}), at=5)
+    assert unweighted.routing is None
+    unstarted = decide(running(0, started=None), at=5)
+    assert (unstarted.status.started, unstarted.status.step) == (at(5), 0)
