@@ -179,3 +179,59 @@ def test_hand_requests_on_a_release_not_yet_stepping() -> None:
     assert unweighted.routing is None
     unstarted = decide(running(0, started=None), at=5)
     assert (unstarted.status.started, unstarted.status.step) == (at(5), 0)
+
+
+def test_a_restart_keeps_the_decisions_and_the_count_of_those_dropped() -> None:
+    earlier = model.Decision(
+        at=NOW, step=0, action=model.DecisionAction.STEP, reason="Step 1 of 3.", weights={}
+    )
+    moved = running(1, candidate="sava/sava/sava:1.2.0/webport", decisions=(earlier,), dropped=7)
+    restarted = decide(moved, at=40, revision=2).status
+    assert (restarted.decisions, restarted.dropped) == ((earlier,), 7)
+
+
+def test_a_release_paused_before_it_started_stays_paused() -> None:
+    paused = model.ReleaseStatus(since=NOW, phase=Phase.PAUSED)
+    plan = decide(paused, at=50)
+    assert (plan.status.phase, plan.decision, plan.routing) == (Phase.PAUSED, None, None)
+    pending = decide(model.ReleaseStatus(since=NOW, requested=model.Requested.RUNNING), at=5)
+    assert (pending.status.phase, pending.status.requested, pending.decision) == (Phase.PENDING, None, None)
+
+
+def test_a_blue_green_switch_stored_again_as_an_ab_release_goes_to_its_only_step() -> None:
+    switched = running(1, since=30, weights={BASELINE: pct(0), CANDIDATE: pct(100)})
+    ab = policy(strategy=model.Strategy.AB, condition="user-agent == Firefox")
+    assert (
+        decide(switched, at=31, release=ab, revision=2).status.reason
+        == "Policy revision 2 taken at step 1 of 1."
+    )
+
+
+def test_a_switch_without_a_rollback_window_is_watched_for_the_default_minute() -> None:
+    switched = running(1, since=30, weights={BASELINE: pct(0), CANDIDATE: pct(100)})
+    watching = decide(switched, at=60, served=HEALTHY, release=blue_green())
+    assert (watching.status.phase, watching.decision) == (Phase.PROGRESSING, None)
+    assert decide(switched, at=90, served=HEALTHY, release=blue_green()).status.phase is Phase.PROMOTED
+
+
+def test_a_pre_step_gate_keeps_the_current_weights_while_asked_and_when_it_fails() -> None:
+    release = policy(webhooks=(webhook("pre-step"),), on_failure=model.OnFailure.PAUSE)
+    asked = decide(running(), at=31, served=HEALTHY, release=release)
+    assert asked.routing is not None
+    assert (str(asked.routing.baseline), str(asked.routing.candidate)) == ("90%", "10%")
+    failed = decide(
+        running(), at=31, served=HEALTHY, release=release, gates={Moment.PRE_STEP: gate(Outcome.FAIL)}
+    )
+    assert failed.routing is not None
+    assert (failed.status.phase, str(failed.routing.candidate)) == (Phase.PAUSED, "10%")
+
+
+def test_an_ab_verdict_joins_the_cohorts_and_every_checks_figures() -> None:
+    release = policy(strategy=model.Strategy.AB, condition="user-agent == Firefox")
+    won = decide(
+        running(0, weights={BASELINE: pct(100), CANDIDATE: pct(0)}), at=31, served=HEALTHY, release=release
+    )
+    assert won.status.reason.startswith(
+        "Cohorts: the baseline served 4000 requests, the candidate (user-agent == Firefox) 2000. "
+        "The candidate's 5xx rate 0.10 % against the baseline's 0.10 % is within the 1 % more allowed. "
+    )
