@@ -76,3 +76,17 @@ def test_with_the_tolerance_at_zero_the_difference_is_the_likelihood_ratio_of_tw
     assert proportions.difference_above(10, 2000, 30, 2000, 0.0).statistic == pytest.approx(
         math.sqrt(2 * gain)
     )
+
+
+def test_a_rate_exactly_at_its_limit_shows_no_excess() -> None:
+    assert proportions.rate_above(1, 100, 0.01) == proportions.Excess(0.0, 1.0)
+    assert proportions.rate_above(1, 1, 0.5).statistic == pytest.approx(math.sqrt(2 * math.log(2)))
+
+
+def test_a_difference_exactly_at_the_tolerance_shows_no_excess_and_one_request_is_judged() -> None:
+    assert proportions.difference_above(0, 100, 1, 100, 0.01) == proportions.Excess(0.0, 1.0)
+    assert proportions.difference_above(0, 1, 1, 1, 0.0).statistic > 0
+    assert proportions.difference_above(0, 0, 1, 1, 0.0) == proportions.Excess(0.0, 1.0)
+    assert proportions.difference_above(0, 1, 1, 1, 0.0).statistic == pytest.approx(
+        math.sqrt(2 * 2 * math.log(2))
+    )

@@ -69,3 +69,32 @@ def test_the_same_histogram_on_both_sides_has_no_rank_difference() -> None:
 
 def test_an_empty_side_has_no_rank_test() -> None:
     assert ranks.mann_whitney([0, 0], [3, 4]) is None
+
+
+def test_bounds_must_start_above_zero_and_counts_at_zero_or_more() -> None:
+    assert not ranks.is_histogram((0.0, 1.0, math.inf), (0, 1, 2))
+    assert ranks.is_histogram((0.5, 1.0, math.inf), (0, 1, 2))
+    assert not ranks.is_histogram((1.0, 2.0, math.inf), (-1, 1, 2))
+    assert not ranks.is_histogram((1.0, 2.0, math.inf), (1, 2))
+
+
+def test_below_reads_bounds_exactly_and_beyond_the_last_finite_one() -> None:
+    counts = (10, 20, 40, 50)
+    assert ranks.below(BOUNDS, counts, 0.0) == 0.0
+    assert ranks.below(BOUNDS, counts, 0.5) == pytest.approx(5.0)  # half of the first bucket, from 0
+    assert ranks.below(BOUNDS, counts, 2.0) == 20.0
+    assert ranks.below(BOUNDS, counts, 100.0) == 40.0  # the slowest 10 may be slower still
+    assert ranks.below(BOUNDS, counts, math.inf) == 50.0
+
+
+def test_a_percentile_in_the_first_bucket_is_read_from_zero() -> None:
+    assert ranks.percentile(BOUNDS, (10, 20, 40, 40), 12.5) == pytest.approx(0.5)
+    assert ranks.percentile(BOUNDS, (0, 20, 40, 40), 25.0) == pytest.approx(math.sqrt(2.0))
+
+
+def test_one_request_on_each_side_has_a_rank_test() -> None:
+    test = ranks.mann_whitney([1, 0], [0, 1])
+    assert test is not None
+    assert (test.u, test.mean, test.probability) == (1.0, 0.5, 1.0)
+    assert test.deviation == pytest.approx(math.sqrt(0.25))
+    assert test.z == pytest.approx(1.0)
