@@ -6,7 +6,9 @@ keeps what it is told (so the figures are the controller's and the store's, not 
 one run on this machine: the first pass (every workflow scheduled: a token minted, its status written
 compare-and-set and its ``scheduled`` event published), then the steady pass the controller makes every
 ``period`` seconds when nothing changed (every workflow read, its spec made, nothing done), per pass and
-per workflow, and the share of one core the steady passes take at the default period.
+per workflow, and the share of one core the steady passes take at the default period. Beside each steady
+pass, in the same run, the baseline: a bare read of every stored workflow of every namespace
+(``ArtifactStore.list``), the least any pass must do; the ratio says what the controller adds to it.
 
 Run: ``.venv/bin/python -m bench.workflow_controller [N]``. Benchmarks are never tests.
 """
@@ -90,11 +92,15 @@ async def main(count: int) -> None:
             first = time.perf_counter() - started
             assert len(runtime.scheduled) == count, "every workflow scheduled"
 
-            steady = []
+            steady, reads = [], []
             for _ in range(STEADY_PASSES):
                 started = time.perf_counter()
                 await workflows.pass_all()
                 steady.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                for namespace in namespaces:
+                    await store.list(namespace, "workflows")
+                reads.append(time.perf_counter() - started)
         finally:
             await store.close()
     best, period = min(steady), controller.DEFAULT_PERIOD
@@ -104,6 +110,8 @@ async def main(count: int) -> None:
     )
     each = best / count * 1000
     print(f"steady pass (nothing to do), best of {STEADY_PASSES}: {best:.3f} s, {each:.3f} ms each")
+    read = min(reads)
+    print(f"baseline, a bare read of every workflow: {read:.3f} s; the steady pass takes {best / read:.1f}×")
     print(f"steady passes every {period:.0f} s: {best / period:.1%} of a core")
 
 

@@ -4,7 +4,10 @@ Schedules N daemons (``sleep 300``, default 50) on a ``LocalWorkflows`` in a tem
 one run on this machine: the time until every one runs, the server's CPU while it only watches them (each
 run reads its two output files every ``execution.POLL_SECONDS``), the time of ``executions`` of one
 workflow, and the time ``close`` takes to stop them all. Every run is stopped by ``close``; any left after
-a failure is killed by PID from its record.
+a failure is killed by PID from its record. Beside the start and the stop, in the same run, the baseline:
+the same N processes started by asyncio directly (``create_subprocess_exec``) and stopped by SIGTERM, the
+least any runtime pays for them; the ratios say what the runtime adds (its records, output files and
+process groups).
 
 Run: ``.venv/bin/python -m bench.workflows_local [N]``. Benchmarks are never tests.
 """
@@ -45,14 +48,32 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+async def bare(count: int) -> tuple[float, float]:
+    """Seconds to start ``count`` ``sleep 300`` processes with asyncio, and to stop them again."""
+    started = time.monotonic()
+    children = [await asyncio.create_subprocess_exec("sleep", "300") for _ in range(count)]
+    start = time.monotonic() - started
+    started = time.monotonic()
+    for child in children:
+        child.terminate()
+    for child in children:
+        await child.wait()
+    return start, time.monotonic() - started
+
+
 async def measure(home: Path, count: int) -> None:
+    bare_start, bare_stop = await bare(count)
     local = runtime.LocalWorkflows(home, node_modules=None, allow_commands=True)
     started = time.monotonic()
     for index in range(count):
         await local.schedule(daemon(index), "token")
     while sum(state.running for state in await local.workflows("default")) < count:
         await asyncio.sleep(0.02)
-    print(f"{count} daemons scheduled and running: {time.monotonic() - started:.2f} s")
+    start = time.monotonic() - started
+    print(
+        f"{count} daemons scheduled and running: {start:.2f} s "
+        f"(asyncio alone: {bare_start:.2f} s; {start / bare_start:.1f}×)"
+    )
     before, since = cpu_seconds(), time.monotonic()
     await asyncio.sleep(WATCH_SECONDS)
     share = (cpu_seconds() - before) / (time.monotonic() - since)
@@ -63,7 +84,11 @@ async def measure(home: Path, count: int) -> None:
     print(f"executions of one workflow: {1000 * (time.monotonic() - started) / count:.2f} ms")
     started = time.monotonic()
     await local.close()
-    print(f"close, stopping {count} runs: {time.monotonic() - started:.2f} s")
+    stop = time.monotonic() - started
+    print(
+        f"close, stopping {count} runs: {stop:.2f} s "
+        f"(asyncio alone: {bare_stop:.2f} s; {stop / bare_stop:.1f}×)"
+    )
 
 
 def kill_left(home: Path) -> None:
