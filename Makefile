@@ -14,7 +14,7 @@ WEB    := web
 VENDOR := src/vamp/interfaces/web/static/vendor
 UI     := $(VENDOR)/.built
 
-.PHONY: up test check ui node postgres chromium haproxy format lint typecheck layers unit bench lock clean
+.PHONY: up test check ui node postgres chromium haproxy format lint typecheck layers unit mutation bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,17 @@ haproxy:
 unit: $(STAMP)
 	$(BIN)/pytest tests/core
 
+## mutation: mutmut's mutants of the core ([tool.mutmut] in pyproject.toml) against tests/core, from scratch,
+## then the score per module (tests/mutation/report.py); fails under 97 % or on a stale equivalent's name.
+## Takes long: not part of `make test`. MUTATION_CHILDREN mutants at a time (default: one per CPU).
+MUTATION_CHILDREN ?= $(shell nproc)
+
+mutation: $(STAMP)
+	rm -rf mutants
+	@start=$$(date +%s); \
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) || exit 1; \
+	$(BIN)/python tests/mutation/report.py --minutes $$(( ($$(date +%s) - start + 30) / 60 ))
+
 ## format: rewrite files in the house format and fix what ruff can
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench
@@ -113,4 +124,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.judge
 
 clean:
-	rm -rf $(VENV) $(WEB)/node_modules $(VENDOR) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
+	rm -rf $(VENV) $(WEB)/node_modules $(VENDOR) mutants .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
