@@ -103,12 +103,21 @@ unit: $(STAMP)
 ## mutation: mutmut's mutants of the core ([tool.mutmut] in pyproject.toml) against tests/core, from scratch,
 ## then the score per module (tests/mutation/report.py); fails under 97 % or on a stale equivalent's name.
 ## Takes long: not part of `make test`. MUTATION_CHILDREN mutants at a time (default: one per CPU).
+## MUTATION_FROM_SCRATCH=no keeps the last run's mutants/: mutmut tests the mutants of changed functions,
+## then every mutant not yet killed is run again (new tests may kill it) before the report.
 MUTATION_CHILDREN ?= $(shell nproc)
+MUTATION_FROM_SCRATCH ?= yes
 
 mutation: $(STAMP)
-	rm -rf mutants
+	@if [ "$(MUTATION_FROM_SCRATCH)" != no ]; then rm -rf mutants; fi
 	@start=$$(date +%s); \
 	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) || exit 1; \
+	if [ "$(MUTATION_FROM_SCRATCH)" = no ]; then \
+		$(BIN)/python tests/mutation/report.py --not-killed > mutants/not-killed.txt; \
+		if [ -s mutants/not-killed.txt ]; then \
+			xargs -a mutants/not-killed.txt $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) >/dev/null || exit 1; \
+		fi; \
+	fi; \
 	$(BIN)/python tests/mutation/report.py --minutes $$(( ($$(date +%s) - start + 30) / 60 ))
 
 ## format: rewrite files in the house format and fix what ruff can

@@ -16,7 +16,8 @@ threshold (97 % unless ``--threshold`` says), when a name in the equivalents fil
 or its module is not mutated) or is killed (a test tells it apart: it is not equivalent), or when no run
 has left results.
 
-Run ``python tests/mutation/report.py`` from the repository's root after ``mutmut run``.
+Run ``python tests/mutation/report.py`` from the repository's root after ``mutmut run``; with
+``--not-killed`` it only lists the mutants not killed, for ``mutmut run`` to try again.
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ def score(
                 result.timeouts.append(mutant)
             else:
                 result.other.append(mutant)
-        modules.append(result)
+        if result.mutants:
+            modules.append(result)
     return Report(modules, problems)
 
 
@@ -174,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         "--threshold", type=float, default=THRESHOLD, help="lowest total score that passes (%%)"
     )
     parser.add_argument("--minutes", type=float, help="how long the run took, to print with the table")
+    parser.add_argument(
+        "--not-killed", action="store_true", help="only list the mutants not killed, one name a line"
+    )
     arguments = parser.parse_args(argv)
     outcomes = read_outcomes(RESULTS)
     if not outcomes:
@@ -182,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     report = score(outcomes, read_equivalents(EQUIVALENTS))
+    if arguments.not_killed:
+        for result in report.modules:
+            for kind in ("survived", "equivalent", "timeouts", "other"):
+                for mutant in getattr(result, kind):
+                    print(mutant)
+        return 0
     total = report.total
     for result in report.modules:
         for kind in ("survived", "timeouts", "other"):

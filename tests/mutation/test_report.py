@@ -30,9 +30,10 @@ def test_a_modules_score_is_killed_over_the_mutants_that_are_not_equivalent():
     assert result.problems == []
 
 
-def test_the_table_has_a_row_per_module_and_the_total():
+def test_the_table_has_a_row_per_module_with_mutants_and_the_total():
     outcomes = {
         "vamp.core.units": {"a": KILLED, "b": SURVIVED},
+        "vamp.core.releases": {},
         "vamp.core.routing.weights": {"c": KILLED, "d": NO_TESTS},
     }
     lines = report.table(report.score(outcomes, {})).splitlines()
@@ -48,6 +49,7 @@ def test_the_table_has_a_row_per_module_and_the_total():
     ]
     assert lines[2].split() == ["vamp.core.units", "2", "1", "1", "0", "0", "0", "50.0", "%"]
     assert lines[3].split() == ["vamp.core.routing.weights", "2", "1", "0", "0", "0", "1", "50.0", "%"]
+    assert len(lines) == 6
     assert lines[-1].split() == ["total", "4", "2", "1", "0", "0", "1", "50.0", "%"]
 
 
@@ -133,3 +135,11 @@ def test_every_module_level_dict_the_core_fills_as_it_runs_is_one_the_tests_empt
         for module, lines in _core_sources()
     }
     assert {module: names for module, names in empty_at_import.items() if names} == memoised.DICT_CACHES
+
+
+def test_not_killed_lists_every_mutant_a_new_test_might_kill(tmp_path, monkeypatch, capsys):
+    codes = {"k": KILLED, "s": SURVIVED, "t": TIMEOUT, "n": NO_TESTS}
+    _run(tmp_path, monkeypatch, codes, "")
+    capsys.readouterr()
+    assert report.main(["--not-killed"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["s", "t", "n"]
