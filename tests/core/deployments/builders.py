@@ -2,7 +2,8 @@
 
 * sava 1.0 and 1.1: cluster ``sava`` with one breed on ``webport`` 8080/http, external gateway 9050 →
   ``sava/webport``;
-* a two-cluster blueprint: ``frontend`` depends on a ``backend`` breed in cluster ``backend``.
+* a two-cluster blueprint: ``frontend`` depends on a ``backend`` breed in cluster ``backend``;
+* ``FIRST``, ``SERVICE_FIRST``: a setting of each kind a cluster, a service can have (``with_settings``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from vamp.core import model
-from vamp.core.units import Cpu, Memory, Percentage
+from vamp.core.units import Cpu, Duration, Memory, Percentage
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 LATER = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
@@ -147,3 +148,38 @@ def statuses(deployment: model.Deployment) -> dict[str, tuple[str, str]]:
         for cluster in deployment.clusters.values()
         for service in cluster.services
     }
+
+
+CHECK = model.HealthCheck(
+    port="webport", initial_delay=Duration(10), timeout=Duration(5), interval=Duration(60), failures=3
+)
+SLA = model.Sla(
+    type="response_time_sliding_window",
+    threshold=model.Threshold(upper=1000, lower=100),
+    window=model.Window(interval=Duration(600), cooldown=Duration(600)),
+)
+FIRST: dict[str, object] = {
+    "health_checks": (CHECK,),
+    "network": "bridge",
+    "sla": SLA,
+    "dialects": {"marathon": {"cmd": "run"}, "docker": {"user": "sava"}},
+    "metadata": {"team": "web", "tier": "gold"},
+}
+SERVICE_FIRST: dict[str, object] = {
+    "health_checks": (CHECK,),
+    "network": "bridge",
+    "dialects": {"docker": {"user": "sava"}},
+}
+
+
+def with_settings(
+    blueprint: model.Blueprint,
+    cluster: dict[str, object] | None = None,
+    service: dict[str, object] | None = None,
+    **deployment: object,
+) -> model.Blueprint:
+    """``blueprint`` with settings given at cluster ``sava``, at its service, and at the blueprint itself."""
+    found = blueprint.clusters["sava"]
+    services = tuple(given.model_copy(update=service or {}) for given in found.services)
+    clusters = {"sava": found.model_copy(update={**(cluster or {}), "services": services})}
+    return blueprint.model_copy(update={"clusters": clusters, **deployment})

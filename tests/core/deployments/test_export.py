@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from tests.core.deployments.builders import (
+    FIRST,
     HOST,
     LATER,
     NOW,
+    SERVICE_FIRST,
     SMALL,
     sava_blueprint,
     sava_breed,
     two_cluster_blueprint,
     with_phase,
+    with_settings,
     with_weights,
 )
 from vamp.core import deployments, model
@@ -160,10 +163,10 @@ def test_arguments_the_breed_brings_are_left_to_the_breed() -> None:
     )
 
 
-def test_cluster_scope_variables_of_clusters_left_out_are_left_out() -> None:
+def test_cluster_scope_variables_of_clusters_left_out_are_left_out_and_the_others_kept() -> None:
     deployment = deployments.merge(None, two_cluster_blueprint(), name="shop", now=NOW, host=HOST)
     deployment = deployment.model_copy(
-        update={"environment_variables": {"frontend.BACKEND": "http://backend"}}
+        update={"environment_variables": {"frontend.BACKEND": "http://backend", "backend.TIMEOUT": "5"}}
     )
     frontend = two_cluster_blueprint().model_copy(
         update={"clusters": {"frontend": two_cluster_blueprint().clusters["frontend"]}}
@@ -173,4 +176,24 @@ def test_cluster_scope_variables_of_clusters_left_out_are_left_out() -> None:
     blueprint = deployments.as_blueprint(sliced)
 
     assert list(blueprint.clusters) == ["backend"]
-    assert blueprint.environment_variables == {}
+    assert blueprint.environment_variables == {"backend.TIMEOUT": "5"}
+
+
+def test_every_setting_of_the_clusters_services_and_deployment_is_exported() -> None:
+    blueprint = with_settings(
+        sava_blueprint(),
+        FIRST,
+        SERVICE_FIRST,
+        dialects={"kubernetes": {"namespace": "shop"}},
+        metadata={"owner": "alice"},
+    )
+
+    exported = deployments.as_blueprint(deployments.merge(None, blueprint, name="sava", now=NOW, host=HOST))
+
+    cluster = exported.clusters["sava"]
+    assert {key: getattr(cluster, key) for key in FIRST} == FIRST
+    assert {key: getattr(cluster.services[0], key) for key in SERVICE_FIRST} == SERVICE_FIRST
+    assert (exported.dialects, exported.metadata) == (
+        {"kubernetes": {"namespace": "shop"}},
+        {"owner": "alice"},
+    )

@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.core.deployments.builders import (
+    CHECK,
+    FIRST,
     HOST,
     LARGE,
     LATER,
     NOW,
+    SERVICE_FIRST,
+    SLA,
     SMALL,
     backend_breed,
     external_gateway,
@@ -19,6 +23,7 @@ from tests.core.deployments.builders import (
     two_cluster_blueprint,
     weights_of,
     with_phase,
+    with_settings,
     with_weights,
 )
 from vamp import errors
@@ -189,6 +194,22 @@ def test_the_blueprint_cluster_gateway_settings_apply() -> None:
     assert weights_of(after) == {"sava:1.0.0": "90%", "sava:1.1.0": "10%"}
     assert gateway.routes["sava:1.1.0"].condition == model.Condition(definition="user-agent == Firefox")  # type: ignore[union-attr]
     assert statuses(after)["sava:1.0.0"] == ("Deployment", "Done")  # not in the blueprint: left alone
+
+
+def test_an_internal_gateway_keeps_the_port_number_it_was_given() -> None:
+    before = running()
+    cluster = before.clusters["sava"]
+    gateway = cluster.gateways["webport"].model_copy(update={"port": model.GatewayPort(number=40001)})
+    before = before.model_copy(
+        update={"clusters": {"sava": cluster.model_copy(update={"gateways": {"webport": gateway}})}}
+    )
+
+    after = deploy(sava_blueprint("1.1.0", cluster_gateways=CHANGED_STICKY), before, now=LATER)
+
+    assert after.clusters["sava"].gateways["webport"].port == model.GatewayPort(
+        number=40001, protocol=model.Protocol.HTTP
+    )
+    assert after.clusters["sava"].gateways["webport"].sticky is model.Sticky.ROUTE
 
 
 def test_weights_set_on_the_deployment_are_kept_by_a_later_merge() -> None:
@@ -498,3 +519,138 @@ def test_a_stored_route_that_is_still_a_reference_cannot_be_merged() -> None:
         "The route 'sava:1.0.0' of cluster 'sava/sava' port 'webport' is still a reference to route 'all'; "
         "resolve the blueprint's references before merging it."
     )
+
+
+OTHER_CHECK = CHECK.model_copy(update={"path": "/health", "failures": 5})
+OTHER_SLA = SLA.model_copy(update={"threshold": model.Threshold(upper=2000, lower=200)})
+SECOND: dict[str, object] = {
+    "health_checks": (OTHER_CHECK,),
+    "network": "host",
+    "sla": OTHER_SLA,
+    "dialects": {"marathon": {"cmd": "serve"}},
+    "metadata": {"team": "shop"},
+}
+SERVICE_SECOND: dict[str, object] = {
+    "health_checks": (OTHER_CHECK,),
+    "network": "host",
+    "dialects": {"docker": {"user": "web"}},
+}
+
+
+def cluster_settings(cluster: model.DeploymentCluster) -> dict[str, object]:
+    return {key: getattr(cluster, key) for key in FIRST}
+
+
+def service_settings(service: model.DeploymentService | None) -> dict[str, object]:
+    assert service is not None
+    return {key: getattr(service, key) for key in SERVICE_FIRST}
+
+
+def test_a_first_deploy_takes_every_setting_of_the_clusters_services_and_blueprint() -> None:
+    blueprint = with_settings(
+        sava_blueprint(),
+        FIRST,
+        SERVICE_FIRST,
+        dialects={"kubernetes": {"namespace": "shop"}},
+        metadata={"owner": "alice"},
+    )
+
+    deployment = deploy(blueprint)
+
+    assert cluster_settings(deployment.clusters["sava"]) == FIRST
+    assert service_settings(deployment.clusters["sava"].services[0]) == SERVICE_FIRST
+    assert deployment.dialects == {"kubernetes": {"namespace": "shop"}}
+    assert deployment.metadata == {"owner": "alice"}
+
+
+def test_cluster_settings_the_blueprint_gives_replace_the_deployments_and_dialects_merge_per_key() -> None:
+    before = running(with_settings(sava_blueprint(), FIRST))
+
+    after = deploy(with_settings(sava_blueprint("1.1.0"), SECOND), before, now=LATER)
+
+    assert cluster_settings(after.clusters["sava"]) == {
+        "health_checks": (OTHER_CHECK,),
+        "network": "host",
+        "sla": OTHER_SLA,
+        "dialects": {"marathon": {"cmd": "serve"}, "docker": {"user": "sava"}},
+        "metadata": {"team": "shop", "tier": "gold"},
+    }
+
+
+def test_cluster_settings_the_blueprint_leaves_out_keep_the_deployments() -> None:
+    before = running(with_settings(sava_blueprint(), FIRST))
+
+    after = deploy(sava_blueprint("1.1.0"), before, now=LATER)
+
+    assert cluster_settings(after.clusters["sava"]) == FIRST
+
+
+def test_an_empty_list_of_cluster_health_checks_removes_the_deployments() -> None:
+    before = running(with_settings(sava_blueprint(), FIRST))
+
+    after = deploy(with_settings(sava_blueprint("1.1.0"), {"health_checks": ()}), before, now=LATER)
+
+    assert after.clusters["sava"].health_checks == ()
+
+
+def test_deployment_dialects_and_metadata_merge_per_key_and_are_kept_when_left_out() -> None:
+    before = running(
+        with_settings(
+            sava_blueprint(),
+            dialects={"kubernetes": {"namespace": "shop"}, "marathon": {"cmd": "run"}},
+            metadata={"owner": "alice", "team": "web"},
+        )
+    )
+
+    given = deploy(
+        with_settings(
+            sava_blueprint("1.1.0"), dialects={"marathon": {"cmd": "serve"}}, metadata={"owner": "bob"}
+        ),
+        before,
+        now=LATER,
+    )
+    left_out = deploy(sava_blueprint("1.1.0"), before, now=LATER)
+
+    assert given.dialects == {"kubernetes": {"namespace": "shop"}, "marathon": {"cmd": "serve"}}
+    assert given.metadata == {"owner": "bob", "team": "web"}
+    assert (left_out.dialects, left_out.metadata) == (before.dialects, before.metadata)
+
+
+@pytest.mark.parametrize(
+    ("given", "merged"),
+    [
+        pytest.param(SERVICE_SECOND, SERVICE_SECOND, id="given: the blueprint's"),
+        pytest.param({}, {"health_checks": None, "network": None, "dialects": {}}, id="left out: none"),
+    ],
+)
+def test_a_running_services_settings_are_replaced_by_the_blueprints_and_it_is_deployed_again(
+    given: dict[str, object], merged: dict[str, object]
+) -> None:
+    before = running(with_settings(sava_blueprint(), service=SERVICE_FIRST))
+
+    after = deploy(with_settings(sava_blueprint(), service=given), before, now=LATER)
+
+    service = after.clusters["sava"].service("sava:1.0.0")
+    assert service_settings(service) == merged
+    assert statuses(after) == {"sava:1.0.0": ("Deployment", "Initiated")}
+
+
+def test_a_new_cluster_listed_first_does_not_stop_a_changed_one_from_being_deployed_again() -> None:
+    before = running()
+    blueprint = sava_blueprint(scale=LARGE)
+    blueprint = blueprint.model_copy(
+        update={
+            "clusters": {
+                "backend": model.Cluster(services=(model.Service(breed=backend_breed()),)),
+                **blueprint.clusters,
+            }
+        }
+    )
+
+    after = deploy(blueprint, before, now=LATER)
+
+    assert statuses(after) == {
+        "sava-backend:1.0.0": ("Deployment", "Initiated"),
+        "sava:1.0.0": ("Deployment", "Initiated"),
+    }
+    assert after.clusters["sava"].services[0].status.since == LATER

@@ -17,6 +17,7 @@ from tests.core.deployments.builders import (
 )
 from vamp import errors
 from vamp.core import deployments, model
+from vamp.core.units import Percentage
 
 
 def canary(old: int | str, new: int | str) -> model.Deployment:
@@ -183,3 +184,33 @@ def test_prune_returns_none_when_no_cluster_is_left() -> None:
     )
 
     assert deployments.prune(gone) is None
+
+
+def test_prune_keeps_a_shared_external_gateway_with_only_the_routes_to_clusters_left() -> None:
+    deployment = deployments.merge(None, two_cluster_blueprint(), name="shop", now=NOW, host=HOST)
+    shared = model.Gateway(
+        port=model.GatewayPort(number=9050),
+        routes={
+            "frontend/webport": model.Route(weight=Percentage.of(100)),
+            "backend/webport": model.Route(weight=Percentage.of(0)),
+        },
+    )
+    deployment = deployment.model_copy(update={"gateways": {"9050": shared}})
+    frontend = two_cluster_blueprint().model_copy(
+        update={"clusters": {"frontend": two_cluster_blueprint().clusters["frontend"]}}
+    )
+    undeployed = with_phase(deployments.slice_services(deployment, frontend, now=LATER), model.PhaseName.DONE)
+    # The gateway ports as stored before the slice: pruning drops those of the dropped cluster itself.
+    undeployed = undeployed.model_copy(
+        update={"ports": {"frontend.webport": 40001, "backend.webport": 40002}}
+    )
+
+    pruned = deployments.prune(undeployed)
+
+    assert pruned is not None
+    assert pruned.gateways == {
+        "9050": shared.model_copy(
+            update={"routes": {"backend/webport": model.Route(weight=Percentage.of(0))}}
+        )
+    }
+    assert pruned.ports == {"backend.webport": 40002}

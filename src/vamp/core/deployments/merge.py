@@ -172,10 +172,8 @@ def _changed(
 ) -> bool:
     if before is None or before.status.intention is not model.Intention.DEPLOYMENT:
         return False  # new, or deployed again after a slice: already Initiated
-    return (
-        gateways_changed
-        or after.model_copy(update={"status": before.status, "instances": before.instances}) != before
-    )
+    # _updated kept the status and instances of a service being deployed: what differs is what it runs with.
+    return gateways_changed or after != before
 
 
 def _filled(port: str, gateway: model.Gateway) -> model.Gateway:
