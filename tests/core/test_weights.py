@@ -70,3 +70,35 @@ def test_condition_strength_defaults_to_full_with_a_condition():
     assert weights.default_strength(None, has_condition=True) == Percentage.of(100)
     assert weights.default_strength(None, has_condition=False) == Percentage.of(0)
     assert weights.default_strength(Percentage.of(50), has_condition=True) == Percentage.of(50)
+
+
+@pytest.mark.parametrize(
+    ("values", "normalised"),
+    [
+        # all zeros share evenly, the earlier entries taking the remainder
+        ((0, 0, 0), (3334, 3333, 3333)),
+        ((0, 0), (5000, 5000)),
+        # equal thirds: the first of the tied remainders takes the spare hundredth
+        ((1, 1, 1), (3334, 3333, 3333)),
+        # two thirds against one: the larger remainder takes it, wherever it stands
+        ((2, 1), (6667, 3333)),
+        ((1, 2), (3333, 6667)),
+        ((1, 1, 4), (1667, 1667, 6666)),
+        ((3, 0, 1), (7500, 0, 2500)),
+        ((0, 7), (0, 10000)),
+        ((), ()),
+    ],
+)
+def test_normalised_weights_take_the_largest_remainders_first(values, normalised):
+    assert weights.normalise(values) == normalised
+
+
+def test_normalise_scales_to_any_target():
+    assert weights.normalise([1, 1], target=3) == (2, 1)
+    assert weights.normalise([0, 0, 0], target=5) == (2, 2, 1)
+    assert weights.normalise([1, 2], target=100) == (33, 67)
+
+
+def test_normalise_refuses_a_negative_weight_among_others():
+    with pytest.raises(ValueError, match=r"^weights cannot be negative$"):
+        weights.normalise([50, -1, 51])

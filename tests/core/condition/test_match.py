@@ -60,6 +60,31 @@ def test_a_compiled_condition_tests_a_request(text, holds):
 
 
 @pytest.mark.parametrize(
+    ("text", "request_", "holds"),
+    [
+        # equality, containment and prefixes compare text: regex characters in the value are literal
+        ("host == www.example.com", Request(host="wwwXexample.com"), False),
+        ("host == www.example.com", Request(host="WWW.Example.com"), True),
+        ("host != www.example.com", Request(host="wwwXexample.com"), True),
+        ("path == /v1.0", Request(path="/v1x0"), False),
+        ("path == /v1.0", Request(path="/v1.0"), True),
+        ("header x-n == a+", Request(headers={"X-N": "aa"}), False),
+        ("header x-n == a+", Request(headers={"X-N": "a+"}), True),
+        ("cookie c has a.c", Request(cookies={"c": "abc"}), False),
+        ("cookie c has a.c", Request(cookies={"c": "-a.c-"}), True),
+        ("path prefix /a.c", Request(path="/abc"), False),
+        ("path prefix /a.c", Request(path="/a.c/d"), True),
+        ("query q == (x|y)", Request(query={"q": "x"}), False),
+        # only the regex operators read the value as a pattern
+        ("path ~ /a.c", Request(path="/abc"), True),
+        ("query q ~ (x|y)", Request(query={"q": "x"}), True),
+    ],
+)
+def test_only_regex_operators_read_the_value_as_a_pattern(text, request_, holds):
+    assert condition.compile(text).test(request_) is holds
+
+
+@pytest.mark.parametrize(
     ("field", "name", "op", "value", "problem"),
     [
         (Field.HEADER, None, Op.PRESENT, None, "a header matcher needs a name"),
@@ -67,8 +92,17 @@ def test_a_compiled_condition_tests_a_request(text, holds):
         (Field.HEADER, "X-Beta", Op.PRESENT, None, "header names are lower-case, not 'X-Beta'"),
         (Field.COOKIE, "a", Op.PRESENT, "x", "a present matcher takes no value"),
         (Field.COOKIE, "a", Op.EQUALS, None, "a equals matcher needs a value"),
+        (Field.PATH, None, Op.PRESENT, None, "a path is always present"),
     ],
 )
 def test_matchers_refuse_impossible_shapes(field, name, op, value, problem):
     with pytest.raises(ValueError, match=problem):
         Matcher(field, name, op, value)
+
+
+def test_a_regex_matcher_that_ignores_case_matches_any_case():
+    insensitive = Matcher(Field.HEADER, "x-n", Op.REGEX, "ab+c", ignore_case=True)
+    sensitive = Matcher(Field.HEADER, "x-n", Op.REGEX, "ab+c")
+    request = Request(headers={"X-N": "ABbC"})
+    assert insensitive.test(request) is True
+    assert sensitive.test(request) is False

@@ -232,6 +232,8 @@ OPERANDS = (
     "or a raw HAProxy condition '< … >'"
 )
 FIELD_OPERATORS = "==, =, !=, has, contains, misses, ~, matches"
+HOST_OPERATORS = "==, =, is, has, contains, !=, !, not, is not, misses"
+PATH_OPERATORS = f"{FIELD_OPERATORS}, prefix, starts with"
 
 
 @pytest.mark.parametrize(
@@ -270,9 +272,49 @@ FIELD_OPERATORS = "==, =, !=, has, contains, misses, ~, matches"
         ),
         ("(" * 65 + "true" + ")" * 65, 64, "the condition nests deeper than 64 levels; simplify it"),
         ("not " * 65 + "true", 256, "the condition nests deeper than 64 levels; simplify it"),
+        # the limit counts nesting, however many operands come before the nest
+        (
+            "true and " + "(" * 65 + "true" + ")" * 65,
+            73,
+            "the condition nests deeper than 64 levels; simplify it",
+        ),
+        (
+            "has cookie a or " * 3 + "not " * 65 + "true",
+            304,
+            "the condition nests deeper than 64 levels; simplify it",
+        ),
+        ("host", 4, f"expected an operator after 'host' ({HOST_OPERATORS}), found the end"),
+        (
+            "host www.example.com",
+            5,
+            f"expected an operator after 'host' ({HOST_OPERATORS}), found 'www.example.com'",
+        ),
+        ("path /login", 5, f"expected an operator after 'path' ({PATH_OPERATORS}), found '/'"),
+        ("header", 6, "expected a header name after 'header', found the end"),
+        ("header == yes", 7, "expected a header name after 'header', found '='"),
+        ("has header", 10, "expected a header name after 'has header', found the end"),
+        ("misses query", 12, "expected a query name after 'misses query', found the end"),
+        (
+            "header x-beta",
+            13,
+            f"expected an operator after 'header x-beta' ({FIELD_OPERATORS}), found the end",
+        ),
+        # a regular expression nesting deeper than Python's parser recurses is refused, not a crash
+        (
+            "path ~ " + "(" * 1000 + ")" * 1000,
+            7,
+            f"invalid regular expression '{'(' * 1000 + ')' * 1000}': it nests too deeply",
+        ),
     ],
 )
 def test_syntax_errors_point_at_the_offending_character(text, position, reason):
     with pytest.raises(errors.ConditionSyntaxError) as raised:
         condition.compile(text)
     assert (raised.value.position, raised.value.reason) == (position, reason)
+
+
+def test_the_depth_limit_counts_nesting_not_operands():
+    operands = "true and " * 100
+    nest = "(" * 62 + "not false" + ")" * 62
+    assert condition.compile(operands + nest) == Match.ALWAYS
+    assert condition.compile(nest + " and true" * 100) == Match.ALWAYS

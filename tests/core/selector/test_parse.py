@@ -17,6 +17,9 @@ def named(text: str) -> syntax.FieldMatch:
     return syntax.FieldMatch(syntax.Field.NAME, pattern(text))
 
 
+DEEP_REGEX = "(" * 1000 + ")" * 1000
+"""Groups nested deeper than Python's regular expression parser can recurse."""
+
 T = syntax.Constant(True)
 F = syntax.Constant(False)
 
@@ -213,6 +216,13 @@ VALID = (
             "           ",
         ),
         ("(" * 51 + "t" + ")" * 51, "parentheses nest more than 50 levels deep", " " * 50),
+        ("t && " + "(" * 51 + "t" + ")" * 51, "parentheses nest more than 50 levels deep", " " * 55),
+        # a regular expression nesting deeper than Python's parser recurses is refused, not a crash
+        (
+            f"name({DEEP_REGEX})",
+            f"invalid regular expression '{DEEP_REGEX}' in name(...): its groups nest too deeply",
+            "     ",
+        ),
     ],
 )
 def test_syntax_errors_say_what_is_wrong_and_point_at_it(text, message, caret):
