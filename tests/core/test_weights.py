@@ -54,6 +54,12 @@ def test_normalised_weights_total_the_target_and_are_never_negative(values):
     assert all(value >= 0 for value in result)
 
 
+@pytest.mark.parametrize("values", [[-1], [50, -1], [0, 0, -5]])
+def test_normalise_refuses_negative_weights(values):
+    with pytest.raises(ValueError, match=r"^weights cannot be negative$"):
+        weights.normalise(values)
+
+
 @given(st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=10_000)), max_size=8))
 def test_filled_weights_total_zero_or_one_hundred_when_they_fit(hundredths):
     given_weights = [None if value is None else Percentage(value) for value in hundredths]

@@ -66,16 +66,27 @@ async def test_the_source_starts_from_the_version_the_agent_serves_and_polls_aga
 
 async def test_an_error_status_is_reported_and_asked_again_after_a_backoff(serving: Serving):
     serving.server.failure = 500
-    reads = source(serving.port).watch("")
+    waits: list[float] = []
 
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+    reads = plan_server.PlanServer(
+        f"http://127.0.0.1:{serving.port}/", wait=1, backoff=(0.01, 0.04), sleep=sleep
+    ).watch("")
     endpoint = f"http://127.0.0.1:{serving.port}/api/v1/vga/plan"
 
     assert await anext(reads) == gateway_agent.Unavailable(
         f"The Vamp server answered 500 to GET {endpoint}: database is locked"
     )
+    assert waits == []  # the failure is reported before any wait
     serving.server.failure = None
     serving.server.publish({"version": "v1"})
-    assert isinstance(await anext(reads), gateway_agent.Offered)
+
+    assert await anext(reads) == gateway_agent.Offered({"version": "v1"}, endpoint)
+    assert waits == [0.01]
+    assert serving.server.asked == [("", "1"), ("", "1")]
 
 
 async def test_a_server_that_cannot_be_reached_is_reported_until_it_answers():
@@ -165,3 +176,110 @@ async def test_the_source_asks_for_the_namespaces_the_agent_serves(
 
     assert isinstance(await anext(reads), gateway_agent.Offered)
     assert asked == [[("version", "v0"), ("wait", "5"), *scope]]
+
+
+class FakeClock:
+    """A clock that moves only when the source waits: it notes each wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def scripted(*answers: httpx.Response | Exception) -> httpx.MockTransport:
+    """A server that gives ``answers`` in turn, raising those that are exceptions."""
+    pending = list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        given = pending.pop(0)
+        if isinstance(given, Exception):
+            raise given
+        return given
+
+    return httpx.MockTransport(answer)
+
+
+def failing(times: int) -> list[httpx.Response | Exception]:
+    return [httpx.Response(500, text="database is locked")] * times
+
+
+ENDPOINT = "http://vamp/api/v1/vga/plan"
+
+
+async def test_failures_are_asked_again_after_half_a_second_doubling_up_to_30_and_a_new_plan_resets_it():
+    clock = FakeClock()
+    answers = [*failing(9), httpx.Response(200, json={"version": "v1"}), *failing(3)]
+    reads = plan_server.PlanServer("http://vamp", transport=scripted(*answers), sleep=clock.sleep).watch("v0")
+
+    for _ in range(9):
+        assert isinstance(await anext(reads), gateway_agent.Unavailable)
+    assert clock.waits == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+    assert await anext(reads) == gateway_agent.Offered({"version": "v1"}, ENDPOINT)
+    assert clock.waits[8:] == [30.0]
+
+    for _ in range(3):
+        assert isinstance(await anext(reads), gateway_agent.Unavailable)
+    assert clock.waits[9:] == [0.5, 1.0]  # the new plan started the backoff afresh
+
+
+async def test_a_304_is_a_good_answer_that_resets_the_backoff():
+    clock = FakeClock()
+    unreachable = httpx.ConnectError("All connection attempts failed")
+    answers: list[httpx.Response | Exception] = [
+        unreachable,
+        unreachable,
+        httpx.Response(304),
+        unreachable,
+        unreachable,
+    ]
+    reads = plan_server.PlanServer("http://vamp", transport=scripted(*answers), sleep=clock.sleep).watch("v0")
+
+    for _ in range(4):
+        assert isinstance(await anext(reads), gateway_agent.Unavailable)
+
+    # 0.5 and 1 before the second and third asks; the 304 is asked again at once, then 0.5 again.
+    assert clock.waits == [0.5, 1.0, 0.5]
+
+
+@pytest.mark.parametrize("plan", [{"version": "v0"}, {"routes": []}, {"version": ""}, ["not", "a", "plan"]])
+async def test_a_plan_that_gives_no_new_version_is_passed_on_and_then_asked_again_after_a_backoff(
+    plan: Any,
+) -> None:
+    clock = FakeClock()
+    answers = [httpx.Response(200, json=plan), httpx.Response(200, json=plan)]
+    answers.append(httpx.Response(200, json={"version": "v1"}))
+    reads = plan_server.PlanServer("http://vamp", transport=scripted(*answers), sleep=clock.sleep).watch("v0")
+
+    assert await anext(reads) == gateway_agent.Offered(plan, ENDPOINT)
+    assert await anext(reads) == gateway_agent.Offered(plan, ENDPOINT)
+    assert await anext(reads) == gateway_agent.Offered({"version": "v1"}, ENDPOINT)
+    assert clock.waits == [0.5, 1.0]
+
+
+async def test_the_backoff_given_is_the_first_and_the_longest_wait():
+    clock = FakeClock()
+    reads = plan_server.PlanServer(
+        "http://vamp", backoff=(1.5, 5.0), transport=scripted(*failing(5)), sleep=clock.sleep
+    ).watch("v0")
+
+    for _ in range(5):
+        await anext(reads)
+
+    assert clock.waits == [1.5, 3.0, 5.0, 5.0]
+
+
+async def test_a_server_down_for_nine_hours_is_still_asked_every_30_seconds():
+    # Past about 1,025 failures an uncapped 0.5 * 2 ** n no longer fits a float and would end the agent.
+    clock = FakeClock()
+    reads = plan_server.PlanServer(
+        "http://vamp", transport=scripted(*failing(1100)), sleep=clock.sleep
+    ).watch("v0")
+
+    for _ in range(1100):
+        await anext(reads)
+
+    assert clock.waits[-1] == 30.0
+    assert set(clock.waits[6:]) == {30.0}

@@ -17,7 +17,7 @@ server then answers one plan combining theirs. Without either it serves the serv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import httpx
 
@@ -37,6 +37,7 @@ class PlanServer:
         backoff: the first and the longest wait before asking again after a failure, in seconds.
         token: the agent's token, sent as ``Authorization: Bearer``; a server refuses agents without one.
         transport: an ``httpx`` transport to use instead of the network.
+        sleep: how the source waits out a backoff (``asyncio.sleep``; a test passes a fake clock's).
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class PlanServer:
         backoff: tuple[float, float] = (0.5, 30.0),
         token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.url = url.rstrip("/")
         self.endpoint = self.url + PATH
@@ -58,6 +60,7 @@ class PlanServer:
             self._scope.append(("all_namespaces", "true"))
         self._backoff = backoff
         self._transport = transport
+        self._sleep = sleep
         self._headers = {"accept": "application/json"}
         if token:
             self._headers["authorization"] = f"Bearer {token}"
@@ -95,7 +98,7 @@ class PlanServer:
                     continue
                 # A failure, or an answer that gives no new version to wait on: do not ask again at once.
                 failures += 1
-                await asyncio.sleep(self._delay(failures))
+                await self._sleep(self._delay(failures))
 
     async def _ask(self, client: httpx.AsyncClient, version: str) -> gateway_agent.Received | None:
         try:
