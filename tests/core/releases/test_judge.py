@@ -1,6 +1,7 @@
 """The judge: wait without data, fail a clearly worse candidate, pass an equal one, and say why."""
 
 import math
+from dataclasses import astuple, replace
 from statistics import NormalDist
 
 import pytest
@@ -181,3 +182,130 @@ def test_the_absolute_guards_judge_a_candidate_whose_baseline_serves_nothing() -
     compared = judge(Criteria(), sample(0), sample(1000, errors=100), look=1, looks=1)
     assert compared.outcome is Outcome.WAIT
     assert compared.reason == "Waiting for samples: the baseline has served 0 of the 200 requests needed."
+
+
+GUARD_BOUNDS = (100.0, 200.0, 400.0, math.inf)
+GUARD_BASELINE = Sample(1000, 10, GUARD_BOUNDS, (900, 990, 1000, 1000))
+# p90 of the candidate: the 900th request, a third of the way (50 of 150) from 200 to 400 ms on a log scale.
+GUARD_CANDIDATE = Sample(1000, 100, GUARD_BOUNDS, (700, 850, 1000, 1000))
+CANDIDATE_P90 = 200.0 * 2.0 ** (1 / 3)
+
+
+def signed_root(seen: float, requests: float, limit: float) -> float:
+    """The signed root likelihood ratio of ``seen`` of ``requests`` against a rate of ``limit``."""
+    rate = seen / requests
+    gain = seen * math.log(rate / limit) + (requests - seen) * math.log((1 - rate) / (1 - limit))
+    return math.sqrt(2 * gain)
+
+
+def guards(error_max: float, latency_max: float) -> Criteria:
+    return Criteria(
+        error_increase=None,
+        error_max=error_max,
+        latency_increase=None,
+        latency_max=latency_max,
+        latency_percentile=90.0,
+    )
+
+
+def test_the_guards_fail_with_every_figure_a_user_reads() -> None:
+    verdict = judge(guards(0.05, 220.0), GUARD_BASELINE, GUARD_CANDIDATE, look=2, looks=5)
+    errors, latency = verdict.findings
+    level = 0.05 * (4 - 1) / 25
+    p_errors = 1 - NormalDist().cdf(signed_root(100, 1000, 0.05))
+    assert astuple(errors) == (
+        "errors.max",
+        Outcome.FAIL,
+        None,
+        0.1,
+        pytest.approx(signed_root(100, 1000, 0.05)),
+        pytest.approx(p_errors),
+        (1000, 1000),
+        "The candidate's 5xx rate 10 % is above the 5 % allowed: "
+        f"p = {p_errors:.2g} <= 0.006 at look 2 of 5.",
+        pytest.approx(level),
+    )
+    # 220 ms is 0.1375 of the way (log scale) from 200 to 400 ms: 870.6 requests took at most that.
+    slower = 1000 - (850 + 150 * math.log(1.1) / math.log(2.0))
+    p_latency = 1 - NormalDist().cdf(signed_root(slower, 1000, 0.1))
+    assert astuple(latency) == (
+        "latency.max",
+        Outcome.FAIL,
+        pytest.approx(100.0),
+        pytest.approx(CANDIDATE_P90),
+        pytest.approx(signed_root(slower, 1000, 0.1)),
+        pytest.approx(p_latency),
+        (1000, 1000),
+        "The candidate's p90 252 ms against the 220 ms allowed: more than 10 % of its requests take longer, "
+        f"p = {p_latency:.2g} <= 0.006 at look 2 of 5.",
+        pytest.approx(level),
+    )
+    assert verdict == Verdict(Outcome.FAIL, (errors, latency), errors.reason)
+
+
+def test_the_guards_pass_a_candidate_within_them_and_say_by_how_much() -> None:
+    verdict = judge(guards(0.2, 300.0), GUARD_BASELINE, GUARD_CANDIDATE, look=1, looks=1)
+    errors, latency = verdict.findings
+    assert astuple(errors) == (
+        "errors.max",
+        Outcome.PASS,
+        None,
+        0.1,
+        0.0,
+        1.0,
+        (1000, 1000),
+        "The candidate's 5xx rate 10 % is not beyond chance above the 20 % allowed (p = 1).",
+        pytest.approx(0.05),
+    )
+    assert astuple(latency) == (
+        "latency.max",
+        Outcome.PASS,
+        pytest.approx(100.0),
+        pytest.approx(CANDIDATE_P90),
+        0.0,
+        1.0,
+        (1000, 1000),
+        "The candidate's p90 252 ms against the 300 ms allowed is not beyond chance too slow (p = 1).",
+        pytest.approx(0.05),
+    )
+    assert verdict.reason == "Every check passes at look 1 of 1."
+
+
+def test_the_latency_guard_without_a_baseline_histogram_reports_no_baseline() -> None:
+    criteria = guards(0.2, 300.0)
+    verdict = judge(criteria, Sample(0, 0, (), ()), GUARD_CANDIDATE, look=1, looks=1)
+    latency = verdict.findings[1]
+    assert (latency.outcome, latency.baseline) == (Outcome.PASS, None)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "baseline", "candidate"),
+    [
+        (
+            Criteria(latency_increase=None),
+            GUARD_BASELINE,
+            Sample(1000, 21, GUARD_BOUNDS, (900, 990, 1000, 1000)),
+        ),
+        (
+            Criteria(error_increase=None, error_max=0.005, latency_increase=None),
+            GUARD_BASELINE,
+            Sample(1000, 6, GUARD_BOUNDS, (900, 990, 1000, 1000)),
+        ),
+        (Criteria(error_increase=None, latency_increase=0.0), GUARD_BASELINE, GUARD_BASELINE),
+        (guards(1.0 - 1e-9, 220.0), GUARD_BASELINE, Sample(1000, 0, GUARD_BOUNDS, (700, 850, 1000, 1000))),
+    ],
+    ids=["errors", "errors.max", "latency", "latency.max"],
+)
+def test_a_check_whose_p_value_is_exactly_its_level_fails_and_one_just_above_passes(
+    criteria: Criteria, baseline: Sample, candidate: Sample
+) -> None:
+    # Exactly on the line "fails only on evidence: its p-value at or below the level its look may spend".
+    check = judge(criteria, baseline, candidate, look=1, looks=1).findings[-1]
+    p = check.p_value
+    assert p is not None
+    assert 0 < p < 1
+    assert 1 - (1 - p) == p  # the level of a single look at confidence 1 - p is p itself
+    at = replace(criteria, confidence=1 - p)
+    assert judge(at, baseline, candidate, look=1, looks=1).findings[-1].outcome is Outcome.FAIL
+    above = replace(criteria, confidence=math.nextafter(1 - p, 1.0))
+    assert judge(above, baseline, candidate, look=1, looks=1).findings[-1].outcome is Outcome.PASS

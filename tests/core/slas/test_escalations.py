@@ -4,6 +4,7 @@ cannot apply says why."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from vamp.core import model, validation
@@ -145,4 +146,76 @@ def test_a_scale_beyond_the_servers_limits_does_not_apply() -> None:
     assert outcome.skipped[0].reason == (
         "Scaling 'sava:1.0.0': At most 2 instances are allowed on this server, not 3 (the server's "
         "--max-instances)."
+    )
+
+
+def test_what_cannot_apply_is_named_with_its_type_and_cluster_and_the_next_one_is_tried() -> None:
+    gone = model.GroupEscalation(type="to_one", escalations=(model.Ref(name="gone"), instances(maximum=5)))
+    outcome = run(UP, gone)
+    assert counts(outcome) == {"sava": 3, "backend": 1}
+    assert outcome.skipped == (escalations.Skipped("reference", "sava", "Escalation 'gone' is not stored."),)
+    nowhere = model.GroupEscalation(
+        type="to_one", escalations=(instances(target="nowhere"), instances(by=0), instances(target="backend"))
+    )
+    tried = run(UP, nowhere)
+    assert counts(tried) == {"sava": 2, "backend": 2}
+    assert tried.skipped == (
+        escalations.Skipped("scale_instances", "nowhere", "Cluster 'nowhere' has no service to scale."),
+        escalations.Skipped("scale_instances", "sava", "scale_by must be more than 0, not 0."),
+    )
+    generic = model.GroupEscalation(
+        type="to_one", escalations=(model.GenericEscalation(type="alert"), instances(maximum=5))
+    )
+    assert counts(run(UP, generic)) == {"sava": 3, "backend": 1}
+
+
+def test_to_one_deescalating_tries_the_last_first() -> None:
+    group = model.GroupEscalation(
+        type="to_one", escalations=(instances(), instances(target="backend", minimum=0))
+    )
+    down = run(DOWN, group)
+    assert counts(down) == {"sava": 2, "backend": 0}, (
+        "the last one applies, and takes a service to 0 instances"
+    )
+
+
+def test_a_bound_names_which_one_is_passed_and_the_unit() -> None:
+    crossed = run(UP, instances(minimum=5, maximum=1))
+    assert crossed.skipped == (
+        escalations.Skipped(
+            "scale_instances",
+            "sava",
+            "Instances of 'sava:1.0.0' would go from 2 to 3, beyond the maximum of 1.",
+        ),
+    )
+    cpu = model.ScaleEscalation(type="scale_cpu", minimum=0.1, maximum=4, scale_by=1)
+    assert run(DOWN, cpu).skipped[0].reason == (
+        "CPU of 'sava:1.0.0' would go from 0.5 to -0.5, beyond the minimum of 0.1."
+    )
+    memory = model.ScaleEscalation(type="scale_memory", minimum=1, maximum=200, scale_by=1)
+    assert run(UP, memory).skipped[0].reason == (
+        "Memory (MB) of 'sava:1.0.0' would go from 256 to 257, beyond the maximum of 200."
+    )
+
+
+def test_a_whole_core_escalation_adds_exactly_one_core_and_the_scale_loses_its_stored_name() -> None:
+    named = {"sava": escalations.FirstService("sava:1.0.0", scale(2).model_copy(update={"name": "small"}))}
+    cpu = model.ScaleEscalation(type="scale_cpu", minimum=0.1, maximum=4, scale_by=1)
+    scaled = run(UP, cpu, services=named).services["sava"]
+    assert scaled == escalations.FirstService("sava:1.0.0", scale(2, cpu="1.5"))
+    assert scaled.scale.name is None
+
+
+def test_events_show_whole_numbers_as_integers_and_join_the_reasons() -> None:
+    cpu = model.ScaleEscalation(type="scale_cpu", minimum=0.1, maximum=4, scale_by=0.25)
+    applied = escalations.events("shop", UP, "sava", run(UP, cpu, instances(maximum=5)))
+    assert [json.dumps(event.value) for event in applied] == [
+        '{"service": "sava:1.0.0", "type": "scale_cpu", "from": 0.5, "to": 0.75}',
+        '{"service": "sava:1.0.0", "type": "scale_instances", "from": 2, "to": 3}',
+    ]
+    cpu_at_top = model.ScaleEscalation(type="scale_cpu", minimum=0.1, maximum=0.2, scale_by=0.25)
+    (none,) = escalations.events("shop", UP, "sava", run(UP, cpu_at_top, instances(maximum=1)))
+    assert none.value["reason"] == (
+        "CPU of 'sava:1.0.0' would go from 0.5 to 0.75, beyond the maximum of 0.2. "
+        "Instances of 'sava:1.0.0' would go from 2 to 3, beyond the maximum of 1."
     )

@@ -86,3 +86,37 @@ def test_third_party_sla_events_are_read_by_their_tags() -> None:
     assert signal("sla", "deployment:d", "cluster:c") is None  # no direction
     assert signal("sla:escalate", "sla:deescalate", "deployment:d", "cluster:c") is None  # both
     assert signal("sla:escalate", "deployment:d") is None  # no cluster
+
+
+def test_every_verdict_names_the_slowest_gateway_and_its_time() -> None:
+    below = window.judge(SLA, {GATEWAYS[0]: 2.0, GATEWAYS[1]: 49.94}, None, NOW)
+    assert below == window.Verdict(
+        window.Direction.DEESCALATE,
+        "49.9 ms on sava/sava/admin is below the lower threshold of 50 ms.",
+        49.94,
+        GATEWAYS[1],
+    )
+    within = window.judge(SLA, {GATEWAYS[0]: 120.0, GATEWAYS[1]: None}, None, NOW)
+    assert within == window.Verdict(
+        None, "120.0 ms on sava/sava/webport is within 50–150 ms.", 120.0, GATEWAYS[0]
+    )
+
+
+def test_a_sliding_window_sla_without_its_window_or_threshold_is_not_judged() -> None:
+    no_window = SLA.model_copy(update={"window": None})
+    assert window.judge(no_window, {GATEWAYS[0]: 300.0}, None, NOW).direction is None
+    assert not window.due(no_window, None, NOW)
+    no_threshold = SLA.model_copy(update={"threshold": None})
+    assert window.judge(no_threshold, {GATEWAYS[0]: 300.0}, None, NOW).direction is None
+
+
+def test_an_sla_event_rounds_the_time_to_the_microsecond_and_carries_the_gateway_and_reason() -> None:
+    verdict = window.judge(SLA, {GATEWAYS[0]: 300.123456}, None, NOW)
+    event = window.sla_event("sava", "sava", SLA, verdict)
+    assert event.value == {
+        "response_time": 300.123,
+        "gateway": GATEWAYS[0],
+        "reason": "300.1 ms on sava/sava/webport is above the upper threshold of 150 ms.",
+        "threshold": {"upper": 150, "lower": 50},
+        "window": {"interval": 10, "cooldown": 20},
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -60,3 +60,14 @@ def test_a_time_schedule_with_period_0_runs_once():
 def test_a_start_without_a_zone_is_utc():
     naive = START.replace(tzinfo=None)
     assert cadence.next_tick(timing(start=naive), None, at(0.5)) == cadence.Tick(0, START)
+
+
+def test_a_period_under_a_second_still_counts_its_ticks() -> None:
+    assert cadence.next_tick(timing(period=0.5, repeat=None), None, at(2.2)) == cadence.Tick(4, at(2.0))
+
+
+def test_a_start_in_another_zone_is_the_same_instant() -> None:
+    two_hours_east = timezone(timedelta(hours=2))
+    start = datetime(2026, 1, 1, 14, 0, tzinfo=two_hours_east)  # 12:00 UTC
+    tick = cadence.next_tick(timing(period=10.0, repeat=None, start=start), None, at(30.5))
+    assert tick == cadence.Tick(3, at(30.0))
