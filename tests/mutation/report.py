@@ -13,7 +13,7 @@ table per module keyed by mutmut's mutant name, the value saying why::
 
 The score of a module is killed / (mutants - equivalent). The report exits 1 when the total is under the
 threshold (97 % unless ``--threshold`` says), when a name in the equivalents file is stale (no such mutant,
-or its module is not mutated) or is killed (a test tells it apart: it is not equivalent), or when no run
+in a module the run mutated) or is killed (a test tells it apart: it is not equivalent), or when no run
 has left results.
 
 Run ``python tests/mutation/report.py`` from the repository's root after ``mutmut run``; with
@@ -108,10 +108,7 @@ def score(
     problems: list[str] = []
     for module, table in equivalents.items():
         if module not in outcomes:
-            problems.append(
-                f"{EQUIVALENTS} [{module!r}]: the module is not mutated; mutated: {', '.join(outcomes)}"
-            )
-            continue
+            continue  # not mutated by this run: its names cannot be checked
         for mutant, reason in table.items():
             where = f"{EQUIVALENTS} [{module!r}] {mutant!r}"
             if mutant not in outcomes[module]:
