@@ -48,6 +48,9 @@ SHARED = "a stick table or another backend named here belongs to every gateway t
         ("< path -m reg ^/v[0-9]+$ >", dnf([raw("path -m reg ^/v[0-9]+$")])),
         ("< hdr(x-env) -m str a\\ b >", dnf([raw("hdr(x-env) -m str a\\ b")])),
         ("< hdr(x),lower,word(1,;) -m str map >", dnf([raw("hdr(x),lower,word(1,;) -m str map")])),
+        ("< hdr(X-User) -m str alice >", dnf([raw("hdr(X-User) -m str alice")])),  # an X is no quote
+        ("< hdr(x) -m str 'a\\' >", dnf([raw("hdr(x) -m str 'a\\'")])),  # in '…' a backslash stays one
+        ("< hdr(x) -m str '\\x7d' >", dnf([raw("hdr(x) -m str '\\x7d'")])),  # and starts no hex escape
     ],
 )
 def test_raw_haproxy_conditions_are_read_into_the_match_ir(text, expected):
@@ -132,6 +135,10 @@ ALLOWED = raw_acl.ALLOWED
         ),
         ("< hdr(x) '-f' /etc/passwd >", 9, f"the option -f loads a file; {ALLOWED}"),
         ("< hdr(x),ma'p'(/etc/hosts) -m found >", 9, f"map converters load a file; {ALLOWED}"),
+        ("< hdr(x)\x7f -m found >", 8, f"a raw HAProxy condition cannot hold control characters; {ALLOWED}"),
+        ("<env(HOME) -m beg /root>", 1, f"the fetch env() reads the agent's environment; {ALLOWED}"),
+        ("<hdr(x) -m found -f>", 17, f"the option -f loads a file; {ALLOWED}"),
+        ("<hdr(x),ma'p'(/etc/hosts)>", 8, f"map converters load a file; {ALLOWED}"),
         ("< -m found >", 2, f"a raw HAProxy condition starts with a fetch; {ALLOWED}"),
         ("< 'hdr(x)' -m found >", 2, f"a raw HAProxy condition starts with a fetch; {ALLOWED}"),
         (

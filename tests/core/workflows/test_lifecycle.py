@@ -79,3 +79,14 @@ def test_the_runtime_state_against_the_digest_of_the_spec() -> None:
 
 def test_only_a_workflow_that_should_run_needs_its_spec() -> None:
     assert {status for status in S if lifecycle.needs_spec(status)} == {S.STARTING, S.RUNNING, S.RESTARTING}
+
+
+def test_only_the_step_that_does_nothing_is_idle() -> None:
+    assert lifecycle.NOTHING.idle
+    assert {(status, runtime) for status, runtime, step in ROWS if step.idle} == {
+        (S.STARTING, Observed.FAILING),
+        (S.RUNNING, Observed.CURRENT),
+        (S.RUNNING, Observed.FAILING),
+        (S.SUSPENDED, Observed.ABSENT),
+    }
+    assert not lifecycle.ORPHAN.idle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -185,3 +186,110 @@ def test_a_changed_breed_changes_the_digest() -> None:
     changed = model.Breed(name="canary", deployable=SCRIPT.model_copy(update={"definition": "x"}))
     after = spec_of("name: w\nbreed: canary\n", changed)
     assert before.digest != after.digest
+
+
+def test_the_default_scale_is_one_instance_of_a_tenth_of_a_cpu_and_64mb() -> None:
+    found = spec_of("name: w\nbreed: canary\n").scale
+    assert (found.cpu, found.memory, found.instances) == (Cpu.parse("0.1"), Memory.parse("64MB"), 1)
+
+
+def test_an_inline_scale_wins_over_a_stored_one_the_caller_found() -> None:
+    large = model.Scale(name="large", cpu=Cpu(100), memory=Memory(25600), instances=4)
+    found = spec_of("name: w\nbreed: canary\nscale: {cpu: 0.5, memory: 256MB, instances: 2}\n", scale=large)
+    assert found.scale.instances == 2
+
+
+def test_without_arguments_of_its_own_a_workflow_runs_with_its_breeds() -> None:
+    with_arguments = breed().model_copy(
+        update={"arguments": (model.Argument(key="privileged", value="true"),)}
+    )
+    found = spec_of("name: w\nbreed: canary\n", with_arguments)
+    assert found.arguments == (model.Argument(key="privileged", value="true"),)
+
+
+def test_a_variable_named_by_its_key_with_the_alias_is_injected_under_the_alias() -> None:
+    found = spec_of(
+        "name: w\nbreed: canary\nenvironment_variables:\n  PORT[HTTP_PORT]: 81\n",
+        breed(model.EnvironmentVariable(name="PORT", alias="HTTP_PORT", value="80")),
+    )
+    assert found.environment["HTTP_PORT"] == "81"
+    assert "PORT[HTTP_PORT]" not in found.environment
+
+
+def test_every_variable_without_a_value_is_named_with_what_to_do() -> None:
+    found = problems(
+        "name: w\nbreed: canary\nenvironment_variables:\n  A: null\n  B: null\n",
+        breed(model.EnvironmentVariable(name="GATEWAY"), model.EnvironmentVariable(name="LEVEL")),
+    )
+    assert found == [
+        "environment_variables.A: Workflow 'w': the variable A needs a value.",
+        "environment_variables.B: Workflow 'w': the variable B needs a value.",
+        "environment_variables.GATEWAY: Workflow 'w': the variable GATEWAY of breed 'canary' has no value; "
+        "give it one in the workflow's environment_variables.",
+        "environment_variables.LEVEL: Workflow 'w': the variable LEVEL of breed 'canary' has no value; "
+        "give it one in the workflow's environment_variables.",
+    ]
+
+
+def test_a_period_that_is_no_number_is_refused_with_its_exact_message() -> None:
+    (found,) = problems(
+        "name: w\nbreed: canary\nenvironment_variables:\n  VAMP_WORKFLOW_EXECUTION_PERIOD: soon\n"
+    )
+    assert found == (
+        "environment_variables.VAMP_WORKFLOW_EXECUTION_PERIOD: Workflow 'w': VAMP_WORKFLOW_EXECUTION_PERIOD "
+        "is 'soon'; give a number of seconds, 0 or more."
+    )
+
+
+def test_a_period_or_timeout_of_0_runs_once_without_a_timeout() -> None:
+    found = spec_of(
+        "name: w\nbreed: canary\nenvironment_variables:\n  VAMP_WORKFLOW_EXECUTION_PERIOD: 0\n"
+        "  VAMP_WORKFLOW_EXECUTION_TIMEOUT: 0.5\n"
+    )
+    assert (found.period, found.timeout) == (0.0, 0.5)
+
+
+@pytest.mark.parametrize("text", ["P", "PT", "P1DT", "1D", "PT1H2", "P-1D", ""])
+def test_what_is_no_iso_8601_period_is_refused_with_examples(text: str) -> None:
+    expected = f"{text!r} is not an ISO-8601 period such as PT1M, PT30S or P1D."
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        specs.period_seconds(text)
+
+
+@pytest.mark.parametrize("text", ["P1Y", "P2M", "P1Y2M3D"])
+def test_a_period_of_years_or_months_says_what_to_give_instead(text: str) -> None:
+    expected = (
+        f"{text!r} counts years or months, which have no fixed length: give it in weeks, days, hours, "
+        "minutes or seconds (P30D, P1W, PT12H)."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        specs.period_seconds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("PT1S", 1.0), ("PT1M", 60.0), ("PT1H", 3600.0), ("P2D", 172800.0)]
+)
+def test_each_part_of_a_period_counts_its_own_seconds(text: str, seconds: float) -> None:
+    assert specs.period_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["PT0S", "P0D", "P0W", "PT0H0M0.0S"])
+def test_a_period_of_no_time_is_refused(text: str) -> None:
+    expected = f"{text!r} is no time at all: a time schedule needs a period longer than 0."
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        specs.period_seconds(text)
+
+
+def test_a_time_schedule_whose_start_has_no_zone_starts_in_utc() -> None:
+    found = spec_of(
+        "name: w\nbreed: canary\nschedule:\n  time: {period: PT1H, start: '2026-04-01T08:30:00'}\n"
+    )
+    assert found.timing == runs.Timing(datetime(2026, 4, 1, 8, 30, tzinfo=UTC), 3600.0, "PT1H", None)
+
+
+def test_a_time_schedule_with_a_period_refused_names_the_field_and_the_workflow() -> None:
+    (found,) = problems("name: w\nbreed: canary\nschedule:\n  time: {period: PT0S}\n")
+    assert found == (
+        "schedule.time.period: Workflow 'w': 'PT0S' is no time at all: a time schedule needs a period "
+        "longer than 0."
+    )
