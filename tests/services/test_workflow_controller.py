@@ -402,6 +402,30 @@ async def test_an_event_workflow_runs_once_per_matching_event_and_never_on_workf
     assert json.loads(base64.b64decode(world.runtime.executed[1][1]))["id"] == last.id
 
 
+async def test_an_event_posted_as_soon_as_the_status_reads_running_runs_the_workflow(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user who sees ``running`` and posts an event at once, while the pass is still going, gets a run."""
+    await world.workflow("courier", "schedule:\n  event: [go]\n")
+    workflows = world.controller()
+    posted: list[model.Event] = []
+    put = world.store.put
+
+    async def put_then_post(*args: Any, **kwargs: Any) -> store.StoredArtifact:
+        kept = await put(*args, **kwargs)
+        if args[1] == "workflows" and kept.data.get("status") == "running" and not posted:
+            posted.append(await world.publisher.publish(NS, model.Event(tags=("go",))))
+        return kept
+
+    monkeypatch.setattr(world.store, "put", put_then_post)
+    async with _background(workflows.triggers.run()):
+        await workflows.pass_all()
+        assert posted, "the event was posted right after the status was written"
+        await world.runtime.wait_executed(1)
+    assert [key.name for key, _ in world.runtime.executed] == ["courier"]
+    assert json.loads(base64.b64decode(world.runtime.executed[0][1]))["id"] == posted[0].id
+
+
 async def test_a_suspended_event_workflow_runs_on_no_event_and_lifecycle_events_run_none(
     world: World,
 ) -> None:

@@ -1,8 +1,8 @@
 """The composition root: from ``Settings`` to a running server — the one place that picks the adapters.
 
-``serve`` builds, in order: the store (SQLite or PostgreSQL, schema migrated), the runtime (the local
-process driver with ``AlwaysLeader``, or the Kubernetes driver with a Lease election and a Service per
-gateway), the event publisher, the reconciler and the gateway synchroniser (nudging each other through
+``serve`` builds, in order: the store (SQLite or PostgreSQL, schema migrated), the runtime (``runtimes``: the
+local process driver with ``AlwaysLeader``, or the Kubernetes driver with a Lease election and a Service
+per gateway), the event publisher, the reconciler and the gateway synchroniser (nudging each other through
 ``Nudges``), the metrics collector over the gateway agents, and the API over all of them. Then it runs,
 in one asyncio TaskGroup: the API's HTTP server, the election, the collector, the gateway synchroniser
 (every server holds routing plans for the agents that ask it; only the leader writes and exposes), and
@@ -27,7 +27,7 @@ import gc
 import logging
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,18 +37,13 @@ import uvicorn
 from vamp import __version__, settings
 from vamp.adapters import webhooks
 from vamp.adapters.agents import collector, discovery
-from vamp.adapters.local import driver as local_driver
 from vamp.adapters.store import sql
-from vamp.adapters.workflows import runtime as local_workflows
 from vamp.core import access
-from vamp.interfaces import credentials, http_server, workflow_scripts
+from vamp.interfaces import credentials, http_server, runtimes
 from vamp.interfaces.api import app as api_app
 from vamp.interfaces.api import context, monitoring
-from vamp.ports import access as access_port
-from vamp.ports import exposure, leadership, runtime
-from vamp.ports import workflows as workflows_port
+from vamp.ports import leadership
 from vamp.services import events, gateways, info, reconciler, refusals
-from vamp.services import leadership as single_leader
 from vamp.services.access import tokens as token_service
 from vamp.services.releases import controller as release_controller
 from vamp.services.slas import escalator as sla_escalator
@@ -61,20 +56,6 @@ LEADERSHIP_CHECK = 1.0
 """Seconds between two looks at whether this server still leads."""
 GRACEFUL_SECONDS = 2
 """How long open requests (event streams, long polls) may go on once the server is stopping."""
-
-
-@dataclass(frozen=True, slots=True)
-class Runtime:
-    """Where services run, who leads, how gateways are reached from outside (if at all), how to let go."""
-
-    driver: runtime.RuntimeDriver
-    leadership: leadership.Leadership
-    close: Callable[[], Awaitable[None]]
-    gateway_exposure: exposure.GatewayExposure | None = None
-    environments: access_port.EnvironmentRuntime | None = None
-    """Told of environments created and removed; ``None``: they need nothing of the runtime."""
-    workflows: workflows_port.WorkflowRuntime | None = None
-    """Where workflows run (closed by ``close``); ``None``: this server runs none."""
 
 
 class Nudges:
@@ -124,7 +105,7 @@ async def serve(
     with http_server.listening(config.bind, config.port, port_taken) as listening:
         artifact_store = await sql.SqlStore.open(config.store)
         try:
-            async with _runtime(config) as found:
+            async with runtimes.opened(config) as found:
                 await _run(config, artifact_store, found, listening, stop, ready)
         finally:
             await artifact_store.close()
@@ -145,7 +126,10 @@ class _Assembled:
 
 
 def _assemble(
-    config: settings.Settings, artifact_store: sql.SqlStore, found: Runtime, namespaces: Sequence[str]
+    config: settings.Settings,
+    artifact_store: sql.SqlStore,
+    found: runtimes.Runtime,
+    namespaces: Sequence[str],
 ) -> _Assembled:
     publisher = events.Events(artifact_store)
     nudges = Nudges()
@@ -241,7 +225,7 @@ def _assemble(
 async def _run(
     config: settings.Settings,
     artifact_store: sql.SqlStore,
-    found: Runtime,
+    found: runtimes.Runtime,
     listening: socket.socket,
     stop: asyncio.Event,
     ready: Callable[[], None] | None,
@@ -347,72 +331,6 @@ async def _lead(
             log.warning("This server no longer leads: it stops reconciling.")
             for task in running:
                 task.cancel()
-
-
-@contextlib.asynccontextmanager
-async def _runtime(config: settings.Settings) -> AsyncIterator[Runtime]:
-    """The driver and the leadership the settings ask for, closed on exit."""
-    if config.driver is settings.Driver.KUBERNETES:
-        found = await _kubernetes(config)
-    else:
-        driver = local_driver.LocalDriver(config.home, allow_commands=config.allow_command_deployables)
-        flows = _local_workflows(config)
-
-        async def close() -> None:
-            try:
-                await flows.close()
-            finally:
-                await driver.close()
-
-        found = Runtime(driver, single_leader.AlwaysLeader(), close, workflows=flows)
-    try:
-        yield found
-    finally:
-        await found.close()
-
-
-async def _kubernetes(config: settings.Settings) -> Runtime:
-    """The Kubernetes driver, a Lease election in the server's own namespace, and environments as
-    Namespaces."""
-    # Imported here: lightkube is only needed when Vamp runs on Kubernetes.
-    from vamp.adapters.kubernetes import client, driver, environments, lease, services
-    from vamp.adapters.kubernetes import config as kube_config
-    from vamp.adapters.kubernetes import workflows as kube_workflows
-
-    kube = client.KubernetesClient(kube_config.load(config.kubeconfig))
-    kube_driver = driver.KubernetesDriver(kube, identity=config.identity)
-    flows = kube_workflows.KubernetesWorkflows(
-        kube, identity=config.identity, script_image=config.workflow_image
-    )
-
-    async def close() -> None:
-        try:
-            await flows.close()
-            await kube_driver.close()
-        finally:
-            await kube.close()
-
-    election = lease.LeaderElection(
-        kube,
-        kube.namespace,
-        identity=config.identity,
-        lease_duration=config.lease.duration,
-        renew_deadline=config.lease.renew_deadline,
-        retry_period=config.lease.retry_period,
-    )
-    exposed = services.GatewayServices(kube, agent_port=config.shared_port or 80)
-    return Runtime(
-        kube_driver, election, close, exposed, environments.KubernetesEnvironments(kube), workflows=flows
-    )
-
-
-def _local_workflows(config: settings.Settings) -> workflows_port.WorkflowRuntime:
-    """Workflows as processes on this machine, under ``HOME/workflows``; scripts find vamp-node-client."""
-    return local_workflows.LocalWorkflows(
-        config.home / "workflows",
-        node_modules=workflow_scripts.NODE_MODULES,
-        allow_commands=config.allow_command_deployables,
-    )
 
 
 class _QuietShutdown(logging.Filter):

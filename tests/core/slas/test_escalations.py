@@ -273,3 +273,18 @@ def test_the_first_services_own_scale_is_the_one_read() -> None:
     clusters = {"frontend": frontend.model_copy(update={"services": (first, second)})}
     found = escalations.first_services(deployed.model_copy(update={"clusters": clusters}))
     assert found["frontend"].scale == first.scale
+
+
+def test_instances_scaled_below_zero_land_on_zero_and_the_event_says_so() -> None:
+    one = {"sava": escalations.FirstService("sava:1.0.0", scale(1))}
+    down = escalations.escalate(DOWN, (instances(minimum=-1, by=2),), cluster="sava", services=one)
+    assert counts(down) == {"sava": 0}
+    (event,) = escalations.events("shop", DOWN, "sava", down)
+    assert event.value == {"service": "sava:1.0.0", "type": "scale_instances", "from": 1, "to": 0}
+
+
+def test_an_escalation_that_would_leave_zero_at_zero_does_not_apply_and_says_why() -> None:
+    none = {"sava": escalations.FirstService("sava:1.0.0", scale(0))}
+    down = escalations.escalate(DOWN, (instances(minimum=-1),), cluster="sava", services=none)
+    assert not down.applied
+    assert down.skipped[0].reason == "Instances of 'sava:1.0.0' would stay at 0."

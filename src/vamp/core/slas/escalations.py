@@ -3,7 +3,9 @@
 An escalation scales the FIRST service of its ``target`` cluster (default: the SLA's cluster):
 ``scale_instances`` by a whole number of instances, ``scale_cpu`` by cores, ``scale_memory`` by
 megabytes, up when escalating and down when de-escalating. It applies only when the new value is within
-``[minimum, maximum]``: an escalation at its bound does not apply (and says so). ``to_one`` tries its
+``[minimum, maximum]``: an escalation at its bound does not apply (and says so). A value scaled below 0
+(a negative minimum allows it) lands on 0, and the event says 0; one that would change nothing (already
+at 0) does not apply (and says so). ``to_one`` tries its
 escalations in order until one applies (de-escalating, in reverse order); ``to_all`` applies every one;
 a list of several escalations is a ``to_all``. Escalations apply one after another, so two of them on
 one cluster add up. A new scale beyond the server's scale limits (``--max-instances`` …) does not apply
@@ -172,9 +174,21 @@ def _scale(run: _Run, escalation: model.ScaleEscalation) -> bool:
         reason = f"Scaling '{found.service}': {beyond[0].message}"
         run.skipped.append(Skipped(escalation.type, target, reason))
         return False
+    applied = _value(escalation.type, scale)  # below 0 lands on 0 (a negative minimum lets it go there)
+    if applied == before:
+        reason = f"{_what(escalation.type)} of '{found.service}' would stay at {applied:g}."
+        run.skipped.append(Skipped(escalation.type, target, reason))
+        return False
     run.services[target] = FirstService(found.service, scale)
-    run.applied.append(Applied(escalation.type, target, found.service, float(before), float(after)))
+    run.applied.append(Applied(escalation.type, target, found.service, float(before), float(applied)))
     return True
+
+
+def _value(kind: str, scale: model.Scale) -> Decimal:
+    """What an escalation of type ``kind`` scales, in its unit (instances, cores, MB), as ``scale`` has it."""
+    if kind == "scale_instances":
+        return Decimal(scale.instances)
+    return scale.cpu.cores if kind == "scale_cpu" else scale.memory.megabytes
 
 
 def _scaled(kind: str, scale: model.Scale, by: Decimal) -> tuple[Decimal, Decimal, model.Scale]:

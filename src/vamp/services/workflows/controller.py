@@ -263,6 +263,8 @@ class WorkflowController:
                 await self._tokens.revoke(key)  # no run holds it
                 raise
             log.info("workflow %s: scheduled (%s, digest %s).", key, spec.schedule.value, spec.digest)
+            if spec.schedule is runs.ScheduleKind.EVENT:
+                self.triggers.add(key, spec.tags)  # before its status reads running: an event then runs it
         try:
             await self._record(key, step, stored)
         except errors.ConflictError:

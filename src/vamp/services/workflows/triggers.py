@@ -1,15 +1,17 @@
 """Event-scheduled workflows run on their events: one run per event whose tags include all of theirs.
 
 The workflow controller tells ``Triggers.watch`` which event-scheduled workflows of a namespace run now
-(with their tags) after every pass over it. While a namespace has any, a subscription to its events
-(``services.events.Events.subscribe``) is open; each event that comes, as stored (its tags expanded:
-``deployments:sava`` also tags ``deployments``), runs every watched workflow whose tags it carries, all
-of them: ``WorkflowRuntime.execute`` with the event as the API shows it, JSON in base64, for
-``VAMP_WORKFLOW_DATA``. Events tagged ``workflows`` — the workflows' own lifecycle, failure and archive
-events — never run anything, so a workflow cannot set itself off. Each event is taken once by the one
-subscription of its namespace, and only the leading server runs the controller, so an event makes one
-run, never two. A run that cannot start is reported through ``on_failure`` (logged and published as
-the workflow's failure); the events after it are handled as usual.
+(with their tags) after every pass over it, and ``Triggers.add`` of each one it schedules as soon as it
+is scheduled (before its status reads ``running`` and its ``scheduled`` event is published). While a
+namespace has any, a subscription to its events (``services.events.Events.subscribe``) is open; each
+event that comes, as stored (its tags expanded: ``deployments:sava`` also tags ``deployments``), runs
+every watched workflow whose tags it carries, all of them: ``WorkflowRuntime.execute`` with the event as
+the API shows it, JSON in base64, for ``VAMP_WORKFLOW_DATA``. Events tagged ``workflows`` — the
+workflows' own lifecycle, failure and archive events — never run anything, so a workflow cannot set
+itself off. Each event is taken once by the one subscription of its namespace, and only the leading
+server runs the controller, so an event makes one run, never two. A run that cannot start is reported
+through ``on_failure`` (logged and published as the workflow's failure); the events after it are handled
+as usual.
 
 Events kept while a namespace had no subscription open (before its first event workflow was scheduled)
 run nothing; a subscription that falls behind by more than its buffer loses the oldest events (counted
@@ -91,6 +93,15 @@ class Triggers:
             found = self._listening[namespace] = _Listening(subscription, stack)
             self._changed.set()
         found.watched = dict(workflows)
+
+    def add(self, key: runs.WorkflowKey, tags: tuple[str, ...]) -> None:
+        """Run one more event-scheduled workflow on the events kept from now on (its namespace's
+        subscription opened if need be): the controller calls it as soon as the workflow is scheduled,
+        before its status reads ``running``, so an event posted then runs it; the next ``watch`` of the
+        namespace keeps it or drops it."""
+        found = self._listening.get(key.namespace)
+        watched = {} if found is None else found.watched
+        self.watch(key.namespace, {**watched, key.name: tags})
 
     async def run(self) -> None:
         """Run workflows on the events of every watched namespace, until cancelled."""
