@@ -98,3 +98,39 @@ def test_one_request_on_each_side_has_a_rank_test() -> None:
     assert (test.u, test.mean, test.probability) == (1.0, 0.5, 1.0)
     assert test.deviation == pytest.approx(math.sqrt(0.25))
     assert test.z == pytest.approx(1.0)
+
+
+def test_repeated_bounds_are_not_a_histogram() -> None:
+    assert not ranks.is_histogram((1.0, 1.0, math.inf), (1, 2, 3))
+
+
+def test_scaling_keeps_every_request_at_the_infinite_bound() -> None:
+    assert ranks.scaled(BOUNDS, (10, 20, 40, 50), 2.0, (8.0, math.inf)) == pytest.approx([40.0, 50.0])
+
+
+def test_one_request_has_a_percentile() -> None:
+    # Half of the one request lies below the middle of its bucket, on a log scale.
+    assert ranks.percentile(BOUNDS, (0, 1, 1, 1), 50.0) == pytest.approx(math.sqrt(2.0))
+
+
+def test_a_percentile_at_the_end_of_a_bucket_before_an_empty_one_is_that_bucket_bound() -> None:
+    assert ranks.percentile(BOUNDS, (10, 20, 20, 40), 50.0) == pytest.approx(2.0)
+
+
+def test_an_empty_candidate_has_no_rank_test() -> None:
+    assert ranks.mann_whitney([3, 4], [0, 0]) is None
+
+
+def test_sides_on_different_buckets_are_refused() -> None:
+    with pytest.raises(ValueError, match="zip"):
+        ranks.mann_whitney([1, 2], [1, 2, 3])
+
+
+def test_two_requests_in_the_same_bucket_tie_with_no_deviation() -> None:
+    test = ranks.mann_whitney([0, 1], [0, 1])
+    assert test == ranks.RankSum(u=0.5, mean=0.5, deviation=0.0, z=0.0, probability=0.5)
+
+
+def test_every_request_in_one_bucket_shows_no_difference() -> None:
+    test = ranks.mann_whitney([0, 3], [0, 2])
+    assert test == ranks.RankSum(u=3.0, mean=3.0, deviation=0.0, z=0.0, probability=0.5)

@@ -40,9 +40,10 @@ def _loglik(errors: float, requests: float, rate: float) -> float:
     return _xlogy(errors, rate) + _xlogy(requests - errors, 1.0 - rate)
 
 
-def _excess(gain: float, beyond: bool) -> Excess:
-    """The signed root of a log-likelihood ``gain`` and its p-value; 0 when the data are within."""
-    statistic = math.sqrt(max(2.0 * gain, 0.0)) if beyond else 0.0
+def _excess(gain: float) -> Excess:
+    """The root of a log-likelihood ``gain`` of data beyond the limit (never below 0, whatever the
+    rounding), and its p-value."""
+    statistic = math.sqrt(max(2.0 * gain, 0.0))
     return Excess(statistic=statistic, p_value=1.0 - STANDARD.cdf(statistic))
 
 
@@ -54,7 +55,7 @@ def rate_above(errors: float, requests: float, limit: float) -> Excess:
     if observed <= limit:
         return Excess(0.0, 1.0)
     gain = _loglik(errors, requests, observed) - _loglik(errors, requests, limit)
-    return _excess(gain, beyond=True)
+    return _excess(gain)
 
 
 def difference_above(
@@ -81,7 +82,7 @@ def difference_above(
     on_line = _best_on_line(
         baseline_errors, baseline_requests, candidate_errors, candidate_requests, tolerance
     )
-    return _excess(best - on_line, beyond=True)
+    return _excess(best - on_line)
 
 
 def _best_on_line(
@@ -103,23 +104,17 @@ def _best_on_line(
             - candidate_ok / (1.0 - rate - tolerance)
         )
 
-    low, high = 0.0, 1.0 - tolerance
+    # The log-likelihood is concave, so its slope only falls over the rates the line allows; halving that
+    # interval 100 times leaves the rate where the slope changes sign, or next to the edge it never does.
     tiny = 1e-15
-    if baseline_errors == 0 and slope(tiny) <= 0:
-        rate = 0.0
-    elif candidate_ok == 0 and baseline_ok == 0:
-        rate = high
-    else:
-        low, high = tiny, high - tiny
-        for _ in range(200):
-            middle = (low + high) / 2.0
-            if slope(middle) > 0:
-                low = middle
-            else:
-                high = middle
-            if high - low < 1e-15:
-                break
-        rate = (low + high) / 2.0
+    low, high = tiny, 1.0 - tolerance - tiny
+    for _ in range(100):
+        middle = (low + high) / 2.0
+        if slope(middle) > 0:
+            low = middle
+        else:
+            high = middle
+    rate = (low + high) / 2.0
     return _loglik(baseline_errors, baseline_requests, rate) + _loglik(
         candidate_errors, candidate_requests, rate + tolerance
     )

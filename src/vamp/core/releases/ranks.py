@@ -50,12 +50,11 @@ def per_bucket(counts: Sequence[float]) -> list[float]:
 
 
 def below(bounds: Sequence[float], counts: Sequence[float], latency: float) -> float:
-    """How many requests took at most ``latency`` ms, interpolated within its bucket."""
+    """How many requests took at most ``latency`` ms, interpolated within its bucket (all of them at
+    infinity: the last bound is infinite, so every latency has a bucket)."""
     if latency <= 0:
         return 0.0
     index = bisect.bisect_left(bounds, latency)
-    if index >= len(bounds):
-        return float(counts[-1])
     bound = bounds[index]
     before = float(counts[index - 1]) if index else 0.0
     if latency == bound:
@@ -70,31 +69,30 @@ def below(bounds: Sequence[float], counts: Sequence[float], latency: float) -> f
 def scaled(
     bounds: Sequence[float], counts: Sequence[float], factor: float, onto: Sequence[float]
 ) -> list[float]:
-    """The cumulative counts at the bounds ``onto`` if every request had taken ``factor`` times as long."""
-    total = float(counts[-1])
-    return [total if bound == math.inf else below(bounds, counts, bound / factor) for bound in onto]
+    """The cumulative counts at the bounds ``onto`` if every request had taken ``factor`` (above 0) times
+    as long; at an infinite bound, all of them."""
+    return [below(bounds, counts, bound / factor) for bound in onto]
 
 
 def percentile(bounds: Sequence[float], counts: Sequence[float], percent: float) -> float | None:
-    """The latency in ms below which ``percent`` % of the requests fall, interpolated within its bucket;
-    ``None`` without requests. In the last (infinite) bucket, the last finite bound."""
-    total = counts[-1] if counts else 0
+    """The latency in ms below which ``percent`` % (above 0, at most 100) of the requests of a histogram
+    fall, interpolated within its bucket; ``None`` without requests. In the last (infinite) bucket, the
+    last finite bound."""
+    total = counts[-1]
     if total <= 0:
         return None
     rank = total * percent / 100.0
-    for index, count in enumerate(counts):
-        if count < rank:
-            continue
-        lower = bounds[index - 1] if index else 0.0
-        upper = bounds[index]
-        if upper == math.inf:
-            return lower
-        before = counts[index - 1] if index else 0.0
-        share = (rank - before) / (count - before) if count > before else 1.0
-        if lower == 0:
-            return upper * share
-        return float(lower * (upper / lower) ** share)
-    return bounds[-2] if len(bounds) > 1 else None
+    # The last count is the total, so some bucket holds the rank; as it is above 0, that bucket is not empty.
+    index = next(index for index, count in enumerate(counts) if count >= rank)
+    lower = bounds[index - 1] if index else 0.0
+    upper = bounds[index]
+    if upper == math.inf:
+        return lower
+    before = counts[index - 1] if index else 0.0
+    share = (rank - before) / (counts[index] - before)
+    if lower == 0:
+        return upper * share
+    return float(lower * (upper / lower) ** share)
 
 
 def mann_whitney(baseline: Sequence[float], candidate: Sequence[float]) -> RankSum | None:
@@ -114,7 +112,7 @@ def mann_whitney(baseline: Sequence[float], candidate: Sequence[float]) -> RankS
     pairs = base_total * cand_total
     everyone = base_total + cand_total
     mean = pairs / 2.0
-    correction = ties / (everyone * (everyone - 1.0)) if everyone > 1 else 0.0
+    correction = ties / (everyone * (everyone - 1.0))  # both sides hold a request: everyone is 2 or more
     variance = pairs / 12.0 * (everyone + 1.0 - correction)
     deviation = math.sqrt(max(variance, 0.0))
     z = (u - mean) / deviation if deviation > 0 else 0.0
