@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.workflows.conftest import KEY, TOKEN, finished, running, spec, texts, until
-from vamp.adapters.workflows import execution
+from vamp.adapters.workflows import execution, records
 from vamp.adapters.workflows import runtime as workflows_runtime
 from vamp.core.workflows import runs
 
@@ -54,3 +54,23 @@ async def test_an_output_file_past_its_limit_is_emptied_once_read(
     [stdout] = home.glob(f"default/canary/executions/{run.id}.stdout")
     assert stdout.stat().st_size < 200
     assert texts(run)[0] == "line 1 of the daemon"
+
+
+def test_a_flood_of_output_is_read_only_as_far_as_the_lines_kept_need(tmp_path: Path):
+    folder = records.WorkflowFolder(tmp_path, KEY)
+    output = execution.Output(folder, "flood")
+    path = folder.output("flood", "stdout")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"line {index}".ljust(4999, ".") for index in range(2000)]  # 10 MB in lines of 5,000 bytes
+    path.write_text("".join(line + "\n" for line in lines))
+
+    output.read()
+
+    kept = [line.text for line in output.lines]
+    read = execution.READ_BYTES // 5000
+    assert kept[0] == f"[{2000 * 5000 - execution.READ_BYTES} bytes of output passed over]"
+    assert kept[1:] == [line[:4000] for line in lines[-read:]]
+    with path.open("a") as more:
+        more.write("after\n")
+    output.read()
+    assert [line.text for line in output.lines][-1] == "after"

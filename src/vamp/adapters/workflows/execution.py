@@ -9,7 +9,10 @@ keeps writing when the server that started it is gone. The run reads those files
 lines of both streams are in the order they were read, which is the order they were written to within a
 poll (output written while no server watched comes stream after stream). A file that has grown past
 ``ROTATE_BYTES`` is emptied once read to its end, so that a daemon writing for weeks does not fill the disk
-(lines written in the instant between the read and the cut are lost).
+(lines written in the instant between the read and the cut are lost). One read takes at most
+``READ_BYTES`` of a file, on the server's event loop: of a run that wrote more since the last poll, only
+the last part is read (a line says how much was passed over), so a script that floods its output never
+holds up the server.
 
 A run with a timeout is stopped (SIGTERM to its group, SIGKILL after the stop timeout) once it has run that
 long, and reports ``timed_out``. When the run's shell exits, whatever it left running in its group is
@@ -43,6 +46,8 @@ ROTATE_BYTES = 4 * 1024 * 1024
 """An output file this large is emptied once read (the runtime keeps only the last lines anyway)."""
 _LINE_LIMIT = 4000
 """The longest line kept, in characters: the rest of a longer one is cut."""
+READ_BYTES = runs.KEPT_OUTPUT_LINES * _LINE_LIMIT
+"""The most one read takes of a file: enough for every line kept, however long."""
 
 
 class Output:
@@ -57,13 +62,19 @@ class Output:
     def read(self, *, final: bool = False) -> None:
         """Take in the complete lines written since the last read (and when ``final`` a last partial one)."""
         for stream, path in self._files.items():
+            skipped = 0
             try:
                 with path.open("rb") as source:
-                    source.seek(self._offsets[stream])
-                    chunk = source.read()
+                    size = os.fstat(source.fileno()).st_size
+                    skipped = max(0, size - self._offsets[stream] - READ_BYTES)
+                    source.seek(self._offsets[stream] + skipped)
+                    chunk = source.read(READ_BYTES)
             except OSError:  # not there yet, or gone: nothing new
                 chunk = b""
-            self._offsets[stream] += len(chunk)
+            if skipped:
+                self._partial[stream] = b""
+                self.lines.append(runs.OutputLine(stream, f"[{skipped} bytes of output passed over]"))
+            self._offsets[stream] += skipped + len(chunk)
             pieces = (self._partial[stream] + chunk).split(b"\n")
             self._partial[stream] = pieces.pop()
             if self._offsets[stream] >= ROTATE_BYTES and not final:
