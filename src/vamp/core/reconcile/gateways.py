@@ -68,7 +68,8 @@ def synchronise(
     problems: list[str] = []
     everything = [*free, *(g for d in deployments for g in deployment_gateways.gateways_of(d))]
     assigned = _assigned(everything, taken, first_port, last_port, problems)
-    index = selector.Index(instances)
+    instances = tuple(instances)
+    index = selector.Index.of(instances)
     refreshed = [
         _refreshed(_with_port(gateway, assigned), index, namespace, global_selector, problems)
         for gateway in free
@@ -113,13 +114,25 @@ def addressable(
 
     Selectors see every instance, but route paths (``deployment/cluster/service/port``) name services of
     the gateway's own namespace only: instances of other namespaces lose their deployment, cluster and
-    service, so a deployment of the same name elsewhere is never routed to by path.
+    service, so a deployment of the same name elsewhere is never routed to by path. When no instance of
+    another namespace has any, the instances are given back as they came (the same tuple, so
+    ``selector.Index.of`` finds it indexed already).
     """
+    instances = tuple(instances)
+    if not any(_foreign_path(instance, namespace) for instance in instances):
+        return instances
     return tuple(
-        instance
-        if instance.namespace == namespace
-        else instance.model_copy(update={"deployment": None, "cluster": None, "service": None})
+        instance.model_copy(update={"deployment": None, "cluster": None, "service": None})
+        if _foreign_path(instance, namespace)
+        else instance
         for instance in instances
+    )
+
+
+def _foreign_path(instance: model.ObservedInstance, namespace: str) -> bool:
+    """Whether the instance is of another namespace and has a part of a route path to lose."""
+    return instance.namespace != namespace and (
+        instance.deployment is not None or instance.cluster is not None or instance.service is not None
     )
 
 

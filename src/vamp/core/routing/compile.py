@@ -63,7 +63,7 @@ def compile_plan(
     instances = tuple(instances)
     compiler = GatewayCompiler(
         Targets(named, instances),
-        selector.Index(instances),
+        selector.Index.of(instances),
         Stored(routes, conditions, rewrites),
         namespace=namespace,
         global_selector=global_selector,
