@@ -3,7 +3,8 @@
 The fleet is what ``bench/k8s_discovery.py --namespaces 50 --apps 1000 --versions 10`` makes: app ``N``
 in namespace ``ns{N % 50}``, one pod per version, each a container with labels ``app``, ``version`` and
 ``pod-template-hash``; the gateways are ``label(app)(appN) && label(version)((.*))``, 20 per namespace,
-their routes stored as a first pass left them. It prints, side by side:
+their routes stored as a first pass left them (``--vamp-deployments``: the pods are Vamp deployments',
+so each namespace's view drops the others' route paths). It prints, side by side:
 
 * selection: every gateway's routes and targets (``selector.select``), through a new index of the
   instances (its building counted), against a scan that evaluates every selector on every instance
@@ -57,9 +58,11 @@ class Fleet:
     namespaces: int
     apps: int
     versions: int
+    vamp: bool
 
 
-def pod(app: int, version: int, namespaces: int) -> model.ObservedInstance:
+def pod(app: int, version: int, namespaces: int, vamp: bool) -> model.ObservedInstance:
+    paths = {"deployment": f"app{app}", "cluster": "web", "service": f"app{app}-v{version}"} if vamp else {}
     return model.ObservedInstance(
         name=f"app{app}-v{version}-{app:05d}{version:03d}",
         ip=f"10.{app // 250}.{app % 250}.{version + 1}",
@@ -67,11 +70,14 @@ def pod(app: int, version: int, namespaces: int) -> model.ObservedInstance:
         namespace=f"ns{app % namespaces}",
         image="registry.local/app:1.0",
         labels={"app": f"app{app}", "version": f"v{version}", "pod-template-hash": f"h{app}x{version}"},
+        **paths,
     )
 
 
-def fleet(namespaces: int, apps: int, versions: int) -> Fleet:
-    instances = tuple(pod(app, version, namespaces) for app in range(apps) for version in range(versions))
+def fleet(namespaces: int, apps: int, versions: int, vamp: bool) -> Fleet:
+    instances = tuple(
+        pod(app, version, namespaces, vamp) for app in range(apps) for version in range(versions)
+    )
     created: dict[str, list[model.Gateway]] = {}
     for app in range(apps):
         created.setdefault(f"ns{app % namespaces}", []).append(
@@ -82,7 +88,7 @@ def fleet(namespaces: int, apps: int, versions: int) -> Fleet:
         sync = decisions.synchronise(gateways, (), instances, namespace=namespace)
         changed = {gateway.name: gateway for gateway in sync.changed_gateways}
         stored[namespace] = [changed.get(gateway.name, gateway) for gateway in gateways]
-    return Fleet(instances, stored, namespaces, apps, versions)
+    return Fleet(instances, stored, namespaces, apps, versions, vamp)
 
 
 def best(run: Callable[[], object], prepare: Callable[[], None] = lambda: None) -> float:
@@ -121,7 +127,9 @@ def decide(found: Fleet, instances: tuple[model.ObservedInstance, ...], namespac
 def one_changed(found: Fleet, round_: int) -> tuple[model.ObservedInstance, ...]:
     """The instances with app0's version-1 pod replaced by one of a new version: a new tuple each call."""
     replaced = 1
-    new = pod(0, found.versions + round_, found.namespaces).model_copy(update={"name": f"app0-new-{round_}"})
+    new = pod(0, found.versions + round_, found.namespaces, found.vamp).model_copy(
+        update={"name": f"app0-new-{round_}"}
+    )
     return (*found.instances[:replaced], new, *found.instances[replaced + 1 :])
 
 
@@ -130,8 +138,13 @@ def main() -> None:
     arguments.add_argument("--namespaces", type=int, default=50)
     arguments.add_argument("--apps", type=int, default=1_000, help="apps, and so selector gateways")
     arguments.add_argument("--versions", type=int, default=10, help="versions (one pod each) per app")
+    arguments.add_argument(
+        "--vamp-deployments",
+        action="store_true",
+        help="the pods are Vamp deployments' (with route paths, which other namespaces' views drop)",
+    )
     scale = arguments.parse_args()
-    found = fleet(scale.namespaces, scale.apps, scale.versions)
+    found = fleet(scale.namespaces, scale.apps, scale.versions, scale.vamp_deployments)
     gateways = [gateway for stored in found.stored.values() for gateway in stored]
     instances = found.instances
 
@@ -161,6 +174,8 @@ def main() -> None:
     woken = best(lambda: [decide(found, current[0], each) for each in every], prepare=change)
 
     size = f"{len(gateways):,} gateways x {len(instances):,} instances, {found.namespaces} namespaces"
+    if found.vamp:
+        size += ", of Vamp deployments"
     load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(f"{size}; load average {load}")
     print(f"{'measure':64} {'seconds':>9}")

@@ -4,6 +4,7 @@ instances is indexed once however many namespaces select over it."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,6 +107,18 @@ def test_one_index_answers_many_selectors_as_fresh_scans_do(asked, fleet):
         )
 
 
+def test_an_answer_kept_by_the_index_is_the_same_again_whatever_its_reader_did():
+    index = selector.Index(FLEET)
+    wanted = selector.parse("label(app)(foo) && label(version)((.*))")
+    first = selector.select(wanted, index)
+    first.clear()
+    assert selector.select(wanted, index) == scanned(wanted.text, FLEET, None)
+    assert selector.select(wanted, index, namespace="other") == scanned(wanted.text, FLEET, "other")
+    assert selector.select(selector.parse("label(app)(bar)"), index) == scanned(
+        "label(app)(bar)", FLEET, None
+    )
+
+
 def test_the_common_selector_takes_only_its_apps_instances_as_candidates():
     fleet = tuple(
         observed(f"app{a}-{v}", labels={"app": f"app{a}", "version": f"{v}.0"})
@@ -154,6 +167,35 @@ def test_two_tuples_are_remembered_the_latest_used_first():
     assert remembered_second.instances == second
 
 
+def test_a_copy_without_route_paths_is_indexed_like_the_tuple_it_came_from():
+    owned = tuple(
+        observed(
+            f"{app}-{n}", namespace=f"ns{n}", labels={"app": app}, deployment=app, service="s", ready=n != 1
+        )
+        for app in ("a", "b")
+        for n in range(3)
+    )
+    view = tuple(i.model_copy(update={"deployment": None, "service": None}) for i in owned)
+    selector.Index.remember(view, like=owned)
+    index = selector.Index.of(view)
+    assert index.instances == tuple(i for i in view if i.ready)
+    assert all(
+        mine is theirs for mine, theirs in zip(index.instances, (i for i in view if i.ready), strict=True)
+    )
+    for text in ("label(app)(a)", "label(app)((.*)) && namespace($namespace)", "!label(app)(b)"):
+        parsed = selector.parse(text)
+        assert selector.select(parsed, index, namespace="ns2") == scanned(text, view, "ns2")
+    ready = tuple(i.model_copy(update={"ready": True}) for i in owned)
+    ready_view = tuple(i.model_copy(update={"deployment": None}) for i in ready)
+    selector.Index.remember(ready_view, like=ready)
+    assert selector.Index.of(ready_view).instances is ready_view
+
+
+def test_only_as_many_instances_can_be_indexed_like_others():
+    with pytest.raises(ValueError, match="2 instances cannot be indexed like 4"):
+        selector.Index.remember(FLEET[:2], like=FLEET)
+
+
 # In a pass: the instances as the namespace's compile sees them, and the plan after one instance changed.
 
 NS = "ns0"
@@ -171,17 +213,6 @@ def fleet_of(apps: int, versions: int, **fields) -> tuple[model.ObservedInstance
         for a in range(apps)
         for v in range(versions)
     )
-
-
-def test_instances_with_no_path_to_lose_are_addressable_as_they_came():
-    fleet = fleet_of(6, 2)
-    assert gateways.addressable(fleet, NS) is fleet
-    owned = fleet_of(6, 2, deployment="d", cluster="c", service="s")
-    seen = gateways.addressable(owned, NS)
-    assert [(i.namespace == NS, i.deployment) for i in seen] == [
-        (i.namespace == NS, "d" if i.namespace == NS else None) for i in owned
-    ]
-    assert all(after is before for before, after in zip(owned, seen, strict=True) if before.namespace == NS)
 
 
 def plan_of(instances, stored):

@@ -12,6 +12,7 @@ for that to hold after a restart:
 
 Stored gateways named like a deployment's gateway are the deployment's: the deployment wins. Problems
 (no port left, a selector that does not parse) are reported and never stop the other gateways.
+``addressable`` (``addressing``) is the instances as the namespace's compile sees them.
 ``lookup_name`` is Vamp's stable hash of an artifact's name, as the API shows it and as the runtime labels
 what it makes for a gateway. Pure.
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from vamp import errors
 from vamp.core import model, selector
+from vamp.core.reconcile.addressing import addressable as addressable
 from vamp.core.routing import deployment_gateways, ports, selection
 
 
@@ -105,35 +107,6 @@ def with_ports(deployment: model.Deployment, assigned: Mapping[str, int]) -> mod
         for key, gateway in deployment.gateways.items()
     }
     return deployment.model_copy(update={"ports": numbers, "gateways": external})
-
-
-def addressable(
-    instances: Iterable[model.ObservedInstance], namespace: str
-) -> tuple[model.ObservedInstance, ...]:
-    """The instances as a namespace's gateways see them.
-
-    Selectors see every instance, but route paths (``deployment/cluster/service/port``) name services of
-    the gateway's own namespace only: instances of other namespaces lose their deployment, cluster and
-    service, so a deployment of the same name elsewhere is never routed to by path. When no instance of
-    another namespace has any, the instances are given back as they came (the same tuple, so
-    ``selector.Index.of`` finds it indexed already).
-    """
-    instances = tuple(instances)
-    if not any(_foreign_path(instance, namespace) for instance in instances):
-        return instances
-    return tuple(
-        instance.model_copy(update={"deployment": None, "cluster": None, "service": None})
-        if _foreign_path(instance, namespace)
-        else instance
-        for instance in instances
-    )
-
-
-def _foreign_path(instance: model.ObservedInstance, namespace: str) -> bool:
-    """Whether the instance is of another namespace and has a part of a route path to lose."""
-    return instance.namespace != namespace and (
-        instance.deployment is not None or instance.cluster is not None or instance.service is not None
-    )
 
 
 def _assigned(

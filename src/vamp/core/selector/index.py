@@ -8,20 +8,26 @@ cannot narrow (a real regex, ``not``, a port) leaves the candidates to the other
 ever drops instances the selector cannot match; ``select`` still evaluates every candidate.
 
 A table is built the first time a selector asks for it (one pass over the instances per label key or
-field asked for), so an index costs only what its selectors use: 1,000 gateways
+field asked for), so an index costs only what its selectors use. An ``and`` looks its literal facts up
+first and asks no other table once few candidates are left (``_FEW``): 1,000 gateways
 ``label(app)(appN) && label(version)((.*))`` over 10,000 instances build one table, for ``app``.
 ``Index.of`` gives the same index again for the same tuple of instances, so the passes of every
-namespace over one set of instances share one index and its tables.
+namespace over one set of instances share one index and its tables; ``Index.remember`` lets a copy of
+the tuple that differs only in what selectors do not see share them too. ``select`` keeps what it
+found in the index (``selected``), so a pass's synchronise and compile select each gateway once.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vamp.core import model
 from vamp.core.selector import evaluate, syntax
+
+if TYPE_CHECKING:
+    from vamp.core.selector.selection import Selection
 
 _Positions = Set[int]
 """Positions in ``Index.instances``; never changed once the index is built."""
@@ -40,7 +46,7 @@ class _Table:
 class Index:
     """The ready instances among ``instances`` (others take no traffic), indexed by literal facts."""
 
-    __slots__ = ("_fields", "_labels", "instances")
+    __slots__ = ("_fields", "_labels", "instances", "selected")
 
     def __init__(self, instances: Iterable[model.ObservedInstance]) -> None:
         self.instances: tuple[model.ObservedInstance, ...] = tuple(
@@ -48,6 +54,8 @@ class Index:
         )
         self._fields: dict[syntax.Field, _Table] = {}
         self._labels: dict[str, _Table] = {}
+        self.selected: dict[tuple[syntax.Node, str | None], Mapping[str, Selection]] = {}
+        """What ``select`` found over these instances, by selector tree and namespace."""
 
     @classmethod
     def of(cls, instances: Sequence[model.ObservedInstance]) -> Index:
@@ -60,9 +68,30 @@ class Index:
             return cls(instances)
         remembered = list(_REMEMBERED)
         found = next((index for indexed, index in remembered if indexed is instances), None) or cls(instances)
-        others = [entry for entry in remembered if entry[0] is not instances]
-        _REMEMBERED[:] = [(instances, found), *others][:_REMEMBER]
+        _remember(instances, found, remembered)
         return found
+
+    @classmethod
+    def remember(
+        cls, instances: tuple[model.ObservedInstance, ...], *, like: tuple[model.ObservedInstance, ...]
+    ) -> None:
+        """Let ``Index.of(instances)`` answer with ``like``'s tables, without building its own.
+
+        ``instances`` must be ``like``'s instances in the same order, each as it is or changed only in
+        what no selector sees (its deployment, cluster or service, as ``reconcile.addressing`` drops
+        them): every table of one is then the other's.
+        """
+        if len(instances) != len(like):
+            raise ValueError(f"{len(instances)} instances cannot be indexed like {len(like)}")
+        source = cls.of(like)
+        twin = cls.__new__(cls)
+        twin.instances = (
+            instances
+            if len(source.instances) == len(instances)
+            else tuple(instance for instance in instances if instance.ready)
+        )
+        twin._fields, twin._labels, twin.selected = source._fields, source._labels, source.selected
+        _remember(instances, twin, list(_REMEMBERED))
 
     def candidates(
         self, root: syntax.Node, namespace: str | None = None
@@ -88,14 +117,14 @@ class Index:
             case syntax.Constant(value=False):
                 return _NOWHERE
             case syntax.AllOf(operands=operands):
-                known = [
-                    found for operand in operands if (found := self._narrow(operand, namespace)) is not None
-                ]
-                if not known:
-                    return None
-                narrowed, *others = sorted(known, key=len)
-                for other in others:
-                    narrowed = narrowed & other
+                # Exact lookups first; once few candidates are left, evaluating them beats another table.
+                narrowed: _Positions | None = None
+                for operand in sorted(operands, key=lambda operand: not _exact(operand)):
+                    if narrowed is not None and len(narrowed) <= _FEW and not _exact(operand):
+                        break
+                    found = self._narrow(operand, namespace)
+                    if found is not None:
+                        narrowed = found if narrowed is None else narrowed & found
                 return narrowed
             case syntax.AnyOf(operands=operands):
                 union: set[int] = set()
@@ -111,14 +140,31 @@ class Index:
     def _field(self, field: syntax.Field) -> _Table:
         table = self._fields.get(field)
         if table is None:
-            table = self._fields[field] = _table(evaluate.field_value(i, field) for i in self.instances)
+            table = self._fields[field] = _table([evaluate.field_value(i, field) for i in self.instances])
         return table
 
     def _label(self, key: str) -> _Table:
         table = self._labels.get(key)
         if table is None:
-            table = self._labels[key] = _table(instance.labels.get(key) for instance in self.instances)
+            table = self._labels[key] = _table([instance.labels.get(key) for instance in self.instances])
         return table
+
+
+_FEW = 64
+"""Candidates few enough that an ``and`` narrows them no further (each costs one evaluation)."""
+
+
+def _exact(node: syntax.Node) -> bool:
+    """Whether ``node`` narrows by one lookup in a table (a literal fact) or to nothing."""
+    match node:
+        case syntax.FieldMatch(pattern=pattern):
+            return pattern.literal is not None
+        case syntax.LabelMatch(key=key, value=value):
+            return key.literal is not None and value.literal is not None
+        case syntax.CurrentNamespace() | syntax.Constant(value=False):
+            return True
+        case _:
+            return False
 
 
 _REMEMBER = 2
@@ -130,12 +176,26 @@ _REMEMBERED: list[tuple[tuple[model.ObservedInstance, ...], Index]] = []
 tuple can take one's identity while it is remembered."""
 
 
-def _table(values: Iterable[str | None]) -> _Table:
+def _remember(
+    instances: tuple[model.ObservedInstance, ...],
+    index: Index,
+    remembered: list[tuple[tuple[model.ObservedInstance, ...], Index]],
+) -> None:
+    others = [entry for entry in remembered if entry[0] is not instances]
+    _REMEMBERED[:] = [(instances, index), *others][:_REMEMBER]
+
+
+def _table(values: list[str | None]) -> _Table:
     """The table of ``values``, one per instance in order; ``None`` is an instance without a value."""
-    grouped: defaultdict[str, list[int]] = defaultdict(list)
-    having: list[int] = []
+    grouped: dict[str, list[int]] = {}
     for position, value in enumerate(values):
         if value is not None:
-            grouped[value].append(position)
-            having.append(position)
-    return _Table({value: frozenset(positions) for value, positions in grouped.items()}, frozenset(having))
+            found = grouped.get(value)
+            if found is None:
+                grouped[value] = [position]
+            else:
+                found.append(position)
+    return _Table(
+        {value: frozenset(positions) for value, positions in grouped.items()},
+        frozenset(position for position, value in enumerate(values) if value is not None),
+    )
