@@ -169,7 +169,7 @@ def _exact(node: syntax.Node) -> bool:
 
 _REMEMBER = 2
 """How many tuples ``Index.of`` remembers: a namespace's pass indexes the driver's tuple, then its compile
-the same instances as the namespace sees them (``reconcile.gateways.addressable``), when they differ."""
+the same instances as the namespace sees them (``reconcile.addressing``), when they differ."""
 
 _REMEMBERED: list[tuple[tuple[model.ObservedInstance, ...], Index]] = []
 """The tuples ``Index.of`` indexed last, most recent first, with their indexes; held, so that no other
