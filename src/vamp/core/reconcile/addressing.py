@@ -60,6 +60,10 @@ class _Remembered:
         self.views: _Views | None = None
         self.copies: dict[int, tuple[model.ObservedInstance, model.ObservedInstance]] = {}
 
+    def clear(self) -> None:
+        """Forget everything: the next tuple is worked out, and every copy made, anew."""
+        self.views, self.copies = None, {}
+
 
 _REMEMBERED = _Remembered()
 
