@@ -121,35 +121,63 @@ class SqlStore(tokens.SqlTokens):
         revision: int | None,
         source: str | None = None,
     ) -> store.StoredArtifact:
-        text = rules.artifact_text(kind, name, data)
-        plain = json.loads(text)
+        stored = await self._put_all(
+            namespace, [store.Put(kind, name, data, revision, source)], _where(namespace, kind, name)
+        )
+        return stored[0]
+
+    async def put_many(self, namespace: str, puts: Sequence[store.Put]) -> Sequence[store.StoredArtifact]:
+        if not puts:
+            return []
+        return await self._put_all(namespace, puts, f"{len(puts)} artifacts in namespace {namespace!r}")
+
+    async def _put_all(
+        self, namespace: str, puts: Sequence[store.Put], what: str
+    ) -> Sequence[store.StoredArtifact]:
+        """``puts`` written in one transaction, in order; the archive events told once it committed."""
+        texts = [rules.artifact_text(put.kind, put.name, put.data) for put in puts]
         now = rules.as_utc(self._clock())
+
+        def write(connection: sa.Connection) -> list[tuple[store.StoredArtifact, model.Event]]:
+            return [
+                self._write(connection, namespace, put, text, now)
+                for put, text in zip(puts, texts, strict=True)
+            ]
+
+        written = await self._db.write(f"save {what}", write)
+        for _, archived in written:
+            self._listeners.tell(namespace, archived)
+        return [stored for stored, _ in written]
+
+    def _write(
+        self, connection: sa.Connection, namespace: str, put: store.Put, text: str, now: datetime
+    ) -> tuple[store.StoredArtifact, model.Event]:
+        """One put in the transaction of ``connection``: the artifact as stored, and its archive event.
+
+        Raises ``errors.ConflictError`` (rolling the whole transaction back) when the revision differs.
+        """
+        kind, name = put.kind, put.name
         key = {"namespace": namespace, "kind": kind, "name": name}
-
-        def write(connection: sa.Connection) -> tuple[store.StoredArtifact, model.Event]:
-            issued = self._next_revision(connection, key)
-            found = _revision(connection, namespace, kind, name)
-            if revision is not None and revision != (found or 0):
-                raise rules.conflict(namespace, kind, name, revision, found)  # rolls the revision back
-            statement: sa.Insert | sa.Update
-            if found is None:
-                statement = sa.insert(artifacts).values(
-                    revision=issued, data=plain, created=now, updated=now, **key
-                )
-            else:
-                statement = (
-                    sa.update(artifacts)
-                    .where(*_key(namespace, kind, name))
-                    .values(revision=issued, data=plain, updated=now)
-                )
-            stored = _stored(connection.execute(statement.returning(*artifacts.c)).one())
-            action: rules.Action = "create" if found is None else "update"
-            value = rules.archived_value(source, text)
-            return stored, _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
-
-        stored, archived = await self._db.write(f"save {_where(namespace, kind, name)}", write)
-        self._listeners.tell(namespace, archived)
-        return stored
+        issued = self._next_revision(connection, key)
+        found = _revision(connection, namespace, kind, name)
+        if put.revision is not None and put.revision != (found or 0):
+            raise rules.conflict(namespace, kind, name, put.revision, found)  # rolls the revision back
+        plain = json.loads(text)
+        statement: sa.Insert | sa.Update
+        if found is None:
+            statement = sa.insert(artifacts).values(
+                revision=issued, data=plain, created=now, updated=now, **key
+            )
+        else:
+            statement = (
+                sa.update(artifacts)
+                .where(*_key(namespace, kind, name))
+                .values(revision=issued, data=plain, updated=now)
+            )
+        stored = _stored(connection.execute(statement.returning(*artifacts.c)).one())
+        action: rules.Action = "create" if found is None else "update"
+        value = rules.archived_value(put.source, text)
+        return stored, _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
 
     async def delete(
         self, namespace: str, kind: str, name: str, *, revision: int | None = None
