@@ -6,12 +6,14 @@ event appended in the same transaction; event publishing and queries; aggregates
 stream of the matching values (the engines' JSON functions differ too much to share one SQL form).
 
 Every write of an artifact first locks the artifact's row of ``artifact_revisions``: a put takes the
-next revision there (``INSERT … ON CONFLICT DO UPDATE``), a delete reads it ``FOR UPDATE``. So the writes
-of one artifact run one at a time, each checks the revision its writer read against what is stored now,
-and a revision, kept there after a delete, is never given twice to one name.
+next revision there (``INSERT … ON CONFLICT DO UPDATE``, in batch_writes.py), a delete reads it
+``FOR UPDATE``. So the writes of one artifact run one at a time, each checks the revision its writer
+read against what is stored now, and a revision, kept there after a delete, is never given twice to one
+name.
 
 Connections, transactions and error translation are database.py's, the schema is tables.py's and its
-upgrades migrations.py's; the rules shared with the memory store are rules.py's.
+upgrades migrations.py's; the statements of a put (one or many in a transaction) are batch_writes.py's; the
+rules shared with the memory store are rules.py's.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from vamp.adapters.store import database, migrations, rules, tokens
+from vamp.adapters.store import batch_writes, database, migrations, rules, tokens
 from vamp.adapters.store.tables import artifact_revisions, artifacts, event_tags, events
 from vamp.core import model
 from vamp.core.durations import Durations
@@ -139,45 +140,12 @@ class SqlStore(tokens.SqlTokens):
         now = rules.as_utc(self._clock())
 
         def write(connection: sa.Connection) -> list[tuple[store.StoredArtifact, model.Event]]:
-            return [
-                self._write(connection, namespace, put, text, now)
-                for put, text in zip(puts, texts, strict=True)
-            ]
+            return batch_writes.write(connection, namespace, puts, texts, now)
 
         written = await self._db.write(f"save {what}", write)
         for _, archived in written:
             self._listeners.tell(namespace, archived)
         return [stored for stored, _ in written]
-
-    def _write(
-        self, connection: sa.Connection, namespace: str, put: store.Put, text: str, now: datetime
-    ) -> tuple[store.StoredArtifact, model.Event]:
-        """One put in the transaction of ``connection``: the artifact as stored, and its archive event.
-
-        Raises ``errors.ConflictError`` (rolling the whole transaction back) when the revision differs.
-        """
-        kind, name = put.kind, put.name
-        key = {"namespace": namespace, "kind": kind, "name": name}
-        issued = self._next_revision(connection, key)
-        found = _revision(connection, namespace, kind, name)
-        if put.revision is not None and put.revision != (found or 0):
-            raise rules.conflict(namespace, kind, name, put.revision, found)  # rolls the revision back
-        plain = json.loads(text)
-        statement: sa.Insert | sa.Update
-        if found is None:
-            statement = sa.insert(artifacts).values(
-                revision=issued, data=plain, created=now, updated=now, **key
-            )
-        else:
-            statement = (
-                sa.update(artifacts)
-                .where(*_key(namespace, kind, name))
-                .values(revision=issued, data=plain, updated=now)
-            )
-        stored = _stored(connection.execute(statement.returning(*artifacts.c)).one())
-        action: rules.Action = "create" if found is None else "update"
-        value = rules.archived_value(put.source, text)
-        return stored, _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
 
     async def delete(
         self, namespace: str, kind: str, name: str, *, revision: int | None = None
@@ -265,19 +233,6 @@ class SqlStore(tokens.SqlTokens):
             async for value in result.scalars():
                 aggregation.add(value)
         return aggregation.result()
-
-    def _next_revision(self, connection: sa.Connection, key: dict[str, str]) -> int:
-        """The next revision of the artifact at ``key``, whose revision row stays locked until commit."""
-        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(artifact_revisions)
-            .values(revision=1, **key)
-            .on_conflict_do_update(
-                index_elements=list(key), set_={"revision": artifact_revisions.c.revision + 1}
-            )
-            .returning(artifact_revisions.c.revision)
-        )
-        return int(connection.scalar(statement))
 
 
 def _where(namespace: str, kind: str, name: str) -> str:
