@@ -162,3 +162,48 @@ async def test_static_artifacts_and_gateways_of_one_body_go_together(api: harnes
     assert refused.status_code == 400
     assert (await api.client.get("/api/v1/conditions/beta")).status_code == 404
     assert await archived(api) == 0
+
+
+def blueprint_of(clusters: int, *, port: int | None = None) -> str:
+    """A blueprint of ``clusters`` clusters, each with an inline breed of its own; ``port`` an external
+    gateway on the first cluster."""
+    gateways = f"gateways: {{{port}/http: c0/web}}\n" if port else ""
+    return (
+        "name: big\n"
+        + gateways
+        + "clusters:\n"
+        + "".join(
+            f"  c{n}:\n    services:\n      breed:\n        name: b{n}:1.0.0\n"
+            f"        deployable: magneticio/sava:1.0.0\n        ports: {{web: 8080/http}}\n"
+            for n in range(clusters)
+        )
+    )
+
+
+async def test_a_deployment_of_many_clusters_stores_its_breeds_in_one_write(api: harness.Harness) -> None:
+    answer = await api.client.put("/api/v1/deployments/big", content=blueprint_of(300), headers=YAML)
+
+    assert answer.status_code == 202
+    breeds = await api.store.list("default", "breeds")
+    assert sorted(stored.name for stored in breeds.items) == sorted(f"b{n}:1.0.0" for n in range(300))
+    deployment = await api.client.get("/api/v1/deployments/big", headers={"accept": "application/json"})
+    clusters = deployment.json()["clusters"]
+    assert len(clusters) == 300
+    assert all(list(clusters[f"c{n}"]["gateways"]["web"]["routes"]) == [f"b{n}:1.0.0"] for n in range(300))
+    assert await archived(api) == 301
+
+
+async def test_a_deployment_of_many_clusters_on_a_taken_port_stores_nothing(api: harness.Harness) -> None:
+    await api.client.post("/api/v1/gateways", content=gateway("held", 9050), headers=YAML)
+
+    refused = await api.client.put(
+        "/api/v1/deployments/big", content=blueprint_of(300, port=9050), headers=YAML
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "message": "Gateway port '9050' is/was in use by deployment: 'held'. "
+        "Remove 'held' gateway first or use different port."
+    }
+    assert (await api.store.list("default", "breeds")).total == 0
+    assert (await api.client.get("/api/v1/deployments/big")).status_code == 404
