@@ -245,9 +245,13 @@ def main() -> None:
     unknown = set(stores) - set(STORES)
     if unknown or not stores:
         parser.error(f"--stores: choose among {', '.join(STORES)}")
+    before = os.getloadavg()
     results = asyncio.run(run(sizes, stores, options.timeout))
     print()
     print(table(results, sizes))
+    after = os.getloadavg()
+    print(f"load average (1, 5, 15 min): {before[0]:.1f} {before[1]:.1f} {before[2]:.1f} at the start, "
+          f"{after[0]:.1f} {after[1]:.1f} {after[2]:.1f} at the end, on {os.cpu_count()} cores")  # fmt: skip
 
 
 if __name__ == "__main__":
