@@ -347,3 +347,41 @@ async def test_a_namespace_forgotten_is_served_no_more_and_its_ports_are_free():
 
     assert "acme-prod" not in world.gateways.board.namespaces()
     assert listening(plan)["sava/sava/webport"] == 40000
+
+
+async def test_each_pass_holds_the_plan_a_new_server_compiles_whole():
+    world = World()
+    world.driver.others.extend(
+        instance(f"foo-{number}", app="foo", version=f"1.0.{number}", port=8080 + number)
+        for number in range(3)
+    )
+    await world.put_gateway(model.Gateway(name="foo", port=model.GatewayPort(number=9050), selector=FOO))
+    shop = {
+        "[10.0.0.1:80]": model.Route(weight=Percentage.of(100)),
+        "foo": model.Route(weight=Percentage.of(0)),
+    }
+    await world.put_gateway(model.Gateway(name="shop", port=model.GatewayPort(number=9051), routes=shop))
+
+    async def compiled_whole() -> routing_plan.RoutingPlan:
+        fresh = gateways.GatewaySynchroniser(world.store, world.driver, world.events, resync=60)
+        await fresh.synchronise(NS)
+        plan = fresh.plans(NS).current()
+        assert plan is not None
+        return plan
+
+    await world.sync()
+    moved = {path: route.model_copy(update={"weight": Percentage.of(50)}) for path, route in shop.items()}
+    await world.put_gateway(model.Gateway(name="shop", port=model.GatewayPort(number=9051), routes=moved))
+    assert await world.sync() == await compiled_whole()
+
+    world.driver.others[1] = world.driver.others[1].model_copy(update={"ip": "10.2.0.9"})
+    after_instance = await world.sync()
+    assert after_instance == await compiled_whole()
+    assert "10.2.0.9" in {
+        endpoint.host for cluster in after_instance.clusters for endpoint in cluster.endpoints
+    }
+
+    await world.put_gateway(model.Gateway(name="foo", port=model.GatewayPort(number=9052), selector=FOO))
+    after_port = await world.sync()
+    assert after_port == await compiled_whole()
+    assert endpoints(after_port)["shop//foo"] == ["127.0.0.1:9052"]

@@ -5,7 +5,10 @@ One pass over one namespace is observe → decide → act → record:
 * observe: the stored free-standing gateways, the deployments, the stored routes, conditions and
   rewrites that routes refer to, and every instance the driver sees (in every namespace);
 * decide: ``vamp.core.reconcile.gateways.synchronise`` (ports for gateways without one, selector routes
-  for what selectors find now), then ``vamp.core.routing.compile.compile_plan``;
+  for what selectors find now), then ``vamp.core.routing.compile.compile_build`` from the namespace's
+  previous build: a gateway compiled from what it was compiled from last time keeps its compiled part,
+  so a change to one gateway or one instance recompiles what it touches (the plan is the one compiled
+  whole);
 * act: store what changed, compare-and-set, so assigned ports stay and new selector routes show up at
   0 % through the API; a user's write meanwhile (``ConflictError``) starts the pass over;
 * record: the plan goes to the namespace's ``PlanHolder`` (on the ``PlanBoard`` of every namespace,
@@ -139,6 +142,12 @@ class GatewaySynchroniser:
         """Per namespace and kind, the stored artifacts read at the last pass: name → (revision, model)."""
         self._ports: dict[str, set[int]] = {}
         """The ports the gateways of each namespace held at its last pass."""
+        self._builds: dict[str, compile.PlanBuild] = {}
+        """Each namespace's last plan with its gateways' compiled parts: the next pass recompiles only what
+        changed (``compile.compile_build``)."""
+        self._foreign: dict[int, tuple[model.ObservedInstance, model.ObservedInstance]] = {}
+        """Each instance (by identity) as a namespace other than its own sees it, the same for them all:
+        made once, so unchanged instances stay the same objects from one pass to the next."""
 
     @property
     def queue(self) -> workqueue.WorkQueue[str]:
@@ -153,7 +162,7 @@ class GatewaySynchroniser:
         """Drop what is held of ``namespace`` (it was removed): its plan, so agents serving every namespace
         stop serving it, and its ports, so other namespaces may use them."""
         self.board.forget(namespace)
-        for held in (self._seen, self._observed, self._ports):
+        for held in (self._seen, self._observed, self._ports, self._builds):
             held.pop(namespace, None)
         for key in [key for key in self._models if key[0] == namespace]:
             del self._models[key]
@@ -241,9 +250,10 @@ class GatewaySynchroniser:
                 if self._notifier is not None:
                     self._notifier.deployment_changed(namespace, deployment.name or "")
         routes, conditions, rewrites = stored
-        plan = compile.compile_plan(
+        build = compile.compile_build(
             sync.gateways,
-            decisions.addressable(instances, namespace),
+            self._addressable(instances, namespace),
+            previous=self._builds.get(namespace),
             routes=routes.of(model.Route),
             conditions=conditions.of(model.Condition),
             rewrites=rewrites.of(model.Rewrite),
@@ -252,6 +262,11 @@ class GatewaySynchroniser:
             global_selector=self._global_selector,
             automatic_hosts=self._automatic_hosts,
         )
+        # One namespace's selector index is kept, for its next pass over the same instances: an index
+        # per namespace would hold every instance as many times as there are namespaces.
+        for other in [other for other, kept in self._builds.items() if kept.index is not None]:
+            self._builds[other] = self._builds[other].without_index()
+        self._builds[namespace], plan = build, build.plan
         unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
         problems = (*unreadable, *sync.problems, *plan.problems)
         await self._record(namespace, sync.gateways, plan, problems, leading=leading)
@@ -286,6 +301,26 @@ class GatewaySynchroniser:
         """
         if self._exposure is not None:
             self.plans(namespace).locate(await self._exposure.addresses(namespace, plan, leading=leading))
+
+    def _addressable(
+        self, instances: Sequence[model.ObservedInstance], namespace: str
+    ) -> tuple[model.ObservedInstance, ...]:
+        """``decisions.addressable``, each instance of another namespace made once: what an instance of
+        another namespace becomes does not depend on the namespace looking."""
+        known, foreign = self._foreign, {}
+        seen: list[model.ObservedInstance] = []
+        for instance in instances:
+            found = known.get(id(instance))
+            if found is not None and found[0] is instance:
+                foreign[id(instance)] = found  # kept for the other namespaces' passes too
+            if instance.namespace == namespace:
+                seen.append(instance)
+                continue
+            if found is None or found[0] is not instance:
+                found = foreign[id(instance)] = (instance, decisions.addressable((instance,), namespace)[0])
+            seen.append(found[1])
+        self._foreign = foreign
+        return tuple(seen)
 
     async def _read(self, namespace: str, kind: str) -> _Read:
         """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a

@@ -78,7 +78,7 @@ class World:
 
 def weights(count: int, seed: int) -> list[Percentage | None]:
     """Weights of ``count`` routes that total 100 % (or none given, every few seeds)."""
-    if seed % 5 == 0:
+    if seed % 5 == 0 or count == 0:
         return [None] * count
     first = seed % 101 if count > 1 else 100
     rest = [(100 - first) // max(count - 1, 1)] * (count - 1)

@@ -23,13 +23,13 @@ beforehand (``ports.py``) and gateways without one are served only by host name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from vamp.core import model
+from vamp.core import model, selector
 from vamp.core.routing import gateway_parts, plan, ports
-from vamp.core.routing.gateway_parts import Context, GatewayPart, Snapshot
+from vamp.core.routing.gateway_parts import Basis, Context, GatewayPart, Snapshot
 from vamp.core.routing.gateway_routes import CompiledGateway, Stored
 from vamp.core.routing.selection import refresh_selector_routes
 
@@ -82,11 +82,18 @@ class PlanBuild:
     """A compiled plan and the parts it was assembled from, for compiling the next plan incrementally."""
 
     plan: plan.RoutingPlan
-    snapshot: Snapshot
+    basis: Basis
     parts: Mapping[str, GatewayPart]
     """Each gateway compiled (or left out), by name; gateways not on a free port have none."""
     shared_hosts: Mapping[str, _SharedHost]
     """Each gateway's virtual host on the shared listener, by name."""
+    index: selector.Index | None = None
+    """The selector index of the instances, if one was made: the next build over the same instances
+    takes it over."""
+
+    def without_index(self) -> PlanBuild:
+        """This build without its index, to keep it for long: an index holds every instance."""
+        return self if self.index is None else replace(self, index=None)
 
 
 def compile_build(
@@ -105,14 +112,15 @@ def compile_build(
     """``compile_plan``, reusing the part of every gateway of ``previous`` compiled from what it would be
     compiled from now (``gateway_parts``); the plan is equal to the one ``compile_plan`` gives."""
     named, problems = _named(gateways)
-    snapshot = Snapshot(
+    basis = Basis(
         Context(namespace, global_selector, automatic_hosts),
-        named,
+        {name: gateway.port.number for name, gateway in named.items()},
         tuple(instances),
-        Stored(dict(routes), dict(conditions), dict(rewrites)),  # kept: the caller may change its own
-        None if previous is None else previous.snapshot,
+        Stored(dict(routes), dict(conditions), dict(rewrites)),  # copies: the caller may change its own
     )
-    same = previous is not None and snapshot.same_as(previous.snapshot)
+    same_instances = previous is not None and previous.basis.instances == basis.instances
+    snapshot = Snapshot(basis, named, previous.index if previous is not None and same_instances else None)
+    same = previous is not None and same_instances and basis == previous.basis
     parts: dict[str, GatewayPart] = {}
     for name, gateway in _on_free_ports(named, shared_port, problems):
         part = None if previous is None else previous.parts.get(name)
@@ -138,7 +146,7 @@ def compile_build(
         listener_texts=texts,
         cluster_texts=[text for _, text in clusters],
     )
-    return PlanBuild(routing_plan, snapshot, parts, shared)
+    return PlanBuild(routing_plan, basis, parts, shared, snapshot.made_index)
 
 
 def _named(gateways: Iterable[model.Gateway]) -> tuple[dict[str, model.Gateway], list[str]]:

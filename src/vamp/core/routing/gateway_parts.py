@@ -13,9 +13,13 @@ unchanged:
   (``targets.Targets``: the ready instances of a service, a chained gateway's port);
 * the ``Context`` every gateway of the plan is compiled in (namespace, global selector, automatic hosts).
 
-When a snapshot holds the same instances, stored artifacts and gateway ports as the one before, only the
-gateway can have changed, so its dependencies need no resolving at all. Pure: what is kept is a value
-of the previous build, handed back in.
+When a build's ``Basis`` (instances, stored artifacts, gateway ports, context) equals the previous
+one's, only a gateway itself can have changed, so no dependency needs resolving. The selector index and
+route targets are made only when some gateway needs them; the index (which reads every instance) is
+handed on to the next build while the instances stay the same, unless the caller drops it
+(``PlanBuild.without_index``: an index per namespace kept would grow with namespaces × instances).
+
+Pure: what is kept is a value of the previous build, handed back in.
 """
 
 from __future__ import annotations
@@ -40,53 +44,57 @@ class Context:
     automatic_hosts: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """What a plan is compiled against besides its gateways' own models: what a build keeps to tell
+    whether the next one is compiled against the same (then only the gateways can have changed)."""
+
+    context: Context
+    ports: Mapping[str, int | None]
+    """Each gateway's port: what a route to a gateway resolves to."""
+    instances: tuple[model.ObservedInstance, ...]
+    stored: Stored
+
+
 class Snapshot:
-    """The instances, stored artifacts and gateways one plan is compiled against; its index and targets
-    are made on first use (a plan that reuses every part needs neither), the index taken over from the
-    previous snapshot when the instances are the same.
+    """A ``Basis`` and the gateways, with the selector index and route targets made on first use (a
+    build that reuses every part needs neither).
     """
 
-    __slots__ = ("_compiler", "_index", "_targets", "context", "gateways", "instances", "ports", "stored")
+    __slots__ = ("_compiler", "_index", "_targets", "basis", "gateways")
 
     def __init__(
-        self,
-        context: Context,
-        gateways: Mapping[str, model.Gateway],
-        instances: tuple[model.ObservedInstance, ...],
-        stored: Stored,
-        previous: Snapshot | None,
+        self, basis: Basis, gateways: Mapping[str, model.Gateway], index: selector.Index | None = None
     ) -> None:
-        self.context = context
+        self.basis = basis
         self.gateways = gateways
-        self.instances = instances
-        self.stored = stored
-        self.ports = {name: gateway.port.number for name, gateway in gateways.items()}
-        """What a route to a gateway resolves to: whether it exists, and its port."""
-        self._index: selector.Index | None = None
-        if previous is not None and previous._index is not None and previous.instances == instances:
-            self._index = previous._index
+        self._index = index
         self._targets: Targets | None = None
         self._compiler: GatewayCompiler | None = None
 
-    def same_as(self, other: Snapshot) -> bool:
-        """Whether every gateway compiles here as it did in ``other`` if the gateway itself is the same."""
-        return (
-            self.context == other.context
-            and self.ports == other.ports
-            and self.instances == other.instances
-            and self.stored == other.stored
-        )
+    @property
+    def context(self) -> Context:
+        return self.basis.context
 
     @property
+    def stored(self) -> Stored:
+        return self.basis.stored
+
     def index(self) -> selector.Index:
+        """The selector index of the instances (given, when made for the same instances before)."""
         if self._index is None:
-            self._index = selector.Index(self.instances)
+            self._index = selector.Index(self.basis.instances)
+        return self._index
+
+    @property
+    def made_index(self) -> selector.Index | None:
+        """The index, if it was asked for (or given)."""
         return self._index
 
     @property
     def targets(self) -> Targets:
         if self._targets is None:
-            self._targets = Targets(self.gateways, self.instances)
+            self._targets = Targets(self.gateways, self.basis.instances)
         return self._targets
 
     @property
@@ -123,8 +131,8 @@ class GatewayPart:
 
 def reusable(part: GatewayPart | None, gateway: model.Gateway, snapshot: Snapshot, same: bool) -> bool:
     """Whether ``part`` is what compiling ``gateway`` against ``snapshot`` gives: same gateway and, unless
-    the snapshot is the ``same`` as the part's, the same dependencies."""
-    if part is None or part.gateway != gateway:
+    the snapshot has the ``same`` basis as the part's build, the same dependencies."""
+    if part is None or (part.gateway is not gateway and part.gateway != gateway):
         return False
     return same or part.dependencies == dependencies(gateway, snapshot)
 
@@ -199,7 +207,7 @@ def _candidates(text: str, snapshot: Snapshot) -> tuple[model.ObservedInstance, 
     combined = _combined(text, snapshot.context.global_selector)
     if isinstance(combined, str):
         return combined
-    return snapshot.index.candidates(combined.root, snapshot.context.namespace)
+    return snapshot.index().candidates(combined.root, snapshot.context.namespace)
 
 
 @functools.lru_cache(maxsize=4096)
