@@ -16,7 +16,9 @@ from tests.core.deployments.builders import HOST, sava_blueprint
 from tests.services.fakes import DEADLINE, FakeClock, FakeDriver, RacingStore, instance, running
 from vamp.adapters.store import memory
 from vamp.core import deployments, dsl, model
+from vamp.core.routing import combined
 from vamp.core.routing import plan as routing_plan
+from vamp.core.routing.compile import compile_plan
 from vamp.core.units import Percentage
 from vamp.ports import store
 from vamp.services import events, gateways, reconciler
@@ -385,3 +387,20 @@ async def test_each_pass_holds_the_plan_a_new_server_compiles_whole():
     after_port = await world.sync()
     assert after_port == await compiled_whole()
     assert endpoints(after_port)["shop//foo"] == ["127.0.0.1:9052"]
+
+
+async def test_the_board_combines_each_set_of_namespaces_once_and_anew_when_one_changes():
+    board = gateways.PlanBoard(["default", "acme-prod"])
+    shop = {"[10.0.0.1:80]": model.Route(weight=Percentage.of(100))}
+    for number, namespace in enumerate(("default", "acme-prod")):
+        gateway = model.Gateway(name="shop", port=model.GatewayPort(number=9050 + number), routes=shop)
+        board(namespace).publish(compile_plan([gateway], [], namespace=namespace), ())
+    first = board.combined(["acme-prod", "default"], default="default")
+
+    assert board.combined(["default", "acme-prod"], default="default") is first
+    moved = model.Gateway(name="shop", port=model.GatewayPort(number=9060), routes=shop)
+    board("acme-prod").publish(compile_plan([moved], [], namespace="acme-prod"), ())
+    second = board.combined(["default", "acme-prod"], default="default")
+    plans = [(namespace, board(namespace).current()) for namespace in ("default", "acme-prod")]
+    assert second == combined.combine([(name, plan) for name, plan in plans if plan], default="default")
+    assert listening(second) == {"shop": 9050, "[acme-prod]shop": 9060, "[virtual hosts]": 80}
