@@ -197,9 +197,20 @@ def _route_dependencies(
     elif route.selector is not None:
         target = _candidates(route.selector, snapshot)
     else:
-        parsed = _parsed(path)
-        target = parsed if isinstance(parsed, str) else snapshot.targets.resolve(gateway, parsed)
-    return (path, route, condition, rewrites, target)
+        target = _path_target(gateway, path, snapshot)
+    return (path, route if isinstance(given, model.Ref) else None, condition, rewrites, target)
+
+
+def _path_target(gateway: str, path: str, snapshot: Snapshot) -> object:
+    """What a route path resolves from: nothing for an external target (or a path that does not parse),
+    a gateway's port, or a service's ready instances (as endpoints)."""
+    match _parsed(path):
+        case paths.ExternalPath() | str():
+            return None
+        case paths.GatewayPath(name):
+            return (name, name in snapshot.gateways, snapshot.basis.ports.get(name))
+        case parsed:
+            return snapshot.targets.resolve(gateway, parsed)
 
 
 def _candidates(text: str, snapshot: Snapshot) -> tuple[model.ObservedInstance, ...] | str:
