@@ -5,6 +5,9 @@ Prints, in one run on this machine, side by side with ratios:
 * for 1,000 gateways × 10 routes (``bench/plans.py``'s ``large_plan`` gateways): the whole compile
   (``compile_plan``, the baseline) and the incremental recompile (``compile_build`` from the previous
   build) after one gateway's weight change, and after a weight change on every gateway;
+* the combined plan of 10 namespaces of 100 of those gateways each (what an agent serving them all is
+  given, ``vamp.core.routing.combined``): combined whole (``combine``, the baseline) and incrementally
+  (``combine_build`` from the previous combination) after one namespace's plan changed;
 * the gateway synchroniser's pass (``vamp.services.gateways``, in-memory store, a fake driver) over one
   namespace of 1,000 selector gateways over 10,000 instances: its first pass, which compiles everything
   (the baseline), and the passes after one instance changed, after one gateway's weight changed and after
@@ -29,6 +32,7 @@ from bench import core
 from bench.plans import gateway
 from vamp.adapters.store import memory
 from vamp.core import dsl, model
+from vamp.core.routing import combined
 from vamp.core.routing.compile import compile_build, compile_plan
 from vamp.core.units import Percentage
 from vamp.services import events, gateways
@@ -107,6 +111,36 @@ def compile_figures() -> None:
     )
 
 
+def combined_figures() -> None:
+    print(f"{'combined plan of 10 namespaces x 100 gateways x 10 routes':66} {'seconds':>8} {'ratio':>8}")
+    namespaces = [f"team-{number}" for number in range(10)]
+    default = namespaces[0]
+    every = large_gateways()
+    per = GATEWAYS // len(namespaces)
+    plans = [
+        (namespace, compile_plan(every[number * per : (number + 1) * per], [], shared_port=None))
+        for number, namespace in enumerate(namespaces)
+    ]
+    built = combined.combine_build(plans, default=default)
+    changed = list(plans)
+    shifted = large_gateways(shift=1)[GATEWAYS - per : GATEWAYS]
+    changed[-1] = (
+        namespaces[-1],
+        compile_plan([*shifted[:1], *every[GATEWAYS - per + 1 :]], [], shared_port=None),
+    )
+    if combined.combine_build(changed, default=default, previous=built).plan != combined.combine(
+        changed, default=default
+    ):
+        raise SystemExit("the incremental combined plan differs from the plan combined whole")
+    whole = best(lambda: combined.combine(changed, default=default))
+    row("combined whole (baseline)", whole)
+    row(
+        "  after one namespace's plan changed, incremental",
+        best(lambda: combined.combine_build(changed, default=default, previous=built)),
+        whole,
+    )
+
+
 async def synchroniser_figures() -> None:
     print(f"{'synchroniser pass: 1,000 selector gateways, 10,000 instances':66} {'seconds':>8} {'ratio':>8}")
     artifacts = memory.MemoryStore()
@@ -165,6 +199,7 @@ async def synchroniser_figures() -> None:
 
 def main() -> None:
     compile_figures()
+    combined_figures()
     asyncio.run(synchroniser_figures())
 
 
