@@ -376,6 +376,7 @@ def _changes(
 ) -> Iterator[model.Event]:
     yield from reconcile_events.gateway_changes(before, after)
     for name, gateway in current.items():
-        if name in previous:
-            yield from reconcile_events.route_changes(previous[name], gateway)
+        was = previous.get(name)
+        if was is not None and was is not gateway and was != gateway:  # an equal gateway changed nothing
+            yield from reconcile_events.route_changes(was, gateway)
     yield from reconcile_events.target_changes(before, after)
