@@ -354,8 +354,8 @@ async def test_a_namespace_forgotten_is_served_no_more_and_its_ports_are_free():
 async def test_each_pass_holds_the_plan_a_new_server_compiles_whole():
     world = World()
     world.driver.others.extend(
-        instance(f"foo-{number}", app="foo", version=f"1.0.{number}", port=8080 + number)
-        for number in range(3)
+        instance(f"foo-{number}", app="foo", version=f"1.0.{number}", port=8080 + number, namespace=namespace)
+        for number, namespace in enumerate(("default", "acme-prod", "default"))
     )
     await world.put_gateway(model.Gateway(name="foo", port=model.GatewayPort(number=9050), selector=FOO))
     shop = {
@@ -376,7 +376,7 @@ async def test_each_pass_holds_the_plan_a_new_server_compiles_whole():
     await world.put_gateway(model.Gateway(name="shop", port=model.GatewayPort(number=9051), routes=moved))
     assert await world.sync() == await compiled_whole()
 
-    world.driver.others[1] = world.driver.others[1].model_copy(update={"ip": "10.2.0.9"})
+    world.driver.others[1] = world.driver.others[1].model_copy(update={"ip": "10.2.0.9"})  # of acme-prod
     after_instance = await world.sync()
     assert after_instance == await compiled_whole()
     assert "10.2.0.9" in {
