@@ -161,7 +161,7 @@ class PlanBoard:
         changed.set()
 
 
-KEPT_COMBINATIONS = 8
+KEPT_COMBINATIONS = 4
 """How many sets of namespaces served the board keeps a combined build of."""
 
 
