@@ -145,9 +145,6 @@ class GatewaySynchroniser:
         self._builds: dict[str, compile.PlanBuild] = {}
         """Each namespace's last plan with its gateways' compiled parts: the next pass recompiles only what
         changed (``compile.compile_build``)."""
-        self._foreign: dict[int, tuple[model.ObservedInstance, model.ObservedInstance]] = {}
-        """Each instance (by identity) as a namespace other than its own sees it, the same for them all:
-        made once, so unchanged instances stay the same objects from one pass to the next."""
 
     @property
     def queue(self) -> workqueue.WorkQueue[str]:
@@ -252,7 +249,7 @@ class GatewaySynchroniser:
         routes, conditions, rewrites = stored
         build = compile.compile_build(
             sync.gateways,
-            self._addressable(instances, namespace),
+            decisions.addressable(instances, namespace),
             previous=self._builds.get(namespace),
             routes=routes.of(model.Route),
             conditions=conditions.of(model.Condition),
@@ -301,26 +298,6 @@ class GatewaySynchroniser:
         """
         if self._exposure is not None:
             self.plans(namespace).locate(await self._exposure.addresses(namespace, plan, leading=leading))
-
-    def _addressable(
-        self, instances: Sequence[model.ObservedInstance], namespace: str
-    ) -> tuple[model.ObservedInstance, ...]:
-        """``decisions.addressable``, each instance of another namespace made once: what an instance of
-        another namespace becomes does not depend on the namespace looking."""
-        known, foreign = self._foreign, {}
-        seen: list[model.ObservedInstance] = []
-        for instance in instances:
-            found = known.get(id(instance))
-            if found is not None and found[0] is instance:
-                foreign[id(instance)] = found  # kept for the other namespaces' passes too
-            if instance.namespace == namespace:
-                seen.append(instance)
-                continue
-            if found is None or found[0] is not instance:
-                found = foreign[id(instance)] = (instance, decisions.addressable((instance,), namespace)[0])
-            seen.append(found[1])
-        self._foreign = foreign
-        return tuple(seen)
 
     async def _read(self, namespace: str, kind: str) -> _Read:
         """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a
