@@ -154,9 +154,9 @@ def apply(world: World, change: tuple[int, int, int]) -> None:
     kind, which, seed = change
     names = sorted(world.gateways)
     target = names[which % len(names)] if names else None
-    if kind == 0 and target is not None:  # weights
+    if kind == 0 and target is not None:  # weights, now and then ones that do not total 100 %
         current = world.gateways[target]
-        given = weights(len(current.routes), seed)
+        given = weights(len(current.routes), seed) if seed % 9 else [Percentage(6000)] * len(current.routes)
         routes = {
             path: item.model_copy(update={"weight": weight}) if isinstance(item, model.Route) else item
             for (path, item), weight in zip(current.routes.items(), given, strict=True)
@@ -229,6 +229,11 @@ def test_a_weight_change_recompiles_only_that_gateway():
     assert second.plan == world.whole()
     assert second.plan.version != first.plan.version
     assert {name for name, part in second.parts.items() if part is not first.parts[name]} == {"b"}
+    before, after = first.parts["b"].compiled, second.parts["b"].compiled
+    assert before is not None
+    assert after is not None
+    assert after.clusters is before.clusters  # only the weighted route is new
+    assert second.parts["b"].cluster_texts == first.parts["b"].cluster_texts
 
 
 def test_an_instance_change_recompiles_only_the_gateways_routing_to_it():

@@ -19,6 +19,9 @@ route targets are made only when some gateway needs them; the index (which reads
 handed on to the next build while the instances stay the same, unless the caller drops it
 (``PlanBuild.without_index``: an index per namespace kept would grow with namespaces × instances).
 
+A gateway that changed only in the weights of its inline routes (the commonest change: a release step)
+keeps its clusters and conditional routes; only its weighted route and listener are made anew.
+
 Pure: what is kept is a value of the previous build, handed back in.
 """
 
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 
 from vamp import errors
 from vamp.core import model, selector
-from vamp.core.routing import hosts, paths, plan
+from vamp.core.routing import gateway_routes, hosts, paths, plan
 from vamp.core.routing.gateway_routes import CompiledGateway, GatewayCompiler, Stored
 from vamp.core.routing.targets import Targets
 
@@ -143,7 +146,11 @@ def compile_part(
     """``gateway`` compiled against ``snapshot``; the texts of clusters equal to ``previous``'s are kept."""
     found = dependencies(gateway, snapshot)
     try:
-        compiled = snapshot.compiler.compile(name, gateway)
+        before = previous.compiled if previous is not None and previous.dependencies == found else None
+        if before is not None and _reweighed(before.gateway, gateway):
+            compiled = gateway_routes.reweighed(before, gateway)
+        else:
+            compiled = snapshot.compiler.compile(name, gateway)
     except errors.RoutingError as exc:
         return GatewayPart(gateway, found, None, tuple(left_out(problem) for problem in exc.problems))
     return GatewayPart(
@@ -158,6 +165,28 @@ def compile_part(
         if gateway.port.protocol is model.Protocol.HTTP
         else (),
     )
+
+
+def _reweighed(before: model.Gateway, gateway: model.Gateway) -> bool:
+    """Whether ``gateway`` is ``before`` (compiled, with the same dependencies) with only the weights of
+    its inline routes changed (no selector: a selector's routes are weighed when merged): then its
+    clusters and conditional routes are as they were (``gateway_routes.reweighed``)."""
+    if gateway.selector is not None or before.routes.keys() != gateway.routes.keys():
+        return False
+    if list(before.routes) != list(gateway.routes) or _without(before, "routes") != _without(
+        gateway, "routes"
+    ):
+        return False
+    return all(
+        isinstance(old, model.Route)
+        and isinstance(new, model.Route)
+        and _without(old, "weight") == _without(new, "weight")
+        for old, new in zip(before.routes.values(), gateway.routes.values(), strict=True)
+    )
+
+
+def _without(value: model.Gateway | model.Route, field: str) -> dict[str, object]:
+    return {name: found for name, found in value.__dict__.items() if name != field}
 
 
 def left_out(problem: str) -> str:
