@@ -19,13 +19,14 @@ Listeners and virtual hosts are ``compile.py``'s; route paths and endpoints are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from vamp import errors
 from vamp.core import condition, model, selector
 from vamp.core.routing import paths, plan, selection, weights
 from vamp.core.routing.targets import Resolved, Targets
+from vamp.core.units import Percentage
 from vamp.core.validation import gateways as gateway_rules
 
 
@@ -57,12 +58,16 @@ class _CompiledRoute:
 
 
 class GatewayCompiler:
-    """Compiles gateways against one snapshot of gateways, instances and stored artifacts."""
+    """Compiles gateways against one snapshot of gateways, instances and stored artifacts.
+
+    ``index`` gives the selector index of the instances; it is asked only for gateways or routes with a
+    selector (making one reads every instance).
+    """
 
     def __init__(
         self,
         targets: Targets,
-        index: selector.Index,
+        index: Callable[[], selector.Index],
         stored: Stored,
         *,
         namespace: str | None,
@@ -84,7 +89,7 @@ class GatewayCompiler:
         try:
             _check_protocol(gateway)
             selections = selection.gateway_selections(
-                gateway, self._index, namespace=self._namespace, global_selector=self._global_selector
+                gateway, self._index(), namespace=self._namespace, global_selector=self._global_selector
             )
         except errors.VampError as exc:
             raise errors.RoutingError([f"gateway '{name}': {exc}"]) from exc
@@ -92,11 +97,7 @@ class GatewayCompiler:
             gateway.routes if selections is None else selector.merge_routes(gateway.routes, selections)
         )
         resolved = {path: self._stored_route(name, path, route) for path, route in effective.items()}
-        given = [route.weight for route in resolved.values()]
-        filled = weights.fill(given)
-        problem = weights.total_problem(given)
-        if filled is None or problem is not None:
-            raise errors.RoutingError([f"gateway '{name}': {problem}"])
+        filled = _filled(name, [route.weight for route in resolved.values()])
         problems: list[str] = []
         compiled = [
             self._route(name, protocol, path, route, selections, problems) for path, route in resolved.items()
@@ -111,14 +112,9 @@ class GatewayCompiler:
             for item in compiled
             if item.match is not None and not item.match.never and item.strength > 0
         )
-        weighted = tuple(
-            plan.WeightedCluster(item.cluster.name, weight.hundredths)
-            for item, weight in zip(compiled, filled, strict=True)
-        )
-        table = (*conditional, plan.PlanRoute(name, None, plan.FULL, weighted))
-        return CompiledGateway(
-            name, gateway, tuple(item.cluster for item in compiled), table, tuple(problems)
-        )
+        clusters = tuple(item.cluster for item in compiled)
+        table = (*conditional, _weighted_route(name, clusters, filled))
+        return CompiledGateway(name, gateway, clusters, table, tuple(problems))
 
     def _stored_route(self, gateway: str, path: str, route: model.Route | model.Ref) -> model.Route:
         if isinstance(route, model.Route):
@@ -211,7 +207,7 @@ class GatewayCompiler:
         if (problem := gateway_rules.route_selector_problem(path)) is not None:
             raise errors.RoutingError([problem])
         found = selection.route_targets(
-            text, self._index, namespace=self._namespace, global_selector=self._global_selector
+            text, self._index(), namespace=self._namespace, global_selector=self._global_selector
         )
         if not found:
             return Resolved((), problem=f"the route selector '{text}' selects no ready instance")
@@ -234,3 +230,40 @@ def _require_http(protocol: model.Protocol, feature: str, fix: str) -> None:
         raise errors.RoutingError(
             [f"{feature} need an HTTP port, but this gateway's port is TCP: {fix} or use HTTP"]
         )
+
+
+def reweighed(compiled: CompiledGateway, gateway: model.Gateway) -> CompiledGateway:
+    """``compiled`` for ``gateway``, which differs from ``compiled.gateway`` only in the weights of its
+    routes, all given inline and none found by a selector: only the last, weighted route is new.
+
+    Raises:
+        errors.RoutingError: the new weights total neither 0 % nor 100 %.
+    """
+    given = [route.weight if isinstance(route, model.Route) else None for route in gateway.routes.values()]
+    filled = _filled(compiled.name, given)
+    table = (*compiled.routes[:-1], _weighted_route(compiled.name, compiled.clusters, filled))
+    return CompiledGateway(compiled.name, gateway, compiled.clusters, table, compiled.problems)
+
+
+def _filled(name: str, given: Sequence[Percentage | None]) -> tuple[Percentage, ...]:
+    """The routes' weights filled as Vamp fills them.
+
+    Raises:
+        errors.RoutingError: they total neither 0 % nor 100 %.
+    """
+    filled = weights.fill(given)
+    problem = weights.total_problem(given)
+    if filled is None or problem is not None:
+        raise errors.RoutingError([f"gateway '{name}': {problem}"])
+    return filled
+
+
+def _weighted_route(
+    name: str, clusters: tuple[plan.TargetCluster, ...], filled: tuple[Percentage, ...]
+) -> plan.PlanRoute:
+    """The last route of the table: every request, by the routes' weights."""
+    weighted = tuple(
+        plan.WeightedCluster(cluster.name, weight.hundredths)
+        for cluster, weight in zip(clusters, filled, strict=True)
+    )
+    return plan.PlanRoute(name, None, plan.FULL, weighted)
