@@ -13,7 +13,8 @@ names it and quotes protobuf, before anything is sent.
 
 Converting is the slow part of publishing (``ParseDict`` is pure Python), so ``Converter`` keeps the
 conversions of the last snapshot and converts again only the resources whose content changed: a weight
-change converts one route configuration. This module does no I/O.
+change converts one route configuration, and the resources a rendering took again unchanged
+(``render.Reuse``) are known by identity, without serialising them. This module does no I/O.
 """
 
 from __future__ import annotations
@@ -107,10 +108,16 @@ def name_of(kind: ResourceType, resource: Mapping[str, Any]) -> str:
 
 
 class Converter:
-    """Converts the resources of snapshots, reusing the previous call's conversion of equal content."""
+    """Converts the resources of snapshots, reusing the previous call's conversion of equal content.
+
+    A resource that is the very same object as one of the previous call (``render.Reuse`` hands the
+    unchanged ones out again) is not even serialised to be digested: its conversion is taken as it is.
+    The dictionaries converted must therefore not be changed afterwards.
+    """
 
     def __init__(self) -> None:
         self._known: dict[str, any_pb2.Any] = {}
+        self._same: dict[int, tuple[JsonObject, Resource]] = {}
 
     def convert(
         self, resources: Mapping[ResourceType, Iterable[JsonObject]]
@@ -121,6 +128,7 @@ class Converter:
             errors.PublishError: a name is invalid or taken twice, or protobuf refuses a resource.
         """
         known, self._known = self._known, {}
+        same, self._same = self._same, {}
         converted: dict[ResourceType, dict[str, Resource]] = {}
         for kind, items in resources.items():
             by_name: dict[str, Resource] = {}
@@ -130,12 +138,18 @@ class Converter:
                     raise errors.PublishError(
                         f"The snapshot has two {LABELS[kind]} named {name!r}; names must be unique."
                     )
-                digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
-                body = self._known.get(digest) or known.get(digest)
-                if body is None:
-                    body = _pack(kind, name, item)
-                self._known[digest] = body
-                by_name[name] = Resource(name, digest, body)
+                last = same.get(id(item))
+                if last is not None and last[0] is item and last[1].name == name:
+                    resource = last[1]
+                else:
+                    digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+                    body = self._known.get(digest) or known.get(digest)
+                    if body is None:
+                        body = _pack(kind, name, item)
+                    resource = Resource(name, digest, body)
+                self._known[resource.digest] = resource.body
+                self._same[id(item)] = (item, resource)
+                by_name[name] = resource
             converted[kind] = by_name
         return converted
 
