@@ -34,6 +34,7 @@ import dataclasses
 import json
 import re
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -221,13 +222,20 @@ def measure_envoy(backends: list[int], gateways: int, routes: int, changes: int,
         agent = GatewayAgent(processes, Proxy.ENVOY)
         agent.start(split_plan(free_port(), {backends[0]: "100%"}))
         scale = measure(agent, backends, gateways, routes, workdir)
+        _progress(f"{gateways:,} × {routes}: {scale}")
         if scale.failure:
             return Measured(scale)
         try:
             routed = one_gateway_changes(agent, backends, scale.first_port, gateways, routes, changes)
         except RuntimeError as exc:
             return Measured(scale, failure=str(exc))
+        _progress(f"{gateways:,} × {routes}: one gateway's changes routed after {routed} s")
         return Measured(dataclasses.replace(scale, memory=agent.memory()), routed)
+
+
+def _progress(line: str) -> None:
+    """Say what was measured as soon as it is (a run at scale takes minutes), on stderr."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def main() -> None:

@@ -21,8 +21,9 @@ is already counted by the cluster or listener they stand in front of.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from vamp import errors
@@ -88,12 +89,11 @@ def render(
         named = tuple(map(targets.clusters.get, _named_targets(listener)))
         if listener.protocol is model.Protocol.HTTP:
             # Apart, so that a change of weights or conditions renders the route configuration only.
-            key: Hashable = ("routes", listener, named)
-            build.add(memo.get(key) or memo.put(key, build.route_configuration(listener)))
-            key = ("listeners", *_listening(listener), internal_too)
+            build.add(memo.take(("routes", listener, *named), partial(build.route_configuration, listener)))
+            key: tuple[object, ...] = ("listeners", *_listening(listener), internal_too)
         else:
-            key = ("listeners", listener, named, internal_too)
-        build.add(memo.get(key) or memo.put(key, build.listener(listener, internal_too=internal_too)))
+            key = ("listeners", listener, *named, internal_too)
+        build.add(memo.take(key, partial(build.listener, listener, internal_too=internal_too)))
     sticky_instance = {
         weighted.cluster
         for listener in routing.listeners
@@ -103,11 +103,9 @@ def render(
         for weighted in route.clusters
     }
     for target in routing.clusters:
-        flags = (target.gateway in chained, target.name in sticky_instance)
-        made = memo.get((target, *flags)) or memo.put(
-            (target, *flags), build.target(target, chained=flags[0], sticky_instance=flags[1])
-        )
-        build.add(made)
+        chain, sticky = target.gateway in chained, target.name in sticky_instance
+        made = partial(build.target, target, chained=chain, sticky_instance=sticky)
+        build.add(memo.take(("targets", target, chain, sticky), made))
     memo.finish()
     snapshot = envoy_files.Snapshot(
         routing.version,
@@ -135,34 +133,59 @@ class Reuse:
 
     def __init__(self) -> None:
         self._place: tuple[layout.Layout, RenderOptions] | None = None
-        self._last: dict[Hashable, _Parts] = {}
-        self._next: dict[Hashable, _Parts] = {}
+        self._last: dict[_Key, _Parts] = {}
+        self._next: dict[_Key, _Parts] = {}
+        self._hashes: dict[int, tuple[object, int]] = {}
+        self._next_hashes: dict[int, tuple[object, int]] = {}
 
     def start(self, files: layout.Layout, options: RenderOptions) -> Reuse:
         """Begin a rendering in ``files`` with ``options``."""
         if self._place != (files, options):
             self._place, self._last = (files, options), {}
-        self._next = {}
+        self._next, self._next_hashes = {}, {}
         return self
 
-    def get(self, key: Hashable) -> _Parts | None:
-        """What the last rendering (or this one) made from ``key``, if anything."""
-        found = self._next.get(key) or self._last.get(key)
-        if found is not None:
-            self._next[key] = found
+    def take(self, parts: tuple[object, ...], make: Callable[[], _Parts]) -> _Parts:
+        """What the last rendering (or this one) made from ``parts``, else what ``make`` makes now."""
+        key = _Key(parts, hash(tuple(map(self._hash, parts))))
+        found = self._next.get(key) or self._last.get(key) or make()
+        self._next[key] = found
         return found
-
-    def put(self, key: Hashable, parts: _Parts) -> _Parts:
-        """Keep ``parts``, made from ``key``; return them."""
-        self._next[key] = parts
-        return parts
 
     def finish(self) -> None:
         """End the rendering: what it used is what the next one may take again."""
         self._last, self._next = self._next, {}
+        self._hashes, self._next_hashes = self._next_hashes, {}
+
+    def _hash(self, part: object) -> int:
+        """``hash(part)``, computed once per object: plan nodes hash by value, all the way down, every
+        time, and a reader that reuses unchanged nodes (``services.plan_reading``) hands out the same
+        objects plan after plan."""
+        known = self._next_hashes.get(id(part)) or self._hashes.get(id(part))
+        if known is None or known[0] is not part:
+            known = (part, hash(part))
+        self._next_hashes[id(part)] = known
+        return known[1]
 
 
-def _listening(listener: plan.Listener) -> tuple[Hashable, ...]:
+class _Key:
+    """What resources are made from, with its hash computed once (``Reuse._hash``)."""
+
+    __slots__ = ("_hash", "parts")
+
+    def __init__(self, parts: tuple[object, ...], hashed: int) -> None:
+        self.parts = parts
+        self._hash = hashed
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        # Tuples compare their items by identity first: the same nodes compare at once.
+        return isinstance(other, _Key) and self._hash == other._hash and self.parts == other.parts
+
+
+def _listening(listener: plan.Listener) -> tuple[object, ...]:
     """What the Envoy listeners of an HTTP plan listener are made from (its routes are not)."""
     sessions = any(host.sticky is model.Sticky.INSTANCE for host in listener.virtual_hosts)
     return (listener.name, listener.port, listener.protocol, listener.tls, sessions)

@@ -117,7 +117,7 @@ class Converter:
 
     def __init__(self) -> None:
         self._known: dict[str, any_pb2.Any] = {}
-        self._same: dict[int, tuple[JsonObject, Resource]] = {}
+        self._same: dict[int, tuple[JsonObject, ResourceType, Resource]] = {}
 
     def convert(
         self, resources: Mapping[ResourceType, Iterable[JsonObject]]
@@ -133,23 +133,23 @@ class Converter:
         for kind, items in resources.items():
             by_name: dict[str, Resource] = {}
             for item in items:
-                name = layout.check_name(name_of(kind, item))
-                if name in by_name:
-                    raise errors.PublishError(
-                        f"The snapshot has two {LABELS[kind]} named {name!r}; names must be unique."
-                    )
                 last = same.get(id(item))
-                if last is not None and last[0] is item and last[1].name == name:
-                    resource = last[1]
+                if last is not None and last[0] is item and last[1] is kind:
+                    resource = last[2]  # named and checked when it was converted
                 else:
+                    name = layout.check_name(name_of(kind, item))
                     digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
                     body = self._known.get(digest) or known.get(digest)
                     if body is None:
                         body = _pack(kind, name, item)
                     resource = Resource(name, digest, body)
+                if resource.name in by_name:
+                    raise errors.PublishError(
+                        f"The snapshot has two {LABELS[kind]} named {resource.name!r}; names must be unique."
+                    )
                 self._known[resource.digest] = resource.body
-                self._same[id(item)] = (item, resource)
-                by_name[name] = resource
+                self._same[id(item)] = (item, kind, resource)
+                by_name[resource.name] = resource
             converted[kind] = by_name
         return converted
 
