@@ -33,10 +33,17 @@ def large_plan(
     first_port: int, backends: list[int], gateways: int, routes: int, shift: int = 0
 ) -> routing_plan.RoutingPlan:
     """``gateways`` gateways of ``routes`` routes each; ``shift`` moves 1 % between the first two routes."""
+    return compile_plan(large_gateways(first_port, backends, gateways, routes, shift), [], shared_port=None)
+
+
+def large_gateways(
+    first_port: int, backends: list[int], gateways: int, routes: int, shift: int = 0
+) -> list[model.Gateway]:
+    """The gateways of ``large_plan``: ``g<i>`` on port ``first_port + i``."""
     weights = [100 // routes] * routes
     weights[0] += 100 - sum(weights) - shift
     weights[1] += shift
-    built = [
+    return [
         gateway(
             f"g{index}",
             first_port + index,
@@ -44,7 +51,6 @@ def large_plan(
         )
         for index in range(gateways)
     ]
-    return compile_plan(built, [], shared_port=None)
 
 
 def consecutive_free_ports(count: int, start: int = 30_000) -> int:

@@ -3,7 +3,8 @@
 ``Agent`` keeps the data plane on the newest plan its source offers, one tick at a time:
 
 * observe: the source offers a plan's plain data, or says why it has none (``offer``);
-* decide: the data is a plan (``RoutingPlan.from_data``) and not the one served already;
+* decide: the data is a plan (``RoutingPlan.from_data``, read by ``plan_reading.PlanReader``, which
+  decodes only what changed since the last plan) and not the one served already;
 * act: the data plane renders, delivers and verifies it (``reconcile``); a plan it refuses never
   replaces the last good one, and a data plane that cannot be reached is tried again, with a capped
   exponential backoff, until it takes the plan or a newer one arrives;
@@ -39,6 +40,7 @@ from vamp import errors
 from vamp.core.routing import isolation
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
+from vamp.services import plan_reading
 
 log = logging.getLogger("vamp.agent")
 
@@ -126,6 +128,7 @@ class Agent:
         self._wanted: _Wanted | None = None
         self._changed = asyncio.Event()
         self._last_unavailable = ""
+        self._reader = plan_reading.PlanReader()
         self.status = Status()
 
     async def run(self) -> None:
@@ -155,7 +158,7 @@ class Agent:
             return
         self._last_unavailable = ""
         try:
-            plan = routing_plan.RoutingPlan.from_data(received.data)
+            plan = self._reader.read(received.data)
         except errors.RoutingError as exc:
             self._reject(
                 f"Refused the routing plan from {received.origin}; the last good configuration stays. {exc}"

@@ -278,3 +278,60 @@ def test_weights_without_a_drawn_condition_stay_in_hundredths():
         6617,
         50,
     ]
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_a_plan_rendered_with_reuse_equals_the_plan_rendered_whole(name: str):
+    reuse = render.Reuse()
+    first = PLANS[name]()
+    render.render(first, XDS, reuse=reuse)
+    shifted = dataclasses.replace(first, version="other", listeners=first.listeners[1:])
+
+    assert render.render(first, XDS, reuse=reuse) == render.render(first, XDS)
+    assert render.render(shifted, XDS, reuse=reuse) == render.render(shifted, XDS)
+    assert render.render(first, XDS, reuse=reuse) == render.render(first, XDS)
+
+
+def test_reuse_takes_the_unchanged_resources_again_and_renders_the_changed_route_configuration():
+    targets = [target(f"{gateway}//{route}") for gateway in ("g1", "g2") for route in ("a", "b")]
+
+    def split(first_weight: int) -> plan.RoutingPlan:
+        def host(gateway: str, weight: int) -> plan.VirtualHost:
+            weighted = (
+                plan.WeightedCluster(f"{gateway}//a", weight),
+                plan.WeightedCluster(f"{gateway}//b", FULL - weight),
+            )
+            return plan.VirtualHost(
+                gateway, gateway, ("*",), (plan.PlanRoute("r", None, FULL, weighted),), None
+            )
+
+        listeners = tuple(
+            plan.Listener(gateway, port, HTTP, (host(gateway, first_weight if gateway == "g1" else FULL),))
+            for gateway, port in (("g1", 8080), ("g2", 8081))
+        )
+        return plan.RoutingPlan.of(listeners, tuple(targets), ())
+
+    reuse = render.Reuse()
+    before = render.render(split(FULL), XDS, reuse=reuse).snapshot
+    after = render.render(split(FULL // 2), XDS, reuse=reuse).snapshot
+
+    renewed = [
+        (kind, new["name"])
+        for kind in ("listeners", "clusters", "routes")
+        for new, old in zip(getattr(after, kind), getattr(before, kind), strict=True)
+        if new is not old
+    ]
+    assert renewed == [("routes", render_names.envoy_name("g1"))]
+    assert all(new is old for new, old in zip(after.endpoints, before.endpoints, strict=True))
+    assert after == render.render(split(FULL // 2), XDS).snapshot
+
+
+def test_reuse_renders_everything_again_for_other_options():
+    reuse = render.Reuse()
+    routing = PLANS["deployment"]()
+    render.render(routing, XDS, reuse=reuse)
+    other = render.RenderOptions(health_check_interval_s=None)
+
+    assert render.render(routing, XDS, options=other, reuse=reuse) == render.render(
+        routing, XDS, options=other
+    )

@@ -287,6 +287,20 @@ async def test_an_envoy_that_does_not_answer_in_time_fails_the_publish(server: x
     )
 
 
+async def test_a_step_that_adds_many_clusters_gives_envoy_time_for_each(server: xds.XdsServer):
+    many = [f"c{index}" for index in range(60)]  # 60 clusters and 60 load assignments: 20 past the free 100
+    async with FakeEnvoy(server.socket_path, "edge-1") as envoy:
+        await connected(server)
+        await server.publish(V1)
+        envoy.hold.clear()
+
+        with pytest.raises(errors.PublishError) as raised:
+            await server.publish(snapshot("v2", {"gateway": many}, many), timeout=0.05)
+
+    assert "has not acknowledged the clusters c0, c1," in str(raised.value)
+    assert f"within {0.05 + 20 * xds.SECONDS_PER_CHANGE:g} s. Going back" in str(raised.value)
+
+
 async def test_an_envoy_that_goes_away_does_not_hold_up_a_publish(server: xds.XdsServer):
     async with FakeEnvoy(server.socket_path, "gone") as gone:
         await connected(server)

@@ -3,7 +3,10 @@ sources turned into the stream, conversions reused, and what protobuf refuses re
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from envoy.config.listener.v3 import listener_pb2  # type: ignore[import-untyped]
@@ -70,6 +73,25 @@ def test_an_unchanged_resource_is_not_converted_again():
 
     assert second["r1"].body is first["r1"].body
     assert second["r2"].digest != first["r2"].digest
+
+
+def test_the_very_same_resource_is_taken_as_it_was_without_serialising_it(monkeypatch):
+    converter = xds_resources.Converter()
+    r1, r2 = {"name": "r1"}, {"name": "r2"}
+    first = converter.convert({RDS: [r1, r2]})[RDS]
+    serialised: list[object] = []
+
+    def dumps(value: object, **options: Any) -> str:
+        serialised.append(value)
+        return json.dumps(value, **options)
+
+    monkeypatch.setattr(xds_resources, "json", SimpleNamespace(dumps=dumps))
+
+    second = converter.convert({RDS: [r1, {"name": "r2"}]})[RDS]
+
+    assert second["r1"] is first["r1"]
+    assert second["r2"] == first["r2"]
+    assert serialised == [{"name": "r2"}]  # the equal copy is digested, the same object is not
 
 
 LISTENER = {"name": "l", "address": bootstrap.socket_address(8080)}

@@ -21,8 +21,9 @@ is already counted by the cluster or listener they stand in front of.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from vamp import errors
@@ -34,7 +35,7 @@ from vamp.core.routing import haproxy_only as plan_checks
 from vamp.core.routing import plan
 from vamp.core.routing.plan import Origin
 
-__all__ = ["Origin", "RenderOptions", "Rendering", "render"]
+__all__ = ["Origin", "RenderOptions", "Rendering", "Reuse", "render"]
 
 JsonObject = dict[str, Any]
 _DEFAULTS = RenderOptions()
@@ -55,9 +56,16 @@ class Rendering:
 
 
 def render(
-    routing: plan.RoutingPlan, files: layout.Layout, *, options: RenderOptions = _DEFAULTS
+    routing: plan.RoutingPlan,
+    files: layout.Layout,
+    *,
+    options: RenderOptions = _DEFAULTS,
+    reuse: Reuse | None = None,
 ) -> Rendering:
     """The Envoy resources that serve ``routing``, with their files in ``files``.
+
+    With ``reuse``, the resources of a plan listener or target cluster that the last rendering through it
+    made from the same parts are taken from it, as the very same objects (see ``Reuse``).
 
     Raises:
         errors.RoutingError: the plan cannot be served by Envoy as it is (two listeners on one port, a
@@ -74,9 +82,18 @@ def render(
     targets = render_routes.Targets(
         {target.name: target for target in routing.clusters}, options, _envoy_cluster
     )
+    memo = (reuse or Reuse()).start(files, options)
     build = _Build(files, options, targets)
     for listener in routing.listeners:
-        build.listener(listener, internal_too=listener.name in chained)
+        internal_too = listener.name in chained
+        named = tuple(map(targets.clusters.get, _named_targets(listener)))
+        if listener.protocol is model.Protocol.HTTP:
+            # Apart, so that a change of weights or conditions renders the route configuration only.
+            build.add(memo.take(("routes", listener, *named), partial(build.route_configuration, listener)))
+            key: tuple[object, ...] = ("listeners", *_listening(listener), internal_too)
+        else:
+            key = ("listeners", listener, *named, internal_too)
+        build.add(memo.take(key, partial(build.listener, listener, internal_too=internal_too)))
     sticky_instance = {
         weighted.cluster
         for listener in routing.listeners
@@ -86,9 +103,10 @@ def render(
         for weighted in route.clusters
     }
     for target in routing.clusters:
-        build.target(
-            target, chained=target.gateway in chained, sticky_instance=target.name in sticky_instance
-        )
+        chain, sticky = target.gateway in chained, target.name in sticky_instance
+        made = partial(build.target, target, chained=chain, sticky_instance=sticky)
+        build.add(memo.take(("targets", target, chain, sticky), made))
+    memo.finish()
     snapshot = envoy_files.Snapshot(
         routing.version,
         tuple(build.listeners),
@@ -97,6 +115,102 @@ def render(
         tuple(build.endpoints),
     )
     return Rendering(snapshot, build.origins, build.gateways)
+
+
+class Reuse:
+    """The resources the last rendering made, by what each was made from, for the next one to take again.
+
+    A plan listener's listeners and route configuration are made from the listener, whether another
+    gateway chains to it, and the target clusters its routes name; a target cluster's cluster, load
+    assignment and rewrite hop from the target, whether a gateway chains to it and whether its route is
+    sticky to an instance. When all of those are equal (plans compare by value), the next rendering takes
+    the same dictionaries again: a weight change on one gateway renders one route configuration, and
+    the conversion for the ADS stream (``xds_resources.Converter``) knows the unchanged ones by identity.
+
+    Only what the last rendering used is kept, and a change of layout or options drops it all. Not safe
+    to share between threads; the rendered dictionaries must not be changed by their users.
+    """
+
+    def __init__(self) -> None:
+        self._place: tuple[layout.Layout, RenderOptions] | None = None
+        self._last: dict[_Key, _Parts] = {}
+        self._next: dict[_Key, _Parts] = {}
+        self._hashes: dict[int, tuple[object, int]] = {}
+        self._next_hashes: dict[int, tuple[object, int]] = {}
+
+    def start(self, files: layout.Layout, options: RenderOptions) -> Reuse:
+        """Begin a rendering in ``files`` with ``options``."""
+        if self._place != (files, options):
+            self._place, self._last = (files, options), {}
+        self._next, self._next_hashes = {}, {}
+        return self
+
+    def take(self, parts: tuple[object, ...], make: Callable[[], _Parts]) -> _Parts:
+        """What the last rendering (or this one) made from ``parts``, else what ``make`` makes now."""
+        key = _Key(parts, hash(tuple(map(self._hash, parts))))
+        found = self._next.get(key) or self._last.get(key) or make()
+        self._next[key] = found
+        return found
+
+    def finish(self) -> None:
+        """End the rendering: what it used is what the next one may take again."""
+        self._last, self._next = self._next, {}
+        self._hashes, self._next_hashes = self._next_hashes, {}
+
+    def _hash(self, part: object) -> int:
+        """``hash(part)``, computed once per object: plan nodes hash by value, all the way down, every
+        time, and a reader that reuses unchanged nodes (``services.plan_reading``) hands out the same
+        objects plan after plan."""
+        known = self._next_hashes.get(id(part)) or self._hashes.get(id(part))
+        if known is None or known[0] is not part:
+            known = (part, hash(part))
+        self._next_hashes[id(part)] = known
+        return known[1]
+
+
+class _Key:
+    """What resources are made from, with its hash computed once (``Reuse._hash``)."""
+
+    __slots__ = ("_hash", "parts")
+
+    def __init__(self, parts: tuple[object, ...], hashed: int) -> None:
+        self.parts = parts
+        self._hash = hashed
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        # Tuples compare their items by identity first: the same nodes compare at once.
+        return isinstance(other, _Key) and self._hash == other._hash and self.parts == other.parts
+
+
+def _listening(listener: plan.Listener) -> tuple[object, ...]:
+    """What the Envoy listeners of an HTTP plan listener are made from (its routes are not)."""
+    sessions = any(host.sticky is model.Sticky.INSTANCE for host in listener.virtual_hosts)
+    return (listener.name, listener.port, listener.protocol, listener.tls, sessions)
+
+
+def _named_targets(listener: plan.Listener) -> list[str]:
+    """The names of the target clusters the routes of ``listener`` send to, in order."""
+    return [
+        weighted.cluster
+        for host in listener.virtual_hosts
+        for route in host.routes
+        for weighted in route.clusters
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """The resources rendered from one plan listener or one target cluster."""
+
+    listeners: tuple[JsonObject, ...] = ()
+    clusters: tuple[JsonObject, ...] = ()
+    routes: tuple[JsonObject, ...] = ()
+    endpoints: tuple[JsonObject, ...] = ()
+    origins: tuple[tuple[str, Origin], ...] = ()
+    gateways: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -113,20 +227,33 @@ class _Build:
     origins: dict[str, Origin] = field(default_factory=dict)
     gateways: dict[str, str] = field(default_factory=dict)
 
-    def listener(self, listener: plan.Listener, *, internal_too: bool) -> None:
-        """The listener of a plan listener, its route configuration, and its internal twin if wanted."""
+    def add(self, parts: _Parts) -> None:
+        self.listeners.extend(parts.listeners)
+        self.clusters.extend(parts.clusters)
+        self.routes.extend(parts.routes)
+        self.endpoints.extend(parts.endpoints)
+        self.origins.update(parts.origins)
+        self.gateways.update(parts.gateways)
+
+    def route_configuration(self, listener: plan.Listener) -> _Parts:
+        """The route configuration of an HTTP plan listener."""
+        hosts = [render_routes.virtual_host(host, self.targets) for host in listener.virtual_hosts]
+        name = render_names.envoy_name(listener.name)
+        return _Parts(routes=({"name": name, "virtual_hosts": hosts, "ignore_port_in_host_matching": True},))
+
+    def listener(self, listener: plan.Listener, *, internal_too: bool) -> _Parts:
+        """The listener of a plan listener, and its internal twin if wanted (the route configuration of an
+        HTTP one is ``route_configuration``'s)."""
         name = render_names.envoy_name(listener.name)
         places: list[tuple[str, int | None]] = [(name, listener.port)]
         if internal_too:
             places.append((render_names.internal_listener(listener.name), None))
-        if listener.protocol is model.Protocol.HTTP:
-            hosts = [render_routes.virtual_host(host, self.targets) for host in listener.virtual_hosts]
-            self.routes.append({"name": name, "virtual_hosts": hosts, "ignore_port_in_host_matching": True})
+        listeners = []
         for envoy_name, port in places:
             filters = [
                 self._filter(listener, route_config=name, stat_prefix=envoy_name, edge=port is not None)
             ]
-            self.listeners.append(
+            listeners.append(
                 render_listeners.listener(
                     envoy_name,
                     filters,
@@ -135,30 +262,36 @@ class _Build:
                     tls=listener.tls if port else None,
                 )
             )
-            self.gateways[envoy_name] = listener.name
+        gateways = tuple((envoy_name, listener.name) for envoy_name, _ in places)
+        return _Parts(listeners=tuple(listeners), gateways=gateways)
 
-    def target(self, target: plan.TargetCluster, *, chained: bool, sticky_instance: bool) -> None:
+    def target(self, target: plan.TargetCluster, *, chained: bool, sticky_instance: bool) -> _Parts:
         """The cluster of a target cluster, its endpoints, and its rewrite hop if it has rewrites."""
         cluster, endpoints = render_clusters.target_cluster(target, self.files, self.options, chained=chained)
-        self.clusters.append(cluster)
-        if endpoints is not None:
-            self.endpoints.append(endpoints)
         origin = target.origin()
         gateway, route = origin.gateway, origin.route
-        self.origins[cluster["name"]] = origin
+        made = _Parts(
+            clusters=(cluster,),
+            endpoints=() if endpoints is None else (endpoints,),
+            origins=((cluster["name"], origin),),
+        )
         if not target.rewrites:
-            return
+            return made
         if target.protocol is not model.Protocol.HTTP:
             raise errors.RoutingError(
                 [f"gateway '{gateway}' route '{route}': path rewrites need an HTTP port"]
             )
         hop = render_names.rewrite_hop(target.name)
-        self.clusters.append(render_clusters.internal_cluster(hop, hop, self.options))
-        self.routes.append(render_routes.rewrite_table(target, self.targets, sticky_instance=sticky_instance))
         manager = render_listeners.http_connection_manager(
             self.files, self.options.stats_prefix + hop, hop, edge=False, sessions=sticky_instance
         )
-        self.listeners.append(render_listeners.listener(hop, [manager]))
+        return _Parts(
+            listeners=(render_listeners.listener(hop, [manager]),),
+            clusters=(cluster, render_clusters.internal_cluster(hop, hop, self.options)),
+            routes=(render_routes.rewrite_table(target, self.targets, sticky_instance=sticky_instance),),
+            endpoints=made.endpoints,
+            origins=made.origins,
+        )
 
     def _filter(
         self, listener: plan.Listener, *, route_config: str, stat_prefix: str, edge: bool

@@ -13,7 +13,10 @@ names it and quotes protobuf, before anything is sent.
 
 Converting is the slow part of publishing (``ParseDict`` is pure Python), so ``Converter`` keeps the
 conversions of the last snapshot and converts again only the resources whose content changed: a weight
-change converts one route configuration. This module does no I/O.
+change converts one route configuration, and the resources a rendering took again unchanged
+(``render.Reuse``) are known by identity, without serialising them. Clusters and load assignments of a
+shape already converted are copies of it with their name set (``xds_templates``), so a first plan of
+10,000 clusters converts a handful of them. This module does no I/O.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ from envoy.extensions.transport_sockets.tls.v3 import tls_pb2  # type: ignore[im
 from google.protobuf import any_pb2, json_format
 
 from vamp import errors
-from vamp.adapters.envoy import bootstrap, layout
+from vamp.adapters.envoy import bootstrap, layout, xds_templates
 from vamp.adapters.envoy.layout import ResourceType
 
 JsonObject = dict[str, Any]
@@ -79,6 +82,9 @@ _TYPED_CONFIGS = (
     tls_pb2.DownstreamTlsContext,
 )
 """The typed configs known to the stream; ``test_xds_resources`` proves they cover the renderer."""
+
+_SHAPED = (ResourceType.CLUSTERS, ResourceType.ENDPOINTS)
+"""The kinds whose resources mostly differ in their name only (``xds_templates``)."""
 
 TYPE_URLS = {
     kind: f"type.googleapis.com/{message.DESCRIPTOR.full_name}" for kind, message in _MESSAGES.items()
@@ -107,10 +113,17 @@ def name_of(kind: ResourceType, resource: Mapping[str, Any]) -> str:
 
 
 class Converter:
-    """Converts the resources of snapshots, reusing the previous call's conversion of equal content."""
+    """Converts the resources of snapshots, reusing the previous call's conversion of equal content.
+
+    A resource that is the very same object as one of the previous call (``render.Reuse`` hands the
+    unchanged ones out again) is not even serialised to be digested: its conversion is taken as it is.
+    The dictionaries converted must therefore not be changed afterwards.
+    """
 
     def __init__(self) -> None:
         self._known: dict[str, any_pb2.Any] = {}
+        self._same: dict[int, tuple[JsonObject, ResourceType, Resource]] = {}
+        self._templates = {kind: xds_templates.Templates() for kind in _SHAPED}
 
     def convert(
         self, resources: Mapping[ResourceType, Iterable[JsonObject]]
@@ -121,21 +134,32 @@ class Converter:
             errors.PublishError: a name is invalid or taken twice, or protobuf refuses a resource.
         """
         known, self._known = self._known, {}
+        same, self._same = self._same, {}
+        for templates in self._templates.values():
+            templates.turn()
         converted: dict[ResourceType, dict[str, Resource]] = {}
         for kind, items in resources.items():
             by_name: dict[str, Resource] = {}
             for item in items:
-                name = layout.check_name(name_of(kind, item))
-                if name in by_name:
+                last = same.get(id(item))
+                if last is not None and last[0] is item and last[1] is kind:
+                    resource = last[2]  # named and checked when it was converted
+                else:
+                    name = layout.check_name(name_of(kind, item))
+                    text = json.dumps(item, sort_keys=True)
+                    digest = hashlib.sha256(text.encode()).hexdigest()
+                    body = self._known.get(digest) or known.get(digest)
+                    if body is None:
+                        filed = "path_config_source" in text  # else over_ads would change nothing
+                        body = _pack(kind, name, item, self._templates.get(kind), filed=filed)
+                    resource = Resource(name, digest, body)
+                if resource.name in by_name:
                     raise errors.PublishError(
-                        f"The snapshot has two {LABELS[kind]} named {name!r}; names must be unique."
+                        f"The snapshot has two {LABELS[kind]} named {resource.name!r}; names must be unique."
                     )
-                digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
-                body = self._known.get(digest) or known.get(digest)
-                if body is None:
-                    body = _pack(kind, name, item)
-                self._known[digest] = body
-                by_name[name] = Resource(name, digest, body)
+                self._known[resource.digest] = resource.body
+                self._same[id(item)] = (item, kind, resource)
+                by_name[resource.name] = resource
             converted[kind] = by_name
         return converted
 
@@ -151,10 +175,22 @@ def over_ads(value: Any) -> Any:
     return value
 
 
-def _pack(kind: ResourceType, name: str, resource: JsonObject) -> any_pb2.Any:
-    message = _MESSAGES[kind]()
+def _pack(
+    kind: ResourceType,
+    name: str,
+    resource: JsonObject,
+    templates: xds_templates.Templates | None = None,
+    *,
+    filed: bool = True,
+) -> any_pb2.Any:
+    def parse(value: Any) -> Any:
+        message = _MESSAGES[kind]()
+        json_format.ParseDict(value, message)
+        return message
+
     try:
-        json_format.ParseDict(over_ads(resource), message)
+        sent = over_ads(resource) if filed else resource
+        message = parse(sent) if templates is None else templates.convert(sent, name, parse)
     except json_format.ParseError as exc:
         # protobuf says "Failed to parse <field> field: " per level, then the fault, then the fields it knows.
         reason = _NESTING.sub("", str(exc).splitlines()[0]).rstrip(".")

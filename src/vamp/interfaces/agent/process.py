@@ -123,9 +123,14 @@ def _data_plane(settings: Settings) -> RunningDataPlane:
     if settings.proxy is proxies.Proxy.HAPROXY:
         return _haproxy(settings)
     options = envoy_render.RenderOptions(listen_host=settings.bind)
+    reuse = envoy_render.Reuse()  # a plan that changes one gateway renders that gateway's resources only
 
     def rendered(plan: routing_plan.RoutingPlan, files: layout.Layout) -> envoy_render.Rendering:
-        return envoy_render.render(plan, files, options=options)
+        rendering = envoy_render.render(plan, files, options=options, reuse=reuse)
+        # The plan and its rendering live until the next plan, and mostly on in it: out of the way of
+        # full collections, which would walk them all (a second at 10,000 clusters) while it is sent.
+        gc.freeze()
+        return rendering
 
     return envoy_dataplane.EnvoyDataPlane(
         settings.workdir,

@@ -1,0 +1,137 @@
+"""What the Envoy agent's own steps cost per plan at 1,000 gateways × 10 routes, whole against incremental.
+
+For a plan read from its JSON text, the agent decodes it, renders it and converts the rendering for the
+ADS stream. This bench runs those steps in one process, side by side, on the same plans:
+
+* whole: ``RoutingPlan.from_data``, ``render.render`` without reuse, and conversion as before this
+  change (every resource digested; a resource of new content parsed whole by ``ParseDict``);
+* incremental: ``plan_reading.PlanReader``, ``render.render`` with a ``render.Reuse``, and the
+  ``xds_resources.Converter`` (unchanged resources by identity, clusters and load assignments from their
+  converted shape), as the agent runs them;
+
+for the first plan, a weight change on one gateway, and a weight change on every gateway (the median of
+``--rounds`` rounds each), and prints the seconds and the ratio whole / incremental. Envoy and the network
+are not in it (``bench/dataplane_scale.py`` has them); so it is steady on a shared machine.
+
+Run: ``.venv/bin/python -m bench.agent_steps`` (``--gateways``, ``--routes``, ``--rounds``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.plans import gateway, large_gateways
+from vamp.adapters.envoy import layout, render, xds_resources
+from vamp.adapters.envoy.layout import ResourceType
+from vamp.core.routing import plan as routing_plan
+from vamp.core.routing.compile import compile_plan
+from vamp.services import plan_reading
+
+Steps = Callable[[str], None]
+
+
+def texts(gateways: int, routes: int, rounds: int) -> dict[str, list[str]]:
+    """The plans' JSON texts: the first, then alternately one gateway's and every gateway's weights."""
+    backends = list(range(20_000, 20_000 + routes))
+    base = large_gateways(30_000, backends, gateways, routes)
+
+    def one(to_second: bool) -> str:
+        weights = ["0%"] * routes
+        weights[1 if to_second else 0] = "100%"
+        changed = gateway("g0", 30_000, dict(zip(backends, weights, strict=True)))
+        return json.dumps(compile_plan([changed, *base[1:]], [], shared_port=None).to_data())
+
+    def every(shift: int) -> str:
+        return json.dumps(
+            compile_plan(
+                large_gateways(30_000, backends, gateways, routes, shift), [], shared_port=None
+            ).to_data()
+        )
+
+    return {
+        "first plan": [one(False)],
+        "one gateway's weights": [one(index % 2 == 0) for index in range(rounds)],
+        "every gateway's weights": [every(index % 2 + 1) for index in range(rounds)],
+    }
+
+
+def whole(files: layout.Layout) -> Steps:
+    """The steps as they were: every plan decoded, rendered and digested whole."""
+    known: dict[str, Any] = {}
+
+    def steps(text: str) -> None:
+        plan = routing_plan.RoutingPlan.from_data(json.loads(text))
+        snapshot = render.render(plan, files).snapshot
+        for kind, items in _kinds(snapshot).items():
+            for item in items:
+                name = xds_resources.name_of(kind, item)
+                digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+                known[digest] = known.get(digest) or xds_resources._pack(kind, name, item)
+
+    return steps
+
+
+def incremental(files: layout.Layout) -> Steps:
+    """The steps as the agent runs them now."""
+    reader, reuse, converter = plan_reading.PlanReader(), render.Reuse(), xds_resources.Converter()
+
+    def steps(text: str) -> None:
+        snapshot = render.render(reader.read(json.loads(text)), files, reuse=reuse).snapshot
+        gc.freeze()  # as the agent does once a plan is rendered
+        converter.convert(_kinds(snapshot))
+
+    return steps
+
+
+def _kinds(snapshot: Any) -> dict[ResourceType, Any]:
+    return {
+        ResourceType.LISTENERS: snapshot.listeners,
+        ResourceType.CLUSTERS: snapshot.clusters,
+        ResourceType.ROUTES: snapshot.routes,
+        ResourceType.ENDPOINTS: snapshot.endpoints,
+    }
+
+
+def timed(steps: Steps, text: str) -> float:
+    started = time.perf_counter()
+    steps(text)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--gateways", type=int, default=1_000)
+    parser.add_argument("--routes", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parser.parse_args()
+    plans = texts(options.gateways, options.routes, options.rounds)
+    with tempfile.TemporaryDirectory(prefix="vamp-bench-") as directory:
+        files = layout.Layout(Path(directory))
+        runs = {"whole": whole(files), "incremental": incremental(files)}
+        seconds: dict[str, dict[str, float]] = {name: {} for name in plans}
+        for name, steps in runs.items():
+            for plan, versions in plans.items():
+                seconds[plan][name] = statistics.median(timed(steps, text) for text in versions)
+    print(
+        "\nThe Envoy agent's steps per plan (decode, render, convert), "
+        f"{options.gateways:,} × {options.routes}:"
+    )
+    print(f"  {'plan':<26} {'whole s':>9} {'incremental s':>14} {'ratio':>7}")
+    for plan, measured in seconds.items():
+        ratio = measured["whole"] / measured["incremental"]
+        print(f"  {plan:<26} {measured['whole']:>9.3f} {measured['incremental']:>14.3f} {ratio:>6.1f}×")
+
+
+if __name__ == "__main__":
+    main()
