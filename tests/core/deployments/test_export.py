@@ -18,7 +18,7 @@ from tests.core.deployments.builders import (
     with_settings,
     with_weights,
 )
-from vamp.core import deployments, model
+from vamp.core import deployments, model, validation
 from vamp.core.units import Percentage
 
 
@@ -212,3 +212,28 @@ def test_a_cluster_value_repeating_the_default_of_each_breed_with_the_variable_i
         "sava:1.1.0",
     ]
     assert exported.environment_variables == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "exported"),
+    [
+        pytest.param("prod", {"sava.spring.profiles.active": "prod"}, id="a value of its own: kept"),
+        pytest.param("dev", {}, id="the breed default: dropped"),
+    ],
+)
+def test_a_cluster_value_of_a_variable_whose_name_has_dots_is_read_under_its_whole_name(
+    value: str, exported: dict[str, str | None]
+) -> None:
+    # `cluster.NAME` splits at the first dot: the cluster is `sava`, the name `spring.profiles.active`.
+    spring = model.EnvironmentVariable(name="spring.profiles.active", value="dev")
+    blueprint = sava_blueprint(breed=sava_breed(environment_variables=(spring,))).model_copy(
+        update={"environment_variables": {"sava.spring.profiles.active": value}}
+    )
+    assert validation.blueprint_issues(blueprint) == []
+    deployment = deployments.merge(None, blueprint, name="sava", now=NOW, host=HOST)
+
+    blueprint = deployments.as_blueprint(deployment)
+
+    assert blueprint.environment_variables == exported
+    again = deployments.merge(None, blueprint, name="sava", now=NOW, host=HOST)
+    assert deployments.service_environment(again, "sava", "sava:1.0.0") == {"spring.profiles.active": value}

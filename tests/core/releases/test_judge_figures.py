@@ -239,6 +239,21 @@ def test_a_histogram_holding_fewer_requests_than_needed_waits_naming_its_count()
     )
 
 
+def test_the_latency_guard_alone_also_waits_for_a_histogram_it_can_read() -> None:
+    guard = Criteria(error_increase=None, latency_increase=None, latency_max=150.0)
+    thin = Sample(1000, 0, GUARD_BOUNDS, (90, 120, 140, 150))
+    verdict = judge(guard, STEADY, thin, look=1, looks=1)
+    assert [(found.check, found.outcome) for found in verdict.findings] == [("latency.max", Outcome.WAIT)]
+    assert verdict.reason == (
+        "Waiting for samples: the candidate's latency histogram holds 150 of the 200 requests needed."
+    )
+    bad = Sample(1000, 0, GUARD_BOUNDS, (90, 50, 150, 150))
+    assert judge(guard, STEADY, bad, look=1, looks=1).reason == (
+        "The candidate's latency histogram cannot be judged: its bounds must increase from above 0 ms "
+        "to infinity and its counts be cumulative."
+    )
+
+
 def test_without_checks_the_verdict_says_so() -> None:
     criteria = Criteria(error_increase=None, latency_increase=None)
     verdict = judge(criteria, sample(0), sample(0), look=1, looks=5)

@@ -1,5 +1,8 @@
 """What the moves of a release keep: the judge's figures in a decision, the verdict of a step paused past
-its timeout, a selector route's promotion, moves of a release without weights, and when a pass judges."""
+its timeout, a selector route's promotion, moves of a release without weights, when a pass judges, and
+the routing of its own step a release keeps while it does not move (paused, held, asking its gates): a
+canary whose status lacks the candidate's weight keeps its step's weights, and records them; a blue-green
+preview keeps its preview condition."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from tests.core.releases.test_progress import (
     HEALTHY,
     NOW,
     Phase,
+    action,
     blue_green,
     decide,
     gate,
@@ -25,7 +29,7 @@ from tests.core.releases.test_progress_records import BASELINE_SHORT, FAILED_ERR
 from vamp.core import model
 from vamp.core.releases import progress
 from vamp.core.releases.judge import Outcome
-from vamp.core.releases.moves import Inputs, Served
+from vamp.core.releases.moves import Inputs, Plan, Served
 from vamp.core.releases.traffic import Routes
 from vamp.core.units import Duration
 
@@ -235,3 +239,90 @@ def test_an_ab_verdict_joins_the_cohorts_and_every_checks_figures() -> None:
         "Cohorts: the baseline served 4000 requests, the candidate (user-agent == Firefox) 2000. "
         "The candidate's 5xx rate 0.10 % against the baseline's 0.10 % is within the 1 % more allowed. "
     )
+
+
+PREVIEW = "header X-Preview == true"
+
+
+def lacking_candidate(
+    step: int, baseline: int, requested: model.Requested | None = None
+) -> model.ReleaseStatus:
+    """A canary at ``step`` whose status lacks the candidate route's weight: it keeps its step's routing."""
+    return running(step, weights={BASELINE: pct(baseline)}, requested=requested)
+
+
+def routed(plan: Plan) -> tuple[str, str, str | None]:
+    """What the gateway is asked to carry: the baseline's and candidate's weights, the condition."""
+    assert plan.routing is not None
+    return (str(plan.routing.baseline), str(plan.routing.candidate), plan.routing.condition)
+
+
+def recorded(plan: Plan) -> tuple[str, str]:
+    """The weights the plan's decision records (baseline, candidate), as ``vamp release history`` shows."""
+    assert plan.decision is not None
+    return (str(plan.decision.weights[BASELINE]), str(plan.decision.weights[CANDIDATE]))
+
+
+def test_a_canary_lacking_a_weight_pauses_on_failure_recording_its_steps_weights() -> None:
+    release = policy(on_failure=model.OnFailure.PAUSE)
+    paused = decide(lacking_candidate(1, 50), at=31, served=FAILING, release=release)
+    assert paused.status.phase is Phase.PAUSED
+    assert routed(paused) == ("50%", "50%", None)
+    assert recorded(paused) == ("50%", "50%")
+
+
+def test_a_canary_lacking_a_weight_keeps_its_own_steps_weights_when_resumed_or_revised() -> None:
+    resumed = decide(lacking_candidate(1, 50, requested=model.Requested.RUNNING), at=5)
+    assert action(resumed) == "resumed"
+    assert (routed(resumed), recorded(resumed)) == (("50%", "50%", None), ("50%", "50%"))
+    # Stored again without the candidate's weight, a canary goes back to its first step.
+    revised = decide(lacking_candidate(1, 50), at=5, revision=2)
+    assert (revised.status.step, routed(revised), recorded(revised)) == (
+        0,
+        ("90%", "10%", None),
+        ("90%", "10%"),
+    )
+
+
+def test_a_canary_lacking_a_weight_keeps_its_steps_weights_while_gates_are_asked() -> None:
+    pre_step = decide(
+        lacking_candidate(1, 50), at=31, served=HEALTHY, release=policy(webhooks=(webhook("pre-step"),))
+    )
+    assert (pre_step.gates, routed(pre_step)) == (Moment.PRE_STEP, ("50%", "50%", None))
+    promote = decide(
+        lacking_candidate(2, 0), at=31, served=HEALTHY, release=policy(webhooks=(webhook("promote"),))
+    )
+    assert (promote.gates, routed(promote)) == (Moment.PROMOTE, ("0%", "100%", None))
+
+
+def test_a_canary_lacking_a_weight_holds_at_its_last_steps_weights() -> None:
+    held = decide(
+        lacking_candidate(2, 0), at=31, served=HEALTHY, release=policy(on_success=model.OnSuccess.HOLD)
+    )
+    assert held.status.phase is Phase.PAUSED
+    assert (routed(held), recorded(held)) == (("0%", "100%", None), ("0%", "100%"))
+
+
+def previewing(requested: model.Requested | None = None) -> model.ReleaseStatus:
+    """A blue-green release at its preview: the candidate at 0 %, reached only by the preview condition."""
+    return running(0, weights={BASELINE: pct(100), CANDIDATE: pct(0)}, requested=requested)
+
+
+def test_a_blue_green_preview_paused_by_hand_keeps_its_preview_condition() -> None:
+    paused = decide(previewing(requested=model.Requested.PAUSED), at=5, release=blue_green())
+    assert (paused.status.phase, action(paused)) == (Phase.PAUSED, "paused")
+    assert routed(paused) == ("100%", "0%", PREVIEW)
+
+
+def test_a_blue_green_preview_keeps_its_condition_while_the_switchs_pre_step_gates_are_asked() -> None:
+    release = blue_green(rollback_window=Duration(60), webhooks=(webhook("pre-step"),))
+    asked = decide(previewing(), at=31, served=HEALTHY, release=release)
+    assert (asked.gates, routed(asked)) == (Moment.PRE_STEP, ("100%", "0%", PREVIEW))
+
+
+def test_a_blue_green_preview_without_a_window_keeps_its_condition_when_held_or_gated() -> None:
+    held = decide(previewing(), at=31, served=HEALTHY, release=blue_green(on_success=model.OnSuccess.HOLD))
+    assert held.status.phase is Phase.PAUSED
+    assert (routed(held), recorded(held)) == (("100%", "0%", PREVIEW), ("100%", "0%"))
+    gated = decide(previewing(), at=31, served=HEALTHY, release=blue_green(webhooks=(webhook("promote"),)))
+    assert (gated.gates, routed(gated)) == (Moment.PROMOTE, ("100%", "0%", PREVIEW))

@@ -375,6 +375,8 @@ def test_each_strategy_describes_its_step() -> None:
         "Every check passes at look 1 of 2. Step 2 of 2: all traffic switched to the candidate, "
         "watched for 60s."
     )
+    longer = decide(preview.status, at=30, served=HEALTHY, release=blue_green(rollback_window=Duration(600)))
+    assert longer.status.reason.endswith("all traffic switched to the candidate, watched for 600s.")
     cohort = decide(
         model.ReleaseStatus(since=NOW),
         at=0,

@@ -287,4 +287,20 @@ def test_an_escalation_that_would_leave_zero_at_zero_does_not_apply_and_says_why
     none = {"sava": escalations.FirstService("sava:1.0.0", scale(0))}
     down = escalations.escalate(DOWN, (instances(minimum=-1),), cluster="sava", services=none)
     assert not down.applied
-    assert down.skipped[0].reason == "Instances of 'sava:1.0.0' would stay at 0."
+    assert down.skipped == (
+        escalations.Skipped("scale_instances", "sava", "Instances of 'sava:1.0.0' would stay at 0."),
+    )
+
+
+def test_after_an_escalation_that_would_leave_zero_at_zero_to_one_tries_the_next() -> None:
+    # De-escalating, to_one tries from the last: the backend's instances (at 0) first, then sava's.
+    none = {**SERVICES, "backend": escalations.FirstService("backend:1.0.0", scale(0))}
+    group = model.GroupEscalation(
+        type="to_one", escalations=(instances(), instances(minimum=-1, target="backend"))
+    )
+    down = escalations.escalate(DOWN, (group,), cluster="sava", services=none)
+    assert counts(down) == {"sava": 1, "backend": 0}
+    assert down.applied == (escalations.Applied("scale_instances", "sava", "sava:1.0.0", 2, 1),)
+    assert down.skipped == (
+        escalations.Skipped("scale_instances", "backend", "Instances of 'backend:1.0.0' would stay at 0."),
+    )
