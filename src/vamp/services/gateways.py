@@ -9,8 +9,9 @@ One pass over one namespace is observe → decide → act → record:
   previous build: a gateway compiled from what it was compiled from last time keeps its compiled part,
   so a change to one gateway or one instance recompiles what it touches (the plan is the one compiled
   whole);
-* act: store what changed, compare-and-set, so assigned ports stay and new selector routes show up at
-  0 % through the API; a user's write meanwhile (``ConflictError``) starts the pass over;
+* act: store what changed in one transaction (``put_many``), compare-and-set, so assigned ports stay and
+  new selector routes show up at 0 % through the API; a user's write meanwhile (``ConflictError``)
+  stores none of them and starts the pass over;
 * record: the plan goes to the namespace's ``PlanHolder`` (on the ``PlanBoard`` of every namespace,
   ``routing_plans``), whose long poll wakes the gateway agents at once; with it the problems met (a
   gateway left out and why) for the API. Then the events: a gateway entering or leaving the plan
@@ -36,6 +37,8 @@ artifacts are read as models once per revision: with many gateways, most passes 
 pass after a start only sets the baseline for events: the store
 and the driver hold everything else, so a restart converges to the same plan. A stored artifact that
 cannot be read is left out and reported, so one bad document never takes the others' traffic down.
+The pure work of a pass (reading documents as models, deciding, compiling, telling the events) runs in
+the pass thread (``pass_thread``), not on the event loop: the API answers while a large pass runs.
 Through ports only: no adapter is imported here.
 """
 
@@ -43,9 +46,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from vamp import errors
 from vamp.core import dsl, model
@@ -58,7 +61,7 @@ from vamp.ports import exposure as exposure_port
 from vamp.ports import leadership as leadership_port
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import changes, events, gateway_exposure, workqueue
+from vamp.services import changes, events, gateway_exposure, pass_thread, workqueue
 from vamp.services.routing_plans import PlanBoard as PlanBoard
 from vamp.services.routing_plans import PlanHolder as PlanHolder
 
@@ -207,7 +210,8 @@ class GatewaySynchroniser:
     def _taken(self, namespace: str) -> set[int]:
         """The ports no gateway of ``namespace`` may be given: the shared port, and every port a gateway
         of another namespace holds (every namespace is one port space, agents may serve them all)."""
-        taken = {port for other, held in self._ports.items() if other != namespace for port in held}
+        # A copy first: this runs in the pass thread while the loop may forget a namespace.
+        taken = {port for other, held in list(self._ports.items()) if other != namespace for port in held}
         return taken if self._shared_port is None else {*taken, self._shared_port}
 
     @property
@@ -226,30 +230,18 @@ class GatewaySynchroniser:
         if current is not None and self._observed.get(namespace) == observed:
             await self._expose(namespace, current, leading=leading)
             return
-        first, last = self._port_range
-        sync = decisions.synchronise(
-            gateways.of(model.Gateway).values(),
-            deployments.of(model.Deployment).values(),
-            instances,
-            namespace=namespace,
-            global_selector=self._global_selector,
-            taken=self._taken(namespace),
-            first_port=first,
-            last_port=last,
-        )
-        # At once, before any await: a pass over another namespace meanwhile takes none of these ports.
-        self._ports[namespace] = {gateway.port.number for gateway in sync.gateways if gateway.port.number}
-        if leading:
-            for gateway in sync.changed_gateways:
-                await self._put(namespace, "gateways", gateway, gateways.revisions)
-            for deployment in sync.changed_deployments:
-                await self._put(namespace, "deployments", deployment, deployments.revisions)
-                if self._notifier is not None:
+        sync, puts = await pass_thread.run(self._decide, namespace, gateways, deployments, instances)
+        if leading and puts:
+            # One transaction, compare-and-set: a user's write meanwhile stores none of them.
+            await self._store.put_many(namespace, puts)
+            if self._notifier is not None:
+                for deployment in sync.changed_deployments:
                     self._notifier.deployment_changed(namespace, deployment.name or "")
         routes, conditions, rewrites = stored
-        build = compile.compile_build(
+        build = await pass_thread.run(
+            _compile,
             sync.gateways,
-            decisions.addressable(instances, namespace),
+            instances,
             previous=self._builds.get(namespace),
             routes=routes.of(model.Route),
             conditions=conditions.of(model.Condition),
@@ -270,6 +262,33 @@ class GatewaySynchroniser:
         self._observed[namespace] = observed
         await self._expose(namespace, plan, leading=leading)
 
+    def _decide(
+        self,
+        namespace: str,
+        gateways: _Read,
+        deployments: _Read,
+        instances: Sequence[model.ObservedInstance],
+    ) -> tuple[decisions.GatewaySync, list[store.Put]]:
+        """Ports and selector routes (in the pass thread), and the writes that store what changed."""
+        first, last = self._port_range
+        sync = decisions.synchronise(
+            gateways.of(model.Gateway).values(),
+            deployments.of(model.Deployment).values(),
+            instances,
+            namespace=namespace,
+            global_selector=self._global_selector,
+            taken=self._taken(namespace),
+            first_port=first,
+            last_port=last,
+        )
+        # Here, in the one pass thread: a pass over another namespace decides after this one, so it
+        # takes none of these ports.
+        self._ports[namespace] = {gateway.port.number for gateway in sync.gateways if gateway.port.number}
+        puts = [_put("gateways", gateway, gateways.revisions) for gateway in sync.changed_gateways] + [
+            _put("deployments", deployment, deployments.revisions) for deployment in sync.changed_deployments
+        ]
+        return sync, puts
+
     async def _record(
         self,
         namespace: str,
@@ -287,7 +306,8 @@ class GatewaySynchroniser:
         if before is None or previous is None or not leading:
             return
         # One write for the pass's events: each write waits its turn behind the others (a user's too).
-        await self._events.publish_all(namespace, list(_changes(before, plan, previous, seen)))
+        changed = await pass_thread.run(_changes, before, plan, previous, seen)
+        await self._events.publish_all(namespace, changed)
 
     async def _expose(self, namespace: str, plan: routing_plan.RoutingPlan, *, leading: bool) -> None:
         """Expose the plan's gateways (the leader) or read where they are exposed (the others).
@@ -304,19 +324,10 @@ class GatewaySynchroniser:
         pass's time when a namespace holds many gateways)."""
         page = await self._store.list(namespace, kind)
         known = self._models.get((namespace, kind), {})
-        models: dict[str, tuple[int, model.Artifact]] = {}
-        problems: list[str] = []
-        for artifact in page.items:
-            found = known.get(artifact.name)
-            if found is not None and found[0] == artifact.revision:
-                models[artifact.name] = found
-                continue
-            try:
-                models[artifact.name] = (artifact.revision, dsl.read_data(dict(artifact.data), kind=kind)[0])
-            except errors.DslError as exc:
-                problems.append(
-                    messages.UNREADABLE.format(kind=kind.removesuffix("s"), name=artifact.name, reason=exc)
-                )
+        if any(known.get(artifact.name, (None,))[0] != artifact.revision for artifact in page.items):
+            models, problems = await pass_thread.run(_models, kind, page.items, known)
+        else:
+            models, problems = {artifact.name: known[artifact.name] for artifact in page.items}, []
         self._models[(namespace, kind)] = models
         return _Read(
             {name: found for name, (_, found) in models.items()},
@@ -324,15 +335,42 @@ class GatewaySynchroniser:
             tuple(problems),
         )
 
-    async def _put(
-        self,
-        namespace: str,
-        kind: str,
-        artifact: model.Gateway | model.Deployment,
-        revisions: Mapping[str, int],
-    ) -> None:
-        name = artifact.name or ""
-        await self._store.put(namespace, kind, name, dsl.to_data(artifact), revision=revisions[name])
+
+def _models(
+    kind: str, artifacts: Sequence[store.StoredArtifact], known: Mapping[str, tuple[int, model.Artifact]]
+) -> tuple[dict[str, tuple[int, model.Artifact]], list[str]]:
+    """The stored ``artifacts`` as models (in the pass thread), each read again only if its revision is
+    not the one ``known``; and a problem for each that cannot be read."""
+    models: dict[str, tuple[int, model.Artifact]] = {}
+    problems: list[str] = []
+    for artifact in artifacts:
+        found = known.get(artifact.name)
+        if found is not None and found[0] == artifact.revision:
+            models[artifact.name] = found
+            continue
+        try:
+            models[artifact.name] = (artifact.revision, dsl.read_data(dict(artifact.data), kind=kind)[0])
+        except errors.DslError as exc:
+            problems.append(
+                messages.UNREADABLE.format(kind=kind.removesuffix("s"), name=artifact.name, reason=exc)
+            )
+    return models, problems
+
+
+def _put(kind: str, artifact: model.Gateway | model.Deployment, revisions: Mapping[str, int]) -> store.Put:
+    """The write of an artifact the pass changed, at the revision the pass read."""
+    name = artifact.name or ""
+    return store.Put(kind, name, dsl.to_data(artifact), revisions[name])
+
+
+def _compile(
+    gateways: Sequence[model.Gateway],
+    instances: Sequence[model.ObservedInstance],
+    **options: Any,
+) -> compile.PlanBuild:
+    """The namespace's plan build (in the pass thread), from the instances it may address."""
+    namespace = options["namespace"]
+    return compile.compile_build(gateways, decisions.addressable(instances, namespace), **options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,10 +388,11 @@ def _changes(
     after: routing_plan.RoutingPlan,
     previous: Mapping[str, model.Gateway],
     current: Mapping[str, model.Gateway],
-) -> Iterator[model.Event]:
-    yield from reconcile_events.gateway_changes(before, after)
+) -> list[model.Event]:
+    found = list(reconcile_events.gateway_changes(before, after))
     for name, gateway in current.items():
         was = previous.get(name)
         if was is not None and was is not gateway and was != gateway:  # an equal gateway changed nothing
-            yield from reconcile_events.route_changes(was, gateway)
-    yield from reconcile_events.target_changes(before, after)
+            found.extend(reconcile_events.route_changes(was, gateway))
+    found.extend(reconcile_events.target_changes(before, after))
+    return found
