@@ -87,6 +87,26 @@ async def test_it_lists_then_sees_every_change(kube, k8s_namespace):
     assert watcher.lists == 1
 
 
+async def test_a_list_of_several_pages_keeps_every_object_and_then_sees_changes(
+    kube, k8s_namespace, monkeypatch
+):
+    """Objects come in pages of ``LIST_PAGE`` (here 2), only their records kept: 5 Services, 3 pages."""
+    monkeypatch.setattr("vamp.adapters.kubernetes.client.LIST_PAGE", 2)
+    names = {f"paged-{number}" for number in range(5)}
+    for name in sorted(names):
+        await add_service(kube, k8s_namespace, name)
+
+    watcher = services(kube, k8s_namespace)
+    async with running(watcher):
+        await watcher.synced()
+        assert set(watcher.records) == {(k8s_namespace, name) for name in names}
+        assert all(isinstance(record, model.ObservedInstance) for record in watcher.records.values())
+        await add_service(kube, k8s_namespace, "after")
+        await holds(watcher, {*names, "after"})
+
+    assert watcher.lists == 1
+
+
 async def test_it_resumes_where_the_server_ended_a_watch_without_listing_again(kube, k8s_namespace):
     watcher = services(kube, k8s_namespace, server_timeout=1)
     async with running(watcher):

@@ -31,7 +31,8 @@ from vamp import errors
 FIELD_MANAGER = "vamp"
 READ_MARGIN = 15.0
 """Seconds a watch is read past the time the server was asked to end it."""
-_LIST_CHUNK = 500
+LIST_PAGE = 500
+"""Objects asked for per list request (the server pages the rest with a continue token)."""
 
 R = TypeVar("R", bound=lightkube_resource.Resource)
 T = TypeVar("T")
@@ -62,10 +63,11 @@ class WatchEvent(Generic[R]):
 
 
 @dataclass(frozen=True, slots=True)
-class Listing(Generic[R]):
-    """Every object of one list call, and the resourceVersion to watch from so no change is missed."""
+class Listing(Generic[T]):
+    """Every object (or what was kept of it) of one list call, and the resourceVersion to watch from so no
+    change is missed."""
 
-    items: list[R]
+    items: list[T]
     resource_version: str
 
 
@@ -146,12 +148,30 @@ class KubernetesClient:
         self, kind: type[R], *, namespace: str | None = None, labels: Mapping[str, str] | None = None
     ) -> Listing[R]:
         """Every object of ``kind`` in ``namespace`` (all namespaces if ``None``) with ``labels``."""
+        return await self.list_kept(kind, _itself, namespace=namespace, labels=labels)
+
+    async def list_kept(
+        self,
+        kind: type[R],
+        keep: Callable[[R], T | None],
+        *,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> Listing[T]:
+        """What ``keep`` takes of every object of ``kind`` in ``namespace`` (all if ``None``) with ``labels``,
+        ``None`` left out. The objects come in pages of ``LIST_PAGE`` and each is let go once kept, so a
+        list of ten thousand Pods never holds them all whole at once."""
         action = f"list {_plural(kind)} {_where(namespace)}"
         api: Any = self._api
-        listed = api.list(kind, namespace=namespace or ALL_NS, labels=labels, chunk_size=_LIST_CHUNK)
+        listed = api.list(kind, namespace=namespace or ALL_NS, labels=labels, chunk_size=LIST_PAGE)
 
-        async def everything() -> list[R]:
-            return [item async for item in listed]
+        async def everything() -> list[T]:
+            kept = []
+            async for item in listed:
+                record = keep(item)
+                if record is not None:
+                    kept.append(record)
+            return kept
 
         items = await self._call(action, everything())
         return Listing(items, listed.resourceVersion)
@@ -279,6 +299,10 @@ async def _finished(request: Awaitable[T], abandon: Callable[[T], Awaitable[None
 
 async def _close(response: httpx2.Response) -> None:
     await response.aclose()
+
+
+def _itself(obj: T) -> T:
+    return obj
 
 
 def _refused(action: str, code: int, status: Mapping[str, Any]) -> errors.DriverError:

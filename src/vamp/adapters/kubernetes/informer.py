@@ -8,7 +8,8 @@ The recipe of k8s-test-cluster.md §5.2:
 4. on 410 Gone (the version is too old), list again and replace the copy;
 5. on any other failure, wait (0.25 s doubling up to ``max_backoff``) and try again.
 
-The copy holds only what ``record`` extracts from each object, so thousands of Pods cost little memory,
+The copy holds only what ``record`` extracts from each object, so thousands of Pods cost little memory
+(a list keeps each object's record as its page comes, never the whole objects of every page),
 and ``on_change`` is called only when a record really changed (or appeared, or went away). Nothing here
 knows what the records mean: that is ``observed``.
 """
@@ -116,12 +117,10 @@ class Informer(Generic[kube.R, T]):
                 await asyncio.sleep(delay)
 
     async def _list(self) -> str:
-        listing = await self._client.list(self._kind, namespace=self._namespace, labels=self._labels)
-        fresh: dict[Key, T] = {}
-        for obj in listing.items:
-            kept = self._record(obj)
-            if kept is not None:
-                fresh[_key(obj)] = kept
+        listing = await self._client.list_kept(
+            self._kind, self._keyed_record, namespace=self._namespace, labels=self._labels
+        )
+        fresh = dict(listing.items)
         changed = fresh != self._records
         self._records = fresh
         self._listed = True
@@ -130,6 +129,10 @@ class Informer(Generic[kube.R, T]):
         if changed:
             self._on_change()
         return listing.resource_version
+
+    def _keyed_record(self, obj: kube.R) -> tuple[Key, T] | None:
+        kept = self._record(obj)
+        return None if kept is None else (_key(obj), kept)
 
     def _apply(self, event: kube.WatchEvent[kube.R]) -> None:
         if event.object is None:  # a bookmark: only its resourceVersion counts
