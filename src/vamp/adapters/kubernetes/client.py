@@ -148,33 +148,56 @@ class KubernetesClient:
         self, kind: type[R], *, namespace: str | None = None, labels: Mapping[str, str] | None = None
     ) -> Listing[R]:
         """Every object of ``kind`` in ``namespace`` (all namespaces if ``None``) with ``labels``."""
-        return await self.list_kept(kind, _itself, namespace=namespace, labels=labels)
+        action = f"list {_plural(kind)} {_where(namespace)}"
+        api: Any = self._api
+        listed = api.list(kind, namespace=namespace or ALL_NS, labels=labels, chunk_size=LIST_PAGE)
 
-    async def list_kept(
+        async def everything() -> list[R]:
+            return [item async for item in listed]
+
+        items = await self._call(action, everything())
+        return Listing(items, listed.resourceVersion)
+
+    async def list_data(
         self,
         kind: type[R],
-        keep: Callable[[R], T | None],
+        keep: Callable[[Mapping[str, Any]], T | None],
         *,
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> Listing[T]:
         """What ``keep`` takes of every object of ``kind`` in ``namespace`` (all if ``None``) with ``labels``,
-        ``None`` left out. The objects come in pages of ``LIST_PAGE`` and each is let go once kept, so a
-        list of ten thousand Pods never holds them all whole at once."""
+        each object read as its plain JSON (no typed model is built unless ``keep`` builds one) and let go
+        once kept: ten thousand Pods are never all held whole. ``None`` is left out; pages of ``LIST_PAGE``.
+
+        Raises:
+            errors.DriverError: the request failed, or its answer is not a list of objects.
+        """
         action = f"list {_plural(kind)} {_where(namespace)}"
-        api: Any = self._api
-        listed = api.list(kind, namespace=namespace or ALL_NS, labels=labels, chunk_size=LIST_PAGE)
-
-        async def everything() -> list[T]:
-            kept = []
-            async for item in listed:
-                record = keep(item)
-                if record is not None:
-                    kept.append(record)
-            return kept
-
-        items = await self._call(action, everything())
-        return Listing(items, listed.resourceVersion)
+        params = {"limit": str(LIST_PAGE)}
+        if labels:
+            params["labelSelector"] = _selector(labels)
+        kept: list[T] = []
+        while True:
+            request = self._http.build_request("GET", _path(kind, namespace), params=params)
+            try:
+                response = await _finished(self._http.send(request))
+            except httpx2.HTTPError as exc:
+                raise self._unreachable(action, exc) from exc
+            if response.status_code != httpx2.codes.OK:
+                raise _refused(action, response.status_code, _status(response))
+            try:
+                body = response.json()
+                metadata = body["metadata"]
+                records = [keep(item) for item in body["items"] or ()]
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise errors.DriverError(
+                    f"Cannot {action}: the API server's answer is not a list: {response.text[:200]!r}."
+                ) from exc
+            kept.extend(record for record in records if record is not None)
+            if not metadata.get("continue"):
+                return Listing(kept, str(metadata.get("resourceVersion", "")))
+            params["continue"] = metadata["continue"]
 
     async def delete(
         self, kind: type[R], name: str, *, namespace: str | None = None, keep_dependents: bool = False
@@ -229,7 +252,7 @@ class KubernetesClient:
             "timeoutSeconds": str(server_timeout),
         }
         if labels:
-            params["labelSelector"] = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+            params["labelSelector"] = _selector(labels)
         timeout = httpx2.Timeout(self._timeout, read=server_timeout + READ_MARGIN)
         request = self._http.build_request("GET", _path(kind, namespace), params=params, timeout=timeout)
         try:
@@ -301,8 +324,8 @@ async def _close(response: httpx2.Response) -> None:
     await response.aclose()
 
 
-def _itself(obj: T) -> T:
-    return obj
+def _selector(labels: Mapping[str, str]) -> str:
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
 
 
 def _refused(action: str, code: int, status: Mapping[str, Any]) -> errors.DriverError:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from typing import Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from vamp import errors
 from vamp.adapters.kubernetes import client as kube
@@ -117,7 +117,7 @@ class Informer(Generic[kube.R, T]):
                 await asyncio.sleep(delay)
 
     async def _list(self) -> str:
-        listing = await self._client.list_kept(
+        listing = await self._client.list_data(
             self._kind, self._keyed_record, namespace=self._namespace, labels=self._labels
         )
         fresh = dict(listing.items)
@@ -130,7 +130,8 @@ class Informer(Generic[kube.R, T]):
             self._on_change()
         return listing.resource_version
 
-    def _keyed_record(self, obj: kube.R) -> tuple[Key, T] | None:
+    def _keyed_record(self, data: Mapping[str, Any]) -> tuple[Key, T] | None:
+        obj = self._kind.from_dict(data)  # type: ignore[attr-defined]
         kept = self._record(obj)
         return None if kept is None else (_key(obj), kept)
 
