@@ -77,8 +77,8 @@ class Scale:
 
     @property
     def deadline(self) -> float:
-        """Seconds any one wait may take before the bench gives up: 300, and 0.1 more for each pod."""
-        return 300.0 + 0.1 * self.pods
+        """Seconds any one wait may take before the bench gives up: 300, and 0.3 more for each pod."""
+        return 300.0 + 0.3 * self.pods
 
     def namespace(self, app: str) -> str:
         return f"bench-{int(app.removeprefix('app')) * self.namespaces // self.apps}"
