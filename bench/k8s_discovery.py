@@ -289,6 +289,7 @@ async def live(
             f"{len(bulk)} routes in the plan", lambda: seen.covers(seen.routed, bulk)
         )
         figures.k8s_ready, figures.vamp_routed = all_ready - started, all_routed - started
+        print(f"  all routes in the plan {all_routed - all_ready:.2f} s after the last pod Ready", flush=True)
         shown = await routes_with_targets(api)
         for sample in range(SAMPLES):
             key = (f"app{sample * 3 % scale.apps}", f"{scale.versions + 1 + sample}.0.0")
@@ -297,6 +298,8 @@ async def live(
             await seen.until(f"{key} Ready and routed", functools.partial(seen.ready_and_routed, key))
             figures.rollouts.append(seen.ready[key] - created)
             figures.delays.append(seen.routed[key] - seen.ready[key])
+            print(f"  sample {sample + 1}: Ready after {figures.rollouts[-1]:.2f} s, routed "
+                  f"{figures.delays[-1]:.2f} s later", flush=True)  # fmt: skip
         figures.batches = (batches, [])
         figures.routes_shown = (shown, 0)
         figures.memory = (peak_memory_mb(process.pid), 0.0)
