@@ -181,13 +181,20 @@ class RacingStore(memory.MemoryStore):
         revision: int | None,
         source: str | None = None,
     ) -> store.StoredArtifact:
+        await self._run_race()
+        return await super().put(namespace, kind, name, data, revision=revision, source=source)
+
+    async def put_many(self, namespace: str, puts: Sequence[store.Put]) -> Sequence[store.StoredArtifact]:
+        await self._run_race()
+        return await super().put_many(namespace, puts)
+
+    async def _run_race(self) -> None:
         race, self._race = self._race, None
         if race is not None:
             self.races -= 1
             await race()
             if self.races:
                 self._race = race
-        return await super().put(namespace, kind, name, data, revision=revision, source=source)
 
 
 @contextlib.asynccontextmanager

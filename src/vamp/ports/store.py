@@ -42,6 +42,17 @@ class Page(Generic[T]):
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class Put:
+    """One artifact of a ``put_many``, with what ``put`` takes for it."""
+
+    kind: str
+    name: str
+    data: Mapping[str, Any]
+    revision: int | None = None
+    source: str | None = None
+
+
 class Aggregate(StrEnum):
     MIN = "min"
     MAX = "max"
@@ -104,6 +115,16 @@ class ArtifactStore(Protocol):
         ``revision`` is the revision the writer read: 0 means "must not exist", ``None`` means "whatever is
         there" (an upsert). ``source`` is the text the user sent, kept as the archive event's value.
         Raises ``errors.ConflictError`` when the stored revision differs.
+        """
+        ...
+
+    async def put_many(self, namespace: str, puts: Sequence[Put]) -> Sequence[StoredArtifact]:
+        """Create or replace several artifacts in one transaction, all or none; return them as stored.
+
+        Each is written as ``put`` writes it, in order (an artifact given twice is created, then
+        replaced), each with its archive event; listeners hear the events once all are committed.
+        Raises ``errors.ConflictError`` when a stored revision differs from a put's, and then stores
+        nothing.
         """
         ...
 

@@ -5,7 +5,8 @@ templates) and workflows, which are only stored; free-standing gateways are stor
 ``gateway_artifacts`` checked them. Artifacts are kept as their canonical data (``dsl.to_data``) and read
 back through the DSL, once per revision (``stored_models``). A blueprint is stored with its inline breeds
 split off and stored on their own (vamp.md §1.4), so it refers to them by name. Writes are upserts, as
-Vamp's POST and PUT are; every write and delete is an archive event (the store's). After a write that
+Vamp's POST and PUT are; the artifacts of one ``save`` are written in one transaction (``put_many``: all
+or none); every write and delete is an archive event (the store's). After a write that
 may change a routing plan (gateways, routes, conditions, rewrites) the ``Notifier`` hears about it.
 
 Every artifact read is also held to the server's scale limits (``validation.ScaleLimits``: instances,
@@ -148,15 +149,14 @@ class ArtifactService:
                 (the store keeps it as sent up to 64 KiB, else the artifact's canonical data).
             validate_only: check and return, but store nothing.
         """
-        stored: list[model.Artifact] = []
-        for artifact in artifacts:
-            *breeds, kept = _as_stored(artifact)
-            if not validate_only:
-                for breed in breeds:
-                    await self._put(namespace, breed, None)
-                await self._put(namespace, kept, source if len(artifacts) == 1 else None)
-            stored += [*breeds, kept]
-        if not validate_only and any(artifact.kind in ROUTING_KINDS for artifact in stored):
+        stored = [part for artifact in artifacts for part in _as_stored(artifact)]
+        if validate_only:
+            return stored
+        # The source is the one artifact's (after its inline breeds), not theirs.
+        kept_source = source if len(artifacts) == 1 else None
+        puts = [_put(part, kept_source if at == len(stored) - 1 else None) for at, part in enumerate(stored)]
+        await self._store.put_many(namespace, puts)
+        if any(artifact.kind in ROUTING_KINDS for artifact in stored):
             self._notifier.gateways_changed(namespace)
         return stored
 
@@ -183,10 +183,6 @@ class ArtifactService:
         """Lookups of what ``import`` names."""
         return lookups.Prefetch(functools.partial(self._imported, namespace))
 
-    async def _put(self, namespace: str, artifact: model.Artifact, source: str | None) -> None:
-        data = dsl.to_data(artifact)
-        await self._store.put(namespace, artifact.kind, name_of(artifact), data, revision=None, source=source)
-
     async def _imported(self, namespace: str, kind: str, name: str) -> Mapping[str, Any] | None:
         """What ``import: kind/name`` merges in: a template's definition, or a stored artifact's data."""
         stored = await self._store.get(namespace, kind, name)
@@ -196,6 +192,11 @@ class ArtifactService:
             definition = stored.data.get("definition")
             return definition if isinstance(definition, Mapping) else {}
         return stored.data
+
+
+def _put(artifact: model.Artifact, source: str | None) -> store.Put:
+    """How ``artifact`` is written: as its canonical data, over whatever is stored (an upsert)."""
+    return store.Put(artifact.kind, name_of(artifact), dsl.to_data(artifact), revision=None, source=source)
 
 
 def _as_stored(artifact: model.Artifact) -> list[model.Artifact]:

@@ -5,7 +5,15 @@
 checked before anything is stored, so a body with one bad document changes nothing. Then, in order:
 static kinds and workflows are stored or deleted; gateways go through the gateway service (with its
 internal-gateway rules); deployment documents are blueprints to merge into (``POST``, ``PUT``) or slice
-out of (``DELETE``) the deployment of their name. Workflows keep Vamp's rules (``workflows.requests``):
+out of (``DELETE``) the deployment of their name.
+
+A save takes time linear in the size of the body: the documents between two deployment documents (or
+deployment gateways, which are compare-and-set steps on their deployment) are checked, then stored in
+one store transaction, all or none, and the gateway synchroniser hears of them once. Free-standing
+gateways are checked against one index of the ports held (``port_holders``: every gateway of every
+namespace, and the body's own gateways before them), built once, not against every gateway per
+document; so a body of gateways with one port clash stores nothing, with the message the clash has always
+had. Workflows keep Vamp's rules (``workflows.requests``):
 stored only while new or suspended, never under a deployment's name, and deleted by stopping them.
 
 ``DELETE`` goes by kind and name, as Vamp's does: a document that gives only ``kind`` and ``name``
@@ -21,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from vamp import errors
 from vamp.core import model
+from vamp.core.routing import port_holders
 from vamp.services import artifacts, deployments, documents, gateway_artifacts
 from vamp.services.workflows import requests as workflow_requests
 
@@ -112,17 +121,47 @@ class Bulk:
         await self._workflows.check_storable(namespace, [item for _, item in items], deploying=deploying)
         done: list[model.Artifact] = []
         source = source if len(items) == 1 else None
+        batch: list[model.Artifact] = []
+        """Artifacts checked and waiting to be stored in one write (static kinds, free-standing gateways)."""
+        free: list[model.Gateway] = []
+        """The free-standing gateways of the body checked so far."""
+        holders: port_holders.PortHolders | None = None
+        """The ports held now, with those of ``free``; built when the first free gateway needs it."""
+
+        async def store_batch() -> None:
+            if batch:
+                done.extend(
+                    await self._artifacts.save(namespace, batch, source=source, validate_only=validate_only)
+                )
+                batch.clear()
+
         for kind, artifact in items:
             if kind == DEPLOYMENTS and isinstance(artifact, model.Blueprint):
+                await store_batch()
                 done += await self._deployments.deploy(namespace, [artifact], validate_only=validate_only)
+                holders = None  # its gateways hold ports now
+            elif isinstance(artifact, model.Gateway) and await self._gateways.is_free_standing(
+                namespace, artifacts.name_of(artifact)
+            ):
+                if holders is None:
+                    holders = await self._gateways.port_holders(namespace)
+                    for checked in free:
+                        holders.hold(checked)
+                holders.check(artifact)
+                holders.hold(artifact)
+                free.append(artifact)
+                batch.append(artifact)
             elif isinstance(artifact, model.Gateway):
-                done.append(
-                    await self._gateways.save(namespace, artifact, source=source, validate_only=validate_only)
+                await store_batch()
+                view = await self._gateways.save(
+                    namespace, artifact, source=source, validate_only=validate_only
                 )
+                done.append(view)
+                if holders is not None:
+                    holders.hold(view)
             else:
-                done += await self._artifacts.save(
-                    namespace, [artifact], source=source, validate_only=validate_only
-                )
+                batch.append(artifact)
+        await store_batch()
         return done
 
     async def read_deletions(self, namespace: str, text: str, *, kind: str | None) -> list[Deletion]:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from vamp import errors
 from vamp.core import model, validation
 from vamp.core.deployments import messages
-from vamp.core.routing import deployment_gateways, weights
+from vamp.core.routing import deployment_gateways, port_holders, weights
 from vamp.ports import store
 from vamp.services import artifacts, changes, deployment_revisions, namespace_gateways
 
@@ -86,15 +86,26 @@ class GatewayService:
         segments = name.split("/")
         if len(segments) == 3:
             return await self._save_internal(namespace, name, gateway, validate_only)
-        deployment = await self._deployment(namespace, name) if len(segments) == 2 else None
-        if deployment is not None and _is_external_port(deployment, segments[1]):
+        if not await self.is_free_standing(namespace, name):
             return await self._save_external(namespace, name, gateway, validate_only)
-        others = [other for other in await self._gateways(namespace) if other.name != name]
-        namespace_gateways.check_ports(others, [gateway])
-        elsewhere = await namespace_gateways.elsewhere(self._artifacts, namespace)
-        namespace_gateways.check_ports_elsewhere(elsewhere, [gateway])
+        (await self.port_holders(namespace)).check(gateway)
         await self._artifacts.save(namespace, [gateway], source=source, validate_only=validate_only)
         return gateway
+
+    async def is_free_standing(self, namespace: str, name: str) -> bool:
+        """Whether ``save`` stores a gateway of this name as it is (not as part of a deployment)."""
+        segments = name.split("/")
+        if len(segments) == 3:
+            return False
+        deployment = await self._deployment(namespace, name) if len(segments) == 2 else None
+        return deployment is None or not _is_external_port(deployment, segments[1])
+
+    async def port_holders(self, namespace: str) -> port_holders.PortHolders:
+        """The ports every gateway holds now, of this namespace and of every other one: what a
+        free-standing gateway is checked against before it is stored (``save``; ``bulk`` for many)."""
+        return port_holders.PortHolders(
+            await self._gateways(namespace), await namespace_gateways.elsewhere(self._artifacts, namespace)
+        )
 
     async def delete(self, namespace: str, name: str, *, validate_only: bool = False) -> None:
         """Remove a gateway; nothing happens when there is none.

@@ -59,9 +59,7 @@ def check_ports_elsewhere(
         if gateway.port.number:
             holders.setdefault(gateway.port.number, (namespace, gateway.name or ""))
     problems = [
-        f"Gateway port '{number}' is in use by gateway '{holder}' of namespace '{namespace}': the gateway "
-        "agents serve every namespace on one set of ports. Use a different port, or remove that gateway "
-        "first."
+        ports.clash_elsewhere_message(number, namespace, holder)
         for candidate in candidates
         if (number := candidate.port.number) and number in holders
         for namespace, holder in [holders[number]]

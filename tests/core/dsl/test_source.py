@@ -230,7 +230,7 @@ def test_a_text_of_very_many_keys_is_refused_before_it_is_read_in_full() -> None
     loaded = source.load(text)
     elapsed = time.perf_counter() - started
     assert [issue.message for issue in loaded.issues] == [
-        "The text holds more than 50,000 values; split it up."
+        "The document holds more than 50,000 values; split it up."
     ]
     assert loaded.documents == []
     assert elapsed < 1.0, f"refusing took {elapsed:.2f} s"
@@ -290,7 +290,7 @@ def test_an_alias_bomb_stops_after_ten_thousand_values_more_than_it_holds() -> N
     elapsed = time.perf_counter() - started
     assert [issue.message for issue in loaded.issues] == [
         "Aliases expand the text to more than 10,100 values (at most 10,000 more than the 100 written, and "
-        "50,000 in all); split it up."
+        "1,000,000 in all); split it up."
     ]
     assert elapsed < 0.5, f"refusing took {elapsed:.2f} s"
 
@@ -302,3 +302,42 @@ def test_aliases_within_reason_are_expanded() -> None:
     assert loaded.documents[0].data == {"base": {"cpu": 1, "memory": "1GB"}} | {
         f"s{index}": {"cpu": 1, "memory": "1GB"} for index in range(1000)
     }
+
+
+def test_a_body_of_ten_thousand_small_documents_is_read() -> None:
+    documents = [
+        f"name: app{n}\nport: {20000 + n}/http\nselector: label(app)(app{n})\n" for n in range(10_000)
+    ]
+    as_json = json.dumps([{"name": f"app{n}", "port": f"{20000 + n}/http"} for n in range(10_000)])
+
+    for text in ("---\n".join(documents), as_json):
+        loaded = source.load(text)
+        assert loaded.issues == []
+        assert len(loaded.documents) == 10_000
+
+
+@pytest.mark.parametrize("listed", [False, True], ids=["documents", "list"])
+def test_one_document_of_too_many_values_is_refused_naming_it(listed: bool) -> None:
+    small, large = {"name": "small"}, {f"key{index}": index for index in range(30_000)}
+    if listed:
+        text = json.dumps([small, small, large])
+    else:
+        text = "\n---\n".join(json.dumps(document) for document in (small, small, large))
+
+    loaded = source.load(text)
+
+    assert [(issue.message, issue.document) for issue in loaded.issues] == [
+        ("The document holds more than 50,000 values; split it up.", 2)
+    ]
+    assert loaded.documents == []
+
+
+def test_a_text_of_too_many_values_in_all_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(source, "MAX_VALUES", 1000)
+    text = "---\n".join(f"name: app{n}\nport: {20000 + n}/http\n" for n in range(300))
+
+    loaded = source.load(text)
+
+    assert [(issue.message, issue.document) for issue in loaded.issues] == [
+        ("The text holds more than 1,000 values; split it up.", 200)
+    ]

@@ -80,20 +80,36 @@ class MemoryStore:
         revision: int | None,
         source: str | None = None,
     ) -> store.StoredArtifact:
-        text = rules.artifact_text(kind, name, data)
-        key = (namespace, kind, name)
-        found = self._artifacts.get(key)
-        now_at = None if found is None else found.revision
-        if revision is not None and revision != (now_at or 0):
-            raise rules.conflict(namespace, kind, name, revision, now_at)
+        return self._put_all(namespace, [store.Put(kind, name, data, revision, source)])[0]
+
+    async def put_many(self, namespace: str, puts: Sequence[store.Put]) -> Sequence[store.StoredArtifact]:
+        return self._put_all(namespace, puts)
+
+    def _put_all(self, namespace: str, puts: Sequence[store.Put]) -> Sequence[store.StoredArtifact]:
+        """``puts`` in order, all or none (nothing awaited: atomic on the event loop)."""
+        texts = [rules.artifact_text(put.kind, put.name, put.data) for put in puts]
+        # Every revision is checked before anything changes, so a conflict leaves everything as it was.
+        at: dict[tuple[str, str, str], int | None] = {}
+        for put in puts:
+            key = (namespace, put.kind, put.name)
+            found = self._artifacts.get(key)
+            now_at = at.get(key, None if found is None else found.revision)
+            if put.revision is not None and put.revision != (now_at or 0):
+                raise rules.conflict(namespace, put.kind, put.name, put.revision, now_at)
+            at[key] = self._revisions.get(key, 0) + 1 if now_at is None else now_at + 1
         now = rules.as_utc(self._clock())
-        created = now if found is None else found.created
-        issued = self._revisions[key] = self._revisions.get(key, 0) + 1
-        stored = self._artifacts[key] = _Artifact(issued, text, created, now)
-        action: rules.Action = "create" if found is None else "update"
-        value = rules.archived_value(source, text)
-        self._append(namespace, rules.archive_event(kind, name, action, value, now))
-        return _stored(key, stored)
+        done: list[store.StoredArtifact] = []
+        for put, text in zip(puts, texts, strict=True):
+            key = (namespace, put.kind, put.name)
+            found = self._artifacts.get(key)
+            created = now if found is None else found.created
+            issued = self._revisions[key] = self._revisions.get(key, 0) + 1
+            stored = self._artifacts[key] = _Artifact(issued, text, created, now)
+            action: rules.Action = "create" if found is None else "update"
+            value = rules.archived_value(put.source, text)
+            self._append(namespace, rules.archive_event(put.kind, put.name, action, value, now))
+            done.append(_stored(key, stored))
+        return done
 
     async def delete(
         self, namespace: str, kind: str, name: str, *, revision: int | None = None

@@ -6,12 +6,14 @@ event appended in the same transaction; event publishing and queries; aggregates
 stream of the matching values (the engines' JSON functions differ too much to share one SQL form).
 
 Every write of an artifact first locks the artifact's row of ``artifact_revisions``: a put takes the
-next revision there (``INSERT … ON CONFLICT DO UPDATE``), a delete reads it ``FOR UPDATE``. So the writes
-of one artifact run one at a time, each checks the revision its writer read against what is stored now,
-and a revision, kept there after a delete, is never given twice to one name.
+next revision there (``INSERT … ON CONFLICT DO UPDATE``, in batch_writes.py), a delete reads it
+``FOR UPDATE``. So the writes of one artifact run one at a time, each checks the revision its writer
+read against what is stored now, and a revision, kept there after a delete, is never given twice to one
+name.
 
 Connections, transactions and error translation are database.py's, the schema is tables.py's and its
-upgrades migrations.py's; the rules shared with the memory store are rules.py's.
+upgrades migrations.py's; the statements of a put (one or many in a transaction) are batch_writes.py's; the
+rules shared with the memory store are rules.py's.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from vamp.adapters.store import database, migrations, rules, tokens
+from vamp.adapters.store import batch_writes, database, migrations, rules, tokens
 from vamp.adapters.store.tables import artifact_revisions, artifacts, event_tags, events
 from vamp.core import model
 from vamp.core.durations import Durations
@@ -121,35 +122,30 @@ class SqlStore(tokens.SqlTokens):
         revision: int | None,
         source: str | None = None,
     ) -> store.StoredArtifact:
-        text = rules.artifact_text(kind, name, data)
-        plain = json.loads(text)
+        stored = await self._put_all(
+            namespace, [store.Put(kind, name, data, revision, source)], _where(namespace, kind, name)
+        )
+        return stored[0]
+
+    async def put_many(self, namespace: str, puts: Sequence[store.Put]) -> Sequence[store.StoredArtifact]:
+        if not puts:
+            return []
+        return await self._put_all(namespace, puts, f"{len(puts)} artifacts in namespace {namespace!r}")
+
+    async def _put_all(
+        self, namespace: str, puts: Sequence[store.Put], what: str
+    ) -> Sequence[store.StoredArtifact]:
+        """``puts`` written in one transaction, in order; the archive events told once it committed."""
+        texts = [rules.artifact_text(put.kind, put.name, put.data) for put in puts]
         now = rules.as_utc(self._clock())
-        key = {"namespace": namespace, "kind": kind, "name": name}
 
-        def write(connection: sa.Connection) -> tuple[store.StoredArtifact, model.Event]:
-            issued = self._next_revision(connection, key)
-            found = _revision(connection, namespace, kind, name)
-            if revision is not None and revision != (found or 0):
-                raise rules.conflict(namespace, kind, name, revision, found)  # rolls the revision back
-            statement: sa.Insert | sa.Update
-            if found is None:
-                statement = sa.insert(artifacts).values(
-                    revision=issued, data=plain, created=now, updated=now, **key
-                )
-            else:
-                statement = (
-                    sa.update(artifacts)
-                    .where(*_key(namespace, kind, name))
-                    .values(revision=issued, data=plain, updated=now)
-                )
-            stored = _stored(connection.execute(statement.returning(*artifacts.c)).one())
-            action: rules.Action = "create" if found is None else "update"
-            value = rules.archived_value(source, text)
-            return stored, _append(connection, namespace, rules.archive_event(kind, name, action, value, now))
+        def write(connection: sa.Connection) -> list[tuple[store.StoredArtifact, model.Event]]:
+            return batch_writes.write(connection, namespace, puts, texts, now)
 
-        stored, archived = await self._db.write(f"save {_where(namespace, kind, name)}", write)
-        self._listeners.tell(namespace, archived)
-        return stored
+        written = await self._db.write(f"save {what}", write)
+        for _, archived in written:
+            self._listeners.tell(namespace, archived)
+        return [stored for stored, _ in written]
 
     async def delete(
         self, namespace: str, kind: str, name: str, *, revision: int | None = None
@@ -237,19 +233,6 @@ class SqlStore(tokens.SqlTokens):
             async for value in result.scalars():
                 aggregation.add(value)
         return aggregation.result()
-
-    def _next_revision(self, connection: sa.Connection, key: dict[str, str]) -> int:
-        """The next revision of the artifact at ``key``, whose revision row stays locked until commit."""
-        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(artifact_revisions)
-            .values(revision=1, **key)
-            .on_conflict_do_update(
-                index_elements=list(key), set_={"revision": artifact_revisions.c.revision + 1}
-            )
-            .returning(artifact_revisions.c.revision)
-        )
-        return int(connection.scalar(statement))
 
 
 def _where(namespace: str, kind: str, name: str) -> str:

@@ -10,8 +10,9 @@ here raises. It reads no files: the caller hands in the text.
 
 Hostile text is refused quickly, with limits no real Vamp document comes near: before composing, one
 pass over PyYAML's event stream counts values and nesting and stops at the first that goes beyond
-``MAX_VALUES`` values or ``MAX_DEPTH`` levels (so a 4 MiB body of keys costs a fraction of its full
-parse, and a deeply nested one never reaches the recursive composer); while converting, aliases may
+``MAX_DOCUMENT_VALUES`` values in one document, ``MAX_VALUES`` in the text, or ``MAX_DEPTH`` levels (so
+a 4 MiB document of keys costs a fraction of its full parse, and a deeply nested one never reaches the
+recursive composer; a body of many documents, such as 10,000 gateways, is read); while converting, aliases may
 add at most ``MAX_ALIAS_VALUES`` values to those the text holds (a "billion laughs" text stops
 there); whole numbers of more than ``MAX_DIGITS`` digits and infinite or not-a-number floats are
 refused where they are written (Python refuses to make an ``int`` of more than 4,300 digits, and JSON
@@ -34,8 +35,12 @@ Mark = tuple[int, int]
 NOWHERE: Mark = (0, 0)
 MAX_DEPTH = 100
 """Values may nest this many levels deep (Vamp's deepest forms need about ten)."""
-MAX_VALUES = 50_000
-"""A text may hold (and its aliases expand to) this many values: keys, scalars, maps and lists."""
+MAX_DOCUMENT_VALUES = 50_000
+"""A document (of a multi-document text, or an item of a text that is one list) may hold this many values:
+keys, scalars, maps and lists."""
+MAX_VALUES = 1_000_000
+"""A text may hold (and its aliases expand to) this many values: a body of 10,000 gateways holds some
+100,000; a 4 MiB body (the API's default limit) cannot hold this many."""
 MAX_ALIAS_VALUES = 10_000
 """Aliases (``*name``) may add this many values to those written out (Vamp documents rarely use them)."""
 MAX_DIGITS = 100
@@ -128,7 +133,8 @@ _VALUES = (yaml.ScalarEvent, yaml.AliasEvent, *_OPENING)
 
 def _written(text: str) -> int | errors.Issue:
     """How many values ``text`` holds as written (aliases count one each); an issue when it holds more
-    than ``MAX_VALUES`` or nests deeper than ``MAX_DEPTH``.
+    than ``MAX_VALUES``, one of its documents more than ``MAX_DOCUMENT_VALUES``, or it nests deeper than
+    ``MAX_DEPTH``.
 
     One pass over the event stream, stopped at the first value beyond a limit. Syntax errors are left to
     the composer, which reports them with their place.
@@ -136,12 +142,25 @@ def _written(text: str) -> int | errors.Issue:
     values = 0
     depth = 0
     document = 0
+    """The index of the document being read."""
+    in_document = 0
+    """The values of that document so far."""
+    top_list = False
+    """Whether the YAML document being read is one list, whose items are documents."""
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, _VALUES):
+                if depth == 0:
+                    top_list = isinstance(event, yaml.SequenceStartEvent)
+                elif depth == 1 and top_list and in_document:
+                    document, in_document = document + 1, 0
                 values += 1
+                in_document += not (depth == 0 and top_list)  # the list holding the documents is none
                 if values > MAX_VALUES:
                     message = f"The text holds more than {MAX_VALUES:,} values; split it up."
+                    return errors.Issue(message, "", document, *_event_position(event))
+                if in_document > MAX_DOCUMENT_VALUES:
+                    message = f"The document holds more than {MAX_DOCUMENT_VALUES:,} values; split it up."
                     return errors.Issue(message, "", document, *_event_position(event))
             if isinstance(event, _OPENING):
                 depth += 1
@@ -150,7 +169,7 @@ def _written(text: str) -> int | errors.Issue:
             elif isinstance(event, _CLOSING):
                 depth -= 1
             elif isinstance(event, yaml.DocumentEndEvent):
-                document += 1
+                document, in_document = document + 1, 0
     except yaml.YAMLError:
         return values
     return values

@@ -65,9 +65,22 @@ def clashing_gateways(gateways: Iterable[model.Gateway]) -> list[tuple[model.Gat
             continue
         holder = holders.setdefault(number, gateway.name)
         if holder != gateway.name:
-            message = (
-                f"Gateway port '{number}' is/was in use by deployment: '{holder}'. "
-                f"Remove '{holder}' gateway first or use different port."
-            )
-            clashes.append((gateway, message))
+            clashes.append((gateway, clash_message(number, holder)))
     return clashes
+
+
+def clash_message(number: int, holder: str | None) -> str:
+    """Vamp's sentence for a gateway that cannot have port ``number``: gateway ``holder`` holds it."""
+    return (
+        f"Gateway port '{number}' is/was in use by deployment: '{holder}'. "
+        f"Remove '{holder}' gateway first or use different port."
+    )
+
+
+def clash_elsewhere_message(number: int, namespace: str, holder: str) -> str:
+    """The sentence for a gateway that cannot have port ``number``: ``holder`` of another namespace has it."""
+    return (
+        f"Gateway port '{number}' is in use by gateway '{holder}' of namespace '{namespace}': the gateway "
+        "agents serve every namespace on one set of ports. Use a different port, or remove that gateway "
+        "first."
+    )

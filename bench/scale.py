@@ -1,0 +1,258 @@
+"""Benchmark of bulk gateway writes: one ``POST /api/v1/gateways`` of 100, 1,000 and 10,000 gateways.
+
+For each store (SQLite, and PostgreSQL from a throwaway server: ``tests/postgres.py``) and each size it
+starts a new ``vamp server`` (a subprocess on 127.0.0.1, local driver, its own home and store; for
+PostgreSQL its own new database), and times:
+
+* ``POST``: one ``POST /api/v1/gateways`` whose body holds N selector gateways
+  ``label(app)(appN) && label(version)((.*))``, each on a port of its own, from sending it to the 202;
+* ``plan``: from sending it until the routing plan (``GET /api/v1/vga/plan``, long-polled as the agents
+  do) has a virtual host for every one of the N gateways.
+
+It prints a table with seconds per size per store, side by side, and the growth ratios 100→1,000 and
+1,000→10,000 (ten times the documents: linear is 10×, the target ≤ 12×; the targets are 1,000 < 3 s and
+10,000 < 30 s). Every server it starts, and PostgreSQL, is stopped by its PID.
+
+Run: ``.venv/bin/python -m bench.scale`` (``--sizes 100,1000``, ``--stores sqlite``; ``--help``).
+Benchmarks are never tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from tests import postgres
+from tests.e2e.backends import free_port
+
+ADMIN_TOKEN = "vamp_bench-admin-token-made-up-for-this-run-only"
+FIRST_PORT = 20000
+"""Gateway ports are FIRST_PORT, FIRST_PORT + 1, …: 10,000 of them fit below 65,535."""
+STORES = ("sqlite", "postgresql")
+SIZES = (100, 1_000, 10_000)
+GROWTH_TARGET = 12.0
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Seconds to the 202 of the POST, and to a plan holding every gateway (``None``: not reached)."""
+
+    post: float | None
+    plan: float | None
+    note: str = ""
+
+
+def gateways_body(size: int) -> str:
+    """``size`` selector gateways as one multi-document YAML body, each on its own port."""
+    return "---\n".join(
+        f"name: app{n}\nport: {FIRST_PORT + n}/http\nselector: label(app)(app{n}) && label(version)((.*))\n"
+        for n in range(size)
+    )
+
+
+@contextlib.contextmanager
+def postgres_server(wanted: bool) -> Iterator[postgres.PostgresServer | None]:
+    if not wanted:
+        yield None
+        return
+    server = postgres.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.asynccontextmanager
+async def vamp_server(folder: Path, store: str | None, timeout: float) -> AsyncIterator[httpx.AsyncClient]:
+    """``vamp server --driver local`` on 127.0.0.1 (its home in ``folder``, ``store`` or SQLite there) and
+    a client for its API once it answers; stopped by its PID on exit."""
+    port = free_port()
+    folder.mkdir(parents=True)
+    log = folder / "server.log"
+    command = [
+        sys.executable, "-m", "vamp", "server", "--driver=local", f"--home={folder}", f"--port={port}",
+        "--bind=127.0.0.1", f"--shared-port={free_port()}", "--max-body=64MiB",
+    ]  # fmt: skip
+    if store is not None:
+        command.append(f"--store={store}")
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            env={**os.environ, "VAMP_ADMIN_TOKEN": ADMIN_TOKEN},
+        )
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=timeout,
+            trust_env=False,
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        ) as api:
+            deadline = time.monotonic() + 60
+            while not await _answers(api, "/healthz"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"vamp server did not come up:\n{log.read_text(errors='replace')}")
+                await asyncio.sleep(0.1)
+            yield api
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _answers(api: httpx.AsyncClient, url: str) -> bool:
+    try:
+        return (await api.get(url)).status_code == httpx.codes.OK
+    except httpx.TransportError:
+        return False
+
+
+async def plan_gateways(api: httpx.AsyncClient, size: int, started: float, deadline: float) -> float | None:
+    """Seconds from ``started`` until the plan has a virtual host for each of the ``size`` gateways."""
+    version = ""
+    while time.monotonic() < deadline:
+        wait = max(0.0, min(30.0, deadline - time.monotonic()))
+        answer = await api.get("/api/v1/vga/plan", params={"version": version, "wait": wait})
+        if answer.status_code == httpx.codes.NOT_MODIFIED:
+            continue
+        answer.raise_for_status()
+        plan = answer.json()
+        version = plan["version"]
+        seen = {host["gateway"] for listener in plan["listeners"] for host in listener["virtual_hosts"]}
+        if len(seen) >= size:
+            return time.monotonic() - started
+    return None
+
+
+async def measure(folder: Path, store: str | None, size: int, timeout: float) -> Figures:
+    """One new server, one POST of ``size`` gateways; the seconds to its 202 and to the full plan."""
+    body = gateways_body(size)
+    async with vamp_server(folder, store, timeout) as api:
+        started = time.monotonic()
+        posting = asyncio.ensure_future(
+            api.post("/api/v1/gateways", content=body, headers={"content-type": "application/x-yaml"})
+        )
+        planned = asyncio.ensure_future(plan_gateways(api, size, started, started + timeout))
+        try:
+            answer = await posting
+        except httpx.TimeoutException:
+            planned.cancel()
+            return Figures(None, None, f"no answer within {timeout:.0f} s")
+        post = time.monotonic() - started
+        if answer.status_code != httpx.codes.ACCEPTED:
+            planned.cancel()
+            return Figures(None, None, f"answered {answer.status_code}: {answer.text[:200]}")
+        return Figures(post, await planned)
+
+
+def ratio(figures: dict[int, Figures], small: int, large: int, field: str) -> str:
+    low, high = getattr(figures.get(small), field, None), getattr(figures.get(large), field, None)
+    if not low or high is None:
+        return "-"
+    return f"{high / low:.1f}x"
+
+
+def table(results: dict[str, dict[int, Figures]], sizes: list[int]) -> str:
+    stores = list(results)
+    rows = [["gateways", *(f"{store} {what}" for store in stores for what in ("POST s", "plan s"))]]
+    for size in sizes:
+        row = [f"{size:,}"]
+        for store in stores:
+            figures = results[store].get(size)
+            for value in (None, None) if figures is None else (figures.post, figures.plan):
+                row.append("-" if value is None else f"{value:.2f}")
+        rows.append(row)
+    for small, large in itertools.pairwise(sizes):
+        row = [f"{small:,}→{large:,}"]
+        for store in stores:
+            row += [ratio(results[store], small, large, "post"), ratio(results[store], small, large, "plan")]
+        rows.append(row)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    notes = [
+        f"  {store} {size:,}: {figures.note}"
+        for store in stores
+        for size, figures in results[store].items()
+        if figures.note
+    ]
+    return "\n".join([*lines, *notes])
+
+
+async def run(sizes: list[int], stores: list[str], timeout: float) -> dict[str, dict[int, Figures]]:
+    results: dict[str, dict[int, Figures]] = {store: {} for store in stores}
+    root = Path(tempfile.mkdtemp(prefix="vamp-bench-scale-"))
+    try:
+        with postgres_server("postgresql" in stores) as database:
+            for size in sizes:
+                for store in stores:
+                    address = None
+                    if store == "postgresql" and database is not None:
+                        address = database.url(database.create_database())
+                    figures = await measure(root / f"{store}-{size}", address, size, timeout)
+                    results[store][size] = figures
+                    print(
+                        f"{store:>10} {size:>6,}: POST {figures.post} s, plan {figures.plan} s {figures.note}"
+                    )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scale",
+        description="Times one POST /api/v1/gateways of N selector gateways (each on its own port) on a new "
+        "vamp server, on SQLite and on PostgreSQL side by side, and the time until the routing plan holds "
+        "all N; prints seconds per size per store and the growth ratio between sizes (target: 1,000 < 3 s, "
+        "10,000 < 30 s, 1,000→10,000 ≤ 12x).",
+    )
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(size) for size in SIZES),
+        help="comma-separated numbers of gateways, one POST each (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--stores",
+        default=",".join(STORES),
+        help="comma-separated stores among sqlite,postgresql (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for one POST's answer, and again for its plan (default: %(default)s)",
+    )
+    options = parser.parse_args()
+    sizes = sorted(int(size) for size in options.sizes.split(","))
+    stores = [store for store in options.stores.split(",") if store]
+    unknown = set(stores) - set(STORES)
+    if unknown or not stores:
+        parser.error(f"--stores: choose among {', '.join(STORES)}")
+    before = os.getloadavg()
+    results = asyncio.run(run(sizes, stores, options.timeout))
+    print()
+    print(table(results, sizes))
+    after = os.getloadavg()
+    print(f"load average (1, 5, 15 min): {before[0]:.1f} {before[1]:.1f} {before[2]:.1f} at the start, "
+          f"{after[0]:.1f} {after[1]:.1f} {after[2]:.1f} at the end, on {os.cpu_count()} cores")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
