@@ -16,7 +16,9 @@ from tests.core.deployments.builders import HOST, sava_blueprint
 from tests.services.fakes import DEADLINE, FakeClock, FakeDriver, RacingStore, instance, running
 from vamp.adapters.store import memory
 from vamp.core import deployments, dsl, model
+from vamp.core.routing import combined
 from vamp.core.routing import plan as routing_plan
+from vamp.core.routing.compile import compile_plan
 from vamp.core.units import Percentage
 from vamp.ports import store
 from vamp.services import events, gateways, reconciler
@@ -347,3 +349,58 @@ async def test_a_namespace_forgotten_is_served_no_more_and_its_ports_are_free():
 
     assert "acme-prod" not in world.gateways.board.namespaces()
     assert listening(plan)["sava/sava/webport"] == 40000
+
+
+async def test_each_pass_holds_the_plan_a_new_server_compiles_whole():
+    world = World()
+    world.driver.others.extend(
+        instance(f"foo-{number}", app="foo", version=f"1.0.{number}", port=8080 + number, namespace=namespace)
+        for number, namespace in enumerate(("default", "acme-prod", "default"))
+    )
+    await world.put_gateway(model.Gateway(name="foo", port=model.GatewayPort(number=9050), selector=FOO))
+    shop = {
+        "[10.0.0.1:80]": model.Route(weight=Percentage.of(100)),
+        "foo": model.Route(weight=Percentage.of(0)),
+    }
+    await world.put_gateway(model.Gateway(name="shop", port=model.GatewayPort(number=9051), routes=shop))
+
+    async def compiled_whole() -> routing_plan.RoutingPlan:
+        fresh = gateways.GatewaySynchroniser(world.store, world.driver, world.events, resync=60)
+        await fresh.synchronise(NS)
+        plan = fresh.plans(NS).current()
+        assert plan is not None
+        return plan
+
+    await world.sync()
+    moved = {path: route.model_copy(update={"weight": Percentage.of(50)}) for path, route in shop.items()}
+    await world.put_gateway(model.Gateway(name="shop", port=model.GatewayPort(number=9051), routes=moved))
+    assert await world.sync() == await compiled_whole()
+
+    world.driver.others[1] = world.driver.others[1].model_copy(update={"ip": "10.2.0.9"})  # of acme-prod
+    after_instance = await world.sync()
+    assert after_instance == await compiled_whole()
+    assert "10.2.0.9" in {
+        endpoint.host for cluster in after_instance.clusters for endpoint in cluster.endpoints
+    }
+
+    await world.put_gateway(model.Gateway(name="foo", port=model.GatewayPort(number=9052), selector=FOO))
+    after_port = await world.sync()
+    assert after_port == await compiled_whole()
+    assert endpoints(after_port)["shop//foo"] == ["127.0.0.1:9052"]
+
+
+async def test_the_board_combines_each_set_of_namespaces_once_and_anew_when_one_changes():
+    board = gateways.PlanBoard(["default", "acme-prod"])
+    shop = {"[10.0.0.1:80]": model.Route(weight=Percentage.of(100))}
+    for number, namespace in enumerate(("default", "acme-prod")):
+        gateway = model.Gateway(name="shop", port=model.GatewayPort(number=9050 + number), routes=shop)
+        board(namespace).publish(compile_plan([gateway], [], namespace=namespace), ())
+    first = board.combined(["acme-prod", "default"], default="default")
+
+    assert board.combined(["default", "acme-prod"], default="default") is first
+    moved = model.Gateway(name="shop", port=model.GatewayPort(number=9060), routes=shop)
+    board("acme-prod").publish(compile_plan([moved], [], namespace="acme-prod"), ())
+    second = board.combined(["default", "acme-prod"], default="default")
+    plans = [(namespace, board(namespace).current()) for namespace in ("default", "acme-prod")]
+    assert second == combined.combine([(name, plan) for name, plan in plans if plan], default="default")
+    assert listening(second) == {"shop": 9050, "[acme-prod]shop": 9060, "[virtual hosts]": 80}

@@ -5,7 +5,10 @@ One pass over one namespace is observe → decide → act → record:
 * observe: the stored free-standing gateways, the deployments, the stored routes, conditions and
   rewrites that routes refer to, and every instance the driver sees (in every namespace);
 * decide: ``vamp.core.reconcile.gateways.synchronise`` (ports for gateways without one, selector routes
-  for what selectors find now), then ``vamp.core.routing.compile.compile_plan``;
+  for what selectors find now), then ``vamp.core.routing.compile.compile_build`` from the namespace's
+  previous build: a gateway compiled from what it was compiled from last time keeps its compiled part,
+  so a change to one gateway or one instance recompiles what it touches (the plan is the one compiled
+  whole);
 * act: store what changed, compare-and-set, so assigned ports stay and new selector routes show up at
   0 % through the API; a user's write meanwhile (``ConflictError``) starts the pass over;
 * record: the plan goes to the namespace's ``PlanHolder`` (on the ``PlanBoard`` of every namespace,
@@ -139,6 +142,9 @@ class GatewaySynchroniser:
         """Per namespace and kind, the stored artifacts read at the last pass: name → (revision, model)."""
         self._ports: dict[str, set[int]] = {}
         """The ports the gateways of each namespace held at its last pass."""
+        self._builds: dict[str, compile.PlanBuild] = {}
+        """Each namespace's last plan with its gateways' compiled parts: the next pass recompiles only what
+        changed (``compile.compile_build``)."""
 
     @property
     def queue(self) -> workqueue.WorkQueue[str]:
@@ -153,7 +159,7 @@ class GatewaySynchroniser:
         """Drop what is held of ``namespace`` (it was removed): its plan, so agents serving every namespace
         stop serving it, and its ports, so other namespaces may use them."""
         self.board.forget(namespace)
-        for held in (self._seen, self._observed, self._ports):
+        for held in (self._seen, self._observed, self._ports, self._builds):
             held.pop(namespace, None)
         for key in [key for key in self._models if key[0] == namespace]:
             del self._models[key]
@@ -241,9 +247,10 @@ class GatewaySynchroniser:
                 if self._notifier is not None:
                     self._notifier.deployment_changed(namespace, deployment.name or "")
         routes, conditions, rewrites = stored
-        plan = compile.compile_plan(
+        build = compile.compile_build(
             sync.gateways,
             decisions.addressable(instances, namespace),
+            previous=self._builds.get(namespace),
             routes=routes.of(model.Route),
             conditions=conditions.of(model.Condition),
             rewrites=rewrites.of(model.Rewrite),
@@ -252,6 +259,11 @@ class GatewaySynchroniser:
             global_selector=self._global_selector,
             automatic_hosts=self._automatic_hosts,
         )
+        # One namespace's selector index is kept, for its next pass over the same instances: an index
+        # per namespace would hold every instance as many times as there are namespaces.
+        for other in [other for other, kept in self._builds.items() if kept.index is not None]:
+            self._builds[other] = self._builds[other].without_index()
+        self._builds[namespace], plan = build, build.plan
         unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
         problems = (*unreadable, *sync.problems, *plan.problems)
         await self._record(namespace, sync.gateways, plan, problems, leading=leading)
@@ -341,6 +353,7 @@ def _changes(
 ) -> Iterator[model.Event]:
     yield from reconcile_events.gateway_changes(before, after)
     for name, gateway in current.items():
-        if name in previous:
-            yield from reconcile_events.route_changes(previous[name], gateway)
+        was = previous.get(name)
+        if was is not None and was is not gateway and was != gateway:  # an equal gateway changed nothing
+            yield from reconcile_events.route_changes(was, gateway)
     yield from reconcile_events.target_changes(before, after)

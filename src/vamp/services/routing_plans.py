@@ -5,8 +5,11 @@ The gateway synchroniser (``gateways.py``) publishes each namespace's newest pla
 long poll waits on them. An agent serving one namespace waits on its holder; an agent serving several
 (``vamp agent --namespace N …`` or ``--all-namespaces``) waits on the board, which combines the plans of
 the namespaces it serves into one (``vamp.core.routing.combined``) and wakes it when any of them changes,
-or when a namespace appears. Asking the board for a namespace it does not know yet makes it known, and
-tells whoever discovers namespaces (the synchroniser, which then synchronises it).
+or when a namespace appears. The board keeps the last combination of each set of namespaces served: it
+is made once for every agent waiting on that set, and when one namespace's plan changes only that
+namespace's part is made again (``combined.combine_build``). Asking the board for a namespace it does
+not know yet makes it known, and tells whoever discovers namespaces (the synchroniser, which then
+synchronises it).
 """
 
 from __future__ import annotations
@@ -92,6 +95,9 @@ class PlanBoard:
         }
         self._discovered = discovered
         self._changed = asyncio.Event()
+        self._combined: dict[tuple[str, tuple[str, ...]], combined.CombinedBuild] = {}
+        """The last combined build of each set of namespaces served (the newest last, at most
+        ``KEPT_COMBINATIONS``): every agent waiting on the same set is given the same plan, made once."""
 
     def __call__(self, namespace: str) -> PlanHolder:
         """The plan holder of ``namespace``; one not known yet becomes known (and is told of)."""
@@ -119,7 +125,19 @@ class PlanBoard:
         plans = [
             (namespace, plan) for namespace in ordered if (plan := self(namespace).current()) is not None
         ]
-        return combined.combine(plans, default=default) if plans else None
+        if not plans:
+            return None
+        key = (default, tuple(ordered))
+        before = self._combined.pop(key, None)
+        if before is not None and _made_of(before, plans):
+            self._combined[key] = before
+            return before.plan
+        if before is None and self._combined:
+            before = next(reversed(self._combined.values()))  # its namespaces' plans may be the same
+        build = self._combined[key] = combined.combine_build(plans, default=default, previous=before)
+        while len(self._combined) > KEPT_COMBINATIONS:
+            del self._combined[next(iter(self._combined))]
+        return build.plan
 
     async def wait_for_change(
         self, served: Callable[[], Sequence[str]], version: str | None, timeout: float, *, default: str
@@ -141,3 +159,15 @@ class PlanBoard:
     def _signal(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
+
+
+KEPT_COMBINATIONS = 4
+"""How many sets of namespaces served the board keeps a combined build of."""
+
+
+def _made_of(build: combined.CombinedBuild, plans: Sequence[tuple[str, routing_plan.RoutingPlan]]) -> bool:
+    """Whether ``build`` combines exactly these plans."""
+    return len(build.renamed) == len(plans) and all(
+        (kept := build.renamed.get(namespace)) is not None and kept.source is plan
+        for namespace, plan in plans
+    )

@@ -14,12 +14,17 @@ holds is left out and reported in the plan's problems, with the gateways of its 
 to it, never making the plan unusable. The shared virtual-host listeners of the namespaces become one;
 a host name two namespaces claim goes to the earlier one, likewise reported. Problems of a non-default
 namespace are prefixed with it (``namespace 'acme-prod': …``).
+
+``combine_build`` hands back, with the combined plan, each namespace's nodes with their names qualified
+and their texts for the version; given the previous build, a namespace whose plan is the same keeps
+them, so a change in one namespace renames and writes out only that namespace's nodes. The plan is the
+one ``combine`` gives.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from vamp.core import model
@@ -52,10 +57,109 @@ def split(name: str, *, default: str) -> tuple[str, str]:
 
 def combine(plans: Sequence[tuple[str, plan.RoutingPlan]], *, default: str) -> plan.RoutingPlan:
     """One plan serving every ``(namespace, plan)`` given, earlier ones first when ports clash."""
+    return combine_build(plans, default=default).plan
+
+
+@dataclass(frozen=True, slots=True)
+class CombinedBuild:
+    """A combined plan and each namespace's qualified nodes, for combining the next one incrementally."""
+
+    plan: plan.RoutingPlan
+    default: str
+    renamed: Mapping[str, _Renamed]
+
+
+def combine_build(
+    plans: Sequence[tuple[str, plan.RoutingPlan]], *, default: str, previous: CombinedBuild | None = None
+) -> CombinedBuild:
+    """``combine``, keeping the qualified nodes of ``previous`` for every namespace whose plan is the same."""
+    kept = previous.renamed if previous is not None and previous.default == default else {}
     board = _Board(default)
     for namespace, part in plans:
-        board.add(namespace, part)
-    return board.result()
+        before = kept.get(namespace)
+        renamed = (
+            before if before is not None and before.source is part else _Renamed(namespace, default, part)
+        )
+        board.add(namespace, part, renamed)
+    return CombinedBuild(board.result(), default, board.renamed)
+
+
+class _Renamed:
+    """One namespace's plan with its names qualified, and the texts of its nodes, made as they are asked
+    for and kept while the namespace's plan stays the same."""
+
+    __slots__ = ("_default", "_hosts", "_listeners", "_namespace", "clusters", "source")
+
+    def __init__(self, namespace: str, default: str, source: plan.RoutingPlan) -> None:
+        self._namespace = namespace
+        self._default = default
+        self.source = source
+        self._listeners: dict[str, tuple[plan.Listener, str]] = {}
+        self._hosts: dict[tuple[str, tuple[str, ...]], tuple[plan.VirtualHost, str]] = {}
+        self.clusters: tuple[tuple[plan.TargetCluster, str], ...] = tuple(
+            (named := self._cluster(cluster), plan.node_text(named)) for cluster in source.clusters
+        )
+
+    def listener(self, listener: plan.Listener) -> tuple[plan.Listener, str]:
+        """A listener of the plan (not the shared one), qualified, with its text."""
+        found = self._listeners.get(listener.name)
+        if found is None:
+            named = listener
+            if self._namespace != self._default:
+                named = replace(
+                    listener,
+                    name=self._name(listener.name),
+                    virtual_hosts=tuple(self._host(host) for host in listener.virtual_hosts),
+                )
+            found = self._listeners[listener.name] = (named, plan.node_text(named))
+        return found
+
+    def shared_host(self, host: plan.VirtualHost, domains: tuple[str, ...]) -> tuple[plan.VirtualHost, str]:
+        """A virtual host of the shared listener, qualified and serving ``domains``, with its text."""
+        key = (host.gateway, domains)
+        found = self._hosts.get(key)
+        if found is None:
+            named = self._host(host)
+            named = named if named.domains == domains else replace(named, domains=domains)
+            found = self._hosts[key] = (named, plan.node_text(named))
+        return found
+
+    def _host(self, host: plan.VirtualHost) -> plan.VirtualHost:
+        if self._namespace == self._default:
+            return host
+        return replace(
+            host,
+            name=self._name(host.name),
+            gateway=self._name(host.gateway),
+            routes=tuple(
+                replace(
+                    route,
+                    clusters=tuple(
+                        replace(weighted, cluster=self._name(weighted.cluster)) for weighted in route.clusters
+                    ),
+                )
+                for route in host.routes
+            ),
+        )
+
+    def _cluster(self, cluster: plan.TargetCluster) -> plan.TargetCluster:
+        if self._namespace == self._default:
+            return cluster
+        if cluster.gateway is None:
+            endpoints = cluster.endpoints
+        else:
+            endpoints = tuple(
+                replace(endpoint, instance=self._name(endpoint.instance)) for endpoint in cluster.endpoints
+            )
+        return replace(
+            cluster,
+            name=self._name(cluster.name),
+            gateway=None if cluster.gateway is None else self._name(cluster.gateway),
+            endpoints=endpoints,
+        )
+
+    def _name(self, name: str) -> str:
+        return qualified(self._namespace, name, default=self._default)
 
 
 @dataclass(slots=True)
@@ -63,16 +167,18 @@ class _Board:
     """The combined plan so far: listeners by port, the shared listener's hosts, clusters and problems."""
 
     default: str
-    listeners: dict[int, tuple[str, plan.Listener]] = field(default_factory=dict)
-    """Port → the namespace holding it and its listener (qualified)."""
-    shared: list[plan.VirtualHost] = field(default_factory=list)
+    listeners: dict[int, tuple[str, plan.Listener, str]] = field(default_factory=dict)
+    """Port → the namespace holding it, its listener (qualified) and the listener's text."""
+    shared: list[tuple[plan.VirtualHost, str]] = field(default_factory=list)
     shared_port: int | None = None
     host_owners: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Host name → the namespace and the (unqualified) gateway that serves it on the shared port."""
-    clusters: list[plan.TargetCluster] = field(default_factory=list)
+    clusters: list[tuple[plan.TargetCluster, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    renamed: dict[str, _Renamed] = field(default_factory=dict)
 
-    def add(self, namespace: str, part: plan.RoutingPlan) -> None:
+    def add(self, namespace: str, part: plan.RoutingPlan, renamed: _Renamed) -> None:
+        self.renamed[namespace] = renamed
         self.problems.extend(self._about(namespace, problem) for problem in part.problems)
         left_out = self._clashing(namespace, part)
         chaining = _chaining_to(left_out, part.clusters)
@@ -87,26 +193,30 @@ class _Board:
         left_out |= set(chaining)
         for listener in part.listeners:
             if listener.name == SHARED_LISTENER:
-                self._share(namespace, listener, left_out)
+                self._share(namespace, listener, left_out, renamed)
             elif listener.name not in left_out:
-                renamed = self._listener(namespace, listener)
-                self.listeners[listener.port] = (namespace, renamed)
+                self.listeners[listener.port] = (namespace, *renamed.listener(listener))
         self.clusters.extend(
-            self._cluster(namespace, cluster)
-            for cluster in part.clusters
+            named
+            for cluster, named in zip(part.clusters, renamed.clusters, strict=True)
             if _gateway_of(cluster) not in left_out
         )
 
     def result(self) -> plan.RoutingPlan:
-        listeners = [listener for _, listener in self.listeners.values()]
+        listeners = [(listener, text) for _, listener, text in self.listeners.values()]
         if self.shared and self.shared_port is not None:
-            listeners.append(
-                plan.Listener(SHARED_LISTENER, self.shared_port, model.Protocol.HTTP, tuple(self.shared))
+            shared = plan.Listener(
+                SHARED_LISTENER, self.shared_port, model.Protocol.HTTP, tuple(host for host, _ in self.shared)
             )
-        return plan.RoutingPlan.of(
-            tuple(sorted(listeners, key=lambda listener: listener.port)),
-            tuple(sorted(self.clusters, key=lambda cluster: cluster.name)),
+            listeners.append((shared, plan.listener_text(shared, [text for _, text in self.shared])))
+        listeners.sort(key=lambda pair: pair[0].port)
+        clusters = sorted(self.clusters, key=lambda pair: pair[0].name)
+        return plan.RoutingPlan.of_texts(
+            tuple(listener for listener, _ in listeners),
+            tuple(cluster for cluster, _ in clusters),
             tuple(self.problems),
+            listener_texts=[text for _, text in listeners],
+            cluster_texts=[text for _, text in clusters],
         )
 
     def _clashing(self, namespace: str, part: plan.RoutingPlan) -> set[str]:
@@ -137,10 +247,10 @@ class _Board:
         held = self.listeners.get(port)
         if held is None:
             return None
-        owner, listener = held
+        owner, listener, _ = held
         return f"gateway '{split(listener.name, default=self.default)[1]}' of namespace '{owner}'"
 
-    def _share(self, namespace: str, listener: plan.Listener, left_out: set[str]) -> None:
+    def _share(self, namespace: str, listener: plan.Listener, left_out: set[str], renamed: _Renamed) -> None:
         if listener.port != self.shared_port:
             return
         for host in listener.virtual_hosts:
@@ -160,55 +270,13 @@ class _Board:
                         )
                     )
             if domains:
-                self.shared.append(replace(self._host(namespace, host), domains=tuple(domains)))
+                self.shared.append(renamed.shared_host(host, tuple(domains)))
 
     def _domain(self, namespace: str, gateway: str, domain: str) -> str:
         """A host name of ``gateway``; its automatic one names the namespace outside the default."""
         if namespace == self.default or domain != hosts.automatic_host(gateway):
             return domain
         return f"{domain.removesuffix('.' + hosts.SUFFIX)}.{namespace}.{hosts.SUFFIX}"
-
-    def _listener(self, namespace: str, listener: plan.Listener) -> plan.Listener:
-        return replace(
-            listener,
-            name=self._name(namespace, listener.name),
-            virtual_hosts=tuple(self._host(namespace, host) for host in listener.virtual_hosts),
-        )
-
-    def _host(self, namespace: str, host: plan.VirtualHost) -> plan.VirtualHost:
-        return replace(
-            host,
-            name=self._name(namespace, host.name),
-            gateway=self._name(namespace, host.gateway),
-            routes=tuple(
-                replace(
-                    route,
-                    clusters=tuple(
-                        replace(weighted, cluster=self._name(namespace, weighted.cluster))
-                        for weighted in route.clusters
-                    ),
-                )
-                for route in host.routes
-            ),
-        )
-
-    def _cluster(self, namespace: str, cluster: plan.TargetCluster) -> plan.TargetCluster:
-        if cluster.gateway is None:
-            endpoints = cluster.endpoints
-        else:
-            endpoints = tuple(
-                replace(endpoint, instance=self._name(namespace, endpoint.instance))
-                for endpoint in cluster.endpoints
-            )
-        return replace(
-            cluster,
-            name=self._name(namespace, cluster.name),
-            gateway=None if cluster.gateway is None else self._name(namespace, cluster.gateway),
-            endpoints=endpoints,
-        )
-
-    def _name(self, namespace: str, name: str) -> str:
-        return qualified(namespace, name, default=self.default)
 
     def _about(self, namespace: str, problem: str) -> str:
         return problem if namespace == self.default else f"namespace '{namespace}': {problem}"

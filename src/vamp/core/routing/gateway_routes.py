@@ -19,7 +19,7 @@ Listeners and virtual hosts are ``compile.py``'s; route paths and endpoints are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from vamp import errors
@@ -57,12 +57,16 @@ class _CompiledRoute:
 
 
 class GatewayCompiler:
-    """Compiles gateways against one snapshot of gateways, instances and stored artifacts."""
+    """Compiles gateways against one snapshot of gateways, instances and stored artifacts.
+
+    ``index`` gives the selector index of the instances; it is asked only for gateways or routes with a
+    selector (making one reads every instance).
+    """
 
     def __init__(
         self,
         targets: Targets,
-        index: selector.Index,
+        index: Callable[[], selector.Index],
         stored: Stored,
         *,
         namespace: str | None,
@@ -84,7 +88,7 @@ class GatewayCompiler:
         try:
             _check_protocol(gateway)
             selections = selection.gateway_selections(
-                gateway, self._index, namespace=self._namespace, global_selector=self._global_selector
+                gateway, self._index(), namespace=self._namespace, global_selector=self._global_selector
             )
         except errors.VampError as exc:
             raise errors.RoutingError([f"gateway '{name}': {exc}"]) from exc
@@ -211,7 +215,7 @@ class GatewayCompiler:
         if (problem := gateway_rules.route_selector_problem(path)) is not None:
             raise errors.RoutingError([problem])
         found = selection.route_targets(
-            text, self._index, namespace=self._namespace, global_selector=self._global_selector
+            text, self._index(), namespace=self._namespace, global_selector=self._global_selector
         )
         if not found:
             return Resolved((), problem=f"the route selector '{text}' selects no ready instance")

@@ -13,6 +13,7 @@ This module only reads paths; ``targets.py`` turns them into endpoints.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from vamp import errors
@@ -51,8 +52,9 @@ _UNSUPPORTED = (
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def parse(path: str) -> RoutePath:
-    """Read a route path.
+    """Read a route path (remembered: a plan of many gateways reads the same paths on every compile).
 
     Raises:
         errors.RoutingError: the path has no such form, or an external target's port is not a port number.

@@ -8,6 +8,11 @@ Every node is a frozen, slotted dataclass: plans compare and hash by value, and 
 deterministic (its parts sorted, except routes, whose order is meaningful). ``RoutingPlan.version`` is a
 content hash, so equal plans have equal versions and any change gives a new one; ``to_data`` and
 ``from_data`` carry a plan as plain JSON-able data.
+
+The version hashes the canonical JSON text of the plan (sorted keys, no spaces), which is the texts of
+its listeners and clusters joined: ``node_text`` writes one node's, and ``RoutingPlan.of_texts`` takes
+them ready-made, so a plan rebuilt from mostly unchanged nodes (``compile.compile_build``) writes only
+the new ones. Either way the text, and so the version, is the same.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Self
 
@@ -208,8 +213,33 @@ class RoutingPlan:
         cls, listeners: tuple[Listener, ...], clusters: tuple[TargetCluster, ...], problems: tuple[str, ...]
     ) -> Self:
         """A plan of these parts, versioned by the hash of their content."""
-        content = _Content(listeners, clusters, problems)
-        return cls(_version(plain_data.encode(content)), listeners, clusters, problems)
+        return cls.of_texts(
+            listeners,
+            clusters,
+            problems,
+            listener_texts=[node_text(listener) for listener in listeners],
+            cluster_texts=[node_text(cluster) for cluster in clusters],
+        )
+
+    @classmethod
+    def of_texts(
+        cls,
+        listeners: tuple[Listener, ...],
+        clusters: tuple[TargetCluster, ...],
+        problems: tuple[str, ...],
+        *,
+        listener_texts: Sequence[str],
+        cluster_texts: Sequence[str],
+    ) -> Self:
+        """Like ``of``, given ``node_text`` of each listener and cluster, in the same order (the caller
+        keeps them for the nodes it reuses)."""
+        # The canonical text of ``_Content`` as one ``json.dumps`` writes it: keys in name order.
+        canonical = (
+            f'{{"clusters":[{",".join(cluster_texts)}],"listeners":[{",".join(listener_texts)}],'
+            f'"problems":{_CANONICAL.encode(list(problems))}}}'
+        )
+        version = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        return cls(version, listeners, clusters, problems)
 
     def to_data(self) -> dict[str, Any]:
         """The plan as plain JSON-able data; ``RoutingPlan.from_data`` reads it back."""
@@ -250,9 +280,22 @@ class _Content:
     problems: tuple[str, ...]
 
 
-def _version(content: object) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""Canonical JSON: what a plan's version hashes."""
+
+
+def node_text(node: Listener | VirtualHost | TargetCluster) -> str:
+    """The canonical JSON text of one node of a plan, as it stands in the text the version hashes."""
+    return _CANONICAL.encode(plain_data.encode(node))
+
+
+def listener_text(listener: Listener, host_texts: Sequence[str]) -> str:
+    """``node_text(listener)`` given ``node_text`` of each of its virtual hosts, in order: the shared
+    listener holds every HTTP gateway's virtual host, most of them unchanged from one plan to the next."""
+    bare = node_text(replace(listener, virtual_hosts=()))
+    # ``virtual_hosts`` is the last key in name order, so the bare text ends with its empty list.
+    head = bare.removesuffix('"virtual_hosts":[]}')
+    return f'{head}"virtual_hosts":[{",".join(host_texts)}]}}'
 
 
 def check_ports(listeners: Iterable[Listener]) -> None:
