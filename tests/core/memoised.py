@@ -8,7 +8,8 @@ behind a cache is never executed. ``tests/core/conftest.py`` empties them before
 
 Memoised functions are found, not listed: every ``functools.cache``/``lru_cache`` wrapper defined in a
 loaded ``vamp.core`` module. Module-level dicts used as caches cannot be told from tables, so they are
-named in ``DICT_CACHES``; ``tests/mutation/test_report.py`` checks the source has no cache left out.
+named in ``DICT_CACHES``; ``tests/mutation/test_report.py`` checks the source has no cache left out. The
+memories of the last instances seen (``selector.Index.of``, ``reconcile.addressing``) are in ``REMEMBERED``.
 """
 
 import functools
@@ -18,6 +19,13 @@ from typing import Any
 
 DICT_CACHES = {"vamp.core.routing.plain_data": ("_ENCODERS",)}
 """Module-level dicts filled on first use, by module."""
+
+REMEMBERED = {
+    "vamp.core.selector.index": ("_REMEMBERED",),
+    "vamp.core.reconcile.addressing": ("_REMEMBERED",),
+}
+"""Module-level memories of the last instances seen (with what was worked out of them), by module; each
+has ``clear()``."""
 
 
 def _core_modules() -> list[ModuleType]:
@@ -39,5 +47,5 @@ def empty_all() -> None:
     for function in memoised_functions().values():
         function.cache_clear()
     for module in _core_modules():
-        for name in DICT_CACHES.get(module.__name__, ()):
+        for name in (*DICT_CACHES.get(module.__name__, ()), *REMEMBERED.get(module.__name__, ())):
             getattr(module, name).clear()

@@ -7,6 +7,7 @@ fakes. Import the modules and qualify (``from vamp.core.reconcile import deploym
 
 * ``deployment`` — one deployment's services: deploy, redeploy, undeploy, phases, timeouts, pruning;
 * ``gateways`` — a namespace's gateways: ports assigned, selector routes refreshed, what to store;
+* ``addressing`` — the instances as a namespace's gateways see them (route paths of its own only);
 * ``events`` — the events of every transition, with Vamp's tags;
 * ``messages`` — what the reconciler writes on services and reports about gateways.
 

@@ -12,6 +12,7 @@ for that to hold after a restart:
 
 Stored gateways named like a deployment's gateway are the deployment's: the deployment wins. Problems
 (no port left, a selector that does not parse) are reported and never stop the other gateways.
+``addressable`` (``addressing``) is the instances as the namespace's compile sees them.
 ``lookup_name`` is Vamp's stable hash of an artifact's name, as the API shows it and as the runtime labels
 what it makes for a gateway. Pure.
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from vamp import errors
 from vamp.core import model, selector
+from vamp.core.reconcile.addressing import addressable as addressable
 from vamp.core.routing import deployment_gateways, ports, selection
 
 
@@ -68,7 +70,8 @@ def synchronise(
     problems: list[str] = []
     everything = [*free, *(g for d in deployments for g in deployment_gateways.gateways_of(d))]
     assigned = _assigned(everything, taken, first_port, last_port, problems)
-    index = selector.Index(instances)
+    instances = tuple(instances)
+    index = selector.Index.of(instances)
     refreshed = [
         _refreshed(_with_port(gateway, assigned), index, namespace, global_selector, problems)
         for gateway in free
@@ -104,23 +107,6 @@ def with_ports(deployment: model.Deployment, assigned: Mapping[str, int]) -> mod
         for key, gateway in deployment.gateways.items()
     }
     return deployment.model_copy(update={"ports": numbers, "gateways": external})
-
-
-def addressable(
-    instances: Iterable[model.ObservedInstance], namespace: str
-) -> tuple[model.ObservedInstance, ...]:
-    """The instances as a namespace's gateways see them.
-
-    Selectors see every instance, but route paths (``deployment/cluster/service/port``) name services of
-    the gateway's own namespace only: instances of other namespaces lose their deployment, cluster and
-    service, so a deployment of the same name elsewhere is never routed to by path.
-    """
-    return tuple(
-        instance
-        if instance.namespace == namespace
-        else instance.model_copy(update={"deployment": None, "cluster": None, "service": None})
-        for instance in instances
-    )
 
 
 def _assigned(

@@ -83,7 +83,7 @@ class Snapshot:
     def index(self) -> selector.Index:
         """The selector index of the instances (given, when made for the same instances before)."""
         if self._index is None:
-            self._index = selector.Index(self.basis.instances)
+            self._index = selector.Index.of(self.basis.instances)
         return self._index
 
     @property

@@ -51,7 +51,17 @@ def select(selector: Selector, index: Index, *, namespace: str | None = None) ->
         selector: the gateway's selector (already combined with the global one, see ``and_``).
         index: the observed instances.
         namespace: the current namespace, for ``namespace($namespace)``.
+
+    The index keeps the answer: the same selector and namespace over it again are looked up.
     """
+    key = (selector.root, namespace)
+    found = index.selected.get(key)
+    if found is None:
+        found = index.selected[key] = _selected(selector, index, namespace)
+    return dict(found)
+
+
+def _selected(selector: Selector, index: Index, namespace: str | None) -> dict[str, Selection]:
     targets: defaultdict[tuple[str, ...], set[Target]] = defaultdict(set)
     for instance in index.candidates(selector.root, namespace):
         for position, port in enumerate(instance.ports):
