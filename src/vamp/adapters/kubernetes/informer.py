@@ -38,6 +38,8 @@ class Informer(Generic[kube.R, T]):
     Args:
         record: what to keep of an object; ``None`` to keep nothing of it.
         on_change: called (synchronously, in the informer's task) whenever ``records`` changed.
+        marked: which records to keep apart as well, in ``marked_records``: a reader that wants only those
+            (the driver, its own Pods among ten thousand) finds them without going through every record.
         server_timeout: seconds after which the server is asked to end each watch request.
         max_backoff: the longest wait between failed attempts, in seconds.
     """
@@ -49,6 +51,7 @@ class Informer(Generic[kube.R, T]):
         record: Callable[[kube.R], T | None],
         *,
         on_change: Callable[[], None],
+        marked: Callable[[T], bool] | None = None,
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
         server_timeout: int = 240,
@@ -63,6 +66,8 @@ class Informer(Generic[kube.R, T]):
         self._server_timeout = server_timeout
         self._max_backoff = max_backoff
         self._records: dict[Key, T] = {}
+        self._marked = marked
+        self._marked_records: dict[Key, T] = {}
         self._listed = False
         self._attempted = asyncio.Event()
         self._failure = ""
@@ -74,6 +79,11 @@ class Informer(Generic[kube.R, T]):
     @property
     def records(self) -> Mapping[Key, T]:
         return self._records
+
+    @property
+    def marked_records(self) -> Mapping[Key, T]:
+        """The records ``marked`` holds for (none without ``marked``), current with ``records``."""
+        return self._marked_records
 
     async def synced(self) -> None:
         """Return once the first list is in; raise the reason if the first attempt to list failed.
@@ -123,6 +133,9 @@ class Informer(Generic[kube.R, T]):
         fresh = dict(listing.items)
         changed = fresh != self._records
         self._records = fresh
+        marked = self._marked
+        if marked is not None:
+            self._marked_records = {key: kept for key, kept in fresh.items() if marked(kept)}
         self._listed = True
         self.lists += 1
         self._attempted.set()
@@ -145,6 +158,11 @@ class Informer(Generic[kube.R, T]):
         else:
             changed = self._records.get(key) != kept
             self._records[key] = kept
+        if self._marked is not None:
+            if kept is not None and self._marked(kept):
+                self._marked_records[key] = kept
+            else:
+                self._marked_records.pop(key, None)
         if changed:
             self._on_change()
 
