@@ -5,8 +5,8 @@ for the controller manager and the scheduler, so that thousands of pods roll out
 minutes), the fake kwok Nodes a run's pods need beyond the harness's two, and the run's Namespaces. Each
 extra Node holds ``PODS_PER_NODE`` pods and takes its pod IPs from its own ``127.1.N.0/24`` (loopback,
 like the harness's Nodes; ``127.1.255.0/24`` stays kwok's fallback). Kubernetes' part stays honest: only
-client rates, sync concurrency and kwok's parallelism are raised, as a cluster sized for this many pods
-would have them.
+client rates, sync concurrency, kwok's parallelism and the range of Service IPs are raised, as a cluster
+sized for this many pods and gateways would have them.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ LAST_EXTRA = 254
 HARNESS_PODS = sum(110 for _ in controlplane.NODES)
 
 
+SERVICE_RANGE = "--service-cluster-ip-range=127.2.0.0/16"
+"""Cluster IPs for 65,534 Services (each gateway has one), still on loopback, beside the pods' 127.1/16."""
 KWOK_PARALLELISM = 64
 """Pods kwok moves through their stages at once (its default, 4, makes ~5 pods Ready a second here)."""
 
@@ -49,6 +51,13 @@ class BenchCluster(controlplane.Cluster):
     ``KWOK_PARALLELISM`` at a time."""
 
     _RATES = ("--kube-api-qps=1000", "--kube-api-burst=2000")
+
+    def _apiserver_argv(self) -> list[str]:
+        # A Service for every gateway: the harness's 127.2.0.0/24 holds 254, so 1,000 gateways need more.
+        return [
+            SERVICE_RANGE if flag.startswith("--service-cluster-ip-range=") else flag
+            for flag in super()._apiserver_argv()
+        ]
 
     def _kwok_argv(self) -> list[str]:
         options = self.run_dir / "kwok-bench.yaml"
