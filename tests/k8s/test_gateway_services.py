@@ -113,6 +113,44 @@ async def test_no_gateways_leave_nothing_exposed(kube, k8s_namespace):
     assert "foo-ingress" not in await found(kube, k8s_namespace)
 
 
+async def test_a_second_pass_over_services_listed_in_pages_applies_nothing(kube, k8s_namespace, monkeypatch):
+    """Five gateways, seven Services, listed two at a time: each is found, none is applied again."""
+    monkeypatch.setattr("vamp.adapters.kubernetes.client.LIST_PAGE", 2)
+    gateways = [
+        exposure.ExposedGateway(f"gateway-{n}", 40020 + n, model.Protocol.HTTP, f"lookup-{n}")
+        for n in range(5)
+    ]
+    exposing = gateway_services.GatewayServices(kube)
+    first = await exposing.sync(k8s_namespace, gateways)
+    applied: list[str] = []
+    apply = kube.apply
+
+    async def counted(kind, manifest):
+        applied.append(manifest["metadata"]["name"])
+        return await apply(kind, manifest)
+
+    monkeypatch.setattr(kube, "apply", counted)
+    again = await exposing.sync(k8s_namespace, gateways)
+
+    assert again == first
+    assert set(first) == {gateway.name for gateway in gateways}
+    assert applied == []
+
+
+async def test_a_load_balancers_address_is_the_gateways(kube, k8s_api, k8s_namespace):
+    exposing = gateway_services.GatewayServices(kube, service_type="LoadBalancer")
+    await exposing.sync(k8s_namespace, [FOO])
+    k8s_api.patch(
+        f"/api/v1/namespaces/{k8s_namespace}/services/foo-ingress/status",
+        json={"status": {"loadBalancer": {"ingress": [{"hostname": "foo.lb.example.invalid"}]}}},
+        headers={"content-type": "application/merge-patch+json"},
+    ).raise_for_status()
+
+    expected = {"foo-ingress": exposure.ServiceAddress("foo.lb.example.invalid", 40001)}
+    assert await exposing.sync(k8s_namespace, [FOO]) == expected
+    assert await exposing.addresses(k8s_namespace, ["foo-ingress"]) == expected
+
+
 def _foreign(namespace: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",

@@ -87,6 +87,58 @@ async def test_it_lists_then_sees_every_change(kube, k8s_namespace):
     assert watcher.lists == 1
 
 
+async def test_a_list_of_several_pages_keeps_every_object_and_then_sees_changes(
+    kube, k8s_namespace, monkeypatch
+):
+    """Objects come in pages of ``LIST_PAGE`` (here 2), only their records kept: 5 Services, 3 pages."""
+    monkeypatch.setattr("vamp.adapters.kubernetes.client.LIST_PAGE", 2)
+    names = {f"paged-{number}" for number in range(5)}
+    for name in sorted(names):
+        await add_service(kube, k8s_namespace, name)
+
+    watcher = services(kube, k8s_namespace)
+    async with running(watcher):
+        await watcher.synced()
+        assert set(watcher.records) == {(k8s_namespace, name) for name in names}
+        assert all(isinstance(record, model.ObservedInstance) for record in watcher.records.values())
+        await add_service(kube, k8s_namespace, "after")
+        await holds(watcher, {*names, "after"})
+
+    assert watcher.lists == 1
+
+
+async def test_marked_records_are_kept_apart_as_they_change(kube, k8s_namespace):
+    await add_service(kube, k8s_namespace, "web", app="web")
+    await add_service(kube, k8s_namespace, "db", app="db")
+
+    def web(record: model.ObservedInstance) -> bool:
+        return record.labels.get("app") == "web"
+
+    watcher = services(kube, k8s_namespace, marked=web)
+    async with running(watcher):
+        await watcher.synced()
+        assert set(watcher.marked_records) == {(k8s_namespace, "web")}
+        await add_service(kube, k8s_namespace, "web-2", app="web")
+        await add_service(kube, k8s_namespace, "web", app="db")  # no longer marked
+        await holds(watcher, {"web", "db", "web-2"})
+        await eventually.until(
+            "web-2 alone marked",
+            _marked_names(watcher),
+            lambda names: names == {"web-2"},
+        )
+        await kube.delete(Service, "web-2", namespace=k8s_namespace)
+        await holds(watcher, {"web", "db"})
+
+    assert watcher.marked_records == {}
+
+
+def _marked_names(watcher):
+    async def names() -> set[str]:
+        return {name for _, name in watcher.marked_records}
+
+    return names
+
+
 async def test_it_resumes_where_the_server_ended_a_watch_without_listing_again(kube, k8s_namespace):
     watcher = services(kube, k8s_namespace, server_timeout=1)
     async with running(watcher):

@@ -31,7 +31,8 @@ from vamp import errors
 FIELD_MANAGER = "vamp"
 READ_MARGIN = 15.0
 """Seconds a watch is read past the time the server was asked to end it."""
-_LIST_CHUNK = 500
+LIST_PAGE = 500
+"""Objects asked for per list request (the server pages the rest with a continue token)."""
 
 R = TypeVar("R", bound=lightkube_resource.Resource)
 T = TypeVar("T")
@@ -62,10 +63,11 @@ class WatchEvent(Generic[R]):
 
 
 @dataclass(frozen=True, slots=True)
-class Listing(Generic[R]):
-    """Every object of one list call, and the resourceVersion to watch from so no change is missed."""
+class Listing(Generic[T]):
+    """Every object (or what was kept of it) of one list call, and the resourceVersion to watch from so no
+    change is missed."""
 
-    items: list[R]
+    items: list[T]
     resource_version: str
 
 
@@ -148,13 +150,54 @@ class KubernetesClient:
         """Every object of ``kind`` in ``namespace`` (all namespaces if ``None``) with ``labels``."""
         action = f"list {_plural(kind)} {_where(namespace)}"
         api: Any = self._api
-        listed = api.list(kind, namespace=namespace or ALL_NS, labels=labels, chunk_size=_LIST_CHUNK)
+        listed = api.list(kind, namespace=namespace or ALL_NS, labels=labels, chunk_size=LIST_PAGE)
 
         async def everything() -> list[R]:
             return [item async for item in listed]
 
         items = await self._call(action, everything())
         return Listing(items, listed.resourceVersion)
+
+    async def list_data(
+        self,
+        kind: type[R],
+        keep: Callable[[Mapping[str, Any]], T | None],
+        *,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> Listing[T]:
+        """What ``keep`` takes of every object of ``kind`` in ``namespace`` (all if ``None``) with ``labels``,
+        each object read as its plain JSON (no typed model is built unless ``keep`` builds one) and let go
+        once kept: ten thousand Pods are never all held whole. ``None`` is left out; pages of ``LIST_PAGE``.
+
+        Raises:
+            errors.DriverError: the request failed, or its answer is not a list of objects.
+        """
+        action = f"list {_plural(kind)} {_where(namespace)}"
+        params = {"limit": str(LIST_PAGE)}
+        if labels:
+            params["labelSelector"] = _selector(labels)
+        kept: list[T] = []
+        while True:
+            request = self._http.build_request("GET", _path(kind, namespace), params=params)
+            try:
+                response = await _finished(self._http.send(request))
+            except httpx2.HTTPError as exc:
+                raise self._unreachable(action, exc) from exc
+            if response.status_code != httpx2.codes.OK:
+                raise _refused(action, response.status_code, _status(response))
+            try:
+                body = response.json()
+                metadata = body["metadata"]
+                records = [keep(item) for item in body["items"] or ()]
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise errors.DriverError(
+                    f"Cannot {action}: the API server's answer is not a list: {response.text[:200]!r}."
+                ) from exc
+            kept.extend(record for record in records if record is not None)
+            if not metadata.get("continue"):
+                return Listing(kept, str(metadata.get("resourceVersion", "")))
+            params["continue"] = metadata["continue"]
 
     async def delete(
         self, kind: type[R], name: str, *, namespace: str | None = None, keep_dependents: bool = False
@@ -209,7 +252,7 @@ class KubernetesClient:
             "timeoutSeconds": str(server_timeout),
         }
         if labels:
-            params["labelSelector"] = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+            params["labelSelector"] = _selector(labels)
         timeout = httpx2.Timeout(self._timeout, read=server_timeout + READ_MARGIN)
         request = self._http.build_request("GET", _path(kind, namespace), params=params, timeout=timeout)
         try:
@@ -279,6 +322,10 @@ async def _finished(request: Awaitable[T], abandon: Callable[[T], Awaitable[None
 
 async def _close(response: httpx2.Response) -> None:
     await response.aclose()
+
+
+def _selector(labels: Mapping[str, str]) -> str:
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
 
 
 def _refused(action: str, code: int, status: Mapping[str, Any]) -> errors.DriverError:

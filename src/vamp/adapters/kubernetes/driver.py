@@ -5,7 +5,8 @@ Vamp namespace (``namespaces``), applied server-side; undeploying deletes it, it
 
 What the driver reports comes from memory, never from a request: informers (``informer``) keep lean
 records (``observed``) of every Pod and Service it may see, and of the Deployments Vamp made, current by
-list-then-watch. So ``services`` and ``instances`` are cheap, and ``changes`` wakes its reader within
+list-then-watch (the Pods of Vamp's Deployments also kept apart, so ``services`` never goes through
+thousands of other Pods). So ``services`` and ``instances`` are cheap, and ``changes`` wakes its reader within
 milliseconds of a watch event (a Pod turning Ready, a Deployment scaled). Instances come from Pods
 (``status.podIP`` and the Ready condition), not EndpointSlices, and include everything the driver can
 see, Vamp's or not (vamp.md §1.10, §5). Every failure is an ``errors.DriverError`` naming the service.
@@ -63,7 +64,7 @@ class KubernetesDriver:
         watch = functools.partial(
             informer.Informer, client, on_change=self._wakeups.notify, server_timeout=server_timeout
         )
-        self._pods = [watch(Pod, observed.pod, namespace=ns) for ns in scopes]
+        self._pods = [watch(Pod, observed.pod, namespace=ns, marked=_vamps) for ns in scopes]
         self._services = [watch(Service, observed.service, namespace=ns) for ns in scopes]
         vamps = manifests.managed_by_vamp()
         self._deployments = [
@@ -78,7 +79,7 @@ class KubernetesDriver:
         await self._open()
         pods: defaultdict[str, list[observed.PodRecord]] = defaultdict(list)
         for pod_informer in self._pods:
-            for (pod_namespace, _), pod in pod_informer.records.items():
+            for (pod_namespace, _), pod in pod_informer.marked_records.items():
                 if pod_namespace == namespace and pod.deployment is not None:
                     pods[pod.deployment].append(pod)
         states = [
@@ -185,3 +186,8 @@ class KubernetesDriver:
             if found is not None:
                 return found
         return None
+
+
+def _vamps(pod: observed.PodRecord) -> bool:
+    """Whether a Pod is of a Deployment Vamp made (kept apart: ``services`` reads only those)."""
+    return pod.deployment is not None

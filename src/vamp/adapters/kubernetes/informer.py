@@ -8,7 +8,8 @@ The recipe of k8s-test-cluster.md §5.2:
 4. on 410 Gone (the version is too old), list again and replace the copy;
 5. on any other failure, wait (0.25 s doubling up to ``max_backoff``) and try again.
 
-The copy holds only what ``record`` extracts from each object, so thousands of Pods cost little memory,
+The copy holds only what ``record`` extracts from each object, so thousands of Pods cost little memory
+(a list keeps each object's record as its page comes, never the whole objects of every page),
 and ``on_change`` is called only when a record really changed (or appeared, or went away). Nothing here
 knows what the records mean: that is ``observed``.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from typing import Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from vamp import errors
 from vamp.adapters.kubernetes import client as kube
@@ -37,6 +38,8 @@ class Informer(Generic[kube.R, T]):
     Args:
         record: what to keep of an object; ``None`` to keep nothing of it.
         on_change: called (synchronously, in the informer's task) whenever ``records`` changed.
+        marked: which records to keep apart as well, in ``marked_records``: a reader that wants only those
+            (the driver, its own Pods among ten thousand) finds them without going through every record.
         server_timeout: seconds after which the server is asked to end each watch request.
         max_backoff: the longest wait between failed attempts, in seconds.
     """
@@ -48,6 +51,7 @@ class Informer(Generic[kube.R, T]):
         record: Callable[[kube.R], T | None],
         *,
         on_change: Callable[[], None],
+        marked: Callable[[T], bool] | None = None,
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
         server_timeout: int = 240,
@@ -62,6 +66,8 @@ class Informer(Generic[kube.R, T]):
         self._server_timeout = server_timeout
         self._max_backoff = max_backoff
         self._records: dict[Key, T] = {}
+        self._marked = marked
+        self._marked_records: dict[Key, T] = {}
         self._listed = False
         self._attempted = asyncio.Event()
         self._failure = ""
@@ -73,6 +79,11 @@ class Informer(Generic[kube.R, T]):
     @property
     def records(self) -> Mapping[Key, T]:
         return self._records
+
+    @property
+    def marked_records(self) -> Mapping[Key, T]:
+        """The records ``marked`` holds for (none without ``marked``), current with ``records``."""
+        return self._marked_records
 
     async def synced(self) -> None:
         """Return once the first list is in; raise the reason if the first attempt to list failed.
@@ -116,20 +127,26 @@ class Informer(Generic[kube.R, T]):
                 await asyncio.sleep(delay)
 
     async def _list(self) -> str:
-        listing = await self._client.list(self._kind, namespace=self._namespace, labels=self._labels)
-        fresh: dict[Key, T] = {}
-        for obj in listing.items:
-            kept = self._record(obj)
-            if kept is not None:
-                fresh[_key(obj)] = kept
+        listing = await self._client.list_data(
+            self._kind, self._keyed_record, namespace=self._namespace, labels=self._labels
+        )
+        fresh = dict(listing.items)
         changed = fresh != self._records
         self._records = fresh
+        marked = self._marked
+        if marked is not None:
+            self._marked_records = {key: kept for key, kept in fresh.items() if marked(kept)}
         self._listed = True
         self.lists += 1
         self._attempted.set()
         if changed:
             self._on_change()
         return listing.resource_version
+
+    def _keyed_record(self, data: Mapping[str, Any]) -> tuple[Key, T] | None:
+        obj = self._kind.from_dict(data)  # type: ignore[attr-defined]
+        kept = self._record(obj)
+        return None if kept is None else (_key(obj), kept)
 
     def _apply(self, event: kube.WatchEvent[kube.R]) -> None:
         if event.object is None:  # a bookmark: only its resourceVersion counts
@@ -141,6 +158,11 @@ class Informer(Generic[kube.R, T]):
         else:
             changed = self._records.get(key) != kept
             self._records[key] = kept
+        if self._marked is not None:
+            if kept is not None and self._marked(kept):
+                self._marked_records[key] = kept
+            else:
+                self._marked_records.pop(key, None)
         if changed:
             self._on_change()
 

@@ -9,13 +9,16 @@ port, for the caller to write into the gateway's ``service {host, port}``. ``add
 from the Services as they are, changing nothing: what a server that does not lead shows.
 
 A Service selects pods of its own namespace only, so the agents serving a namespace's gateways run in
-that namespace. What was applied is remembered, so a pass that changes nothing sends only one list.
+that namespace. What was applied is remembered, so a pass that changes nothing sends only one list; that
+list is read as plain JSON and only each Service's role and address kept, and each gateway's manifest is
+built once while the gateway stays the same, so a pass over a thousand gateways stays cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from lightkube.resources.core_v1 import Service
 
@@ -25,6 +28,14 @@ from vamp.adapters.kubernetes import namespaces as kube_namespaces
 from vamp.ports import exposure
 
 ServiceType = Literal["NodePort", "LoadBalancer"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a pass needs of a Service that exists: whether it is a gateway's, and its address."""
+
+    gateway: bool
+    address: exposure.ServiceAddress | None
 
 
 class GatewayServices:
@@ -51,6 +62,7 @@ class GatewayServices:
         self._agent_port = agent_port
         self._metrics_port = metrics_port
         self._applied: dict[tuple[str, str], manifests.Manifest] = {}
+        self._manifests: dict[tuple[str, exposure.ExposedGateway], manifests.Manifest] = {}
 
     async def sync(
         self, namespace: str, gateways: Sequence[exposure.ExposedGateway]
@@ -62,9 +74,7 @@ class GatewayServices:
         """
         existing = await self._existing(namespace)
         wanted = {
-            names.gateway_service_name(gateway.name): manifests.gateway_service(
-                namespace, gateway, self._service_type
-            )
+            names.gateway_service_name(gateway.name): self._manifest(namespace, gateway)
             for gateway in gateways
         }
         if gateways:
@@ -77,9 +87,15 @@ class GatewayServices:
             name: await self._ensure(existing.get(name), manifest) for name, manifest in wanted.items()
         }
         for name, found in existing.items():
-            if name not in wanted and _labels(found).get(manifests.LABEL_ROLE) == manifests.ROLE_GATEWAY:
+            if name not in wanted and found.gateway:
                 await self._client.delete(Service, name, namespace=namespace)
                 self._applied.pop((namespace, name), None)
+        kept = set(gateways)
+        self._manifests = {
+            key: manifest
+            for key, manifest in self._manifests.items()
+            if key[0] != namespace or key[1] in kept
+        }
         return _addresses(current, [gateway.name for gateway in gateways])
 
     async def addresses(self, namespace: str, gateways: Sequence[str]) -> dict[str, exposure.ServiceAddress]:
@@ -90,52 +106,63 @@ class GatewayServices:
         """
         return _addresses(await self._existing(namespace), gateways)
 
-    async def _existing(self, namespace: str) -> dict[str, Service]:
+    async def _existing(self, namespace: str) -> dict[str, _Found]:
         """Vamp's Services in ``namespace``, by name."""
-        listing = await self._client.list(Service, namespace=namespace, labels=manifests.managed_by_vamp())
-        return {_name(found): found for found in listing.items}
+        listing = await self._client.list_data(
+            Service, _named_found, namespace=namespace, labels=manifests.managed_by_vamp()
+        )
+        return dict(listing.items)
 
-    async def _ensure(self, existing: Service | None, manifest: manifests.Manifest) -> Service:
+    def _manifest(self, namespace: str, gateway: exposure.ExposedGateway) -> manifests.Manifest:
+        """The Service ``gateway`` needs, built once while it stays the same (never changed once built)."""
+        key = (namespace, gateway)
+        found = self._manifests.get(key)
+        if found is None:
+            found = self._manifests[key] = manifests.gateway_service(namespace, gateway, self._service_type)
+        return found
+
+    async def _ensure(self, existing: _Found | None, manifest: manifests.Manifest) -> _Found:
         """The Service as ``manifest`` says: ``existing`` if Vamp applied just that, else applied now."""
         key = (manifest["metadata"]["namespace"], manifest["metadata"]["name"])
         if existing is not None and self._applied.get(key) == manifest:
             return existing
         applied = await self._namespaces.apply(Service, manifest)
         self._applied[key] = manifest
-        return applied
+        return _found(applied.to_dict())
 
 
-def _name(service: Service) -> str:
-    return (service.metadata.name or "") if service.metadata else ""
+def _named_found(data: Mapping[str, Any]) -> tuple[str, _Found]:
+    return str(data.get("metadata", {}).get("name") or ""), _found(data)
 
 
-def _labels(service: Service) -> dict[str, str]:
-    return (service.metadata.labels or {}) if service.metadata else {}
+def _found(data: Mapping[str, Any]) -> _Found:
+    """What a pass keeps of a Service, from its JSON."""
+    labels = (data.get("metadata") or {}).get("labels") or {}
+    return _Found(labels.get(manifests.LABEL_ROLE) == manifests.ROLE_GATEWAY, _address(data))
 
 
-def _addresses(
-    services: Mapping[str, Service], gateways: Sequence[str]
-) -> dict[str, exposure.ServiceAddress]:
+def _addresses(services: Mapping[str, _Found], gateways: Sequence[str]) -> dict[str, exposure.ServiceAddress]:
     """The address of each of ``gateways`` whose Service is among ``services`` and has one."""
     found = {
-        gateway: _address(services[service])
+        gateway: services[service].address
         for gateway in gateways
         if (service := names.gateway_service_name(gateway)) in services
     }
     return {gateway: address for gateway, address in found.items() if address is not None}
 
 
-def _address(service: Service) -> exposure.ServiceAddress | None:
+def _address(data: Mapping[str, Any]) -> exposure.ServiceAddress | None:
     """The load balancer's address when it has one, else the cluster IP and node port; ``None`` if neither."""
-    spec = service.spec
-    if spec is None or not spec.ports:
+    spec = data.get("spec") or {}
+    ports = spec.get("ports")
+    if not ports:
         return None
-    port = spec.ports[0]
-    ingress = service.status.loadBalancer.ingress if service.status and service.status.loadBalancer else None
+    port = ports[0]
+    ingress = ((data.get("status") or {}).get("loadBalancer") or {}).get("ingress")
     if ingress:
-        host = ingress[0].ip or ingress[0].hostname
+        host = ingress[0].get("ip") or ingress[0].get("hostname")
         if host:
-            return exposure.ServiceAddress(host, port.port)
-    if not spec.clusterIP:
+            return exposure.ServiceAddress(host, port["port"])
+    if not spec.get("clusterIP"):
         return None
-    return exposure.ServiceAddress(spec.clusterIP, port.nodePort or port.port)
+    return exposure.ServiceAddress(spec["clusterIP"], port.get("nodePort") or port["port"])
