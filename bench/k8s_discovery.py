@@ -32,7 +32,6 @@ import functools
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -42,16 +41,13 @@ from typing import Any
 
 import httpx
 from lightkube.resources.apps_v1 import Deployment
-from tests.e2e.backends import free_port
 
-from bench import k8s_cluster, k8s_seen
+from bench import k8s_cluster, k8s_seen, vamp_servers
 from vamp import errors
 from vamp.adapters.kubernetes import client, config
 
 SAMPLES = 30
 CREATING_AT_ONCE = 50
-ADMIN_TOKEN = "vamp_bench-admin-token-made-up-for-this-run-only"
-"""The admin token the bench gives its server (``$VAMP_ADMIN_TOKEN``) and sends."""
 FIRST_GATEWAY_PORT = 42000
 TARGETS = {"routes": 15.0, "p99": 1.0, "cold": 30.0, "memory": 500.0}
 
@@ -152,45 +148,14 @@ async def vamp_server(
 ) -> AsyncIterator[tuple[subprocess.Popen[bytes], httpx.AsyncClient]]:
     """``vamp server --driver kubernetes`` (its own store in ``folder``, a gateway port for each app) and
     a client for its API, once it answers; stopped by its PID on exit."""
-    port = free_port()
-    folder.mkdir(parents=True)
-    log = folder / "server.log"
     last_port = FIRST_GATEWAY_PORT + max(1000, scale.apps) - 1
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "vamp", "server", "--driver=kubernetes", f"--kubeconfig={kubeconfig}",
-             f"--home={folder}", f"--port={port}", f"--shared-port={free_port()}",
-             f"--gateway-ports={FIRST_GATEWAY_PORT}-{last_port}"],
-            stdin=subprocess.DEVNULL, stdout=output, stderr=output,
-            env={**os.environ, "VAMP_ADMIN_TOKEN": ADMIN_TOKEN},
-        )  # fmt: skip
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}",
-            timeout=scale.deadline,
-            trust_env=False,
-            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-        ) as api:
-            deadline = time.monotonic() + 60
-            while not await _answers(api, "/healthz"):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"vamp server did not come up:\n{log.read_text(errors='replace')}")
-                await asyncio.sleep(0.1)
-            yield process, api
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-async def _answers(probe: httpx.AsyncClient, url: str) -> bool:
-    try:
-        return (await probe.get(url)).status_code == httpx.codes.OK
-    except httpx.TransportError:
-        return False
+    options = [
+        "--driver=kubernetes",
+        f"--kubeconfig={kubeconfig}",
+        f"--gateway-ports={FIRST_GATEWAY_PORT}-{last_port}",
+    ]
+    async with vamp_servers.vamp_server(folder, options, timeout=scale.deadline) as found:
+        yield found
 
 
 async def create_all(kube: client.KubernetesClient, manifests: list[dict[str, Any]]) -> None:

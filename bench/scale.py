@@ -25,8 +25,6 @@ import contextlib
 import itertools
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -35,9 +33,9 @@ from pathlib import Path
 
 import httpx
 from tests import postgres
-from tests.e2e.backends import free_port
 
-ADMIN_TOKEN = "vamp_bench-admin-token-made-up-for-this-run-only"
+from bench import vamp_servers
+
 FIRST_PORT = 20000
 """Gateway ports are FIRST_PORT, FIRST_PORT + 1, …: 10,000 of them fit below 65,535."""
 STORES = ("sqlite", "postgresql")
@@ -76,52 +74,11 @@ def postgres_server(wanted: bool) -> Iterator[postgres.PostgresServer | None]:
 
 @contextlib.asynccontextmanager
 async def vamp_server(folder: Path, store: str | None, timeout: float) -> AsyncIterator[httpx.AsyncClient]:
-    """``vamp server --driver local`` on 127.0.0.1 (its home in ``folder``, ``store`` or SQLite there) and
-    a client for its API once it answers; stopped by its PID on exit."""
-    port = free_port()
-    folder.mkdir(parents=True)
-    log = folder / "server.log"
-    command = [
-        sys.executable, "-m", "vamp", "server", "--driver=local", f"--home={folder}", f"--port={port}",
-        "--bind=127.0.0.1", f"--shared-port={free_port()}", "--max-body=64MiB",
-    ]  # fmt: skip
-    if store is not None:
-        command.append(f"--store={store}")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-            env={**os.environ, "VAMP_ADMIN_TOKEN": ADMIN_TOKEN},
-        )
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}",
-            timeout=timeout,
-            trust_env=False,
-            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-        ) as api:
-            deadline = time.monotonic() + 60
-            while not await _answers(api, "/healthz"):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"vamp server did not come up:\n{log.read_text(errors='replace')}")
-                await asyncio.sleep(0.1)
-            yield api
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-async def _answers(api: httpx.AsyncClient, url: str) -> bool:
-    try:
-        return (await api.get(url)).status_code == httpx.codes.OK
-    except httpx.TransportError:
-        return False
+    """``vamp server --driver local`` (its home in ``folder``, ``store`` or SQLite there) and a client for its
+    API once it answers; stopped by its PID on exit."""
+    options = ["--driver=local", "--max-body=64MiB", *([] if store is None else [f"--store={store}"])]
+    async with vamp_servers.vamp_server(folder, options, timeout=timeout) as (_, api):
+        yield api
 
 
 async def plan_gateways(api: httpx.AsyncClient, size: int, started: float, deadline: float) -> float | None:

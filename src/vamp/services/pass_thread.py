@@ -10,19 +10,7 @@ over different namespaces decide one at a time, so the ports one gives are known
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from vamp.services import worker_threads
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-_PASSES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vamp-gateway-pass")
-
-
-async def run(work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """``work(*args, **kwargs)`` in the pass thread; its result, or what it raised."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_PASSES, functools.partial(work, *args, **kwargs))
+run = worker_threads.WorkerThread("vamp-gateway-pass").run
+"""``run(work, *args, **kwargs)``: ``work(*args, **kwargs)`` in this thread; its result, or what it raised."""

@@ -9,19 +9,7 @@ so other requests (``/api/v1/info``, event streams, agents' long polls) keep bei
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from vamp.services import worker_threads
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vamp-reader")
-
-
-async def run(work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """``work(*args, **kwargs)`` in the reader thread; its result, or what it raised."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_READER, functools.partial(work, *args, **kwargs))
+run = worker_threads.WorkerThread("vamp-reader").run
+"""``run(work, *args, **kwargs)``: ``work(*args, **kwargs)`` in this thread; its result, or what it raised."""
