@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from tests.e2e import resources as r
 from tests.e2e.backends import Backends, Connection, free_port
 from tests.e2e.conftest import Envoy
 from tests.e2e.polling import eventually
-from vamp.adapters.envoy import files, stats
+from vamp.adapters.envoy import files, stats, traffic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -50,3 +52,47 @@ async def test_counts_by_status_class_latency_and_rates_between_two_readings(
     assert p50 is not None
     assert p99 is not None
     assert p50 <= p99 <= 25
+
+
+async def test_a_used_only_reading_leaves_out_idle_clusters_and_their_routes_still_count_zero(
+    envoy: Envoy, backends: Backends
+):
+    """The meter reads only the clusters that served something; a route without traffic still shows."""
+    port = free_port()
+    xds = envoy.files
+    await envoy.publish(
+        files.Snapshot(
+            "v1",
+            listeners=(r.listener(xds, "gateway", port, "gateway"),),
+            clusters=(r.cluster(xds, "a"), r.cluster(xds, "b")),
+            routes=(r.route_config("gateway", r.prefix({"cluster": "b"}, "/b"), r.prefix({"cluster": "a"})),),
+            endpoints=(r.endpoints("a", backends.ports["a"]), r.endpoints("b", backends.ports["b"])),
+        )
+    )
+    connection = Connection(port)
+    for _ in range(5):
+        await connection.request("/a")
+    await connection.close()
+
+    async def histogram_merged() -> bool:
+        return (await stats.read(envoy.admin, used_only=True)).get(
+            "a", stats.ClusterStats()
+        ).latency.count == 5
+
+    await eventually(histogram_merged, what="the latency histogram holds every request")
+    every = await stats.read(envoy.admin)
+    used = await stats.read(envoy.admin, used_only=True)
+    origins = {"a": Origin("gateway", "gateway/a"), "b": Origin("gateway", "gateway/b")}
+
+    assert "b" in every
+    assert "b" not in used
+    assert used["a"] == every["a"]
+    assert traffic.traffic(origins, used) == traffic.traffic(origins, every)
+    (_, to_a, to_b) = traffic.traffic(origins, used)
+    assert (to_a.requests, to_b.requests, to_b.codes["2xx"]) == (5, 0, 0)
+
+
+@dataclass(frozen=True)
+class Origin:
+    gateway: str
+    route: str

@@ -97,3 +97,19 @@ def test_histograms_with_different_buckets_cannot_be_added():
     assert str(raised.value) == (
         "Cannot add latency histograms with different buckets: [1.0, 5.0, 10.0, 25.0, inf] and [1.0, inf]."
     )
+
+
+def test_a_route_envoy_did_not_report_is_the_same_zeros_as_one_it_reported_idle():
+    """The meter reads only the clusters that served something; the others must look exactly as before."""
+    reported_idle = {**READINGS, "blog--main": stats.ClusterStats(0, {}, stats.Histogram())}
+
+    unreported = traffic.traffic(CLUSTERS, READINGS)
+
+    assert unreported == traffic.traffic(CLUSTERS, reported_idle)
+    assert by_name(unreported)[("blog", "blog/main")] == gateway_agent.Traffic(
+        gateway="blog",
+        route="blog/main",
+        requests=0,
+        codes=CODES_NONE,
+        latency=gateway_agent.Latency(bounds=(), counts=(), sum_ms=0.0, p50=None, p95=None, p99=None),
+    )

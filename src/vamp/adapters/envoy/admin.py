@@ -50,20 +50,33 @@ class Admin:
         """The whole ``/config_dump``, with the endpoints of every cluster when ``include_eds``."""
         return await self._json("/config_dump", {"include_eds": ""} if include_eds else {})
 
-    async def stats(self, pattern: str = "", *, histogram_buckets: str = "cumulative") -> JsonObject:
+    async def stats(
+        self, pattern: str = "", *, histogram_buckets: str = "cumulative", kind: str = ""
+    ) -> JsonObject:
         """``/stats?format=json``, only the stats whose names match the regular expression ``pattern``.
 
         ``histogram_buckets`` is ``cumulative`` (each bucket counts every value up to its bound),
-        ``disjoint`` or ``none`` (quantiles only).
+        ``disjoint`` or ``none`` (quantiles only). ``kind`` (Envoy's ``type``: ``Counters``, ``Gauges``,
+        ``Histograms`` or ``TextReadouts``) reads stats of that kind only: Envoy then matches ``pattern``
+        against them alone, not against every stat of every cluster.
         """
         params = {"format": "json", "histogram_buckets": histogram_buckets}
         if pattern:
             params["filter"] = pattern
+        if kind:
+            params["type"] = kind
         return await self._json("/stats", params)
 
-    async def prometheus(self, pattern: str = "") -> str:
-        """``/stats/prometheus``: the stats whose names match ``pattern``, in Prometheus' text format."""
-        response = await self._get("/stats/prometheus", {"filter": pattern} if pattern else {})
+    async def prometheus(self, pattern: str = "", *, used_only: bool = False) -> str:
+        """``/stats/prometheus``: the stats whose names match ``pattern``, in Prometheus' text format.
+
+        ``used_only`` leaves out the stats never written to (``usedonly``): a counter never incremented
+        (it is 0), a histogram that has recorded no value.
+        """
+        params = {"filter": pattern} if pattern else {}
+        if used_only:
+            params["usedonly"] = ""
+        response = await self._get("/stats/prometheus", params)
         return response.text
 
     async def _json(self, path: str, params: dict[str, str]) -> JsonObject:

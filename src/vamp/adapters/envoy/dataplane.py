@@ -179,7 +179,8 @@ class EnvoyDataPlane:
         """Each gateway's and route's traffic under the last applied plan; nothing before the first."""
         if self._rendering is None:
             return ()
-        readings = await stats.read(self._running())
+        # A cluster that has served nothing is not read: ``traffic`` reports its route with zeros.
+        readings = await stats.read(self._running(), used_only=True)
         return traffic.traffic(self._rendering.clusters, readings)
 
     def _kept_snapshot(self) -> files.Snapshot:

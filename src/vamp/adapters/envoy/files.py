@@ -122,8 +122,10 @@ async def accepted(admin: admin_endpoint.Admin) -> Versions:
     to make and to parse, on every plan applied): ``listener_manager.lds`` and ``cluster_manager.cds``,
     ``http.<prefix>.rds.<route configuration>`` and ``cluster.<cluster>`` (its endpoints); a route
     configuration whose version is still empty was never accepted, and is absent (as from the dump).
+    Only text readouts are read, which these are: at 10,000 clusters Envoy's main thread, which also
+    takes xDS updates, then answers an order of magnitude sooner than when it matches every stat.
     """
-    stats = await admin.stats(r"version_text$")
+    stats = await admin.stats(r"version_text$", kind="TextReadouts")
     versions: Versions = {}
     for stat in stats.get("stats", []):
         name, value = str(stat["name"]).removesuffix(".version_text"), str(stat.get("value", ""))

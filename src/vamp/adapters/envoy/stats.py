@@ -28,7 +28,7 @@ from vamp import errors
 from vamp.adapters.envoy import admin as admin_endpoint
 
 STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
-_WANTED = r"^cluster\.[^.]+\.upstream_rq_(completed|[1-5]xx|time)$"
+WANTED = r"^cluster\.[^.]+\.upstream_rq_(completed|[1-5]xx|time)$"
 _SAMPLE = re.compile(r"^(?P<metric>[a-z_]+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
 
@@ -161,9 +161,15 @@ def parse(text: str) -> dict[str, ClusterStats]:
     }
 
 
-async def read(admin: admin_endpoint.Admin) -> dict[str, ClusterStats]:
-    """One reading of every cluster's stats from Envoy's admin endpoint."""
-    return parse(await admin.prometheus(_WANTED))
+async def read(admin: admin_endpoint.Admin, *, used_only: bool = False) -> dict[str, ClusterStats]:
+    """One reading of every cluster's stats from Envoy's admin endpoint.
+
+    ``used_only`` reads only the clusters that have served a request (Envoy's ``usedonly``); the others,
+    all zeros, are left out. At 10,000 clusters of which few have traffic, that is what Envoy sends and
+    the agent parses every ``TrafficMeter`` interval: a reading of every cluster took Envoy's main thread,
+    which also takes xDS updates, several times as long (``bench/dataplane_meter.py``).
+    """
+    return parse(await admin.prometheus(WANTED, used_only=used_only))
 
 
 def rates(

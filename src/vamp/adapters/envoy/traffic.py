@@ -19,6 +19,9 @@ from vamp.adapters.envoy import stats
 from vamp.ports import gateway_agent
 
 CODE_CLASSES = stats.STATUS_CLASSES
+_IDLE = stats.ClusterStats()
+"""The reading of a cluster Envoy did not report: it has served nothing."""
+_NO_LATENCY = gateway_agent.Latency(bounds=(), counts=(), sum_ms=0.0, p50=None, p95=None, p99=None)
 
 
 class Origin(Protocol):
@@ -45,9 +48,7 @@ def traffic(
     """
     routes: dict[tuple[str, str], list[stats.ClusterStats]] = {}
     for cluster, origin in clusters.items():
-        routes.setdefault((origin.gateway, origin.route), []).append(
-            readings.get(cluster, stats.ClusterStats())
-        )
+        routes.setdefault((origin.gateway, origin.route), []).append(readings.get(cluster, _IDLE))
     gateways: dict[str, list[stats.ClusterStats]] = {}
     for (gateway, _), parts in routes.items():
         gateways.setdefault(gateway, []).extend(parts)
@@ -80,7 +81,17 @@ def merge(parts: Iterable[stats.ClusterStats]) -> stats.ClusterStats:
     return stats.ClusterStats(completed, classes, latency)
 
 
-def _traffic(gateway: str, route: str | None, parts: Iterable[stats.ClusterStats]) -> gateway_agent.Traffic:
+def _traffic(gateway: str, route: str | None, parts: list[stats.ClusterStats]) -> gateway_agent.Traffic:
+    if all(part is _IDLE for part in parts):
+        # Most of 10,000 routes serve nothing between two readings of the meter: their zeros are known
+        # without adding up empty histograms (a tenth of a second to a third of one per reading).
+        return gateway_agent.Traffic(
+            gateway=gateway,
+            route=route,
+            requests=0,
+            codes=dict.fromkeys(CODE_CLASSES, 0),
+            latency=_NO_LATENCY,
+        )
     total = merge(parts)
     histogram = total.latency
     return gateway_agent.Traffic(
