@@ -145,6 +145,8 @@ class GatewaySynchroniser:
         """Per namespace and kind, the stored artifacts read at the last pass: name → (revision, model)."""
         self._ports: dict[str, set[int]] = {}
         """The ports the gateways of each namespace held at its last pass."""
+        self._problems: dict[str, tuple[str, ...]] = {}
+        """The problems each namespace's last pass met (the exposure's come beside them)."""
         self._builds: dict[str, compile.PlanBuild] = {}
         """Each namespace's last plan with its gateways' compiled parts: the next pass recompiles only what
         changed (``compile.compile_build``)."""
@@ -162,7 +164,7 @@ class GatewaySynchroniser:
         """Drop what is held of ``namespace`` (it was removed): its plan, so agents serving every namespace
         stop serving it, and its ports, so other namespaces may use them."""
         self.board.forget(namespace)
-        for held in (self._seen, self._observed, self._ports, self._builds):
+        for held in (self._seen, self._observed, self._ports, self._builds, self._problems):
             held.pop(namespace, None)
         for key in [key for key in self._models if key[0] == namespace]:
             del self._models[key]
@@ -258,6 +260,7 @@ class GatewaySynchroniser:
         self._builds[namespace], plan = build, build.plan
         unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
         problems = (*unreadable, *sync.problems, *plan.problems)
+        self._problems[namespace] = problems
         await self._record(namespace, sync.gateways, plan, problems, leading=leading)
         self._observed[namespace] = observed
         await self._expose(namespace, plan, leading=leading)
@@ -312,12 +315,20 @@ class GatewaySynchroniser:
     async def _expose(self, namespace: str, plan: routing_plan.RoutingPlan, *, leading: bool) -> None:
         """Expose the plan's gateways (the leader) or read where they are exposed (the others).
 
+        A gateway the runtime refuses to expose is reported as that gateway's problem and the others go on.
+
         Raises:
-            errors.DriverError: the runtime failed to expose them or to say where they are; the pass
+            errors.DriverError: the runtime failed to expose them all or to say where they are; the pass
                 fails, so it is retried with backoff (its plan is published already).
         """
-        if self._exposure is not None:
-            self.plans(namespace).locate(await self._exposure.addresses(namespace, plan, leading=leading))
+        if self._exposure is None:
+            return
+        holder = self.plans(namespace)
+        holder.locate(await self._exposure.addresses(namespace, plan, leading=leading))
+        # A gateway whose Service the runtime refused is that gateway's problem, beside the pass's own.
+        problems = (*self._problems.get(namespace, ()), *self._exposure.problems(namespace))
+        if problems != holder.problems:
+            holder.publish(plan, problems)
 
     async def _read(self, namespace: str, kind: str) -> _Read:
         """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a
