@@ -145,6 +145,8 @@ class GatewaySynchroniser:
         """Per namespace and kind, the stored artifacts read at the last pass: name → (revision, model)."""
         self._ports: dict[str, set[int]] = {}
         """The ports the gateways of each namespace held at its last pass."""
+        self._syncs: dict[str, decisions.GatewaySync] = {}
+        """Each namespace's last decision: a gateway stored and selecting as it was is not decided again."""
         self._problems: dict[str, tuple[str, ...]] = {}
         """The problems each namespace's last pass met (the exposure's come beside them)."""
         self._builds: dict[str, compile.PlanBuild] = {}
@@ -164,7 +166,7 @@ class GatewaySynchroniser:
         """Drop what is held of ``namespace`` (it was removed): its plan, so agents serving every namespace
         stop serving it, and its ports, so other namespaces may use them."""
         self.board.forget(namespace)
-        for held in (self._seen, self._observed, self._ports, self._builds, self._problems):
+        for held in (self._seen, self._observed, self._ports, self._builds, self._problems, self._syncs):
             held.pop(namespace, None)
         for key in [key for key in self._models if key[0] == namespace]:
             del self._models[key]
@@ -227,7 +229,10 @@ class GatewaySynchroniser:
         instances = await self._driver.instances()
         leading = self._leading
         revisions = tuple(read.revisions for read in (gateways, deployments, *stored))
-        observed = _Observed(revisions, tuple(instances), leading)
+        # A namespace without gateways or deployments has an empty plan whatever runs: a driver change
+        # (enqueuing every namespace) decides nothing there again.
+        relevant = tuple(instances) if gateways.revisions or deployments.revisions else ()
+        observed = _Observed(revisions, relevant, leading)
         current = self.plans(namespace).current()
         if current is not None and self._observed.get(namespace) == observed:
             await self._expose(namespace, current, leading=leading)
@@ -283,7 +288,9 @@ class GatewaySynchroniser:
             taken=self._taken(namespace),
             first_port=first,
             last_port=last,
+            previous=self._syncs.get(namespace),
         )
+        self._syncs[namespace] = sync
         # Here, in the one pass thread: a pass over another namespace decides after this one, so it
         # takes none of these ports.
         self._ports[namespace] = {gateway.port.number for gateway in sync.gateways if gateway.port.number}
@@ -387,7 +394,8 @@ def _compile(
 @dataclass(frozen=True, slots=True)
 class _Observed:
     """What a pass decides from: the revisions of the stored artifacts it read (gateways, deployments,
-    routes, conditions, rewrites), the instances, and whether this server leads (then it writes)."""
+    routes, conditions, rewrites), the instances (none when there is no gateway or deployment to route
+    to them), and whether this server leads (then it writes)."""
 
     revisions: tuple[Mapping[str, int], ...]
     instances: tuple[model.ObservedInstance, ...]

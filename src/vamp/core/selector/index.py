@@ -15,8 +15,9 @@ first and asks no other table once few candidates are left (``_FEW``): 1,000 gat
 namespace over one set of instances share one index and its tables; ``Index.remember`` lets a copy of
 the tuple that differs only in what selectors do not see share them too. A new tuple that differs from
 one indexed just before in a few instances (one pod became Ready) keeps that index's selections of
-every selector none of those few instances may match: one pod costs the selectors that may select it. ``select`` keeps what it
-found in the index (``selected``), so a pass's synchronise and compile select each gateway once.
+every selector none of those few instances may match: one pod costs the selectors that may select it.
+``select`` keeps what it found in the index (``selected``), so a pass's synchronise and compile select
+each gateway once.
 """
 
 from __future__ import annotations
