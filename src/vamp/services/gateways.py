@@ -30,8 +30,9 @@ exposure. The others run the same passes read-only, so they hold the same plans 
 long-poll them, and read the addresses the leader exposed.
 
 Passes run on a work queue keyed by namespace: the artifact service calls ``enqueue`` after writing a
-gateway or deployment; every change the driver reports (an instance became ready) and a periodic resync
-enqueue every known namespace. A pass that finds what it decides from (the stored artifacts' revisions,
+gateway or deployment; every change the driver reports (an instance became ready) enqueues every known
+namespace with gateways or deployments (the others' plans route to no instance), and a periodic resync
+every known namespace. A pass that finds what it decides from (the stored artifacts' revisions,
 the instances, the leadership) as the namespace's previous pass did decides nothing again, and stored
 artifacts are read as models once per revision: with many gateways, most passes are cheap. The first
 pass after a start only sets the baseline for events: the store
@@ -183,7 +184,13 @@ class GatewaySynchroniser:
                 self._queue.run(self.synchronise, workers=self._workers), name="gateways: queue"
             )
             group.create_task(
-                workqueue.wake_up(self.resync, self._driver.changes, period=self._resync, name="gateways"),
+                workqueue.wake_up(
+                    self.resync,
+                    self._driver.changes,
+                    period=self._resync,
+                    name="gateways",
+                    on_change=self._instances_changed,
+                ),
                 name="gateways: resync",
             )
 
@@ -211,6 +218,14 @@ class GatewaySynchroniser:
         for namespace in self.board.namespaces():
             self._queue.add(namespace)
 
+    async def _instances_changed(self) -> None:
+        """The driver's instances changed: synchronise soon every namespace whose plan may route to them
+        (a namespace without gateways or deployments waits for the periodic resync or its own writes)."""
+        for namespace in self.board.namespaces():
+            observed = self._observed.get(namespace)
+            if observed is None or observed.routing:
+                self._queue.add(namespace)
+
     def _taken(self, namespace: str) -> set[int]:
         """The ports no gateway of ``namespace`` may be given: the shared port, and every port a gateway
         of another namespace holds (every namespace is one port space, agents may serve them all)."""
@@ -231,8 +246,8 @@ class GatewaySynchroniser:
         revisions = tuple(read.revisions for read in (gateways, deployments, *stored))
         # A namespace without gateways or deployments has an empty plan whatever runs: a driver change
         # (enqueuing every namespace) decides nothing there again.
-        relevant = tuple(instances) if gateways.revisions or deployments.revisions else ()
-        observed = _Observed(revisions, relevant, leading)
+        routing = bool(gateways.revisions or deployments.revisions)
+        observed = _Observed(revisions, tuple(instances) if routing else (), leading, routing)
         current = self.plans(namespace).current()
         if current is not None and self._observed.get(namespace) == observed:
             await self._expose(namespace, current, leading=leading)
@@ -400,6 +415,8 @@ class _Observed:
     revisions: tuple[Mapping[str, int], ...]
     instances: tuple[model.ObservedInstance, ...]
     leading: bool
+    routing: bool
+    """Whether the namespace has gateways or deployments, so that its plan depends on the instances."""
 
 
 def _changes(
