@@ -83,7 +83,7 @@ class Index:
 
         A selection is made of the ready instances a selector matches, whatever their order: instances
         that no selector's candidates hold do not change it. Instances are told apart by identity (the
-        driver keeps an unchanged instance's object), so many differences make it not worth it.
+        driver keeps an unchanged instance's object); with many differences it is not worth it.
         """
         mine = {id(instance) for instance in self.instances}
         closest: tuple[int, Index, list[model.ObservedInstance]] | None = None
@@ -93,7 +93,8 @@ class Index:
             theirs = {id(instance) for instance in index.instances}
             changed = [instance for instance in index.instances if id(instance) not in mine]
             changed += [instance for instance in self.instances if id(instance) not in theirs]
-            if len(changed) <= _CARRIED_UP_TO and (closest is None or len(changed) < closest[0]):
+            most = max(_CARRIED_UP_TO, len(self.instances) // 2)
+            if len(changed) <= most and (closest is None or len(changed) < closest[0]):
                 closest = (len(changed), index, changed)
         if closest is None:
             return
@@ -192,7 +193,8 @@ _FEW = 64
 """Candidates few enough that an ``and`` narrows them no further (each costs one evaluation)."""
 
 _CARRIED_UP_TO = 256
-"""Instances that may differ from an earlier index for ``Index.of`` to keep that index's selections."""
+"""Instances that may differ from an earlier index for ``Index.of`` to keep that index's selections (or
+half the instances, when more): beyond, selecting anew costs less than telling what to keep."""
 
 
 def _exact(node: syntax.Node) -> bool:
