@@ -34,9 +34,11 @@ gateway or deployment; every change the driver reports (an instance became ready
 namespace with gateways or deployments (the others' plans route to no instance), and a periodic resync
 every known namespace. A pass that finds what it decides from (the stored artifacts' revisions,
 the instances, the leadership) as the namespace's previous pass did decides nothing again, and stored
-artifacts are read as models once per revision: with many gateways, most passes are cheap. The first
-pass after a start only sets the baseline for events: the store
-and the driver hold everything else, so a restart converges to the same plan. A stored artifact that
+artifacts are read as models once per revision (``gateway_reading``): with many gateways, most passes are
+cheap. A decision keeps, from the namespace's last one, every gateway stored and selecting as it was, so
+one pod becoming Ready re-decides the gateways that may select it. The first pass after a start only sets
+the baseline for events: the store and the driver hold everything else, so a restart converges to the
+same plan. A stored artifact that
 cannot be read is left out and reported, so one bad document never takes the others' traffic down.
 The pure work of a pass (reading documents as models, deciding, compiling, telling the events) runs in
 the pass thread (``pass_thread``), not on the event loop: the API answers while a large pass runs.
@@ -49,39 +51,25 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from vamp import errors
 from vamp.core import dsl, model
 from vamp.core.reconcile import events as reconcile_events
 from vamp.core.reconcile import gateways as decisions
-from vamp.core.reconcile import messages
 from vamp.core.routing import compile, ports
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import exposure as exposure_port
 from vamp.ports import leadership as leadership_port
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import changes, events, gateway_exposure, pass_thread, workqueue
+from vamp.services import changes, events, gateway_exposure, gateway_reading, pass_thread, workqueue
 from vamp.services.routing_plans import PlanBoard as PlanBoard
 from vamp.services.routing_plans import PlanHolder as PlanHolder
 
 log = logging.getLogger("vamp.gateways")
 
 CONFLICT_RETRIES = 5
-A = TypeVar("A", bound=model.Gateway | model.Deployment | model.Route | model.Condition | model.Rewrite)
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """Artifacts of one kind as models, the revision each was read at, and those that could not be read."""
-
-    models: dict[str, model.Artifact]
-    revisions: dict[str, int]
-    problems: tuple[str, ...]
-
-    def of(self, kind: type[A]) -> dict[str, A]:
-        return {name: found for name, found in self.models.items() if isinstance(found, kind)}
 
 
 class GatewaySynchroniser:
@@ -288,8 +276,8 @@ class GatewaySynchroniser:
     def _decide(
         self,
         namespace: str,
-        gateways: _Read,
-        deployments: _Read,
+        gateways: gateway_reading.Read,
+        deployments: gateway_reading.Read,
         instances: Sequence[model.ObservedInstance],
     ) -> tuple[decisions.GatewaySync, list[store.Put]]:
         """Ports and selector routes (in the pass thread), and the writes that store what changed."""
@@ -352,42 +340,21 @@ class GatewaySynchroniser:
         if problems != holder.problems:
             holder.publish(plan, problems)
 
-    async def _read(self, namespace: str, kind: str) -> _Read:
+    async def _read(self, namespace: str, kind: str) -> gateway_reading.Read:
         """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a
         pass's time when a namespace holds many gateways)."""
         page = await self._store.list(namespace, kind)
         known = self._models.get((namespace, kind), {})
         if any(known.get(artifact.name, (None,))[0] != artifact.revision for artifact in page.items):
-            models, problems = await pass_thread.run(_models, kind, page.items, known)
+            models, problems = await pass_thread.run(gateway_reading.models, kind, page.items, known)
         else:
             models, problems = {artifact.name: known[artifact.name] for artifact in page.items}, []
         self._models[(namespace, kind)] = models
-        return _Read(
+        return gateway_reading.Read(
             {name: found for name, (_, found) in models.items()},
             {artifact.name: artifact.revision for artifact in page.items},
             tuple(problems),
         )
-
-
-def _models(
-    kind: str, artifacts: Sequence[store.StoredArtifact], known: Mapping[str, tuple[int, model.Artifact]]
-) -> tuple[dict[str, tuple[int, model.Artifact]], list[str]]:
-    """The stored ``artifacts`` as models (in the pass thread), each read again only if its revision is
-    not the one ``known``; and a problem for each that cannot be read."""
-    models: dict[str, tuple[int, model.Artifact]] = {}
-    problems: list[str] = []
-    for artifact in artifacts:
-        found = known.get(artifact.name)
-        if found is not None and found[0] == artifact.revision:
-            models[artifact.name] = found
-            continue
-        try:
-            models[artifact.name] = (artifact.revision, dsl.read_data(dict(artifact.data), kind=kind)[0])
-        except errors.DslError as exc:
-            problems.append(
-                messages.UNREADABLE.format(kind=kind.removesuffix("s"), name=artifact.name, reason=exc)
-            )
-    return models, problems
 
 
 def _put(kind: str, artifact: model.Gateway | model.Deployment, revisions: Mapping[str, int]) -> store.Put:
