@@ -18,6 +18,7 @@ The tree::
     ├── ConflictError         someone else changed the artifact first (compare-and-set lost); read and retry
     ├── StoreError            the store cannot be reached or refused an operation
     ├── DriverError           the runtime (local processes, Kubernetes) refused or failed an operation
+    │   └── GatewaysNotExposed … for some gateways' Services only, which it names; the others are exposed
     ├── PublishError          a routing plan could not be delivered to, or activated by, the data plane
     │   └── GatewaysRefused   … because of some of its gateways, which it names
     ├── DataPlaneError        the data plane (Envoy) cannot be started or its admin endpoint does not answer
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class VampError(Exception):
@@ -140,6 +142,17 @@ class StoreError(VampError):
 
 class DriverError(VampError):
     """The runtime refused or failed an operation on a service; the message names the service."""
+
+
+class GatewaysNotExposed(DriverError):
+    """The runtime refused to expose some gateways (a Service each) and exposed the others: ``gateways``
+    maps each gateway refused to the runtime's reason; ``addresses`` is where the others are reached, by
+    gateway name (``ports.exposure.ServiceAddress`` each)."""
+
+    def __init__(self, message: str, gateways: Mapping[str, str], addresses: Mapping[str, Any]) -> None:
+        self.gateways = dict(gateways)
+        self.addresses = dict(addresses)
+        super().__init__(message)
 
 
 class PublishError(VampError):

@@ -126,6 +126,30 @@ def test_selector_routes_appear_at_zero_and_vanish_with_their_instances():
     assert unchanged.changed_gateways == ()
 
 
+def test_after_one_instance_changed_a_synchronise_from_the_last_one_decides_as_one_from_scratch():
+    """Each step: the same stored gateways (what was changed is stored, as the service does) and one
+    instance more or less; the decision kept from the step before equals the one made anew, and the
+    gateways the instance cannot concern are the very objects decided before."""
+    stored = [free("foo-ingress", 9060, selector=FOO), free("bar-ingress", 9061, selector="label(app)(bar)")]
+    bar = foo("1.0.0").model_copy(update={"name": "bar-1", "labels": {"app": "bar"}})
+    one, two = foo("1.0.3"), foo("2.0.1")  # an instance that stays is the same object, as the driver's
+    fleets = [(one, bar), (one, bar, two), (one, bar, two, foo("3.0.0", ready=False)), (bar, two), (bar, two)]
+    previous = None
+    for fleet in fleets:
+        kept = gateways.synchronise(stored, [], fleet, namespace=NS, previous=previous)
+        fresh = gateways.synchronise(stored, [], fleet, namespace=NS)
+        assert (kept.gateways, kept.changed_gateways, kept.problems) == (
+            fresh.gateways,
+            fresh.changed_gateways,
+            fresh.problems,
+        )
+        if previous is not None and "bar-ingress" not in {g.name for g in previous.changed_gateways}:
+            assert kept.gateways[1] is previous.gateways[1]  # stored as it was, and no bar instance changed
+        changed = {gateway.name: gateway for gateway in kept.changed_gateways}
+        stored = [changed.get(gateway.name, gateway) for gateway in stored]
+        previous = kept
+
+
 def test_selectors_see_every_namespace():
     gateway = free("foo-ingress", 9060, selector=FOO)
 

@@ -1,6 +1,7 @@
 """Gateways as Services against a real API server: one per gateway selecting the agents' pods on the
 gateway's port, the shared vamp-gateway-agent LoadBalancer Service, addresses returned, changes applied,
-Services of removed gateways deleted, and Services Vamp did not make left alone.
+Services of removed gateways deleted, Services Vamp did not make left alone, and one gateway's Service a
+quota refuses named while the others are exposed.
 """
 
 import ipaddress
@@ -9,6 +10,8 @@ from typing import Any
 import pytest
 from lightkube.resources.core_v1 import Service
 
+from tests.k8s import eventually
+from vamp import errors
 from vamp.adapters.kubernetes import names
 from vamp.adapters.kubernetes import services as gateway_services
 from vamp.core import model
@@ -158,3 +161,31 @@ def _foreign(namespace: str) -> dict[str, Any]:
         "metadata": {"name": "not-vamp", "namespace": namespace, "labels": {"io.vamp": "gateway"}},
         "spec": {"ports": [{"port": 80}], "selector": {"app": "other"}},
     }
+
+
+async def test_a_gateway_whose_service_a_quota_refuses_is_named_and_the_others_are_exposed(
+    kube, k8s_namespace, k8s_api
+):
+    # Three Services at most: the agents' two and one gateway's; the second gateway's is refused.
+    quota = {"metadata": {"name": "three-services"}, "spec": {"hard": {"services": "3"}}}
+    k8s_api.post(f"/api/v1/namespaces/{k8s_namespace}/resourcequotas", json=quota).raise_for_status()
+
+    async def counted() -> dict[str, Any]:
+        path = f"/api/v1/namespaces/{k8s_namespace}/resourcequotas/three-services"
+        return dict(k8s_api.get(path).json().get("status") or {})
+
+    await eventually.until("the quota counted", counted, lambda status: "services" in status.get("used", {}))
+    exposing = gateway_services.GatewayServices(kube)
+
+    with pytest.raises(errors.GatewaysNotExposed) as refused:
+        await exposing.sync(k8s_namespace, [FOO, SAVA])
+
+    assert list(refused.value.gateways) == [SAVA.name]
+    assert "quota" in refused.value.gateways[SAVA.name]
+    assert SAVA.name in str(refused.value)
+    assert set(refused.value.addresses) == {FOO.name}
+    assert sorted(await found(kube, k8s_namespace)) == [
+        "foo-ingress",
+        "vamp-gateway-agent",
+        "vamp-gateway-agent-metrics",
+    ]

@@ -52,6 +52,8 @@ class Exposure:
         self.synced: list[tuple[str, ...]] = []
         self.read = 0
         self.refuse: str | None = None
+        self.refused: dict[str, str] = {}
+        """Gateways whose Service alone the runtime refuses (a full IP range, a quota), with its reason."""
 
     async def sync(
         self, namespace: str, wanted: Sequence[exposure.ExposedGateway]
@@ -62,7 +64,11 @@ class Exposure:
         self.exposed[namespace] = {
             gateway.name: exposure.ServiceAddress(f"127.2.0.{number}", 30000 + number)
             for number, gateway in enumerate(wanted, start=1)
+            if gateway.name not in self.refused
         }
+        refused = {name: reason for name, reason in self.refused.items() if name in {g.name for g in wanted}}
+        if refused:
+            raise errors.GatewaysNotExposed("some refused", refused, self.exposed[namespace])
         return self.exposed[namespace]
 
     async def addresses(self, namespace: str, names: Sequence[str]) -> Mapping[str, exposure.ServiceAddress]:
@@ -198,6 +204,32 @@ async def test_a_pass_whose_gateways_cannot_be_exposed_fails_after_publishing_it
     assert (await world.leader.sync()).addresses == {
         "foo-ingress": exposure.ServiceAddress("127.2.0.1", 30001)
     }
+
+
+async def test_one_gateway_the_runtime_will_not_expose_is_its_problem_and_the_others_go_on(world: World):
+    await world.put_gateway(model.Gateway(name="bar-ingress", selector=FOO))
+    quota = "Kubernetes refused to apply Service default/vamp-gw-bar-ingress: exceeded quota: services=10"
+    world.exposure.refused = {"bar-ingress": quota}
+
+    holder = await world.leader.sync()  # no DriverError: the pass goes on
+
+    assert set(holder.addresses) == {"foo-ingress"}
+    assert [problem for problem in holder.problems if "bar-ingress" in problem] == [
+        f"gateway 'bar-ingress' cannot be exposed outside the data plane (it is served inside it): {quota}"
+    ]
+    plan = holder.current()
+    assert plan is not None
+    assert {listener.name for listener in plan.listeners} >= {"foo-ingress", "bar-ingress"}
+    # A later change of routes is routed at once, not after a backoff.
+    world.driver.others.append(instance("foo-2", app="foo", version="2.0.1", port=8080))
+    assert (await world.leader.sync()).current() != plan
+    assert world.leader.synchroniser.queue.failed == 0
+
+    world.exposure.refused = {}
+    await world.put_gateway(model.Gateway(name="baz-ingress", selector=FOO))  # the gateways change
+    holder = await world.leader.sync()
+    assert set(holder.addresses) == {"foo-ingress", "bar-ingress", "baz-ingress"}
+    assert not [problem for problem in holder.problems if "cannot be exposed" in problem]
 
 
 async def test_a_follower_that_starts_leading_stores_what_it_only_computed(world: World):

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from tests.services.fakes import FakeDriver, running
+from tests.services.fakes import DEADLINE, FakeDriver, running
 from vamp import errors
 from vamp.services import workqueue
 
@@ -163,6 +163,30 @@ async def test_wake_up_calls_at_start_and_on_every_change_even_after_a_failure()
         assert await calls.get() == 2
         driver.changed()
         assert await calls.get() == 3
+
+
+async def test_wake_up_calls_on_change_on_changes_and_wake_at_start_and_every_period_all_the_same():
+    driver = FakeDriver()
+    calls = asyncio.Queue[str]()
+
+    async def wake() -> None:
+        calls.put_nowait("wake")
+
+    async def on_change() -> None:
+        calls.put_nowait("change")
+
+    async with running(workqueue.wake_up(wake, driver.changes, period=0.5, name="test", on_change=on_change)):
+        assert await calls.get() == "wake"
+        await driver.watched.wait()
+        driver.changed()
+        assert await calls.get() == "change"
+        # Changes come faster than the period: the periodic wake comes all the same.
+        seen: list[str] = []
+        async with asyncio.timeout(DEADLINE):
+            while not seen or seen[-1] != "wake":
+                driver.changed()
+                seen.append(await calls.get())
+        assert set(seen[:-1]) <= {"change"}
 
 
 async def test_the_queue_counts_its_passes_failures_durations_and_depth():

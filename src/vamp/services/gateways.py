@@ -30,12 +30,15 @@ exposure. The others run the same passes read-only, so they hold the same plans 
 long-poll them, and read the addresses the leader exposed.
 
 Passes run on a work queue keyed by namespace: the artifact service calls ``enqueue`` after writing a
-gateway or deployment; every change the driver reports (an instance became ready) and a periodic resync
-enqueue every known namespace. A pass that finds what it decides from (the stored artifacts' revisions,
+gateway or deployment; every change the driver reports (an instance became ready) enqueues every known
+namespace with gateways or deployments (the others' plans route to no instance), and a periodic resync
+every known namespace. A pass that finds what it decides from (the stored artifacts' revisions,
 the instances, the leadership) as the namespace's previous pass did decides nothing again, and stored
-artifacts are read as models once per revision: with many gateways, most passes are cheap. The first
-pass after a start only sets the baseline for events: the store
-and the driver hold everything else, so a restart converges to the same plan. A stored artifact that
+artifacts are read as models once per revision (``gateway_reading``): with many gateways, most passes are
+cheap. A decision keeps, from the namespace's last one, every gateway stored and selecting as it was, so
+one pod becoming Ready re-decides the gateways that may select it. The first pass after a start only sets
+the baseline for events: the store and the driver hold everything else, so a restart converges to the
+same plan. A stored artifact that
 cannot be read is left out and reported, so one bad document never takes the others' traffic down.
 The pure work of a pass (reading documents as models, deciding, compiling, telling the events) runs in
 the pass thread (``pass_thread``), not on the event loop: the API answers while a large pass runs.
@@ -48,39 +51,25 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from vamp import errors
 from vamp.core import dsl, model
 from vamp.core.reconcile import events as reconcile_events
 from vamp.core.reconcile import gateways as decisions
-from vamp.core.reconcile import messages
 from vamp.core.routing import compile, ports
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import exposure as exposure_port
 from vamp.ports import leadership as leadership_port
 from vamp.ports import runtime as runtime_port
 from vamp.ports import store
-from vamp.services import changes, events, gateway_exposure, pass_thread, workqueue
+from vamp.services import changes, events, gateway_exposure, gateway_reading, pass_thread, workqueue
 from vamp.services.routing_plans import PlanBoard as PlanBoard
 from vamp.services.routing_plans import PlanHolder as PlanHolder
 
 log = logging.getLogger("vamp.gateways")
 
 CONFLICT_RETRIES = 5
-A = TypeVar("A", bound=model.Gateway | model.Deployment | model.Route | model.Condition | model.Rewrite)
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """Artifacts of one kind as models, the revision each was read at, and those that could not be read."""
-
-    models: dict[str, model.Artifact]
-    revisions: dict[str, int]
-    problems: tuple[str, ...]
-
-    def of(self, kind: type[A]) -> dict[str, A]:
-        return {name: found for name, found in self.models.items() if isinstance(found, kind)}
 
 
 class GatewaySynchroniser:
@@ -145,6 +134,10 @@ class GatewaySynchroniser:
         """Per namespace and kind, the stored artifacts read at the last pass: name → (revision, model)."""
         self._ports: dict[str, set[int]] = {}
         """The ports the gateways of each namespace held at its last pass."""
+        self._syncs: dict[str, decisions.GatewaySync] = {}
+        """Each namespace's last decision: a gateway stored and selecting as it was is not decided again."""
+        self._problems: dict[str, tuple[str, ...]] = {}
+        """The problems each namespace's last pass met (the exposure's come beside them)."""
         self._builds: dict[str, compile.PlanBuild] = {}
         """Each namespace's last plan with its gateways' compiled parts: the next pass recompiles only what
         changed (``compile.compile_build``)."""
@@ -162,7 +155,7 @@ class GatewaySynchroniser:
         """Drop what is held of ``namespace`` (it was removed): its plan, so agents serving every namespace
         stop serving it, and its ports, so other namespaces may use them."""
         self.board.forget(namespace)
-        for held in (self._seen, self._observed, self._ports, self._builds):
+        for held in (self._seen, self._observed, self._ports, self._builds, self._problems, self._syncs):
             held.pop(namespace, None)
         for key in [key for key in self._models if key[0] == namespace]:
             del self._models[key]
@@ -179,7 +172,13 @@ class GatewaySynchroniser:
                 self._queue.run(self.synchronise, workers=self._workers), name="gateways: queue"
             )
             group.create_task(
-                workqueue.wake_up(self.resync, self._driver.changes, period=self._resync, name="gateways"),
+                workqueue.wake_up(
+                    self.resync,
+                    self._driver.changes,
+                    period=self._resync,
+                    name="gateways",
+                    on_change=self._instances_changed,
+                ),
                 name="gateways: resync",
             )
 
@@ -207,6 +206,14 @@ class GatewaySynchroniser:
         for namespace in self.board.namespaces():
             self._queue.add(namespace)
 
+    async def _instances_changed(self) -> None:
+        """The driver's instances changed: synchronise soon every namespace whose plan may route to them
+        (a namespace without gateways or deployments waits for the periodic resync or its own writes)."""
+        for namespace in self.board.namespaces():
+            observed = self._observed.get(namespace)
+            if observed is None or observed.routing:
+                self._queue.add(namespace)
+
     def _taken(self, namespace: str) -> set[int]:
         """The ports no gateway of ``namespace`` may be given: the shared port, and every port a gateway
         of another namespace holds (every namespace is one port space, agents may serve them all)."""
@@ -225,7 +232,10 @@ class GatewaySynchroniser:
         instances = await self._driver.instances()
         leading = self._leading
         revisions = tuple(read.revisions for read in (gateways, deployments, *stored))
-        observed = _Observed(revisions, tuple(instances), leading)
+        # A namespace without gateways or deployments has an empty plan whatever runs: a driver change
+        # (enqueuing every namespace) decides nothing there again.
+        routing = bool(gateways.revisions or deployments.revisions)
+        observed = _Observed(revisions, tuple(instances) if routing else (), leading, routing)
         current = self.plans(namespace).current()
         if current is not None and self._observed.get(namespace) == observed:
             await self._expose(namespace, current, leading=leading)
@@ -258,6 +268,7 @@ class GatewaySynchroniser:
         self._builds[namespace], plan = build, build.plan
         unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
         problems = (*unreadable, *sync.problems, *plan.problems)
+        self._problems[namespace] = problems
         await self._record(namespace, sync.gateways, plan, problems, leading=leading)
         self._observed[namespace] = observed
         await self._expose(namespace, plan, leading=leading)
@@ -265,8 +276,8 @@ class GatewaySynchroniser:
     def _decide(
         self,
         namespace: str,
-        gateways: _Read,
-        deployments: _Read,
+        gateways: gateway_reading.Read,
+        deployments: gateway_reading.Read,
         instances: Sequence[model.ObservedInstance],
     ) -> tuple[decisions.GatewaySync, list[store.Put]]:
         """Ports and selector routes (in the pass thread), and the writes that store what changed."""
@@ -280,7 +291,9 @@ class GatewaySynchroniser:
             taken=self._taken(namespace),
             first_port=first,
             last_port=last,
+            previous=self._syncs.get(namespace),
         )
+        self._syncs[namespace] = sync
         # Here, in the one pass thread: a pass over another namespace decides after this one, so it
         # takes none of these ports.
         self._ports[namespace] = {gateway.port.number for gateway in sync.gateways if gateway.port.number}
@@ -312,49 +325,36 @@ class GatewaySynchroniser:
     async def _expose(self, namespace: str, plan: routing_plan.RoutingPlan, *, leading: bool) -> None:
         """Expose the plan's gateways (the leader) or read where they are exposed (the others).
 
+        A gateway the runtime refuses to expose is reported as that gateway's problem and the others go on.
+
         Raises:
-            errors.DriverError: the runtime failed to expose them or to say where they are; the pass
+            errors.DriverError: the runtime failed to expose them all or to say where they are; the pass
                 fails, so it is retried with backoff (its plan is published already).
         """
-        if self._exposure is not None:
-            self.plans(namespace).locate(await self._exposure.addresses(namespace, plan, leading=leading))
+        if self._exposure is None:
+            return
+        holder = self.plans(namespace)
+        holder.locate(await self._exposure.addresses(namespace, plan, leading=leading))
+        # A gateway whose Service the runtime refused is that gateway's problem, beside the pass's own.
+        problems = (*self._problems.get(namespace, ()), *self._exposure.problems(namespace))
+        if problems != holder.problems:
+            holder.publish(plan, problems)
 
-    async def _read(self, namespace: str, kind: str) -> _Read:
+    async def _read(self, namespace: str, kind: str) -> gateway_reading.Read:
         """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a
         pass's time when a namespace holds many gateways)."""
         page = await self._store.list(namespace, kind)
         known = self._models.get((namespace, kind), {})
         if any(known.get(artifact.name, (None,))[0] != artifact.revision for artifact in page.items):
-            models, problems = await pass_thread.run(_models, kind, page.items, known)
+            models, problems = await pass_thread.run(gateway_reading.models, kind, page.items, known)
         else:
             models, problems = {artifact.name: known[artifact.name] for artifact in page.items}, []
         self._models[(namespace, kind)] = models
-        return _Read(
+        return gateway_reading.Read(
             {name: found for name, (_, found) in models.items()},
             {artifact.name: artifact.revision for artifact in page.items},
             tuple(problems),
         )
-
-
-def _models(
-    kind: str, artifacts: Sequence[store.StoredArtifact], known: Mapping[str, tuple[int, model.Artifact]]
-) -> tuple[dict[str, tuple[int, model.Artifact]], list[str]]:
-    """The stored ``artifacts`` as models (in the pass thread), each read again only if its revision is
-    not the one ``known``; and a problem for each that cannot be read."""
-    models: dict[str, tuple[int, model.Artifact]] = {}
-    problems: list[str] = []
-    for artifact in artifacts:
-        found = known.get(artifact.name)
-        if found is not None and found[0] == artifact.revision:
-            models[artifact.name] = found
-            continue
-        try:
-            models[artifact.name] = (artifact.revision, dsl.read_data(dict(artifact.data), kind=kind)[0])
-        except errors.DslError as exc:
-            problems.append(
-                messages.UNREADABLE.format(kind=kind.removesuffix("s"), name=artifact.name, reason=exc)
-            )
-    return models, problems
 
 
 def _put(kind: str, artifact: model.Gateway | model.Deployment, revisions: Mapping[str, int]) -> store.Put:
@@ -376,11 +376,14 @@ def _compile(
 @dataclass(frozen=True, slots=True)
 class _Observed:
     """What a pass decides from: the revisions of the stored artifacts it read (gateways, deployments,
-    routes, conditions, rewrites), the instances, and whether this server leads (then it writes)."""
+    routes, conditions, rewrites), the instances (none when there is no gateway or deployment to route
+    to them), and whether this server leads (then it writes)."""
 
     revisions: tuple[Mapping[str, int], ...]
     instances: tuple[model.ObservedInstance, ...]
     leading: bool
+    routing: bool
+    """Whether the namespace has gateways or deployments, so that its plan depends on the instances."""
 
 
 def _changes(

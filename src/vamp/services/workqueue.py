@@ -151,10 +151,13 @@ async def wake_up(
     *,
     period: float,
     name: str,
+    on_change: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Call ``wake`` at once, then whenever ``changes`` yields and at least every ``period`` seconds.
 
-    Changes that come while ``wake`` runs are coalesced into one more call. An error out of ``wake`` is
+    With ``on_change``, a change calls it instead of ``wake`` (a loop may know that a change concerns
+    only some of its keys); ``wake`` is still called every ``period`` seconds however many changes come.
+    Changes that come while a call runs are coalesced into one more call. An error out of a call is
     logged and the next call comes as usual; a ``changes`` stream that fails is opened again after
     ``period`` (the periodic calls go on meanwhile). Runs until cancelled.
     """
@@ -171,15 +174,21 @@ async def wake_up(
 
     async with asyncio.TaskGroup() as group:
         group.create_task(watch(), name=f"{name}: changes")
+        loop = asyncio.get_running_loop()
+        woken = loop.time()
+        whole = True
         while True:
             changed.clear()
+            if whole:
+                woken = loop.time()
             try:
-                await wake()
+                await (wake if whole or on_change is None else on_change)()
             except Exception as exc:  # the loop must outlive one failed resync
                 _log_failure(f"{name}: resync failed", exc)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(period):
+                async with asyncio.timeout(max(0.0, woken + period - loop.time())):
                     await changed.wait()
+            whole = on_change is None or loop.time() - woken >= period
 
 
 def _log_failure(what: str, exc: Exception) -> None:

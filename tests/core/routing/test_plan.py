@@ -115,6 +115,16 @@ def test_a_plan_reads_back_from_its_plain_data_through_json():
     assert plan.RoutingPlan.from_data(data) == original
 
 
+def test_a_plan_s_text_is_its_plain_data_written_once_and_reads_back():
+    original = sample(problems=("gateway 'ü': broken",))
+    assert json.loads(original.to_text()) == original.to_data()
+    assert "text" not in original.to_data()
+    assert plan.RoutingPlan.from_data(json.loads(original.to_text())) == original
+    made = plan.RoutingPlan(original.version, original.listeners, original.clusters, original.problems)
+    assert made == original
+    assert json.loads(made.to_text()) == original.to_data()
+
+
 def test_the_version_is_a_hash_of_the_content():
     assert sample().version == sample().version
     assert len(sample().version) == 16

@@ -107,6 +107,44 @@ def test_one_index_answers_many_selectors_as_fresh_scans_do(asked, fleet):
         )
 
 
+@PROPERTY
+@given(
+    st.lists(st.tuples(grouping_selectors(), NAMESPACES), min_size=1, max_size=6),
+    FLEETS,
+    st.lists(st.booleans(), min_size=30, max_size=30),
+    FLEETS,
+)
+def test_selections_kept_from_the_fleet_before_a_few_changes_are_fresh_scans_of_the_fleet_after(
+    asked, fleet, kept, added
+):
+    before = selector.Index.of(fleet)
+    for text, namespace in asked:
+        selector.select(selector.parse(text), before, namespace=namespace)
+    # Instances that stay are the very same objects (as the driver keeps them); others go and come.
+    after = tuple(instance for instance, keep in zip(fleet, kept, strict=False) if keep) + added[:3]
+    changed = selector.Index.of(after)
+    for text, namespace in [*asked, *reversed(asked)]:
+        assert selector.select(selector.parse(text), changed, namespace=namespace) == scanned(
+            text, after, namespace
+        )
+
+
+def test_one_instance_more_keeps_the_selections_of_every_selector_that_cannot_select_it():
+    fleet = tuple(
+        observed(f"app{a}-{v}", labels={"app": f"app{a}", "version": f"{v}.0"})
+        for a in range(20)
+        for v in range(3)
+    )
+    wanted = {a: selector.parse(f"label(app)(app{a}) && label(version)((.*))") for a in range(20)}
+    before = selector.Index.of(fleet)
+    for parsed in wanted.values():
+        selector.select(parsed, before)
+    after = selector.Index.of((*fleet, observed("app7-3", labels={"app": "app7", "version": "3.0"})))
+
+    assert set(after.selected) == {(parsed.root, None) for a, parsed in wanted.items() if a != 7}
+    assert list(selector.select(wanted[7], after)) == ["(0.0)", "(1.0)", "(2.0)", "(3.0)"]
+
+
 def test_an_answer_kept_by_the_index_is_the_same_again_whatever_its_reader_did():
     index = selector.Index(FLEET)
     wanted = selector.parse("label(app)(foo) && label(version)((.*))")

@@ -11,7 +11,9 @@ from the Services as they are, changing nothing: what a server that does not lea
 A Service selects pods of its own namespace only, so the agents serving a namespace's gateways run in
 that namespace. What was applied is remembered, so a pass that changes nothing sends only one list; that
 list is read as plain JSON and only each Service's role and address kept, and each gateway's manifest is
-built once while the gateway stays the same, so a pass over a thousand gateways stays cheap.
+built once while the gateway stays the same, so a pass over a thousand gateways stays cheap. One
+gateway's Service the API server refuses (a full IP range, a quota) does not stop the others: they are
+applied, and the refused ones named with their reasons (``errors.GatewaysNotExposed``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Literal
 
 from lightkube.resources.core_v1 import Service
 
+from vamp import errors
 from vamp.adapters.kubernetes import client as kube
 from vamp.adapters.kubernetes import manifests, names
 from vamp.adapters.kubernetes import namespaces as kube_namespaces
@@ -70,6 +73,8 @@ class GatewayServices:
         """Expose exactly ``gateways`` in ``namespace``; their addresses by gateway name.
 
         Raises:
+            errors.GatewaysNotExposed: the API server refused the Services of some gateways (each named,
+                with its reason); every other Service is applied, and deleted where no longer wanted.
             errors.DriverError: the API server refused to list, apply or delete a Service.
         """
         existing = await self._existing(namespace)
@@ -77,17 +82,30 @@ class GatewayServices:
             names.gateway_service_name(gateway.name): self._manifest(namespace, gateway)
             for gateway in gateways
         }
-        if gateways:
-            for manifest in (
+        shared = (
+            [
                 manifests.agent_service(namespace, self._agent_port),
                 manifests.agent_metrics_service(namespace, self._metrics_port),
-            ):
-                wanted[manifest["metadata"]["name"]] = manifest
+            ]
+            if gateways
+            else []
+        )
         current = {
-            name: await self._ensure(existing.get(name), manifest) for name, manifest in wanted.items()
+            manifest["metadata"]["name"]: await self._ensure(
+                existing.get(manifest["metadata"]["name"]), manifest
+            )
+            for manifest in shared
         }
-        for name, found in existing.items():
-            if name not in wanted and found.gateway:
+        refused: dict[str, str] = {}
+        for gateway in gateways:
+            name = names.gateway_service_name(gateway.name)
+            try:
+                current[name] = await self._ensure(existing.get(name), wanted[name])
+            except errors.DriverError as exc:  # one gateway's Service (an IP range full, a quota)
+                refused[gateway.name] = str(exc)
+        shared_names = {manifest["metadata"]["name"] for manifest in shared}
+        for name, service in existing.items():
+            if name not in wanted and name not in shared_names and service.gateway:
                 await self._client.delete(Service, name, namespace=namespace)
                 self._applied.pop((namespace, name), None)
         kept = set(gateways)
@@ -96,7 +114,16 @@ class GatewayServices:
             for key, manifest in self._manifests.items()
             if key[0] != namespace or key[1] in kept
         }
-        return _addresses(current, [gateway.name for gateway in gateways])
+        addresses = _addresses(current, [gateway.name for gateway in gateways])
+        if refused:
+            raise errors.GatewaysNotExposed(
+                f"Kubernetes refused the Services of {len(refused)} gateway(s) of namespace '{namespace}' "
+                f"(the others are exposed): "
+                + "; ".join(f"'{gateway}': {reason}" for gateway, reason in sorted(refused.items())),
+                refused,
+                addresses,
+            )
+        return addresses
 
     async def addresses(self, namespace: str, gateways: Sequence[str]) -> dict[str, exposure.ServiceAddress]:
         """The addresses of those ``gateways`` whose Services exist in ``namespace``; applies nothing.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vamp import errors
 from vamp.core import model, selector
@@ -40,6 +40,21 @@ class GatewaySync:
     changed_deployments: tuple[model.Deployment, ...]
     """Deployments whose gateways got ports."""
     problems: tuple[str, ...]
+    refreshed: Mapping[str, Refreshed] = field(default_factory=dict)
+    """How each free-standing gateway was refreshed, by name: for the next ``synchronise`` (``previous``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """One free-standing gateway refreshed: as stored, as given a port, what its selector selected, the
+    gateway with its selector routes, and whether that differs from the stored one. The same gateway
+    given (the very object) with equal selections refreshes the same again."""
+
+    stored: model.Gateway
+    given: model.Gateway
+    selections: Mapping[str, selector.Selection] | None
+    refreshed: model.Gateway
+    changed: bool
 
 
 def synchronise(
@@ -52,6 +67,7 @@ def synchronise(
     taken: Collection[int] = (),
     first_port: int = ports.FIRST_PORT,
     last_port: int = ports.LAST_PORT,
+    previous: GatewaySync | None = None,
 ) -> GatewaySync:
     """The gateways of ``namespace``, with ports assigned and selector routes refreshed.
 
@@ -61,6 +77,9 @@ def synchronise(
         instances: what the runtime reports, in every namespace (selectors see them all).
         global_selector: ANDed with every gateway selector.
         taken: ports no gateway may be given (the shared virtual-host port).
+        previous: the namespace's last ``synchronise``: a gateway stored as it was, selecting what it
+            selected, keeps how it was refreshed (one changed instance re-decides the gateways that may
+            select it, not all).
     """
     deployments = tuple(deployments)
     owned = {
@@ -72,20 +91,31 @@ def synchronise(
     assigned = _assigned(everything, taken, first_port, last_port, problems)
     instances = tuple(instances)
     index = selector.Index.of(instances)
+    before = {} if previous is None else previous.refreshed
     refreshed = [
-        _refreshed(_with_port(gateway, assigned), index, namespace, global_selector, problems)
+        _refreshed(
+            gateway,
+            _with_port(gateway, assigned),
+            index,
+            namespace,
+            global_selector,
+            problems,
+            before.get(gateway.name or ""),
+        )
         for gateway in free
     ]
     placed = [with_ports(deployment, assigned) for deployment in deployments]
     return GatewaySync(
-        gateways=(*refreshed, *(g for d in placed for g in deployment_gateways.gateways_of(d))),
-        changed_gateways=tuple(
-            after for before, after in zip(free, refreshed, strict=True) if after != before
+        gateways=(
+            *(found.refreshed for found in refreshed),
+            *(g for d in placed for g in deployment_gateways.gateways_of(d)),
         ),
+        changed_gateways=tuple(found.refreshed for found in refreshed if found.changed),
         changed_deployments=tuple(
             after for before, after in zip(deployments, placed, strict=True) if after != before
         ),
         problems=tuple(problems),
+        refreshed={found.stored.name or "": found for found in refreshed},
     )
 
 
@@ -136,12 +166,28 @@ def _with_port(gateway: model.Gateway, assigned: Mapping[str, int], name: str | 
 
 
 def _refreshed(
-    gateway: model.Gateway, index: selector.Index, namespace: str, global_selector: str, problems: list[str]
-) -> model.Gateway:
+    stored: model.Gateway,
+    gateway: model.Gateway,
+    index: selector.Index,
+    namespace: str,
+    global_selector: str,
+    problems: list[str],
+    previous: Refreshed | None,
+) -> Refreshed:
+    """``gateway`` (``stored`` given its port) with its selector routes; ``previous`` when it is the same."""
     try:
-        return selection.refresh_selector_routes(
+        selections = selection.gateway_selections(
             gateway, index, namespace=namespace, global_selector=global_selector
         )
     except errors.SelectorSyntaxError as exc:
         problems.append(f"gateway '{gateway.name}': {exc}")
-        return gateway
+        return Refreshed(stored, gateway, None, gateway, gateway != stored)
+    if (
+        previous is not None
+        and previous.stored is stored
+        and previous.given is gateway
+        and previous.selections == selections
+    ):
+        return previous
+    after = selection.with_selections(gateway, selections)
+    return Refreshed(stored, gateway, selections, after, after != stored)

@@ -21,6 +21,7 @@ DEPENDENCY_NOT_DONE = (
 )
 DEPENDENCY_PORT = "waiting for dependency '{alias}': the gateway port of '{port}' is not assigned yet"
 UNREADABLE = "{kind} '{name}' cannot be read, so it is left out: {reason}"
+NOT_EXPOSED = "gateway '{name}' cannot be exposed outside the data plane (it is served inside it): {reason}"
 
 
 def duration(timeout: timedelta) -> str:

@@ -107,9 +107,13 @@ def _expect(kind: type[T], data: object, path: str) -> T:
     return data
 
 
+NOT_PLAIN = "not plain data"
+"""A dataclass field's metadata key: a field so marked is neither written nor read (a cache of the value)."""
+
+
 @functools.cache
 def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(kind))
+    return tuple(field.name for field in dataclasses.fields(kind) if not field.metadata.get(NOT_PLAIN))
 
 
 @functools.cache

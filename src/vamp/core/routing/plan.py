@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Self
 
@@ -207,6 +207,8 @@ class RoutingPlan:
     listeners: tuple[Listener, ...]
     clusters: tuple[TargetCluster, ...]
     problems: tuple[str, ...]
+    text: str = field(default="", compare=False, repr=False, metadata={plain_data.NOT_PLAIN: True})
+    """The plan as JSON text (``to_text``), written once by ``of_texts``; empty for a plan made otherwise."""
 
     @classmethod
     def of(
@@ -239,7 +241,13 @@ class RoutingPlan:
             f'"problems":{_CANONICAL.encode(list(problems))}}}'
         )
         version = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-        return cls(version, listeners, clusters, problems)
+        # Keys in name order: "version" comes last.
+        return cls(version, listeners, clusters, problems, f'{canonical[:-1]},"version":"{version}"}}')
+
+    def to_text(self) -> str:
+        """The plan as JSON text, what ``to_data`` gives (keys in name order): the agents' long polls
+        answer with it, and a plan of ten thousand clusters is written once, not once per answer."""
+        return self.text or _CANONICAL.encode(self.to_data())
 
     def to_data(self) -> dict[str, Any]:
         """The plan as plain JSON-able data; ``RoutingPlan.from_data`` reads it back."""

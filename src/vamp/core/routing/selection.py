@@ -25,7 +25,15 @@ def refresh_selector_routes(
     Raises:
         errors.SelectorSyntaxError: the gateway's or the global selector cannot be parsed.
     """
-    selections = gateway_selections(gateway, index, namespace=namespace, global_selector=global_selector)
+    return with_selections(
+        gateway, gateway_selections(gateway, index, namespace=namespace, global_selector=global_selector)
+    )
+
+
+def with_selections(
+    gateway: model.Gateway, selections: dict[str, selector.Selection] | None
+) -> model.Gateway:
+    """The gateway with the routes of its selector's ``selections`` merged in (``None``: as it is)."""
     if selections is None:
         return gateway
     return gateway.model_copy(update={"routes": selector.merge_routes(gateway.routes, selections)})

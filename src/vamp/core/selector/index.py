@@ -13,8 +13,11 @@ first and asks no other table once few candidates are left (``_FEW``): 1,000 gat
 ``label(app)(appN) && label(version)((.*))`` over 10,000 instances build one table, for ``app``.
 ``Index.of`` gives the same index again for the same tuple of instances, so the passes of every
 namespace over one set of instances share one index and its tables; ``Index.remember`` lets a copy of
-the tuple that differs only in what selectors do not see share them too. ``select`` keeps what it
-found in the index (``selected``), so a pass's synchronise and compile select each gateway once.
+the tuple that differs only in what selectors do not see share them too. A new tuple that differs from
+one indexed just before in a few instances (one pod became Ready) keeps that index's selections of
+every selector none of those few instances may match: one pod costs the selectors that may select it.
+``select`` keeps what it found in the index (``selected``), so a pass's synchronise and compile select
+each gateway once.
 """
 
 from __future__ import annotations
@@ -67,9 +70,45 @@ class Index:
         if not isinstance(instances, tuple):
             return cls(instances)
         remembered = list(_REMEMBERED)
-        found = next((index for indexed, index in remembered if indexed is instances), None) or cls(instances)
+        found = next((index for indexed, index in remembered if indexed is instances), None)
+        if found is None:
+            found = cls(instances)
+            found._carry_over([index for _, index in remembered])
         _remember(instances, found, remembered)
         return found
+
+    def _carry_over(self, earlier: Sequence[Index]) -> None:
+        """Keep what ``select`` found over the closest of the ``earlier`` indexes, for every selector none
+        of the instances that differ (there and not here, or here and not there) may match.
+
+        A selection is made of the ready instances a selector matches, whatever their order: instances
+        that no selector's candidates hold do not change it. Instances are told apart by identity (the
+        driver keeps an unchanged instance's object); with many differences it is not worth it.
+        """
+        mine = {id(instance) for instance in self.instances}
+        closest: tuple[int, Index, list[model.ObservedInstance]] | None = None
+        for index in earlier:
+            if not index.selected:
+                continue
+            theirs = {id(instance) for instance in index.instances}
+            changed = [instance for instance in index.instances if id(instance) not in mine]
+            changed += [instance for instance in self.instances if id(instance) not in theirs]
+            most = max(_CARRIED_UP_TO, len(self.instances) // 2)
+            if len(changed) <= most and (closest is None or len(changed) < closest[0]):
+                closest = (len(changed), index, changed)
+        if closest is None:
+            return
+        _, index, changed = closest
+        differing = Index(changed)
+        for key, selections in index.selected.items():
+            root, namespace = key
+            if not differing._narrow_candidates(root, namespace):
+                self.selected[key] = selections
+
+    def _narrow_candidates(self, root: syntax.Node, namespace: str | None) -> bool:
+        """Whether ``root`` may match any of these instances (``True`` when the tables cannot tell)."""
+        positions = self._narrow(root, namespace)
+        return bool(self.instances) if positions is None else bool(positions)
 
     @classmethod
     def remember(
@@ -152,6 +191,10 @@ class Index:
 
 _FEW = 64
 """Candidates few enough that an ``and`` narrows them no further (each costs one evaluation)."""
+
+_CARRIED_UP_TO = 256
+"""Instances that may differ from an earlier index for ``Index.of`` to keep that index's selections (or
+half the instances, when more): beyond, selecting anew costs less than telling what to keep."""
 
 
 def _exact(node: syntax.Node) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from vamp import errors
 from vamp.core import access
@@ -118,7 +118,7 @@ async def routing_plan(
         )
     if plan is None or plan.version == version:
         return Response(status_code=304)
-    return JSONResponse(plan.to_data())
+    return Response(plan.to_text(), media_type="application/json")
 
 
 def served_namespaces(
