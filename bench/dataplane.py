@@ -108,19 +108,7 @@ async def first_response_times(agent: GatewayAgent, port: int, a: int, b: int, c
     routed by each, seen by two keep-alive clients sending about 500 requests/s each."""
     seen: list[tuple[float, str]] = []
     stop = asyncio.Event()
-
-    async def client() -> None:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        while not stop.is_set():
-            writer.write(b"GET / HTTP/1.1\r\nhost: bench\r\n\r\n")
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
-            length = int(re.search(r"content-length: (\d+)", head)[1])  # type: ignore[index]
-            await reader.readexactly(length)
-            seen.append((time.monotonic(), re.search(r"x-backend: (\w+)", head)[1]))  # type: ignore[index]
-            await asyncio.sleep(0.002)
-        writer.close()
-
-    clients = [asyncio.create_task(client()) for _ in range(2)]
+    clients = [asyncio.create_task(proxies.backends_seen(port, seen, stop)) for _ in range(2)]
     times = []
     for change in range(changes):
         target, name = (b, "b1") if change % 2 == 0 else (a, "b0")

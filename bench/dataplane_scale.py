@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import dataclasses
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from typing import Any
 from bench import proxies
 from bench.gateway_agents import GatewayAgent
 from bench.plans import consecutive_free_ports, gateway, large_gateways, large_plan, split_plan
-from bench.proxies import HOST, Processes, free_port
+from bench.proxies import Processes, free_port
 from vamp.adapters.envoy import layout
 from vamp.adapters.envoy import render as envoy_render
 from vamp.adapters.haproxy import files, render_latency
@@ -174,19 +173,7 @@ def one_gateway_changes(
 async def _first_routed(agent: GatewayAgent, port: int, plans: list[routing_plan.RoutingPlan]) -> list[float]:
     seen: list[tuple[float, str]] = []
     stop = asyncio.Event()
-
-    async def client() -> None:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        while not stop.is_set():
-            writer.write(b"GET / HTTP/1.1\r\nhost: bench\r\n\r\n")
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
-            length = int(re.search(r"content-length: (\d+)", head)[1])  # type: ignore[index]
-            await reader.readexactly(length)
-            seen.append((time.monotonic(), re.search(r"x-backend: (\w+)", head)[1]))  # type: ignore[index]
-            await asyncio.sleep(0.002)
-        writer.close()
-
-    clients = [asyncio.create_task(client()) for _ in range(2)]
+    clients = [asyncio.create_task(proxies.backends_seen(port, seen, stop)) for _ in range(2)]
     times = []
     hidden = agent.plan_file.with_name(f".{agent.plan_file.name}.writing")
     for index, plan in enumerate(plans):

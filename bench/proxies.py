@@ -11,8 +11,10 @@ Every process listens on 127.0.0.1 only, logs into the bench's directory, and is
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -213,3 +215,17 @@ def _static_cluster(name: str, port: int) -> dict[str, Any]:
         "connect_timeout": "5s",
         "load_assignment": {"cluster_name": name, "endpoints": endpoints},
     }
+
+
+async def backends_seen(port: int, seen: list[tuple[float, str]], stop: asyncio.Event) -> None:
+    """One keep-alive client of gateway ``port`` until ``stop`` is set: about 500 requests/s, each answer's
+    time and backend (its ``x-backend`` header) appended to ``seen``."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    while not stop.is_set():
+        writer.write(b"GET / HTTP/1.1\r\nhost: bench\r\n\r\n")
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        length = int(re.search(r"content-length: (\d+)", head)[1])  # type: ignore[index]
+        await reader.readexactly(length)
+        seen.append((time.monotonic(), re.search(r"x-backend: (\w+)", head)[1]))  # type: ignore[index]
+        await asyncio.sleep(0.002)
+    writer.close()
