@@ -294,7 +294,13 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 def node_text(node: Listener | VirtualHost | TargetCluster) -> str:
     """The canonical JSON text of one node of a plan, as it stands in the text the version hashes."""
-    return _CANONICAL.encode(plain_data.encode(node))
+    return canonical_text(plain_data.encode(node))
+
+
+def canonical_text(data: object) -> str:
+    """The canonical JSON text of plain data (sorted keys, no spaces): ``node_text`` of a node is this of
+    its plain data."""
+    return _CANONICAL.encode(data)
 
 
 def listener_text(listener: Listener, host_texts: Sequence[str]) -> str:
