@@ -219,3 +219,15 @@ def test_a_bad_plan_between_two_good_ones_leaves_the_last_good_one_to_read_from(
     assert second == V2
     assert second.clusters == first.clusters
     assert all(new is old for new, old in zip(second.clusters, first.clusters, strict=True))
+
+
+def test_a_plan_as_the_server_writes_it_keeps_that_text_and_is_not_written_again():
+    reader = plan_reading.PlanReader()
+    reader.read_text(V1.to_text())
+    text = V2.to_text()
+
+    read = reader.read_text(text)
+
+    assert read == V2
+    assert read.text is text
+    assert reader.read_text(json.dumps(V1.to_data())).text == V1.to_text()
