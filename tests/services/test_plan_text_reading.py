@@ -8,6 +8,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,7 @@ from tests.adapters.envoy.render_plans import PLANS
 from tests.services.agent_fakes import V1, V2, plan_of
 from vamp.core import model
 from vamp.core.routing import plan as routing_plan
-from vamp.services import plan_reading
+from vamp.services import plan_reading, plan_texts
 
 _SAMPLES = [build() for build in PLANS.values()] + [V1, V2]
 LISTENERS = [listener for plan in _SAMPLES for listener in plan.listeners]
@@ -115,6 +116,14 @@ def spoiled(draw: Draw, text: str, plan: routing_plan.RoutingPlan) -> str:
 
 @given(st.data())
 def test_every_text_reads_as_json_loads_and_from_data_read_it(data: st.DataObject):
+    # The hash of a plan's own text is kept in parts, every 64 KiB: here every few bytes, to try them.
+    every = data.draw(st.sampled_from([1, 7, 100, 1 << 16]))
+    with mock.patch.object(plan_texts, "_HASHED_EVERY", every):
+        read_in_turn(data)
+
+
+def read_in_turn(data: st.DataObject) -> None:
+    """Read plans one after another, each a random edit of the one before, written and spoiled at random."""
     reader = plan_reading.PlanReader()
     listed = data.draw(st.lists(listeners(), max_size=5))
     clustered = data.draw(st.lists(clusters(), max_size=6))
@@ -231,3 +240,23 @@ def test_a_plan_as_the_server_writes_it_keeps_that_text_and_is_not_written_again
     assert read == V2
     assert read.text is text
     assert reader.read_text(json.dumps(V1.to_data())).text == V1.to_text()
+
+
+def test_a_large_plan_changed_early_late_or_in_length_has_the_version_of_its_whole_text():
+    reader = plan_reading.PlanReader()
+    clusters = [dataclasses.replace(CLUSTERS[0], name=f"c{index}") for index in range(2_000)]
+    listeners = [dataclasses.replace(LISTENERS[0], name=f"l{index}", port=index) for index in range(200)]
+    edits = [
+        lambda: None,
+        lambda: clusters.__setitem__(0, CLUSTERS[1]),  # the first bytes hashed
+        lambda: listeners.__setitem__(-1, LISTENERS[1]),  # the last
+        lambda: clusters.__delitem__(1_000),  # shorter from the middle on
+        lambda: listeners.append(LISTENERS[2]),  # longer at the end
+    ]
+    for edit in edits:
+        edit()
+        plan = routing_plan.RoutingPlan.of(tuple(listeners), tuple(clusters), ())
+        text = plan.to_text().encode()
+        assert len(text) > 4 * plan_texts._HASHED_EVERY
+
+        assert outcome(reader.read_text, text) == outcome(whole, text) == ("read", plan, plan.text)

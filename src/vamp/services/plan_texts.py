@@ -16,7 +16,8 @@ The version is checked as ``from_data`` checks it: the hash of the canonical nod
 with its version (the server's, ``RoutingPlan.to_text``: every node as ``node_text`` writes it, nothing
 between them but commas, the frame ``plan.content_frame``) is hashed as it is and kept as the plan's
 text, not written again; whether it is, is known node by node as it is read, from the last text where
-they agree. Pure: no I/O, no clock.
+they agree. Its hash is kept in parts (``_HASHED_EVERY``), so the next such text is hashed only from
+where it stops reading as this one did. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 """What JSON allows between tokens (``json.decoder``'s)."""
 _FIRST_CHUNK, _LONGEST_CHUNK = 256, 1 << 16
 """The texts are compared in chunks that double from the first size up to the longest."""
+_HASHED_EVERY = 1 << 16
+"""The hash of a plan's own text is kept every so many bytes: the next text hashes only from the last
+hash kept where the two still agree (a weight change hashes a few listeners, not 3 MB)."""
 
 
 class Unread(Exception):
@@ -86,12 +90,14 @@ class _Nodes:
 @dataclass(frozen=True, slots=True)
 class TextRead:
     """A plan's text as read: the text, its arrays of nodes by key, the plan, and whether the text is the
-    plan's own (``RoutingPlan.to_text``)."""
+    plan's own (``RoutingPlan.to_text``): hashes of its parts, then."""
 
     text: str
     arrays: dict[str, _Nodes]
     plan: routing_plan.RoutingPlan
-    canonical: bool
+    hashed: list[Any] | None
+    """For the plan's own text, the hash of the content's first ``(i + 1) * _HASHED_EVERY`` bytes at
+    ``hashed[i]`` (``routing_plan.content_hash``); ``None`` for any other text."""
 
 
 class _Walk:
@@ -104,6 +110,9 @@ class _Walk:
         self.last = last
         self.shift = len(text) - len(last.text) if last is not None else 0
         """How much further on a node stands in this text than in the last, past a change of one place."""
+        self.agreed = 0
+        """Up to where this text reads as the last one did."""
+        self.hashed: list[Any] | None = None
         self.canonical = text.isascii()
         """Whether the arrays read so far hold only canonical node texts with commas between them (and
         the text is ASCII, so that its bytes are the content's as ``of_texts`` hashes them)."""
@@ -116,8 +125,10 @@ class _Walk:
             Unread: anything that is not read here.
         """
         text, last = self.text, self.last
-        if last is not None and text == last.text:
-            return last
+        if last is not None:
+            self.agreed = _agreed(text, 0, last.text, 0, len(last.text))
+            if self.agreed == len(text) == len(last.text):
+                return last
         values: dict[str, Any] = {}
         arrays: dict[str, _Nodes] = {}
         position = _skip(text, 0)
@@ -147,7 +158,7 @@ class _Walk:
             else:
                 raise Unread
         plan = self._plan(values, arrays)
-        return TextRead(text, arrays, plan, plan.text is text)
+        return TextRead(text, arrays, plan, self.hashed)
 
     def _plan(self, values: dict[str, Any], arrays: dict[str, _Nodes]) -> routing_plan.RoutingPlan:
         problems = values.get("problems")
@@ -191,10 +202,25 @@ class _Walk:
         raw = self.raw.encode() if isinstance(self.raw, str) else self.raw
         if len(raw) != len(text):  # a byte order mark
             return None
-        computed = routing_plan.version_of(memoryview(raw)[: listeners.closed], tail.encode())
+        self.hashed, hashed = self._hashed(memoryview(raw)[: listeners.closed])
+        computed = routing_plan.version_of(tail.encode(), hashed=hashed)
         return routing_plan.RoutingPlan(
             computed, tuple(listeners.nodes), tuple(clusters.nodes), problems, text
         )
+
+    def _hashed(self, content: memoryview) -> tuple[list[Any], Any]:
+        """The hashes of ``content`` to keep (see ``TextRead.hashed``), and the hash of all of it: from
+        the last hash the last text kept where this one still reads as it did."""
+        last = self.last
+        kept: list[Any] = []
+        if last is not None and last.hashed is not None:
+            kept = last.hashed[: min(self.agreed, len(content)) // _HASHED_EVERY]
+        digest = kept[-1].copy() if kept else routing_plan.content_hash()
+        for stop in range((len(kept) + 1) * _HASHED_EVERY, len(content) + 1, _HASHED_EVERY):
+            digest.update(content[stop - _HASHED_EVERY : stop])
+            kept.append(digest.copy())
+        digest.update(content[len(kept) * _HASHED_EVERY :])
+        return kept, digest
 
     def _array(self, key: str, position: int) -> tuple[_Nodes, int]:
         """The nodes of the array of ``key`` that starts at ``position`` (just past its ``[``), and where
@@ -255,7 +281,7 @@ class _Walk:
         last = bisect.bisect_right(old.ends, agreed, first) - 1
         shift = position - start
         nodes.take(old, first, last, shift)
-        if not self.last.canonical:
+        if self.last.hashed is None:  # not the plan's own text
             self.canonical = False
         return old.ends[last] + shift, last + 1
 

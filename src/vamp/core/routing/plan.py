@@ -297,12 +297,19 @@ def content_frame(problems: Sequence[str]) -> tuple[str, str, str]:
     return '{"clusters":[', '],"listeners":[', f'],"problems":{_CANONICAL.encode(list(problems))}}}'
 
 
-def version_of(*content: bytes | memoryview) -> str:
-    """The version of a plan whose content's canonical text, in UTF-8, is ``content`` put together."""
-    digest = hashlib.sha256()
+def version_of(*content: bytes | memoryview, hashed: hashlib._Hash | None = None) -> str:
+    """The version of a plan whose content's canonical text, in UTF-8, is ``content`` put together, after
+    what ``hashed`` (a ``content_hash``) has hashed of it already."""
+    digest = hashed if hashed is not None else content_hash()
     for part in content:
         digest.update(part)
     return digest.hexdigest()[:16]
+
+
+def content_hash() -> hashlib._Hash:
+    """A new hash of a plan's content text, as ``version_of`` hashes it: to hash a text piece by piece,
+    and copy the hash of a part kept from one text to the next."""
+    return hashlib.sha256()
 
 
 def with_version(content: str, version: str) -> str:
