@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,11 +81,12 @@ class PlanFiles:
     def _look(self) -> _Seen | str:
         """The file to read and its status now, or why there is none."""
         try:
-            if self.path.is_dir():
+            status = os.stat(self.path)  # one system call a look, for a file
+            if stat.S_ISDIR(status.st_mode):
                 return _newest(self.path) or (
                     f"There is no plan file ({', '.join('*' + s for s in SUFFIXES)}) in {self.path} yet."
                 )
-            return _seen(self.path)
+            return _Seen(self.path, status.st_mtime_ns, status.st_size, status.st_ino)
         except FileNotFoundError:
             return f"The plan file {self.path} is gone; the agent keeps serving its current plan."
         except OSError as exc:
