@@ -9,10 +9,13 @@ side by side, on the same plans:
 * incremental: ``plan_reading.PlanReader.read_text`` (only the text that changed decoded),
   ``render.render`` with a ``render.Reuse``, and the ``xds_resources.Converter`` (unchanged resources by
   identity, clusters and load assignments from their converted shape), as the agent runs them;
+* from data: the same, but the text decoded whole (``json.loads``) and read from its data
+  (``PlanReader.read``), as the agent read plans before it read their text;
 
 for the first plan, a weight change on one gateway, and a weight change on every gateway (the median of
-``--rounds`` rounds each), and prints the seconds and the ratio whole / incremental. Envoy and the network
-are not in it (``bench/dataplane_scale.py`` has them); so it is steady on a shared machine.
+``--rounds`` rounds each), and prints the seconds and the ratios whole / incremental and from data /
+incremental. Envoy and the network are not in it (``bench/dataplane_scale.py`` has them); so it is steady
+on a shared machine.
 
 Run: ``.venv/bin/python -m bench.agent_steps`` (``--gateways``, ``--routes``, ``--rounds``).
 """
@@ -79,12 +82,13 @@ def whole(files: layout.Layout) -> Steps:
     return steps
 
 
-def incremental(files: layout.Layout) -> Steps:
-    """The steps as the agent runs them now."""
+def incremental(files: layout.Layout, *, from_data: bool = False) -> Steps:
+    """The steps as the agent runs them now (``from_data``: reading the text decoded whole)."""
     reader, reuse, converter = plan_reading.PlanReader(), render.Reuse(), xds_resources.Converter()
 
     def steps(text: bytes) -> None:
-        snapshot = render.render(reader.read_text(text), files, reuse=reuse).snapshot
+        plan = reader.read(json.loads(text)) if from_data else reader.read_text(text)
+        snapshot = render.render(plan, files, reuse=reuse).snapshot
         gc.freeze()  # as the agent does once a plan is rendered
         converter.convert(_kinds(snapshot))
 
@@ -117,7 +121,11 @@ def main() -> None:
     plans = texts(options.gateways, options.routes, options.rounds)
     with tempfile.TemporaryDirectory(prefix="vamp-bench-") as directory:
         files = layout.Layout(Path(directory))
-        runs = {"whole": whole(files), "incremental": incremental(files)}
+        runs = {
+            "whole": whole(files),
+            "from data": incremental(files, from_data=True),
+            "incremental": incremental(files),
+        }
         seconds: dict[str, dict[str, float]] = {name: {} for name in plans}
         for name, steps in runs.items():
             for plan, versions in plans.items():
@@ -126,10 +134,16 @@ def main() -> None:
         "\nThe Envoy agent's steps per plan (decode, render, convert), "
         f"{options.gateways:,} × {options.routes}:"
     )
-    print(f"  {'plan':<26} {'whole s':>9} {'incremental s':>14} {'ratio':>7}")
+    print(
+        f"  {'plan':<26} {'whole s':>9} {'from data s':>12} {'incremental s':>14} {'ratio':>7} "
+        f"{'data/incr':>10}"
+    )
     for plan, measured in seconds.items():
-        ratio = measured["whole"] / measured["incremental"]
-        print(f"  {plan:<26} {measured['whole']:>9.3f} {measured['incremental']:>14.3f} {ratio:>6.1f}×")
+        ratio, data_ratio = (measured[name] / measured["incremental"] for name in ("whole", "from data"))
+        print(
+            f"  {plan:<26} {measured['whole']:>9.3f} {measured['from data']:>12.3f} "
+            f"{measured['incremental']:>14.3f} {ratio:>6.1f}× {data_ratio:>9.1f}×"
+        )
 
 
 if __name__ == "__main__":
