@@ -228,8 +228,7 @@ class _Walk:
         text = self.text
         nodes = _Nodes(position - 1)
         old = self.last.arrays[key] if self.last is not None else None
-        following = 0
-        """The node of the last text that a node here standing where a node stood there would be."""
+        following = 0  # the node of the last text a node changed in place here would stand for
         start = _skip(text, position)
         if start != position:
             self.canonical = False
