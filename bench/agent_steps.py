@@ -1,17 +1,21 @@
 """What the Envoy agent's own steps cost per plan at 1,000 gateways × 10 routes, whole against incremental.
 
-For a plan read from its JSON text, the agent decodes it, renders it and converts the rendering for the
-ADS stream. This bench runs those steps in one process, side by side, on the same plans:
+For a plan's JSON text as its source reads it (the bytes of the server's answer), the agent decodes it,
+renders it and converts the rendering for the ADS stream. This bench runs those steps in one process,
+side by side, on the same plans:
 
-* whole: ``RoutingPlan.from_data``, ``render.render`` without reuse, and conversion as before this
-  change (every resource digested; a resource of new content parsed whole by ``ParseDict``);
-* incremental: ``plan_reading.PlanReader``, ``render.render`` with a ``render.Reuse``, and the
-  ``xds_resources.Converter`` (unchanged resources by identity, clusters and load assignments from their
-  converted shape), as the agent runs them;
+* whole: ``json.loads`` and ``RoutingPlan.from_data``, ``render.render`` without reuse, and conversion as
+  before this change (every resource digested; a resource of new content parsed whole by ``ParseDict``);
+* incremental: ``plan_reading.PlanReader.read_text`` (only the text that changed decoded),
+  ``render.render`` with a ``render.Reuse``, and the ``xds_resources.Converter`` (unchanged resources by
+  identity, clusters and load assignments from their converted shape), as the agent runs them;
+* from data: the same, but the text decoded whole (``json.loads``) and read from its data
+  (``PlanReader.read``), as the agent read plans before it read their text;
 
 for the first plan, a weight change on one gateway, and a weight change on every gateway (the median of
-``--rounds`` rounds each), and prints the seconds and the ratio whole / incremental. Envoy and the network
-are not in it (``bench/dataplane_scale.py`` has them); so it is steady on a shared machine.
+``--rounds`` rounds each), and prints the seconds and the ratios whole / incremental and from data /
+incremental. Envoy and the network are not in it (``bench/dataplane_scale.py`` has them); so it is steady
+on a shared machine.
 
 Run: ``.venv/bin/python -m bench.agent_steps`` (``--gateways``, ``--routes``, ``--rounds``).
 """
@@ -36,26 +40,24 @@ from vamp.core.routing import plan as routing_plan
 from vamp.core.routing.compile import compile_plan
 from vamp.services import plan_reading
 
-Steps = Callable[[str], None]
+Steps = Callable[[bytes], None]
 
 
-def texts(gateways: int, routes: int, rounds: int) -> dict[str, list[str]]:
-    """The plans' JSON texts: the first, then alternately one gateway's and every gateway's weights."""
+def texts(gateways: int, routes: int, rounds: int) -> dict[str, list[bytes]]:
+    """The plans' JSON texts as the agent's source reads them (the bytes of the server's answer,
+    ``RoutingPlan.to_text``): the first, then alternately one gateway's and every gateway's weights."""
     backends = list(range(20_000, 20_000 + routes))
     base = large_gateways(30_000, backends, gateways, routes)
 
-    def one(to_second: bool) -> str:
+    def one(to_second: bool) -> bytes:
         weights = ["0%"] * routes
         weights[1 if to_second else 0] = "100%"
         changed = gateway("g0", 30_000, dict(zip(backends, weights, strict=True)))
-        return json.dumps(compile_plan([changed, *base[1:]], [], shared_port=None).to_data())
+        return compile_plan([changed, *base[1:]], [], shared_port=None).to_text().encode()
 
-    def every(shift: int) -> str:
-        return json.dumps(
-            compile_plan(
-                large_gateways(30_000, backends, gateways, routes, shift), [], shared_port=None
-            ).to_data()
-        )
+    def every(shift: int) -> bytes:
+        plan = compile_plan(large_gateways(30_000, backends, gateways, routes, shift), [], shared_port=None)
+        return plan.to_text().encode()
 
     return {
         "first plan": [one(False)],
@@ -68,7 +70,7 @@ def whole(files: layout.Layout) -> Steps:
     """The steps as they were: every plan decoded, rendered and digested whole."""
     known: dict[str, Any] = {}
 
-    def steps(text: str) -> None:
+    def steps(text: bytes) -> None:
         plan = routing_plan.RoutingPlan.from_data(json.loads(text))
         snapshot = render.render(plan, files).snapshot
         for kind, items in _kinds(snapshot).items():
@@ -80,12 +82,13 @@ def whole(files: layout.Layout) -> Steps:
     return steps
 
 
-def incremental(files: layout.Layout) -> Steps:
-    """The steps as the agent runs them now."""
+def incremental(files: layout.Layout, *, from_data: bool = False) -> Steps:
+    """The steps as the agent runs them now (``from_data``: reading the text decoded whole)."""
     reader, reuse, converter = plan_reading.PlanReader(), render.Reuse(), xds_resources.Converter()
 
-    def steps(text: str) -> None:
-        snapshot = render.render(reader.read(json.loads(text)), files, reuse=reuse).snapshot
+    def steps(text: bytes) -> None:
+        plan = reader.read(json.loads(text)) if from_data else reader.read_text(text)
+        snapshot = render.render(plan, files, reuse=reuse).snapshot
         gc.freeze()  # as the agent does once a plan is rendered
         converter.convert(_kinds(snapshot))
 
@@ -101,7 +104,7 @@ def _kinds(snapshot: Any) -> dict[ResourceType, Any]:
     }
 
 
-def timed(steps: Steps, text: str) -> float:
+def timed(steps: Steps, text: bytes) -> float:
     started = time.perf_counter()
     steps(text)
     return time.perf_counter() - started
@@ -118,7 +121,11 @@ def main() -> None:
     plans = texts(options.gateways, options.routes, options.rounds)
     with tempfile.TemporaryDirectory(prefix="vamp-bench-") as directory:
         files = layout.Layout(Path(directory))
-        runs = {"whole": whole(files), "incremental": incremental(files)}
+        runs = {
+            "whole": whole(files),
+            "from data": incremental(files, from_data=True),
+            "incremental": incremental(files),
+        }
         seconds: dict[str, dict[str, float]] = {name: {} for name in plans}
         for name, steps in runs.items():
             for plan, versions in plans.items():
@@ -127,10 +134,16 @@ def main() -> None:
         "\nThe Envoy agent's steps per plan (decode, render, convert), "
         f"{options.gateways:,} × {options.routes}:"
     )
-    print(f"  {'plan':<26} {'whole s':>9} {'incremental s':>14} {'ratio':>7}")
+    print(
+        f"  {'plan':<26} {'whole s':>9} {'from data s':>12} {'incremental s':>14} {'ratio':>7} "
+        f"{'data/incr':>10}"
+    )
     for plan, measured in seconds.items():
-        ratio = measured["whole"] / measured["incremental"]
-        print(f"  {plan:<26} {measured['whole']:>9.3f} {measured['incremental']:>14.3f} {ratio:>6.1f}×")
+        ratio, data_ratio = (measured[name] / measured["incremental"] for name in ("whole", "from data"))
+        print(
+            f"  {plan:<26} {measured['whole']:>9.3f} {measured['from data']:>12.3f} "
+            f"{measured['incremental']:>14.3f} {ratio:>6.1f}× {data_ratio:>9.1f}×"
+        )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import json
 import statistics
 import sys
 import tempfile
@@ -178,7 +177,7 @@ async def _first_routed(agent: GatewayAgent, port: int, plans: list[routing_plan
     hidden = agent.plan_file.with_name(f".{agent.plan_file.name}.writing")
     for index, plan in enumerate(plans):
         name = "b1" if index % 2 == 0 else "b0"
-        hidden.write_text(json.dumps(plan.to_data()))
+        hidden.write_text(plan.to_text())  # as the server writes it
         written = time.monotonic()
         hidden.replace(agent.plan_file)
         deadline = written + _TIMEOUT_SECONDS

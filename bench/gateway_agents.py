@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
@@ -67,7 +66,7 @@ class GatewayAgent:
 
     def write(self, plan: routing_plan.RoutingPlan) -> None:
         hidden = self.plan_file.with_name(f".{self.plan_file.name}.writing")
-        hidden.write_text(json.dumps(plan.to_data()))
+        hidden.write_text(plan.to_text())  # as the server writes it
         hidden.replace(self.plan_file)
 
     def status(self) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 The agent's loop (``vamp.services.agent``) is written against these protocols only:
 
-* a ``PlanSource`` yields what it reads, a plan's plain data (``Offered``) or why it could read none
-  (``Unavailable``); checking the data is the loop's job, not the source's;
+* a ``PlanSource`` yields what it reads, a plan's plain data (``Offered``) or its JSON text
+  (``OfferedJson``), or why it could read none (``Unavailable``); decoding the text and checking the
+  data is the loop's job, not the source's;
 * a ``DataPlane`` renders, delivers and verifies a plan, keeps the last good one, reports its own health
   and the traffic it served per gateway and route;
 * a ``Clock`` tells the time, so the loop can be driven tick by tick in tests.
@@ -15,7 +16,7 @@ Adapters implement them: ``vamp.adapters.plans`` (files, the server's long-poll 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -32,13 +33,26 @@ class Offered:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferedJson:
+    """A routing plan's JSON text as its source read it (a file's bytes, the body of the server's answer),
+    not yet decoded: the agent decodes only what changed since the last plan it read."""
+
+    text: bytes = field(repr=False)
+    origin: str
+    """Where the text was read, for messages: a file path or a URL."""
+    not_json: str
+    """What the agent reports, followed by the decoder's words, when the text is not JSON: the source's
+    own phrase (``The plan file plans/p.json is not valid JSON``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Unavailable:
     """Why a source could not read a plan this time; the agent keeps serving what it serves."""
 
     reason: str
 
 
-Received = Offered | Unavailable
+Received = Offered | OfferedJson | Unavailable
 
 
 class PlanSource(Protocol):

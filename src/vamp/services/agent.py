@@ -2,9 +2,10 @@
 
 ``Agent`` keeps the data plane on the newest plan its source offers, one tick at a time:
 
-* observe: the source offers a plan's plain data, or says why it has none (``offer``);
-* decide: the data is a plan (``RoutingPlan.from_data``, read by ``plan_reading.PlanReader``, which
-  decodes only what changed since the last plan) and not the one served already;
+* observe: the source offers a plan's JSON text or plain data, or says why it has none (``offer``);
+* decide: the text or data is a plan (``RoutingPlan.from_data``, read by ``plan_reading.PlanReader``,
+  which decodes only what changed since the last plan) and not the one served already; a text that is
+  not JSON is reported as the source would report having no plan;
 * act: the data plane renders, delivers and verifies it (``reconcile``); a plan it refuses never
   replaces the last good one, and a data plane that cannot be reached is tried again, with a capped
   exponential backoff, until it takes the plan or a newer one arrives;
@@ -156,14 +157,22 @@ class Agent:
             self._last_unavailable = received.reason
             self._record_error(received.reason, logged=True)
             return
-        self._last_unavailable = ""
         try:
-            plan = self._reader.read(received.data)
+            if isinstance(received, gateway_agent.OfferedJson):
+                try:
+                    plan = self._reader.read_text(received.text)
+                except ValueError as exc:  # not JSON: as if the source had failed to read it
+                    self.offer(gateway_agent.Unavailable(f"{received.not_json}: {exc}."))
+                    return
+            else:
+                plan = self._reader.read(received.data)
         except errors.RoutingError as exc:
+            self._last_unavailable = ""
             self._reject(
                 f"Refused the routing plan from {received.origin}; the last good configuration stays. {exc}"
             )
             return
+        self._last_unavailable = ""
         self._wanted = _Wanted(plan, received.origin)
         self._changed.set()
 

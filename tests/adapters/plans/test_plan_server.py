@@ -10,9 +10,11 @@ import httpx
 import pytest
 
 from tests.adapters.plans.servers import PlanServer, Serving, bound
+from tests.services import agent_fakes
 from vamp import errors
 from vamp.adapters.plans import server as plan_server
 from vamp.ports import gateway_agent
+from vamp.services.agent import Agent
 
 pytestmark = pytest.mark.anyio
 
@@ -283,3 +285,34 @@ async def test_a_server_down_for_nine_hours_is_still_asked_every_30_seconds():
 
     assert clock.waits[-1] == 30.0
     assert set(clock.waits[6:]) == {30.0}
+
+
+NOT_JSON = f"The Vamp server sent a plan that is not JSON from GET {ENDPOINT}"
+
+
+async def test_a_plan_as_the_server_writes_it_is_handed_over_as_its_text_and_its_version_asked_next():
+    asked: list[str] = []
+    text = agent_fakes.V1.to_text().encode()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params["version"])
+        return httpx.Response(200, content=text) if len(asked) == 1 else httpx.Response(500, text="down")
+
+    reads = plan_server.PlanServer("http://vamp", transport=httpx.MockTransport(answer)).watch("v0")
+
+    assert await anext(reads) == gateway_agent.OfferedJson(text, ENDPOINT, NOT_JSON)
+    assert isinstance(await anext(reads), gateway_agent.Unavailable)
+    assert asked == ["v0", agent_fakes.V1.version]
+
+
+async def test_a_text_that_ends_as_a_plan_but_is_not_json_is_reported_by_the_agent_as_the_servers():
+    text = b'{"clusters":[,"version":"0123456789abcdef"}'
+    reads = plan_server.PlanServer(
+        "http://vamp", transport=scripted(httpx.Response(200, content=text))
+    ).watch("v0")
+    agent = Agent(agent_fakes.QueueSource(), agent_fakes.FakeDataPlane(), agent_fakes.FakeClock())
+
+    agent.offer(await anext(reads))
+
+    assert agent.status.last_error == f"{NOT_JSON}: Expecting value: line 1 column 14 (char 13)."
+    assert (agent.status.rejected, agent.status.version) == (0, None)

@@ -4,6 +4,7 @@ long poll ``/api/v1/vga/plan``, and the OpenAPI document."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncGenerator
 from typing import cast
 
@@ -255,5 +256,5 @@ async def test_the_agents_plan_source_reads_the_plan_from_the_long_poll(api: Har
     received = await asyncio.wait_for(anext(watching), 5)
     await watching.aclose()
 
-    assert isinstance(received, gateway_agent.Offered)
-    assert routing_plan.RoutingPlan.from_data(received.data) == plan
+    assert isinstance(received, gateway_agent.OfferedJson)  # the server's own text, for the agent to decode
+    assert routing_plan.RoutingPlan.from_data(json.loads(received.text)) == plan

@@ -7,15 +7,16 @@ modification time, then name), so a tool can drop each new plan beside the old o
 with a dot are ignored: write a plan under such a name and rename it into place, and the agent never
 reads half a plan.
 
-A ``.json`` file is read as JSON, anything else as YAML. A file that cannot be read or parsed, or
-disappears, is reported as ``Unavailable``; the agent keeps serving what it serves.
+A ``.json`` file is handed to the agent as its text (``OfferedJson``), which the agent decodes, and
+reports as the file's if it is not JSON; anything else is read as YAML here. A file that cannot be read
+or parsed, or disappears, is reported as ``Unavailable``; the agent keeps serving what it serves.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,11 +81,12 @@ class PlanFiles:
     def _look(self) -> _Seen | str:
         """The file to read and its status now, or why there is none."""
         try:
-            if self.path.is_dir():
+            status = os.stat(self.path)  # one system call a look, for a file
+            if stat.S_ISDIR(status.st_mode):
                 return _newest(self.path) or (
                     f"There is no plan file ({', '.join('*' + s for s in SUFFIXES)}) in {self.path} yet."
                 )
-            return _seen(self.path)
+            return _Seen(self.path, status.st_mtime_ns, status.st_size, status.st_ino)
         except FileNotFoundError:
             return f"The plan file {self.path} is gone; the agent keeps serving its current plan."
         except OSError as exc:
@@ -92,17 +94,19 @@ class PlanFiles:
 
 
 def read(path: Path) -> gateway_agent.Received:
-    """The plain data in the plan file ``path`` (JSON for ``.json``, YAML otherwise), or why not."""
+    """The text of the plan file ``path`` (for ``.json``) or its plain data (YAML), or why not."""
     try:
         text = path.read_bytes()
     except OSError as exc:
         return gateway_agent.Unavailable(f"The plan file {path} cannot be read: {exc.strerror or exc}.")
+    if path.suffix == ".json":
+        return gateway_agent.OfferedJson(text, str(path), f"The plan file {path} is not valid JSON")
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_LOADER)
-    except ValueError as exc:
-        return gateway_agent.Unavailable(f"The plan file {path} is not valid JSON: {exc}.")
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         return gateway_agent.Unavailable(f"The plan file {path} is not valid YAML: {_yaml_problem(exc)}.")
+    except ValueError as exc:  # a value YAML's constructors refuse, such as the date 2026-13-45
+        return gateway_agent.Unavailable(f"The plan file {path} is not valid YAML: {exc}.")
     return gateway_agent.Offered(data, str(path))
 
 

@@ -10,6 +10,11 @@ When the server cannot be reached, or answers anything else, the source reports 
 and asks again after a capped exponential backoff (0.5 s doubling up to 30 s by default); the first
 good answer resets the backoff. The agent keeps serving its last good plan meanwhile.
 
+A plan as the Vamp server writes it (``RoutingPlan.to_text``: canonical JSON, its version the last key)
+is handed to the agent as its text (``OfferedJson``), the version to ask with next read from its last
+bytes: the agent decodes only what changed since the last plan, and reports a text that is not JSON as
+this source's. Any other answer is decoded here (``Offered``), to learn its version.
+
 An agent that serves several namespaces adds ``&namespace=N`` for each, or ``&all_namespaces=true``; the
 server then answers one plan combining theirs. Without either it serves the server's default namespace.
 """
@@ -17,6 +22,7 @@ server then answers one plan combining theirs. Without either it serves the serv
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import httpx
@@ -25,6 +31,9 @@ from vamp import errors
 from vamp.ports import gateway_agent
 
 PATH = "/api/v1/vga/plan"
+_VERSION_LAST = re.compile(rb',"version":"([0-9a-f]{1,64})"\}\Z')
+"""The end of a plan ``RoutingPlan.to_text`` wrote: in JSON text, the value of the last key of the
+outermost object (what ``json.loads`` keeps of a key given twice)."""
 
 
 class PlanServer:
@@ -119,12 +128,13 @@ class PlanServer:
                 f"The Vamp server answered {response.status_code} to GET {self.endpoint}: "
                 f"{' '.join(response.text[:300].split())}"
             )
+        not_json = f"The Vamp server sent a plan that is not JSON from GET {self.endpoint}"
+        if _VERSION_LAST.search(response.content, len(response.content) - 90) is not None:
+            return gateway_agent.OfferedJson(response.content, self.endpoint, not_json)
         try:
             data = response.json()
         except ValueError as exc:
-            return gateway_agent.Unavailable(
-                f"The Vamp server sent a plan that is not JSON from GET {self.endpoint}: {exc}."
-            )
+            return gateway_agent.Unavailable(f"{not_json}: {exc}.")
         return gateway_agent.Offered(data, self.endpoint)
 
     def _delay(self, failures: int) -> float:
@@ -133,6 +143,9 @@ class PlanServer:
 
 
 def _version(received: gateway_agent.Received) -> str | None:
+    if isinstance(received, gateway_agent.OfferedJson):
+        found = _VERSION_LAST.search(received.text, len(received.text) - 90)
+        return found.group(1).decode() if found is not None else None
     if isinstance(received, gateway_agent.Offered) and isinstance(received.data, dict):
         version = received.data.get("version")
         return version if isinstance(version, str) and version else None

@@ -12,7 +12,9 @@ content hash, so equal plans have equal versions and any change gives a new one;
 The version hashes the canonical JSON text of the plan (sorted keys, no spaces), which is the texts of
 its listeners and clusters joined: ``node_text`` writes one node's, and ``RoutingPlan.of_texts`` takes
 them ready-made, so a plan rebuilt from mostly unchanged nodes (``compile.compile_build``) writes only
-the new ones. Either way the text, and so the version, is the same.
+the new ones. Either way the text, and so the version, is the same. ``content_frame``, ``version_of`` and
+``with_version`` say how the texts are put together (the agent checks a plan's text against them
+instead of writing it again).
 """
 
 from __future__ import annotations
@@ -235,14 +237,10 @@ class RoutingPlan:
     ) -> Self:
         """Like ``of``, given ``node_text`` of each listener and cluster, in the same order (the caller
         keeps them for the nodes it reuses)."""
-        # The canonical text of ``_Content`` as one ``json.dumps`` writes it: keys in name order.
-        canonical = (
-            f'{{"clusters":[{",".join(cluster_texts)}],"listeners":[{",".join(listener_texts)}],'
-            f'"problems":{_CANONICAL.encode(list(problems))}}}'
-        )
-        version = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-        # Keys in name order: "version" comes last.
-        return cls(version, listeners, clusters, problems, f'{canonical[:-1]},"version":"{version}"}}')
+        head, between, tail = content_frame(problems)
+        canonical = f"{head}{','.join(cluster_texts)}{between}{','.join(listener_texts)}{tail}"
+        version = version_of(canonical.encode())
+        return cls(version, listeners, clusters, problems, with_version(canonical, version))
 
     def to_text(self) -> str:
         """The plan as JSON text, what ``to_data`` gives (keys in name order): the agents' long polls
@@ -292,9 +290,43 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 """Canonical JSON: what a plan's version hashes."""
 
 
+def content_frame(problems: Sequence[str]) -> tuple[str, str, str]:
+    """The canonical text of a plan's content (``_Content`` as one ``json.dumps`` writes it, keys in name
+    order) around its node texts: ``head``, the cluster texts joined by commas, ``between``, the
+    listener texts joined by commas, ``tail``."""
+    return '{"clusters":[', '],"listeners":[', f'],"problems":{_CANONICAL.encode(list(problems))}}}'
+
+
+def version_of(*content: bytes | memoryview, hashed: hashlib._Hash | None = None) -> str:
+    """The version of a plan whose content's canonical text, in UTF-8, is ``content`` put together, after
+    what ``hashed`` (a ``content_hash``) has hashed of it already."""
+    digest = hashed if hashed is not None else content_hash()
+    for part in content:
+        digest.update(part)
+    return digest.hexdigest()[:16]
+
+
+def content_hash() -> hashlib._Hash:
+    """A new hash of a plan's content text, as ``version_of`` hashes it: to hash a text piece by piece,
+    and copy the hash of a part kept from one text to the next."""
+    return hashlib.sha256()
+
+
+def with_version(content: str, version: str) -> str:
+    """A plan's text (``to_text``): the canonical text of its content and its version, the last key in
+    name order."""
+    return f'{content[:-1]},"version":"{version}"}}'
+
+
 def node_text(node: Listener | VirtualHost | TargetCluster) -> str:
     """The canonical JSON text of one node of a plan, as it stands in the text the version hashes."""
-    return _CANONICAL.encode(plain_data.encode(node))
+    return canonical_text(plain_data.encode(node))
+
+
+def canonical_text(data: object) -> str:
+    """The canonical JSON text of plain data (sorted keys, no spaces): ``node_text`` of a node is this of
+    its plain data."""
+    return _CANONICAL.encode(data)
 
 
 def listener_text(listener: Listener, host_texts: Sequence[str]) -> str:
