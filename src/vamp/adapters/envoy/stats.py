@@ -29,6 +29,13 @@ from vamp.adapters.envoy import admin as admin_endpoint
 
 STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 WANTED = r"^cluster\.[^.]+\.upstream_rq_(completed|[1-5]xx|time)$"
+READ = (
+    "upstream_rq_completed",
+    *(f"upstream_rq_{code_class}" for code_class in STATUS_CLASSES),
+    "upstream_rq_time",
+)
+"""The last part of the name of each per-cluster stat ``read`` takes (``WANTED``): Envoy's stats matcher
+(``bootstrap.stats_config``) must keep these, or the traffic of every route reads as zeros."""
 _SAMPLE = re.compile(r"^(?P<metric>[a-z_]+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
 
