@@ -343,17 +343,17 @@ class GatewaySynchroniser:
     async def _read(self, namespace: str, kind: str) -> gateway_reading.Read:
         """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a
         pass's time when a namespace holds many gateways)."""
-        page = await self._store.list(namespace, kind)
         known = self._models.get((namespace, kind), {})
-        if any(known.get(artifact.name, (None,))[0] != artifact.revision for artifact in page.items):
-            models, problems = await pass_thread.run(gateway_reading.models, kind, page.items, known)
+        changed = await self._store.changed(
+            namespace, kind, {name: revision for name, (revision, _) in known.items()}
+        )
+        if changed.artifacts:
+            models, problems = await pass_thread.run(gateway_reading.models, kind, changed, known)
         else:
-            models, problems = {artifact.name: known[artifact.name] for artifact in page.items}, []
+            models, problems = {name: known[name] for name in changed.revisions}, []
         self._models[(namespace, kind)] = models
         return gateway_reading.Read(
-            {name: found for name, (_, found) in models.items()},
-            {artifact.name: artifact.revision for artifact in page.items},
-            tuple(problems),
+            {name: found for name, (_, found) in models.items()}, dict(changed.revisions), tuple(problems)
         )
 
 
