@@ -261,11 +261,10 @@ class GatewaySynchroniser:
             global_selector=self._global_selector,
             automatic_hosts=self._automatic_hosts,
         )
-        # One namespace's selector index is kept, for its next pass over the same instances: an index
-        # per namespace would hold every instance as many times as there are namespaces.
-        for other in [other for other, kept in self._builds.items() if kept.index is not None]:
-            self._builds[other] = self._builds[other].without_index()
-        self._builds[namespace], plan = build, build.plan
+        # Kept without its selector index: ``selector.Index.of`` gives the next pass over the same
+        # instances (the driver's one tuple) the index it made, and a build holding one per namespace
+        # would hold every instance as many times as there are namespaces.
+        self._builds[namespace], plan = build.without_index(), build.plan
         unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
         problems = (*unreadable, *sync.problems, *plan.problems)
         self._problems[namespace] = problems
