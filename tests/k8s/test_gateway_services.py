@@ -1,7 +1,7 @@
 """Gateways as Services against a real API server: one per gateway selecting the agents' pods on the
 gateway's port, the shared vamp-gateway-agent LoadBalancer Service, addresses returned, changes applied,
 Services of removed gateways deleted, Services Vamp did not make left alone, and one gateway's Service a
-quota refuses named while the others are exposed.
+quota refuses named while the others are exposed; many Services applied at once.
 """
 
 import ipaddress
@@ -180,12 +180,37 @@ async def test_a_gateway_whose_service_a_quota_refuses_is_named_and_the_others_a
     with pytest.raises(errors.GatewaysNotExposed) as refused:
         await exposing.sync(k8s_namespace, [FOO, SAVA])
 
-    assert list(refused.value.gateways) == [SAVA.name]
-    assert "quota" in refused.value.gateways[SAVA.name]
-    assert SAVA.name in str(refused.value)
-    assert set(refused.value.addresses) == {FOO.name}
-    assert sorted(await found(kube, k8s_namespace)) == [
-        "foo-ingress",
-        "vamp-gateway-agent",
-        "vamp-gateway-agent-metrics",
+    # Their Services are applied at once, so the quota lets in whichever comes first.
+    [(name, reason)] = refused.value.gateways.items()
+    [exposed] = {FOO.name, SAVA.name} - {name}
+    assert "quota" in reason
+    assert name in str(refused.value)
+    assert set(refused.value.addresses) == {exposed}
+    assert sorted(await found(kube, k8s_namespace)) == sorted(
+        [names.gateway_service_name(exposed), "vamp-gateway-agent", "vamp-gateway-agent-metrics"]
+    )
+
+
+async def test_many_gateways_services_are_applied_several_at_once(kube, k8s_namespace, monkeypatch):
+    """Forty new gateways: their Services are applied at once, never more than ``APPLYING_AT_ONCE``."""
+    gateways = [
+        exposure.ExposedGateway(f"many-{n}", 40100 + n, model.Protocol.HTTP, f"lookup-{n}") for n in range(40)
     ]
+    in_flight, most = 0, 0
+    apply = kube.apply
+
+    async def counted(kind, manifest):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            return await apply(kind, manifest)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(kube, "apply", counted)
+    addresses = await gateway_services.GatewayServices(kube).sync(k8s_namespace, gateways)
+
+    assert set(addresses) == {gateway.name for gateway in gateways}
+    assert 1 < most <= gateway_services.APPLYING_AT_ONCE
+    assert len(await found(kube, k8s_namespace)) == len(gateways) + 2

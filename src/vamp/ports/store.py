@@ -53,6 +53,15 @@ class Put:
     source: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """What ``ArtifactStore.changed`` answers: the revision of every artifact of a kind (in name order),
+    and, in full, only those of them whose revision is not the one the caller knew."""
+
+    revisions: Mapping[str, int]
+    artifacts: Sequence[StoredArtifact]
+
+
 class Aggregate(StrEnum):
     MIN = "min"
     MAX = "max"
@@ -98,6 +107,15 @@ class ArtifactStore(Protocol):
         self, namespace: str, kind: str, *, offset: int = 0, limit: int | None = None
     ) -> Page[StoredArtifact]:
         """Artifacts of one kind in name order, and how many there are in all."""
+        ...
+
+    async def changed(self, namespace: str, kind: str, known: Mapping[str, int]) -> Changed:
+        """The revision of every artifact of one kind, and in full those whose revision is not ``known``
+        (name → the revision the caller read last; new artifacts too), each as ``get`` returns it.
+
+        For a reader that keeps what it read (the gateway passes): an artifact that did not change is not
+        decoded again. An artifact changed by another process on the same database is given in full.
+        """
         ...
 
     async def put(

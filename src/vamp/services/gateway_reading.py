@@ -7,7 +7,7 @@ thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -32,21 +32,25 @@ class Read:
 
 
 def models(
-    kind: str, artifacts: Sequence[store.StoredArtifact], known: Mapping[str, tuple[int, model.Artifact]]
+    kind: str,
+    changed: store.Changed,
+    known: Mapping[str, tuple[int, model.Artifact]],
 ) -> tuple[dict[str, tuple[int, model.Artifact]], list[str]]:
-    """The stored ``artifacts`` as models (in the pass thread), each read again only if its revision is
-    not the one ``known``; and a problem for each that cannot be read."""
-    models: dict[str, tuple[int, model.Artifact]] = {}
+    """Every artifact of ``changed.revisions`` as a model (in the pass thread), in name order: those the
+    store gave in full (their revision is not the one ``known``) read anew, the others as ``known``; and a
+    problem for each that cannot be read."""
+    fresh: dict[str, tuple[int, model.Artifact]] = {}
     problems: list[str] = []
-    for artifact in artifacts:
-        found = known.get(artifact.name)
-        if found is not None and found[0] == artifact.revision:
-            models[artifact.name] = found
-            continue
+    for artifact in changed.artifacts:
         try:
-            models[artifact.name] = (artifact.revision, dsl.read_data(dict(artifact.data), kind=kind)[0])
+            fresh[artifact.name] = (artifact.revision, dsl.read_data(dict(artifact.data), kind=kind)[0])
         except errors.DslError as exc:
             problems.append(
                 messages.UNREADABLE.format(kind=kind.removesuffix("s"), name=artifact.name, reason=exc)
             )
+    models: dict[str, tuple[int, model.Artifact]] = {}
+    for name, revision in changed.revisions.items():
+        found = fresh.get(name) or known.get(name)
+        if found is not None and found[0] == revision:
+            models[name] = found
     return models, problems

@@ -261,11 +261,10 @@ class GatewaySynchroniser:
             global_selector=self._global_selector,
             automatic_hosts=self._automatic_hosts,
         )
-        # One namespace's selector index is kept, for its next pass over the same instances: an index
-        # per namespace would hold every instance as many times as there are namespaces.
-        for other in [other for other, kept in self._builds.items() if kept.index is not None]:
-            self._builds[other] = self._builds[other].without_index()
-        self._builds[namespace], plan = build, build.plan
+        # Kept without its selector index: ``selector.Index.of`` gives the next pass over the same
+        # instances (the driver's one tuple) the index it made, and a build holding one per namespace
+        # would hold every instance as many times as there are namespaces.
+        self._builds[namespace], plan = build.without_index(), build.plan
         unreadable = (problem for read in (gateways, deployments, *stored) for problem in read.problems)
         problems = (*unreadable, *sync.problems, *plan.problems)
         self._problems[namespace] = problems
@@ -343,17 +342,17 @@ class GatewaySynchroniser:
     async def _read(self, namespace: str, kind: str) -> gateway_reading.Read:
         """The stored artifacts of ``kind``; each read as a model once per revision (reading is most of a
         pass's time when a namespace holds many gateways)."""
-        page = await self._store.list(namespace, kind)
         known = self._models.get((namespace, kind), {})
-        if any(known.get(artifact.name, (None,))[0] != artifact.revision for artifact in page.items):
-            models, problems = await pass_thread.run(gateway_reading.models, kind, page.items, known)
+        changed = await self._store.changed(
+            namespace, kind, {name: revision for name, (revision, _) in known.items()}
+        )
+        if changed.artifacts:
+            models, problems = await pass_thread.run(gateway_reading.models, kind, changed, known)
         else:
-            models, problems = {artifact.name: known[artifact.name] for artifact in page.items}, []
+            models, problems = {name: known[name] for name in changed.revisions}, []
         self._models[(namespace, kind)] = models
         return gateway_reading.Read(
-            {name: found for name, (_, found) in models.items()},
-            {artifact.name: artifact.revision for artifact in page.items},
-            tuple(problems),
+            {name: found for name, (_, found) in models.items()}, dict(changed.revisions), tuple(problems)
         )
 
 

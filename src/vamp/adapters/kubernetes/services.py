@@ -13,11 +13,13 @@ that namespace. What was applied is remembered, so a pass that changes nothing s
 list is read as plain JSON and only each Service's role and address kept, and each gateway's manifest is
 built once while the gateway stays the same, so a pass over a thousand gateways stays cheap. One
 gateway's Service the API server refuses (a full IP range, a quota) does not stop the others: they are
-applied, and the refused ones named with their reasons (``errors.GatewaysNotExposed``).
+applied, and the refused ones named with their reasons (``errors.GatewaysNotExposed``). Services are
+applied ``APPLYING_AT_ONCE`` at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,6 +33,10 @@ from vamp.adapters.kubernetes import namespaces as kube_namespaces
 from vamp.ports import exposure
 
 ServiceType = Literal["NodePort", "LoadBalancer"]
+
+APPLYING_AT_ONCE = 16
+"""Services applied at once: a thousand new gateways, applied one after another, held their pass (and so
+the next plan of their namespace) for a round trip to a busy API server each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +103,21 @@ class GatewayServices:
             for manifest in shared
         }
         refused: dict[str, str] = {}
-        for gateway in gateways:
+        applying = asyncio.Semaphore(APPLYING_AT_ONCE)
+
+        async def ensure(gateway: exposure.ExposedGateway) -> _Found | None:
             name = names.gateway_service_name(gateway.name)
-            try:
-                current[name] = await self._ensure(existing.get(name), wanted[name])
-            except errors.DriverError as exc:  # one gateway's Service (an IP range full, a quota)
-                refused[gateway.name] = str(exc)
+            async with applying:
+                try:
+                    return await self._ensure(existing.get(name), wanted[name])
+                except errors.DriverError as exc:  # one gateway's Service (an IP range full, a quota)
+                    refused[gateway.name] = str(exc)
+                    return None
+
+        ensured = await asyncio.gather(*(ensure(gateway) for gateway in gateways))
+        for gateway, found in zip(gateways, ensured, strict=True):
+            if found is not None:
+                current[names.gateway_service_name(gateway.name)] = found
         shared_names = {manifest["metadata"]["name"] for manifest in shared}
         for name, service in existing.items():
             if name not in wanted and name not in shared_names and service.gateway:

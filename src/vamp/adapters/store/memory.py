@@ -70,6 +70,14 @@ class MemoryStore:
         page = keys[offset:] if limit is None else keys[offset : offset + limit]
         return store.Page(items=[_stored(key, self._artifacts[key]) for key in page], total=len(keys))
 
+    async def changed(self, namespace: str, kind: str, known: Mapping[str, int]) -> store.Changed:
+        keys = sorted(key for key in self._artifacts if key[:2] == (namespace, kind))
+        revisions = {key[2]: self._artifacts[key].revision for key in keys}
+        changed = [
+            _stored(key, self._artifacts[key]) for key in keys if known.get(key[2]) != revisions[key[2]]
+        ]
+        return store.Changed(revisions, changed)
+
     async def put(
         self,
         namespace: str,

@@ -33,6 +33,9 @@ from vamp.core import model
 from vamp.core.durations import Durations
 from vamp.ports import store
 
+_NAMES_AT_ONCE = 500
+"""Names asked for in one statement at most (``changed``): far below every engine's bound on parameters."""
+
 _STREAM_BATCH = 500
 """Rows fetched at a time when aggregating, so memory stays flat however many events match."""
 
@@ -111,6 +114,39 @@ class SqlStore(tokens.SqlTokens):
 
         kept, total = await self._db.reads.read(("list", namespace, kind, offset, limit), load)
         return store.Page(items=[item.artifact() for item in kept], total=total)
+
+    async def changed(self, namespace: str, kind: str, known: Mapping[str, int]) -> store.Changed:
+        of_kind = (artifacts.c.namespace == namespace, artifacts.c.kind == kind)
+
+        def listed(connection: sa.Connection) -> tuple[tuple[str, int], ...]:
+            query = (
+                sa.select(artifacts.c.name, artifacts.c.revision).where(*of_kind).order_by(artifacts.c.name)
+            )
+            return tuple((row.name, row.revision) for row in connection.execute(query))
+
+        async def load() -> tuple[tuple[str, int], ...]:
+            return await self._db.read(f"list the revisions of {kind} in namespace {namespace!r}", listed)
+
+        revisions = await self._db.reads.read(("revisions", namespace, kind), load)
+        names = [name for name, revision in revisions if known.get(name) != revision]
+        if not names:
+            return store.Changed(dict(revisions), ())
+        whole = 2 * len(names) > len(revisions)
+
+        def query(connection: sa.Connection) -> list[_Kept]:
+            if whole:  # most of the kind: one statement for all of it
+                page = _KEPT_COLUMNS.where(*of_kind).order_by(artifacts.c.name)
+                return [_Kept.of(row) for row in connection.execute(page)]
+            return [
+                _Kept.of(row)
+                for at in range(0, len(names), _NAMES_AT_ONCE)
+                for row in connection.execute(
+                    _KEPT_COLUMNS.where(*of_kind, artifacts.c.name.in_(names[at : at + _NAMES_AT_ONCE]))
+                )
+            ]
+
+        kept = await self._db.read(f"read {len(names)} {kind} in namespace {namespace!r}", query)
+        return _changed(revisions, names, kept, known, whole=whole)
 
     async def put(
         self,
@@ -196,7 +232,8 @@ class SqlStore(tokens.SqlTokens):
         doing = f"publish {len(checked)} events in namespace {namespace!r}"
 
         def write(connection: sa.Connection) -> tuple[model.Event, ...]:
-            return tuple(_append(connection, namespace, event) for event in checked)
+            # Two statements for them all (as a put_many appends its archive events), not two per event.
+            return tuple(batch_writes._append_all(connection, namespace, checked))
 
         stored = await self._db.write(doing, write)
         for event in stored:
@@ -233,6 +270,28 @@ class SqlStore(tokens.SqlTokens):
             async for value in result.scalars():
                 aggregation.add(value)
         return aggregation.result()
+
+
+def _changed(
+    listed: Sequence[tuple[str, int]],
+    names: Sequence[str],
+    kept: Sequence[_Kept],
+    known: Mapping[str, int],
+    *,
+    whole: bool,
+) -> store.Changed:
+    """What ``changed`` answers from the revisions ``listed``, the ``names`` whose revision was not
+    ``known`` and those artifacts as read ``kept`` a moment later: each as it is now (read again if
+    written in between, left out if deleted in between)."""
+    if whole:  # every artifact of the kind, as it is now
+        revisions = {item.name: item.revision for item in kept}
+    else:
+        revisions = dict(listed)
+        for name in set(names) - {item.name for item in kept}:
+            del revisions[name]
+        revisions.update((item.name, item.revision) for item in kept)
+    changed = [item.artifact() for item in kept if known.get(item.name) != item.revision]
+    return store.Changed(revisions, changed)
 
 
 def _where(namespace: str, kind: str, name: str) -> str:

@@ -33,6 +33,7 @@ from vamp.interfaces.api import (
     monitoring,
     namespaces,
     openapi_document,
+    plan_answers,
     routes,
     websocket,
 )
@@ -149,6 +150,7 @@ def create_app(parts: Parts, settings: Settings = Settings()) -> FastAPI:
     )
     app.state.default_namespace = settings.namespace
     app.state.services = _services(parts, settings)
+    app.state.plan_answers = plan_answers.PlanAnswers()
     app.include_router(routes.server_router())
     api = routes.api_router()
     app.include_router(api)

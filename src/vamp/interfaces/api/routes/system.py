@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from vamp import errors
 from vamp.core import access
-from vamp.interfaces.api import namespaces, negotiation, pagination
+from vamp.interfaces.api import namespaces, negotiation, pagination, plan_answers
 from vamp.interfaces.api.access import Caller
 from vamp.interfaces.api.context import Services, Wired
 from vamp.interfaces.api.namespaces import Namespace
@@ -118,7 +118,8 @@ async def routing_plan(
         )
     if plan is None or plan.version == version:
         return Response(status_code=304)
-    return Response(plan.to_text(), media_type="application/json")
+    answers: plan_answers.PlanAnswers = request.app.state.plan_answers
+    return await answers.answer(request, plan)
 
 
 def served_namespaces(
