@@ -5,7 +5,7 @@ every pass of the gateway synchroniser (``vamp.services.gateways``), ``Exposure.
 leader expose exactly the plan's gateways, and a server that does not lead only read where the leader
 exposed them; either way it returns where each gateway is reached, for the API's ``service {host, port}``.
 The runtime is asked only when the exposed gateways (or the leadership) changed, when an address was
-still missing, or ``recheck`` seconds after it was last asked (someone may have removed a Service).
+still missing, or ``recheck`` seconds after it last answered (someone may have removed a Service).
 A gateway the runtime refuses to expose (its Service: a full IP range, a quota) is that gateway's
 problem (``problems``), not the pass's: the others are exposed and located, and the refused one is asked
 for again after ``recheck`` seconds or when the exposed gateways change.
@@ -28,7 +28,8 @@ from vamp.ports import exposure as exposure_port
 
 @dataclass(frozen=True, slots=True)
 class _Asked:
-    """What the runtime was last asked for one namespace (complete answers only), when, and its answer."""
+    """What the runtime was last asked for one namespace (complete answers only), when it answered, and
+    the answer."""
 
     gateways: tuple[exposure_port.ExposedGateway, ...]
     leading: bool
@@ -89,7 +90,9 @@ class Exposure:
         else:
             found = await self._exposure.addresses(namespace, [gateway.name for gateway in wanted])
         if all(gateway.name in found or gateway.name in refused for gateway in wanted):
-            self._asked[namespace] = _Asked(wanted, leading, now, found, refused)
+            # Counted from the answer: a runtime that took longer than ``recheck`` to answer is not asked
+            # again by every pass that follows.
+            self._asked[namespace] = _Asked(wanted, leading, time.monotonic(), found, refused)
         else:  # not all exposed yet (by the leader, or by the runtime): ask again next time
             self._asked.pop(namespace, None)
         return found

@@ -90,6 +90,9 @@ class GatewaySynchroniser:
             leads).
         recheck: seconds after which exposed gateways are exposed again even if they did not change
             (someone may have removed a Service).
+        workers: namespaces passed over at the same time. A pass waits for the runtime to expose its
+            gateways (seconds on a busy Kubernetes API server) and the others go on meanwhile; their
+            reading, deciding and compiling still run one at a time, in the pass thread.
     """
 
     def __init__(
@@ -104,7 +107,7 @@ class GatewaySynchroniser:
         automatic_hosts: bool = True,
         port_range: tuple[int, int] = (ports.FIRST_PORT, ports.LAST_PORT),
         resync: float = 5.0,
-        workers: int = 2,
+        workers: int = 8,
         backoff: workqueue.Backoff | None = None,
         notifier: changes.Notifier | None = None,
         exposure: exposure_port.GatewayExposure | None = None,
