@@ -1,11 +1,14 @@
-"""PostgreSQL's statements for ``batch_writes``: each step of a bulk write as one statement over arrays.
+"""PostgreSQL's statements for ``batch_writes``: each step of a bulk write as one statement over lists.
 
 On PostgreSQL, psycopg runs an ``executemany`` row by row (pipelined, but every row bound, sent and
 answered on its own), and SQLAlchemy's many-values ``INSERT … RETURNING`` builds, for each thousand rows,
-a statement of thousands of placeholders that psycopg parses again. A write of 10,000 gateways (10,000
-artifacts, 10,000 archive events, some 60,000 event tags) spent most of its time there. Here each step is
-one statement whose every column is one array parameter, turned back into rows by ``unnest``, so the
-database, not Python, goes over the rows:
+a statement of thousands of placeholders that psycopg parses again; a write of 10,000 gateways (10,000
+artifacts, 10,000 archive events, 40,000 event tags) spent most of its time there. Here each step is
+one statement, each of its columns one parameter: a JSON list of the column's values, made by
+``json.dumps`` (psycopg writes a Python list as an array in Python, quoting item by item, which cost
+more than the statements). ``_given`` turns the lists back into rows side by side (``ROWS FROM``
+``json_array_elements_text``, and ``json_array_elements`` for JSON values, which gives each item's text
+as written), so the database, not Python, goes over the rows:
 
 * ``take_revisions``: the ``INSERT … ON CONFLICT DO UPDATE`` of the revision rows (one row per artifact,
   counting its puts), locking them until commit, as ``put`` does;
@@ -16,19 +19,20 @@ database, not Python, goes over the rows:
   rows arrive in the given order (``ORDER BY`` their place, as SQLAlchemy's own ordered many-values insert
   relies on), so the ids, sorted, are the events' in order.
 
-JSON goes in as the text SQLAlchemy's JSON type would send (``json.dumps``) and times as they are (in
-UTC already): what is stored is what the row-by-row statements stored.
+What is stored is what the row-by-row statements stored: each JSON value is the text SQLAlchemy's JSON
+type sends (``json.dumps``), each time the same instant in UTC.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from vamp.adapters.store import rules
 from vamp.adapters.store.tables import UtcDateTime
 from vamp.core import model
 
@@ -38,24 +42,34 @@ Key = tuple[str, str]
 Row = tuple[str, str, int, Any]
 """An artifact to write: kind, name, revision and its data (plain JSON values)."""
 
+
+def _given(*columns: str, ordinality: bool = False) -> str:
+    """The rows of the parameters ``columns``, each a JSON list (``_json_list``) of one column's values, side
+    by side: ``given.<column>`` is text (cast it), or JSON for the columns named ``data`` or ``value``."""
+    lists = ", ".join(
+        f"json_array_elements{'' if column in _JSON_COLUMNS else '_text'}(CAST(:{column} AS json))"
+        for column in columns
+    )
+    names = ", ".join(f'"{column}"' for column in (*columns, *(("place",) if ordinality else ())))
+    return f"ROWS FROM ({lists}){' WITH ORDINALITY' if ordinality else ''} AS given({names})"
+
+
+_JSON_COLUMNS = frozenset({"data", "value"})
 _TAKE_REVISIONS = sa.text(
     "INSERT INTO artifact_revisions (namespace, kind, name, revision) "
-    "SELECT :namespace, given.kind, given.name, given.puts "
-    "FROM unnest(CAST(:kinds AS varchar[]), CAST(:names AS varchar[]), CAST(:puts AS integer[])) "
-    "AS given(kind, name, puts) "
+    "SELECT :namespace, given.kind, given.name, CAST(given.puts AS integer) "
+    f"FROM {_given('kind', 'name', 'puts')} "
     "ON CONFLICT (namespace, kind, name) DO UPDATE "
     "SET revision = artifact_revisions.revision + excluded.revision"
 )
 _REVISIONS = sa.text(
     "SELECT revisions.kind, revisions.name, revisions.revision FROM artifact_revisions AS revisions "
-    "JOIN unnest(CAST(:kinds AS varchar[]), CAST(:names AS varchar[])) AS given(kind, name) "
-    "ON revisions.kind = given.kind AND revisions.name = given.name "
+    f"JOIN {_given('kind', 'name')} ON revisions.kind = given.kind AND revisions.name = given.name "
     "WHERE revisions.namespace = :namespace"
 )
 _STORED = sa.text(
     "SELECT stored.kind, stored.name, stored.revision, stored.created FROM artifacts AS stored "
-    "JOIN unnest(CAST(:kinds AS varchar[]), CAST(:names AS varchar[])) AS given(kind, name) "
-    "ON stored.kind = given.kind AND stored.name = given.name "
+    f"JOIN {_given('kind', 'name')} ON stored.kind = given.kind AND stored.name = given.name "
     "WHERE stored.namespace = :namespace"
 ).columns(
     sa.column("kind", sa.String),
@@ -63,31 +77,28 @@ _STORED = sa.text(
     sa.column("revision", sa.Integer),
     sa.column("created", UtcDateTime()),
 )
-_GIVEN_ARTIFACTS = (
-    "unnest(CAST(:kinds AS varchar[]), CAST(:names AS varchar[]), CAST(:revisions AS integer[]), "
-    "CAST(CAST(:data AS text[]) AS json[])) AS given(kind, name, revision, data)"
-)
+_GIVEN_ARTIFACTS = _given("kind", "name", "revision", "data")
 _INSERT_ARTIFACTS = sa.text(
     "INSERT INTO artifacts (namespace, kind, name, revision, data, created, updated) "
-    "SELECT :namespace, given.kind, given.name, given.revision, given.data, :now, :now "
+    "SELECT :namespace, given.kind, given.name, CAST(given.revision AS integer), given.data, :now, :now "
     f"FROM {_GIVEN_ARTIFACTS}"
 )
 _UPDATE_ARTIFACTS = sa.text(
-    "UPDATE artifacts SET revision = given.revision, data = given.data, updated = :now "
+    "UPDATE artifacts SET revision = CAST(given.revision AS integer), data = given.data, updated = :now "
     f"FROM {_GIVEN_ARTIFACTS} "
     "WHERE artifacts.namespace = :namespace AND artifacts.kind = given.kind AND artifacts.name = given.name"
 )
 _APPEND_EVENTS = sa.text(
     'INSERT INTO events (namespace, type, value, "timestamp", version, digest) '
-    'SELECT :namespace, given.type, given.value, given."timestamp", given.version, given.digest '
-    "FROM unnest(CAST(:types AS varchar[]), CAST(CAST(:values AS text[]) AS json[]), "
-    "CAST(:timestamps AS timestamptz[]), CAST(:versions AS varchar[]), CAST(:digests AS varchar[])) "
-    'WITH ORDINALITY AS given(type, value, "timestamp", version, digest, place) '
+    'SELECT :namespace, given.type, given.value, CAST(given."timestamp" AS timestamptz), given.version, '
+    "given.digest "
+    f"FROM {_given('type', 'value', 'timestamp', 'version', 'digest', ordinality=True)} "
     "ORDER BY given.place RETURNING events.id"
 )
 _APPEND_TAGS = sa.text(
     "INSERT INTO event_tags (event_id, tag, position) "
-    "SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:tags AS varchar[]), CAST(:positions AS integer[]))"
+    "SELECT CAST(given.event_id AS bigint), given.tag, CAST(given.position AS integer) "
+    f"FROM {_given('event_id', 'tag', 'position')}"
 )
 
 
@@ -97,9 +108,9 @@ def take_revisions(connection: sa.Connection, namespace: str, puts: dict[Key, in
         _TAKE_REVISIONS,
         {
             "namespace": namespace,
-            "kinds": [kind for kind, _ in puts],
-            "names": [name for _, name in puts],
-            "puts": list(puts.values()),
+            "kind": _json_list(kind for kind, _ in puts),
+            "name": _json_list(name for _, name in puts),
+            "puts": _json_list(puts.values()),
         },
     )
 
@@ -130,11 +141,11 @@ def append_events(connection: sa.Connection, namespace: str, archived: Sequence[
         _APPEND_EVENTS,
         {
             "namespace": namespace,
-            "types": [event.type for event in archived],
-            "values": [json.dumps(event.value) for event in archived],
-            "timestamps": [event.timestamp for event in archived],
-            "versions": [event.version for event in archived],
-            "digests": [event.digest for event in archived],
+            "type": _json_list(event.type for event in archived),
+            "value": _json_list(event.value for event in archived),
+            "timestamp": _json_list(_timestamp(event.timestamp) for event in archived),
+            "version": _json_list(event.version for event in archived),
+            "digest": _json_list(event.digest for event in archived),
         },
     )
     ids = sorted(int(row.id) for row in inserted)
@@ -147,27 +158,38 @@ def append_events(connection: sa.Connection, namespace: str, archived: Sequence[
         connection.execute(
             _APPEND_TAGS,
             {
-                "ids": [event_id for event_id, _, _ in tagged],
-                "tags": [tag for _, tag, _ in tagged],
-                "positions": [at for _, _, at in tagged],
+                "event_id": _json_list(event_id for event_id, _, _ in tagged),
+                "tag": _json_list(tag for _, tag, _ in tagged),
+                "position": _json_list(at for _, _, at in tagged),
             },
         )
     return ids
 
 
 def _keys(namespace: str, keys: Sequence[Key]) -> dict[str, Any]:
-    unique = list(dict.fromkeys(keys))
+    unique = dict.fromkeys(keys)
     return {
         "namespace": namespace,
-        "kinds": [kind for kind, _ in unique],
-        "names": [name for _, name in unique],
+        "kind": _json_list(kind for kind, _ in unique),
+        "name": _json_list(name for _, name in unique),
     }
 
 
-def _artifacts(rows: Sequence[Row]) -> dict[str, list[Any]]:
+def _artifacts(rows: Sequence[Row]) -> dict[str, Any]:
     return {
-        "kinds": [kind for kind, _, _, _ in rows],
-        "names": [name for _, name, _, _ in rows],
-        "revisions": [revision for _, _, revision, _ in rows],
-        "data": [json.dumps(data) for _, _, _, data in rows],
+        "kind": _json_list(kind for kind, _, _, _ in rows),
+        "name": _json_list(name for _, name, _, _ in rows),
+        "revision": _json_list(revision for _, _, revision, _ in rows),
+        "data": _json_list(data for _, _, _, data in rows),
     }
+
+
+def _timestamp(at: datetime | None) -> str | None:
+    """A time as PostgreSQL reads it (``None``: none, which the table refuses, as it did row by row)."""
+    return None if at is None else rules.as_utc(at).isoformat()
+
+
+def _json_list(values: Iterable[Any]) -> str:
+    """``values`` as one JSON list, for ``_given``. Each item's text is what SQLAlchemy's JSON type writes
+    for it (``json.dumps``), and what ``json_array_elements`` gives back for it."""
+    return json.dumps(list(values))
