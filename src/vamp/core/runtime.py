@@ -1,7 +1,8 @@
 """What the runtime is asked to run, and what it reports back: the contract between reconciler and drivers.
 
 A ``ServiceSpec`` is everything a runtime driver needs to run one service of one deployment — computed
-purely from the deployment — with a ``digest`` of the parts that, when changed, require a redeploy. A
+purely from the deployment — with a ``digest`` of the parts that, when changed, require a redeploy
+(``spec_digest``, the workflows' specs' too). A
 ``ServiceState`` is what a driver observes of one service: the digest its instances were started with,
 its instances, and why it fails when it does. Drivers (local processes, Kubernetes) translate between
 these and their own world; the reconciler compares them.
@@ -16,6 +17,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vamp.core import model
+
+
+def spec_digest(
+    deployable: model.Deployable,
+    environment: dict[str, str],
+    scale: model.Scale,
+    arguments: tuple[model.Argument, ...],
+    labels: dict[str, str],
+    dialects: dict[str, Any],
+    **more: Any,
+) -> str:
+    """The digest of what a runtime runs (``ServiceSpec.digest``, and ``WorkflowSpec.digest`` in
+    workflows/runs.py): what both specs have, and ``more`` (plain data; anything else as its text) of the
+    spec's own. The first 16 hex digits of the SHA-256 of it all as JSON with sorted keys.
+    """
+    content = {
+        "deployable": [deployable.type, deployable.definition],
+        "environment": environment,
+        "scale": [str(scale.cpu), str(scale.memory), scale.instances],
+        "arguments": [[argument.key, argument.value] for argument in arguments],
+        "labels": labels,
+        "dialects": dialects,
+        **more,
+    }
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +75,16 @@ class ServiceSpec:
     @property
     def digest(self) -> str:
         """A hash of everything that requires a redeploy when it changes (not the key)."""
-        content = {
-            "deployable": [self.deployable.type, self.deployable.definition],
-            "ports": [port.value for port in self.ports] + [port.name for port in self.ports],
-            "environment": self.environment,
-            "scale": [str(self.scale.cpu), str(self.scale.memory), self.scale.instances],
-            "health_checks": [check.model_dump(mode="json") for check in self.health_checks],
-            "arguments": [[argument.key, argument.value] for argument in self.arguments],
-            "labels": self.labels,
-            "dialects": self.dialects,
-        }
-        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+        return spec_digest(
+            self.deployable,
+            self.environment,
+            self.scale,
+            self.arguments,
+            self.labels,
+            self.dialects,
+            ports=[port.value for port in self.ports] + [port.name for port in self.ports],
+            health_checks=[check.model_dump(mode="json") for check in self.health_checks],
+        )
 
     @property
     def instance_digest(self) -> str:
