@@ -14,31 +14,40 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from vamp.core import model
 
 
-def spec_digest(
-    deployable: model.Deployable,
-    environment: dict[str, str],
-    scale: model.Scale,
-    arguments: tuple[model.Argument, ...],
-    labels: dict[str, str],
-    dialects: dict[str, Any],
-    **more: Any,
-) -> str:
+class Runnable(Protocol):
+    """What a service's spec and a workflow's spec (workflows/runs.py) both have: what runs, and how."""
+
+    @property
+    def deployable(self) -> model.Deployable: ...
+    @property
+    def environment(self) -> dict[str, str]: ...
+    @property
+    def scale(self) -> model.Scale: ...
+    @property
+    def arguments(self) -> tuple[model.Argument, ...]: ...
+    @property
+    def labels(self) -> dict[str, str]: ...
+    @property
+    def dialects(self) -> dict[str, Any]: ...
+
+
+def spec_digest(spec: Runnable, **more: Any) -> str:
     """The digest of what a runtime runs (``ServiceSpec.digest``, and ``WorkflowSpec.digest`` in
-    workflows/runs.py): what both specs have, and ``more`` (plain data; anything else as its text) of the
-    spec's own. The first 16 hex digits of the SHA-256 of it all as JSON with sorted keys.
+    workflows/runs.py): what every ``spec`` has, and ``more`` (plain data; anything else as its text) of
+    its own. The first 16 hex digits of the SHA-256 of it all as JSON with sorted keys.
     """
     content = {
-        "deployable": [deployable.type, deployable.definition],
-        "environment": environment,
-        "scale": [str(scale.cpu), str(scale.memory), scale.instances],
-        "arguments": [[argument.key, argument.value] for argument in arguments],
-        "labels": labels,
-        "dialects": dialects,
+        "deployable": [spec.deployable.type, spec.deployable.definition],
+        "environment": spec.environment,
+        "scale": [str(spec.scale.cpu), str(spec.scale.memory), spec.scale.instances],
+        "arguments": [[argument.key, argument.value] for argument in spec.arguments],
+        "labels": spec.labels,
+        "dialects": spec.dialects,
         **more,
     }
     encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
@@ -76,12 +85,7 @@ class ServiceSpec:
     def digest(self) -> str:
         """A hash of everything that requires a redeploy when it changes (not the key)."""
         return spec_digest(
-            self.deployable,
-            self.environment,
-            self.scale,
-            self.arguments,
-            self.labels,
-            self.dialects,
+            self,
             ports=[port.value for port in self.ports] + [port.name for port in self.ports],
             health_checks=[check.model_dump(mode="json") for check in self.health_checks],
         )

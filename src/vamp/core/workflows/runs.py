@@ -89,12 +89,7 @@ class WorkflowSpec:
     def digest(self) -> str:
         """A hash of everything that requires starting the workflow again when it changes (not the key)."""
         return runtime.spec_digest(
-            self.deployable,
-            self.environment,
-            self.scale,
-            self.arguments,
-            self.labels,
-            self.dialects,
+            self,
             schedule=self.schedule.value,
             period=self.period,
             timeout=self.timeout,
