@@ -115,6 +115,10 @@ class Settings:
     sla_period: float = 5.0
     """Seconds between two judgements of the clusters' SLAs (``--sla-period``); 0: SLAs and escalations
     are off."""
+    gateway_driver: str = "envoy"
+    """The data plane of the gateway agents, as ``/api/v1/info`` names it: ``envoy`` or ``haproxy``, the
+    one ``vamp up --proxy`` starts its agent with; ``vamp server``'s agents are started apart, Envoy's
+    the default (``vamp agent --proxy``)."""
 
     @property
     def url(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from vamp.adapters import private_files
 
 
@@ -56,3 +58,29 @@ def test_a_file_written_atomically_replaces_the_old_one_whole_and_is_0600(tmp_pa
     assert kept.read_text() == '{"version":"2"}'
     assert mode(kept) == 0o600
     assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+
+
+def test_a_record_is_read_back_as_its_json_object(tmp_path: Path) -> None:
+    record = tmp_path / "record.json"
+    record.write_text('{"pid": 17, "ports": {"webport": 20001}}')
+
+    assert private_files.read_object(record) == {"pid": 17, "ports": {"webport": 20001}}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("[17]", "not a JSON object"), ("{", "Expecting property name enclosed in double quotes")],
+)
+def test_a_record_that_is_no_json_object_is_a_value_error_saying_why(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    record = tmp_path / "record.json"
+    record.write_text(text)
+
+    with pytest.raises(ValueError, match=reason):
+        private_files.read_object(record)
+
+
+def test_a_missing_record_is_an_os_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        private_files.read_object(tmp_path / "gone.json")

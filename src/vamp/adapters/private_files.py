@@ -5,17 +5,19 @@ commands, and the agent's work directory holds Envoy's admin socket; none of it 
 users. ``folder`` makes a folder (missing parents with the usual mode) and sets it 0700; ``append``
 opens a log for appending, created 0600; ``restrict`` sets files that exist to 0600. Each also narrows
 what an earlier version left readable by others. ``write_atomically`` puts a file (a kept plan, an xDS
-file) in place in one rename from a 0600 file written and synced beside it. They raise ``OSError``, for
-the caller to say what it was doing.
+file) in place in one rename from a 0600 file written and synced beside it; ``read_object`` reads back
+the JSON object of a record written so. They raise ``OSError`` (``read_object`` ``ValueError`` too),
+for the caller to say what it was doing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
@@ -60,3 +62,16 @@ def write_atomically(path: Path, content: bytes, staging: Path) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def read_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path`` (a record: the local driver's, a workflow's).
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: it does not hold a JSON object (its message says why).
+    """
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data

@@ -1,7 +1,8 @@
 """What the runtime is asked to run, and what it reports back: the contract between reconciler and drivers.
 
 A ``ServiceSpec`` is everything a runtime driver needs to run one service of one deployment — computed
-purely from the deployment — with a ``digest`` of the parts that, when changed, require a redeploy. A
+purely from the deployment — with a ``digest`` of the parts that, when changed, require a redeploy
+(``spec_digest``, the workflows' specs' too). A
 ``ServiceState`` is what a driver observes of one service: the digest its instances were started with,
 its instances, and why it fails when it does. Drivers (local processes, Kubernetes) translate between
 these and their own world; the reconciler compares them.
@@ -13,9 +14,44 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from vamp.core import model
+
+
+class Runnable(Protocol):
+    """What a service's spec and a workflow's spec (workflows/runs.py) both have: what runs, and how."""
+
+    @property
+    def deployable(self) -> model.Deployable: ...
+    @property
+    def environment(self) -> dict[str, str]: ...
+    @property
+    def scale(self) -> model.Scale: ...
+    @property
+    def arguments(self) -> tuple[model.Argument, ...]: ...
+    @property
+    def labels(self) -> dict[str, str]: ...
+    @property
+    def dialects(self) -> dict[str, Any]: ...
+
+
+def spec_digest(spec: Runnable, **more: Any) -> str:
+    """The digest of what a runtime runs (``ServiceSpec.digest``, and ``WorkflowSpec.digest`` in
+    workflows/runs.py): what every ``spec`` has, and ``more`` (plain data; anything else as its text) of
+    its own. The first 16 hex digits of the SHA-256 of it all as JSON with sorted keys.
+    """
+    content = {
+        "deployable": [spec.deployable.type, spec.deployable.definition],
+        "environment": spec.environment,
+        "scale": [str(spec.scale.cpu), str(spec.scale.memory), spec.scale.instances],
+        "arguments": [[argument.key, argument.value] for argument in spec.arguments],
+        "labels": spec.labels,
+        "dialects": spec.dialects,
+        **more,
+    }
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +84,11 @@ class ServiceSpec:
     @property
     def digest(self) -> str:
         """A hash of everything that requires a redeploy when it changes (not the key)."""
-        content = {
-            "deployable": [self.deployable.type, self.deployable.definition],
-            "ports": [port.value for port in self.ports] + [port.name for port in self.ports],
-            "environment": self.environment,
-            "scale": [str(self.scale.cpu), str(self.scale.memory), self.scale.instances],
-            "health_checks": [check.model_dump(mode="json") for check in self.health_checks],
-            "arguments": [[argument.key, argument.value] for argument in self.arguments],
-            "labels": self.labels,
-            "dialects": self.dialects,
-        }
-        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+        return spec_digest(
+            self,
+            ports=[port.value for port in self.ports] + [port.name for port in self.ports],
+            health_checks=[check.model_dump(mode="json") for check in self.health_checks],
+        )
 
     @property
     def instance_digest(self) -> str:

@@ -161,6 +161,7 @@ def _assemble(
         uuid=str(uuid.uuid4()),
         running_since=datetime.now(UTC),
         persistence=config.persistence,
+        gateway_driver=config.gateway_driver,
     )
     parts = api_app.Parts(
         store=artifact_store,

@@ -24,7 +24,8 @@ SECTIONS = ("persistence", "gateway_driver", "container_driver")
 
 @dataclass(frozen=True, slots=True)
 class About:
-    """What the wiring knows at start: ``persistence`` names the store (``sqlite``, ``postgresql``…)."""
+    """What the wiring knows at start: ``persistence`` names the store (``sqlite``, ``postgresql``…),
+    ``gateway_driver`` the data plane of the gateway agents (``envoy``, ``haproxy``)."""
 
     version: str
     uuid: str

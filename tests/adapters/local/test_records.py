@@ -51,15 +51,16 @@ def test_records_are_written_whole_read_back_and_removed(tmp_path: Path):
     assert kept.load() == records.Found((), ())
 
 
-def test_a_record_that_cannot_be_read_is_an_error_naming_the_file(tmp_path: Path):
+@pytest.mark.parametrize(("text", "reason"), [('{"pid": 17}', "'start_time'"), ("[17]", "not a JSON object")])
+def test_a_record_that_cannot_be_read_is_an_error_naming_the_file(tmp_path: Path, text: str, reason: str):
     broken = tmp_path / "processes" / "17.json"
     broken.parent.mkdir()
-    broken.write_text('{"pid": 17}')
+    broken.write_text(text)
 
     with pytest.raises(errors.DriverError) as raised:
         records.Records(tmp_path).load()
 
     assert str(raised.value) == (
-        f"Cannot read the local driver's record {broken}: 'start_time'. It was not written by this version "
+        f"Cannot read the local driver's record {broken}: {reason}. It was not written by this version "
         "of Vamp, or was edited: stop the process it names, if any, and remove the file."
     )

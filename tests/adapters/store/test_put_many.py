@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.adapters.store.conftest import START
+from tests.adapters.store.conftest import START, TICK, Clock
 from vamp import errors
 from vamp.core import model
 from vamp.ports.store import ArtifactStore, EventQuery, Put, StoredArtifact
@@ -77,3 +79,44 @@ async def test_revisions_named_in_one_write_follow_each_other(store: ArtifactSto
 async def test_nothing_to_put_is_nothing_stored(store: ArtifactStore) -> None:
     assert list(await store.put_many(NS, [])) == []
     assert (await store.events(NS, EventQuery())).total == 0
+
+
+async def test_stored_artifacts_are_updated_keeping_when_they_were_created(
+    store: ArtifactStore, clock: Clock
+) -> None:
+    await store.put_many(NS, [Put("gateways", f"app{n}", gateway(n)) for n in range(2)])
+    clock.advance()
+    changed = {**gateway(1), "selector": "label(app)(ünïcode) && label(version)((.*))"}
+
+    stored = await store.put_many(
+        NS, [Put("gateways", "app1", changed, revision=1), Put("gateways", "app2", gateway(2))]
+    )
+
+    later = START + TICK
+    assert list(stored) == [
+        StoredArtifact(NS, "gateways", "app1", 2, changed, START, later),
+        StoredArtifact(NS, "gateways", "app2", 1, gateway(2), later, later),
+    ]
+    assert (await store.list(NS, "gateways")).items == [
+        StoredArtifact(NS, "gateways", "app0", 1, gateway(0), START, START),
+        *stored,
+    ]
+    updates = await store.events(NS, EventQuery(tags=("archive:update",)))
+    assert [named(event) for event in updates.items] == ["gateways:app1"]
+
+
+async def test_archive_events_keep_their_order_and_their_tags(store: ArtifactStore) -> None:
+    await store.put_many(NS, [Put("gateways", f"app{n}", gateway(n)) for n in range(5)])
+
+    newest_first = (await store.events(NS, EventQuery(tags=("gateways",)))).items
+
+    assert [named(event) for event in newest_first] == [f"gateways:app{n}" for n in reversed(range(5))]
+    ids = [int(event.id or 0) for event in newest_first]
+    assert ids == sorted(ids, reverse=True)
+    assert all(
+        event.tags == ("gateways", f"gateways:app{n}", "archive", "archive:create")
+        for n, event in zip(reversed(range(5)), newest_first, strict=True)
+    )
+    assert [event.value for event in reversed(newest_first)] == [
+        json.dumps(gateway(n), ensure_ascii=False) for n in range(5)
+    ]

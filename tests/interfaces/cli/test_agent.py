@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from vamp import errors
+from vamp import errors, settings
 from vamp.interfaces.agent import process, proxies
+from vamp.interfaces.cli import up
 from vamp.interfaces.cli.main import app
 
 
@@ -164,3 +165,21 @@ def test_haproxy_missing_ends_the_agent_or_vamp_up_saying_how_to_install_it(
         "error: --proxy haproxy needs HAProxy 2.6 or later, and there is no haproxy on PATH or in /usr/sbin: "
         "install it with `make haproxy` (as root) or `sudo apt-get install -y haproxy`, or use --proxy envoy."
     ]
+
+
+@pytest.mark.parametrize("proxy", ["envoy", "haproxy"])
+def test_vamp_up_tells_its_server_which_data_plane_its_agent_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxy: str
+) -> None:
+    told: list[settings.Settings] = []
+
+    async def started(config: settings.Settings, *_: object) -> None:
+        told.append(config)  # what /api/v1/info reports as the gateway driver
+
+    monkeypatch.setattr(up, "_up", started)
+    monkeypatch.setattr(proxies, "haproxy_binary", lambda: "/usr/sbin/haproxy")
+
+    result = CliRunner().invoke(app, ["up", "--home", str(tmp_path / "home"), "--proxy", proxy])
+
+    assert result.exit_code == 0, result.output
+    assert [config.gateway_driver for config in told] == [proxy]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vamp import errors
+from vamp.adapters import private_files
 from vamp.adapters.local import processes
 from vamp.core import model, runtime
 
@@ -98,12 +99,9 @@ class Records:
 
     def _read(self, path: Path) -> dict[str, Any]:
         try:
-            data = json.loads(path.read_text())
+            return private_files.read_object(path)
         except (OSError, ValueError) as exc:
             raise _unreadable(path, exc) from exc
-        if not isinstance(data, dict):
-            raise _unreadable(path, "not a JSON object")
-        return data
 
 
 def spec_data(spec: runtime.ServiceSpec) -> dict[str, Any]:

@@ -13,7 +13,9 @@ statement over every put (``executemany``, or ``IN`` lists of at most ``CHUNK`` 
 5. every put's archive event is appended, in order, with its tags.
 
 What it stores and returns is what the same puts one after another would have (the store suite checks
-both). Rules shared with the memory store are rules.py's.
+both). On PostgreSQL each step is one statement over arrays (array_writes.py: psycopg sends an
+``executemany`` row by row); on SQLite, whose statements run in the process, ``executemany`` it is. Rules
+shared with the memory store are rules.py's.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
-from vamp.adapters.store import rules
+from vamp.adapters.store import array_writes, rules
 from vamp.adapters.store.tables import artifact_revisions, artifacts, event_tags, events
 from vamp.core import model
 from vamp.ports import store
@@ -65,6 +67,35 @@ def write(
     updated = [
         (kind, name, issued[at], plain[at]) for (kind, name), at in last.items() if (kind, name) in found
     ]
+    _write_artifacts(connection, namespace, created, updated, now)
+    seen: set[Key] = set()
+    stored: list[store.StoredArtifact] = []
+    archived: list[model.Event] = []
+    for put, key, revision, data, text in zip(puts, keys, issued, plain, texts, strict=True):
+        existed = key in found or key in seen
+        seen.add(key)
+        since = found[key][1] if key in found else now
+        stored.append(store.StoredArtifact(namespace, put.kind, put.name, revision, data, since, now))
+        action: rules.Action = "update" if existed else "create"
+        value = rules.archived_value(put.source, text)
+        archived.append(rules.archive_event(put.kind, put.name, action, value, now))
+    return list(zip(stored, _append_all(connection, namespace, archived), strict=True))
+
+
+def _write_artifacts(
+    connection: sa.Connection,
+    namespace: str,
+    created: Sequence[array_writes.Row],
+    updated: Sequence[array_writes.Row],
+    now: datetime,
+) -> None:
+    """Insert the artifacts ``created`` and update those ``updated``, each to its last put's data."""
+    if _on_postgresql(connection):
+        if created:
+            array_writes.insert_artifacts(connection, namespace, created, now)
+        if updated:
+            array_writes.update_artifacts(connection, namespace, updated, now)
+        return
     if created:
         connection.execute(
             sa.insert(artifacts),
@@ -88,18 +119,6 @@ def write(
                 for kind, name, revision, data in updated
             ],
         )
-    seen: set[Key] = set()
-    stored: list[store.StoredArtifact] = []
-    archived: list[model.Event] = []
-    for put, key, revision, data, text in zip(puts, keys, issued, plain, texts, strict=True):
-        existed = key in found or key in seen
-        seen.add(key)
-        since = found[key][1] if key in found else now
-        stored.append(store.StoredArtifact(namespace, put.kind, put.name, revision, data, since, now))
-        action: rules.Action = "update" if existed else "create"
-        value = rules.archived_value(put.source, text)
-        archived.append(rules.archive_event(put.kind, put.name, action, value, now))
-    return list(zip(stored, _append_all(connection, namespace, archived), strict=True))
 
 
 def _take_revisions(connection: sa.Connection, namespace: str, keys: Sequence[Key]) -> None:
@@ -111,8 +130,10 @@ def _take_revisions(connection: sa.Connection, namespace: str, keys: Sequence[Ke
     puts: dict[Key, int] = {}
     for key in keys:
         puts[key] = puts.get(key, 0) + 1
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(artifact_revisions)
+    if _on_postgresql(connection):
+        array_writes.take_revisions(connection, namespace, puts)
+        return
+    statement = sqlite.insert(artifact_revisions)
     statement = statement.on_conflict_do_update(
         index_elements=["namespace", "kind", "name"],
         set_={"revision": artifact_revisions.c.revision + statement.excluded.revision},
@@ -128,6 +149,8 @@ def _take_revisions(connection: sa.Connection, namespace: str, keys: Sequence[Ke
 
 def _revisions(connection: sa.Connection, namespace: str, keys: Sequence[Key]) -> dict[Key, int]:
     """The revision each artifact has taken now (its last put's)."""
+    if _on_postgresql(connection):
+        return array_writes.revisions(connection, namespace, keys)
     wanted = set(keys)
     columns = artifact_revisions.c
     found: dict[Key, int] = {}
@@ -145,6 +168,8 @@ def _artifacts(
     connection: sa.Connection, namespace: str, keys: Sequence[Key]
 ) -> dict[Key, tuple[int, datetime]]:
     """The revision and creation time of each artifact stored before these puts."""
+    if _on_postgresql(connection):
+        return array_writes.stored(connection, namespace, keys)
     wanted = set(keys)
     columns = artifacts.c
     found: dict[Key, tuple[int, datetime]] = {}
@@ -176,6 +201,12 @@ def _append_all(
     """Insert events (made by ``rules.archive_event``) in order; return them with the ids they got."""
     if not archived:
         return []
+    if _on_postgresql(connection):
+        ids = array_writes.append_events(connection, namespace, archived)
+        return [
+            event.model_copy(update={"id": str(event_id)})
+            for event_id, event in zip(ids, archived, strict=True)
+        ]
     rows: list[dict[str, Any]] = [
         {"namespace": namespace, "type": event.type, "value": event.value, "timestamp": event.timestamp,
          "version": event.version, "digest": event.digest}
@@ -199,3 +230,7 @@ def _append_all(
 def _chunks(names: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(names), CHUNK):
         yield names[start : start + CHUNK]
+
+
+def _on_postgresql(connection: sa.Connection) -> bool:
+    return connection.dialect.name == "postgresql"

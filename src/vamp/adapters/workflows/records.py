@@ -280,12 +280,9 @@ def _number(value: object) -> float:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
+        return private_files.read_object(path)
     except (OSError, ValueError) as exc:
         raise _unreadable(path, exc) from exc
-    if not isinstance(data, dict):
-        raise _unreadable(path, "not a JSON object")
-    return data
 
 
 def _remove(path: Path) -> None:

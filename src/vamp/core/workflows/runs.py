@@ -10,14 +10,12 @@ not read as a change. A ``WorkflowState`` is what a runtime observes of one sche
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from vamp.core import model
+from vamp.core import model, runtime
 
 JAVASCRIPT = "application/javascript"
 """The deployable type of a breed whose definition is a script for Node.js (run with ``node``)."""
@@ -90,23 +88,16 @@ class WorkflowSpec:
     @property
     def digest(self) -> str:
         """A hash of everything that requires starting the workflow again when it changes (not the key)."""
-        content = {
-            "schedule": self.schedule.value,
-            "deployable": [self.deployable.type, self.deployable.definition],
-            "environment": self.environment,
-            "scale": [str(self.scale.cpu), str(self.scale.memory), self.scale.instances],
-            "period": self.period,
-            "timeout": self.timeout,
-            "timing": None
+        return runtime.spec_digest(
+            self,
+            schedule=self.schedule.value,
+            period=self.period,
+            timeout=self.timeout,
+            timing=None
             if self.timing is None
             else [self.timing.start.isoformat(), self.timing.period_text, self.timing.repeat],
-            "tags": list(self.tags),
-            "arguments": [[argument.key, argument.value] for argument in self.arguments],
-            "labels": self.labels,
-            "dialects": self.dialects,
-        }
-        encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+            tags=list(self.tags),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,7 @@ def up(
         cors_origins=tuple(cors_origins),
         max_body=server.max_body_of(max_body),
         sla_period=sla_period,
+        gateway_driver=str(proxy),
     )
     server.run(lambda stop: _up(config, agent_port, proxy, demo_port if with_demo else None, stop))
 
