@@ -79,7 +79,7 @@ def write(
         action: rules.Action = "update" if existed else "create"
         value = rules.archived_value(put.source, text)
         archived.append(rules.archive_event(put.kind, put.name, action, value, now))
-    return list(zip(stored, _append_all(connection, namespace, archived), strict=True))
+    return list(zip(stored, append_all(connection, namespace, archived), strict=True))
 
 
 def _write_artifacts(
@@ -195,7 +195,7 @@ def _issued(keys: Sequence[Key], taken: dict[Key, int]) -> list[int]:
     return issued
 
 
-def _append_all(
+def append_all(
     connection: sa.Connection, namespace: str, archived: Sequence[model.Event]
 ) -> list[model.Event]:
     """Insert events (made by ``rules.archive_event``) in order; return them with the ids they got."""

@@ -233,7 +233,7 @@ class SqlStore(tokens.SqlTokens):
 
         def write(connection: sa.Connection) -> tuple[model.Event, ...]:
             # Two statements for them all (as a put_many appends its archive events), not two per event.
-            return tuple(batch_writes._append_all(connection, namespace, checked))
+            return tuple(batch_writes.append_all(connection, namespace, checked))
 
         stored = await self._db.write(doing, write)
         for event in stored:
