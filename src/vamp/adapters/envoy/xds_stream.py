@@ -97,6 +97,11 @@ class _Subscription:
     acked: dict[str, str] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     """The named resources Envoy refused, with the content it refused (named types only)."""
+    clean: Resources | None = None
+    """The catalog's resources ``sent`` was last brought up to date with: ``push`` has nothing to send for
+    them as long as nothing else changed ``sent``, ``names`` or ``owed``."""
+    verified: tuple[Resources, Collection[str] | None, bool] | None = None
+    """The last arguments ``behind`` found nothing missing for, as long as nothing changed since."""
 
 
 class Stream:
@@ -121,15 +126,25 @@ class Stream:
         subscription = self._subscriptions[kind]
         if request.response_nonce != subscription.nonce:
             return Answer()
+        if not subscription.requested:
+            for child, parent in PARENT.items():
+                if parent is kind:
+                    self._subscriptions[child].verified = None  # it is asked for now
         subscription.requested = True
+        subscription.verified = None
         fresh = subscription.in_flight is None
         rejection = self._settle(kind, request)
         if kind in WILDCARD:
             subscription.owed = subscription.owed or fresh
+            if fresh:
+                subscription.clean = None
         else:
             wanted = frozenset(request.resource_names)
+            if wanted != subscription.names:
+                subscription.clean = None
             if fresh and not wanted < subscription.names:
                 subscription.sent.clear()
+                subscription.clean = None
             for dropped in subscription.names - wanted:
                 subscription.sent.pop(dropped, None)
                 subscription.acked.pop(dropped, None)
@@ -144,6 +159,9 @@ class Stream:
         if not subscription.requested or subscription.in_flight is not None:
             return None
         resources = catalog[kind]
+        if subscription.clean is resources:
+            return None  # sent already, and nothing changed since
+        subscription.clean = resources
         if kind in WILDCARD:
             chosen = list(resources.items.values())
             contents = {resource.name: resource.digest for resource in chosen}
@@ -164,6 +182,7 @@ class Stream:
             contents = {resource.name: resource.digest for resource in chosen}
             subscription.sent.update(contents)
         self._nonces += 1
+        subscription.verified = None
         subscription.nonce = str(self._nonces)
         subscription.version = resources.version
         subscription.in_flight = contents
@@ -179,10 +198,11 @@ class Stream:
         and asks for its load assignment anew, maybe folded into an ACK, so the next response must hold
         it (a cluster's load assignment is named after it, as the renderer names them)."""
         sent = self._subscriptions[ResourceType.CLUSTERS].sent
-        endpoints = self._subscriptions[ResourceType.ENDPOINTS].sent
+        endpoints = self._subscriptions[ResourceType.ENDPOINTS]
         for name, digest in clusters.items():
             if sent.get(name, digest) != digest:
-                endpoints.pop(name, None)
+                endpoints.sent.pop(name, None)
+                endpoints.clean = None
 
     def holds(
         self,
@@ -214,6 +234,23 @@ class Stream:
         ``past_refused`` leaves out, of a named type whose ``names`` are not given, the resources Envoy
         refused as they are now: it will not take them until they change.
         """
+        subscription = self._subscriptions[kind]
+        verified = subscription.verified
+        if (
+            verified is not None
+            and verified[0] is catalog[kind]
+            and verified[1] is names
+            and verified[2] is past_refused
+        ):
+            return []  # found so before, and nothing changed since
+        missing = self._behind(kind, catalog, names, past_refused=past_refused)
+        if not missing:
+            subscription.verified = (catalog[kind], names, past_refused)
+        return missing
+
+    def _behind(
+        self, kind: ResourceType, catalog: Catalog, names: Collection[str] | None, *, past_refused: bool
+    ) -> list[str]:
         subscription = self._subscriptions[kind]
         items = catalog[kind].items
         current = {name: resource.digest for name, resource in items.items()}
