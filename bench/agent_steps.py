@@ -1,17 +1,19 @@
 """What the Envoy agent's own steps cost per plan at 1,000 gateways × 10 routes, whole against incremental.
 
-For a plan read from its JSON text, the agent decodes it, renders it and converts the rendering for the
-ADS stream. This bench runs those steps in one process, side by side, on the same plans:
+For a plan read from its JSON text, the agent decodes it, renders it, converts the rendering for the
+ADS stream and publishes it. This bench runs those steps in one process, side by side, on the same plans:
 
 * whole: ``RoutingPlan.from_data``, ``render.render`` without reuse, and conversion as before this
   change (every resource digested; a resource of new content parsed whole by ``ParseDict``);
-* incremental: ``plan_reading.PlanReader``, ``render.render`` with a ``render.Reuse``, and the
-  ``xds_resources.Converter`` (unchanged resources by identity, clusters and load assignments from their
-  converted shape), as the agent runs them;
+* incremental: ``plan_reading.PlanReader``, ``render.render`` with a ``render.Reuse``, and
+  ``xds.XdsServer.publish`` (its ``xds_resources.Converter`` takes unchanged resources by identity,
+  clusters and load assignments from their converted shape; its catalog changes only where the snapshot
+  did), as the agent runs them, each step timed apart;
 
 for the first plan, a weight change on one gateway, and a weight change on every gateway (the median of
 ``--rounds`` rounds each), and prints the seconds and the ratio whole / incremental. Envoy and the network
-are not in it (``bench/dataplane_scale.py`` has them); so it is steady on a shared machine.
+are not in it (``bench/dataplane_scale.py`` has them): the ADS server has no Envoy connected, so a publish
+is its own work only (convert, compare, set); so it is steady on a shared machine.
 
 Run: ``.venv/bin/python -m bench.agent_steps`` (``--gateways``, ``--routes``, ``--rounds``).
 """
@@ -19,6 +21,7 @@ Run: ``.venv/bin/python -m bench.agent_steps`` (``--gateways``, ``--routes``, ``
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import hashlib
 import json
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.plans import gateway, large_gateways
-from vamp.adapters.envoy import layout, render, xds_resources
+from vamp.adapters.envoy import layout, render, xds, xds_resources
 from vamp.adapters.envoy.layout import ResourceType
 from vamp.core.routing import plan as routing_plan
 from vamp.core.routing.compile import compile_plan
@@ -80,14 +83,27 @@ def whole(files: layout.Layout) -> Steps:
     return steps
 
 
-def incremental(files: layout.Layout) -> Steps:
-    """The steps as the agent runs them now."""
-    reader, reuse, converter = plan_reading.PlanReader(), render.Reuse(), xds_resources.Converter()
+STEPS = ("read", "render", "publish")
+
+
+def incremental(
+    files: layout.Layout, runner: asyncio.Runner, server: xds.XdsServer, seconds: dict[str, list[float]]
+) -> Steps:
+    """The steps as the agent runs them now, each step's seconds appended to ``seconds``."""
+    reader, reuse = plan_reading.PlanReader(), render.Reuse()
 
     def steps(text: str) -> None:
-        snapshot = render.render(reader.read(json.loads(text)), files, reuse=reuse).snapshot
+        started = time.perf_counter()
+        plan = reader.read(json.loads(text))
+        read = time.perf_counter()
+        snapshot = render.render(plan, files, reuse=reuse).snapshot
+        rendered = time.perf_counter()
         gc.freeze()  # as the agent does once a plan is rendered
-        converter.convert(_kinds(snapshot))
+        frozen = time.perf_counter()
+        runner.run(server.publish(snapshot))
+        published = time.perf_counter()
+        for step, took in zip(STEPS, (read - started, rendered - read, published - frozen), strict=True):
+            seconds.setdefault(step, []).append(took)
 
     return steps
 
@@ -116,21 +132,33 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     plans = texts(options.gateways, options.routes, options.rounds)
-    with tempfile.TemporaryDirectory(prefix="vamp-bench-") as directory:
+    seconds: dict[str, dict[str, float]] = {name: {} for name in plans}
+    with tempfile.TemporaryDirectory(prefix="vamp-bench-") as directory, asyncio.Runner() as runner:
         files = layout.Layout(Path(directory))
-        runs = {"whole": whole(files), "incremental": incremental(files)}
-        seconds: dict[str, dict[str, float]] = {name: {} for name in plans}
+        server = xds.XdsServer(Path(directory) / "ads.sock")
+        runner.run(server.start())
+        apart: dict[str, list[float]] = {}
+        runs = {"whole": whole(files), "incremental": incremental(files, runner, server, apart)}
         for name, steps in runs.items():
             for plan, versions in plans.items():
+                apart.clear()
                 seconds[plan][name] = statistics.median(timed(steps, text) for text in versions)
+                for step, took in apart.items():
+                    seconds[plan][step] = statistics.median(took)
+        runner.run(server.stop())
     print(
-        "\nThe Envoy agent's steps per plan (decode, render, convert), "
-        f"{options.gateways:,} × {options.routes}:"
+        "\nThe Envoy agent's steps per plan (whole: decode, render, convert; incremental: the same and "
+        f"publish to an ADS server), {options.gateways:,} × {options.routes}, medians:"
     )
-    print(f"  {'plan':<26} {'whole s':>9} {'incremental s':>14} {'ratio':>7}")
+    head = "".join(f"{step + ' ms':>11}" for step in STEPS)
+    print(f"  {'plan':<26} {'whole s':>9} {'incremental s':>14} {'ratio':>7}   of which{head}")
     for plan, measured in seconds.items():
         ratio = measured["whole"] / measured["incremental"]
-        print(f"  {plan:<26} {measured['whole']:>9.3f} {measured['incremental']:>14.3f} {ratio:>6.1f}×")
+        cells = "".join(f"{measured[step] * 1000:>11.1f}" for step in STEPS)
+        print(
+            f"  {plan:<26} {measured['whole']:>9.3f} {measured['incremental']:>14.3f} {ratio:>6.1f}×"
+            f"            {cells}"
+        )
 
 
 if __name__ == "__main__":
