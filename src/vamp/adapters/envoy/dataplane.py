@@ -9,10 +9,11 @@
   (``plan.json``, written atomically in a thread by ``kept_plan.Keeper``, so that the next plan need not
   wait for it). Before Envoy sees anything it refuses a plan that listens on a port another
   process holds, naming the gateways on that port (``errors.GatewaysRefused``), and likewise the gateways
-  with raw HAProxy conditions, which Envoy cannot run (``haproxy_only``); when Envoy refuses a
-  plan, the gateways its refusal points at are named the same way (``refusals``); a plan Envoy dies of
-  twice is refused, and the ADS server goes back to the last good snapshot at once, so a restarted
-  Envoy never gets the plan that killed its predecessor;
+  with raw HAProxy conditions, which Envoy cannot run (``haproxy_only``, checked on what changed since
+  the last plan: ``render_checks``); when Envoy refuses a plan, the gateways its refusal points at are
+  named the same way (``refusals``); a plan Envoy dies of twice is refused, and the ADS server goes
+  back to the last good snapshot at once, so a restarted Envoy never gets the plan that killed its
+  predecessor;
 * the ``Supervisor`` starts Envoy and restarts it when it dies; Envoy takes every resource from the ADS
   server, which gives a (re)connecting Envoy the last good snapshot. At start the server is given the
   kept plan's snapshot before Envoy starts, so Envoy is live on it at once;
@@ -40,8 +41,17 @@ from typing import Any, Protocol
 from vamp import errors
 from vamp.adapters import kept_plan, listening_ports
 from vamp.adapters.envoy import admin as admin_endpoint
-from vamp.adapters.envoy import bootstrap, files, layout, refusals, stats, supervisor, traffic, xds
-from vamp.core.routing import haproxy_only
+from vamp.adapters.envoy import (
+    bootstrap,
+    files,
+    layout,
+    refusals,
+    render_checks,
+    stats,
+    supervisor,
+    traffic,
+    xds,
+)
 from vamp.core.routing import plan as routing_plan
 from vamp.ports import gateway_agent
 
@@ -103,6 +113,8 @@ class EnvoyDataPlane:
         )
         self._admin: admin_endpoint.Admin | None = None
         self._rendering: Rendered | None = None
+        self._checks = render_checks.Checks()
+        """Which gateways have raw HAProxy conditions, checked on the changes from plan to plan."""
         self._deaths: dict[str, int] = {}
         """How often Envoy died while taking the plan of each version (only the latest is kept)."""
 
@@ -140,7 +152,7 @@ class EnvoyDataPlane:
 
     async def apply(self, plan: routing_plan.RoutingPlan) -> str:
         """Render, deliver and verify ``plan``, then keep it as the last good plan; return its version."""
-        _refuse_haproxy_only(plan)
+        _refuse_haproxy_only(plan, self._checks)
         rendering = self._rendered(plan)
         admin = self._running()
         self._check_new_ports(plan, rendering.snapshot)
@@ -257,9 +269,9 @@ class EnvoyDataPlane:
         return self._admin
 
 
-def _refuse_haproxy_only(plan: routing_plan.RoutingPlan) -> None:
+def _refuse_haproxy_only(plan: routing_plan.RoutingPlan, checks: render_checks.Checks) -> None:
     """Refuse the gateways with raw HAProxy conditions by name, so the agent serves all the others."""
-    refused = haproxy_only.reasons(plan)
+    refused = checks.haproxy_only(plan)
     if refused:
         named = " ".join(f"Gateway '{gateway}': {reason}" for gateway, reason in sorted(refused.items()))
         raise errors.GatewaysRefused(

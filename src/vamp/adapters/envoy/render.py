@@ -28,11 +28,17 @@ from typing import Any
 
 from vamp import errors
 from vamp.adapters.envoy import files as envoy_files
-from vamp.adapters.envoy import layout, render_clusters, render_listeners, render_names, render_routes
+from vamp.adapters.envoy import (
+    layout,
+    render_checks,
+    render_clusters,
+    render_listeners,
+    render_names,
+    render_routes,
+)
 from vamp.adapters.envoy.render_options import RenderOptions
 from vamp.adapters.envoy.render_reuse import Made, Parts, Reuse, joined
 from vamp.core import model
-from vamp.core.routing import haproxy_only as plan_checks
 from vamp.core.routing import plan
 from vamp.core.routing.plan import Origin
 
@@ -73,8 +79,9 @@ def render(
             route naming a cluster the plan lacks, HTTP-only features on a TCP listener, raw HAProxy
             conditions); the message says what and where.
     """
-    plan.check_ports(routing.listeners)
-    haproxy_only = plan_checks.reasons(routing)
+    checks = reuse.checks if reuse is not None else render_checks.Checks()
+    checks.ports(routing)
+    haproxy_only = checks.haproxy_only(routing)
     if haproxy_only:
         raise errors.RoutingError([f"gateway '{name}': {why}" for name, why in sorted(haproxy_only.items())])
 

@@ -34,6 +34,7 @@ from operator import attrgetter
 from typing import Any, Protocol
 
 from vamp.adapters.envoy import files as envoy_files
+from vamp.adapters.envoy import render_checks
 from vamp.core.routing import plan
 from vamp.core.routing.plan import Origin
 
@@ -144,6 +145,8 @@ class Reuse:
     def __init__(self) -> None:
         self._place: object = None
         self._state = _State()
+        self.checks = render_checks.Checks()
+        """The checks of the plans rendered, by their changes too."""
 
     def render(
         self,
