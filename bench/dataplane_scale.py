@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -244,6 +245,7 @@ def main() -> None:
             for count in (options.baseline_gateways, options.gateways)
         ]
     report(results, options.changes)
+    print("  load average (1, 5, 15 min) at the end: " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
 
 
 def report(results: list[Measured], changes: int) -> None:
