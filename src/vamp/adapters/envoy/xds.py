@@ -127,6 +127,15 @@ class XdsServer:
         """Whether an Envoy has a stream open."""
         return bool(self._connections)
 
+    def acknowledged(self) -> bool:
+        """Whether an Envoy is connected, and every connected Envoy acknowledged the listeners and clusters
+        the server holds at their versions (the ``lds`` and ``cds`` of the last ``publish``)."""
+        return bool(self._connections) and all(
+            connection.stream.acknowledged(kind, self._catalog)
+            for connection in self._connections
+            for kind in (LISTENERS, CLUSTERS)
+        )
+
     @property
     def nodes(self) -> list[str]:
         """The ``node.id`` of each connected Envoy (``?`` until its first request arrives)."""

@@ -39,6 +39,8 @@ from vamp.adapters.envoy import xds_resources
 from vamp.adapters.envoy.layout import ResourceType
 
 WILDCARD = (ResourceType.LISTENERS, ResourceType.CLUSTERS)
+_VERIFIED_KEPT = 4
+"""How many of the arguments ``behind`` found nothing missing for a subscription remembers."""
 PARENT = {ResourceType.ROUTES: ResourceType.LISTENERS, ResourceType.ENDPOINTS: ResourceType.CLUSTERS}
 """The wildcard type whose resources name the resources of a named type."""
 
@@ -100,8 +102,11 @@ class _Subscription:
     clean: Resources | None = None
     """The catalog's resources ``sent`` was last brought up to date with: ``push`` has nothing to send for
     them as long as nothing else changed ``sent``, ``names`` or ``owed``."""
-    verified: tuple[Resources, Collection[str] | None, bool] | None = None
-    """The last arguments ``behind`` found nothing missing for, as long as nothing changed since."""
+    acked_version: str = ""
+    """The version of the last response Envoy acknowledged (wildcard types only)."""
+    verified: list[tuple[Resources, Collection[str] | None, bool]] = field(default_factory=list)
+    """The arguments ``behind`` found nothing missing for since the subscription last changed (a publish
+    checks a named type twice: with the names of the new listeners or clusters, and without)."""
 
 
 class Stream:
@@ -129,9 +134,9 @@ class Stream:
         if not subscription.requested:
             for child, parent in PARENT.items():
                 if parent is kind:
-                    self._subscriptions[child].verified = None  # it is asked for now
+                    self._subscriptions[child].verified = []  # it is asked for now
         subscription.requested = True
-        subscription.verified = None
+        subscription.verified = []
         fresh = subscription.in_flight is None
         rejection = self._settle(kind, request)
         if kind in WILDCARD:
@@ -182,7 +187,7 @@ class Stream:
             contents = {resource.name: resource.digest for resource in chosen}
             subscription.sent.update(contents)
         self._nonces += 1
-        subscription.verified = None
+        subscription.verified = []
         subscription.nonce = str(self._nonces)
         subscription.version = resources.version
         subscription.in_flight = contents
@@ -203,6 +208,17 @@ class Stream:
             if sent.get(name, digest) != digest:
                 endpoints.sent.pop(name, None)
                 endpoints.clean = None
+
+    def acknowledged(self, kind: ResourceType, catalog: Catalog) -> bool:
+        """Whether Envoy asked for the wildcard type ``kind`` and acknowledged all of ``catalog``'s, at its
+        version: what its admin endpoint reports as the type's version."""
+        subscription = self._subscriptions[kind]
+        return (
+            subscription.requested
+            and subscription.in_flight is None
+            and subscription.acked_version == catalog[kind].version
+            and not self.behind(kind, catalog)
+        )
 
     def holds(
         self,
@@ -235,17 +251,14 @@ class Stream:
         refused as they are now: it will not take them until they change.
         """
         subscription = self._subscriptions[kind]
-        verified = subscription.verified
-        if (
-            verified is not None
-            and verified[0] is catalog[kind]
-            and verified[1] is names
-            and verified[2] is past_refused
-        ):
-            return []  # found so before, and nothing changed since
+        resources = catalog[kind]
+        for checked, checked_names, checked_refused in subscription.verified:
+            if checked is resources and checked_names is names and checked_refused is past_refused:
+                return []  # found so before, and nothing changed since
         missing = self._behind(kind, catalog, names, past_refused=past_refused)
         if not missing:
-            subscription.verified = (catalog[kind], names, past_refused)
+            del subscription.verified[: -_VERIFIED_KEPT + 1]
+            subscription.verified.append((resources, names, past_refused))
         return missing
 
     def _behind(
@@ -301,6 +314,7 @@ class Stream:
             return Rejection(self.node, kind, subscription.version, message, changed)
         if kind in WILDCARD:
             subscription.acked = dict(answered)
+            subscription.acked_version = subscription.version
         else:
             subscription.acked.update(answered)
             for name in answered:
