@@ -16,8 +16,13 @@ checked whole by the functions themselves, so their answers and messages are alw
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from vamp.core.routing import haproxy_only
 from vamp.core.routing import plan as routing_plan
+
+_Node = TypeVar("_Node")
 
 
 class Checks:
@@ -25,24 +30,20 @@ class Checks:
 
     def __init__(self) -> None:
         self._listeners: dict[int, routing_plan.Listener] = {}
-        self._clusters: dict[int, routing_plan.TargetCluster] = {}
         self._ports: dict[str, int] = {}
         """The port of each listener of the last plan whose ports passed."""
-        self._clean: dict[int, object] = {}
-        """The nodes of the last plan without raw HAProxy conditions, by identity."""
+        self._clean = (_Nodes(), _Nodes())
+        """The listeners and target clusters of the last plan without raw HAProxy conditions."""
 
     def haproxy_only(self, plan: routing_plan.RoutingPlan) -> dict[str, str]:
         """``haproxy_only.reasons(plan)``."""
-        nodes = _by_id(plan)
-        fresh = nodes.keys() - self._clean.keys()
-        if fresh:
-            listeners = tuple(node for key in fresh if isinstance(node := nodes[key], routing_plan.Listener))
-            clusters = tuple(
-                node for key in fresh if isinstance(node := nodes[key], routing_plan.TargetCluster)
-            )
-            if haproxy_only.reasons(routing_plan.RoutingPlan("", listeners, clusters, ())):
+        listeners, clusters = self._clean
+        fresh_listeners, fresh_clusters = listeners.fresh(plan.listeners), clusters.fresh(plan.clusters)
+        if fresh_listeners or fresh_clusters:
+            fresh = routing_plan.RoutingPlan("", tuple(fresh_listeners), tuple(fresh_clusters), ())
+            if haproxy_only.reasons(fresh):
                 return haproxy_only.reasons(plan)
-        self._clean = nodes
+        self._clean = (_Nodes(plan.listeners), _Nodes(plan.clusters))
         return {}
 
     def ports(self, plan: routing_plan.RoutingPlan) -> None:
@@ -69,8 +70,38 @@ class Checks:
         self._listeners = listeners
 
 
-def _by_id(plan: routing_plan.RoutingPlan) -> dict[int, object]:
-    """Every listener and target cluster of ``plan``, by identity."""
-    nodes: dict[int, object] = dict(zip(map(id, plan.listeners), plan.listeners, strict=True))
-    nodes.update(zip(map(id, plan.clusters), plan.clusters, strict=True))
-    return nodes
+class _Nodes:
+    """Nodes of one kind of a plan that passed, kept alive so that their identities stay theirs."""
+
+    def __init__(self, nodes: Sequence[object] = ()) -> None:
+        self.nodes = nodes
+        self.ids = identities(nodes)
+        self._known: set[int] | None = None
+
+    def fresh(self, nodes: Sequence[_Node]) -> list[_Node]:
+        """The nodes of ``nodes`` that are not among these, in order (an identity pass in C first)."""
+        if nodes is self.nodes:
+            return []
+        ids = identities(nodes)
+        if ids == self.ids:
+            return []
+        if self._known is None:
+            self._known = set(self.ids)
+        new = set(ids).difference(self._known)
+        return [node for node in nodes if id(node) in new] if new else []
+
+
+_IDENTITIES: list[tuple[Sequence[object], list[int]]] = []
+_IDENTITIES_KEPT = 4
+
+
+def identities(nodes: Sequence[object]) -> list[int]:
+    """``list(map(id, nodes))``, made once for the last few sequences asked about (a plan's listeners
+    and target clusters are asked about by the checks and by ``render_reuse``, plan after plan)."""
+    for known, ids in _IDENTITIES:
+        if known is nodes:
+            return ids
+    ids = list(map(id, nodes))
+    del _IDENTITIES[: -_IDENTITIES_KEPT + 1]
+    _IDENTITIES.append((nodes, ids))
+    return ids

@@ -161,8 +161,8 @@ class Reuse:
         if place != self._place:
             self._place, self._state = place, _State()
         state = self._state
-        listener_ids = list(map(id, routing.listeners))
-        target_ids = list(map(id, routing.clusters))
+        listener_ids = render_checks.identities(routing.listeners)
+        target_ids = render_checks.identities(routing.clusters)
         last = state.rendered
         if last is not None and listener_ids == state.listener_ids and target_ids == state.target_ids:
             if last.snapshot.version != routing.version:
