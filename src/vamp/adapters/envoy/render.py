@@ -12,7 +12,9 @@ with ``plan.version``), and nothing here touches a file, the clock or the networ
   EDS where they are IP addresses;
 * the rewrite hop of each target with path rewrites: an internal listener, its route configuration and
   the cluster in front of it (``render_routes`` explains why);
-* ``render_names``: the Envoy names of all of these.
+* ``render_names``: the Envoy names of all of these;
+* ``render_reuse``: plan after plan, only the nodes that changed are rendered again (``render_parts``
+  holds what it keeps), and ``render_checks`` checks the ports and raw conditions of those only.
 
 ``Rendering`` also says where each Envoy cluster and listener came from, so the agent can report Envoy's
 per-cluster and per-listener stats per gateway and route. Hops are left out of those maps: their traffic
@@ -37,7 +39,8 @@ from vamp.adapters.envoy import (
     render_routes,
 )
 from vamp.adapters.envoy.render_options import RenderOptions
-from vamp.adapters.envoy.render_reuse import Made, Parts, Reuse, joined
+from vamp.adapters.envoy.render_parts import Made, Parts, joined
+from vamp.adapters.envoy.render_reuse import Reuse
 from vamp.core import model
 from vamp.core.routing import plan
 from vamp.core.routing.plan import Origin

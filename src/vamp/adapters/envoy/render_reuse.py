@@ -29,114 +29,14 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from operator import attrgetter
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from vamp.adapters.envoy import files as envoy_files
-from vamp.adapters.envoy import render_checks
+from vamp.adapters.envoy import render_checks, render_parts
+from vamp.adapters.envoy.render_parts import GETTERS, KINDS, JsonObject, Maker, Rendered
 from vamp.core.routing import plan
 from vamp.core.routing.plan import Origin
-
-JsonObject = dict[str, Any]
-KINDS = ("listeners", "clusters", "routes", "endpoints")
-_GETTERS = tuple(map(attrgetter, KINDS))
-_FIELDS = (*KINDS, "origins", "gateways")
-
-
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """The resources rendered from one plan listener or one target cluster."""
-
-    listeners: tuple[JsonObject, ...] = ()
-    clusters: tuple[JsonObject, ...] = ()
-    routes: tuple[JsonObject, ...] = ()
-    endpoints: tuple[JsonObject, ...] = ()
-    origins: tuple[tuple[str, Origin], ...] = ()
-    gateways: tuple[tuple[str, str], ...] = ()
-
-
-def joined(pieces: Iterable[Parts]) -> Parts:
-    """The resources of ``pieces`` together, in order."""
-    pieces = tuple(pieces)
-    if len(pieces) == 1:
-        return pieces[0]
-    return Parts(
-        *(tuple(itertools.chain.from_iterable(getattr(p, name) for p in pieces)) for name in _FIELDS)
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Made:
-    """A node's resources, piece by piece, with what each piece was made from (compared by value)."""
-
-    keys: tuple[tuple[object, ...], ...]
-    pieces: tuple[Parts, ...]
-    parts: Parts
-
-
-class Maker(Protocol):
-    """What renders one node: ``render`` gives it the node's context, and its last ``Made`` to take
-    pieces from where their keys are equal."""
-
-    def listener(
-        self,
-        listener: plan.Listener,
-        named: tuple[plan.TargetCluster | None, ...],
-        *,
-        internal_too: bool,
-        last: Made | None,
-    ) -> Made: ...
-
-    def target(
-        self, target: plan.TargetCluster, *, chained: bool, sticky_instance: bool, last: Made | None
-    ) -> Made: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """A rendering's snapshot and maps (``render.Rendering`` is made of them)."""
-
-    snapshot: envoy_files.Snapshot
-    clusters: Mapping[str, Origin]
-    listeners: Mapping[str, str]
-
-
-@dataclass(slots=True)
-class _Node:
-    """One plan node of the last rendering."""
-
-    node: plan.Listener | plan.TargetCluster
-    made: Made
-    named: tuple[str, ...] = ()
-    """A listener's: the target clusters its routes name, in order."""
-    sticky: frozenset[str] = frozenset()
-    """A listener's: the target clusters it makes sticky to an instance."""
-
-
-@dataclass(slots=True)
-class _State:
-    """Everything the next rendering may take again."""
-
-    listeners: dict[str, _Node] = field(default_factory=dict)
-    targets: dict[str, _Node] = field(default_factory=dict)
-    listener_ids: list[int] = field(default_factory=list)
-    target_ids: list[int] = field(default_factory=list)
-    nodes: tuple[object, ...] = ()
-    """The last plan's listeners and target clusters, kept alive so that their identities stay theirs."""
-    by_name: dict[str, plan.TargetCluster] = field(default_factory=dict)
-    place: dict[str, int] = field(default_factory=dict)
-    """Where each node stands among all: listeners first (by ``L:`` name), then target clusters (``T:``)."""
-    starts: tuple[list[int], ...] = ()
-    """For each kind, where each node's resources start."""
-    flat: tuple[list[JsonObject], ...] = ()
-    sticky: Counter[str] = field(default_factory=Counter)
-    """How many listeners make each target cluster sticky to an instance."""
-    chaining: Counter[str] = field(default_factory=Counter)
-    """How many target clusters chain to each gateway."""
-    namers: dict[str, set[str]] = field(default_factory=dict)
-    """The listeners whose routes name each target cluster."""
-    rendered: Rendered | None = None
 
 
 class Reuse:
@@ -144,7 +44,7 @@ class Reuse:
 
     def __init__(self) -> None:
         self._place: object = None
-        self._state = _State()
+        self._state = render_parts.State()
         self.checks = render_checks.Checks()
         """The checks of the plans rendered, by their changes too."""
 
@@ -159,7 +59,7 @@ class Reuse:
         """``routing`` rendered by what ``maker`` makes (given the target clusters by name), in ``place``
         (the layout and options: another place renders everything anew)."""
         if place != self._place:
-            self._place, self._state = place, _State()
+            self._place, self._state = place, render_parts.State()
         state = self._state
         listener_ids = render_checks.identities(routing.listeners)
         target_ids = render_checks.identities(routing.clusters)
@@ -186,7 +86,7 @@ class _Changes:
 
     def __init__(
         self,
-        state: _State,
+        state: render_parts.State,
         routing: plan.RoutingPlan,
         listener_ids: list[int],
         target_ids: list[int],
@@ -198,7 +98,7 @@ class _Changes:
         self.listener_ids, self.target_ids = listener_ids, target_ids
         self.maker, self.sticky_of, self.named_of = maker, sticky_of, named_of
 
-    def render(self) -> _State | None:
+    def render(self) -> render_parts.State | None:
         state, routing = self.state, self.routing
         listeners = _replaced(routing.listeners, self.listener_ids, state.listener_ids, state.listeners)
         targets = _replaced(routing.clusters, self.target_ids, state.target_ids, state.targets)
@@ -206,7 +106,7 @@ class _Changes:
             return None
         sticky, chaining = Counter[str](), Counter[str]()
         namers: dict[str, set[str]] = {}
-        new_nodes: dict[str, _Node] = {}
+        new_nodes: dict[str, render_parts.Node] = {}
         renew_targets = {target.name for target in targets}
         renew_listeners = {listener.name for listener in listeners}
         for listener in listeners:
@@ -219,7 +119,7 @@ class _Changes:
                 namers.setdefault(name, set(state.namers.get(name, ()))).symmetric_difference_update(
                     {listener.name}
                 )
-            new_nodes["L:" + listener.name] = _Node(listener, old.made, named, made_sticky)
+            new_nodes["L:" + listener.name] = render_parts.Node(listener, old.made, named, made_sticky)
         for target in targets:
             old_target = state.targets[target.name].node
             assert isinstance(old_target, plan.TargetCluster)
@@ -251,7 +151,7 @@ class _Changes:
             named_targets = tuple(map(by_name.get, node.named))
             internal_too = all_chaining.get(name, 0) > 0
             made = make.listener(listener, named_targets, internal_too=internal_too, last=node.made)
-            new_nodes["L:" + name] = _Node(listener, made, node.named, node.sticky)
+            new_nodes["L:" + name] = render_parts.Node(listener, made, node.named, node.sticky)
         for name in sorted(renew_targets):
             target = by_name.get(name)
             if target is None:
@@ -263,13 +163,13 @@ class _Changes:
                 sticky_instance=all_sticky.get(name, 0) > 0,
                 last=state.targets[name].made,
             )
-            new_nodes["T:" + name] = _Node(target, made)
+            new_nodes["T:" + name] = render_parts.Node(target, made)
         for key, node in new_nodes.items():
             old_made = (state.listeners if key[0] == "L" else state.targets)[key[2:]].made
             if node.made.parts is old_made.parts:
                 continue
             where = state.place[key]
-            for kind, getter in enumerate(_GETTERS):
+            for kind, getter in enumerate(GETTERS):
                 before, after = getter(old_made.parts), getter(node.made.parts)
                 if len(before) != len(after):
                     return None  # the places of the resources change: rendered whole instead
@@ -302,7 +202,7 @@ class _Changes:
                 }.values(),
             )
             clusters, gateways = _maps(itertools.chain(*nodes))
-        return _State(
+        return render_parts.State(
             listeners={**state.listeners, **changed_listeners} if changed_listeners else state.listeners,
             targets={**state.targets, **changed_targets} if changed_targets else state.targets,
             listener_ids=self.listener_ids,
@@ -324,7 +224,7 @@ def _differ(before: object, after: object) -> bool:
 
 
 def _replaced(
-    nodes: tuple[Any, ...], ids: list[int], last_ids: list[int], last: Mapping[str, _Node]
+    nodes: tuple[Any, ...], ids: list[int], last_ids: list[int], last: Mapping[str, render_parts.Node]
 ) -> list[Any] | None:
     """The nodes of ``nodes`` that are new objects in the places of last ones of the same name; ``None``
     if ``nodes`` is not the last nodes with some of them replaced so."""
@@ -362,23 +262,23 @@ def _applied(counts: Counter[str], changes: Counter[str]) -> Counter[str]:
 
 
 def _whole(
-    state: _State,
+    state: render_parts.State,
     routing: plan.RoutingPlan,
     listener_ids: list[int],
     target_ids: list[int],
     maker: Callable[[Mapping[str, plan.TargetCluster]], Maker],
     sticky_of: Callable[[plan.Listener], frozenset[str]],
     named_of: Callable[[plan.Listener], tuple[str, ...]],
-) -> _State:
+) -> render_parts.State:
     """``routing`` rendered node by node, each taking its last resources again if they are still right."""
     by_name = {target.name: target for target in routing.clusters}
     listener_names = {listener.name for listener in routing.listeners}
     chaining = Counter(target.gateway for target in routing.clusters if target.gateway)
     make = maker(by_name)
-    listeners: dict[str, _Node] = {}
+    listeners: dict[str, render_parts.Node] = {}
     sticky: Counter[str] = Counter()
     namers: dict[str, set[str]] = {}
-    order: list[_Node] = []
+    order: list[render_parts.Node] = []
     place: dict[str, int] = {}
     for listener in routing.listeners:
         old = state.listeners.get(listener.name)
@@ -395,10 +295,10 @@ def _whole(
             internal_too=internal_too,
             last=old.made if old is not None else None,
         )
-        node = listeners[listener.name] = _Node(listener, made, named, made_sticky)
+        node = listeners[listener.name] = render_parts.Node(listener, made, named, made_sticky)
         place["L:" + listener.name] = len(order)
         order.append(node)
-    targets: dict[str, _Node] = {}
+    targets: dict[str, render_parts.Node] = {}
     for target in routing.clusters:
         old = state.targets.get(target.name)
         chained = bool(target.gateway) and target.gateway in listener_names
@@ -408,21 +308,21 @@ def _whole(
             sticky_instance=sticky[target.name] > 0,
             last=old.made if old is not None else None,
         )
-        node = targets[target.name] = _Node(target, made)
+        node = targets[target.name] = render_parts.Node(target, made)
         place["T:" + target.name] = len(order)
         order.append(node)
     parts = [node.made.parts for node in order]
-    flat = tuple(list(itertools.chain.from_iterable(map(getter, parts))) for getter in _GETTERS)
+    flat = tuple(list(itertools.chain.from_iterable(map(getter, parts))) for getter in GETTERS)
     starts = tuple(
-        [0, *itertools.accumulate(map(len, map(getter, parts)))][:-1] if parts else [] for getter in _GETTERS
+        [0, *itertools.accumulate(map(len, map(getter, parts)))][:-1] if parts else [] for getter in GETTERS
     )
     snapshot = envoy_files.Snapshot(routing.version, *map(tuple, flat))
     clusters, gateways = _maps(order)
     unique = len(listeners) == len(routing.listeners) and len(targets) == len(routing.clusters)
     if not unique:
         # Two nodes of one name: rendered as they are (the conversion refuses the snapshot), kept for none.
-        return _State(rendered=Rendered(snapshot, clusters, gateways))
-    return _State(
+        return render_parts.State(rendered=Rendered(snapshot, clusters, gateways))
+    return render_parts.State(
         listeners=listeners,
         targets=targets,
         listener_ids=listener_ids,
@@ -439,7 +339,7 @@ def _whole(
     )
 
 
-def _maps(nodes: Iterable[_Node]) -> tuple[dict[str, Origin], dict[str, str]]:
+def _maps(nodes: Iterable[render_parts.Node]) -> tuple[dict[str, Origin], dict[str, str]]:
     """What each Envoy cluster and listener of ``nodes`` stands for."""
     clusters: dict[str, Origin] = {}
     gateways: dict[str, str] = {}
