@@ -17,11 +17,16 @@ waiting after each step until every connected Envoy has acknowledged it (set, ve
 3. listeners; then the route configurations the new listeners name, which Envoy asks for by name;
 4. clusters without the removed ones.
 
-A step that changes nothing for an Envoy sends it nothing. If an Envoy refuses a step (NACK) or does not
-acknowledge it in time, the server goes back to the last good snapshot the same way (to an empty
-configuration if there is none) and ``PublishError`` quotes Envoy's reason. Whatever the server holds is
-what an Envoy gets when it connects, so an Envoy restarted after a crash gets the last good snapshot at
-once.
+A step that changes nothing for an Envoy sends it nothing; and a step whose type the snapshot did not
+change costs next to nothing: the converter gives an unchanged type as the very same dictionary, the
+catalog keeps it, and each stream remembers that it sent and verified that very catalog, so nothing is
+compared resource by resource (at 10,000 clusters, a weight change on one gateway compares only route
+configurations).
+
+If an Envoy refuses a step (NACK) or does not acknowledge it in time, the server goes back to the last
+good snapshot the same way (to an empty configuration if there is none) and ``PublishError`` quotes
+Envoy's reason. Whatever the server holds is what an Envoy gets when it connects, so an Envoy restarted
+after a crash gets the last good snapshot at once.
 
 Before its first publish the server answers no request: an Envoy that connects then waits, and keeps
 serving what it has — which is what an Envoy needs whose agent restarted, until the agent publishes its

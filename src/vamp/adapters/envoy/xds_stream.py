@@ -24,6 +24,10 @@ and told when the server's catalog changed (``push``), and says which ``Discover
 * Envoy's subscription rides on every request. A name it drops is forgotten, so that a later
   subscription to it gets the resource again.
 
+* ``push`` and ``behind`` remember the catalog (by identity) they last found nothing to send for, or
+  nothing missing in, until a request or response changes the subscription: a type the server did not
+  change is not compared resource by resource again, at 10,000 clusters.
+
 A response's ``version_info`` is the catalog's version of that type; nonces count per stream.
 No I/O, no clock: everything here is a function of the requests and catalogs given.
 """
