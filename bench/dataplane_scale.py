@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import os
 import statistics
 import sys
 import tempfile
@@ -243,6 +244,7 @@ def main() -> None:
             for count in (options.baseline_gateways, options.gateways)
         ]
     report(results, options.changes)
+    print("  load average (1, 5, 15 min) at the end: " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
 
 
 def report(results: list[Measured], changes: int) -> None:

@@ -214,10 +214,12 @@ class Agent:
             errors.DataPlaneError: the data plane cannot be reached.
         """
         now = self._clock.monotonic()
+        # Cut by gateway only when some are refused: a delivery without them costs nothing per gateway.
+        present = isolation.gateways(plan) if self._refused else frozenset[str]()
         held = {
             name: refusal
             for name, refusal in self._refused.items()
-            if name in isolation.gateways(plan) and refusal.parts == isolation.parts(plan, name)
+            if name in present and refusal.parts == isolation.parts(plan, name)
         }
         refused = await self._serve(plan, held)
         self._refuse(plan, refused)
@@ -238,7 +240,6 @@ class Agent:
         """Serve ``plan`` with the gateways ``held`` as they are served, and with every other gateway the
         data plane refuses held too; return all the gateways held."""
         self._tries = 0
-        present = isolation.gateways(plan)
         refused = dict(held)
         while True:
             candidate = isolation.mixed(plan, self._served, refused)
@@ -246,6 +247,7 @@ class Agent:
                 await self._apply(candidate)
             except errors.PublishError as exc:
                 named = exc.gateways if isinstance(exc, errors.GatewaysRefused) else {}
+                present = isolation.gateways(plan)
                 found = {name: why for name, why in named.items() if name in present and name not in refused}
                 if named and not found:
                     raise
@@ -319,8 +321,10 @@ class Agent:
                     f"Gateway {name!r} of routing plan {plan.version} is refused, and served as it was "
                     f"before if it was: {refusal.reason}"
                 )
-        for name in sorted(self._refused.keys() - refused.keys()):
-            if name in isolation.gateways(plan):
+        served_again = sorted(self._refused.keys() - refused.keys())
+        present = isolation.gateways(plan) if served_again else frozenset[str]()
+        for name in served_again:
+            if name in present:
                 log.info("Gateway %r is served again with routing plan %s.", name, plan.version)
         self._refused = refused
         self.status = dataclasses.replace(

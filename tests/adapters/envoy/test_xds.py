@@ -21,7 +21,7 @@ from envoy.service.discovery.v3 import discovery_pb2  # type: ignore[import-unty
 
 from tests.e2e import resources as r
 from vamp import errors
-from vamp.adapters.envoy import files, layout, xds, xds_resources
+from vamp.adapters.envoy import files, layout, xds, xds_resources, xds_stream
 from vamp.adapters.envoy.layout import ResourceType
 
 pytestmark = pytest.mark.anyio
@@ -343,3 +343,50 @@ async def test_a_snapshot_naming_what_it_lacks_is_refused_before_anything_is_sen
 
     assert str(raised.value) == message
     assert server.last_good is None
+
+
+async def test_a_publish_every_envoy_acknowledged_says_so_without_asking_envoy(server: xds.XdsServer):
+    await server.publish(V1)
+    assert not server.acknowledged()  # no Envoy connected: the data plane asks Envoy's admin endpoint
+
+    async with FakeEnvoy(server.socket_path, "edge-1") as envoy:
+        await connected(server)
+        versions = await server.publish(V2)
+        acknowledged = server.acknowledged()
+        envoy.hold.clear()  # it answers nothing from now on
+        async with FakeEnvoy(server.socket_path, "edge-2") as late:
+            late.hold.clear()
+            await connected(server, 2)
+            await until(lambda: late.arrived > 0)
+            late_acknowledged = server.acknowledged()
+
+    assert versions["lds"] == versions["cds"] == "v2"
+    assert acknowledged
+    assert not late_acknowledged  # one Envoy has not acknowledged what it was sent
+
+
+async def test_a_publish_with_the_very_same_resources_sends_nothing_and_compares_nothing(
+    server: xds.XdsServer, monkeypatch: pytest.MonkeyPatch
+):
+    async with FakeEnvoy(server.socket_path, "edge-1") as envoy:
+        await connected(server)
+        await server.publish(V2)
+        # Envoy subscribed to the new listener's route configuration after its check without names.
+        await server.publish(files.Snapshot("v3", V2.listeners, V2.clusters, V2.routes, V2.endpoints))
+        del envoy.log[:]
+        compared: list[str] = []
+        behind = xds_stream.Stream._behind
+
+        def counted(self: xds_stream.Stream, kind: ResourceType, *args: object, **options: bool) -> list[str]:
+            compared.append(kind.value)
+            return behind(self, kind, *args, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(xds_stream.Stream, "_behind", counted)
+
+        versions = await server.publish(
+            files.Snapshot("v4", V2.listeners, V2.clusters, V2.routes, V2.endpoints)
+        )
+
+    assert versions == {"lds": "v2", "cds": "v2", "rds": "v2", "eds": "v2"}
+    assert envoy.log == []
+    assert compared == []  # every step known settled: the catalog is the very one it verified

@@ -30,6 +30,11 @@ def test_a_plan_without_a_gateway_keeps_every_other_gateway_as_it_was():
     assert isolation.gateways(cut) == {"a", "c"}
     assert cut == plan_of(("a", 9001, "10%"), ("c", 9003, "30%"))
     assert isolation.without(full, ()) is full
+    # What is not cut is the very same objects: gateway a's and c's listeners, not the shared one.
+    kept = [any(listener is old for old in full.listeners) for listener in cut.listeners]
+    assert [listener.name for listener in cut.listeners] == ["[virtual hosts]", "a", "c"]
+    assert kept == [False, True, True]
+    assert all(any(kept is cluster for cluster in full.clusters) for kept in cut.clusters)
 
 
 def test_a_gateway_on_the_shared_port_is_cut_out_of_the_shared_listener_only():

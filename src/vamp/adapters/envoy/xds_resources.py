@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 # Resources.
@@ -57,7 +58,7 @@ from envoy.extensions.transport_sockets.tls.v3 import tls_pb2  # type: ignore[im
 from google.protobuf import any_pb2, json_format
 
 from vamp import errors
-from vamp.adapters.envoy import bootstrap, layout, xds_templates
+from vamp.adapters.envoy import bootstrap, files, layout, xds_templates
 from vamp.adapters.envoy.layout import ResourceType
 
 JsonObject = dict[str, Any]
@@ -83,6 +84,7 @@ _TYPED_CONFIGS = (
 )
 """The typed configs known to the stream; ``test_xds_resources`` proves they cover the renderer."""
 
+_NAME = attrgetter("name")
 _SHAPED = (ResourceType.CLUSTERS, ResourceType.ENDPOINTS)
 """The kinds whose resources mostly differ in their name only (``xds_templates``)."""
 
@@ -100,11 +102,14 @@ LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """One resource ready to send: its name, a digest of its content, and the packed message."""
+    """One resource ready to send: its name, a digest of its content, the packed message, and the names of
+    the resources of a named type it refers to (a listener's route configurations, an EDS cluster's load
+    assignment)."""
 
     name: str
     digest: str
     body: any_pb2.Any
+    refers: frozenset[str] = frozenset()
 
 
 def name_of(kind: ResourceType, resource: Mapping[str, Any]) -> str:
@@ -112,56 +117,115 @@ def name_of(kind: ResourceType, resource: Mapping[str, Any]) -> str:
     return str(resource.get("cluster_name" if kind is ResourceType.ENDPOINTS else "name", ""))
 
 
+def refers(kind: ResourceType, resource: JsonObject) -> frozenset[str]:
+    """The route configurations a listener names, or the load assignment an EDS cluster asks for."""
+    if kind is ResourceType.LISTENERS:
+        return frozenset(files.referenced([resource], "route_config_name"))
+    if kind is ResourceType.CLUSTERS and resource.get("type") == "EDS":
+        return frozenset({resource.get("eds_cluster_config", {}).get("service_name") or resource["name"]})
+    return frozenset()
+
+
+@dataclass(slots=True)
+class _Converted:
+    """The last conversion of one kind: the resources by name, and by the identity of their dictionary."""
+
+    items: Sequence[JsonObject]
+    """The dictionaries converted, kept so that their identities stay theirs."""
+    ids: list[int]
+    by_name: dict[str, Resource]
+    by_id: dict[int, Resource]
+
+
 class Converter:
     """Converts the resources of snapshots, reusing the previous call's conversion of equal content.
 
     A resource that is the very same object as one of the previous call (``render.Reuse`` hands the
-    unchanged ones out again) is not even serialised to be digested: its conversion is taken as it is.
-    The dictionaries converted must therefore not be changed afterwards.
+    unchanged ones out again) is not even serialised to be digested: its conversion is taken as it is,
+    and a kind whose resources are all the very same, in the same order, is given as the very same
+    dictionary of resources (``xds.XdsServer`` then knows at once that it did not change). Finding them
+    is a pass over identities in C (``map(id, ...)``, set and list comparisons): the Python work is only
+    for the resources that are not the same objects. The dictionaries converted must therefore not be
+    changed afterwards, nor the dictionaries of resources returned.
     """
 
     def __init__(self) -> None:
-        self._known: dict[str, any_pb2.Any] = {}
-        self._same: dict[int, tuple[JsonObject, ResourceType, Resource]] = {}
+        self._known: dict[ResourceType, dict[str, Resource]] = {}
+        """Each kind's resources by digest: those of the last conversion, and those made since."""
+        self._last: dict[ResourceType, _Converted] = {}
         self._templates = {kind: xds_templates.Templates() for kind in _SHAPED}
 
     def convert(
-        self, resources: Mapping[ResourceType, Iterable[JsonObject]]
+        self, resources: Mapping[ResourceType, Sequence[JsonObject]]
     ) -> dict[ResourceType, dict[str, Resource]]:
         """Each kind's resources by name, converted to packed messages.
 
         Raises:
             errors.PublishError: a name is invalid or taken twice, or protobuf refuses a resource.
         """
-        known, self._known = self._known, {}
-        same, self._same = self._same, {}
-        for templates in self._templates.values():
-            templates.turn()
         converted: dict[ResourceType, dict[str, Resource]] = {}
+        done: dict[ResourceType, _Converted] = {}
         for kind, items in resources.items():
-            by_name: dict[str, Resource] = {}
-            for item in items:
-                last = same.get(id(item))
-                if last is not None and last[0] is item and last[1] is kind:
-                    resource = last[2]  # named and checked when it was converted
-                else:
-                    name = layout.check_name(name_of(kind, item))
-                    text = json.dumps(item, sort_keys=True)
-                    digest = hashlib.sha256(text.encode()).hexdigest()
-                    body = self._known.get(digest) or known.get(digest)
-                    if body is None:
-                        filed = "path_config_source" in text  # else over_ads would change nothing
-                        body = _pack(kind, name, item, self._templates.get(kind), filed=filed)
-                    resource = Resource(name, digest, body)
-                if resource.name in by_name:
-                    raise errors.PublishError(
-                        f"The snapshot has two {LABELS[kind]} named {resource.name!r}; names must be unique."
-                    )
-                self._known[resource.digest] = resource.body
-                self._same[id(item)] = (item, kind, resource)
-                by_name[resource.name] = resource
-            converted[kind] = by_name
+            done[kind] = self._kind(kind, items)
+            converted[kind] = done[kind].by_name
+        self._last.update(done)
         return converted
+
+    def _kind(self, kind: ResourceType, items: Sequence[JsonObject]) -> _Converted:
+        last = self._last.get(kind)
+        if last is not None and items is last.items:
+            return last
+        ids = list(map(id, items))
+        if last is not None and ids == last.ids:
+            return _Converted(items, ids, last.by_name, last.by_id)
+        before = last.by_id if last is not None else {}
+        fresh = set(ids) - before.keys()
+        by_id = dict(before) if fresh else before
+        if fresh:
+            templates = self._templates.get(kind)
+            if templates is not None:
+                templates.turn()
+            known = self._known.setdefault(kind, {})
+            position = dict(zip(ids, range(len(ids)), strict=True))
+            for index in sorted(position[key] for key in fresh):
+                resource = self._resource(kind, items[index], templates, known)
+                by_id[ids[index]] = known[resource.digest] = resource
+        ordered = list(map(by_id.__getitem__, ids))
+        by_name = dict(zip(map(_NAME, ordered), ordered, strict=True))
+        if len(by_name) != len(ordered):
+            raise errors.PublishError(
+                f"The snapshot has two {LABELS[kind]} named {_twice(ordered)!r}; names must be unique."
+            )
+        if fresh:  # the content known by digest is what is in use now
+            self._known[kind] = {resource.digest: resource for resource in ordered}
+        return _Converted(items, ids, by_name, dict(zip(ids, ordered, strict=True)))
+
+    @staticmethod
+    def _resource(
+        kind: ResourceType,
+        item: JsonObject,
+        templates: xds_templates.Templates | None,
+        known: Mapping[str, Resource],
+    ) -> Resource:
+        name = layout.check_name(name_of(kind, item))
+        text = json.dumps(item, sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        same = known.get(digest)
+        if same is not None:  # the same content: the same name, body and references
+            return same
+        filed = "path_config_source" in text  # else over_ads would change nothing
+        body = _pack(kind, name, item, templates, filed=filed)
+        return Resource(name, digest, body, refers(kind, item))
+
+
+def _twice(resources: Iterable[Resource]) -> str:
+    """The first name that two of ``resources`` have."""
+    seen: set[str] = set()
+    for resource in resources:
+        if resource.name in seen:
+            return resource.name
+        seen.add(resource.name)
+    return ""
 
 
 def over_ads(value: Any) -> Any:

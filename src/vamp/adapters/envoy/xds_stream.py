@@ -24,6 +24,10 @@ and told when the server's catalog changed (``push``), and says which ``Discover
 * Envoy's subscription rides on every request. A name it drops is forgotten, so that a later
   subscription to it gets the resource again.
 
+* ``push`` and ``behind`` remember the catalog (by identity) they last found nothing to send for, or
+  nothing missing in, until a request or response changes the subscription: a type the server did not
+  change is not compared resource by resource again, at 10,000 clusters.
+
 A response's ``version_info`` is the catalog's version of that type; nonces count per stream.
 No I/O, no clock: everything here is a function of the requests and catalogs given.
 """
@@ -39,6 +43,8 @@ from vamp.adapters.envoy import xds_resources
 from vamp.adapters.envoy.layout import ResourceType
 
 WILDCARD = (ResourceType.LISTENERS, ResourceType.CLUSTERS)
+_VERIFIED_KEPT = 4
+"""How many of the arguments ``behind`` found nothing missing for a subscription remembers."""
 PARENT = {ResourceType.ROUTES: ResourceType.LISTENERS, ResourceType.ENDPOINTS: ResourceType.CLUSTERS}
 """The wildcard type whose resources name the resources of a named type."""
 
@@ -97,6 +103,14 @@ class _Subscription:
     acked: dict[str, str] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     """The named resources Envoy refused, with the content it refused (named types only)."""
+    clean: Resources | None = None
+    """The catalog's resources ``sent`` was last brought up to date with: ``push`` has nothing to send for
+    them as long as nothing else changed ``sent``, ``names`` or ``owed``."""
+    acked_version: str = ""
+    """The version of the last response Envoy acknowledged (wildcard types only)."""
+    verified: list[tuple[Resources, Collection[str] | None, bool]] = field(default_factory=list)
+    """The arguments ``behind`` found nothing missing for since the subscription last changed (a publish
+    checks a named type twice: with the names of the new listeners or clusters, and without)."""
 
 
 class Stream:
@@ -121,15 +135,25 @@ class Stream:
         subscription = self._subscriptions[kind]
         if request.response_nonce != subscription.nonce:
             return Answer()
+        if not subscription.requested:
+            for child, parent in PARENT.items():
+                if parent is kind:
+                    self._subscriptions[child].verified = []  # it is asked for now
         subscription.requested = True
+        subscription.verified = []
         fresh = subscription.in_flight is None
         rejection = self._settle(kind, request)
         if kind in WILDCARD:
             subscription.owed = subscription.owed or fresh
+            if fresh:
+                subscription.clean = None
         else:
             wanted = frozenset(request.resource_names)
+            if wanted != subscription.names:
+                subscription.clean = None
             if fresh and not wanted < subscription.names:
                 subscription.sent.clear()
+                subscription.clean = None
             for dropped in subscription.names - wanted:
                 subscription.sent.pop(dropped, None)
                 subscription.acked.pop(dropped, None)
@@ -144,6 +168,9 @@ class Stream:
         if not subscription.requested or subscription.in_flight is not None:
             return None
         resources = catalog[kind]
+        if subscription.clean is resources:
+            return None  # sent already, and nothing changed since
+        subscription.clean = resources
         if kind in WILDCARD:
             chosen = list(resources.items.values())
             contents = {resource.name: resource.digest for resource in chosen}
@@ -164,6 +191,7 @@ class Stream:
             contents = {resource.name: resource.digest for resource in chosen}
             subscription.sent.update(contents)
         self._nonces += 1
+        subscription.verified = []
         subscription.nonce = str(self._nonces)
         subscription.version = resources.version
         subscription.in_flight = contents
@@ -179,10 +207,22 @@ class Stream:
         and asks for its load assignment anew, maybe folded into an ACK, so the next response must hold
         it (a cluster's load assignment is named after it, as the renderer names them)."""
         sent = self._subscriptions[ResourceType.CLUSTERS].sent
-        endpoints = self._subscriptions[ResourceType.ENDPOINTS].sent
+        endpoints = self._subscriptions[ResourceType.ENDPOINTS]
         for name, digest in clusters.items():
             if sent.get(name, digest) != digest:
-                endpoints.pop(name, None)
+                endpoints.sent.pop(name, None)
+                endpoints.clean = None
+
+    def acknowledged(self, kind: ResourceType, catalog: Catalog) -> bool:
+        """Whether Envoy asked for the wildcard type ``kind`` and acknowledged all of ``catalog``'s, at its
+        version: what its admin endpoint reports as the type's version."""
+        subscription = self._subscriptions[kind]
+        return (
+            subscription.requested
+            and subscription.in_flight is None
+            and subscription.acked_version == catalog[kind].version
+            and not self.behind(kind, catalog)
+        )
 
     def holds(
         self,
@@ -214,6 +254,20 @@ class Stream:
         ``past_refused`` leaves out, of a named type whose ``names`` are not given, the resources Envoy
         refused as they are now: it will not take them until they change.
         """
+        subscription = self._subscriptions[kind]
+        resources = catalog[kind]
+        for checked, checked_names, checked_refused in subscription.verified:
+            if checked is resources and checked_names is names and checked_refused is past_refused:
+                return []  # found so before, and nothing changed since
+        missing = self._behind(kind, catalog, names, past_refused=past_refused)
+        if not missing:
+            del subscription.verified[: -_VERIFIED_KEPT + 1]
+            subscription.verified.append((resources, names, past_refused))
+        return missing
+
+    def _behind(
+        self, kind: ResourceType, catalog: Catalog, names: Collection[str] | None, *, past_refused: bool
+    ) -> list[str]:
         subscription = self._subscriptions[kind]
         items = catalog[kind].items
         current = {name: resource.digest for name, resource in items.items()}
@@ -264,6 +318,7 @@ class Stream:
             return Rejection(self.node, kind, subscription.version, message, changed)
         if kind in WILDCARD:
             subscription.acked = dict(answered)
+            subscription.acked_version = subscription.version
         else:
             subscription.acked.update(answered)
             for name in answered:

@@ -45,8 +45,12 @@ def without(plan: routing_plan.RoutingPlan, dropped: Collection[str]) -> routing
     if not dropped:
         return plan
     drop = frozenset(dropped)
+    # A listener that keeps all its virtual hosts stays the very same object: a data plane that renders
+    # plan after plan by identity (the Envoy renderer's ``render_reuse``) renders only what was cut.
     listeners = tuple(
-        routing_plan.Listener(listener.name, listener.port, listener.protocol, hosts, listener.tls)
+        listener
+        if len(hosts) == len(listener.virtual_hosts)
+        else routing_plan.Listener(listener.name, listener.port, listener.protocol, hosts, listener.tls)
         for listener in plan.listeners
         if (hosts := tuple(host for host in listener.virtual_hosts if host.gateway not in drop))
     )
