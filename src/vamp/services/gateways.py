@@ -321,7 +321,7 @@ class GatewaySynchroniser:
         if before is None or previous is None or not leading:
             return
         # One write for the pass's events: each write waits its turn behind the others (a user's too).
-        changed = await pass_thread.run(_changes, before, plan, previous, seen)
+        changed = await pass_thread.run(reconcile_events.pass_changes, before, plan, previous, seen)
         await self._events.publish_all(namespace, changed)
 
     async def _expose(self, namespace: str, plan: routing_plan.RoutingPlan, *, leading: bool) -> None:
@@ -386,18 +386,3 @@ class _Observed:
     leading: bool
     routing: bool
     """Whether the namespace has gateways or deployments, so that its plan depends on the instances."""
-
-
-def _changes(
-    before: routing_plan.RoutingPlan,
-    after: routing_plan.RoutingPlan,
-    previous: Mapping[str, model.Gateway],
-    current: Mapping[str, model.Gateway],
-) -> list[model.Event]:
-    found = list(reconcile_events.gateway_changes(before, after))
-    for name, gateway in current.items():
-        was = previous.get(name)
-        if was is not None and was is not gateway and was != gateway:  # an equal gateway changed nothing
-            found.extend(reconcile_events.route_changes(was, gateway))
-    found.extend(reconcile_events.target_changes(before, after))
-    return found

@@ -10,6 +10,7 @@
   gateway's name (``RouteComparator``).
 * ``gateway_changes``: ``gateways:<g>`` and ``deployed`` or ``undeployed`` when a gateway enters or
   leaves the routing plan.
+* ``pass_changes``: all of a gateway pass's events, in that order (gateways, routes, targets).
 
 Tags are given unexpanded; the store expands ``a:b`` to ``a`` and ``a:b``. Pure: times are passed in.
 """
@@ -94,6 +95,24 @@ def gateway_changes(before: plan.RoutingPlan, after: plan.RoutingPlan) -> Iterat
         yield model.Event(tags=(f"gateways:{name}", "deployed"), type=GATEWAY, value=name)
     for name in sorted(old - new):
         yield model.Event(tags=(f"gateways:{name}", "undeployed"), type=GATEWAY, value=name)
+
+
+def pass_changes(
+    before: plan.RoutingPlan,
+    after: plan.RoutingPlan,
+    previous: Mapping[str, model.Gateway],
+    current: Mapping[str, model.Gateway],
+) -> list[model.Event]:
+    """The events of one gateway pass: gateways served or no longer, routes of each gateway that changed
+    (``previous`` and ``current`` by name), and targets added or removed, from the plan ``before`` to
+    the plan ``after``."""
+    found = list(gateway_changes(before, after))
+    for name, gateway in current.items():
+        was = previous.get(name)
+        if was is not None and was is not gateway and was != gateway:  # an equal gateway changed nothing
+            found.extend(route_changes(was, gateway))
+    found.extend(target_changes(before, after))
+    return found
 
 
 def served_gateways(routing: plan.RoutingPlan) -> set[str]:
