@@ -20,10 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from collections.abc import Callable
 
-from bench.agent_steps import texts
+from bench.agent_steps import texts, timed
 from vamp.core.routing import plan as routing_plan
 from vamp.services import plan_reading
 
@@ -41,12 +40,6 @@ def from_data() -> Read:
 
 def from_text() -> Read:
     return plan_reading.PlanReader().read_text
-
-
-def timed(read: Read, text: bytes) -> float:
-    started = time.perf_counter()
-    read(text)
-    return time.perf_counter() - started
 
 
 def main() -> None:
